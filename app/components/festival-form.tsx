@@ -1,0 +1,108 @@
+// The festival form, shared by "new" and "edit". Works without JavaScript.
+import { Form } from "@remix-run/react";
+import { Field, FormError, TextArea } from "~/components/field";
+import { languageName } from "~/utils/format";
+import { useLocale, useT } from "~/utils/use-t";
+
+export type FestivalFormValues = {
+  name?: string;
+  city?: string;
+  country?: string;
+  venueName?: string;
+  venueAddress?: string;
+  mapUrl?: string | null;
+  timezone?: string;
+  currency?: string;
+  startsAt?: string;
+  endsAt?: string;
+  languages?: string[];
+  description?: Record<string, string>;
+  paymentMethods?: string[];
+};
+
+export function FestivalForm({
+  values,
+  errors,
+  languages,
+  timeZones,
+  submitLabel,
+  disabled,
+}: {
+  values: FestivalFormValues;
+  errors?: Record<string, string>;
+  languages: readonly string[];
+  timeZones: readonly string[];
+  submitLabel: string;
+  disabled?: boolean;
+}) {
+  const t = useT();
+  const locale = useLocale();
+  const chosen = new Set(values.languages ?? ["en", "ru"]);
+  const descriptionLanguages = languages.filter((l) => chosen.has(l) || l === "en" || l === "ru");
+  const methods = new Set(values.paymentMethods ?? ["door"]);
+  const e = errors ?? {};
+  return (
+    <Form method="post" noValidate className="festival-form">
+      <input type="hidden" name="intent" value="save" />
+      <FormError error={e._form} />
+      <fieldset disabled={disabled}>
+        <Field label={t("field.festivalName")} name="name" required maxLength={120} defaultValue={values.name} error={e.name} />
+        <div className="row">
+          <Field label={t("field.city")} name="city" required maxLength={80} defaultValue={values.city} error={e.city} />
+          <Field label={t("field.country")} name="country" required maxLength={2} defaultValue={values.country} error={e.country} hint={t("field.countryHint")} />
+        </div>
+        <Field label={t("field.venueName")} name="venueName" required maxLength={160} defaultValue={values.venueName} error={e.venueName} />
+        <Field label={t("field.venueAddress")} name="venueAddress" required maxLength={300} defaultValue={values.venueAddress} error={e.venueAddress} />
+        <Field label={t("field.mapUrl")} name="mapUrl" type="url" maxLength={500} defaultValue={values.mapUrl ?? ""} error={e.mapUrl} />
+        <div className="row">
+          <Field label={t("field.timezone")} name="timezone" required list="time-zones" maxLength={64} defaultValue={values.timezone ?? "Europe/Riga"} error={e.timezone} hint={t("field.timezoneHint")} />
+          <datalist id="time-zones">
+            {timeZones.map((z) => (
+              <option key={z} value={z} />
+            ))}
+          </datalist>
+          <Field label={t("field.currency")} name="currency" required maxLength={3} defaultValue={values.currency ?? "EUR"} error={e.currency} hint={t("field.currencyHint")} />
+        </div>
+        <div className="row">
+          <Field label={t("field.startsAt")} name="startsAt" type="datetime-local" required defaultValue={values.startsAt} error={e.startsAt} />
+          <Field label={t("field.endsAt")} name="endsAt" type="datetime-local" required defaultValue={values.endsAt} error={e.endsAt} />
+        </div>
+        <fieldset className={`choices${e.languages ? " has-error" : ""}`}>
+          <legend>{t("field.languages")}</legend>
+          {languages.map((l) => (
+            <label key={l} className="choice">
+              <input type="checkbox" name="languages" value={l} defaultChecked={chosen.has(l)} /> {languageName(l, locale)}
+            </label>
+          ))}
+          {e.languages ? (
+            <p className="field-error" role="alert">
+              {e.languages}
+            </p>
+          ) : null}
+        </fieldset>
+        {descriptionLanguages.map((l) => (
+          <TextArea
+            key={l}
+            label={t("field.descriptionIn", { language: languageName(l, locale) })}
+            name={`description.${l}`}
+            rows={5}
+            maxLength={10000}
+            defaultValue={values.description?.[l] ?? ""}
+            error={e[`description.${l}`]}
+          />
+        ))}
+        <fieldset className={`choices${e.paymentMethods ? " has-error" : ""}`}>
+          <legend>{t("field.paymentMethods")}</legend>
+          {(["door", "free", "stripe"] as const).map((m) => (
+            <label key={m} className="choice">
+              <input type="checkbox" name="paymentMethods" value={m} defaultChecked={methods.has(m)} /> {t(`payment.${m}`)}
+            </label>
+          ))}
+        </fieldset>
+        <button type="submit" className="primary">
+          {submitLabel}
+        </button>
+      </fieldset>
+    </Form>
+  );
+}

@@ -1,0 +1,418 @@
+// Festivals: the rules for creating, editing, publishing and cancelling them,
+// and the queries the public pages need. Routes and API call these.
+import slugify from "slugify";
+import { z } from "zod";
+import { audit } from "~/utils/audit.server";
+import type { CurrentUser } from "~/utils/auth.server";
+import { prisma } from "~/utils/db.server";
+import { notFound } from "~/utils/http.server";
+import type { Translate } from "~/utils/i18n";
+import {
+  countryCode,
+  fieldErrors,
+  localizeMessage,
+  currency,
+  httpUrl,
+  optionalText,
+  parseMoment,
+  text,
+  timeZone,
+} from "~/utils/validation";
+
+export const FESTIVAL_LANGUAGES = [
+  "en", "ru", "uk", "be", "kk", "ka", "hy", "lv", "lt", "et", "pl", "cs", "de", "fr", "es", "pt",
+  "it", "nl", "fi", "sv", "no", "da", "he", "sr", "tr",
+] as const;
+
+export const PAYMENT_METHODS = ["stripe", "door", "free"] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+export const FESTIVAL_STATUSES = ["draft", "published", "cancelled"] as const;
+export type FestivalStatus = (typeof FESTIVAL_STATUSES)[number];
+export const PROGRAMME_KINDS = ["talk", "music", "tattoo", "other"] as const;
+export type ProgrammeKind = (typeof PROGRAMME_KINDS)[number];
+
+const MAX_FESTIVAL_DAYS = 31;
+
+const language = z.enum(FESTIVAL_LANGUAGES, { error: "v.language" });
+
+/** Everything about a festival that its organisers set (dates as strings, read in `timezone`). */
+const festivalFields = z.object({
+  name: text({ max: 120 }),
+  city: text({ max: 80 }),
+  country: countryCode,
+  venueName: text({ max: 160 }),
+  venueAddress: text({ max: 300 }),
+  mapUrl: z.preprocess((v) => (v === "" || v === null ? undefined : v), httpUrl.optional()),
+  timezone: timeZone,
+  currency,
+  startsAt: z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }),
+  endsAt: z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }),
+  languages: z
+    .array(language, { error: "v.languages" })
+    .min(1, { error: "v.languages" })
+    .max(FESTIVAL_LANGUAGES.length)
+    .transform((l) => [...new Set(l)]),
+  description: z
+    .record(language, optionalText({ max: 10_000, multiline: true }), { error: "v.description" })
+    .optional()
+    .default({}),
+  paymentMethods: z
+    .array(z.enum(PAYMENT_METHODS, { error: "v.paymentMethod" }))
+    .max(PAYMENT_METHODS.length)
+    .transform((l) => [...new Set(l)])
+    .optional(),
+});
+
+export type FestivalFieldsInput = z.input<typeof festivalFields>;
+
+type Issue = { path: (string | number)[]; message: string };
+
+/** Parse and cross-check festival fields; dates become UTC Date objects. */
+function checkFestival(value: z.infer<typeof festivalFields>, addIssue: (i: Issue) => void) {
+  const startsAt = parseMoment(value.startsAt, value.timezone);
+  const endsAt = parseMoment(value.endsAt, value.timezone);
+  if (!startsAt) addIssue({ path: ["startsAt"], message: "v.dateTime" });
+  if (!endsAt) addIssue({ path: ["endsAt"], message: "v.dateTime" });
+  if (startsAt && endsAt) {
+    if (endsAt <= startsAt) addIssue({ path: ["endsAt"], message: "v.endBeforeStart" });
+    else if (endsAt.getTime() - startsAt.getTime() > MAX_FESTIVAL_DAYS * 86_400_000)
+      addIssue({ path: ["endsAt"], message: `v.maxDays|${MAX_FESTIVAL_DAYS}` });
+  }
+  for (const lang of Object.keys(value.description ?? {})) {
+    if (!value.languages.includes(lang as (typeof FESTIVAL_LANGUAGES)[number]))
+      addIssue({ path: ["description", lang], message: "v.descriptionLanguage" });
+  }
+  return { startsAt, endsAt };
+}
+
+export const festivalInput = festivalFields.transform((value, ctx) => {
+  const { startsAt, endsAt } = checkFestival(value, (i) => ctx.addIssue({ code: "custom", ...i }));
+  if (!startsAt || !endsAt) return z.NEVER;
+  const description = Object.fromEntries(
+    Object.entries(value.description ?? {}).filter((e): e is [string, string] => typeof e[1] === "string"),
+  );
+  return { ...value, startsAt, endsAt, description, paymentMethods: value.paymentMethods ?? ["door"] };
+});
+
+export type FestivalInput = z.output<typeof festivalInput>;
+
+/** PATCH: any subset of the fields; merged with the stored festival, then checked whole. */
+export const festivalPatch = festivalFields.partial().strict();
+
+function toRow(input: FestivalInput) {
+  return {
+    name: input.name,
+    city: input.city,
+    country: input.country,
+    venueName: input.venueName,
+    venueAddress: input.venueAddress,
+    mapUrl: input.mapUrl ?? null,
+    timezone: input.timezone,
+    currency: input.currency,
+    startsAt: input.startsAt,
+    endsAt: input.endsAt,
+    languages: JSON.stringify(input.languages),
+    description: JSON.stringify(input.description),
+    paymentMethods: JSON.stringify(input.paymentMethods),
+  };
+}
+
+async function uniqueSlug(name: string, city: string, year: number) {
+  const base =
+    slugify(`${name} ${city} ${year}`, { lower: true, strict: true, trim: true }).slice(0, 70).replace(/-+$/, "") ||
+    "festival";
+  for (let n = 1; n < 1000; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    const taken = await prisma.festival.findUnique({ where: { slug: candidate }, select: { id: true } });
+    if (!taken) return candidate;
+  }
+  return `${base}-${Date.now().toString(36)}`;
+}
+
+export async function createFestival(actor: CurrentUser, input: FestivalInput) {
+  const slug = await uniqueSlug(input.name, input.city, input.startsAt.getUTCFullYear());
+  return prisma.$transaction(async (tx) => {
+    const festival = await tx.festival.create({
+      data: { ...toRow(input), slug, createdById: actor.id, status: "draft" },
+      select: { id: true, slug: true },
+    });
+    // The creator organises it (admins too, so it shows on their dashboard).
+    await tx.festivalMember.create({ data: { festivalId: festival.id, userId: actor.id, role: "organiser" } });
+    await audit(
+      { actorUserId: actor.id, action: "festival.create", targetType: "festival", targetId: festival.id, festivalId: festival.id },
+      tx,
+    );
+    return festival;
+  });
+}
+
+/** Stored festival as the input shape (for merging a PATCH). */
+export function festivalAsInput(f: FestivalRecord): FestivalFieldsInput {
+  return {
+    name: f.name,
+    city: f.city,
+    country: f.country,
+    venueName: f.venueName,
+    venueAddress: f.venueAddress,
+    mapUrl: f.mapUrl ?? undefined,
+    timezone: f.timezone,
+    currency: f.currency,
+    startsAt: f.startsAt.toISOString(),
+    endsAt: f.endsAt.toISOString(),
+    languages: parseJsonArray(f.languages) as FestivalFieldsInput["languages"],
+    description: parseJsonObject(f.description),
+    paymentMethods: parseJsonArray(f.paymentMethods) as FestivalFieldsInput["paymentMethods"],
+  };
+}
+
+export async function updateFestival(actor: CurrentUser, festivalId: string, input: FestivalInput) {
+  await prisma.$transaction(async (tx) => {
+    await tx.festival.update({ where: { id: festivalId }, data: toRow(input) });
+    await audit(
+      { actorUserId: actor.id, action: "festival.update", targetType: "festival", targetId: festivalId, festivalId },
+      tx,
+    );
+  });
+}
+
+export class FestivalStateError extends Error {
+  constructor(
+    public readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const TRANSITIONS: Record<"publish" | "unpublish" | "cancel", { from: FestivalStatus[]; to: FestivalStatus }> = {
+  publish: { from: ["draft"], to: "published" },
+  unpublish: { from: ["published"], to: "draft" },
+  cancel: { from: ["draft", "published"], to: "cancelled" },
+};
+
+/** Publish, unpublish or cancel. Idempotent for the target state; refuses impossible moves. */
+export async function changeFestivalStatus(
+  actor: CurrentUser,
+  festivalId: string,
+  change: keyof typeof TRANSITIONS,
+) {
+  const { from, to } = TRANSITIONS[change];
+  return prisma.$transaction(async (tx) => {
+    const festival = await tx.festival.findUniqueOrThrow({ where: { id: festivalId }, select: { status: true } });
+    if (festival.status === to) return to;
+    if (!from.includes(festival.status as FestivalStatus)) {
+      throw new FestivalStateError(
+        "invalid_state",
+        festival.status === "cancelled" ? "A cancelled festival cannot be changed." : `Cannot ${change} a ${festival.status} festival.`,
+      );
+    }
+    const now = new Date();
+    await tx.festival.update({
+      where: { id: festivalId },
+      data: {
+        status: to,
+        ...(to === "published" ? { publishedAt: now } : {}),
+        ...(to === "cancelled" ? { cancelledAt: now } : {}),
+      },
+    });
+    await audit(
+      { actorUserId: actor.id, action: `festival.${change}`, targetType: "festival", targetId: festivalId, festivalId },
+      tx,
+    );
+    return to;
+  });
+}
+
+// ---------------------------------------------------------------- programme
+
+export const programmeItemInput = z
+  .object({
+    title: text({ max: 200 }),
+    person: optionalText({ max: 200 }),
+    kind: z.enum(PROGRAMME_KINDS, { error: "v.programmeKind" }),
+    startsAt: z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }),
+    endsAt: z.preprocess((v) => (v === "" || v === null ? undefined : v), z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }).optional()),
+  });
+
+export async function addProgrammeItem(
+  actor: CurrentUser,
+  festival: { id: string; timezone: string },
+  raw: unknown,
+  t: Translate,
+): Promise<{ ok: true; id: string } | { ok: false; errors: Record<string, string> }> {
+  const parsed = programmeItemInput.safeParse(raw);
+  const errors: Record<string, string> = {};
+  if (!parsed.success) {
+    return { ok: false, errors: fieldErrors(parsed.error, t) };
+  }
+  const startsAt = parseMoment(parsed.data.startsAt, festival.timezone);
+  const endsAt = parsed.data.endsAt ? parseMoment(parsed.data.endsAt, festival.timezone) : null;
+  if (!startsAt) errors.startsAt = localizeMessage("v.dateTime", t);
+  if (parsed.data.endsAt && !endsAt) errors.endsAt = localizeMessage("v.dateTime", t);
+  if (startsAt && endsAt && endsAt <= startsAt) errors.endsAt = localizeMessage("v.endBeforeStart", t);
+  if (!startsAt || Object.keys(errors).length) return { ok: false, errors };
+  const item = await prisma.$transaction(async (tx) => {
+    const created = await tx.programmeItem.create({
+      data: {
+        festivalId: festival.id,
+        title: parsed.data.title,
+        person: parsed.data.person ?? null,
+        kind: parsed.data.kind,
+        startsAt,
+        endsAt,
+      },
+    });
+    await audit(
+      { actorUserId: actor.id, action: "programme.add", targetType: "programmeItem", targetId: created.id, festivalId: festival.id },
+      tx,
+    );
+    return created;
+  });
+  return { ok: true, id: item.id };
+}
+
+export async function removeProgrammeItem(actor: CurrentUser, festivalId: string, itemId: string) {
+  return prisma.$transaction(async (tx) => {
+    const { count } = await tx.programmeItem.deleteMany({ where: { id: itemId, festivalId } });
+    if (count) {
+      await audit(
+        { actorUserId: actor.id, action: "programme.remove", targetType: "programmeItem", targetId: itemId, festivalId },
+        tx,
+      );
+    }
+    return count > 0;
+  });
+}
+
+// ---------------------------------------------------------------- queries
+
+export type FestivalRecord = NonNullable<Awaited<ReturnType<typeof prisma.festival.findUnique>>>;
+
+export function parseJsonArray(value: string): string[] {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+export function parseJsonObject(value: string): Record<string, string> {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return {};
+    return Object.fromEntries(
+      Object.entries(parsed as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string"),
+    );
+  } catch {
+    return {};
+  }
+}
+
+/** Public view of a festival (no internal ids of people). */
+export function publicFestival(f: FestivalRecord) {
+  return {
+    id: f.id,
+    slug: f.slug,
+    name: f.name,
+    city: f.city,
+    country: f.country,
+    venueName: f.venueName,
+    venueAddress: f.venueAddress,
+    mapUrl: f.mapUrl,
+    timezone: f.timezone,
+    currency: f.currency,
+    startsAt: f.startsAt.toISOString(),
+    endsAt: f.endsAt.toISOString(),
+    languages: parseJsonArray(f.languages),
+    description: parseJsonObject(f.description),
+    status: f.status as FestivalStatus,
+  };
+}
+
+/** Published (and cancelled, which stay visible with a notice) festivals, split by end time. */
+export async function listPublicFestivals(now = new Date()) {
+  const rows = await prisma.festival.findMany({
+    where: { status: { in: ["published", "cancelled"] }, publishedAt: { not: null } },
+    orderBy: { startsAt: "asc" },
+  });
+  const all = rows.map(publicFestival);
+  return {
+    upcoming: all.filter((f) => new Date(f.endsAt) >= now),
+    past: all.filter((f) => new Date(f.endsAt) < now).reverse(),
+  };
+}
+
+/** A published festival by slug, with its programme; null for drafts and unknown slugs. */
+export async function getPublicFestival(slug: string) {
+  if (slug.length > 100) return null;
+  const f = await prisma.festival.findUnique({
+    where: { slug },
+    include: { programme: { orderBy: { startsAt: "asc" } } },
+  });
+  if (!f || f.status === "draft" || !f.publishedAt) return null;
+  return {
+    ...publicFestival(f),
+    programme: f.programme.map((p) => ({
+      id: p.id,
+      title: p.title,
+      person: p.person,
+      kind: p.kind as ProgrammeKind,
+      startsAt: p.startsAt.toISOString(),
+      endsAt: p.endsAt?.toISOString() ?? null,
+    })),
+  };
+}
+
+/** Group festivals by country, then city (for the public list). */
+export function groupByPlace<T extends { country: string; city: string }>(festivals: T[]) {
+  const byCountry = new Map<string, Map<string, T[]>>();
+  for (const f of festivals) {
+    const cities = byCountry.get(f.country) ?? new Map<string, T[]>();
+    const list = cities.get(f.city) ?? [];
+    list.push(f);
+    cities.set(f.city, list);
+    byCountry.set(f.country, cities);
+  }
+  return [...byCountry.entries()].map(([country, cities]) => ({
+    country,
+    cities: [...cities.entries()].map(([city, items]) => ({ city, festivals: items })),
+  }));
+}
+
+/** A festival for the organiser pages; the caller has already checked permission. */
+export async function getFestivalOrThrow(id: string | undefined) {
+  const festival = id && id.length <= 64 ? await prisma.festival.findUnique({ where: { id } }) : null;
+  if (!festival) throw notFound();
+  return festival;
+}
+
+/** Read the festival form (no JavaScript needed) into the API's input shape. */
+export function festivalFormToInput(form: FormData): Record<string, unknown> {
+  const get = (name: string) => {
+    const v = form.get(name);
+    return typeof v === "string" ? v : undefined;
+  };
+  const all = (name: string) => form.getAll(name).filter((v): v is string => typeof v === "string");
+  const description: Record<string, string> = {};
+  for (const [key, value] of form.entries()) {
+    if (key.startsWith("description.") && typeof value === "string" && value.trim()) {
+      description[key.slice("description.".length)] = value;
+    }
+  }
+  return {
+    name: get("name"),
+    city: get("city"),
+    country: get("country"),
+    venueName: get("venueName"),
+    venueAddress: get("venueAddress"),
+    mapUrl: get("mapUrl"),
+    timezone: get("timezone"),
+    currency: get("currency"),
+    startsAt: get("startsAt"),
+    endsAt: get("endsAt"),
+    languages: all("languages"),
+    description,
+    paymentMethods: all("paymentMethods"),
+  };
+}

@@ -1,0 +1,141 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import {
+  Form,
+  isRouteErrorResponse,
+  Link,
+  Links,
+  Meta,
+  NavLink,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useLoaderData,
+  useLocation,
+  useRouteError,
+  useRouteLoaderData,
+} from "@remix-run/react";
+import stylesheet from "~/styles/app.css";
+import { getSessionUser } from "~/utils/auth.server";
+import { DEFAULT_LOCALE, isLocale, LOCALES, translator } from "~/utils/i18n";
+import { getLocale } from "~/utils/i18n.server";
+import { useNonce } from "~/utils/nonce";
+import { useT } from "~/utils/use-t";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: stylesheet },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
+
+export const meta: MetaFunction = () => [{ title: "Solidarity festivals" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const [locale, user] = await Promise.all([getLocale(request), getSessionUser(request)]);
+  return {
+    locale,
+    user: user ? { name: user.name ?? user.email, role: user.role } : null,
+    isDevelopment: process.env.NODE_ENV !== "production" && process.env.NODE_ENV !== "test",
+  };
+}
+
+function LanguageSwitcher() {
+  const t = useT();
+  const location = useLocation();
+  const data = useRouteLoaderData<typeof loader>("root");
+  const current = data?.locale ?? DEFAULT_LOCALE;
+  return (
+    <Form method="post" action="/set-language" className="lang-switch">
+      <input type="hidden" name="redirectTo" value={location.pathname + location.search} />
+      {LOCALES.filter((l) => l !== current).map((l) => (
+        <button key={l} type="submit" name="lang" value={l} lang={l}>
+          {translator(l)("nav.languageName")}
+        </button>
+      ))}
+      <span className="sr-only">{t("nav.language")}</span>
+    </Form>
+  );
+}
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  const data = useRouteLoaderData<typeof loader>("root");
+  const nonce = useNonce();
+  const locale = isLocale(data?.locale) ? data.locale : DEFAULT_LOCALE;
+  const t = translator(locale);
+  return (
+    <html lang={locale}>
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <a className="skip" href="#main">
+          {t("nav.skip")}
+        </a>
+        <header className="site-header">
+          <Link to="/" className="brand">
+            {t("site.name")}
+          </Link>
+          <nav aria-label={t("nav.main")}>
+            <NavLink to="/">{t("nav.festivals")}</NavLink>
+            {data?.user ? (
+              <>
+                <NavLink to="/admin">{t("nav.dashboard")}</NavLink>
+                <Form method="post" action="/logout" className="inline">
+                  <button type="submit" className="link">
+                    {t("nav.signOut")}
+                  </button>
+                </Form>
+              </>
+            ) : (
+              <NavLink to="/login">{t("nav.signIn")}</NavLink>
+            )}
+          </nav>
+          <LanguageSwitcher />
+        </header>
+        <main id="main">{children}</main>
+        <footer className="site-footer">
+          <p>{t("site.footer")}</p>
+          {data?.isDevelopment ? <Link to="/dev/mail">{t("nav.devMail")}</Link> : null}
+        </footer>
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  useLoaderData<typeof loader>();
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const t = useT();
+  let title = t("error.title");
+  let message = t("error.unexpected");
+  if (isRouteErrorResponse(error)) {
+    if (error.status === 404) {
+      title = t("error.notFoundTitle");
+      message = t("error.notFound");
+    } else if (error.status === 403) {
+      title = t("error.forbiddenTitle");
+      message = t("error.forbidden");
+    } else if (error.status === 429) {
+      title = t("error.rateLimitedTitle");
+      message = t("error.rateLimited");
+    } else {
+      title = `${error.status}`;
+    }
+  }
+  return (
+    <section className="error-page">
+      <h1>{title}</h1>
+      <p>{message}</p>
+      <p>
+        <Link to="/">{t("error.home")}</Link>
+      </p>
+    </section>
+  );
+}

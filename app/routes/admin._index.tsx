@@ -1,0 +1,87 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { prisma } from "~/utils/db.server";
+import { formatDateRange } from "~/utils/format";
+import { requireSessionUser } from "~/utils/auth.server";
+import { can, visibleFestivalIds } from "~/utils/permissions.server";
+import { useLocale, useT } from "~/utils/use-t";
+
+export const meta: MetaFunction = () => [{ title: "Dashboard" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireSessionUser(request);
+  const ids = visibleFestivalIds(user);
+  const festivals = await prisma.festival.findMany({
+    where: ids === null ? {} : { id: { in: ids } },
+    orderBy: { startsAt: "desc" },
+    select: { id: true, name: true, city: true, status: true, startsAt: true, endsAt: true, timezone: true },
+  });
+  const doorIds = user.memberships.filter((m) => m.role === "door").map((m) => m.festivalId);
+  const doors = doorIds.length
+    ? await prisma.festival.findMany({ where: { id: { in: doorIds } }, select: { id: true, name: true, city: true } })
+    : [];
+  return {
+    name: user.name ?? user.email,
+    canCreate: can(user, "festival:create"),
+    festivals: festivals.map((f) => ({ ...f, startsAt: f.startsAt.toISOString(), endsAt: f.endsAt.toISOString() })),
+    doors,
+  };
+}
+
+export default function Dashboard() {
+  const { name, canCreate, festivals, doors } = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  return (
+    <section>
+      <h1>{t("dashboard.title", { name })}</h1>
+      {canCreate ? (
+        <p>
+          <Link to="/admin/festivals/new" className="button primary">
+            {t("dashboard.newFestival")}
+          </Link>
+        </p>
+      ) : null}
+      {festivals.length === 0 && doors.length === 0 ? <p>{t("dashboard.empty")}</p> : null}
+      {festivals.length > 0 ? (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>{t("field.festivalName")}</th>
+              <th>{t("field.city")}</th>
+              <th>{t("dashboard.dates")}</th>
+              <th>{t("dashboard.status")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {festivals.map((f) => (
+              <tr key={f.id}>
+                <td>
+                  <Link to={`/admin/festivals/${f.id}`}>{f.name}</Link>
+                </td>
+                <td>{f.city}</td>
+                <td>{formatDateRange(f.startsAt, f.endsAt, locale, f.timezone)}</td>
+                <td>
+                  <span className={`badge status-${f.status}`}>{t(`status.${f.status as "draft" | "published" | "cancelled"}`)}</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {doors.length > 0 ? (
+        <>
+          <h2>{t("dashboard.doors")}</h2>
+          <ul>
+            {doors.map((d) => (
+              <li key={d.id}>
+                {d.name} — {d.city}
+              </li>
+            ))}
+          </ul>
+          <p className="muted">{t("dashboard.doorsHint")}</p>
+        </>
+      ) : null}
+    </section>
+  );
+}

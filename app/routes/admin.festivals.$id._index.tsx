@@ -1,0 +1,113 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { FestivalForm } from "~/components/festival-form";
+import { FormError } from "~/components/field";
+import {
+  changeFestivalStatus,
+  FESTIVAL_LANGUAGES,
+  festivalAsInput,
+  festivalFormToInput,
+  festivalInput,
+  FestivalStateError,
+  getFestivalOrThrow,
+  updateFestival,
+} from "~/models/festival.server";
+import { field, readForm } from "~/utils/forms.server";
+import { errorResponse } from "~/utils/http.server";
+import { getTranslator } from "~/utils/i18n.server";
+import { can, requireUserWith } from "~/utils/permissions.server";
+import { fieldErrors, toLocalInput } from "~/utils/validation";
+import { useT } from "~/utils/use-t";
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUserWith(request, "festival:view", params.id);
+  const festival = await getFestivalOrThrow(params.id);
+  const input = festivalAsInput(festival);
+  return {
+    id: festival.id,
+    status: festival.status,
+    values: {
+      ...input,
+      startsAt: toLocalInput(festival.startsAt, festival.timezone),
+      endsAt: toLocalInput(festival.endsAt, festival.timezone),
+    },
+    canEdit: can(user, "festival:edit", festival.id),
+    canPublish: can(user, "festival:publish", festival.id),
+    timeZones: Intl.supportedValuesOf("timeZone"),
+  };
+}
+
+const STATUS_INTENTS = ["publish", "unpublish", "cancel"] as const;
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const form = await readForm(request);
+  const intent = field(form, "intent");
+  const { t } = await getTranslator(request);
+  if (intent === "save") {
+    const user = await requireUserWith(request, "festival:edit", params.id);
+    const festival = await getFestivalOrThrow(params.id);
+    if (festival.status === "cancelled") {
+      return data({ errors: { _form: t("festivalAdmin.cancelledReadOnly") }, values: null, saved: false }, { status: 409 });
+    }
+    const raw = festivalFormToInput(form);
+    const parsed = festivalInput.safeParse(raw);
+    if (!parsed.success) return data({ errors: fieldErrors(parsed.error, t), values: raw, saved: false }, { status: 400 });
+    await updateFestival(user, festival.id, parsed.data);
+    return { errors: {} as Record<string, string>, values: null, saved: true };
+  }
+  const change = STATUS_INTENTS.find((i) => i === intent);
+  if (!change) throw errorResponse(400, "bad_intent", "Unknown action.");
+  const user = await requireUserWith(request, "festival:publish", params.id);
+  const festival = await getFestivalOrThrow(params.id);
+  try {
+    await changeFestivalStatus(user, festival.id, change);
+    return { errors: {} as Record<string, string>, values: null, saved: true };
+  } catch (e) {
+    if (e instanceof FestivalStateError) {
+      return data({ errors: { _form: t("festivalAdmin.invalidTransition") }, values: null, saved: false }, { status: 409 });
+    }
+    throw e;
+  }
+}
+
+export default function FestivalDetails() {
+  const { status, values, canEdit, canPublish, timeZones } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const t = useT();
+  return (
+    <>
+      {result?.saved ? <p role="status" className="notice">{t("festivalAdmin.saved")}</p> : null}
+      <FormError error={result?.errors._form} />
+      {canPublish && status !== "cancelled" ? (
+        <div className="actions">
+          <Form method="post" className="inline">
+            {status === "draft" ? (
+              <button type="submit" name="intent" value="publish" className="primary">
+                {t("festivalAdmin.publish")}
+              </button>
+            ) : (
+              <button type="submit" name="intent" value="unpublish">
+                {t("festivalAdmin.unpublish")}
+              </button>
+            )}
+          </Form>
+          <Form method="post" className="inline">
+            <button type="submit" name="intent" value="cancel" className="danger">
+              {t("festivalAdmin.cancel")}
+            </button>
+          </Form>
+        </div>
+      ) : null}
+      <FestivalForm
+        key={JSON.stringify(values)}
+        values={(result?.values as Record<string, never> | null) ?? values}
+        errors={result?.errors}
+        languages={FESTIVAL_LANGUAGES}
+        timeZones={timeZones}
+        submitLabel={t("festivalForm.save")}
+        disabled={!canEdit || status === "cancelled"}
+      />
+    </>
+  );
+}

@@ -1,0 +1,114 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Field } from "~/components/field";
+import { getFestivalOrThrow } from "~/models/festival.server";
+import { addFestivalMember, FESTIVAL_ROLES, memberInput, removeFestivalMember } from "~/models/user.server";
+import { prisma } from "~/utils/db.server";
+import { field, readForm } from "~/utils/forms.server";
+import { errorResponse } from "~/utils/http.server";
+import { getTranslator } from "~/utils/i18n.server";
+import { requireUserWith } from "~/utils/permissions.server";
+import { fieldErrors } from "~/utils/validation";
+import { useT } from "~/utils/use-t";
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  await requireUserWith(request, "festival:team", params.id);
+  const festival = await getFestivalOrThrow(params.id);
+  const members = await prisma.festivalMember.findMany({
+    where: { festivalId: festival.id },
+    select: { role: true, user: { select: { id: true, email: true, name: true } } },
+    orderBy: { createdAt: "asc" },
+  });
+  const invitations = await prisma.invitation.findMany({
+    where: { festivalId: festival.id, acceptedAt: null, expiresAt: { gt: new Date() } },
+    select: { id: true, email: true, festivalRole: true },
+  });
+  return { members, invitations };
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUserWith(request, "festival:team", params.id);
+  const festival = await getFestivalOrThrow(params.id);
+  const { t, locale } = await getTranslator(request);
+  const form = await readForm(request);
+  const intent = field(form, "intent");
+  if (intent === "remove") {
+    const userId = (field(form, "userId") ?? "").slice(0, 64);
+    if (userId === user.id) return data({ errors: { _form: t("team.cannotRemoveSelf") }, status: null }, { status: 400 });
+    await removeFestivalMember(user, festival.id, userId);
+    return { errors: {} as Record<string, string>, status: null };
+  }
+  if (intent !== "add") throw errorResponse(400, "bad_intent", "Unknown action.");
+  const parsed = memberInput.safeParse({ email: field(form, "email"), role: field(form, "role") });
+  if (!parsed.success) return data({ errors: fieldErrors(parsed.error, t), status: null }, { status: 400 });
+  const result = await addFestivalMember(user, festival, parsed.data, { locale, request });
+  return { errors: {} as Record<string, string>, status: result.status };
+}
+
+export default function Team() {
+  const { members, invitations } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const t = useT();
+  const e = result?.errors ?? {};
+  return (
+    <>
+      <h2>{t("festivalAdmin.team")}</h2>
+      {result?.status ? <p role="status" className="notice">{t(result.status === "added" ? "team.added" : "team.invited")}</p> : null}
+      {e._form ? <p className="form-error">{e._form}</p> : null}
+      <table className="table">
+        <thead>
+          <tr>
+            <th>{t("field.email")}</th>
+            <th>{t("field.name")}</th>
+            <th>{t("team.role")}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {members.map((m) => (
+            <tr key={m.user.id}>
+              <td>{m.user.email}</td>
+              <td>{m.user.name}</td>
+              <td>{t(m.role === "door" ? "role.door" : "role.organiser")}</td>
+              <td>
+                <Form method="post" className="inline">
+                  <input type="hidden" name="userId" value={m.user.id} />
+                  <button type="submit" name="intent" value="remove" className="link danger">
+                    {t("team.remove")}
+                  </button>
+                </Form>
+              </td>
+            </tr>
+          ))}
+          {invitations.map((i) => (
+            <tr key={i.id}>
+              <td>{i.email}</td>
+              <td className="muted">{t("team.pending")}</td>
+              <td>{t(i.festivalRole === "door" ? "role.door" : "role.organiser")}</td>
+              <td />
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Form method="post" noValidate className="card">
+        <h3>{t("team.add")}</h3>
+        <Field label={t("field.email")} name="email" type="email" required maxLength={254} error={e.email} />
+        <div className="field">
+          <label htmlFor="role">{t("team.role")}</label>
+          <select id="role" name="role" defaultValue="door">
+            {FESTIVAL_ROLES.map((r) => (
+              <option key={r} value={r}>
+                {t(r === "door" ? "role.door" : "role.organiser")}
+              </option>
+            ))}
+          </select>
+          {e.role ? <p className="field-error">{e.role}</p> : null}
+        </div>
+        <button type="submit" name="intent" value="add" className="primary">
+          {t("team.addSubmit")}
+        </button>
+      </Form>
+    </>
+  );
+}

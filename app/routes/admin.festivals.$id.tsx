@@ -1,0 +1,45 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { getFestivalOrThrow } from "~/models/festival.server";
+import { can, requireUserWith } from "~/utils/permissions.server";
+import { useT } from "~/utils/use-t";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.festival.name ?? "Festival" }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUserWith(request, "festival:view", params.id);
+  const festival = await getFestivalOrThrow(params.id);
+  return {
+    festival: { id: festival.id, name: festival.name, slug: festival.slug, status: festival.status },
+    canTeam: can(user, "festival:team", festival.id),
+  };
+}
+
+export default function FestivalAdminLayout() {
+  const { festival, canTeam } = useLoaderData<typeof loader>();
+  const t = useT();
+  return (
+    <section>
+      <p className="eyebrow">
+        <Link to="/admin">{t("admin.festivals")}</Link> /
+      </p>
+      <h1>
+        {festival.name}{" "}
+        <span className={`badge status-${festival.status}`}>{t(`status.${festival.status as "draft" | "published" | "cancelled"}`)}</span>
+      </h1>
+      {festival.status !== "draft" ? (
+        <p>
+          <Link to={`/festivals/${festival.slug}`}>{t("festivalAdmin.publicPage")}</Link>
+        </p>
+      ) : null}
+      <nav className="tabs" aria-label={t("festivalAdmin.sections")}>
+        <NavLink to={`/admin/festivals/${festival.id}`} end>
+          {t("festivalAdmin.details")}
+        </NavLink>
+        <NavLink to={`/admin/festivals/${festival.id}/programme`}>{t("festivalAdmin.programme")}</NavLink>
+        {canTeam ? <NavLink to={`/admin/festivals/${festival.id}/team`}>{t("festivalAdmin.team")}</NavLink> : null}
+      </nav>
+      <Outlet />
+    </section>
+  );
+}

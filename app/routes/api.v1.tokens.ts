@@ -1,0 +1,32 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { z } from "zod";
+import { api, created, methodNotAllowed, readJsonBody, validationError } from "~/utils/api.server";
+import { checkCredentials, createApiToken, requireApiUser, revokeApiTokenOf } from "~/utils/auth.server";
+import { errorResponse, clientAddress } from "~/utils/http.server";
+
+const body = z.object({
+  email: z.string({ error: "v.email" }).max(254, { error: "v.maxLength|254" }),
+  password: z.string({ error: "v.password" }).max(1000, { error: "v.maxLength|1000" }),
+  name: z.string().max(100, { error: "v.maxLength|100" }).optional(),
+});
+
+export async function loader() {
+  return methodNotAllowed(["POST", "DELETE"]);
+}
+
+/** POST: email + password → bearer token. DELETE: revoke the token the request carries. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  return api(async () => {
+    if (request.method === "DELETE") {
+      await requireApiUser(request);
+      await revokeApiTokenOf(request);
+      return new Response(null, { status: 204 });
+    }
+    if (request.method !== "POST") return methodNotAllowed(["POST", "DELETE"]);
+    const parsed = body.safeParse(await readJsonBody(request, 64 * 1024));
+    if (!parsed.success) throw validationError(parsed.error);
+    const userId = await checkCredentials(parsed.data.email, parsed.data.password, clientAddress(context));
+    if (!userId) return errorResponse(401, "invalid_credentials", "Wrong email or password.");
+    return created({ token: await createApiToken(userId, parsed.data.name) });
+  });
+}

@@ -1,0 +1,66 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Field, FormError } from "~/components/field";
+import { checkCredentials, getSessionUser } from "~/utils/auth.server";
+import { field, readForm } from "~/utils/forms.server";
+import { clientAddress } from "~/utils/http.server";
+import { getTranslator } from "~/utils/i18n.server";
+import { RateLimitedError } from "~/utils/rate-limit.server";
+import { safeRedirect, signIn } from "~/utils/session.server";
+import { useT } from "~/utils/use-t";
+
+export const meta: MetaFunction = () => [{ title: "Sign in" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  if (await getSessionUser(request)) throw redirect("/admin");
+  return null;
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { t } = await getTranslator(request);
+  const form = await readForm(request);
+  const email = (field(form, "email") ?? "").slice(0, 254);
+  const password = (field(form, "password") ?? "").slice(0, 1000);
+  const redirectTo = safeRedirect(field(form, "redirectTo"));
+  if (!email || !password) {
+    return data({ error: t("login.missing"), email }, { status: 400 });
+  }
+  try {
+    const userId = await checkCredentials(email, password, clientAddress(context));
+    if (!userId) return data({ error: t("login.invalid"), email }, { status: 401 });
+    return signIn(request, userId, redirectTo);
+  } catch (e) {
+    if (e instanceof RateLimitedError) {
+      return data(
+        { error: t("login.rateLimited", { seconds: e.retryAfterSeconds }), email },
+        { status: 429, headers: { "Retry-After": String(e.retryAfterSeconds) } },
+      );
+    }
+    throw e;
+  }
+}
+
+export default function Login() {
+  const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const navigation = useNavigation();
+  const t = useT();
+  return (
+    <section className="narrow">
+      <h1>{t("login.title")}</h1>
+      <Form method="post" noValidate>
+        <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/admin"} />
+        <FormError error={result?.error} />
+        <Field label={t("field.email")} name="email" type="email" autoComplete="username" required defaultValue={result?.email} maxLength={254} />
+        <Field label={t("field.password")} name="password" type="password" autoComplete="current-password" required maxLength={200} />
+        <button type="submit" className="primary" disabled={navigation.state === "submitting"}>
+          {t("login.submit")}
+        </button>
+      </Form>
+      <p>
+        <Link to="/forgot-password">{t("login.forgot")}</Link>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,27 @@
+// Reads the .eml files written when no SMTP_URL is set (for /dev/mail).
+import fs from "node:fs/promises";
+import path from "node:path";
+import { simpleParser } from "mailparser";
+import { mailFolder } from "./email.server";
+
+export async function listDevMail(selected: string | null, limit = 50) {
+  const files = (await fs.readdir(mailFolder()).catch(() => [] as string[]))
+    .filter((f) => f.endsWith(".eml"))
+    .sort()
+    .reverse()
+    .slice(0, limit);
+  const open = selected && files.includes(selected) ? selected : files[0];
+  return Promise.all(
+    files.map(async (file) => {
+      const parsed = await simpleParser(await fs.readFile(path.join(mailFolder(), file)));
+      const to = parsed.to ? (Array.isArray(parsed.to) ? parsed.to.map((a) => a.text).join(", ") : parsed.to.text) : "";
+      return {
+        file,
+        to,
+        subject: parsed.subject ?? "",
+        date: parsed.date?.toISOString() ?? "",
+        text: file === open ? (parsed.text ?? "") : null,
+      };
+    }),
+  );
+}

@@ -1,0 +1,162 @@
+// The one email path: `enqueueEmail` writes an outbox row (inside the caller's
+// transaction when given one); the worker renders and delivers it with retries
+// and exponential backoff. Without SMTP_URL, mail is written as .eml files under
+// data/mail/ (listed at /dev/mail in development).
+import fs from "node:fs/promises";
+import path from "node:path";
+import nodemailer, { type Transporter } from "nodemailer";
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
+import { templates, type TemplateData, type TemplateName } from "../../emails/index";
+import { prisma, type TransactionClient } from "./db.server";
+import { getEnv } from "./env.server";
+import { isLocale, translator, type Locale } from "./i18n";
+
+export const MAX_ATTEMPTS = 8;
+const BASE_BACKOFF_MS = 30_000;
+const MAX_BACKOFF_MS = 60 * 60_000;
+const BATCH = 20;
+
+export function mailFolder() {
+  return path.join(getEnv().DATA_DIR, "mail");
+}
+
+export async function enqueueEmail<K extends TemplateName>(
+  message: { to: string; template: K; locale: Locale; data: TemplateData[K] },
+  tx: TransactionClient = prisma,
+) {
+  const row = await tx.outboxEmail.create({
+    data: { to: message.to, template: message.template, locale: message.locale, payload: JSON.stringify(message.data) },
+    select: { id: true },
+  });
+  // Inside a transaction the row is not visible yet: the caller kicks after commit.
+  if (tx === prisma) kickEmailWorker();
+  return row.id;
+}
+
+export function renderEmail<K extends TemplateName>(template: K, locale: Locale, data: TemplateData[K]) {
+  const t = translator(locale);
+  const tpl = templates[template];
+  const html = "<!doctype html>" + renderToStaticMarkup(createElement(tpl.Html, { t, lang: locale, data }));
+  return { subject: tpl.subject(t, data), html, text: tpl.text(t, data) };
+}
+
+let transporter: Transporter | undefined;
+function transport(): Transporter {
+  if (!transporter) {
+    const url = getEnv().SMTP_URL;
+    transporter = url
+      ? nodemailer.createTransport(url)
+      : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+  }
+  return transporter;
+}
+
+/** Forget the transport (tests point SMTP_URL at a fresh server). */
+export function resetEmailTransport() {
+  transporter?.close();
+  transporter = undefined;
+}
+
+export function backoffMs(attempts: number) {
+  return Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
+}
+
+async function deliver(row: { id: string; to: string; template: string; locale: string; payload: string }) {
+  if (!(row.template in templates)) throw new Error(`unknown template ${row.template}`);
+  const locale = isLocale(row.locale) ? row.locale : "en";
+  const content = renderEmail(row.template as TemplateName, locale, JSON.parse(row.payload) as never);
+  const info = (await transport().sendMail({
+    from: getEnv().MAIL_FROM,
+    to: row.to,
+    subject: content.subject,
+    html: content.html,
+    text: content.text,
+    headers: { "X-Outbox-Id": row.id },
+  })) as { messageId?: string; message?: Buffer };
+  if (!getEnv().SMTP_URL && info.message) {
+    await fs.mkdir(mailFolder(), { recursive: true });
+    await fs.writeFile(path.join(mailFolder(), `${Date.now()}-${row.id}.eml`), info.message);
+  }
+  return info.messageId ?? null;
+}
+
+/**
+ * Deliver every due email once. Each row is claimed (attempts+1, next attempt
+ * pushed back) before sending, so a crash mid-send retries later instead of losing it.
+ */
+export async function deliverDueEmails(now = new Date()): Promise<{ sent: number; failed: number }> {
+  const due = await prisma.outboxEmail.findMany({
+    where: { status: "pending", nextAttemptAt: { lte: now } },
+    orderBy: { createdAt: "asc" },
+    take: BATCH,
+  });
+  let sent = 0;
+  let failed = 0;
+  for (const row of due) {
+    const attempts = row.attempts + 1;
+    const claimed = await prisma.outboxEmail.updateMany({
+      where: { id: row.id, status: "pending", attempts: row.attempts },
+      data: { attempts, nextAttemptAt: new Date(now.getTime() + backoffMs(attempts)) },
+    });
+    if (claimed.count === 0) continue; // another worker took it
+    try {
+      const messageId = await deliver(row);
+      await prisma.outboxEmail.update({
+        where: { id: row.id },
+        data: { status: "sent", sentAt: new Date(), messageId, lastError: null },
+      });
+      sent++;
+    } catch (error) {
+      failed++;
+      const message = error instanceof Error ? error.message : String(error);
+      await prisma.outboxEmail.update({
+        where: { id: row.id },
+        data: { lastError: message.slice(0, 500), ...(attempts >= MAX_ATTEMPTS ? { status: "failed" } : {}) },
+      });
+    }
+  }
+  return { sent, failed };
+}
+
+// ---------------------------------------------------------------- worker
+
+let timer: NodeJS.Timeout | undefined;
+let running: Promise<unknown> | undefined;
+let rerun = false;
+
+function runOnce() {
+  if (running) {
+    rerun = true;
+    return running;
+  }
+  running = deliverDueEmails()
+    .catch((e: unknown) => console.error("email worker:", e instanceof Error ? e.message : e))
+    .finally(() => {
+      running = undefined;
+      if (rerun) {
+        rerun = false;
+        void runOnce();
+      }
+    });
+  return running;
+}
+
+/** Ask the worker to look at the outbox now (called after enqueueing). */
+export function kickEmailWorker() {
+  if (timer) setImmediate(() => void runOnce());
+}
+
+export function startEmailWorker(intervalMs = 5_000) {
+  if (timer) return;
+  timer = setInterval(() => void runOnce(), intervalMs);
+  timer.unref();
+  void runOnce();
+}
+
+/** Stop polling and wait for a delivery in progress to finish. */
+export async function stopEmailWorker() {
+  if (timer) clearInterval(timer);
+  timer = undefined;
+  await running;
+}

@@ -1,0 +1,33 @@
+// One shape for errors, pages and API alike: JSON {error, message, fields?} with a 4xx.
+// Thrown from loaders/actions; API routes return it as is, pages show it in their
+// error boundary.
+
+export type FieldErrors = Record<string, string>;
+
+export type ApiErrorBody = { error: string; message: string; fields?: FieldErrors };
+
+export function errorResponse(
+  status: number,
+  error: string,
+  message: string,
+  init?: { fields?: FieldErrors; headers?: HeadersInit },
+): Response {
+  const body: ApiErrorBody = { error, message };
+  if (init?.fields && Object.keys(init.fields).length > 0) body.fields = init.fields;
+  return Response.json(body, { status, headers: init?.headers });
+}
+
+export const notFound = (message = "Not found") => errorResponse(404, "not_found", message);
+export const forbidden = (message = "Forbidden") => errorResponse(403, "forbidden", message);
+export const unauthorized = (message = "Authentication required") =>
+  errorResponse(401, "unauthorized", message, { headers: { "WWW-Authenticate": "Bearer" } });
+export const tooManyRequests = (retryAfterSeconds: number) =>
+  errorResponse(429, "rate_limited", `Too many requests; try again in ${retryAfterSeconds} s.`, {
+    headers: { "Retry-After": String(retryAfterSeconds) },
+  });
+
+/** The client's address as the server saw it (set by server/index.ts in the load context). */
+export function clientAddress(context: unknown): string {
+  const value = (context as { clientAddress?: unknown } | undefined)?.clientAddress;
+  return typeof value === "string" && value ? value : "unknown";
+}

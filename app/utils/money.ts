@@ -1,0 +1,25 @@
+// Money is an integer number of minor units plus an ISO 4217 currency. Never floats.
+
+/** Digits after the decimal point for a currency (EUR 2, JPY 0, ...). */
+export function minorUnitDigits(currency: string): number {
+  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
+    .maximumFractionDigits ?? 2;
+}
+
+export function formatMoney(amountMinor: number, currency: string, locale: string): string {
+  if (!Number.isSafeInteger(amountMinor)) throw new RangeError("amount must be an integer");
+  const digits = minorUnitDigits(currency);
+  // Intl accepts a decimal string, which keeps large amounts exact.
+  const negative = amountMinor < 0;
+  const abs = String(Math.abs(amountMinor)).padStart(digits + 1, "0");
+  const decimal =
+    digits === 0 ? abs : `${abs.slice(0, abs.length - digits)}.${abs.slice(abs.length - digits)}`;
+  const formatter = new Intl.NumberFormat(locale, { style: "currency", currency });
+  return formatter.format(`${negative ? "-" : ""}${decimal}` as unknown as number); // Intl takes decimal strings (ES2023)
+}
+
+const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
+
+export function isCurrency(code: string): boolean {
+  return /^[A-Z]{3}$/.test(code) && CURRENCIES.has(code);
+}

@@ -1,0 +1,27 @@
+// Password hashing: argon2id (@node-rs/argon2 ships prebuilt binaries).
+import { Algorithm, hash, verify } from "@node-rs/argon2";
+
+const OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 };
+
+export const PASSWORD_MIN_LENGTH = 10;
+export const PASSWORD_MAX_LENGTH = 200;
+
+export function hashPassword(password: string) {
+  return hash(password, OPTIONS);
+}
+
+// Verified against when the account does not exist, so timing does not reveal it.
+let dummyHash: Promise<string> | undefined;
+
+export async function verifyPassword(passwordHash: string | null | undefined, password: string) {
+  if (!passwordHash) {
+    dummyHash ??= hash("not-a-real-password", OPTIONS);
+    await verify(await dummyHash, password).catch(() => false);
+    return false;
+  }
+  try {
+    return await verify(passwordHash, password);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,146 @@
+// Input rules shared by forms and the JSON API (zod). Every text goes through
+// `text()`: NFC-normalised, trimmed, length-limited, and free of control and
+// bidirectional-override characters, which have no place in these fields.
+import countries from "i18n-iso-countries";
+import { DateTime } from "luxon";
+import { z } from "zod";
+import { en, type MessageKey } from "~/i18n/en";
+import { translator, type Translate } from "./i18n";
+import { isCurrency } from "./money";
+
+// C0/C1 controls (tab and newlines allowed only where multiline), bidi overrides
+// and isolates, and non-characters.
+const FORBIDDEN_SINGLE_LINE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]/;
+const FORBIDDEN_MULTILINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]/;
+
+export function text(options: { max: number; min?: number; multiline?: boolean }) {
+  const { max, min = 1, multiline = false } = options;
+  return z
+    .string({ error: "v.text" })
+    .max(max * 4, { error: `v.maxLength|${max}` })
+    .transform((s) => s.normalize("NFC").replace(/\r\n?/g, "\n").trim())
+    .pipe(
+      z
+        .string()
+        .min(min, { error: min === 1 ? "v.required" : `v.minLength|${min}` })
+        .max(max, { error: `v.maxLength|${max}` })
+        .refine((s) => !(multiline ? FORBIDDEN_MULTILINE : FORBIDDEN_SINGLE_LINE).test(s), {
+          error: "v.controlChars",
+        }),
+    );
+}
+
+/** An optional text: empty string or missing becomes undefined. */
+export function optionalText(options: { max: number; multiline?: boolean }) {
+  return z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    text(options).optional(),
+  );
+}
+
+export const email = z
+  .string({ error: "v.email" })
+  .max(254, { error: "v.maxLength|254" })
+  .transform((s) => s.trim().toLowerCase())
+  .pipe(z.email({ error: "v.email" }).max(254));
+
+export const countryCode = z
+  .string({ error: "v.country" })
+  .max(2, { error: "v.country" })
+  .transform((s) => s.trim().toUpperCase())
+  .refine((s) => /^[A-Z]{2}$/.test(s) && countries.isValid(s), { error: "v.country" });
+
+export function isTimeZone(value: string) {
+  if (!/^[A-Za-z]+(?:[/_-][A-Za-z0-9+_-]+)*$/.test(value) || value.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const timeZone = z
+  .string({ error: "v.timezone" })
+  .max(64, { error: "v.timezone" })
+  .transform((s) => s.trim())
+  .refine(isTimeZone, { error: "v.timezone" });
+
+export const currency = z
+  .string({ error: "v.currency" })
+  .max(3, { error: "v.currency" })
+  .transform((s) => s.trim().toUpperCase())
+  .refine(isCurrency, { error: "v.currency" });
+
+export const httpUrl = z
+  .string({ error: "v.url" })
+  .max(500, { error: "v.maxLength|500" })
+  .transform((s) => s.trim())
+  .refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === "https:" || u.protocol === "http:") && Boolean(u.hostname);
+      } catch {
+        return false;
+      }
+    },
+    { error: "v.url" },
+  );
+
+/**
+ * A moment in time. ISO 8601 with an offset is taken as is; a local date-time
+ * without an offset (from a form's datetime-local field) is read in `zone`.
+ */
+export function parseMoment(value: string, zone: string): Date | null {
+  if (value.length > 40) return null;
+  const hasOffset = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(value.trim());
+  const dt = hasOffset
+    ? DateTime.fromISO(value.trim(), { setZone: true })
+    : DateTime.fromISO(value.trim(), { zone });
+  if (!dt.isValid) return null;
+  if (dt.year < 2000 || dt.year > 2100) return null;
+  return dt.toUTC().toJSDate();
+}
+
+/** Format a UTC moment as a datetime-local value in `zone` (for form defaults). */
+export function toLocalInput(date: Date | string, zone: string) {
+  return DateTime.fromJSDate(new Date(date)).setZone(zone).toFormat("yyyy-MM-dd'T'HH:mm");
+}
+
+/**
+ * Validation messages are catalog keys ("v.maxLength|120" carries a number);
+ * this turns one into text in the reader's language.
+ */
+export function localizeMessage(message: string, t: Translate): string {
+  const [key, n] = message.split("|");
+  if (key && isMessageKey(key)) return t(key, n !== undefined ? { n: Number(n) } : undefined);
+  return t("v.invalid");
+}
+
+function isMessageKey(key: string): key is MessageKey {
+  return key.startsWith("v.") && key in en;
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.message.startsWith("v.")) return issue.message;
+  if (issue.code === "unrecognized_keys") return "v.unknownField";
+  if (issue.code === "invalid_type") return "v.invalidType";
+  if (issue.code === "too_big") return "v.tooBig";
+  if (issue.code === "too_small") return "v.tooSmall";
+  return "v.invalid";
+}
+
+/** Turn zod issues into {field: message} (first message per field), in the reader's language. */
+export function fieldErrors(error: z.ZodError, t: Translate = translator("en")): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) out[[...issue.path, key].join(".")] ??= localizeMessage("v.unknownField", t);
+      continue;
+    }
+    const key = issue.path.length ? issue.path.join(".") : "_form";
+    out[key] ??= localizeMessage(issueMessage(issue), t);
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+// Shared by scripts/start.js, the test harness and the benchmarks.
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const DEFAULT_DATABASE_URL = "file:./data/festival.db";
+const SOURCES = ["app", "server", "emails", "remix.config.js", "package.json", "tsconfig.json"];
+const buildFile = path.join(root, "build", "index.js");
+
+function newestMtime(p) {
+  const stat = fs.statSync(p, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of fs.readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, entry)));
+  return newest;
+}
+
+/** True when build/index.js is missing or older than any source file. */
+export function buildIsStale() {
+  const built = fs.statSync(buildFile, { throwIfNoEntry: false });
+  if (!built) return true;
+  return SOURCES.some((s) => newestMtime(path.join(root, s)) > built.mtimeMs);
+}
+
+export function build() {
+  const result = spawnSync(process.execPath, [path.join(root, "node_modules", "@remix-run", "dev", "dist", "cli.js"), "build"], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, NODE_ENV: "production" },
+  });
+  if (result.status !== 0) throw new Error("remix build failed");
+}
+
+export function buildIfNeeded() {
+  if (buildIsStale()) build();
+}
+
+/** Create the folder of a file: database URL. */
+export function ensureDatabaseFolder(url) {
+  if (!url.startsWith("file:")) return;
+  const file = url.slice("file:".length).split("?")[0];
+  if (file && file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(root, file)), { recursive: true });
+}
+
+/** Apply committed migrations with the Prisma CLI (the TypeScript engine; no download). */
+export function migrate(url) {
+  ensureDatabaseFolder(url);
+  execFileSync(process.execPath, [path.join(root, "node_modules", "prisma", "build", "index.js"), "migrate", "deploy"], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: url, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+}

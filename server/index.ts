@@ -1,0 +1,159 @@
+// The HTTP server: Express in front of the Remix request handler. This file is
+// bundled into build/index.js by the Remix compiler (remix.config.js `server`),
+// so it shares one module graph with the app. Security middleware lives here:
+// CSP with per-request nonces, cross-site request refusal, API write limits.
+import { createRequestHandler } from "@remix-run/express";
+import * as build from "@remix-run/dev/server-build";
+import compression from "compression";
+import crypto from "node:crypto";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import helmet from "helmet";
+import { getEnv } from "~/utils/env.server";
+import { disconnectDatabase, prepareDatabase } from "~/utils/db.server";
+import { startEmailWorker, stopEmailWorker } from "~/utils/email.server";
+import { tooManyRequests } from "~/utils/http.server";
+import { rateLimits, RateLimitedError } from "~/utils/rate-limit.server";
+import { runStartupTasks } from "~/utils/startup.server";
+
+export type LoadContext = { cspNonce: string; clientAddress: string };
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** Hard cap on declared request bodies; routes apply their own, smaller limits. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Server-to-server endpoints that carry their own signature check. */
+const CROSS_SITE_ALLOWED = [/^\/webhooks\//];
+
+function ownOrigins(req: express.Request) {
+  const origins = new Set([`${req.protocol}://${req.get("host") ?? ""}`]);
+  const configured = getEnv().PUBLIC_URL;
+  if (configured) origins.add(new URL(configured).origin);
+  return origins;
+}
+
+/** Refuse state-changing requests that a browser marks as coming from another site. */
+function refuseCrossSite(req: express.Request, res: express.Response, next: express.NextFunction) {
+  if (SAFE_METHODS.has(req.method) || CROSS_SITE_ALLOWED.some((r) => r.test(req.path))) return next();
+  const site = req.get("sec-fetch-site");
+  const origin = req.get("origin");
+  const crossSite = site ? site !== "same-origin" && site !== "none" : false;
+  const foreignOrigin = origin !== undefined && origin !== "null" ? !ownOrigins(req).has(origin) : origin === "null";
+  if (crossSite || foreignOrigin) {
+    res.status(403).json({ error: "cross_site", message: "Cross-site requests are not accepted." });
+    return;
+  }
+  next();
+}
+
+function limitBodySize(req: express.Request, res: express.Response, next: express.NextFunction) {
+  const declared = Number(req.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) {
+    res.status(413).set("Connection", "close").json({ error: "payload_too_large", message: "The request body is too large." });
+    return;
+  }
+  next();
+}
+
+async function limitApiWrites(req: express.Request, res: express.Response, next: express.NextFunction) {
+  if (SAFE_METHODS.has(req.method) || !req.path.startsWith("/api/")) return next();
+  try {
+    await rateLimits.apiWrite(req.ip ?? "unknown");
+    next();
+  } catch (e) {
+    if (!(e instanceof RateLimitedError)) return next(e);
+    const response = tooManyRequests(e.retryAfterSeconds);
+    res.status(429).set("Retry-After", String(e.retryAfterSeconds)).json(await response.json());
+  }
+}
+
+export function createApp() {
+  const env = getEnv();
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+  app.use(compression());
+
+  app.use((_req, res, next) => {
+    res.locals.cspNonce = crypto.randomBytes(16).toString("base64");
+    next();
+  });
+  const secure = Boolean(env.PUBLIC_URL?.startsWith("https://"));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as express.Response).locals.cspNonce as string}'`],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", "data:", "blob:"],
+          mediaSrc: ["'self'", "blob:"],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'self'"],
+          objectSrc: ["'none'"],
+          workerSrc: ["'self'"],
+          manifestSrc: ["'self'"],
+          ...(secure ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: secure ? { maxAge: 31536000 } : false,
+      crossOriginEmbedderPolicy: false,
+      referrerPolicy: { policy: "same-origin" },
+    }),
+  );
+
+  app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
+  app.use(express.static("public", { maxAge: "1h" }));
+
+  app.use(limitBodySize);
+  app.use(refuseCrossSite);
+  app.use(limitApiWrites);
+
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      mode: build.mode,
+      getLoadContext: (req, res): LoadContext => ({
+        cspNonce: res.locals.cspNonce as string,
+        clientAddress: req.ip ?? "unknown",
+      }),
+    }),
+  );
+  return app;
+}
+
+export type RunningServer = { url: string; port: number; close: () => Promise<void> };
+
+/**
+ * Prepare the database (WAL, admin, demo seed), start the email worker and
+ * listen. Migrations are applied before this by scripts/start.js.
+ */
+export async function startServer(options: { port?: number; host?: string; quiet?: boolean } = {}): Promise<RunningServer> {
+  const env = getEnv();
+  await prepareDatabase();
+  await runStartupTasks();
+  startEmailWorker();
+  const app = createApp();
+  const server = await new Promise<import("node:http").Server>((resolve, reject) => {
+    const s = app.listen(options.port ?? env.PORT, options.host ?? "0.0.0.0", () => resolve(s));
+    s.once("error", reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://localhost:${port}`;
+  if (!options.quiet) console.log(`Solidarity festivals is running at ${url}`);
+  const close = async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 5_000).unref();
+    });
+    await stopEmailWorker();
+    await disconnectDatabase();
+  };
+  return { url, port, close };
+}
