@@ -6,6 +6,7 @@ import { createRequestHandler } from "@remix-run/express";
 import * as build from "@remix-run/dev/server-build";
 import compression from "compression";
 import crypto from "node:crypto";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import helmet from "helmet";
@@ -138,7 +139,7 @@ export async function startServer(options: { port?: number; host?: string; quiet
   await runStartupTasks();
   startEmailWorker();
   const app = createApp();
-  const server = await new Promise<import("node:http").Server>((resolve, reject) => {
+  const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port ?? env.PORT, options.host ?? "0.0.0.0", () => resolve(s));
     s.once("error", reject);
   });

@@ -53,7 +53,7 @@ const festivalFields = z.object({
     .max(FESTIVAL_LANGUAGES.length)
     .transform((l) => [...new Set(l)]),
   description: z
-    .record(language, optionalText({ max: 10_000, multiline: true }), { error: "v.description" })
+    .partialRecord(language, optionalText({ max: 10_000, multiline: true }), { error: "v.description" })
     .optional()
     .default({}),
   paymentMethods: z

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { FestivalForm } from "~/components/festival-form";
+import { FestivalForm, type FestivalFormValues } from "~/components/festival-form";
 import { FormError } from "~/components/field";
 import {
   changeFestivalStatus,
@@ -101,7 +101,7 @@ export default function FestivalDetails() {
       ) : null}
       <FestivalForm
         key={JSON.stringify(values)}
-        values={(result?.values as Record<string, never> | null) ?? values}
+        values={(result?.values as FestivalFormValues | null) ?? (values as FestivalFormValues)}
         errors={result?.errors}
         languages={FESTIVAL_LANGUAGES}
         timeZones={timeZones}

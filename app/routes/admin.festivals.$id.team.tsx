@@ -35,7 +35,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const intent = field(form, "intent");
   if (intent === "remove") {
     const userId = (field(form, "userId") ?? "").slice(0, 64);
-    if (userId === user.id) return data({ errors: { _form: t("team.cannotRemoveSelf") }, status: null }, { status: 400 });
+    if (userId === user.id) return data({ errors: { _form: t("team.cannotRemoveSelf") } as Record<string, string>, status: null }, { status: 400 });
     await removeFestivalMember(user, festival.id, userId);
     return { errors: {} as Record<string, string>, status: null };
   }

@@ -23,7 +23,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   } catch (e) {
     if (!(e instanceof RateLimitedError)) throw e;
     return data(
-      { errors: {}, error: t("login.rateLimited", { seconds: e.retryAfterSeconds }) },
+      { errors: {} as Record<string, string>, error: t("login.rateLimited", { seconds: e.retryAfterSeconds }) },
       { status: 429, headers: { "Retry-After": String(e.retryAfterSeconds) } },
     );
   }

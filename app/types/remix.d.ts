@@ -5,4 +5,7 @@ declare module "@remix-run/node" {
     cspNonce?: string;
     clientAddress?: string;
   }
+  interface Future {
+    v3_singleFetch: true;
+  }
 }

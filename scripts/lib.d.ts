@@ -1,0 +1,7 @@
+export const root: string;
+export const DEFAULT_DATABASE_URL: string;
+export function buildIsStale(): boolean;
+export function build(): void;
+export function buildIfNeeded(): void;
+export function ensureDatabaseFolder(url: string): void;
+export function migrate(url: string): void;

@@ -1,0 +1,104 @@
+// The real production build, served on a random port in this test process,
+// over a fresh database, with mail going to an in-process SMTP server.
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { root } from "../../scripts/lib.js";
+import { freshTestEnv, type TestEnv } from "./env";
+import { startSmtpServer, type Mailbox } from "./smtp";
+
+export type TestApp = TestEnv & {
+  url: string;
+  mail: Mailbox;
+  close: () => Promise<void>;
+};
+
+type Built = {
+  startServer: (o: { port?: number; host?: string; quiet?: boolean }) => Promise<{ url: string; close: () => Promise<void> }>;
+};
+
+/** Start the app (call once per test file, in beforeAll). */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const mail = await startSmtpServer();
+  const testEnv = freshTestEnv({ SMTP_URL: mail.url, ...env });
+  const built = (await import(pathToFileURL(path.join(root, "build", "index.js")).href)) as Built;
+  const server = await built.startServer({ port: 0, host: "127.0.0.1", quiet: true });
+  const url = server.url.replace("localhost", "127.0.0.1");
+  process.env.PUBLIC_URL ??= url;
+  return {
+    ...testEnv,
+    url,
+    mail,
+    async close() {
+      await server.close();
+      await mail.close();
+    },
+  };
+}
+
+export type HttpResponse = { status: number; headers: Headers; text: string; json: <T = unknown>() => T; location: string | null };
+
+/**
+ * A browser-like client: keeps cookies, sends same-origin headers on posts,
+ * does not follow redirects (tests look at them).
+ */
+export class Client {
+  cookies = new Map<string, string>();
+  constructor(
+    readonly base: string,
+    readonly defaults: Record<string, string> = {},
+  ) {}
+
+  private cookieHeader() {
+    return [...this.cookies.entries()].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  async request(method: string, pathname: string, init: { body?: BodyInit; headers?: Record<string, string> } = {}): Promise<HttpResponse> {
+    const headers: Record<string, string> = { ...this.defaults, ...init.headers };
+    if (this.cookies.size) headers.Cookie = this.cookieHeader();
+    if (method !== "GET" && method !== "HEAD" && !("Origin" in headers)) headers.Origin = this.base;
+    const res = await fetch(this.base + pathname, { method, headers, body: init.body, redirect: "manual" });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const eq = pair!.indexOf("=");
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      if (!value || /max-age=0|expires=thu, 01 jan 1970/i.test(c)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    const text = await res.text();
+    return {
+      status: res.status,
+      headers: res.headers,
+      text,
+      location: res.headers.get("location"),
+      json: <T,>() => JSON.parse(text) as T,
+    };
+  }
+
+  get(pathname: string, headers?: Record<string, string>) {
+    return this.request("GET", pathname, { headers });
+  }
+
+  /** Submit an HTML form (urlencoded), like a browser without JavaScript. */
+  postForm(pathname: string, fields: Record<string, string | string[]> | [string, string][], headers?: Record<string, string>) {
+    const body = new URLSearchParams();
+    const entries = Array.isArray(fields) ? fields : Object.entries(fields);
+    for (const [k, v] of entries) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
+    return this.request("POST", pathname, {
+      body: body.toString(),
+      headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
+    });
+  }
+
+  /** JSON API call; `token` adds a bearer token. */
+  api(method: string, pathname: string, body?: unknown, token?: string, headers?: Record<string, string>) {
+    return this.request(method, pathname, {
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      headers: {
+        ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+    });
+  }
+}

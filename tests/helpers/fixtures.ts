@@ -1,0 +1,87 @@
+// Data builders for tests: accounts, tokens and festivals made through the
+// app's own domain modules, against the test file's database.
+import { hashPassword } from "~/utils/password.server";
+import { prisma } from "~/utils/db.server";
+import { Client } from "./app";
+
+export const PASSWORD = "correct horse battery staple";
+
+let counter = 0;
+export function uniqueEmail(prefix = "user") {
+  counter++;
+  return `${prefix}-${counter}-${Date.now().toString(36)}@example.test`;
+}
+
+let cachedHash: Promise<string> | undefined;
+
+export async function createUserRow(options: { email?: string; role?: "admin" | "treasurer" | "member"; name?: string } = {}) {
+  cachedHash ??= hashPassword(PASSWORD);
+  return prisma.user.create({
+    data: {
+      email: options.email ?? uniqueEmail(options.role ?? "member"),
+      name: options.name ?? null,
+      role: options.role ?? "member",
+      passwordHash: await cachedHash,
+    },
+  });
+}
+
+export async function addMember(festivalId: string, userId: string, role: "organiser" | "door") {
+  return prisma.festivalMember.create({ data: { festivalId, userId, role } });
+}
+
+export function festivalBody(overrides: Record<string, unknown> = {}) {
+  return {
+    name: "Solidarity Festival Test",
+    city: "Riga",
+    country: "LV",
+    venueName: "Test hall",
+    venueAddress: "Test street 1",
+    mapUrl: "https://www.openstreetmap.org/search?query=Riga",
+    timezone: "Europe/Riga",
+    currency: "EUR",
+    startsAt: "2030-01-26T15:00:00+02:00",
+    endsAt: "2030-01-26T23:00:00+02:00",
+    languages: ["en", "ru"],
+    description: { en: "Talks and music.", ru: "Разговоры и музыка." },
+    ...overrides,
+  };
+}
+
+/** A festival row made directly (status and dates as given). */
+export async function createFestivalRow(overrides: Partial<Parameters<typeof prisma.festival.create>[0]["data"]> = {}) {
+  counter++;
+  return prisma.festival.create({
+    data: {
+      slug: `festival-${counter}-${Date.now().toString(36)}`,
+      name: `Festival ${counter}`,
+      city: "Riga",
+      country: "LV",
+      venueName: "Hall",
+      venueAddress: "Street 1",
+      timezone: "Europe/Riga",
+      currency: "EUR",
+      startsAt: new Date("2030-01-26T13:00:00Z"),
+      endsAt: new Date("2030-01-26T21:00:00Z"),
+      languages: JSON.stringify(["en", "ru"]),
+      description: JSON.stringify({ en: "About" }),
+      status: "draft",
+      ...overrides,
+    },
+  });
+}
+
+/** Sign a browser client in through the real form. */
+export async function signedInClient(base: string, email: string, password = PASSWORD) {
+  const client = new Client(base);
+  const res = await client.postForm("/login", { email, password, redirectTo: "/admin" });
+  if (res.status !== 302) throw new Error(`sign-in failed for ${email}: ${res.status} ${res.text.slice(0, 200)}`);
+  return client;
+}
+
+/** Get an API token through the real endpoint. */
+export async function apiToken(base: string, email: string, password = PASSWORD) {
+  const res = await new Client(base).api("POST", "/api/v1/tokens", { email, password });
+  if (res.status !== 201) throw new Error(`token failed for ${email}: ${res.status} ${res.text}`);
+  return res.json<{ token: string }>().token;
+}
