@@ -1,5 +1,5 @@
 // Shared by scripts/start.js, the test harness and the benchmarks.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,9 +48,14 @@ export function ensureDatabaseFolder(url) {
 /** Apply committed migrations with the Prisma CLI (the TypeScript engine; no download). */
 export function migrate(url) {
   ensureDatabaseFolder(url);
-  execFileSync(process.execPath, [path.join(root, "node_modules", "prisma", "build", "index.js"), "migrate", "deploy"], {
+  const result = spawnSync(process.execPath, [path.join(root, "node_modules", "prisma", "build", "index.js"), "migrate", "deploy"], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: url, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
-    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
   });
+  // Quiet on success (start-up logs one line); everything on failure.
+  if (result.status !== 0) {
+    process.stderr.write(result.stdout + result.stderr);
+    throw new Error(`Applying migrations to ${url} failed.`);
+  }
 }

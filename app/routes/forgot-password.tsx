@@ -9,6 +9,9 @@ import { getTranslator } from "~/utils/i18n.server";
 import { RateLimitedError, rateLimits } from "~/utils/rate-limit.server";
 import { email as emailSchema } from "~/utils/validation";
 import { useT } from "~/utils/use-t";
+import { passActionHeaders } from "~/utils/headers";
+
+export const headers = passActionHeaders;
 
 export const meta: MetaFunction = () => [{ title: "Reset password" }];
 

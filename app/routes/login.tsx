@@ -9,6 +9,9 @@ import { getTranslator } from "~/utils/i18n.server";
 import { RateLimitedError } from "~/utils/rate-limit.server";
 import { safeRedirect, signIn } from "~/utils/session.server";
 import { useT } from "~/utils/use-t";
+import { passActionHeaders } from "~/utils/headers";
+
+export const headers = passActionHeaders;
 
 export const meta: MetaFunction = () => [{ title: "Sign in" }];
 

@@ -1,0 +1,118 @@
+// The outbox against a real SMTP server: retries with backoff, gives up after
+// MAX_ATTEMPTS, and writes .eml files when no SMTP_URL is configured.
+import { simpleParser } from "mailparser";
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { freshTestEnv, type TestEnv } from "../helpers/env";
+import { recipients, startSmtpServer, type Mailbox } from "../helpers/smtp";
+
+let env: TestEnv;
+let mail: Mailbox;
+let outbox: typeof import("~/utils/email.server");
+let db: typeof import("~/utils/db.server");
+let envModule: typeof import("~/utils/env.server");
+
+beforeAll(async () => {
+  mail = await startSmtpServer();
+  env = freshTestEnv({ SMTP_URL: mail.url });
+  outbox = await import("~/utils/email.server");
+  db = await import("~/utils/db.server");
+  envModule = await import("~/utils/env.server");
+});
+afterAll(async () => {
+  await mail.close();
+  await db.disconnectDatabase();
+});
+beforeEach(async () => {
+  await db.prisma.outboxEmail.deleteMany();
+});
+
+const data = { code: "123456", resetUrl: "https://festival.example/reset-password" };
+
+describe("email outbox", () => {
+  it("delivers a pending email in the recipient's language, with HTML and text parts", async () => {
+    await outbox.enqueueEmail({ to: "ru@example.test", template: "password-reset", locale: "ru", data });
+    expect(await outbox.deliverDueEmails()).toEqual({ sent: 1, failed: 0 });
+    const m = await mail.waitFor((x) => recipients(x).includes("ru@example.test"));
+    expect(m.subject).toBe("Код для сброса пароля");
+    expect(m.text).toContain("123456");
+    expect(m.html).toContain('lang="ru"');
+    const row = await db.prisma.outboxEmail.findFirstOrThrow();
+    expect(row.status).toBe("sent");
+    expect(row.sentAt).not.toBeNull();
+  });
+
+  it("retries a temporary failure later with growing backoff, then succeeds", async () => {
+    mail.failNext(2);
+    await outbox.enqueueEmail({ to: "retry@example.test", template: "password-reset", locale: "en", data });
+    const start = new Date(Date.now() + 1);
+    expect(await outbox.deliverDueEmails(start)).toEqual({ sent: 0, failed: 1 });
+    let row = await db.prisma.outboxEmail.findFirstOrThrow();
+    expect(row).toMatchObject({ status: "pending", attempts: 1 });
+    expect(row.lastError).toMatch(/451|Temporary/);
+    expect(row.nextAttemptAt.getTime() - start.getTime()).toBe(outbox.backoffMs(1));
+    // Not due yet: nothing happens.
+    expect(await outbox.deliverDueEmails(start)).toEqual({ sent: 0, failed: 0 });
+    const later = new Date(row.nextAttemptAt.getTime() + 1);
+    expect(await outbox.deliverDueEmails(later)).toEqual({ sent: 0, failed: 1 });
+    row = await db.prisma.outboxEmail.findFirstOrThrow();
+    expect(row.nextAttemptAt.getTime() - later.getTime()).toBe(outbox.backoffMs(2));
+    expect(outbox.backoffMs(2)).toBe(2 * outbox.backoffMs(1));
+    expect(await outbox.deliverDueEmails(new Date(row.nextAttemptAt.getTime() + 1))).toEqual({ sent: 1, failed: 0 });
+    expect((await db.prisma.outboxEmail.findFirstOrThrow()).status).toBe("sent");
+  });
+
+  it("gives up after the maximum number of attempts and keeps the row for inspection", async () => {
+    mail.failNext(outbox.MAX_ATTEMPTS);
+    await outbox.enqueueEmail({ to: "never@example.test", template: "password-reset", locale: "en", data });
+    let now = new Date();
+    for (let i = 0; i < outbox.MAX_ATTEMPTS; i++) {
+      await outbox.deliverDueEmails(now);
+      const row = await db.prisma.outboxEmail.findFirstOrThrow();
+      now = new Date(row.nextAttemptAt.getTime() + 1);
+    }
+    const row = await db.prisma.outboxEmail.findFirstOrThrow();
+    expect(row).toMatchObject({ status: "failed", attempts: outbox.MAX_ATTEMPTS });
+    expect(await outbox.deliverDueEmails(new Date(now.getTime() + 86_400_000))).toEqual({ sent: 0, failed: 0 });
+  });
+
+  it("does not send a row twice when two workers race for it", async () => {
+    await outbox.enqueueEmail({ to: "once@example.test", template: "password-reset", locale: "en", data });
+    const before = mail.messages.length;
+    const [a, b] = await Promise.all([outbox.deliverDueEmails(), outbox.deliverDueEmails()]);
+    expect(a.sent + b.sent).toBe(1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(mail.messages.length).toBe(before + 1);
+  });
+
+  it("an email enqueued in a transaction that rolls back never exists", async () => {
+    await expect(
+      db.prisma.$transaction(async (tx) => {
+        await outbox.enqueueEmail({ to: "rollback@example.test", template: "password-reset", locale: "en", data }, tx);
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    expect(await db.prisma.outboxEmail.count()).toBe(0);
+  });
+
+  it("writes .eml files under data/mail when SMTP_URL is not set", async () => {
+    delete process.env.SMTP_URL;
+    envModule.resetEnvCache();
+    outbox.resetEmailTransport();
+    try {
+      await outbox.enqueueEmail({ to: "file@example.test", template: "invitation", locale: "en", data: { inviteUrl: "https://x.example/invite/abc", inviterName: "Ada <script>", role: "" } });
+      expect(await outbox.deliverDueEmails()).toEqual({ sent: 1, failed: 0 });
+      const files = fs.readdirSync(path.join(env.dir, "mail"));
+      expect(files).toHaveLength(1);
+      const parsed = await simpleParser(fs.readFileSync(path.join(env.dir, "mail", files[0]!)));
+      expect(recipients(parsed)).toEqual(["file@example.test"]);
+      expect(parsed.html).toContain("Ada &lt;script&gt;");
+      expect(parsed.html).not.toContain("Ada <script>");
+    } finally {
+      process.env.SMTP_URL = mail.url;
+      envModule.resetEnvCache();
+      outbox.resetEmailTransport();
+    }
+  });
+});

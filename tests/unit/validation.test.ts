@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { festivalInput } from "~/models/festival.server";
+import { translator } from "~/utils/i18n";
+import { countryCode, currency, email, fieldErrors, parseMoment, text, timeZone, toLocalInput } from "~/utils/validation";
+import { festivalBody } from "../helpers/fixtures";
+
+describe("text()", () => {
+  const name = text({ max: 10 });
+  it("trims and NFC-normalises", () => {
+    expect(name.parse("  e\u0301te  ")).toBe("\u00e9te");
+  });
+  it.each([
+    ["empty", ""],
+    ["only spaces", "   "],
+    ["too long", "x".repeat(11)],
+    ["NUL byte", "a\u0000b"],
+    ["newline in a single-line field", "a\nb"],
+    ["right-to-left override", "abc\u202Eexe"],
+    ["byte order mark inside", "ab\ufeffc"],
+  ])("refuses %s", (_label, value) => {
+    expect(name.safeParse(value).success).toBe(false);
+  });
+  it("accepts emoji, Cyrillic and zero-width joiners inside emoji", () => {
+    expect(name.parse("Рига 👩‍🎤")).toBe("Рига 👩‍🎤");
+  });
+  it("allows newlines in multiline text", () => {
+    expect(text({ max: 100, multiline: true }).parse("a\r\nb")).toBe("a\nb");
+  });
+});
+
+describe("codes", () => {
+  it("upper-cases and checks ISO codes", () => {
+    expect(countryCode.parse("lv")).toBe("LV");
+    expect(countryCode.safeParse("XX").success).toBe(false);
+    expect(countryCode.safeParse("LVA").success).toBe(false);
+    expect(currency.parse("eur")).toBe("EUR");
+    expect(currency.safeParse("EURO").success).toBe(false);
+    expect(currency.safeParse("ABC").success).toBe(false);
+  });
+  it("accepts IANA zones only", () => {
+    expect(timeZone.parse("Europe/Riga")).toBe("Europe/Riga");
+    expect(timeZone.parse("America/Sao_Paulo")).toBe("America/Sao_Paulo");
+    for (const bad of ["Mars/Olympus", "+02:00", "../../etc/passwd", "Europe/Riga\u0000", ""]) {
+      expect(timeZone.safeParse(bad).success, bad).toBe(false);
+    }
+  });
+  it("normalises email case", () => {
+    expect(email.parse(" Ada@Example.TEST ")).toBe("ada@example.test");
+    expect(email.safeParse("not-an-email").success).toBe(false);
+  });
+});
+
+describe("parseMoment", () => {
+  it("reads offsets as given and local times in the festival's zone", () => {
+    expect(parseMoment("2030-01-26T15:00:00+02:00", "America/Toronto")?.toISOString()).toBe("2030-01-26T13:00:00.000Z");
+    expect(parseMoment("2030-01-26T15:00", "Europe/Riga")?.toISOString()).toBe("2030-01-26T13:00:00.000Z");
+    expect(parseMoment("2030-07-26T15:00", "Europe/Riga")?.toISOString()).toBe("2030-07-26T12:00:00.000Z");
+    expect(parseMoment("2030-01-26T15:00", "America/Sao_Paulo")?.toISOString()).toBe("2030-01-26T18:00:00.000Z");
+  });
+  it("refuses impossible dates and far years", () => {
+    expect(parseMoment("2030-02-30T10:00", "Europe/Riga")).toBeNull();
+    expect(parseMoment("1999-01-01T10:00", "Europe/Riga")).toBeNull();
+    expect(parseMoment("tomorrow", "Europe/Riga")).toBeNull();
+  });
+  it("round-trips through the form's local value", () => {
+    expect(toLocalInput(new Date("2030-01-26T13:00:00Z"), "Europe/Riga")).toBe("2030-01-26T15:00");
+  });
+});
+
+describe("festivalInput", () => {
+  it("accepts a complete festival and converts times to UTC", () => {
+    const parsed = festivalInput.parse(festivalBody());
+    expect(parsed.startsAt.toISOString()).toBe("2030-01-26T13:00:00.000Z");
+    expect(parsed.paymentMethods).toEqual(["door"]);
+  });
+  it("reports every problem by field, in the reader's language", () => {
+    const result = festivalInput.safeParse(festivalBody({ country: "ZZ", endsAt: "2030-01-25T10:00:00Z", description: { de: "Hallo" } }));
+    expect(result.success).toBe(false);
+    const en = fieldErrors(result.error!);
+    expect(en.country).toContain("ISO 3166-1");
+    const ru = fieldErrors(result.error!, translator("ru"));
+    expect(ru.country).toContain("код страны");
+  });
+  it("refuses a description in a language the festival does not offer", () => {
+    const result = festivalInput.safeParse(festivalBody({ languages: ["en"], description: { ru: "Привет" } }));
+    expect(fieldErrors(result.error!)["description.ru"]).toBeDefined();
+  });
+});
