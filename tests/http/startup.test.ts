@@ -12,7 +12,8 @@ afterAll(() => children.forEach((c) => c.kill("SIGKILL")));
 function start(env: Record<string, string>) {
   const child = spawn(process.execPath, [path.join(root, "scripts", "start.js")], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", ...env },
+    // Only what a newcomer's shell would have, plus the test's settings.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", ...env } as Record<string, string> as unknown as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
