@@ -11,6 +11,7 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.{ts,tsx}", "app/**/*.test.{ts,tsx}"],
     exclude: ["tests/e2e/**", "node_modules/**"],
+    reporters: ["default", "./tests/setup/summary-reporter.ts"],
     globalSetup: ["tests/setup/global.ts"],
     pool: "forks",
     testTimeout: 30_000,

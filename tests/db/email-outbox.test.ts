@@ -4,14 +4,18 @@ import { simpleParser } from "mailparser";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as DbServer from "~/utils/db.server";
+import type * as EmailServer from "~/utils/email.server";
+import type * as EnvServer from "~/utils/env.server";
 import { freshTestEnv, type TestEnv } from "../helpers/env";
 import { recipients, startSmtpServer, type Mailbox } from "../helpers/smtp";
 
 let env: TestEnv;
 let mail: Mailbox;
-let outbox: typeof import("~/utils/email.server");
-let db: typeof import("~/utils/db.server");
-let envModule: typeof import("~/utils/env.server");
+// Imported after the environment is set (they read it when first used).
+let outbox: typeof EmailServer;
+let db: typeof DbServer;
+let envModule: typeof EnvServer;
 
 beforeAll(async () => {
   mail = await startSmtpServer();
