@@ -81,6 +81,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
             {data?.user ? (
               <>
                 <NavLink to="/admin">{t("nav.dashboard")}</NavLink>
+                <NavLink to="/account">{t("nav.account")}</NavLink>
                 <Form method="post" action="/logout" className="inline">
                   <button type="submit" className="link">
                     {t("nav.signOut")}

@@ -153,6 +153,13 @@ export const en = {
   "users.invited": "Invitation sent.",
   "users.emailTaken": "An account with this email already exists.",
 
+  "account.title": "Your account",
+  "account.changePassword": "Change password",
+  "account.currentPassword": "Current password",
+  "account.wrongPassword": "The current password is wrong.",
+  "account.profileSaved": "Saved.",
+  "account.passwordChanged": "Password changed. Your other sessions and API tokens have been signed out.",
+  "nav.account": "Account",
   "audit.when": "When",
   "audit.who": "Who",
   "audit.what": "Action",

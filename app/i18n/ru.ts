@@ -154,6 +154,13 @@ export const ru: Record<MessageKey, string> = {
   "users.invited": "Приглашение отправлено.",
   "users.emailTaken": "Учётная запись с такой почтой уже есть.",
 
+  "account.title": "Ваша учётная запись",
+  "account.changePassword": "Сменить пароль",
+  "account.currentPassword": "Текущий пароль",
+  "account.wrongPassword": "Текущий пароль неверен.",
+  "account.profileSaved": "Сохранено.",
+  "account.passwordChanged": "Пароль изменён. Другие ваши сеансы и API-токены завершены.",
+  "nav.account": "Учётная запись",
   "audit.when": "Когда",
   "audit.who": "Кто",
   "audit.what": "Действие",

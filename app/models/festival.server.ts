@@ -19,17 +19,19 @@ import {
   timeZone,
 } from "~/utils/validation";
 
-export const FESTIVAL_LANGUAGES = [
-  "en", "ru", "uk", "be", "kk", "ka", "hy", "lv", "lt", "et", "pl", "cs", "de", "fr", "es", "pt",
-  "it", "nl", "fi", "sv", "no", "da", "he", "sr", "tr",
-] as const;
+import {
+  FESTIVAL_LANGUAGES,
+  FESTIVAL_STATUSES,
+  PAYMENT_METHODS,
+  PROGRAMME_KINDS,
+  type FestivalStatus,
+  type PaymentMethod,
+  type ProgrammeKind,
+} from "./choices";
 
-export const PAYMENT_METHODS = ["stripe", "door", "free"] as const;
-export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
-export const FESTIVAL_STATUSES = ["draft", "published", "cancelled"] as const;
-export type FestivalStatus = (typeof FESTIVAL_STATUSES)[number];
-export const PROGRAMME_KINDS = ["talk", "music", "tattoo", "other"] as const;
-export type ProgrammeKind = (typeof PROGRAMME_KINDS)[number];
+// Routes' components import these from ~/models/choices (this module is server-only).
+export { FESTIVAL_LANGUAGES, FESTIVAL_STATUSES, PAYMENT_METHODS, PROGRAMME_KINDS };
+export type { FestivalStatus, PaymentMethod, ProgrammeKind };
 
 const MAX_FESTIVAL_DAYS = 31;
 
@@ -117,20 +119,35 @@ function toRow(input: FestivalInput) {
   };
 }
 
+/** A readable slug, unique among festivals: "name-city-year", then "-2", "-3"… (one query). */
 async function uniqueSlug(name: string, city: string, year: number) {
   const base =
     slugify(`${name} ${city} ${year}`, { lower: true, strict: true, trim: true }).slice(0, 70).replace(/-+$/, "") ||
     "festival";
-  for (let n = 1; n < 1000; n++) {
-    const candidate = n === 1 ? base : `${base}-${n}`;
-    const taken = await prisma.festival.findUnique({ where: { slug: candidate }, select: { id: true } });
-    if (!taken) return candidate;
-  }
-  return `${base}-${Date.now().toString(36)}`;
+  const taken = new Set(
+    (await prisma.festival.findMany({ where: { slug: { startsWith: base } }, select: { slug: true } })).map((f) => f.slug),
+  );
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+function isUniqueViolation(error: unknown) {
+  return typeof error === "object" && error !== null && "code" in error && (error as { code: unknown }).code === "P2002";
 }
 
 export async function createFestival(actor: CurrentUser, input: FestivalInput) {
-  const slug = await uniqueSlug(input.name, input.city, input.startsAt.getUTCFullYear());
+  // Two organisers may create same-named festivals at once: retry on a slug clash.
+  for (let attempt = 0; ; attempt++) {
+    const slug = await uniqueSlug(input.name, input.city, input.startsAt.getUTCFullYear());
+    try {
+      return await insertFestival(actor, input, slug);
+    } catch (error) {
+      if (!isUniqueViolation(error) || attempt >= 4) throw error;
+    }
+  }
+}
+
+async function insertFestival(actor: CurrentUser, input: FestivalInput, slug: string) {
   return prisma.$transaction(async (tx) => {
     const festival = await tx.festival.create({
       data: { ...toRow(input), slug, createdById: actor.id, status: "draft" },

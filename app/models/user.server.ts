@@ -7,11 +7,13 @@ import { prisma } from "~/utils/db.server";
 import { enqueueEmail, kickEmailWorker } from "~/utils/email.server";
 import { publicUrl } from "~/utils/env.server";
 import { isLocale, translate, type Locale } from "~/utils/i18n";
-import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "~/utils/password.server";
+import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from "~/utils/password.server";
 import { email, optionalText } from "~/utils/validation";
 
-export const GLOBAL_ROLES = ["admin", "treasurer", "member"] as const satisfies readonly GlobalRole[];
-export const FESTIVAL_ROLES = ["organiser", "door"] as const satisfies readonly FestivalRole[];
+import { FESTIVAL_ROLES, GLOBAL_ROLES } from "./choices";
+
+// Routes' components import these from ~/models/choices (this module is server-only).
+export { FESTIVAL_ROLES, GLOBAL_ROLES };
 
 export const RESET_CODE_TTL_MS = 10 * 60_000;
 export const RESET_MAX_ATTEMPTS = 5;
@@ -301,4 +303,39 @@ export async function ensureAdmin(emailAddress: string, plainPassword: string) {
   });
   await audit({ actorUserId: null, action: "admin.ensure", targetType: "user", targetId: user.id });
   return user;
+}
+
+// ---------------------------------------------------------------- own account
+
+export const profileInput = z.object({ name: optionalText({ max: 120 }) });
+
+export async function updateProfile(actor: CurrentUser, input: z.output<typeof profileInput>) {
+  await prisma.user.update({ where: { id: actor.id }, data: { name: input.name ?? null } });
+}
+
+export const passwordChangeInput = z.object({
+  currentPassword: z.string({ error: "v.password" }).max(PASSWORD_MAX_LENGTH, { error: `v.maxLength|${PASSWORD_MAX_LENGTH}` }),
+  password,
+});
+
+/**
+ * Change one's own password (the current one is required). Every other session
+ * and all API tokens end; the session making the change stays.
+ */
+export async function changePassword(actor: CurrentUser, input: z.output<typeof passwordChangeInput>, keepSessionId: string | null) {
+  const row = await prisma.user.findUniqueOrThrow({ where: { id: actor.id }, select: { passwordHash: true } });
+  if (!(await verifyPassword(row.passwordHash, input.currentPassword))) return false;
+  const passwordHash = await hashPassword(input.password);
+  await prisma.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: actor.id }, data: { passwordHash } });
+    await tx.session.deleteMany({ where: { userId: actor.id, ...(keepSessionId ? { id: { not: keepSessionId } } : {}) } });
+    await tx.apiToken.updateMany({ where: { userId: actor.id, revokedAt: null }, data: { revokedAt: new Date() } });
+    await audit({ actorUserId: actor.id, action: "password.change", targetType: "user", targetId: actor.id }, tx);
+  });
+  return true;
+}
+
+/** Remember a signed-in person's language (for the emails we send them). */
+export async function setPreferredLocale(userId: string, locale: Locale) {
+  await prisma.user.update({ where: { id: userId }, data: { locale } });
 }

@@ -10,10 +10,11 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.t
 export async function loader({ request }: LoaderFunctionArgs) {
   const { t } = await getTranslator(request);
   const { upcoming, past } = await listPublicFestivals();
-  return { title: t("home.title"), upcoming, past };
+  // Grouped here: festival.server is not in the browser bundle.
+  return { title: t("home.title"), upcoming: groupByPlace(upcoming), past };
 }
 
-type Item = ReturnType<typeof useLoaderData<typeof loader>>["upcoming"][number];
+type Item = ReturnType<typeof useLoaderData<typeof loader>>["past"][number];
 
 function FestivalCard({ festival }: { festival: Item }) {
   const t = useT();
@@ -32,10 +33,9 @@ function FestivalCard({ festival }: { festival: Item }) {
 }
 
 export default function Index() {
-  const { upcoming, past } = useLoaderData<typeof loader>();
+  const { upcoming: grouped, past } = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
-  const grouped = groupByPlace(upcoming);
   return (
     <>
       <section className="hero">

@@ -3,9 +3,9 @@ import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { FestivalForm, type FestivalFormValues } from "~/components/festival-form";
 import { FormError } from "~/components/field";
+import { FESTIVAL_LANGUAGES } from "~/models/choices";
 import {
   changeFestivalStatus,
-  FESTIVAL_LANGUAGES,
   festivalAsInput,
   festivalFormToInput,
   festivalInput,
@@ -57,8 +57,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return { errors: {} as Record<string, string>, values: null, saved: true };
   }
   const change = STATUS_INTENTS.find((i) => i === intent);
-  if (!change) throw errorResponse(400, "bad_intent", "Unknown action.");
+  // Permission first: an outsider learns nothing from the form it sent.
   const user = await requireUserWith(request, "festival:publish", params.id);
+  if (!change) throw errorResponse(400, "bad_intent", "Unknown action.");
   const festival = await getFestivalOrThrow(params.id);
   try {
     await changeFestivalStatus(user, festival.id, change);

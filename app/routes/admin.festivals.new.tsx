@@ -2,7 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { FestivalForm } from "~/components/festival-form";
-import { createFestival, FESTIVAL_LANGUAGES, festivalFormToInput, festivalInput } from "~/models/festival.server";
+import { FESTIVAL_LANGUAGES } from "~/models/choices";
+import { createFestival, festivalFormToInput, festivalInput } from "~/models/festival.server";
 import { readForm } from "~/utils/forms.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { requireUserWith } from "~/utils/permissions.server";

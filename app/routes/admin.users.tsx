@@ -2,7 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field, FormError } from "~/components/field";
-import { ConflictError, createUser, GLOBAL_ROLES, newUserInput } from "~/models/user.server";
+import { GLOBAL_ROLES } from "~/models/choices";
+import { ConflictError, createUser, newUserInput } from "~/models/user.server";
 import { prisma } from "~/utils/db.server";
 import { field, readForm } from "~/utils/forms.server";
 import { getTranslator } from "~/utils/i18n.server";

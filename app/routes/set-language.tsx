@@ -1,5 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
+import { setPreferredLocale } from "~/models/user.server";
+import { getSessionUser } from "~/utils/auth.server";
 import { field, readForm } from "~/utils/forms.server";
 import { isLocale } from "~/utils/i18n";
 import { errorResponse } from "~/utils/http.server";
@@ -14,6 +16,9 @@ export async function action({ request }: ActionFunctionArgs) {
   const form = await readForm(request);
   const lang = field(form, "lang");
   if (!isLocale(lang)) throw errorResponse(400, "bad_language", "Unknown language.");
+  // Signed-in people also get their emails in this language.
+  const user = await getSessionUser(request);
+  if (user && user.locale !== lang) await setPreferredLocale(user.id, lang);
   return redirect(safeRedirect(field(form, "redirectTo"), "/"), {
     headers: { "Set-Cookie": await languageCookie.serialize(lang) },
   });

@@ -41,8 +41,10 @@ export function decide(user: CurrentUser, permission: Permission, festivalId?: s
       if (!festivalId) return "forbidden";
       const role = festivalRole(user, festivalId);
       if (role === "organiser") return "allow";
-      if (permission === "festival:view" && user.role === "treasurer") return "allow";
-      if (role === "door") return permission === "festival:door" ? "allow" : "forbidden";
+      if (role === "door" && permission === "festival:door") return "allow";
+      // Treasurers see every festival (read-only), so refusing them is a 403, not a 404.
+      if (user.role === "treasurer") return permission === "festival:view" ? "allow" : "forbidden";
+      if (role === "door") return "forbidden";
       return "not_found";
     }
   }

@@ -137,3 +137,29 @@ describe("users and members API", () => {
     );
   });
 });
+
+describe("festival state changes", () => {
+  it("unpublishes, republishes and cancels; a cancelled festival is frozen but stays visible with a notice", async () => {
+    const { id, slug } = (await client.api("POST", "/api/v1/festivals", festivalBody(), adminToken)).json<{ id: string; slug: string }>();
+    const post = (what: string) => client.api("POST", `/api/v1/festivals/${id}/${what}`, undefined, adminToken);
+    expect((await post("unpublish")).json()).toMatchObject({ status: "draft" });
+    expect((await post("publish")).json()).toMatchObject({ status: "published" });
+    expect((await post("unpublish")).json()).toMatchObject({ status: "draft" });
+    expect((await client.get(`/festivals/${slug}`)).status).toBe(404);
+    expect((await post("publish")).status).toBe(200);
+    expect((await post("cancel")).json()).toMatchObject({ status: "cancelled" });
+    const page = await client.get(`/festivals/${slug}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("This festival has been cancelled.");
+    for (const what of ["publish", "unpublish"]) {
+      const res = await post(what);
+      expect(res.status).toBe(409);
+      expect(res.json()).toMatchObject({ error: "invalid_state" });
+    }
+    expect((await client.api("PATCH", `/api/v1/festivals/${id}`, { name: "Renamed" }, adminToken)).status).toBe(409);
+    expect((await post("archive")).status).toBe(404);
+    const actions = (await prisma.auditEvent.findMany({ where: { festivalId: id }, orderBy: { id: "asc" } })).map((a) => a.action);
+    // Unpublishing a draft is a no-op and not audited.
+    expect(actions).toEqual(["festival.create", "festival.publish", "festival.unpublish", "festival.publish", "festival.cancel"]);
+  });
+});

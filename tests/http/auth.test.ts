@@ -201,3 +201,31 @@ describe("invitations", () => {
     expect((await new Client(app.url).get("/invite/not-a-real-token-0123456789")).status).toBe(404);
   });
 });
+
+describe("own account", () => {
+  it("changes the password only with the current one; other sessions and tokens end, this one stays", async () => {
+    const user = await createUserRow();
+    const here = await signedInClient(app.url, user.email);
+    const elsewhere = await signedInClient(app.url, user.email);
+    const token = await apiToken(app.url, user.email);
+    const wrong = await here.postForm("/account", { intent: "password", currentPassword: "not my password", password: "my new password 42" });
+    expect(wrong.status).toBe(400);
+    expect(wrong.text).toContain("The current password is wrong.");
+    const ok = await here.postForm("/account", { intent: "password", currentPassword: PASSWORD, password: "my new password 42" });
+    expect(ok.status).toBe(200);
+    expect((await here.get("/account")).status).toBe(200);
+    expect((await elsewhere.get("/account")).status).toBe(302);
+    expect((await new Client(app.url).api("GET", "/api/v1/festivals/x", undefined, token)).status).toBe(401);
+    await signedInClient(app.url, user.email, "my new password 42");
+  });
+
+  it("stores the chosen language of a signed-in person for their emails", async () => {
+    const user = await createUserRow();
+    const client = await signedInClient(app.url, user.email);
+    await client.postForm("/set-language", { lang: "ru", redirectTo: "/account" });
+    expect((await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).locale).toBe("ru");
+    await new Client(app.url).postForm("/forgot-password", { email: user.email });
+    const mail = await app.mail.waitFor((m) => recipients(m).includes(user.email));
+    expect(mail.subject).toBe("Код для сброса пароля");
+  });
+});

@@ -1,0 +1,19 @@
+// Fixed lists of choices that forms render. Kept out of the `.server` modules:
+// Remix replaces those with empty modules in the browser bundle, so a value
+// imported from one is undefined when the page hydrates or navigates client-side.
+import type { FestivalRole, GlobalRole } from "~/utils/auth.server";
+
+export const FESTIVAL_LANGUAGES = [
+  "en", "ru", "uk", "be", "kk", "ka", "hy", "lv", "lt", "et", "pl", "cs", "de", "fr", "es", "pt",
+  "it", "nl", "fi", "sv", "no", "da", "he", "sr", "tr",
+] as const;
+
+export const PAYMENT_METHODS = ["stripe", "door", "free"] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+export const FESTIVAL_STATUSES = ["draft", "published", "cancelled"] as const;
+export type FestivalStatus = (typeof FESTIVAL_STATUSES)[number];
+export const PROGRAMME_KINDS = ["talk", "music", "tattoo", "other"] as const;
+export type ProgrammeKind = (typeof PROGRAMME_KINDS)[number];
+
+export const GLOBAL_ROLES = ["admin", "treasurer", "member"] as const satisfies readonly GlobalRole[];
+export const FESTIVAL_ROLES = ["organiser", "door"] as const satisfies readonly FestivalRole[];

@@ -1,0 +1,1380 @@
+// Who may read and change what, over HTTP, for every route of the app.
+//
+// ROUTES below classifies every route file (public, signed-in, festival-create,
+// admin-only, festival-scoped, dev-only) and lists the calls that reach its
+// loader and action: document GETs, single-fetch `.data` GETs that run one
+// loader alone, each form intent, each API method. The first test checks the
+// table against app/routes/ and against the built app's route manifest, so a
+// route added without a row here fails the suite.
+//
+// Every call is made as each actor: admin, treasurer, organiser of A,
+// organiser of B, door staff of A, a member with no festival, anonymous.
+// Festival-scoped calls aim at festival B (a draft run by organiser B), and door
+// staff of A also try A's organiser pages. Denied writes must leave the database
+// as it was; no response to anyone without a tie to B may contain B's name,
+// programme or team; API errors are JSON {error, message}, never HTML.
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { root } from "../../scripts/lib.js";
+import { Client, startTestApp, type HttpResponse, type TestApp } from "../helpers/app";
+import {
+  addMember,
+  apiToken,
+  createFestivalRow,
+  createUserRow,
+  festivalBody,
+  signedInClient,
+  uniqueEmail,
+} from "../helpers/fixtures";
+import { prisma } from "~/utils/db.server";
+
+// ------------------------------------------------------------------ actors and festivals
+
+const ACTORS = [
+  "admin",
+  "treasurer",
+  "organiserA",
+  "organiserB",
+  "doorA",
+  "member",
+  "anonymous",
+] as const;
+type ActorName = (typeof ACTORS)[number];
+/** The only actors that may ever see festival B's private details. */
+const MAY_SEE_B: readonly ActorName[] = ["admin", "treasurer", "organiserB"];
+
+type Target = {
+  label: "A" | "B" | "fresh" | "unknown";
+  id: string;
+  slug: string;
+  name: string;
+  itemId: string;
+  itemTitle: string;
+  doorUserId: string;
+  doorEmail: string;
+  /** Emails of pending invitations to the team. */
+  invitees: string[];
+};
+type Ctx = { A: Target; B: Target; bystanderEmail: string };
+
+// ------------------------------------------------------------------ the route table
+
+type Kind = "page" | "data" | "api";
+type FestivalPermission = "view" | "edit" | "publish" | "team";
+type Access =
+  /** Same answer whatever the account; `status` says which. */
+  | { type: "public"; status: (actor: ActorName) => number }
+  | { type: "signed-in" }
+  /** festival:create — admins and organisers of any festival. */
+  | { type: "create" }
+  | { type: "admin" }
+  | { type: "festival"; permission: FestivalPermission }
+  | { type: "dev-only" };
+
+type Call = {
+  label: string;
+  kind: Kind;
+  method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+  path: (t: Target, ctx: Ctx) => string;
+  form?: (t: Target, ctx: Ctx) => Record<string, string | string[]>;
+  json?: (t: Target, ctx: Ctx) => unknown;
+  access: Access;
+  /** Status when allowed (default 200). */
+  okStatus?: number;
+  /** Whether an allowed call changes the database (default: any non-GET). */
+  changes?: boolean;
+  /** Status of the fresh festival an allowed write runs against (default draft). */
+  freshStatus?: "draft" | "published";
+  /** Limit the call to some actors (e.g. signing out only as a throwaway visitor). */
+  only?: ActorName[];
+};
+
+type Category =
+  "public" | "signed-in" | "festival-create" | "admin-only" | "festival-scoped" | "dev-only";
+type RouteRow = { category: Category; calls: Call[] };
+
+const pub = (status: number | ((actor: ActorName) => number)): Access => ({
+  type: "public",
+  status: typeof status === "number" ? () => status : status,
+});
+const fest = (permission: FestivalPermission): Access => ({ type: "festival", permission });
+const data = (pathname: string, routeId: string, index = false) =>
+  `${pathname}.data?${index ? "index&" : ""}_routes=${encodeURIComponent(routeId)}`;
+
+let formCounter = 0;
+function festivalForm(name: string): Record<string, string | string[]> {
+  return {
+    name,
+    city: "Vilnius",
+    country: "LT",
+    venueName: "Changed hall",
+    venueAddress: "Changed street 9",
+    mapUrl: "",
+    timezone: "Europe/Vilnius",
+    currency: "EUR",
+    startsAt: "2031-03-01T15:00",
+    endsAt: "2031-03-01T23:00",
+    languages: ["en"],
+    "description.en": "Changed.",
+    paymentMethods: ["door"],
+  };
+}
+const changedName = () => `Changed name ${++formCounter}`;
+
+const ROUTES: Record<string, RouteRow> = {
+  // ---------------------------------------------------------------- public
+  "routes/_index": {
+    category: "public",
+    calls: [{ label: "GET /", kind: "page", method: "GET", path: () => "/", access: pub(200) }],
+  },
+  "routes/festivals.$slug": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /festivals/:slug (published A)",
+        kind: "page",
+        method: "GET",
+        path: (_t, c) => `/festivals/${c.A.slug}`,
+        access: pub(200),
+      },
+      // A draft has no public page, whoever asks (organisers use /admin).
+      {
+        label: "GET /festivals/:slug (draft B)",
+        kind: "page",
+        method: "GET",
+        path: (_t, c) => `/festivals/${c.B.slug}`,
+        access: pub(404),
+      },
+      {
+        label: "GET /festivals/:slug.data (draft B)",
+        kind: "data",
+        method: "GET",
+        path: (_t, c) => data(`/festivals/${c.B.slug}`, "routes/festivals.$slug"),
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/login": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /login",
+        kind: "page",
+        method: "GET",
+        path: () => "/login",
+        access: pub((a) => (a === "anonymous" ? 200 : 302)),
+      },
+      {
+        label: "POST /login (wrong password)",
+        kind: "page",
+        method: "POST",
+        path: () => "/login",
+        form: (_t, c) => ({
+          email: c.bystanderEmail,
+          password: "not the password",
+          redirectTo: "/admin",
+        }),
+        access: pub(401),
+        only: ["anonymous"],
+      },
+    ],
+  },
+  "routes/logout": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /logout",
+        kind: "page",
+        method: "GET",
+        path: () => "/logout",
+        access: pub(302),
+      },
+      {
+        label: "POST /logout",
+        kind: "page",
+        method: "POST",
+        path: () => "/logout",
+        form: () => ({}),
+        access: pub(302),
+        only: ["anonymous"],
+      },
+    ],
+  },
+  "routes/forgot-password": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /forgot-password",
+        kind: "page",
+        method: "GET",
+        path: () => "/forgot-password",
+        access: pub(200),
+      },
+      {
+        // Same answer for an unknown account, and nothing stored.
+        label: "POST /forgot-password (unknown account)",
+        kind: "page",
+        method: "POST",
+        path: () => "/forgot-password",
+        form: () => ({ email: "nobody-here@example.test" }),
+        access: pub(302),
+        only: ["anonymous"],
+      },
+    ],
+  },
+  "routes/reset-password": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /reset-password",
+        kind: "page",
+        method: "GET",
+        path: () => "/reset-password",
+        access: pub(200),
+      },
+      {
+        label: "POST /reset-password (wrong code)",
+        kind: "page",
+        method: "POST",
+        path: () => "/reset-password",
+        form: (_t, c) => ({
+          email: c.bystanderEmail,
+          code: "000000",
+          password: "long enough password 123",
+        }),
+        access: pub(400),
+        only: ["anonymous"],
+      },
+    ],
+  },
+  "routes/invite.$token": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /invite/:token (unknown)",
+        kind: "page",
+        method: "GET",
+        path: () => "/invite/not-a-real-invitation-token",
+        access: pub(404),
+      },
+      {
+        label: "POST /invite/:token (unknown)",
+        kind: "page",
+        method: "POST",
+        path: () => "/invite/not-a-real-invitation-token",
+        form: () => ({ name: "Intruder", password: "long enough password 123" }),
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/set-language": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /set-language",
+        kind: "page",
+        method: "GET",
+        path: () => "/set-language",
+        access: pub(302),
+      },
+      {
+        // Only as a visitor: it sets a language cookie on the client.
+        label: "POST /set-language",
+        kind: "page",
+        method: "POST",
+        path: () => "/set-language",
+        form: () => ({ lang: "ru", redirectTo: "/" }),
+        access: pub(302),
+        only: ["anonymous"],
+      },
+    ],
+  },
+  "routes/healthz": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /healthz",
+        kind: "api",
+        method: "GET",
+        path: () => "/healthz",
+        access: pub(200),
+      },
+    ],
+  },
+  "routes/$": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /no/such/page",
+        kind: "page",
+        method: "GET",
+        path: () => "/no/such/page",
+        access: pub(404),
+      },
+      {
+        label: "GET /admin/festivals/:id/no-such-page",
+        kind: "page",
+        method: "GET",
+        path: (_t, c) => `/admin/festivals/${c.B.id}/no-such-page`,
+        access: pub(404),
+      },
+      {
+        label: "POST /no/such/page",
+        kind: "page",
+        method: "POST",
+        path: () => "/no/such/page",
+        form: () => ({ x: "1" }),
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/api.$": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/no-such-endpoint",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/no-such-endpoint",
+        access: pub(404),
+      },
+      {
+        label: "GET /api/v1/festivals/:id/members/:userId",
+        kind: "api",
+        method: "GET",
+        path: (_t, c) => `/api/v1/festivals/${c.B.id}/members/${c.B.doorUserId}`,
+        access: pub(404),
+      },
+      {
+        label: "POST /api/v1/no-such-endpoint",
+        kind: "api",
+        method: "POST",
+        path: () => "/api/v1/no-such-endpoint",
+        json: () => ({}),
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/api.v1.tokens": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/tokens",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/tokens",
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/tokens (wrong password)",
+        kind: "api",
+        method: "POST",
+        path: () => "/api/v1/tokens",
+        json: (_t, c) => ({ email: c.bystanderEmail, password: "not the password" }),
+        access: pub(401),
+        only: ["anonymous"],
+      },
+      // DELETE revokes the token it carries; only the anonymous call (no token) is safe to repeat.
+      {
+        label: "DELETE /api/v1/tokens (no token)",
+        kind: "api",
+        method: "DELETE",
+        path: () => "/api/v1/tokens",
+        access: pub(401),
+        only: ["anonymous"],
+      },
+    ],
+  },
+  "routes/api.v1.festivals._index": {
+    category: "festival-create",
+    calls: [
+      {
+        label: "GET /api/v1/festivals",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/festivals",
+        access: pub(200),
+      },
+      {
+        label: "POST /api/v1/festivals",
+        kind: "api",
+        method: "POST",
+        path: () => "/api/v1/festivals",
+        json: () => festivalBody({ name: changedName() }),
+        access: { type: "create" },
+        okStatus: 201,
+      },
+      {
+        label: "PUT /api/v1/festivals",
+        kind: "api",
+        method: "PUT",
+        path: () => "/api/v1/festivals",
+        json: () => ({}),
+        access: pub(405),
+      },
+    ],
+  },
+  // ---------------------------------------------------------------- development only
+  "routes/dev.mail": {
+    category: "dev-only",
+    calls: [
+      {
+        label: "GET /dev/mail",
+        kind: "page",
+        method: "GET",
+        path: () => "/dev/mail",
+        access: { type: "dev-only" },
+      },
+      {
+        label: "GET /dev/mail.data",
+        kind: "data",
+        method: "GET",
+        path: () => data("/dev/mail", "routes/dev.mail"),
+        access: { type: "dev-only" },
+      },
+    ],
+  },
+  // ---------------------------------------------------------------- any signed-in account
+  "routes/admin": {
+    category: "signed-in",
+    calls: [
+      {
+        label: "GET /admin",
+        kind: "page",
+        method: "GET",
+        path: () => "/admin",
+        access: { type: "signed-in" },
+      },
+      {
+        label: "GET /admin.data (layout)",
+        kind: "data",
+        method: "GET",
+        path: () => data("/admin", "routes/admin", true),
+        access: { type: "signed-in" },
+      },
+    ],
+  },
+  "routes/admin._index": {
+    category: "signed-in",
+    calls: [
+      {
+        label: "GET /admin (dashboard)",
+        kind: "page",
+        method: "GET",
+        path: () => "/admin",
+        access: { type: "signed-in" },
+      },
+      {
+        label: "GET /admin.data (dashboard)",
+        kind: "data",
+        method: "GET",
+        path: () => data("/admin", "routes/admin._index", true),
+        access: { type: "signed-in" },
+      },
+    ],
+  },
+  "routes/account": {
+    category: "signed-in",
+    calls: [
+      {
+        label: "GET /account",
+        kind: "page",
+        method: "GET",
+        path: () => "/account",
+        access: { type: "signed-in" },
+      },
+      {
+        label: "GET /account.data",
+        kind: "data",
+        method: "GET",
+        path: () => data("/account", "routes/account"),
+        access: { type: "signed-in" },
+      },
+      {
+        // One's own profile only: the form has no field naming another account.
+        label: "POST /account intent=profile",
+        kind: "page",
+        method: "POST",
+        path: () => "/account",
+        form: () => ({ intent: "profile", name: changedName() }),
+        access: { type: "signed-in" },
+      },
+      {
+        label: "POST /account intent=password (wrong current password)",
+        kind: "page",
+        method: "POST",
+        path: () => "/account",
+        form: () => ({
+          intent: "password",
+          currentPassword: "not the password",
+          password: "another long password 456",
+        }),
+        access: { type: "signed-in" },
+        okStatus: 400,
+        changes: false,
+      },
+      {
+        label: "POST /account intent=(unknown)",
+        kind: "page",
+        method: "POST",
+        path: () => "/account",
+        form: () => ({ intent: "make-me-admin", role: "admin" }),
+        access: { type: "signed-in" },
+        okStatus: 400,
+        changes: false,
+      },
+    ],
+  },
+  // ---------------------------------------------------------------- festival:create
+  "routes/admin.festivals.new": {
+    category: "festival-create",
+    calls: [
+      {
+        label: "GET /admin/festivals/new",
+        kind: "page",
+        method: "GET",
+        path: () => "/admin/festivals/new",
+        access: { type: "create" },
+      },
+      {
+        label: "GET /admin/festivals/new.data",
+        kind: "data",
+        method: "GET",
+        path: () => data("/admin/festivals/new", "routes/admin.festivals.new"),
+        access: { type: "create" },
+      },
+      {
+        label: "POST /admin/festivals/new",
+        kind: "page",
+        method: "POST",
+        path: () => "/admin/festivals/new",
+        form: () => festivalForm(changedName()),
+        access: { type: "create" },
+        okStatus: 302,
+      },
+    ],
+  },
+  // ---------------------------------------------------------------- admin only
+  "routes/admin.users": {
+    category: "admin-only",
+    calls: [
+      {
+        label: "GET /admin/users",
+        kind: "page",
+        method: "GET",
+        path: () => "/admin/users",
+        access: { type: "admin" },
+      },
+      {
+        label: "GET /admin/users.data",
+        kind: "data",
+        method: "GET",
+        path: () => data("/admin/users", "routes/admin.users"),
+        access: { type: "admin" },
+      },
+      {
+        label: "POST /admin/users (create an admin)",
+        kind: "page",
+        method: "POST",
+        path: () => "/admin/users",
+        form: () => ({ email: uniqueEmail("made-by-form"), name: "New admin", role: "admin" }),
+        access: { type: "admin" },
+      },
+    ],
+  },
+  "routes/admin.audit": {
+    category: "admin-only",
+    calls: [
+      {
+        label: "GET /admin/audit",
+        kind: "page",
+        method: "GET",
+        path: () => "/admin/audit",
+        access: { type: "admin" },
+      },
+      {
+        label: "GET /admin/audit.data",
+        kind: "data",
+        method: "GET",
+        path: () => data("/admin/audit", "routes/admin.audit"),
+        access: { type: "admin" },
+      },
+    ],
+  },
+  "routes/api.v1.users": {
+    category: "admin-only",
+    calls: [
+      {
+        label: "GET /api/v1/users",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/users",
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/users (create an admin)",
+        kind: "api",
+        method: "POST",
+        path: () => "/api/v1/users",
+        json: () => ({ email: uniqueEmail("made-by-api"), role: "admin" }),
+        access: { type: "admin" },
+        okStatus: 201,
+      },
+    ],
+  },
+  // ---------------------------------------------------------------- one festival's organiser pages
+  "routes/admin.festivals.$id": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}`,
+        access: fest("view"),
+      },
+      {
+        label: "GET /admin/festivals/:id.data (layout)",
+        kind: "data",
+        method: "GET",
+        path: (t) => data(`/admin/festivals/${t.id}`, "routes/admin.festivals.$id"),
+        access: fest("view"),
+      },
+    ],
+  },
+  "routes/admin.festivals.$id._index": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id (details)",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}`,
+        access: fest("view"),
+      },
+      {
+        label: "GET /admin/festivals/:id.data (details)",
+        kind: "data",
+        method: "GET",
+        path: (t) => data(`/admin/festivals/${t.id}`, "routes/admin.festivals.$id._index", true),
+        access: fest("view"),
+      },
+      {
+        label: "POST intent=save",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}?index`,
+        form: () => ({ intent: "save", ...festivalForm(changedName()) }),
+        access: fest("edit"),
+      },
+      {
+        label: "POST intent=publish",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}?index`,
+        form: () => ({ intent: "publish" }),
+        access: fest("publish"),
+      },
+      {
+        label: "POST intent=unpublish",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}?index`,
+        form: () => ({ intent: "unpublish" }),
+        access: fest("publish"),
+        freshStatus: "published",
+      },
+      {
+        label: "POST intent=cancel",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}?index`,
+        form: () => ({ intent: "cancel" }),
+        access: fest("publish"),
+      },
+      {
+        label: "POST intent=(unknown)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}?index`,
+        form: () => ({ intent: "delete-everything" }),
+        access: fest("publish"),
+        okStatus: 400,
+        changes: false,
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.programme": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/programme",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/programme`,
+        access: fest("view"),
+      },
+      {
+        label: "GET /admin/festivals/:id/programme.data",
+        kind: "data",
+        method: "GET",
+        path: (t) =>
+          data(`/admin/festivals/${t.id}/programme`, "routes/admin.festivals.$id.programme"),
+        access: fest("view"),
+      },
+      {
+        label: "POST programme intent=add",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/programme`,
+        form: () => ({
+          intent: "add",
+          title: "Injected talk",
+          person: "",
+          kind: "talk",
+          startsAt: "2030-01-26T16:00",
+          endsAt: "",
+        }),
+        access: fest("edit"),
+      },
+      {
+        label: "POST programme intent=remove",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/programme`,
+        form: (t) => ({ intent: "remove", itemId: t.itemId }),
+        access: fest("edit"),
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.team": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/team",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/team`,
+        access: fest("team"),
+      },
+      {
+        label: "GET /admin/festivals/:id/team.data",
+        kind: "data",
+        method: "GET",
+        path: (t) => data(`/admin/festivals/${t.id}/team`, "routes/admin.festivals.$id.team"),
+        access: fest("team"),
+      },
+      {
+        label: "POST team intent=add (existing account as organiser)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/team`,
+        form: (_t, c) => ({ intent: "add", email: c.bystanderEmail, role: "organiser" }),
+        access: fest("team"),
+      },
+      {
+        label: "POST team intent=add (invite a new email)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/team`,
+        form: () => ({ intent: "add", email: uniqueEmail("invited"), role: "door" }),
+        access: fest("team"),
+      },
+      {
+        label: "POST team intent=remove",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/team`,
+        form: (t) => ({ intent: "remove", userId: t.doorUserId }),
+        access: fest("team"),
+      },
+    ],
+  },
+  // ---------------------------------------------------------------- one festival's API
+  "routes/api.v1.festivals.$id._index": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}`,
+        access: fest("view"),
+      },
+      {
+        label: "PATCH /api/v1/festivals/:id",
+        kind: "api",
+        method: "PATCH",
+        path: (t) => `/api/v1/festivals/${t.id}`,
+        json: () => ({ name: changedName() }),
+        access: fest("edit"),
+      },
+      {
+        label: "DELETE /api/v1/festivals/:id",
+        kind: "api",
+        method: "DELETE",
+        path: (t) => `/api/v1/festivals/${t.id}`,
+        access: pub(405),
+      },
+    ],
+  },
+  "routes/api.v1.festivals.$id.$transition": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/publish",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/publish`,
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/festivals/:id/publish",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/publish`,
+        access: fest("publish"),
+      },
+      {
+        label: "POST /api/v1/festivals/:id/unpublish",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/unpublish`,
+        access: fest("publish"),
+        freshStatus: "published",
+      },
+      {
+        label: "POST /api/v1/festivals/:id/cancel",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/cancel`,
+        access: fest("publish"),
+      },
+      {
+        // Not a transition: the same 404 for everyone, before any account is looked at.
+        label: "POST /api/v1/festivals/:id/delete",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/delete`,
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/api.v1.festivals.$id.members": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/members",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/members`,
+        access: fest("team"),
+      },
+      {
+        label: "POST /api/v1/festivals/:id/members (existing account as organiser)",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/members`,
+        json: (_t, c) => ({ email: c.bystanderEmail, role: "organiser" }),
+        access: fest("team"),
+        okStatus: 201,
+      },
+      {
+        label: "POST /api/v1/festivals/:id/members (invite a new email)",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/members`,
+        json: () => ({ email: uniqueEmail("invited-api"), role: "door" }),
+        access: fest("team"),
+        okStatus: 201,
+      },
+    ],
+  },
+};
+
+// ------------------------------------------------------------------ expected outcomes
+
+type Outcome =
+  | { type: "allow"; status: number }
+  | { type: "sign-in" }
+  | { type: "deny"; status: 403 | 404 }
+  | { type: "status"; status: number };
+type Case = { actor: ActorName; target: Target["label"]; outcome: Outcome };
+
+const isWrite = (call: Call) => call.method !== "GET";
+
+function cases(call: Call): Case[] {
+  const ok = (actor: ActorName, target: Target["label"] = "B"): Case => ({
+    actor,
+    target,
+    outcome: { type: "allow", status: call.okStatus ?? 200 },
+  });
+  const deny = (actor: ActorName, status: 403 | 404, target: Target["label"] = "B"): Case => ({
+    actor,
+    target,
+    outcome: { type: "deny", status },
+  });
+  const signIn = (): Case => ({ actor: "anonymous", target: "B", outcome: { type: "sign-in" } });
+  const a = call.access;
+  let list: Case[];
+  switch (a.type) {
+    case "public":
+      list = ACTORS.map((actor) => ({
+        actor,
+        target: "B",
+        outcome: { type: "status", status: a.status(actor) },
+      }));
+      break;
+    case "dev-only":
+      list = ACTORS.map((actor) => ({
+        actor,
+        target: "B",
+        outcome: { type: "status", status: 404 },
+      }));
+      break;
+    case "signed-in":
+      list = [signIn(), ...ACTORS.filter((x) => x !== "anonymous").map((actor) => ok(actor))];
+      break;
+    case "create":
+      list = [
+        signIn(),
+        ok("admin"),
+        ok("organiserA"),
+        ok("organiserB"),
+        deny("treasurer", 403),
+        deny("doorA", 403),
+        deny("member", 403),
+      ];
+      break;
+    case "admin":
+      list = [
+        signIn(),
+        ok("admin"),
+        ...(["treasurer", "organiserA", "organiserB", "doorA", "member"] as const).map((x) =>
+          deny(x, 403),
+        ),
+      ];
+      break;
+    case "festival": {
+      // Allowed writes run against a fresh festival so that B stays as it was.
+      const allowedTarget = isWrite(call) ? "fresh" : "B";
+      list = [
+        signIn(),
+        deny("member", 404),
+        deny("organiserA", 404),
+        deny("doorA", 404),
+        deny("doorA", 403, "A"),
+        a.permission === "view" ? ok("treasurer") : deny("treasurer", 403),
+        ok("organiserB", allowedTarget),
+        ok("admin", allowedTarget),
+        ...(isWrite(call) ? [] : [ok("organiserA", "A")]),
+      ];
+      break;
+    }
+  }
+  return call.only ? list.filter((c) => call.only!.includes(c.actor)) : list;
+}
+
+const describeOutcome = (o: Outcome) =>
+  o.type === "sign-in"
+    ? "sign-in"
+    : o.type === "allow"
+      ? `allowed ${o.status}`
+      : o.type === "deny"
+        ? `denied ${o.status}`
+        : `${o.status}`;
+
+// ------------------------------------------------------------------ test state
+
+let app: TestApp;
+let ctx: Ctx;
+const clients = {} as Record<Exclude<ActorName, "anonymous">, Client>;
+const tokens = {} as Record<Exclude<ActorName, "anonymous">, string>;
+const emails = {} as Record<Exclude<ActorName, "anonymous">, string>;
+
+async function makeFestival(
+  label: Target["label"],
+  name: string,
+  status: "draft" | "published",
+  organiser: string | null,
+): Promise<Target> {
+  const festival = await createFestivalRow({
+    name,
+    status,
+    publishedAt: status === "published" ? new Date() : null,
+    venueName: `${name} hall`,
+  });
+  const itemTitle = `${name} secret programme item`;
+  const item = await prisma.programmeItem.create({
+    data: {
+      festivalId: festival.id,
+      title: itemTitle,
+      kind: "talk",
+      startsAt: new Date("2030-01-26T14:00:00Z"),
+    },
+  });
+  const door = await createUserRow({ email: uniqueEmail(`door-of-${label.toLowerCase()}`) });
+  await addMember(festival.id, door.id, "door");
+  if (organiser) await addMember(festival.id, organiser, "organiser");
+  return {
+    label,
+    id: festival.id,
+    slug: festival.slug,
+    name,
+    itemId: item.id,
+    itemTitle,
+    doorUserId: door.id,
+    doorEmail: door.email,
+    invitees: [],
+  };
+}
+
+let freshCounter = 0;
+async function freshFestival(status: "draft" | "published"): Promise<Target> {
+  const organiserB = await prisma.user.findUniqueOrThrow({ where: { email: emails.organiserB } });
+  return makeFestival("fresh", `Fresh festival ${++freshCounter}`, status, organiserB.id);
+}
+
+/** What the organiser pages of a festival show (a treasurer may read these). */
+const viewSecretsOf = (t: Target) => [t.name, t.itemTitle];
+/** Who is on a festival's team (only its organisers and admins). */
+const teamSecretsOf = (t: Target) => [t.doorEmail, ...t.invitees];
+const secretsOf = (t: Target) => [...viewSecretsOf(t), ...teamSecretsOf(t)];
+
+async function snapshot() {
+  const [festivals, items, members, invitations, outbox, users, liveTokens] = await Promise.all([
+    prisma.festival.findMany({
+      select: {
+        id: true,
+        name: true,
+        status: true,
+        updatedAt: true,
+        publishedAt: true,
+        cancelledAt: true,
+      },
+      orderBy: { id: "asc" },
+    }),
+    prisma.programmeItem.findMany({
+      select: { id: true, festivalId: true, title: true },
+      orderBy: { id: "asc" },
+    }),
+    prisma.festivalMember.findMany({
+      select: { festivalId: true, userId: true, role: true },
+      orderBy: { id: "asc" },
+    }),
+    prisma.invitation.count(),
+    prisma.outboxEmail.count(),
+    prisma.user.findMany({
+      select: {
+        id: true,
+        email: true,
+        name: true,
+        role: true,
+        passwordHash: true,
+        disabledAt: true,
+      },
+      orderBy: { id: "asc" },
+    }),
+    prisma.apiToken.count({ where: { revokedAt: null } }),
+  ]);
+  return { festivals, items, members, invitations, outbox, users, liveTokens };
+}
+
+async function perform(actor: ActorName, call: Call, t: Target): Promise<HttpResponse> {
+  const client = actor === "anonymous" ? new Client(app.url) : clients[actor];
+  const token = actor === "anonymous" ? undefined : tokens[actor];
+  const pathname = call.path(t, ctx);
+  if (call.kind === "api") return client.api(call.method, pathname, call.json?.(t, ctx), token);
+  if (call.method === "GET") return client.get(pathname);
+  return client.postForm(pathname, call.form?.(t, ctx) ?? {});
+}
+
+function expectJsonError(res: HttpResponse, error?: string) {
+  expect(res.headers.get("content-type") ?? "").toMatch(/^application\/json/);
+  expect(res.text.trimStart().startsWith("<")).toBe(false);
+  const body = res.json<Record<string, unknown>>();
+  expect(Object.keys(body).sort()).toEqual(["error", "message"]);
+  expect(typeof body.message).toBe("string");
+  if (error) expect(body.error).toBe(error);
+}
+
+function expectNoSecrets(res: HttpResponse, secrets: string[], why: string) {
+  for (const secret of secrets) {
+    expect(res.text.includes(secret), `${why}: response must not contain "${secret}"`).toBe(false);
+  }
+}
+
+async function check(routeId: string, call: Call, c: Case) {
+  const target =
+    c.target === "fresh"
+      ? await freshFestival(call.freshStatus ?? "draft")
+      : c.target === "A"
+        ? ctx.A
+        : ctx.B;
+  const before = isWrite(call) ? await snapshot() : null;
+  const res = await perform(c.actor, call, target);
+  const where = `${routeId} ${call.label} as ${c.actor} on ${c.target}`;
+  const o = c.outcome;
+
+  expect(res.status, `${where}: ${res.text.slice(0, 300)}`).toBe(
+    o.type === "sign-in"
+      ? call.kind === "api"
+        ? 401
+        : call.kind === "data"
+          ? 202
+          : 302
+      : o.status,
+  );
+
+  // The shape of the answer.
+  if (call.kind === "api" && res.status >= 400) expectJsonError(res);
+  if (o.type === "sign-in") {
+    if (call.kind === "api") {
+      expectJsonError(res, "unauthorized");
+      expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    } else if (call.kind === "data") {
+      expect(res.text).toContain("SingleFetchRedirect");
+      expect(res.text).toContain("/login?redirectTo=");
+    } else {
+      expect(res.location ?? "").toMatch(/^\/login\?redirectTo=/);
+    }
+  }
+  if (o.type === "deny") {
+    if (call.kind === "api") expectJsonError(res, o.status === 403 ? "forbidden" : "not_found");
+    else if (call.kind === "page")
+      expect(res.headers.get("content-type") ?? "").toContain("text/html");
+    // A refusal shows nothing of the festival it refused. A treasurer, who may
+    // read every festival, is refused the team: it still sees no team member.
+    const mayView = c.actor === "treasurer";
+    expectNoSecrets(res, mayView ? teamSecretsOf(target) : secretsOf(target), `${where} (denied)`);
+  }
+
+  // Nobody without a tie to B ever sees B's private details, on any route;
+  // only B's organisers and admins see its team.
+  if (!MAY_SEE_B.includes(c.actor)) expectNoSecrets(res, secretsOf(ctx.B), where);
+  if (c.actor === "treasurer") expectNoSecrets(res, teamSecretsOf(ctx.B), where);
+
+  // Reads that are allowed really show the festival (so the leak checks above can bite).
+  if (o.type === "allow" && !isWrite(call) && call.access.type === "festival") {
+    expect(
+      secretsOf(target).some((s) => res.text.includes(s)),
+      `${where}: an allowed read should show something of festival ${target.label}`,
+    ).toBe(true);
+  }
+
+  // Denied writes change nothing; allowed writes do (so the denied ones would have been seen).
+  if (before) {
+    const after = await snapshot();
+    if (o.type === "allow" && call.changes !== false)
+      expect(after, `${where}: an allowed write should change the database`).not.toEqual(before);
+    else expect(after, `${where}: the database must not change`).toEqual(before);
+  }
+
+  // Someone with no tie to B cannot tell B from a festival that does not exist.
+  if (o.type === "deny" && o.status === 404 && call.access.type === "festival") {
+    const unknown: Target = {
+      ...ctx.B,
+      label: "unknown",
+      id: "c0000000000000000000nope",
+      itemId: "c0000000000000000000nope",
+    };
+    const other = await perform(c.actor, call, unknown);
+    expect(other.status, `${where}: same status as for an unknown festival`).toBe(res.status);
+    if (call.kind === "api")
+      expect(other.text, `${where}: same body as for an unknown festival`).toBe(res.text);
+  }
+}
+
+// ------------------------------------------------------------------ setup
+
+beforeAll(async () => {
+  app = await startTestApp({ RATE_LIMIT_PER_MINUTE: "0" });
+  const admin = await createUserRow({ role: "admin", email: uniqueEmail("admin") });
+  const treasurer = await createUserRow({ role: "treasurer", email: uniqueEmail("treasurer") });
+  const organiserA = await createUserRow({ email: uniqueEmail("organiser-a") });
+  const organiserB = await createUserRow({ email: uniqueEmail("organiser-b") });
+  const doorA = await createUserRow({ email: uniqueEmail("door-a") });
+  const member = await createUserRow({ email: uniqueEmail("member") });
+  const bystander = await createUserRow({ email: uniqueEmail("bystander") });
+  const A = await makeFestival("A", "Alpha Riga Benefit", "published", organiserA.id);
+  const B = await makeFestival("B", "Bravo Hidden Draft Festival", "draft", organiserB.id);
+  await addMember(A.id, doorA.id, "door");
+  // A pending invitation to B's team: its email must not leak either.
+  await prisma.invitation.create({
+    data: {
+      email: "pending-invitee-of-b@example.test",
+      role: "member",
+      tokenHash: "0".repeat(64),
+      festivalId: B.id,
+      festivalRole: "door",
+      expiresAt: new Date(Date.now() + 86_400_000),
+    },
+  });
+  B.invitees.push("pending-invitee-of-b@example.test");
+  ctx = { A, B, bystanderEmail: bystander.email };
+  const accounts = { admin, treasurer, organiserA, organiserB, doorA, member };
+  for (const [name, user] of Object.entries(accounts) as [
+    keyof typeof accounts,
+    { email: string },
+  ][]) {
+    emails[name] = user.email;
+    clients[name] = await signedInClient(app.url, user.email);
+    tokens[name] = await apiToken(app.url, user.email);
+  }
+});
+afterAll(() => app?.close());
+
+// ------------------------------------------------------------------ the tests
+
+function routeIdsFromFiles(): string[] {
+  const dir = path.join(root, "app", "routes");
+  const ids: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith(".")) continue;
+    if (entry.isDirectory()) {
+      // Folder routes: app/routes/<id>/route.tsx
+      if (fs.readdirSync(path.join(dir, entry.name)).some((f) => /^route\.(tsx?|jsx?)$/.test(f)))
+        ids.push(`routes/${entry.name}`);
+      continue;
+    }
+    if (/\.test\.(tsx?|jsx?)$/.test(entry.name)) continue;
+    const match = /^(.*)\.(tsx?|jsx?|mdx?)$/.exec(entry.name);
+    if (match) ids.push(`routes/${match[1]}`);
+  }
+  return ids.sort();
+}
+
+type BuiltRoute = { id: string; hasLoader: boolean; hasAction: boolean };
+
+/** The routes of the running production build, from the route manifest its pages load. */
+async function builtRoutes(): Promise<BuiltRoute[]> {
+  const page = await new Client(app.url).get("/");
+  const manifestUrl = /\/build\/manifest-[A-Za-z0-9]+\.js/.exec(page.text)?.[0];
+  expect(manifestUrl, "the page names the built route manifest").toBeTruthy();
+  const text = (await new Client(app.url).get(manifestUrl!)).text;
+  const manifest = JSON.parse(text.slice(text.indexOf("{"), text.lastIndexOf("}") + 1)) as {
+    routes: Record<string, BuiltRoute>;
+  };
+  return Object.values(manifest.routes)
+    .filter((r) => r.id !== "root")
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+describe("route table", () => {
+  it("classifies every route of the app (add a row to ROUTES for a new route)", async () => {
+    const table = Object.keys(ROUTES).sort();
+    const files = routeIdsFromFiles();
+    const built = (await builtRoutes()).map((r) => r.id);
+    const missing = [...new Set([...files, ...built])].filter((id) => !table.includes(id));
+    expect(
+      missing,
+      `routes with no permission row in tests/http/permissions.test.ts: ${missing.join(", ")}`,
+    ).toEqual([]);
+    const stale = table.filter((id) => !files.includes(id) || !built.includes(id));
+    expect(stale, `permission rows for routes that no longer exist: ${stale.join(", ")}`).toEqual(
+      [],
+    );
+  });
+
+  it("calls every loader (GET) and every action (another method) of the build", async () => {
+    for (const route of await builtRoutes()) {
+      const calls = ROUTES[route.id]?.calls ?? [];
+      if (route.hasLoader)
+        expect(
+          calls.some((c) => c.method === "GET"),
+          `${route.id} has a loader but no GET call in ROUTES`,
+        ).toBe(true);
+      if (route.hasAction)
+        expect(
+          calls.some((c) => c.method !== "GET"),
+          `${route.id} has an action but no POST/PATCH/… call in ROUTES`,
+        ).toBe(true);
+    }
+  });
+
+  it("gives every route a call whose access matches its category", () => {
+    for (const [id, row] of Object.entries(ROUTES)) {
+      expect(row.calls.length, `${id} has no calls`).toBeGreaterThan(0);
+    }
+    // Every festival-scoped call says which permission it needs; every admin-only route has a denied call.
+    for (const [id, row] of Object.entries(ROUTES)) {
+      if (row.category === "festival-scoped")
+        expect(
+          row.calls.some((c) => c.access.type === "festival"),
+          id,
+        ).toBe(true);
+      if (row.category === "admin-only")
+        expect(
+          row.calls.some((c) => c.access.type === "admin"),
+          id,
+        ).toBe(true);
+      if (row.category === "festival-create")
+        expect(
+          row.calls.some((c) => c.access.type === "create"),
+          id,
+        ).toBe(true);
+      if (row.category === "signed-in")
+        expect(
+          row.calls.every((c) => c.access.type === "signed-in"),
+          id,
+        ).toBe(true);
+      if (row.category === "dev-only")
+        expect(
+          row.calls.every((c) => c.access.type === "dev-only"),
+          id,
+        ).toBe(true);
+      if (row.category === "public")
+        expect(
+          row.calls.every((c) => c.access.type === "public"),
+          id,
+        ).toBe(true);
+    }
+  });
+});
+
+for (const [routeId, row] of Object.entries(ROUTES)) {
+  describe(`${routeId} [${row.category}]`, () => {
+    for (const call of row.calls) {
+      for (const c of cases(call)) {
+        it(`${call.label} as ${c.actor}${c.target === "B" ? "" : ` on ${c.target}`} → ${describeOutcome(c.outcome)}`, async () => {
+          await check(routeId, call, c);
+        });
+      }
+    }
+  });
+}
+
+describe("cross-festival references through one's own festival", () => {
+  it("an organiser of A cannot remove B's programme item or team member through A's pages or API", async () => {
+    const before = await snapshot();
+    const item = await clients.organiserA.postForm(`/admin/festivals/${ctx.A.id}/programme`, {
+      intent: "remove",
+      itemId: ctx.B.itemId,
+    });
+    expect(item.status).toBe(200);
+    const member = await clients.organiserA.postForm(`/admin/festivals/${ctx.A.id}/team`, {
+      intent: "remove",
+      userId: ctx.B.doorUserId,
+    });
+    expect(member.status).toBe(200);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("the dashboard lists a door account's own door, and nothing of B", async () => {
+    const res = await clients.doorA.get("/admin");
+    expect(res.status).toBe(200);
+    expect(res.text).toContain(ctx.A.name);
+    expect(res.text).not.toContain(ctx.B.name);
+    // …but no link into A's organiser pages.
+    expect(res.text).not.toContain(`/admin/festivals/${ctx.A.id}`);
+  });
+
+  it("a treasurer sees B read-only: the form is disabled and there is no team link", async () => {
+    const res = await clients.treasurer.get(`/admin/festivals/${ctx.B.id}`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain(ctx.B.name);
+    expect(res.text).toMatch(/<fieldset[^>]*disabled/);
+    expect(res.text).not.toContain(`/admin/festivals/${ctx.B.id}/team`);
+  });
+});
