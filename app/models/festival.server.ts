@@ -101,7 +101,8 @@ export type FestivalInput = z.output<typeof festivalInput>;
 /** PATCH: any subset of the fields; merged with the stored festival, then checked whole. */
 export const festivalPatch = festivalFields.partial().strict();
 
-function toRow(input: FestivalInput) {
+/** Validated input as database columns (JSON fields serialised). */
+export function festivalRow(input: FestivalInput) {
   return {
     name: input.name,
     city: input.city,
@@ -150,7 +151,7 @@ export async function createFestival(actor: CurrentUser, input: FestivalInput) {
 async function insertFestival(actor: CurrentUser, input: FestivalInput, slug: string) {
   return prisma.$transaction(async (tx) => {
     const festival = await tx.festival.create({
-      data: { ...toRow(input), slug, createdById: actor.id, status: "draft" },
+      data: { ...festivalRow(input), slug, createdById: actor.id, status: "draft" },
       select: { id: true, slug: true },
     });
     // The creator organises it (admins too, so it shows on their dashboard).
@@ -184,7 +185,7 @@ export function festivalAsInput(f: FestivalRecord): FestivalFieldsInput {
 
 export async function updateFestival(actor: CurrentUser, festivalId: string, input: FestivalInput) {
   await prisma.$transaction(async (tx) => {
-    await tx.festival.update({ where: { id: festivalId }, data: toRow(input) });
+    await tx.festival.update({ where: { id: festivalId }, data: festivalRow(input) });
     await audit(
       { actorUserId: actor.id, action: "festival.update", targetType: "festival", targetId: festivalId, festivalId },
       tx,

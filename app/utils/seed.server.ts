@@ -2,6 +2,7 @@
 // over) with programmes. Only facts from shared/context/public-facts.md; the
 // texts say plainly that this is demo data. No accounts are seeded.
 import { DateTime } from "luxon";
+import { festivalInput, festivalRow } from "~/models/festival.server";
 import { prisma } from "./db.server";
 
 type DemoItem = { title: string; person?: string; kind: "talk" | "music" | "tattoo" | "other"; at: string; until?: string };
@@ -13,7 +14,7 @@ function at(zone: string, local: string) {
   return DateTime.fromISO(local, { zone }).toUTC().toJSDate();
 }
 
-async function createDemoFestival(f: {
+type DemoFestival = {
   slug: string;
   name: string;
   city: string;
@@ -28,26 +29,24 @@ async function createDemoFestival(f: {
   descriptionEn: string;
   descriptionRu: string;
   programme: DemoItem[];
-}) {
-  const publishedAt = new Date();
+};
+
+/** Demo festivals go through the same validation as organisers' input. */
+async function createDemoFestival(f: DemoFestival) {
+  const input = festivalInput.parse({
+    ...f,
+    startsAt: f.start,
+    endsAt: f.end,
+    languages: ["en", "ru"],
+    description: { en: `${f.descriptionEn}\n\n${DEMO_NOTE_EN}`, ru: `${f.descriptionRu}\n\n${DEMO_NOTE_RU}` },
+    paymentMethods: ["door"],
+  });
   await prisma.festival.create({
     data: {
+      ...festivalRow(input),
       slug: f.slug,
-      name: f.name,
-      city: f.city,
-      country: f.country,
-      venueName: f.venueName,
-      venueAddress: f.venueAddress,
-      mapUrl: f.mapUrl,
-      timezone: f.timezone,
-      currency: f.currency,
-      startsAt: at(f.timezone, f.start),
-      endsAt: at(f.timezone, f.end),
-      languages: JSON.stringify(["en", "ru"]),
-      description: JSON.stringify({ en: `${f.descriptionEn}\n\n${DEMO_NOTE_EN}`, ru: `${f.descriptionRu}\n\n${DEMO_NOTE_RU}` }),
-      paymentMethods: JSON.stringify(["door"]),
       status: "published",
-      publishedAt,
+      publishedAt: new Date(),
       programme: {
         create: f.programme.map((p) => ({
           title: p.title,
