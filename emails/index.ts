@@ -1,23 +1,37 @@
 // The catalogue of email templates. Each has a subject, an HTML component and a
-// plain-text version; all strings come from the message catalog.
+// plain-text version; all strings come from the message catalog. A template may
+// `load` its data from the database at sending time (the outbox row then holds
+// only an id) and add `attachments` (inline images referenced by cid).
 import type { ComponentType } from "react";
 import type { Translate } from "~/utils/i18n";
 import * as invitation from "./invitation";
+import * as orderCancelled from "./order-cancelled";
+import * as orderConfirmation from "./order-confirmation";
 import * as passwordReset from "./password-reset";
 
-export type EmailTemplate<D> = {
+export type Attachment = { filename: string; content: Buffer; contentType: string; cid: string };
+
+export type EmailTemplate<P, D = P> = {
+  load?: (payload: P, locale: string) => Promise<D>;
+  attachments?: (data: D) => Promise<Attachment[]>;
   subject: (t: Translate, data: D) => string;
   Html: ComponentType<{ t: Translate; lang: string; data: D }>;
   text: (t: Translate, data: D) => string;
 };
 
+/** What the outbox row stores for each template. */
 export type TemplateData = {
   "password-reset": passwordReset.PasswordResetData;
   invitation: invitation.InvitationData;
+  "order-confirmation": orderConfirmation.OrderEmailPayload;
+  "order-cancelled": orderConfirmation.OrderEmailPayload;
 };
 export type TemplateName = keyof TemplateData;
 
-export const templates: { [K in TemplateName]: EmailTemplate<TemplateData[K]> } = {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry's data type differs; TemplateData ties payloads to names
+export const templates: { [K in TemplateName]: EmailTemplate<TemplateData[K], any> } = {
   "password-reset": passwordReset,
   invitation,
+  "order-confirmation": orderConfirmation,
+  "order-cancelled": orderCancelled,
 };

@@ -13,6 +13,7 @@ import helmet from "helmet";
 import { getEnv } from "~/utils/env.server";
 import { disconnectDatabase, prepareDatabase } from "~/utils/db.server";
 import { startEmailWorker, stopEmailWorker } from "~/utils/email.server";
+import { startHoldExpiryWorker, stopHoldExpiryWorker } from "~/models/payment.server";
 import { tooManyRequests } from "~/utils/http.server";
 import { rateLimits, RateLimitedError } from "~/utils/rate-limit.server";
 import { runStartupTasks } from "~/utils/startup.server";
@@ -52,6 +53,20 @@ function limitBodySize(req: express.Request, res: express.Response, next: expres
     res.status(413).set("Connection", "close").json({ error: "payload_too_large", message: "The request body is too large." });
     return;
   }
+  next();
+}
+
+/**
+ * A response sent before its request's body was read to the end (a refused,
+ * oversized upload) closes the connection: the unread bytes would otherwise
+ * stall the next request a keep-alive client sends on it.
+ */
+function closeIfBodyUnread(req: express.Request, res: express.Response, next: express.NextFunction) {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: express.Response, ...args: Parameters<typeof writeHead>) {
+    if (!req.complete && !this.headersSent) this.setHeader("Connection", "close");
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
   next();
 }
 
@@ -109,6 +124,7 @@ export function createApp() {
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
   app.use(express.static("public", { maxAge: "1h" }));
 
+  app.use(closeIfBodyUnread);
   app.use(limitBodySize);
   app.use(refuseCrossSite);
   app.use(limitApiWrites);
@@ -138,6 +154,7 @@ export async function startServer(options: { port?: number; host?: string; quiet
   await prepareDatabase();
   await runStartupTasks();
   startEmailWorker();
+  startHoldExpiryWorker();
   const app = createApp();
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port ?? env.PORT, options.host ?? "0.0.0.0", () => resolve(s));
@@ -153,6 +170,7 @@ export async function startServer(options: { port?: number; host?: string; quiet
       server.closeIdleConnections();
       setTimeout(() => server.closeAllConnections(), 5_000).unref();
     });
+    stopHoldExpiryWorker();
     await stopEmailWorker();
     await disconnectDatabase();
   };

@@ -20,6 +20,9 @@ export type FestivalFormValues = {
   paymentMethods?: string[];
 };
 
+/** The fields with a control of their own (errors show beside them). */
+const FIELD_NAMES = ["_form", "name", "city", "country", "venueName", "venueAddress", "mapUrl", "timezone", "currency", "startsAt", "endsAt"];
+
 export function FestivalForm({
   values,
   errors,
@@ -38,13 +41,21 @@ export function FestivalForm({
   const t = useT();
   const locale = useLocale();
   const chosen = new Set(values.languages ?? ["en", "ru"]);
-  const descriptionLanguages = languages.filter((l) => chosen.has(l) || l === "en" || l === "ru");
-  const methods = new Set(values.paymentMethods ?? ["door"]);
   const e = errors ?? {};
+  // A description sent for a language not (yet) offered keeps its box, so its error shows beside it.
+  const descriptionLanguages = languages.filter(
+    (l) => chosen.has(l) || l === "en" || l === "ru" || values.description?.[l] !== undefined || e[`description.${l}`],
+  );
+  const methods = new Set(values.paymentMethods ?? ["door"]);
+  // An error about one item of a list ("languages.1") shows at the list; an error about a
+  // field the form has no control for (sent by hand) shows at the top, never nowhere.
+  const listError = (name: string) => e[name] ?? Object.entries(e).find(([k]) => k.startsWith(`${name}.`))?.[1];
+  const shown = new Set([...FIELD_NAMES, ...descriptionLanguages.map((l) => `description.${l}`)]);
+  const stray = Object.entries(e).find(([k]) => !shown.has(k) && !/^(languages|paymentMethods)(\.|$)/.test(k))?.[1];
   return (
     <Form method="post" noValidate className="festival-form">
       <input type="hidden" name="intent" value="save" />
-      <FormError error={e._form} />
+      <FormError error={e._form ?? stray} />
       <fieldset disabled={disabled}>
         <Field label={t("field.festivalName")} name="name" required maxLength={120} defaultValue={values.name} error={e.name} />
         <div className="row">
@@ -67,16 +78,16 @@ export function FestivalForm({
           <Field label={t("field.startsAt")} name="startsAt" type="datetime-local" required defaultValue={values.startsAt} error={e.startsAt} />
           <Field label={t("field.endsAt")} name="endsAt" type="datetime-local" required defaultValue={values.endsAt} error={e.endsAt} />
         </div>
-        <fieldset className={`choices${e.languages ? " has-error" : ""}`}>
+        <fieldset className={`choices${listError("languages") ? " has-error" : ""}`}>
           <legend>{t("field.languages")}</legend>
           {languages.map((l) => (
             <label key={l} className="choice">
               <input type="checkbox" name="languages" value={l} defaultChecked={chosen.has(l)} /> {languageName(l, locale)}
             </label>
           ))}
-          {e.languages ? (
+          {listError("languages") ? (
             <p className="field-error" role="alert">
-              {e.languages}
+              {listError("languages")}
             </p>
           ) : null}
         </fieldset>
@@ -91,13 +102,18 @@ export function FestivalForm({
             error={e[`description.${l}`]}
           />
         ))}
-        <fieldset className={`choices${e.paymentMethods ? " has-error" : ""}`}>
+        <fieldset className={`choices${listError("paymentMethods") ? " has-error" : ""}`}>
           <legend>{t("field.paymentMethods")}</legend>
           {(["door", "free", "stripe"] as const).map((m) => (
             <label key={m} className="choice">
               <input type="checkbox" name="paymentMethods" value={m} defaultChecked={methods.has(m)} /> {t(`payment.${m}`)}
             </label>
           ))}
+          {listError("paymentMethods") ? (
+            <p className="field-error" role="alert">
+              {listError("paymentMethods")}
+            </p>
+          ) : null}
         </fieldset>
         <button type="submit" className="primary">
           {submitLabel}

@@ -37,6 +37,10 @@ const MAX_FESTIVAL_DAYS = 31;
 
 const language = z.enum(FESTIVAL_LANGUAGES, { error: "v.language" });
 
+const descriptionField = z.partialRecord(language, optionalText({ max: 10_000, multiline: true }), {
+  error: "v.description",
+});
+
 /** Everything about a festival that its organisers set (dates as strings, read in `timezone`). */
 const festivalFields = z.object({
   name: text({ max: 120 }),
@@ -52,12 +56,9 @@ const festivalFields = z.object({
   languages: z
     .array(language, { error: "v.languages" })
     .min(1, { error: "v.languages" })
-    .max(FESTIVAL_LANGUAGES.length)
+    .max(FESTIVAL_LANGUAGES.length, { error: "v.tooBig" })
     .transform((l) => [...new Set(l)]),
-  description: z
-    .partialRecord(language, optionalText({ max: 10_000, multiline: true }), { error: "v.description" })
-    .optional()
-    .default({}),
+  description: descriptionField.optional().default({}),
   paymentMethods: z
     .array(z.enum(PAYMENT_METHODS, { error: "v.paymentMethod" }))
     .max(PAYMENT_METHODS.length)
@@ -87,19 +88,27 @@ function checkFestival(value: z.infer<typeof festivalFields>, addIssue: (i: Issu
   return { startsAt, endsAt };
 }
 
-export const festivalInput = festivalFields.transform((value, ctx) => {
+function finishFestival(value: z.output<typeof festivalFields>, ctx: z.RefinementCtx) {
   const { startsAt, endsAt } = checkFestival(value, (i) => ctx.addIssue({ code: "custom", ...i }));
   if (!startsAt || !endsAt) return z.NEVER;
   const description = Object.fromEntries(
     Object.entries(value.description ?? {}).filter((e): e is [string, string] => typeof e[1] === "string"),
   );
   return { ...value, startsAt, endsAt, description, paymentMethods: value.paymentMethods ?? ["door"] };
-});
+}
+
+export const festivalInput = festivalFields.transform(finishFestival);
+
+/** The API's create body: the same rules, but unknown keys are refused (422), not dropped. */
+export const festivalApiInput = festivalFields.strict().transform(finishFestival);
 
 export type FestivalInput = z.output<typeof festivalInput>;
 
-/** PATCH: any subset of the fields; merged with the stored festival, then checked whole. */
-export const festivalPatch = festivalFields.partial().strict();
+/**
+ * PATCH: any subset of the fields; merged with the stored festival, then checked whole.
+ * No defaults here: a patch without `description` must keep the stored one, not send {}.
+ */
+export const festivalPatch = festivalFields.extend({ description: descriptionField.optional() }).partial().strict();
 
 /** Validated input as database columns (JSON fields serialised). */
 export function festivalRow(input: FestivalInput) {

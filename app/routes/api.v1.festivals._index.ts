@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { createFestival, festivalInput, listPublicFestivals } from "~/models/festival.server";
+import { createFestival, festivalApiInput, listPublicFestivals } from "~/models/festival.server";
 import { api, created, methodNotAllowed, parseOrThrow, readJsonBody } from "~/utils/api.server";
 import { requireApiUserWith } from "~/utils/permissions.server";
 
@@ -15,7 +15,7 @@ export async function action({ request }: ActionFunctionArgs) {
   return api(async () => {
     if (request.method !== "POST") return methodNotAllowed(["GET", "POST"]);
     const user = await requireApiUserWith(request, "festival:create");
-    const input = parseOrThrow(festivalInput, await readJsonBody(request));
+    const input = parseOrThrow(festivalApiInput, await readJsonBody(request));
     const festival = await createFestival(user, input);
     return created({ id: festival.id, slug: festival.slug });
   });

@@ -3,12 +3,16 @@ import { z } from "zod";
 import { api, created, methodNotAllowed, readJsonBody, validationError } from "~/utils/api.server";
 import { checkCredentials, createApiToken, requireApiUser, revokeApiTokenOf } from "~/utils/auth.server";
 import { errorResponse, clientAddress } from "~/utils/http.server";
+import { optionalText } from "~/utils/validation";
 
-const body = z.object({
-  email: z.string({ error: "v.email" }).max(254, { error: "v.maxLength|254" }),
-  password: z.string({ error: "v.password" }).max(1000, { error: "v.maxLength|1000" }),
-  name: z.string().max(100, { error: "v.maxLength|100" }).optional(),
-});
+const body = z
+  .object({
+    email: z.string({ error: "v.email" }).max(254, { error: "v.maxLength|254" }),
+    password: z.string({ error: "v.password" }).max(1000, { error: "v.maxLength|1000" }),
+    // A label people read later: the same text rules as every other name.
+    name: optionalText({ max: 100 }),
+  })
+  .strict();
 
 export async function loader() {
   return methodNotAllowed(["POST", "DELETE"]);

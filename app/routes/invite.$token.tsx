@@ -5,6 +5,7 @@ import { Field } from "~/components/field";
 import { acceptInvitation, acceptInvitationInput, findInvitation } from "~/models/user.server";
 import { field, readForm } from "~/utils/forms.server";
 import { notFound } from "~/utils/http.server";
+import { getTranslator } from "~/utils/i18n.server";
 import { signIn } from "~/utils/session.server";
 import { fieldErrors } from "~/utils/validation";
 import { useT } from "~/utils/use-t";
@@ -18,9 +19,10 @@ export async function loader({ params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
+  const { t } = await getTranslator(request);
   const form = await readForm(request);
   const parsed = acceptInvitationInput.safeParse({ name: field(form, "name"), password: field(form, "password") });
-  if (!parsed.success) return data({ errors: fieldErrors(parsed.error) }, { status: 400 });
+  if (!parsed.success) return data({ errors: fieldErrors(parsed.error, t) }, { status: 400 });
   const user = await acceptInvitation(params.token ?? "", parsed.data);
   if (!user) throw notFound("This invitation does not exist or has expired.");
   return signIn(request, user.id, "/admin");

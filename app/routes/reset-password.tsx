@@ -19,7 +19,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { t } = await getTranslator(request);
   const form = await readForm(request);
   const parsed = resetInput.safeParse({ email: field(form, "email"), code: field(form, "code"), password: field(form, "password") });
-  if (!parsed.success) return data({ errors: fieldErrors(parsed.error), error: null }, { status: 400 });
+  if (!parsed.success) return data({ errors: fieldErrors(parsed.error, t), error: null }, { status: 400 });
   try {
     // Code guesses count against the same strict limits as reset requests.
     await rateLimits.passwordReset(parsed.data.email, clientAddress(context));

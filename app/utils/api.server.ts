@@ -2,10 +2,12 @@
 // place that turns domain errors into the documented error shape.
 import { z } from "zod";
 import { FestivalStateError } from "~/models/festival.server";
+import { SoldOutError } from "~/models/order.server";
 import { ConflictError } from "~/models/user.server";
-import { errorResponse, tooManyRequests } from "./http.server";
+import { errorResponse, tooManyRequests, FieldRulesError } from "./http.server";
 import { RateLimitedError } from "./rate-limit.server";
-import { fieldErrors } from "./validation";
+import { translator } from "./i18n";
+import { fieldErrors, localizeMessage, LONE_SURROGATE } from "./validation";
 
 export const MAX_JSON_BYTES = 2 * 1024 * 1024;
 
@@ -16,7 +18,7 @@ export async function readJsonBody(request: Request, maxBytes = MAX_JSON_BYTES):
     throw errorResponse(415, "unsupported_media_type", "Send a JSON body with Content-Type: application/json.");
   }
   const declared = Number(request.headers.get("Content-Length") ?? "0");
-  if (declared > maxBytes) throw errorResponse(413, "payload_too_large", `The body may be at most ${maxBytes} bytes.`);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
   const text = await readLimited(request, maxBytes);
   let value: unknown;
   try {
@@ -27,7 +29,39 @@ export async function readJsonBody(request: Request, maxBytes = MAX_JSON_BYTES):
   if (!value || typeof value !== "object" || Array.isArray(value)) {
     throw errorResponse(400, "invalid_json", "The body must be a JSON object.");
   }
+  // "\ud800" is valid JSON but not text; the database layer fails on it (a 500),
+  // so no string or key holding one gets past here, whatever the endpoint.
+  const broken = loneSurrogatePath(value);
+  if (broken !== null) throw validationError({ [broken]: localizeMessage("v.controlChars", translator("en")) });
   return value as Record<string, unknown>;
+}
+
+function tooLarge(maxBytes: number) {
+  return errorResponse(413, "payload_too_large", `The body may be at most ${maxBytes} bytes.`);
+}
+
+/** The path of the first string or key holding an unpaired surrogate, or null (iterative: bodies nest deep). */
+function loneSurrogatePath(value: unknown): string | null {
+  type At = { key: string; parent: At | null } | null;
+  const pathOf = (at: At) => {
+    const keys: string[] = [];
+    for (let a = at; a; a = a.parent) keys.unshift(a.key);
+    return keys.join(".") || "_form";
+  };
+  const stack: [unknown, At][] = [[value, null]];
+  while (stack.length) {
+    const [v, at] = stack.pop()!;
+    if (typeof v === "string") {
+      if (LONE_SURROGATE.test(v)) return pathOf(at);
+    } else if (v && typeof v === "object") {
+      for (const [key, inner] of Object.entries(v)) {
+        const here = { key, parent: at };
+        if (LONE_SURROGATE.test(key)) return pathOf(here);
+        stack.push([inner, here]);
+      }
+    }
+  }
+  return null;
 }
 
 async function readLimited(request: Request, maxBytes: number) {
@@ -40,8 +74,10 @@ async function readLimited(request: Request, maxBytes: number) {
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
-      await reader.cancel();
-      throw errorResponse(413, "payload_too_large", `The body may be at most ${maxBytes} bytes.`);
+      // Not reader.cancel(): that destroys the socket, and the client would get a
+      // reset instead of this answer (server/index.ts closes the connection after it).
+      reader.releaseLock();
+      throw tooLarge(maxBytes);
     }
     chunks.push(value);
   }
@@ -70,6 +106,12 @@ export async function api(fn: () => Promise<Response>): Promise<Response> {
     if (error instanceof RateLimitedError) return tooManyRequests(error.retryAfterSeconds);
     if (error instanceof ConflictError || error instanceof FestivalStateError)
       return errorResponse(409, error.code, error.message);
+    if (error instanceof SoldOutError) return errorResponse(409, "sold_out", "Not enough places are left for this order.");
+    if (error instanceof FieldRulesError) {
+      const t = translator("en");
+      const fields = Object.fromEntries(Object.entries(error.fields).map(([k, v]) => [k, localizeMessage(v, t)]));
+      return errorResponse(422, "validation_failed", "Some fields are missing or invalid.", { fields });
+    }
     console.error("API error:", error instanceof Error ? error.stack : error);
     return errorResponse(500, "internal_error", "Something went wrong on our side.");
   }

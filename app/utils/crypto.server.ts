@@ -21,3 +21,12 @@ export function timingSafeEqualHex(a: string, b: string): boolean {
   const bb = Buffer.from(b, "hex");
   return ab.length === bb.length && crypto.timingSafeEqual(ab, bb);
 }
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/** A short code people can read aloud ("K7QM-3RZP"): Crockford base32, no I/L/O/U. */
+export function humanCode(length = 8): string {
+  let out = "";
+  for (let i = 0; i < length; i++) out += CROCKFORD[crypto.randomInt(0, 32)];
+  return `${out.slice(0, 4)}-${out.slice(4)}`;
+}

@@ -120,3 +120,13 @@ export async function disconnectDatabase() {
 
 export type { PrismaClient };
 export type TransactionClient = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+/** A Date as Prisma stores DateTime in SQLite (ISO 8601 text), for raw statements. */
+export function sqlDate(date: Date): string {
+  return date.toISOString().replace("Z", "+00:00");
+}
+
+/** Read a DateTime column from a raw row. */
+export function dateFromSql(value: unknown): Date {
+  return new Date(typeof value === "number" || typeof value === "bigint" ? Number(value) : String(value));
+}

@@ -34,11 +34,17 @@ export async function enqueueEmail<K extends TemplateName>(
   return row.id;
 }
 
-export function renderEmail<K extends TemplateName>(template: K, locale: Locale, data: TemplateData[K]) {
+export async function renderEmail<K extends TemplateName>(template: K, locale: Locale, payload: TemplateData[K]) {
   const t = translator(locale);
   const tpl = templates[template];
+  const data: unknown = tpl.load ? await tpl.load(payload as never, locale) : payload;
   const html = "<!doctype html>" + renderToStaticMarkup(createElement(tpl.Html, { t, lang: locale, data }));
-  return { subject: tpl.subject(t, data), html, text: tpl.text(t, data) };
+  return {
+    subject: tpl.subject(t, data),
+    html,
+    text: tpl.text(t, data),
+    attachments: tpl.attachments ? await tpl.attachments(data) : [],
+  };
 }
 
 let transporter: Transporter | undefined;
@@ -65,13 +71,14 @@ export function backoffMs(attempts: number) {
 async function deliver(row: { id: string; to: string; template: string; locale: string; payload: string }) {
   if (!(row.template in templates)) throw new Error(`unknown template ${row.template}`);
   const locale = isLocale(row.locale) ? row.locale : "en";
-  const content = renderEmail(row.template as TemplateName, locale, JSON.parse(row.payload) as never);
+  const content = await renderEmail(row.template as TemplateName, locale, JSON.parse(row.payload) as never);
   const info = (await transport().sendMail({
     from: getEnv().MAIL_FROM,
     to: row.to,
     subject: content.subject,
     html: content.html,
     text: content.text,
+    attachments: content.attachments,
     headers: { "X-Outbox-Id": row.id },
   })) as { messageId?: string; message?: Buffer };
   if (!getEnv().SMTP_URL && info.message) {

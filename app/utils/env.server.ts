@@ -42,6 +42,7 @@ export function getEnv(): Env {
 /** Forget the cached configuration (tests change the environment between cases). */
 export function resetEnvCache() {
   cached = undefined;
+  cachedKeyring = undefined;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +87,98 @@ function resolveSessionSecrets(env: z.infer<typeof schema>): string[] {
     fs.writeFileSync(file, secret + "\n", { mode: 0o600 });
     return [secret];
   }
+}
+
+/** One AES-256 data encryption key; `id` is written into every ciphertext it makes. */
+export type DataEncryptionKey = { id: string; key: Buffer };
+
+/** The configured data keys: the first encrypts, all decrypt (rotation). */
+export type DataEncryptionKeyring = {
+  current: DataEncryptionKey;
+  keys: ReadonlyMap<string, Buffer>;
+};
+
+let cachedKeyring: DataEncryptionKeyring | undefined;
+
+/**
+ * Keys for encrypting data at rest, resolved on first use (not at start, so a
+ * deployment that stores nothing encrypted does not need one yet).
+ *
+ * DATA_ENCRYPTION_KEY is a comma-separated list of `keyId:key` entries, each key
+ * 32 bytes in base64 or base64url (`openssl rand -base64 32`); a bare key is
+ * read as id "k1". Rotate by prepending a new entry, re-encrypting, then
+ * removing the old one. A malformed value is refused everywhere; a missing one
+ * is refused in production, while development and tests generate a key once
+ * and keep it in `<DATA_DIR>/encryption-key` (mode 0600).
+ */
+export function dataEncryptionKeys(): DataEncryptionKeyring {
+  if (cachedKeyring) return cachedKeyring;
+  const env = getEnv();
+  const value = env.DATA_ENCRYPTION_KEY?.trim();
+  if (value) {
+    cachedKeyring = parseDataEncryptionKeys(value, "DATA_ENCRYPTION_KEY");
+    return cachedKeyring;
+  }
+  if (env.NODE_ENV === "production") {
+    throw new ConfigError(
+      "DATA_ENCRYPTION_KEY is not set. Set it to `k1:` followed by 32 random bytes in base64 " +
+        "(e.g. `k1:$(openssl rand -base64 32)`) before starting in production.",
+    );
+  }
+  const file = path.join(env.DATA_DIR, "encryption-key");
+  let stored: string;
+  try {
+    stored = fs.readFileSync(file, "utf8");
+  } catch {
+    fs.mkdirSync(env.DATA_DIR, { recursive: true });
+    const generated = `k1:${crypto.randomBytes(32).toString("base64url")}`;
+    try {
+      fs.writeFileSync(file, generated + "\n", { mode: 0o600, flag: "wx" });
+      stored = generated;
+    } catch {
+      stored = fs.readFileSync(file, "utf8"); // another process created it first
+    }
+  }
+  cachedKeyring = parseDataEncryptionKeys(stored.trim(), file);
+  return cachedKeyring;
+}
+
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+const KEY_32_BYTES = /^[A-Za-z0-9+/_-]{43}=?$/;
+
+/** Parse a `keyId:key,...` list; `source` names the variable or file in errors. */
+export function parseDataEncryptionKeys(value: string, source: string): DataEncryptionKeyring {
+  const entries = value.split(",").map((s) => s.trim());
+  const keys = new Map<string, Buffer>();
+  let current: DataEncryptionKey | undefined;
+  for (const [index, entry] of entries.entries()) {
+    const where = `${source}: entry ${index + 1}`;
+    if (!entry) throw new ConfigError(`${where} is empty.`);
+    const colon = entry.indexOf(":");
+    const id = colon === -1 ? "k1" : entry.slice(0, colon).trim();
+    const encoded = colon === -1 ? entry : entry.slice(colon + 1).trim();
+    if (!KEY_ID.test(id)) {
+      throw new ConfigError(`${where}: the key id must be 1-32 letters, digits, "-" or "_".`);
+    }
+    // Never echo the value: it is secret even when malformed.
+    if (!KEY_32_BYTES.test(encoded)) {
+      throw new ConfigError(
+        `${where} (id "${id}"): the key must be 32 bytes in base64 or base64url (43 or 44 characters).`,
+      );
+    }
+    const key = Buffer.from(
+      encoded.replace(/=$/, "").replace(/\+/g, "-").replace(/\//g, "_"),
+      "base64url",
+    );
+    if (key.length !== 32) {
+      throw new ConfigError(`${where} (id "${id}"): the key must decode to exactly 32 bytes.`);
+    }
+    if (keys.has(id)) throw new ConfigError(`${source}: the key id "${id}" appears twice.`);
+    keys.set(id, key);
+    current ??= { id, key };
+  }
+  if (!current) throw new ConfigError(`${source} holds no key.`);
+  return { current, keys };
 }
 
 /** The base URL used in links inside emails. */

@@ -31,3 +31,13 @@ export function clientAddress(context: unknown): string {
   const value = (context as { clientAddress?: unknown } | undefined)?.clientAddress;
   return typeof value === "string" && value ? value : "unknown";
 }
+
+/**
+ * Broken input rules found by domain code, as {field: catalog key}; API routes
+ * answer 422 with the messages in English, pages show them in the reader's language.
+ */
+export class FieldRulesError extends Error {
+  constructor(public readonly fields: Record<string, string>) {
+    super("input rejected");
+  }
+}

@@ -65,9 +65,20 @@ export async function signOut(request: Request, redirectTo = "/") {
   return redirect(redirectTo, { headers: { "Set-Cookie": await storage.destroySession(session) } });
 }
 
-/** Only same-site relative paths: never an open redirect. */
+/**
+ * Only same-site relative paths: never an open redirect. Only printable ASCII and
+ * a sane length too (a Location header cannot carry CR/LF, NUL or non-Latin-1 text:
+ * those made the redirect itself fail with a 500).
+ */
 export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/admin") {
-  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.includes("\\")) {
+  if (
+    typeof to !== "string" ||
+    !to.startsWith("/") ||
+    to.startsWith("//") ||
+    to.includes("\\") ||
+    to.length > 2000 ||
+    /[^\x20-\x7e]/.test(to)
+  ) {
     return fallback;
   }
   return to;

@@ -861,6 +861,91 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  "routes/api.v1.festivals.$id.ticket-types": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/ticket-types",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/ticket-types`,
+        access: fest("view"),
+      },
+      {
+        label: "POST /api/v1/festivals/:id/ticket-types",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/ticket-types`,
+        json: () => ({ name: "General admission", priceMinor: 1500, capacity: 100 }),
+        access: fest("edit"),
+        okStatus: 201,
+      },
+    ],
+  },
+  "routes/api.v1.festivals.$id.quotas": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/quotas",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/quotas`,
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/festivals/:id/quotas",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/quotas`,
+        json: () => ({ name: "Venue", capacity: 300 }),
+        access: fest("edit"),
+        okStatus: 201,
+      },
+    ],
+  },
+  "routes/api.v1.festivals.$id.orders": {
+    // Public checkout; festival B is a draft, so it does not exist for buyers.
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/orders",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/orders`,
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/festivals/:id/orders (draft festival)",
+        kind: "api",
+        method: "POST",
+        path: (_t, c) => `/api/v1/festivals/${c.B.id}/orders`,
+        json: () => ({ email: "buyer@example.test", paymentMethod: "door", donation: { amountMinor: 500 } }),
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/orders.$token": {
+    // The order page: its unguessable link is the credential, whoever is signed in.
+    category: "public",
+    calls: [
+      { label: "GET /orders/:token (unknown)", kind: "page", method: "GET", path: () => "/orders/unknown-order-token-0123456789", access: pub(404) },
+      { label: "GET /orders/:token.data (unknown)", kind: "data", method: "GET", path: () => data("/orders/unknown-order-token-0123456789", "routes/orders.$token"), access: pub(404) },
+    ],
+  },
+  "routes/orders.$token.calendar[.]ics": {
+    category: "public",
+    calls: [
+      { label: "GET /orders/:token/calendar.ics (unknown)", kind: "api", method: "GET", path: () => "/orders/unknown-order-token-0123456789/calendar.ics", access: pub(404) },
+    ],
+  },
+  "routes/webhooks.stripe": {
+    // Stripe is not configured in this file's app: the endpoint does not exist.
+    category: "public",
+    calls: [
+      { label: "GET /webhooks/stripe", kind: "api", method: "GET", path: () => "/webhooks/stripe", access: pub(405) },
+      { label: "POST /webhooks/stripe", kind: "api", method: "POST", path: () => "/webhooks/stripe", json: () => ({ id: "evt_x" }), access: pub(404) },
+    ],
+  },
   "routes/api.v1.festivals.$id.members": {
     category: "festival-scoped",
     calls: [
@@ -1043,7 +1128,7 @@ const teamSecretsOf = (t: Target) => [t.doorEmail, ...t.invitees];
 const secretsOf = (t: Target) => [...viewSecretsOf(t), ...teamSecretsOf(t)];
 
 async function snapshot() {
-  const [festivals, items, members, invitations, outbox, users, liveTokens] = await Promise.all([
+  const [festivals, items, members, invitations, outbox, users, liveTokens, ticketTypes, quotas, orders] = await Promise.all([
     prisma.festival.findMany({
       select: {
         id: true,
@@ -1077,8 +1162,11 @@ async function snapshot() {
       orderBy: { id: "asc" },
     }),
     prisma.apiToken.count({ where: { revokedAt: null } }),
+    prisma.ticketType.findMany({ select: { id: true, festivalId: true, name: true, priceMinor: true, capacity: true }, orderBy: { id: "asc" } }),
+    prisma.quota.findMany({ select: { id: true, festivalId: true, capacity: true }, orderBy: { id: "asc" } }),
+    prisma.order.count(),
   ]);
-  return { festivals, items, members, invitations, outbox, users, liveTokens };
+  return { festivals, items, members, invitations, outbox, users, liveTokens, ticketTypes, quotas, orders };
 }
 
 async function perform(actor: ActorName, call: Call, t: Target): Promise<HttpResponse> {

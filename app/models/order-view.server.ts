@@ -1,0 +1,59 @@
+// An order as people see it: the buyer's order page, the confirmation email,
+// the organiser's order detail.
+import { prisma } from "~/utils/db.server";
+import { parseJsonObject, publicFestival } from "./festival.server";
+import { pickLanguage } from "./ticket-type.server";
+
+export async function getOrderView(where: { id: string } | { accessToken: string }, locale: string) {
+  if ("accessToken" in where && !/^[A-Za-z0-9_-]{20,64}$/.test(where.accessToken)) return null;
+  const order = await prisma.order.findUnique({
+    where,
+    include: {
+      festival: true,
+      items: { include: { ticketType: { select: { name: true } } } },
+      tickets: { orderBy: { createdAt: "asc" }, include: { ticketType: { select: { name: true } } } },
+    },
+  });
+  if (!order) return null;
+  const prisonerIds = order.items.map((i) => i.prisonerId).filter((x): x is string => Boolean(x));
+  const prisoners = prisonerIds.length
+    ? await prisma.prisoner.findMany({ where: { id: { in: prisonerIds } }, select: { id: true, name: true } })
+    : [];
+  const prisonerName = new Map(prisoners.map((p) => [p.id, pickLanguage(p.name, locale)]));
+  return {
+    id: order.id,
+    code: order.code,
+    accessToken: order.accessToken,
+    status: order.status,
+    paymentMethod: order.paymentMethod,
+    email: order.email,
+    name: order.name,
+    locale: order.locale,
+    currency: order.currency,
+    totalMinor: order.totalMinor,
+    createdAt: order.createdAt.toISOString(),
+    paidAt: order.paidAt?.toISOString() ?? null,
+    holdExpiresAt: order.holdExpiresAt?.toISOString() ?? null,
+    festival: publicFestival(order.festival),
+    items: order.items.map((i) => ({
+      id: i.id,
+      kind: i.kind,
+      name: i.ticketType ? pickLanguage(i.ticketType.name, locale) : null,
+      quantity: i.quantity,
+      unitPriceMinor: i.unitPriceMinor,
+      amountMinor: i.amountMinor,
+      prisonerName: i.prisonerId ? (prisonerName.get(i.prisonerId) ?? null) : null,
+    })),
+    tickets: order.tickets.map((t) => ({
+      id: t.id,
+      status: t.status,
+      typeName: pickLanguage(t.ticketType.name, locale),
+      amountDueMinor: t.amountDueMinor,
+      qrToken: t.qrToken,
+    })),
+  };
+}
+
+export type OrderView = NonNullable<Awaited<ReturnType<typeof getOrderView>>>;
+
+export { parseJsonObject };

@@ -1,0 +1,395 @@
+// Card payments through Stripe Checkout, hold expiry, and refunds/cancellations.
+// The success page never fulfils: only a verified webhook does, exactly once per
+// event, in one transaction with the tickets, the money movements and the email.
+import type { InStatement, Transaction } from "@libsql/client";
+import type Stripe from "stripe";
+import { audit } from "~/utils/audit.server";
+import type { CurrentUser } from "~/utils/auth.server";
+import { randomToken } from "~/utils/crypto.server";
+import { dateFromSql, sqlClient, sqlDate } from "~/utils/db.server";
+import { kickEmailWorker } from "~/utils/email.server";
+import { errorResponse } from "~/utils/http.server";
+import { isLocale, translate } from "~/utils/i18n";
+import { stripe, stripeAvailable } from "~/utils/stripe.server";
+import {
+  fulfilmentStatements,
+  HOLD_MINUTES,
+  isCapacityViolation,
+  movement,
+  pickLanguage,
+  reserveStatements,
+  type PricedLine,
+  type placeOrder,
+} from "./order.server";
+import { issueTicketTokens } from "./ticket.server";
+
+type Placed = Awaited<ReturnType<typeof placeOrder>>;
+
+/** Stripe needs at least 30 minutes; our hold ends first and then expires the session. */
+const SESSION_SLACK_SECONDS = 120;
+
+/**
+ * Open a Stripe Checkout Session for a pending order. If Stripe cannot be
+ * reached the order and its hold are removed again (nothing half-written) and
+ * the buyer gets a clear 503.
+ */
+export async function startCardPayment(placed: Placed, baseUrl: string): Promise<string> {
+  const { order, festival, lines, donation } = placed;
+  const locale = "en";
+  try {
+    const lineItems: Stripe.Checkout.SessionCreateParams.LineItem[] = lines.map((l) => ({
+      quantity: l.quantity,
+      price_data: {
+        currency: festival.currency.toLowerCase(),
+        unit_amount: l.unitPriceMinor,
+        product_data: { name: `${festival.name}: ${pickLanguage(l.type.name, locale)}` },
+      },
+    }));
+    // No prisoner or recipient data ever goes to Stripe: a donation is just "Donation".
+    if (donation)
+      lineItems.push({
+        quantity: 1,
+        price_data: { currency: festival.currency.toLowerCase(), unit_amount: donation.amountMinor, product_data: { name: `${festival.name}: ${translate("en", "order.donation")}` } },
+      });
+    const session = await stripe().checkout.sessions.create(
+      {
+        mode: "payment",
+        line_items: lineItems,
+        client_reference_id: order.id,
+        metadata: { order_id: order.id },
+        payment_intent_data: { metadata: { order_id: order.id } },
+        success_url: `${baseUrl}/orders/${order.accessToken}?checkout=success`,
+        cancel_url: `${baseUrl}/orders/${order.accessToken}?checkout=cancelled`,
+        expires_at: Math.ceil(order.holdExpiresAt!.getTime() / 1000) + SESSION_SLACK_SECONDS,
+      },
+      { idempotencyKey: `checkout-${order.id}` },
+    );
+    await sqlClient().execute({ sql: `UPDATE "Order" SET stripeSessionId = ? WHERE id = ?`, args: [session.id, order.id] });
+    if (!session.url) throw new Error("Stripe returned no checkout URL");
+    return session.url;
+  } catch (error) {
+    console.error("Stripe checkout failed:", error instanceof Error ? error.message : error);
+    await sqlClient().batch(
+      [...reserveStatements(lines, -1), { sql: "DELETE FROM OrderItem WHERE orderId = ?", args: [order.id] }, { sql: `DELETE FROM "Order" WHERE id = ?`, args: [order.id] }],
+      "write",
+    );
+    throw errorResponse(503, "payment_unavailable", "Card payment is unavailable right now. Please try again in a moment or choose another payment method.", {
+      headers: { "Retry-After": "30" },
+    });
+  }
+}
+
+type OrderRow = {
+  id: string;
+  festivalId: string;
+  status: string;
+  email: string | null;
+  locale: string;
+  code: string;
+  accessToken: string;
+  paymentMethod: string;
+  totalMinor: number;
+  currency: string;
+  stripeSessionId: string | null;
+  stripePaymentIntentId: string | null;
+};
+
+async function readOrder(tx: Pick<Transaction, "execute">, orderId: string): Promise<OrderRow | null> {
+  const { rows } = await tx.execute({
+    sql: `SELECT id, festivalId, status, email, locale, code, accessToken, paymentMethod, totalMinor, currency, stripeSessionId, stripePaymentIntentId FROM "Order" WHERE id = ?`,
+    args: [orderId],
+  });
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    id: String(r.id),
+    festivalId: String(r.festivalId),
+    status: String(r.status),
+    email: r.email === null ? null : String(r.email),
+    locale: String(r.locale),
+    code: String(r.code),
+    accessToken: String(r.accessToken),
+    paymentMethod: String(r.paymentMethod),
+    totalMinor: Number(r.totalMinor),
+    currency: String(r.currency),
+    stripeSessionId: r.stripeSessionId === null ? null : String(r.stripeSessionId),
+    stripePaymentIntentId: r.stripePaymentIntentId === null ? null : String(r.stripePaymentIntentId),
+  };
+}
+
+async function readLines(tx: Pick<Transaction, "execute">, orderId: string) {
+  const { rows } = await tx.execute({
+    sql: `SELECT i.id, i.kind, i.ticketTypeId, i.quotaId, i.quantity, i.unitPriceMinor, i.amountMinor, i.prisonerId, t.name AS typeName
+          FROM OrderItem i LEFT JOIN TicketType t ON t.id = i.ticketTypeId WHERE i.orderId = ?`,
+    args: [orderId],
+  });
+  const tickets: (PricedLine & { itemId: string })[] = [];
+  let donation: { amountMinor: number; prisonerId?: string } | undefined;
+  for (const r of rows) {
+    if (r.kind === "ticket") {
+      tickets.push({
+        itemId: String(r.id),
+        quantity: Number(r.quantity),
+        unitPriceMinor: Number(r.unitPriceMinor),
+        type: { id: String(r.ticketTypeId), quotaId: r.quotaId === null ? null : String(r.quotaId), name: String(r.typeName) } as PricedLine["type"],
+      });
+    } else if (r.kind === "donation") {
+      donation = { amountMinor: Number(r.amountMinor), ...(r.prisonerId ? { prisonerId: String(r.prisonerId) } : {}) };
+    }
+  }
+  return { tickets, donation };
+}
+
+async function readFestival(tx: Pick<Transaction, "execute">, festivalId: string) {
+  const { rows } = await tx.execute({ sql: "SELECT id, name, currency, endsAt FROM Festival WHERE id = ?", args: [festivalId] });
+  const r = rows[0]!;
+  return { id: String(r.id), name: String(r.name), currency: String(r.currency), endsAt: dateFromSql(r.endsAt) };
+}
+
+async function alreadyProcessed(eventId: string) {
+  const { rows } = await sqlClient().execute({ sql: "SELECT 1 FROM StripeEvent WHERE id = ?", args: [eventId] });
+  return rows.length > 0;
+}
+
+function recordEvent(event: Stripe.Event, orderId: string | null, now: Date): InStatement {
+  return { sql: "INSERT OR IGNORE INTO StripeEvent (id, type, orderId, receivedAt) VALUES (?, ?, ?, ?)", args: [event.id, event.type, orderId, sqlDate(now)] };
+}
+
+function orderIdOf(session: Stripe.Checkout.Session) {
+  const id = session.metadata?.order_id ?? session.client_reference_id;
+  return typeof id === "string" && id.length <= 64 ? id : null;
+}
+
+export type WebhookOutcome = "duplicate" | "fulfilled" | "released" | "refunded_late_payment" | "ignored";
+
+/** Apply one verified Stripe event. Safe to receive twice and out of order. */
+export async function applyStripeEvent(event: Stripe.Event, now = new Date()): Promise<WebhookOutcome> {
+  if (await alreadyProcessed(event.id)) return "duplicate";
+  switch (event.type) {
+    case "checkout.session.completed":
+    case "checkout.session.async_payment_succeeded": {
+      const session = event.data.object;
+      const orderId = orderIdOf(session);
+      if (!orderId || session.payment_status !== "paid") return record(event, orderId, now, "ignored");
+      return fulfilCardOrder(event, session, orderId, now);
+    }
+    case "checkout.session.expired":
+    case "checkout.session.async_payment_failed": {
+      const orderId = orderIdOf(event.data.object);
+      if (!orderId) return record(event, null, now, "ignored");
+      const released = await releaseHold(orderId, now, [recordEvent(event, orderId, now)]);
+      return released ? "released" : record(event, orderId, now, "ignored");
+    }
+    default:
+      return record(event, null, now, "ignored");
+  }
+}
+
+async function record(event: Stripe.Event, orderId: string | null, now: Date, outcome: WebhookOutcome) {
+  await sqlClient().execute(recordEvent(event, orderId, now));
+  return outcome;
+}
+
+function paymentIntentOf(session: Stripe.Checkout.Session) {
+  const pi = session.payment_intent;
+  return typeof pi === "string" ? pi : (pi?.id ?? null);
+}
+
+async function fulfilCardOrder(event: Stripe.Event, session: Stripe.Checkout.Session, orderId: string, now: Date): Promise<WebhookOutcome> {
+  const paymentIntent = paymentIntentOf(session);
+  const tx = await sqlClient().transaction("write");
+  try {
+    const order = await readOrder(tx, orderId);
+    if (!order) {
+      await tx.execute(recordEvent(event, orderId, now));
+      await tx.commit();
+      return "ignored";
+    }
+    if (order.status !== "pending" && order.status !== "expired") {
+      // Already fulfilled (e.g. completed, then async_payment_succeeded), refunded or cancelled.
+      await tx.execute(recordEvent(event, orderId, now));
+      await tx.commit();
+      return "duplicate";
+    }
+    const festival = await readFestival(tx, order.festivalId);
+    const { tickets: lines, donation } = await readLines(tx, orderId);
+    if (order.status === "expired") {
+      // The hold was released before the money arrived: take the places again if they are still there.
+      try {
+        for (const stmt of reserveStatements(lines, +1)) await tx.execute(stmt);
+      } catch (error) {
+        if (!isCapacityViolation(error)) throw error;
+        await tx.rollback();
+        return refundLatePayment(event, order, festival, lines, donation, paymentIntent, now);
+      }
+    }
+    const issued = await issueTicketTokens(festival, orderId, lines, now, false);
+    const statements: InStatement[] = [
+      {
+        sql: `UPDATE "Order" SET status = 'paid', paidAt = ?, holdExpiresAt = NULL, expiredAt = NULL, stripePaymentIntentId = ?, stripeSessionId = COALESCE(stripeSessionId, ?) WHERE id = ?`,
+        args: [sqlDate(now), paymentIntent, session.id, orderId],
+      },
+      ...issued.statements,
+      ...fulfilmentStatements({
+        orderId,
+        festival: festival as never,
+        input: { email: order.email ?? "", donation, paymentMethod: "stripe" },
+        lines,
+        now,
+        locale: isLocale(order.locale) ? order.locale : "en",
+        code: order.code,
+        accessToken: order.accessToken,
+        status: "paid",
+      }),
+      recordEvent(event, orderId, now),
+    ];
+    for (const stmt of statements) await tx.execute(stmt);
+    await tx.commit();
+    kickEmailWorker();
+    return "fulfilled";
+  } catch (error) {
+    if (!tx.closed) await tx.rollback();
+    throw error;
+  } finally {
+    tx.close();
+  }
+}
+
+/** Money arrived after the hold ended and the places are gone: give it back, and record both movements. */
+async function refundLatePayment(
+  event: Stripe.Event,
+  order: OrderRow,
+  festival: { id: string; currency: string },
+  lines: PricedLine[],
+  donation: { amountMinor: number; prisonerId?: string } | undefined,
+  paymentIntent: string | null,
+  now: Date,
+): Promise<WebhookOutcome> {
+  if (!paymentIntent) throw new Error("late payment without a payment intent");
+  await stripe().refunds.create({ payment_intent: paymentIntent, metadata: { order_id: order.id, reason: "sold_out_after_hold" } }, { idempotencyKey: `late-refund-${order.id}` });
+  const ticketsTotal = lines.reduce((s, l) => s + l.unitPriceMinor * l.quantity, 0);
+  const statements: InStatement[] = [
+    {
+      sql: `UPDATE "Order" SET status = 'refunded', refundedAt = ?, stripePaymentIntentId = ? WHERE id = ? AND status = 'expired'`,
+      args: [sqlDate(now), paymentIntent, order.id],
+    },
+    ...(ticketsTotal > 0 ? [movement(festival, order.id, "ticket_sale", ticketsTotal, null, "stripe", now)] : []),
+    ...(donation ? [movement(festival, order.id, "donation", donation.amountMinor, donation.prisonerId ?? null, "stripe", now)] : []),
+    movement(festival, order.id, "refund", -order.totalMinor, null, "stripe", now),
+    recordEvent(event, order.id, now),
+    cancellationEmail(order, now),
+  ];
+  await sqlClient().batch(statements, "write");
+  kickEmailWorker();
+  return "refunded_late_payment";
+}
+
+function cancellationEmail(order: OrderRow, now: Date): InStatement {
+  return {
+    sql: `INSERT INTO OutboxEmail (id, "to", template, locale, payload, status, attempts, nextAttemptAt, createdAt) VALUES (?, ?, 'order-cancelled', ?, ?, 'pending', 0, ?, ?)`,
+    args: [randomToken(12), order.email ?? "", order.locale, JSON.stringify({ orderId: order.id }), sqlDate(now), sqlDate(now)],
+  };
+}
+
+/** End a pending order's hold and give its places back. Returns whether it did. */
+export async function releaseHold(orderId: string, now: Date, extra: InStatement[] = []): Promise<boolean> {
+  const tx = await sqlClient().transaction("write");
+  try {
+    const changed = await tx.execute({
+      sql: `UPDATE "Order" SET status = 'expired', expiredAt = ?, holdExpiresAt = NULL WHERE id = ? AND status = 'pending'`,
+      args: [sqlDate(now), orderId],
+    });
+    if (changed.rowsAffected === 0) {
+      await tx.rollback();
+      return false;
+    }
+    const { tickets: lines } = await readLines(tx, orderId);
+    for (const stmt of [...reserveStatements(lines, -1), ...extra]) await tx.execute(stmt);
+    await tx.commit();
+    return true;
+  } catch (error) {
+    if (!tx.closed) await tx.rollback();
+    throw error;
+  } finally {
+    tx.close();
+  }
+}
+
+/**
+ * Release every hold that has run out, and expire its Stripe session so the
+ * buyer cannot pay for places that are no longer held (a payment that still
+ * slips through is refunded by the webhook if the places are gone).
+ */
+export async function expireDueHolds(now = new Date()) {
+  const { rows } = await sqlClient().execute({
+    sql: `SELECT id, stripeSessionId FROM "Order" WHERE status = 'pending' AND holdExpiresAt <= ? LIMIT 200`,
+    args: [sqlDate(now)],
+  });
+  let released = 0;
+  for (const r of rows) {
+    if (await releaseHold(String(r.id), now)) released++;
+    if (r.stripeSessionId && stripeAvailable()) {
+      await stripe()
+        .checkout.sessions.expire(String(r.stripeSessionId), {}, { idempotencyKey: `expire-${String(r.id)}` })
+        .catch((e: unknown) => console.warn("could not expire Stripe session:", e instanceof Error ? e.message : e));
+    }
+  }
+  return released;
+}
+
+let holdTimer: NodeJS.Timeout | undefined;
+export function startHoldExpiryWorker(intervalMs = 15_000) {
+  if (holdTimer) return;
+  holdTimer = setInterval(() => void expireDueHolds().catch((e: unknown) => console.error("hold expiry:", e)), intervalMs);
+  holdTimer.unref();
+}
+export function stopHoldExpiryWorker() {
+  if (holdTimer) clearInterval(holdTimer);
+  holdTimer = undefined;
+}
+
+/**
+ * Organisers: cancel an order, refunding a card payment through Stripe. Its
+ * tickets are revoked and their places go back on sale.
+ */
+export async function cancelOrRefundOrder(actor: CurrentUser, orderId: string, now = new Date()) {
+  const order = await readOrder(sqlClient(), orderId);
+  if (!order) throw errorResponse(404, "not_found", "No such order.");
+  if (!["paid", "confirmed", "pending"].includes(order.status)) {
+    throw errorResponse(409, "invalid_state", `A ${order.status} order cannot be cancelled or refunded.`);
+  }
+  const refundCard = order.paymentMethod === "stripe" && order.status === "paid";
+  if (refundCard) {
+    if (!order.stripePaymentIntentId) throw errorResponse(409, "invalid_state", "This card order has no payment to refund.");
+    await stripe().refunds.create({ payment_intent: order.stripePaymentIntentId, metadata: { order_id: order.id } }, { idempotencyKey: `refund-${order.id}` });
+  }
+  const newStatus = refundCard ? "refunded" : "cancelled";
+  const tx = await sqlClient().transaction("write");
+  try {
+    const changed = await tx.execute({
+      sql: `UPDATE "Order" SET status = ?, ${refundCard ? "refundedAt" : "cancelledAt"} = ?, holdExpiresAt = NULL WHERE id = ? AND status = ?`,
+      args: [newStatus, sqlDate(now), order.id, order.status],
+    });
+    if (changed.rowsAffected === 0) throw errorResponse(409, "invalid_state", "The order changed meanwhile; reload and try again.");
+    const { tickets: lines } = await readLines(tx, order.id);
+    const festival = await readFestival(tx, order.festivalId);
+    const statements: InStatement[] = [
+      ...reserveStatements(lines, -1),
+      { sql: `UPDATE Ticket SET status = 'revoked', revokedAt = ? WHERE orderId = ? AND status = 'valid'`, args: [sqlDate(now), order.id] },
+    ];
+    if (order.status === "paid" && order.totalMinor > 0) statements.push(movement(festival, order.id, "refund", -order.totalMinor, null, order.paymentMethod, now));
+    if (order.email && order.status !== "pending") statements.push(cancellationEmail(order, now));
+    for (const stmt of statements) await tx.execute(stmt);
+    await tx.commit();
+  } catch (error) {
+    if (!tx.closed) await tx.rollback();
+    throw error;
+  } finally {
+    tx.close();
+  }
+  await audit({ actorUserId: actor.id, action: refundCard ? "order.refund" : "order.cancel", targetType: "order", targetId: order.id, festivalId: order.festivalId, details: { amountMinor: order.totalMinor } });
+  kickEmailWorker();
+  return newStatus;
+}
+
+export { HOLD_MINUTES };

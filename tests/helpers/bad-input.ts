@@ -1,0 +1,122 @@
+// Shared pieces of the bad-input tests (tests/http/bad-input-*.test.ts):
+// hostile values, a database snapshot to prove nothing was written, and
+// checks that a message is shown and that HTML is escaped.
+import { expect } from "vitest";
+import { prisma } from "~/utils/db.server";
+import type { HttpResponse } from "./app";
+
+/** One mebibyte of plain text (URL-encodes to itself, so a form stays under its 2 MB limit). */
+export const MB = "a".repeat(1024 * 1024);
+export const SCRIPT = "<script>alert(1)</script>";
+export const IMG = '"><img src=x onerror=alert(1)>';
+export const NUL = "Riga\u0000";
+export const RTL = "Riga \u202Egnp.exe";
+export const LONE_SURROGATE = "Riga \ud800";
+/** "é" written as e + combining acute accent (NFD); stored as the single code point (NFC). */
+export const DECOMPOSED = "Caf\u0065\u0301";
+export const COMPOSED = "Caf\u00e9";
+/** A family emoji: a zero-width-joiner sequence, valid text. */
+export const ZWJ_EMOJI = "Family \u{1F469}\u200D\u{1F469}\u200D\u{1F467}";
+export const COMBINING = "Z\u0334\u0321a\u0336l\u0337g\u0338o";
+
+const TABLES = [
+  "User",
+  "Festival",
+  "ProgrammeItem",
+  "FestivalMember",
+  "Invitation",
+  "OutboxEmail",
+  "ApiToken",
+  "Session",
+  "PasswordReset",
+  "AuditEvent",
+] as const;
+const COUNT_SQL = `SELECT ${TABLES.map((t) => `(SELECT count(*) FROM "${t}") AS "${t}"`).join(", ")}`;
+
+/** Row counts of every table, and the target festival's whole row, before/after a rejected request. */
+export async function snapshot(festivalId?: string) {
+  const [row] = await prisma.$queryRawUnsafe<Record<string, bigint | number>[]>(COUNT_SQL);
+  const counts = Object.fromEntries(TABLES.map((t) => [t, Number(row![t])]));
+  const festival = festivalId ? await prisma.festival.findUnique({ where: { id: festivalId } }) : null;
+  return {
+    counts,
+    festivalUpdatedAt: festival?.updatedAt.toISOString() ?? null,
+    festival: festival ? JSON.stringify(festival) : null,
+  };
+}
+
+/** Run `act`, then prove the database is exactly as before. */
+export async function unchanged<T>(act: () => Promise<T>, festivalId?: string): Promise<T> {
+  const before = await snapshot(festivalId);
+  const result = await act();
+  expect(await snapshot(festivalId)).toEqual(before);
+  return result;
+}
+
+export type ApiError = { error: string; message: string; fields?: Record<string, string> };
+
+/** A JSON API error: 4xx (never 5xx), with an error code and a human message. */
+export function expectApiError(res: HttpResponse, status: number, field?: string, message?: string | RegExp): ApiError {
+  expect(res.status, res.text.slice(0, 300)).toBe(status);
+  expect(res.headers.get("content-type")).toContain("application/json");
+  const body = res.json<ApiError>();
+  expect(typeof body.error).toBe("string");
+  expect(body.message.length).toBeGreaterThan(0);
+  if (field !== undefined) {
+    expect(body.fields, `fields of ${res.text.slice(0, 300)}`).toHaveProperty([field]);
+    const text = body.fields![field]!;
+    expect(text.length).toBeGreaterThan(0);
+    if (typeof message === "string") expect(text).toBe(message);
+    else if (message) expect(text).toMatch(message);
+  }
+  return body;
+}
+
+export function escapeHtml(s: string) {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#x27;");
+}
+
+function escapeRegExp(s: string) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Every rendered error message (field and form errors) in a page. */
+export function renderedErrors(html: string): string[] {
+  return [...html.matchAll(/<p[^>]*class="(?:field|form)-error"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => m[1]!);
+}
+
+/**
+ * The error rendered next to the control named `name`: the message inside the
+ * same `div.field` / `fieldset.choices` block as the control.
+ */
+export function errorNextTo(html: string, name: string): string | null {
+  const at = html.search(new RegExp(`<(?:input|textarea|select)[^>]* name="${escapeRegExp(name)}"`));
+  if (at < 0) return null;
+  const start = Math.max(html.lastIndexOf('<div class="field', at), html.lastIndexOf('<fieldset class="choices', at));
+  const rest = html.slice(at);
+  const next = rest.slice(1).search(/<div class="field|<fieldset class="choices|<button/);
+  const block = html.slice(start, next < 0 ? undefined : at + 1 + next);
+  const m = /<p[^>]*class="field-error"[^>]*>([\s\S]*?)<\/p>/.exec(block);
+  return m ? m[1]! : null;
+}
+
+/** A rejected HTML form post: 4xx, and `message` rendered next to `name` (or as the form's error). */
+export function expectFormError(res: HttpResponse, status: number, name: string | null, message: string) {
+  expect(res.status, renderedErrors(res.text).join(" | ") || res.text.slice(0, 300)).toBe(status);
+  expect(res.headers.get("content-type")).toContain("text/html");
+  if (name === null) {
+    expect(renderedErrors(res.text)).toContain(escapeHtml(message));
+  } else {
+    expect(errorNextTo(res.text, name), `error next to ${name}; rendered: ${renderedErrors(res.text).join(" | ")}`).toBe(
+      escapeHtml(message),
+    );
+  }
+}
+
+/** Nothing hostile in `html` is live markup: the raw payloads are absent and their escaped text present. */
+export function expectEscaped(html: string, payloads: string[] = [SCRIPT, IMG]) {
+  expect(html).not.toContain("<script>alert(1)");
+  expect(html).not.toContain("<img src=x");
+  expect(html).not.toMatch(/<img[^>]*onerror/i);
+  for (const p of payloads) expect(html).toContain(escapeHtml(p));
+}
