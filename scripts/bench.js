@@ -4,6 +4,7 @@
 // these machines are noisy: judge by the ratio.
 import { createClient } from "@libsql/client";
 import { spawn } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -102,6 +103,105 @@ function fmt(r) {
   return `${r.perSecond.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2).padStart(7)} ms  p95 ${r.p95.toFixed(2).padStart(7)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms${r.failures ? `  FAILURES ${r.failures}` : ""}`;
 }
 
+const json = (res) => JSON.parse(res.body);
+
+/** The ceiling: the same writes as one order, straight into SQLite from this process. */
+async function rawOrderWriteCeiling(file, festivalId, typeId, quotaId) {
+  const client = createClient({ url: `file:${file}` });
+  await client.execute("PRAGMA busy_timeout = 5000");
+  await client.execute("PRAGMA synchronous = NORMAL");
+  const now = new Date().toISOString().replace("Z", "+00:00");
+  const n = 2000;
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const id = `raw-${i}-${Math.random().toString(36).slice(2)}`;
+    await client.batch(
+      [
+        { sql: "UPDATE TicketType SET reserved = reserved + 1 WHERE id = ?", args: [typeId] },
+        { sql: "UPDATE Quota SET reserved = reserved + 1 WHERE id = ?", args: [quotaId] },
+        {
+          sql: `INSERT INTO "Order" (id, festivalId, code, accessToken, email, locale, status, paymentMethod, currency, totalMinor, createdAt) VALUES (?, ?, ?, ?, 'raw@example.test', 'en', 'confirmed', 'door', 'EUR', 1500, ?)`,
+          args: [id, festivalId, id, id, now],
+        },
+        { sql: "INSERT INTO OrderItem (id, orderId, kind, ticketTypeId, quantity, unitPriceMinor, amountMinor) VALUES (?, ?, 'ticket', ?, 1, 1500, 1500)", args: [id, id, typeId] },
+        { sql: "INSERT INTO Ticket (id, orderId, orderItemId, festivalId, ticketTypeId, qrToken, createdAt) VALUES (?, ?, ?, ?, ?, 'x', ?)", args: [id, id, id, festivalId, typeId, now] },
+      ],
+      "write",
+    );
+  }
+  const perSecond = (n / (performance.now() - start)) * 1000;
+  // Leave the counters as the app expects them (raw rows are not real orders).
+  await client.batch(
+    [
+      { sql: "DELETE FROM Ticket WHERE id LIKE 'raw-%'", args: [] },
+      { sql: "DELETE FROM OrderItem WHERE id LIKE 'raw-%'", args: [] },
+      { sql: `DELETE FROM "Order" WHERE id LIKE 'raw-%'`, args: [] },
+      { sql: "UPDATE TicketType SET reserved = reserved - ? WHERE id = ?", args: [n, typeId] },
+      { sql: "UPDATE Quota SET reserved = reserved - ? WHERE id = ?", args: [n, quotaId] },
+    ],
+    "write",
+  );
+  client.close();
+  return perSecond;
+}
+
+/** Issue 3 target: ≥100 completed door orders/s for one festival, p95 < 250 ms at 50 buyers, zero oversell. */
+async function benchOrders({ url, token, file, health }) {
+  const auth = { "Content-Type": "application/json", Authorization: `Bearer ${token}` };
+  const post = (path, body, headers = auth) => request(url + path, { method: "POST", headers, body: JSON.stringify(body) });
+  const festival = json(
+    await post("/api/v1/festivals", {
+      name: "Bench festival",
+      city: "Riga",
+      country: "LV",
+      venueName: "Hall",
+      venueAddress: "Street 1",
+      timezone: "Europe/Riga",
+      currency: "EUR",
+      startsAt: "2030-01-26T15:00",
+      endsAt: "2030-01-26T23:00",
+      languages: ["en"],
+      paymentMethods: ["door"],
+    }),
+  );
+  await post(`/api/v1/festivals/${festival.id}/publish`, {});
+  const quota = json(await post(`/api/v1/festivals/${festival.id}/quotas`, { name: "Venue", capacity: 1_000_000 }));
+  const types = [];
+  for (const name of ["Standard", "Solidarity", "Supporter"])
+    types.push(json(await post(`/api/v1/festivals/${festival.id}/ticket-types`, { name, priceMinor: 1500, capacity: 1_000_000, quotaId: quota.id })).id);
+
+  const ceiling = await rawOrderWriteCeiling(file, festival.id, types[0], quota.id);
+  console.log(`\nOrders (pay at the door, 1 ticket each, one festival, 50 concurrent buyers)`);
+  console.log(`ceiling raw SQLite: the same 5 writes per order in one transaction, in-process: ${ceiling.toFixed(0).padStart(6)} orders/s`);
+
+  const buyer = { "Content-Type": "application/json" };
+  let n = 0;
+  const orders = await load(
+    () =>
+      post(`/api/v1/festivals/${festival.id}/orders`, { items: [{ ticketTypeId: types[n++ % 3], quantity: 1 }], email: `b${n}@example.test`, paymentMethod: "door" }, buyer).then(
+        (r) => r.status === 201,
+      ),
+    { concurrency: 50, durationMs: Math.max(DURATION_MS, 5000) },
+  );
+  console.log(`       POST /api/v1/festivals/:id/orders        ${fmt(orders)}   (${(orders.perSecond / ceiling * 100).toFixed(0)}% of the raw ceiling; /healthz floor ${health.perSecond.toFixed(0)} req/s)`);
+
+  // Zero oversell under contention: 1,000 requests for the last 300 places.
+  const q2 = json(await post(`/api/v1/festivals/${festival.id}/quotas`, { name: "Small", capacity: 300 }));
+  const small = [];
+  for (const name of ["A", "B", "C"]) small.push(json(await post(`/api/v1/festivals/${festival.id}/ticket-types`, { name, priceMinor: 1000, capacity: 300, quotaId: q2.id })).id);
+  const statuses = await Promise.all(
+    Array.from({ length: 1000 }, (_, i) =>
+      post(`/api/v1/festivals/${festival.id}/orders`, { items: [{ ticketTypeId: small[i % 3], quantity: 1 }], email: `c${i}@example.test`, paymentMethod: "door" }, buyer).then((r) => r.status),
+    ),
+  );
+  const db = createClient({ url: `file:${file}` });
+  const sold = Number((await db.execute({ sql: `SELECT COUNT(*) AS n FROM Ticket WHERE ticketTypeId IN (?, ?, ?)`, args: small })).rows[0].n);
+  const reserved = Number((await db.execute({ sql: "SELECT reserved FROM Quota WHERE id = ?", args: [q2.id] })).rows[0].reserved);
+  db.close();
+  const count = (s) => statuses.filter((x) => x === s).length;
+  console.log(`       contention: 1,000 simultaneous orders for 300 places → ${count(201)} × 201, ${count(409)} × 409, ${statuses.length - count(201) - count(409)} other; tickets ${sold}, quota reserved ${reserved} → ${sold === 300 && reserved === 300 ? "zero oversell" : "OVERSOLD OR LOST"}`);
+}
+
 async function main() {
   if (buildIsStale()) build();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "festival-bench-"));
@@ -116,6 +216,7 @@ async function main() {
     DATABASE_URL: `file:${file}`,
     DATA_DIR: dir,
     SESSION_SECRET: "bench-secret-0123456789abcdef",
+    DATA_ENCRYPTION_KEY: `k1:${crypto.randomBytes(32).toString("base64")}`,
     RATE_LIMIT_PER_MINUTE: "0",
     ADMIN_EMAIL: "bench@example.test",
     ADMIN_PASSWORD: "bench password 123",
@@ -169,6 +270,7 @@ async function main() {
       const r = await load(fn);
       console.log(`       ${label.padEnd(45)}${fmt(r)}   (${(health.perSecond / r.perSecond).toFixed(1)}x /healthz cost)`);
     }
+    await benchOrders({ url, token, file, health });
     const rss = fs.readFileSync(`/proc/${child.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1];
     if (rss) console.log(`\napp process RSS after the run: ${(Number(rss) / 1024).toFixed(0)} MiB`);
   } finally {

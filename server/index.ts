@@ -10,7 +10,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import helmet from "helmet";
-import { getEnv } from "~/utils/env.server";
+import { dataEncryptionKeys, getEnv, setListeningOrigin } from "~/utils/env.server";
 import { disconnectDatabase, prepareDatabase } from "~/utils/db.server";
 import { startEmailWorker, stopEmailWorker } from "~/utils/email.server";
 import { startHoldExpiryWorker, stopHoldExpiryWorker } from "~/models/payment.server";
@@ -151,6 +151,8 @@ export type RunningServer = { url: string; port: number; close: () => Promise<vo
  */
 export async function startServer(options: { port?: number; host?: string; quiet?: boolean } = {}): Promise<RunningServer> {
   const env = getEnv();
+  // Fail at start, not at the first sale, when production lacks its encryption key.
+  if (env.NODE_ENV === "production") dataEncryptionKeys();
   await prepareDatabase();
   await runStartupTasks();
   startEmailWorker();
@@ -162,7 +164,9 @@ export async function startServer(options: { port?: number; host?: string; quiet
   });
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
-  const url = `http://localhost:${port}`;
+  const host = options.host ?? "0.0.0.0";
+  const url = `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${port}`;
+  setListeningOrigin(url);
   if (!options.quiet) console.log(`Solidarity festivals is running at ${url}`);
   const close = async () => {
     await new Promise<void>((resolve) => {

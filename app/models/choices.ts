@@ -17,3 +17,6 @@ export type ProgrammeKind = (typeof PROGRAMME_KINDS)[number];
 
 export const GLOBAL_ROLES = ["admin", "treasurer", "member"] as const satisfies readonly GlobalRole[];
 export const FESTIVAL_ROLES = ["organiser", "door"] as const satisfies readonly FestivalRole[];
+
+export const ORDER_STATUSES = ["pending", "confirmed", "paid", "expired", "cancelled", "refunded"] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];

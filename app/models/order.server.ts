@@ -18,8 +18,9 @@ import { parseJsonArray } from "./festival.server";
 import { MAX_AMOUNT_MINOR, MAX_TICKETS_PER_ORDER, pickLanguage } from "./ticket-type.server";
 import { issueTicketTokens } from "./ticket.server";
 
-export const ORDER_STATUSES = ["pending", "confirmed", "paid", "expired", "cancelled", "refunded"] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import { ORDER_STATUSES, type OrderStatus } from "./choices";
+
+export { ORDER_STATUSES, type OrderStatus };
 export const HOLD_MINUTES = 30;
 
 const amount = z.number({ error: "v.amount" }).int({ error: "v.amount" }).min(0, { error: "v.amount" }).max(MAX_AMOUNT_MINOR, { error: "v.amount" });

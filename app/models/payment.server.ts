@@ -21,7 +21,7 @@ import {
   type PricedLine,
   type placeOrder,
 } from "./order.server";
-import { issueTicketTokens } from "./ticket.server";
+import { festivalSigner, issueTicketTokens } from "./ticket.server";
 
 type Placed = Awaited<ReturnType<typeof placeOrder>>;
 
@@ -197,6 +197,10 @@ function paymentIntentOf(session: Stripe.Checkout.Session) {
 
 async function fulfilCardOrder(event: Stripe.Event, session: Stripe.Checkout.Session, orderId: string, now: Date): Promise<WebhookOutcome> {
   const paymentIntent = paymentIntentOf(session);
+  // Creating the festival's signing key is a write of its own: do it before this
+  // transaction takes the write lock, or it waits on us until SQLITE_BUSY.
+  const known = await readOrder(sqlClient(), orderId);
+  if (known) await festivalSigner(known.festivalId);
   const tx = await sqlClient().transaction("write");
   try {
     const order = await readOrder(tx, orderId);
@@ -205,7 +209,9 @@ async function fulfilCardOrder(event: Stripe.Event, session: Stripe.Checkout.Ses
       await tx.commit();
       return "ignored";
     }
-    if (order.status !== "pending" && order.status !== "expired") {
+    // Cancelled by the organisers while the buyer was still paying: the money goes back.
+    const cancelledWhilePaying = order.status === "cancelled" && order.paymentMethod === "stripe" && !order.stripePaymentIntentId;
+    if (order.status !== "pending" && order.status !== "expired" && !cancelledWhilePaying) {
       // Already fulfilled (e.g. completed, then async_payment_succeeded), refunded or cancelled.
       await tx.execute(recordEvent(event, orderId, now));
       await tx.commit();
@@ -213,6 +219,10 @@ async function fulfilCardOrder(event: Stripe.Event, session: Stripe.Checkout.Ses
     }
     const festival = await readFestival(tx, order.festivalId);
     const { tickets: lines, donation } = await readLines(tx, orderId);
+    if (cancelledWhilePaying) {
+      await tx.rollback();
+      return refundLatePayment(event, order, festival, lines, donation, paymentIntent, now);
+    }
     if (order.status === "expired") {
       // The hold was released before the money arrived: take the places again if they are still there.
       try {
@@ -255,7 +265,12 @@ async function fulfilCardOrder(event: Stripe.Event, session: Stripe.Checkout.Ses
   }
 }
 
-/** Money arrived after the hold ended and the places are gone: give it back, and record both movements. */
+/**
+ * Money arrived after the hold ended and the places are gone (or after the
+ * order was cancelled): give it back, and record both movements. Two deliveries
+ * at once both refund (Stripe's idempotency key makes that one refund), but only
+ * the one that moves the order to "refunded" records it.
+ */
 async function refundLatePayment(
   event: Stripe.Event,
   order: OrderRow,
@@ -268,18 +283,32 @@ async function refundLatePayment(
   if (!paymentIntent) throw new Error("late payment without a payment intent");
   await stripe().refunds.create({ payment_intent: paymentIntent, metadata: { order_id: order.id, reason: "sold_out_after_hold" } }, { idempotencyKey: `late-refund-${order.id}` });
   const ticketsTotal = lines.reduce((s, l) => s + l.unitPriceMinor * l.quantity, 0);
-  const statements: InStatement[] = [
-    {
-      sql: `UPDATE "Order" SET status = 'refunded', refundedAt = ?, stripePaymentIntentId = ? WHERE id = ? AND status = 'expired'`,
+  const tx = await sqlClient().transaction("write");
+  let recorded = false;
+  try {
+    const changed = await tx.execute({
+      sql: `UPDATE "Order" SET status = 'refunded', refundedAt = ?, stripePaymentIntentId = ? WHERE id = ? AND status IN ('expired', 'cancelled')`,
       args: [sqlDate(now), paymentIntent, order.id],
-    },
-    ...(ticketsTotal > 0 ? [movement(festival, order.id, "ticket_sale", ticketsTotal, null, "stripe", now)] : []),
-    ...(donation ? [movement(festival, order.id, "donation", donation.amountMinor, donation.prisonerId ?? null, "stripe", now)] : []),
-    movement(festival, order.id, "refund", -order.totalMinor, null, "stripe", now),
-    recordEvent(event, order.id, now),
-    cancellationEmail(order, now),
-  ];
-  await sqlClient().batch(statements, "write");
+    });
+    recorded = changed.rowsAffected > 0;
+    const statements: InStatement[] = recorded
+      ? [
+          ...(ticketsTotal > 0 ? [movement(festival, order.id, "ticket_sale", ticketsTotal, null, "stripe", now)] : []),
+          ...(donation ? [movement(festival, order.id, "donation", donation.amountMinor, donation.prisonerId ?? null, "stripe", now)] : []),
+          movement(festival, order.id, "refund", -order.totalMinor, null, "stripe", now),
+          recordEvent(event, order.id, now),
+          cancellationEmail(order, now),
+        ]
+      : [recordEvent(event, order.id, now)];
+    for (const stmt of statements) await tx.execute(stmt);
+    await tx.commit();
+  } catch (error) {
+    if (!tx.closed) await tx.rollback();
+    throw error;
+  } finally {
+    tx.close();
+  }
+  if (!recorded) return "duplicate";
   kickEmailWorker();
   return "refunded_late_payment";
 }
@@ -361,7 +390,12 @@ export async function cancelOrRefundOrder(actor: CurrentUser, orderId: string, n
   const refundCard = order.paymentMethod === "stripe" && order.status === "paid";
   if (refundCard) {
     if (!order.stripePaymentIntentId) throw errorResponse(409, "invalid_state", "This card order has no payment to refund.");
-    await stripe().refunds.create({ payment_intent: order.stripePaymentIntentId, metadata: { order_id: order.id } }, { idempotencyKey: `refund-${order.id}` });
+    try {
+      await stripe().refunds.create({ payment_intent: order.stripePaymentIntentId, metadata: { order_id: order.id } }, { idempotencyKey: `refund-${order.id}` });
+    } catch (error) {
+      console.error("Stripe refund failed:", error instanceof Error ? error.message : error);
+      throw errorResponse(503, "payment_unavailable", "Stripe could not refund this payment right now; nothing was changed. Try again later.");
+    }
   }
   const newStatus = refundCard ? "refunded" : "cancelled";
   const tx = await sqlClient().transaction("write");
@@ -386,6 +420,12 @@ export async function cancelOrRefundOrder(actor: CurrentUser, orderId: string, n
     throw error;
   } finally {
     tx.close();
+  }
+  if (order.paymentMethod === "stripe" && order.status === "pending" && order.stripeSessionId && stripeAvailable()) {
+    // Close the buyer's payment page; a payment that still slips through is refunded by the webhook.
+    await stripe()
+      .checkout.sessions.expire(order.stripeSessionId, {}, { idempotencyKey: `expire-${order.id}` })
+      .catch((e: unknown) => console.warn("could not expire Stripe session:", e instanceof Error ? e.message : e));
   }
   await audit({ actorUserId: actor.id, action: refundCard ? "order.refund" : "order.cancel", targetType: "order", targetId: order.id, festivalId: order.festivalId, details: { amountMinor: order.totalMinor } });
   kickEmailWorker();

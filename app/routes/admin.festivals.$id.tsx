@@ -37,6 +37,8 @@ export default function FestivalAdminLayout() {
           {t("festivalAdmin.details")}
         </NavLink>
         <NavLink to={`/admin/festivals/${festival.id}/programme`}>{t("festivalAdmin.programme")}</NavLink>
+        <NavLink to={`/admin/festivals/${festival.id}/tickets`}>{t("festivalAdmin.tickets")}</NavLink>
+        <NavLink to={`/admin/festivals/${festival.id}/orders`}>{t("festivalAdmin.orders")}</NavLink>
         {canTeam ? <NavLink to={`/admin/festivals/${festival.id}/team`}>{t("festivalAdmin.team")}</NavLink> : null}
       </nav>
       <Outlet />

@@ -1,7 +1,20 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { getPublicFestival } from "~/models/festival.server";
-import { countryName, formatDate, formatDateRange, formatTime, languageName, zoneLabel } from "~/utils/format";
+import { checkoutInput, placeOrder, SoldOutError } from "~/models/order.server";
+import { startCardPayment } from "~/models/payment.server";
+import { shopFor } from "~/models/shop.server";
+import { publicUrl } from "~/utils/env.server";
+import { field, readForm } from "~/utils/forms.server";
+import { clientAddress, FieldRulesError } from "~/utils/http.server";
+import { getTranslator } from "~/utils/i18n.server";
+import { formatMoney, parseMoneyInput, toMajorInput } from "~/utils/money";
+import { RateLimitedError, rateLimits } from "~/utils/rate-limit.server";
+import { stripeAvailable } from "~/utils/stripe.server";
+import { fieldErrors, localizeMessage } from "~/utils/validation";
+import { Field } from "~/components/field";
+import { countryName, formatDate, formatDateRange, formatDateTime, formatTime, languageName, zoneLabel } from "~/utils/format";
 import { notFound } from "~/utils/http.server";
 import { getLocale } from "~/utils/i18n.server";
 import { useLocale, useT } from "~/utils/use-t";
@@ -17,7 +30,196 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   // Description in the reader's language when the festival has it, else the first one it offers.
   const description =
     festival.description[locale] ?? festival.languages.map((l) => festival.description[l]).find(Boolean) ?? null;
-  return { festival, description };
+  const accessCode = new URL(request.url).searchParams.get("code")?.slice(0, 40) ?? null;
+  return { festival, description, shop: await shopFor(festival, locale, accessCode) };
+}
+
+type CheckoutResult = { errors: Record<string, string>; values: Record<string, string> };
+
+/** The checkout form (works without JavaScript): place the order, then go to the order page or to Stripe. */
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const festival = await getPublicFestival(params.slug ?? "");
+  if (!festival) throw notFound("No such festival.");
+  const { t, locale } = await getTranslator(request);
+  const form = await readForm(request);
+  const values = Object.fromEntries([...form.entries()].filter((e): e is [string, string] => typeof e[1] === "string").map(([k, v]) => [k, v.slice(0, 300)]));
+  const fail = (errors: Record<string, string>, status = 400) => data<CheckoutResult>({ errors, values }, { status });
+  try {
+    await rateLimits.apiWrite(clientAddress(context));
+  } catch (e) {
+    if (e instanceof RateLimitedError) return fail({ _form: t("error.rateLimited") }, 429);
+    throw e;
+  }
+  const errors: Record<string, string> = {};
+  const items: { ticketTypeId: string; quantity: number; priceMinor?: number }[] = [];
+  for (const [key, raw] of form.entries()) {
+    if (!key.startsWith("qty.") || typeof raw !== "string" || raw.trim() === "" || raw.trim() === "0") continue;
+    const ticketTypeId = key.slice(4, 70);
+    const quantity = /^\d{1,3}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+    const priceRaw = field(form, `price.${ticketTypeId}`)?.trim();
+    const priceMinor = priceRaw ? parseMoneyInput(priceRaw, festival.currency) : undefined;
+    if (priceMinor === null) errors[`price.${ticketTypeId}`] = localizeMessage("v.money", t);
+    items.push({ ticketTypeId, quantity, ...(priceMinor != null ? { priceMinor } : {}) });
+  }
+  const donationRaw = field(form, "donation")?.trim();
+  const donationMinor = donationRaw ? parseMoneyInput(donationRaw, festival.currency) : 0;
+  if (donationMinor === null) errors.donation = localizeMessage("v.money", t);
+  if (Object.keys(errors).length) return fail(errors);
+  const prisonerId = field(form, "prisonerId") || undefined;
+  const parsed = checkoutInput.safeParse({
+    items,
+    email: field(form, "email"),
+    name: field(form, "name"),
+    paymentMethod: field(form, "paymentMethod") ?? "door",
+    ...(donationMinor ? { donation: { amountMinor: donationMinor, ...(prisonerId ? { prisonerId } : {}) } } : {}),
+    ...(field(form, "accessCode") ? { accessCode: field(form, "accessCode") } : {}),
+  });
+  if (!parsed.success) return fail(formFieldNames(fieldErrors(parsed.error, t), items));
+  const context2 = { locale, stripeAvailable: stripeAvailable() };
+  try {
+    let placed;
+    try {
+      placed = await placeOrder(festival.id, parsed.data, context2);
+    } catch (e) {
+      // Nothing to pay: no need to make the buyer pick "free".
+      if (e instanceof FieldRulesError && e.fields.paymentMethod === "v.freeOrder") {
+        placed = await placeOrder(festival.id, { ...parsed.data, paymentMethod: "free" }, context2);
+      } else throw e;
+    }
+    if (placed.order.status === "pending") return redirect(await startCardPayment(placed, publicUrl(request)));
+    return redirect(`/orders/${placed.order.accessToken}`);
+  } catch (e) {
+    if (e instanceof SoldOutError) return fail({ _form: t("shop.soldOutError") }, 409);
+    if (e instanceof FieldRulesError) {
+      const localized = Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [k, localizeMessage(v, t)]));
+      return fail(formFieldNames(localized, items), 422);
+    }
+    if (e instanceof Response && e.status === 503) return fail({ _form: t("shop.paymentUnavailable") }, 503);
+    throw e;
+  }
+}
+
+/** API field paths (items.0.quantity) → the form's own field names (qty.<typeId>). */
+function formFieldNames(errors: Record<string, string>, items: { ticketTypeId: string }[]) {
+  const out: Record<string, string> = {};
+  for (const [key, message] of Object.entries(errors)) {
+    const m = /^items\.(\d+)\.(\w+)$/.exec(key);
+    const item = m ? items[Number(m[1])] : undefined;
+    if (m && item) out[m[2] === "priceMinor" ? `price.${item.ticketTypeId}` : `qty.${item.ticketTypeId}`] = message;
+    else if (key === "donation.amountMinor") out.donation = message;
+    else if (key === "donation.prisonerId") out.prisonerId = message;
+    else if (key.startsWith("items")) out._form = message;
+    else out[key] = message;
+  }
+  return out;
+}
+
+function Shop() {
+  const { festival, shop } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const t = useT();
+  const locale = useLocale();
+  const e: Record<string, string> = result?.errors ?? {};
+  const v: Record<string, string> = result?.values ?? {};
+  const onSale = shop.types.filter((x) => x.onSale);
+  if (!shop.open || shop.types.length === 0) return null;
+  const money = (minor: number) => formatMoney(minor, festival.currency, locale);
+  return (
+    <section aria-labelledby="tickets" className="shop">
+      <h2 id="tickets">{t("shop.title")}</h2>
+      <Form method="post" noValidate>
+        {e._form ? (
+          <p className="form-error" role="alert">
+            {e._form}
+          </p>
+        ) : null}
+        {params.get("code") ? <input type="hidden" name="accessCode" value={params.get("code") ?? ""} /> : null}
+        <ul className="ticket-types">
+          {shop.types.map((tt) => (
+            <li key={tt.id} className="card">
+              <h3>{tt.name}</h3>
+              {tt.description ? <p className="prewrap">{tt.description}</p> : null}
+              <p>
+                {tt.payWhatYouWant
+                  ? t("shop.minPrice", { amount: money(tt.minPriceMinor), suggested: money(tt.suggestedPriceMinor) })
+                  : money(tt.priceMinor)}
+              </p>
+              {tt.onSale ? (
+                <div className="row">
+                  <div className={`field${e[`qty.${tt.id}`] ? " has-error" : ""}`}>
+                    <label htmlFor={`qty-${tt.id}`}>{t("shop.quantity")}</label>
+                    <select id={`qty-${tt.id}`} name={`qty.${tt.id}`} defaultValue={v[`qty.${tt.id}`] ?? "0"}>
+                      {Array.from({ length: tt.maxPerOrder + 1 }, (_, n) => (
+                        <option key={n} value={n}>
+                          {n}
+                        </option>
+                      ))}
+                    </select>
+                    {e[`qty.${tt.id}`] ? <p className="field-error">{e[`qty.${tt.id}`]}</p> : null}
+                  </div>
+                  {tt.payWhatYouWant ? (
+                    <div className={`field${e[`price.${tt.id}`] ? " has-error" : ""}`}>
+                      <label htmlFor={`price-${tt.id}`}>{t("shop.yourPrice", { currency: festival.currency })}</label>
+                      <input id={`price-${tt.id}`} name={`price.${tt.id}`} inputMode="decimal" defaultValue={v[`price.${tt.id}`] ?? toMajorInput(tt.suggestedPriceMinor, festival.currency)} />
+                      {e[`price.${tt.id}`] ? <p className="field-error">{e[`price.${tt.id}`]}</p> : null}
+                    </div>
+                  ) : null}
+                </div>
+              ) : (
+                <p className="muted">
+                  {tt.available === 0 ? t("shop.soldOut") : tt.salesStartAt ? t("shop.salesOpen", { time: formatDateTime(tt.salesStartAt, locale, festival.timezone) }) : t("shop.notOnSale")}
+                </p>
+              )}
+              {tt.onSale && tt.available <= 20 ? <p className="muted">{t("shop.left", { n: tt.available })}</p> : null}
+            </li>
+          ))}
+        </ul>
+        {onSale.length > 0 || shop.prisoners.length > 0 ? (
+          <>
+            <div className="row">
+              <div className={`field${e.donation ? " has-error" : ""}`}>
+                <label htmlFor="donation">{t("shop.donation", { currency: festival.currency })}</label>
+                <input id="donation" name="donation" inputMode="decimal" defaultValue={v.donation ?? ""} />
+                {e.donation ? <p className="field-error">{e.donation}</p> : null}
+              </div>
+              {shop.prisoners.length > 0 ? (
+                <div className="field">
+                  <label htmlFor="prisonerId">{t("shop.earmark")}</label>
+                  <select id="prisonerId" name="prisonerId" defaultValue={v.prisonerId ?? ""}>
+                    <option value="">{t("shop.anyPrisoner")}</option>
+                    {shop.prisoners.map((p) => (
+                      <option key={p.id} value={p.id}>
+                        {p.name}
+                      </option>
+                    ))}
+                  </select>
+                  {e.prisonerId ? <p className="field-error">{e.prisonerId}</p> : null}
+                </div>
+              ) : null}
+            </div>
+            <Field label={t("shop.email")} name="email" type="email" autoComplete="email" required maxLength={254} defaultValue={v.email} error={e.email} />
+            <Field label={t("shop.name")} name="name" autoComplete="name" maxLength={120} defaultValue={v.name} error={e.name} />
+            {shop.methods.length > 0 ? (
+              <fieldset className={`choices${e.paymentMethod ? " has-error" : ""}`}>
+                <legend>{t("shop.paymentMethod")}</legend>
+                {shop.methods.map((m, i) => (
+                  <label key={m} className="choice">
+                    <input type="radio" name="paymentMethod" value={m} defaultChecked={(v.paymentMethod ?? shop.methods[0]) === m || (!v.paymentMethod && i === 0)} /> {t(`payment.${m as "door"}`)}
+                  </label>
+                ))}
+                {e.paymentMethod ? <p className="field-error">{e.paymentMethod}</p> : null}
+              </fieldset>
+            ) : null}
+            <p className="hint">{t("shop.privacy")}</p>
+            <button type="submit" className="primary">
+              {t("shop.buy")}
+            </button>
+          </>
+        ) : null}
+      </Form>
+    </section>
+  );
 }
 
 export default function FestivalPage() {
@@ -76,6 +278,7 @@ export default function FestivalPage() {
           ))}
         </section>
       ) : null}
+      <Shop />
       <section aria-labelledby="programme">
         <h2 id="programme">{t("festival.programme")}</h2>
         {festival.programme.length === 0 ? <p>{t("festival.noProgramme")}</p> : null}

@@ -130,28 +130,43 @@ export async function deliverDueEmails(now = new Date()): Promise<{ sent: number
 
 let timer: NodeJS.Timeout | undefined;
 let running: Promise<unknown> | undefined;
-let rerun = false;
+let kicked: NodeJS.Timeout | undefined;
+let lastRunEnded = 0;
+
+/**
+ * At most one delivery pass at a time, and kicks are coalesced to one pass per
+ * KICK_SPACING_MS: during a ticket-sale burst the outbox fills quickly and is
+ * drained in batches, leaving the CPU to the buyers (the mail goes out a few
+ * seconds later, never lost).
+ */
+const KICK_SPACING_MS = 1_000;
 
 function runOnce() {
-  if (running) {
-    rerun = true;
-    return running;
-  }
+  if (running) return running;
   running = deliverDueEmails()
     .catch((e: unknown) => console.error("email worker:", e instanceof Error ? e.message : e))
     .finally(() => {
       running = undefined;
-      if (rerun) {
-        rerun = false;
-        void runOnce();
-      }
+      lastRunEnded = Date.now();
     });
   return running;
 }
 
-/** Ask the worker to look at the outbox now (called after enqueueing). */
+/** Ask the worker to look at the outbox soon (called after enqueueing). */
 export function kickEmailWorker() {
-  if (timer) setImmediate(() => void runOnce());
+  if (!timer || kicked) return;
+  const wait = Math.max(0, lastRunEnded + KICK_SPACING_MS - Date.now());
+  kicked = setTimeout(() => {
+    kicked = undefined;
+    void runOnce().then(() => {
+      // A full batch means more is waiting: come back for it.
+      void prisma.outboxEmail
+        .count({ where: { status: "pending", nextAttemptAt: { lte: new Date() } } })
+        .then((n) => (n > 0 ? kickEmailWorker() : undefined))
+        .catch(() => undefined);
+    });
+  }, wait);
+  kicked.unref();
 }
 
 export function startEmailWorker(intervalMs = 5_000) {
@@ -164,6 +179,8 @@ export function startEmailWorker(intervalMs = 5_000) {
 /** Stop polling and wait for a delivery in progress to finish. */
 export async function stopEmailWorker() {
   if (timer) clearInterval(timer);
+  if (kicked) clearTimeout(kicked);
   timer = undefined;
+  kicked = undefined;
   await running;
 }

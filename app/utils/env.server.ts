@@ -19,6 +19,7 @@ const schema = z.object({
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_API_URL: z.string().url().optional(),
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   DATA_ENCRYPTION_KEY: z.string().optional(),
 });
 
@@ -181,10 +182,17 @@ export function parseDataEncryptionKeys(value: string, source: string): DataEncr
   return { current, keys };
 }
 
+let listeningOrigin: string | undefined;
+
+/** The server's own address once it listens (the fallback for links without a request). */
+export function setListeningOrigin(origin: string) {
+  listeningOrigin = origin;
+}
+
 /** The base URL used in links inside emails. */
 export function publicUrl(request?: Request): string {
   const env = getEnv();
   if (env.PUBLIC_URL) return env.PUBLIC_URL.replace(/\/$/, "");
   if (request) return new URL(request.url).origin;
-  return `http://localhost:${env.PORT}`;
+  return listeningOrigin ?? `http://localhost:${env.PORT}`;
 }

@@ -60,6 +60,100 @@ async function createDemoFestival(f: DemoFestival) {
   });
 }
 
+/** Public profiles, only from shared/context/public-facts.md (published reporting, 2023–2025). */
+const DEMO_PRISONERS = [
+  {
+    slug: "boris-kagarlitsky",
+    name: { en: "Boris Kagarlitsky", ru: "Борис Кагарлицкий" },
+    summary: {
+      en: "Marxist sociologist, born about 1958. Arrested in July 2023 over a video title; fined, then in February 2024 sentenced on appeal to five years. Held in penal colony No. 4 in Torzhok; appeal rejected in June 2024.",
+      ru: "Социолог-марксист, родился около 1958 года. Арестован в июле 2023 года из-за названия видео; сначала оштрафован, затем в феврале 2024 года в апелляции приговорён к пяти годам. Находится в исправительной колонии № 4 в Торжке; в июне 2024 года жалобу отклонили.",
+    },
+  },
+  {
+    slug: "azat-miftakhov",
+    name: { en: "Azat Miftakhov", ru: "Азат Мифтахов" },
+    summary: {
+      en: "Mathematician and anarchist. Released in September 2023, detained again, and sentenced in March 2024 to four years in a penal colony.",
+      ru: "Математик и анархист. Вышел на свободу в сентябре 2023 года, был снова задержан и в марте 2024 года приговорён к четырём годам колонии.",
+    },
+  },
+  {
+    slug: "alexander-kupriyanov",
+    name: { en: "Alexander Kupriyanov (“Doctor Pravda”)", ru: "Александр Куприянов («Доктор Правда»)" },
+    summary: {
+      en: "Psychotherapist and trade-union activist from Bryansk. Spent a year in pre-trial detention; at home under investigation, barred from post and internet.",
+      ru: "Психотерапевт и профсоюзный активист из Брянска. Год провёл в СИЗО; находится дома под следствием, с запретом на почту и интернет.",
+    },
+  },
+  {
+    slug: "anton-orlov",
+    name: { en: "Anton Orlov", ru: "Антон Орлов" },
+    summary: {
+      en: "Former commercial director. On trial again from June 2024 as the only accused of an alleged “organised group”.",
+      ru: "Бывший коммерческий директор. С июня 2024 года снова под судом — единственный обвиняемый по делу о якобы «организованной группе».",
+    },
+  },
+  {
+    slug: "daria-kozyreva",
+    name: { en: "Daria Kozyreva", ru: "Дарья Козырева" },
+    summary: { en: "Young activist from St Petersburg. On trial; writes open letters.", ru: "Молодая активистка из Петербурга. Находится под судом, пишет открытые письма." },
+  },
+  {
+    slug: "yuri-mikheev",
+    name: { en: "Yuri Mikheev", ru: "Юрий Михеев" },
+    summary: {
+      en: "18-year-old antifascist detained in November 2023 on a military base; faces up to ten years.",
+      ru: "18-летний антифашист, задержан в ноябре 2023 года на военной базе; ему грозит до десяти лет.",
+    },
+  },
+  {
+    slug: "yuri-chilikin",
+    name: { en: "Yuri Chilikin", ru: "Юрий Чиликин" },
+    summary: {
+      en: "Fined 300,000 roubles in 2024 for a Telegram caption; released from pre-trial detention in July 2024.",
+      ru: "В 2024 году оштрафован на 300 000 рублей за подпись в Telegram; в июле 2024 года вышел из СИЗО.",
+    },
+  },
+];
+
+async function seedPrisonersAndTickets(festivalSlug: string) {
+  const festival = await prisma.festival.findUniqueOrThrow({ where: { slug: festivalSlug }, select: { id: true } });
+  for (const p of DEMO_PRISONERS) {
+    const prisoner = await prisma.prisoner.upsert({
+      where: { slug: p.slug },
+      create: { slug: p.slug, name: JSON.stringify(p.name), summary: JSON.stringify(p.summary) },
+      update: {},
+    });
+    await prisma.festivalPrisoner.create({ data: { festivalId: festival.id, prisonerId: prisoner.id } });
+  }
+  const venue = await prisma.quota.create({ data: { festivalId: festival.id, name: "Venue (demo)", capacity: 300 } });
+  await prisma.ticketType.createMany({
+    data: [
+      {
+        festivalId: festival.id,
+        name: JSON.stringify({ en: "Standard (demo)", ru: "Стандартный (демо)" }),
+        priceMinor: 1500,
+        capacity: 250,
+        quotaId: venue.id,
+        position: 0,
+      },
+      {
+        festivalId: festival.id,
+        name: JSON.stringify({ en: "Solidarity — pay what you want (demo)", ru: "Солидарный — плати сколько хочешь (демо)" }),
+        description: JSON.stringify({ en: "Pay more if you can, less if you cannot.", ru: "Заплатите больше, если можете, или меньше, если нет." }),
+        priceMinor: 500,
+        payWhatYouWant: true,
+        minPriceMinor: 500,
+        suggestedPriceMinor: 2500,
+        capacity: 300,
+        quotaId: venue.id,
+        position: 1,
+      },
+    ],
+  });
+}
+
 /** Seed the demo when the database has no festivals at all. Returns whether it did. */
 export async function seedDemoIfEmpty(now = new Date()) {
   if ((await prisma.festival.count()) > 0) return false;
@@ -90,6 +184,7 @@ export async function seedDemoIfEmpty(now = new Date()) {
       { title: "Live music", person: "Local bands", kind: "music", at: `${upcoming}T19:00`, until: `${upcoming}T23:00` },
     ],
   });
+  await seedPrisonersAndTickets("demo-solidarity-festival-riga");
   await createDemoFestival({
     slug: "demo-solidarity-festival-warsaw",
     name: "Solidarity Festival Warsaw (demo)",

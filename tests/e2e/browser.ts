@@ -55,6 +55,8 @@ export type BrowserOptions = {
   /** Sent as Accept-Language and used as navigator.language. */
   locale?: string;
   timezoneId?: string;
+  /** false: a browser without JavaScript (forms must still work); `open`/`hydrated` then only wait for the load. */
+  javaScriptEnabled?: boolean;
 };
 
 /** The Chromium that Debian's `chromium` package installs. */
@@ -82,6 +84,7 @@ export async function launchBrowser(baseUrl: string, options: BrowserOptions = {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "festivals-chromium-"));
   const viewport = options.viewport ?? PHONE;
   const phoneSized = viewport.width < 600;
+  const javaScriptEnabled = options.javaScriptEnabled ?? true;
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(userDataDir, {
@@ -95,6 +98,7 @@ export async function launchBrowser(baseUrl: string, options: BrowserOptions = {
       hasTouch: phoneSized,
       locale: options.locale ?? "en-US",
       timezoneId: options.timezoneId ?? "UTC",
+      javaScriptEnabled,
       timeout: 60_000,
     });
   } catch (e) {
@@ -133,6 +137,7 @@ export async function launchBrowser(baseUrl: string, options: BrowserOptions = {
 
   const hydrated = async () => {
     await page.waitForLoadState("load");
+    if (!javaScriptEnabled) return;
     await page.waitForFunction(() => "__remixRouter" in window && document.readyState === "complete");
   };
 

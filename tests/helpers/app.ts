@@ -22,8 +22,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const testEnv = freshTestEnv({ SMTP_URL: mail.url, ...env });
   const built = (await import(pathToFileURL(path.join(root, "build", "index.js")).href)) as Built;
   const server = await built.startServer({ port: 0, host: "127.0.0.1", quiet: true });
-  const url = server.url.replace("localhost", "127.0.0.1");
-  process.env.PUBLIC_URL ??= url;
+  const url = server.url;
   return {
     ...testEnv,
     url,

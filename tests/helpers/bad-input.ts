@@ -30,16 +30,39 @@ const TABLES = [
   "Session",
   "PasswordReset",
   "AuditEvent",
+  // Ticket sales (issue 3).
+  "Quota",
+  "TicketType",
+  "Order",
+  "OrderItem",
+  "Ticket",
+  "FestivalKey",
+  "MoneyMovement",
+  "StripeEvent",
+  "Prisoner",
+  "FestivalPrisoner",
 ] as const;
 const COUNT_SQL = `SELECT ${TABLES.map((t) => `(SELECT count(*) FROM "${t}") AS "${t}"`).join(", ")}`;
+/** The inventory counters: a refused order must not move a single place. */
+const RESERVED_SQL = `SELECT (SELECT coalesce(sum(reserved), 0) FROM TicketType) AS ticketTypes, (SELECT coalesce(sum(reserved), 0) FROM Quota) AS quotas,
+  (SELECT group_concat(id || ':' || reserved || '/' || capacity, ',') FROM (SELECT id, reserved, capacity FROM TicketType ORDER BY id)) AS perTicketType,
+  (SELECT group_concat(id || ':' || reserved || '/' || capacity, ',') FROM (SELECT id, reserved, capacity FROM Quota ORDER BY id)) AS perQuota`;
 
-/** Row counts of every table, and the target festival's whole row, before/after a rejected request. */
+/** Row counts of every table, the inventory counters, and the target festival's whole row, before/after a rejected request. */
 export async function snapshot(festivalId?: string) {
   const [row] = await prisma.$queryRawUnsafe<Record<string, bigint | number>[]>(COUNT_SQL);
   const counts = Object.fromEntries(TABLES.map((t) => [t, Number(row![t])]));
+  const [reservedRow] = await prisma.$queryRawUnsafe<Record<string, bigint | number | string | null>[]>(RESERVED_SQL);
+  const reserved = {
+    ticketTypes: Number(reservedRow!.ticketTypes),
+    quotas: Number(reservedRow!.quotas),
+    perTicketType: reservedRow!.perTicketType ?? "",
+    perQuota: reservedRow!.perQuota ?? "",
+  };
   const festival = festivalId ? await prisma.festival.findUnique({ where: { id: festivalId } }) : null;
   return {
     counts,
+    reserved,
     festivalUpdatedAt: festival?.updatedAt.toISOString() ?? null,
     festival: festival ? JSON.stringify(festival) : null,
   };

@@ -98,3 +98,43 @@ describe("door orders", () => {
     expect(await prisma.order.count()).toBe(before);
   });
 });
+
+describe("checkout form without JavaScript", () => {
+  it("orders a pay-at-the-door ticket from the festival page and lands on the order page", async () => {
+    const festival = await prisma.festival.findUniqueOrThrow({ where: { id: festivalId } });
+    const type = await post<{ id: string }>(`/api/v1/festivals/${festivalId}/ticket-types`, { name: { en: "Evening", ru: "Вечер" }, priceMinor: 800, capacity: 5 });
+    const buyer = new Client(app.url, { "Accept-Language": "ru" });
+    const page = await buyer.get(`/festivals/${festival.slug}`);
+    expect(page.text).toContain("Вечер");
+    const res = await buyer.postForm(`/festivals/${festival.slug}`, {
+      [`qty.${type.body.id}`]: "2",
+      email: "form-buyer@example.test",
+      name: "<script>alert(1)</script>",
+      paymentMethod: "door",
+      donation: "5,50",
+    });
+    expect(res.status).toBe(302);
+    expect(res.location).toMatch(/^\/orders\/[A-Za-z0-9_-]{20,}$/);
+    const order = await prisma.order.findFirstOrThrow({ where: { email: "form-buyer@example.test" }, include: { tickets: true, items: true } });
+    expect(order.totalMinor).toBe(2 * 800 + 550);
+    expect(order.tickets).toHaveLength(2);
+    const orderPage = await buyer.get(res.location!);
+    expect(orderPage.status).toBe(200);
+    expect(orderPage.text).toContain("Подтверждён");
+    expect(orderPage.text.match(/<img[^>]+class="qr"/g)).toHaveLength(2);
+    expect(orderPage.text).not.toContain("<script>alert(1)</script>");
+    const ics = await buyer.get(`${res.location}/calendar.ics`);
+    expect(ics.headers.get("content-type")).toContain("text/calendar");
+    expect(ics.text).toContain("BEGIN:VEVENT");
+    expect(ics.text).toContain(`DTSTART:${festival.startsAt.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "")}`);
+  });
+
+  it("shows errors next to the fields and writes nothing", async () => {
+    const festival = await prisma.festival.findUniqueOrThrow({ where: { id: festivalId } });
+    const before = await prisma.order.count();
+    const res = await new Client(app.url).postForm(`/festivals/${festival.slug}`, { email: "not-an-email", paymentMethod: "door", donation: "abc" });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain("Enter an amount such as 15 or 15.50.");
+    expect(await prisma.order.count()).toBe(before);
+  });
+});

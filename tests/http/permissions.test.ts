@@ -13,6 +13,7 @@
 // staff of A also try A's organiser pages. Denied writes must leave the database
 // as it was; no response to anyone without a tie to B may contain B's name,
 // programme or team; API errors are JSON {error, message}, never HTML.
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -55,12 +56,23 @@ type Target = {
   doorEmail: string;
   /** Emails of pending invitations to the team. */
   invitees: string[];
+  /** A ticket type and a confirmed pay-at-the-door order for one of its tickets. */
+  ticketTypeId: string;
+  ticketTypeName: string;
+  orderId: string;
+  buyerName: string;
+  buyerEmail: string;
 };
-type Ctx = { A: Target; B: Target; bystanderEmail: string };
+type Ctx = { A: Target; B: Target; bystanderEmail: string; prisonerId: string };
 
 // ------------------------------------------------------------------ the route table
 
-type Kind = "page" | "data" | "api";
+/**
+ * page: a document request with the session cookie; data: a single-fetch `.data`
+ * request; download: a file (CSV) with the session cookie, refused with a JSON
+ * error like the API; api: bearer token.
+ */
+type Kind = "page" | "data" | "download" | "api";
 type FestivalPermission = "view" | "edit" | "publish" | "team";
 type Access =
   /** Same answer whatever the account; `status` says which. */
@@ -152,6 +164,27 @@ const ROUTES: Record<string, RouteRow> = {
         method: "GET",
         path: (_t, c) => data(`/festivals/${c.B.slug}`, "routes/festivals.$slug"),
         access: pub(404),
+      },
+      // The checkout form: a draft sells nothing, whoever asks.
+      {
+        label: "POST /festivals/:slug checkout (draft B)",
+        kind: "page",
+        method: "POST",
+        path: (_t, c) => `/festivals/${c.B.slug}`,
+        form: (_t, c) => ({
+          [`qty.${c.B.ticketTypeId}`]: "1",
+          email: "buyer@example.test",
+          paymentMethod: "door",
+        }),
+        access: pub(404),
+      },
+      {
+        label: "POST /festivals/:slug checkout (published A, nothing chosen)",
+        kind: "page",
+        method: "POST",
+        path: (_t, c) => `/festivals/${c.A.slug}`,
+        form: () => ({ email: "buyer@example.test", paymentMethod: "door" }),
+        access: pub(400),
       },
     ],
   },
@@ -791,6 +824,148 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  "routes/admin.festivals.$id.tickets": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/tickets",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/tickets`,
+        access: fest("view"),
+      },
+      {
+        label: "GET /admin/festivals/:id/tickets.data",
+        kind: "data",
+        method: "GET",
+        path: (t) => data(`/admin/festivals/${t.id}/tickets`, "routes/admin.festivals.$id.tickets"),
+        access: fest("view"),
+      },
+      {
+        label: "POST tickets intent=add-type",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tickets`,
+        form: () => ({
+          intent: "add-type",
+          "name.en": "Injected ticket type",
+          "name.ru": "",
+          price: "12.50",
+          capacity: "40",
+          maxPerOrder: "4",
+          visibility: "public",
+        }),
+        access: fest("edit"),
+      },
+      {
+        label: "POST tickets intent=add-quota",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tickets`,
+        form: () => ({ intent: "add-quota", quotaName: "Injected quota", quotaCapacity: "120" }),
+        access: fest("edit"),
+      },
+      {
+        label: "POST tickets intent=set-prisoners",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tickets`,
+        form: (_t, c) => ({ intent: "set-prisoners", prisonerIds: [c.prisonerId] }),
+        access: fest("edit"),
+      },
+      {
+        label: "POST tickets intent=(unknown)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tickets`,
+        form: () => ({ intent: "drop-all-types" }),
+        access: fest("edit"),
+        okStatus: 400,
+        changes: false,
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.orders._index": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/orders",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/orders`,
+        access: fest("view"),
+      },
+      {
+        label: "GET /admin/festivals/:id/orders.data",
+        kind: "data",
+        method: "GET",
+        path: (t) =>
+          data(`/admin/festivals/${t.id}/orders`, "routes/admin.festivals.$id.orders._index", true),
+        access: fest("view"),
+      },
+      {
+        label: "GET /admin/festivals/:id/orders?q=(buyer's email)",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/orders?q=${encodeURIComponent(t.buyerEmail)}`,
+        access: fest("view"),
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.orders.$orderId": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/orders/:orderId",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/orders/${t.orderId}`,
+        access: fest("view"),
+      },
+      {
+        label: "GET /admin/festivals/:id/orders/:orderId.data",
+        kind: "data",
+        method: "GET",
+        path: (t) =>
+          data(
+            `/admin/festivals/${t.id}/orders/${t.orderId}`,
+            "routes/admin.festivals.$id.orders.$orderId",
+          ),
+        access: fest("view"),
+      },
+      {
+        // Cancels the door order: its ticket is revoked, its place released.
+        label: "POST order intent=cancel",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/orders/${t.orderId}`,
+        form: () => ({ intent: "cancel" }),
+        access: fest("edit"),
+      },
+      {
+        label: "POST order intent=(unknown)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/orders/${t.orderId}`,
+        form: () => ({ intent: "mark-paid" }),
+        access: fest("edit"),
+        okStatus: 400,
+        changes: false,
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.orders[.]csv": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/orders.csv",
+        kind: "download",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/orders.csv`,
+        access: fest("view"),
+      },
+    ],
+  },
   // ---------------------------------------------------------------- one festival's API
   "routes/api.v1.festivals.$id._index": {
     category: "festival-scoped",
@@ -900,6 +1075,59 @@ const ROUTES: Record<string, RouteRow> = {
         json: () => ({ name: "Venue", capacity: 300 }),
         access: fest("edit"),
         okStatus: 201,
+      },
+    ],
+  },
+  "routes/api.v1.festivals.$id.stats": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/stats",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/stats`,
+        access: fest("view"),
+      },
+    ],
+  },
+  // Orders by id: the permission is that of the order's festival.
+  "routes/api.v1.orders.$id._index": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/orders/:id",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/orders/${t.orderId}`,
+        access: fest("view"),
+      },
+      {
+        label: "POST /api/v1/orders/:id",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/orders/${t.orderId}`,
+        json: () => ({ status: "cancelled" }),
+        access: pub(405),
+      },
+    ],
+  },
+  "routes/api.v1.orders.$id.refund": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/orders/:id/refund",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/orders/${t.orderId}/refund`,
+        access: pub(405),
+      },
+      {
+        // A door order: cancelled, its ticket revoked.
+        label: "POST /api/v1/orders/:id/refund",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/orders/${t.orderId}/refund`,
+        access: fest("edit"),
       },
     ],
   },
@@ -1102,6 +1330,7 @@ async function makeFestival(
   const door = await createUserRow({ email: uniqueEmail(`door-of-${label.toLowerCase()}`) });
   await addMember(festival.id, door.id, "door");
   if (organiser) await addMember(festival.id, organiser, "organiser");
+  const order = await makeOrder(festival.id, name);
   return {
     label,
     id: festival.id,
@@ -1112,7 +1341,71 @@ async function makeFestival(
     doorUserId: door.id,
     doorEmail: door.email,
     invitees: [],
+    ...order,
   };
+}
+
+let orderCounter = 0;
+const randomId = (bytes = 18) => randomBytes(bytes).toString("base64url");
+
+/**
+ * A ticket type and one confirmed pay-at-the-door order for one ticket of it,
+ * written directly: the rows the checkout would have made (the held place
+ * counted in `reserved`, so that cancelling it releases a real one).
+ */
+async function makeOrder(festivalId: string, festivalName: string) {
+  const n = ++orderCounter;
+  const ticketTypeName = `${festivalName} secret ticket type`;
+  const type = await prisma.ticketType.create({
+    data: {
+      festivalId,
+      name: JSON.stringify({ en: ticketTypeName, ru: ticketTypeName }),
+      priceMinor: 1200,
+      capacity: 50,
+      reserved: 1,
+    },
+  });
+  // Named, so that the CSV export carries the email too (anonymous buyers' emails are left out).
+  const buyerName = `Buyer Number${n} Petrova`;
+  const buyerEmail = `buyer-${n}-${Date.now().toString(36)}@example.test`;
+  const orderId = `ord_${randomId(12)}`;
+  await prisma.order.create({
+    data: {
+      id: orderId,
+      festivalId,
+      code: `PRM${n}-${randomId(3).toUpperCase()}`,
+      accessToken: randomId(24),
+      email: buyerEmail,
+      name: buyerName,
+      status: "confirmed",
+      paymentMethod: "door",
+      currency: "EUR",
+      totalMinor: 1200,
+      items: {
+        create: {
+          id: `itm_${randomId(12)}`,
+          kind: "ticket",
+          ticketTypeId: type.id,
+          quantity: 1,
+          unitPriceMinor: 1200,
+          amountMinor: 1200,
+        },
+      },
+    },
+  });
+  const item = await prisma.orderItem.findFirstOrThrow({ where: { orderId } });
+  await prisma.ticket.create({
+    data: {
+      id: `tkt_${randomId(12)}`,
+      orderId,
+      orderItemId: item.id,
+      festivalId,
+      ticketTypeId: type.id,
+      amountDueMinor: 1200,
+      qrToken: `not-a-signed-token-${randomId(12)}`,
+    },
+  });
+  return { ticketTypeId: type.id, ticketTypeName, orderId, buyerName, buyerEmail };
 }
 
 let freshCounter = 0;
@@ -1121,14 +1414,30 @@ async function freshFestival(status: "draft" | "published"): Promise<Target> {
   return makeFestival("fresh", `Fresh festival ${++freshCounter}`, status, organiserB.id);
 }
 
-/** What the organiser pages of a festival show (a treasurer may read these). */
-const viewSecretsOf = (t: Target) => [t.name, t.itemTitle];
+/**
+ * What the organiser pages of a festival show (a treasurer may read these):
+ * its name, programme, ticket types, and its buyers' names and emails.
+ */
+const viewSecretsOf = (t: Target) => [t.name, t.itemTitle, t.ticketTypeName, t.buyerName, t.buyerEmail];
 /** Who is on a festival's team (only its organisers and admins). */
 const teamSecretsOf = (t: Target) => [t.doorEmail, ...t.invitees];
 const secretsOf = (t: Target) => [...viewSecretsOf(t), ...teamSecretsOf(t)];
 
 async function snapshot() {
-  const [festivals, items, members, invitations, outbox, users, liveTokens, ticketTypes, quotas, orders] = await Promise.all([
+  const [
+    festivals,
+    items,
+    members,
+    invitations,
+    outbox,
+    users,
+    liveTokens,
+    ticketTypes,
+    quotas,
+    orders,
+    tickets,
+    supported,
+  ] = await Promise.all([
     prisma.festival.findMany({
       select: {
         id: true,
@@ -1162,11 +1471,48 @@ async function snapshot() {
       orderBy: { id: "asc" },
     }),
     prisma.apiToken.count({ where: { revokedAt: null } }),
-    prisma.ticketType.findMany({ select: { id: true, festivalId: true, name: true, priceMinor: true, capacity: true }, orderBy: { id: "asc" } }),
-    prisma.quota.findMany({ select: { id: true, festivalId: true, capacity: true }, orderBy: { id: "asc" } }),
-    prisma.order.count(),
+    prisma.ticketType.findMany({
+      select: {
+        id: true,
+        festivalId: true,
+        name: true,
+        priceMinor: true,
+        capacity: true,
+        reserved: true,
+      },
+      orderBy: { id: "asc" },
+    }),
+    prisma.quota.findMany({
+      select: { id: true, festivalId: true, capacity: true, reserved: true },
+      orderBy: { id: "asc" },
+    }),
+    prisma.order.findMany({
+      select: { id: true, festivalId: true, status: true, cancelledAt: true, refundedAt: true },
+      orderBy: { id: "asc" },
+    }),
+    prisma.ticket.findMany({
+      select: { id: true, status: true, revokedAt: true },
+      orderBy: { id: "asc" },
+    }),
+    prisma.festivalPrisoner.findMany({
+      select: { festivalId: true, prisonerId: true },
+      orderBy: [{ festivalId: "asc" }, { prisonerId: "asc" }],
+    }),
   ]);
-  return { festivals, items, members, invitations, outbox, users, liveTokens, ticketTypes, quotas, orders };
+  return {
+    festivals,
+    items,
+    members,
+    invitations,
+    outbox,
+    users,
+    liveTokens,
+    ticketTypes,
+    quotas,
+    orders,
+    tickets,
+    supported,
+  };
 }
 
 async function perform(actor: ActorName, call: Call, t: Target): Promise<HttpResponse> {
@@ -1229,7 +1575,8 @@ async function check(routeId: string, call: Call, c: Case) {
     }
   }
   if (o.type === "deny") {
-    if (call.kind === "api") expectJsonError(res, o.status === 403 ? "forbidden" : "not_found");
+    if (call.kind === "api" || call.kind === "download")
+      expectJsonError(res, o.status === 403 ? "forbidden" : "not_found");
     else if (call.kind === "page")
       expect(res.headers.get("content-type") ?? "").toContain("text/html");
     // A refusal shows nothing of the festival it refused. A treasurer, who may
@@ -1266,10 +1613,12 @@ async function check(routeId: string, call: Call, c: Case) {
       label: "unknown",
       id: "c0000000000000000000nope",
       itemId: "c0000000000000000000nope",
+      ticketTypeId: "c0000000000000000000nope",
+      orderId: "ord_000000000000000nope",
     };
     const other = await perform(c.actor, call, unknown);
     expect(other.status, `${where}: same status as for an unknown festival`).toBe(res.status);
-    if (call.kind === "api")
+    if (call.kind === "api" || call.kind === "download")
       expect(other.text, `${where}: same body as for an unknown festival`).toBe(res.text);
   }
 }
@@ -1300,7 +1649,11 @@ beforeAll(async () => {
     },
   });
   B.invitees.push("pending-invitee-of-b@example.test");
-  ctx = { A, B, bystanderEmail: bystander.email };
+  // A prisoner a festival may say it supports (public registry data, not a secret).
+  const prisoner = await prisma.prisoner.create({
+    data: { slug: "permissions-test-prisoner", name: JSON.stringify({ en: "Test Prisoner" }) },
+  });
+  ctx = { A, B, bystanderEmail: bystander.email, prisonerId: prisoner.id };
   const accounts = { admin, treasurer, organiserA, organiserB, doorA, member };
   for (const [name, user] of Object.entries(accounts) as [
     keyof typeof accounts,
@@ -1464,5 +1817,85 @@ describe("cross-festival references through one's own festival", () => {
     expect(res.text).toContain(ctx.B.name);
     expect(res.text).toMatch(/<fieldset[^>]*disabled/);
     expect(res.text).not.toContain(`/admin/festivals/${ctx.B.id}/team`);
+  });
+
+  it("an organiser of A cannot read or cancel B's order through A's order pages", async () => {
+    const before = await snapshot();
+    const path = `/admin/festivals/${ctx.A.id}/orders/${ctx.B.orderId}`;
+    for (const res of [
+      await clients.organiserA.get(path),
+      await clients.organiserA.get(data(path, "routes/admin.festivals.$id.orders.$orderId")),
+      await clients.organiserA.postForm(path, { intent: "cancel" }),
+    ]) {
+      expect(res.status).toBe(404);
+      expectNoSecrets(res, secretsOf(ctx.B), "B's order through A's pages");
+    }
+    // Searching A's orders for B's buyer finds nothing (the search box echoes the email typed in).
+    const search = await clients.organiserA.get(
+      `/admin/festivals/${ctx.A.id}/orders?q=${encodeURIComponent(ctx.B.buyerEmail)}`,
+    );
+    expect(search.status).toBe(200);
+    expectNoSecrets(
+      search,
+      [...secretsOf(ctx.B).filter((x) => x !== ctx.B.buyerEmail), ctx.B.orderId],
+      "searching A's orders",
+    );
+    expect(search.text).not.toContain(ctx.A.orderId);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("B's buyers' emails are in B's order detail and CSV for admin, treasurer and organiser B, and in nobody else's", async () => {
+    for (const actor of MAY_SEE_B) {
+      const client = clients[actor as Exclude<ActorName, "anonymous">];
+      const detail = await client.get(`/admin/festivals/${ctx.B.id}/orders/${ctx.B.orderId}`);
+      expect(detail.status, actor).toBe(200);
+      expect(detail.text, actor).toContain(ctx.B.buyerEmail);
+      const csv = await client.get(`/admin/festivals/${ctx.B.id}/orders.csv`);
+      expect(csv.status, actor).toBe(200);
+      expect(csv.headers.get("content-type"), actor).toMatch(/^text\/csv/);
+      expect(csv.text, actor).toContain(ctx.B.buyerEmail);
+    }
+    // Organiser A's own export: A's buyer, nobody of B's.
+    const csvA = await clients.organiserA.get(`/admin/festivals/${ctx.A.id}/orders.csv`);
+    expect(csvA.status).toBe(200);
+    expect(csvA.text).toContain(ctx.A.buyerEmail);
+    expectNoSecrets(csvA, secretsOf(ctx.B), "A's CSV");
+  });
+
+  it("the CSV export leaves out anonymous buyers' emails, even for admins", async () => {
+    const email = uniqueEmail("anonymous-buyer");
+    await prisma.order.create({
+      data: {
+        id: `ord_${randomId(12)}`,
+        festivalId: ctx.A.id,
+        code: `ANON-${randomId(3).toUpperCase()}`,
+        accessToken: randomId(24),
+        email,
+        name: null,
+        status: "confirmed",
+        paymentMethod: "free",
+        currency: "EUR",
+        totalMinor: 0,
+      },
+    });
+    for (const actor of ["admin", "organiserA"] as const) {
+      const csv = await clients[actor].get(`/admin/festivals/${ctx.A.id}/orders.csv`);
+      expect(csv.status, actor).toBe(200);
+      expect(csv.text, actor).toContain(ctx.A.buyerEmail);
+      expect(csv.text, actor).not.toContain(email);
+    }
+  });
+
+  it("A's checkout refuses B's ticket type, writes nothing and names nothing of B", async () => {
+    const before = await snapshot();
+    const res = await new Client(app.url).postForm(`/festivals/${ctx.A.slug}`, {
+      [`qty.${ctx.B.ticketTypeId}`]: "1",
+      email: "cross-buyer@example.test",
+      paymentMethod: "door",
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expectNoSecrets(res, secretsOf(ctx.B), "A's checkout with B's ticket type");
+    expect(await snapshot()).toEqual(before);
   });
 });

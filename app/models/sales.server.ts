@@ -1,0 +1,139 @@
+// The organiser's view of sales: orders with search and filters, per-type
+// figures, the stats the API returns, and the CSV export.
+import { stringify } from "csv-stringify/sync";
+import type { Prisma } from "@prisma/client";
+import { prisma } from "~/utils/db.server";
+import { ORDER_STATUSES, type OrderStatus } from "./order.server";
+import { listTicketTypes, pickLanguage } from "./ticket-type.server";
+
+export const ORDERS_PAGE_SIZE = 50;
+
+export type OrderFilter = { q?: string; status?: OrderStatus; page?: number };
+
+export function parseOrderFilter(params: URLSearchParams): OrderFilter {
+  const status = params.get("status");
+  const page = Number(params.get("page") ?? "1");
+  return {
+    q: (params.get("q") ?? "").trim().slice(0, 100) || undefined,
+    status: ORDER_STATUSES.find((s) => s === status),
+    page: Number.isInteger(page) && page >= 1 && page <= 10_000 ? page : 1,
+  };
+}
+
+function where(festivalId: string, filter: OrderFilter): Prisma.OrderWhereInput {
+  const q = filter.q;
+  return {
+    festivalId,
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(q
+      ? {
+          OR: [
+            { code: { contains: q.toUpperCase() } },
+            { email: { contains: q.toLowerCase() } },
+            { name: { contains: q } },
+            { id: q },
+          ],
+        }
+      : {}),
+  };
+}
+
+export async function listOrders(festivalId: string, filter: OrderFilter) {
+  const page = filter.page ?? 1;
+  const [total, rows] = await Promise.all([
+    prisma.order.count({ where: where(festivalId, filter) }),
+    prisma.order.findMany({
+      where: where(festivalId, filter),
+      orderBy: { createdAt: "desc" },
+      skip: (page - 1) * ORDERS_PAGE_SIZE,
+      take: ORDERS_PAGE_SIZE,
+      // No emails in the list: anonymous buyers stay anonymous (search still matches them).
+      select: {
+        id: true,
+        code: true,
+        name: true,
+        status: true,
+        paymentMethod: true,
+        totalMinor: true,
+        currency: true,
+        createdAt: true,
+        _count: { select: { tickets: true } },
+      },
+    }),
+  ]);
+  return {
+    total,
+    page,
+    pages: Math.max(1, Math.ceil(total / ORDERS_PAGE_SIZE)),
+    orders: rows.map((o) => ({ ...o, createdAt: o.createdAt.toISOString(), tickets: o._count.tickets })),
+  };
+}
+
+/** capacity, sold, held, checked in and revenue per currency (for the API and the dashboard). */
+export async function festivalStats(festivalId: string) {
+  const [types, quotas, sold, held, revenue, perType] = await Promise.all([
+    listTicketTypes(festivalId),
+    prisma.quota.findMany({ where: { festivalId }, select: { capacity: true } }),
+    prisma.ticket.count({ where: { festivalId, status: "valid" } }),
+    prisma.orderItem.aggregate({ where: { kind: "ticket", order: { festivalId, status: "pending" } }, _sum: { quantity: true } }),
+    prisma.moneyMovement.groupBy({ by: ["currency"], where: { festivalId }, _sum: { amountMinor: true } }),
+    soldPerType(festivalId),
+  ]);
+  const capacity =
+    quotas.reduce((s, q) => s + q.capacity, 0) + types.filter((t) => !t.quotaId).reduce((s, t) => s + t.capacity, 0);
+  return {
+    capacity,
+    sold,
+    held: held._sum.quantity ?? 0,
+    // Check-in arrives with door scanning; until then nobody is checked in.
+    checkedIn: 0,
+    revenue: Object.fromEntries(revenue.map((r) => [r.currency, r._sum.amountMinor ?? 0])),
+    ticketTypes: types.map((t) => ({
+      id: t.id,
+      name: t.name,
+      capacity: t.capacity,
+      reserved: t.reserved,
+      available: t.available,
+      sold: perType.get(t.id) ?? 0,
+    })),
+  };
+}
+
+/** Sold tickets per ticket type. */
+export async function soldPerType(festivalId: string) {
+  const rows = await prisma.ticket.groupBy({ by: ["ticketTypeId"], where: { festivalId, status: "valid" }, _count: { _all: true } });
+  return new Map(rows.map((r) => [r.ticketTypeId, r._count._all]));
+}
+
+/**
+ * Orders as CSV. Anonymous buyers (no name given) keep their anonymity: their
+ * email is left out too.
+ */
+export async function ordersCsv(festivalId: string, locale: string) {
+  const orders = await prisma.order.findMany({
+    where: { festivalId },
+    orderBy: { createdAt: "asc" },
+    include: { items: { include: { ticketType: { select: { name: true } } } } },
+  });
+  const rows = orders.map((o) => {
+    const anonymous = !o.name;
+    return {
+      code: o.code,
+      created_at: o.createdAt.toISOString(),
+      status: o.status,
+      payment_method: o.paymentMethod,
+      currency: o.currency,
+      total_minor: o.totalMinor,
+      tickets: o.items.filter((i) => i.kind === "ticket").map((i) => `${i.quantity} × ${pickLanguage(i.ticketType?.name ?? "{}", locale)}`).join("; "),
+      donation_minor: o.items.filter((i) => i.kind === "donation").reduce((s, i) => s + i.amountMinor, 0),
+      name: anonymous ? "" : o.name,
+      email: anonymous ? "" : (o.email ?? ""),
+    };
+  });
+  const columns = ["code", "created_at", "status", "payment_method", "currency", "total_minor", "tickets", "donation_minor", "name", "email"];
+  // Cells starting with = + - @ are prefixed so spreadsheets do not run them as formulas.
+  const safe = rows.map((r) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "string" && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v])),
+  );
+  return stringify(safe, { header: true, columns });
+}

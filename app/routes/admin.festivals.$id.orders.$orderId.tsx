@@ -1,0 +1,91 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { getOrderView } from "~/models/order-view.server";
+import { cancelOrRefundOrder } from "~/models/payment.server";
+import { formatDateTime } from "~/utils/format";
+import { field, readForm } from "~/utils/forms.server";
+import { errorResponse, notFound } from "~/utils/http.server";
+import { getLocale } from "~/utils/i18n.server";
+import { formatMoney } from "~/utils/money";
+import { can, requireUserWith } from "~/utils/permissions.server";
+import { useLocale, useT } from "~/utils/use-t";
+
+async function orderOfFestival(festivalId: string | undefined, orderId: string | undefined, locale: string) {
+  const order = orderId && orderId.length <= 64 ? await getOrderView({ id: orderId }, locale) : null;
+  // Another festival's order is as unknown as a missing one.
+  if (!order || order.festival.id !== festivalId) throw notFound();
+  return order;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUserWith(request, "festival:view", params.id);
+  const order = await orderOfFestival(params.id, params.orderId, await getLocale(request));
+  const { accessToken: _link, ...rest } = order;
+  return {
+    order: { ...rest, tickets: order.tickets.map(({ qrToken: _q, ...t }) => t) },
+    canRefund: can(user, "festival:edit", order.festival.id) && ["paid", "confirmed", "pending"].includes(order.status),
+  };
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUserWith(request, "festival:edit", params.id);
+  const order = await orderOfFestival(params.id, params.orderId, "en");
+  const form = await readForm(request);
+  if (field(form, "intent") !== "cancel") throw errorResponse(400, "bad_intent", "Unknown action.");
+  const status = await cancelOrRefundOrder(user, order.id);
+  return { status };
+}
+
+export default function OrderDetail() {
+  const { order, canRefund } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const t = useT();
+  const locale = useLocale();
+  const tz = order.festival.timezone;
+  return (
+    <>
+      <p>
+        <Link to={`/admin/festivals/${order.festival.id}/orders`}>← {t("orders.title")}</Link>
+      </p>
+      <h2>{t("order.title", { code: order.code })}</h2>
+      {result?.status ? <p role="status" className="notice">{t(`order.status.${result.status as "refunded"}`)}</p> : null}
+      <p>
+        <span className={`badge status-${order.status}`}>{t(`order.status.${order.status as "paid"}`)}</span> · {t(`payment.${order.paymentMethod as "door"}`)} ·{" "}
+        {formatDateTime(order.createdAt, locale, tz)}
+      </p>
+      <p>
+        {order.name ?? <span className="muted">{t("orders.anonymous")}</span>}
+        {order.email ? ` · ${order.email}` : ""}
+      </p>
+      <ul>
+        {order.items.map((item) => (
+          <li key={item.id}>
+            {item.kind === "donation" ? t("order.donation") : item.name} × {item.quantity} — {formatMoney(item.amountMinor, order.currency, locale)}
+            {item.prisonerName ? ` (${t("order.for", { name: item.prisonerName })})` : ""}
+          </li>
+        ))}
+      </ul>
+      <p>
+        <strong>
+          {t("order.total")}: {formatMoney(order.totalMinor, order.currency, locale)}
+        </strong>
+      </p>
+      <h3>{t("order.tickets")}</h3>
+      <ul>
+        {order.tickets.map((ticket) => (
+          <li key={ticket.id} className="mono">
+            {ticket.id} — {ticket.typeName} — {ticket.status === "valid" ? t("orders.valid") : t("order.ticketRevoked")}
+            {ticket.amountDueMinor > 0 ? ` — ${t("order.dueAtDoor", { amount: formatMoney(ticket.amountDueMinor, order.currency, locale) })}` : ""}
+          </li>
+        ))}
+      </ul>
+      {canRefund ? (
+        <Form method="post">
+          <button type="submit" name="intent" value="cancel" className="danger">
+            {order.paymentMethod === "stripe" && order.status === "paid" ? t("orders.refund") : t("orders.cancel")}
+          </button>
+        </Form>
+      ) : null}
+    </>
+  );
+}

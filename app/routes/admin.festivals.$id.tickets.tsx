@@ -1,0 +1,263 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Field } from "~/components/field";
+import { getFestivalOrThrow } from "~/models/festival.server";
+import { listPrisoners, setSupportedPrisoners, supportedPrisoners } from "~/models/prisoner.server";
+import { soldPerType } from "~/models/sales.server";
+import { createQuota, createTicketType, listTicketTypes, pickLanguage, quotaInput, ticketTypeInput } from "~/models/ticket-type.server";
+import { prisma } from "~/utils/db.server";
+import { formatDateTime } from "~/utils/format";
+import { field, fields, readForm } from "~/utils/forms.server";
+import { errorResponse, FieldRulesError } from "~/utils/http.server";
+import { getTranslator } from "~/utils/i18n.server";
+import { formatMoney, parseMoneyInput } from "~/utils/money";
+import { can, requireUserWith } from "~/utils/permissions.server";
+import { fieldErrors, localizeMessage } from "~/utils/validation";
+import { useLocale, useT } from "~/utils/use-t";
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUserWith(request, "festival:view", params.id);
+  const festival = await getFestivalOrThrow(params.id);
+  const { locale } = await getTranslator(request);
+  const [types, sold, quotas, prisoners, supported] = await Promise.all([
+    listTicketTypes(festival.id),
+    soldPerType(festival.id),
+    prisma.quota.findMany({ where: { festivalId: festival.id }, orderBy: { createdAt: "asc" } }),
+    listPrisoners(locale),
+    supportedPrisoners(festival.id, locale),
+  ]);
+  return {
+    currency: festival.currency,
+    timezone: festival.timezone,
+    canEdit: can(user, "festival:edit", festival.id) && festival.status !== "cancelled",
+    types: types.map((t) => ({
+      id: t.id,
+      name: pickLanguage(t.name, locale),
+      priceMinor: t.priceMinor,
+      payWhatYouWant: t.payWhatYouWant,
+      minPriceMinor: t.minPriceMinor,
+      capacity: t.capacity,
+      reserved: t.reserved,
+      available: t.available,
+      sold: sold.get(t.id) ?? 0,
+      quotaName: t.quota?.name ?? null,
+      visibility: t.visibility,
+      salesStartAt: t.salesStartAt?.toISOString() ?? null,
+      salesEndAt: t.salesEndAt?.toISOString() ?? null,
+    })),
+    quotas: quotas.map((q) => ({ id: q.id, name: q.name, capacity: q.capacity, reserved: q.reserved })),
+    prisoners,
+    supported: supported.map((p) => p.id),
+  };
+}
+
+type Result = { intent: string; errors: Record<string, string>; ok: boolean };
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUserWith(request, "festival:edit", params.id);
+  const festival = await getFestivalOrThrow(params.id);
+  const { t } = await getTranslator(request);
+  if (festival.status === "cancelled") throw errorResponse(409, "cancelled", t("festivalAdmin.cancelledReadOnly"));
+  const form = await readForm(request);
+  const intent = field(form, "intent") ?? "";
+  const money = (name: string) => {
+    const raw = field(form, name)?.trim();
+    if (!raw) return undefined;
+    return parseMoneyInput(raw, festival.currency) ?? Number.NaN;
+  };
+  const integer = (name: string) => {
+    const raw = field(form, name)?.trim();
+    return raw ? (/^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN) : undefined;
+  };
+  try {
+    if (intent === "add-quota") {
+      const parsed = quotaInput.safeParse({ name: field(form, "quotaName"), capacity: integer("quotaCapacity") });
+      if (!parsed.success) return data<Result>({ intent, ok: false, errors: prefix(fieldErrors(parsed.error, t), "quota") }, { status: 400 });
+      await createQuota(user, festival.id, parsed.data);
+      return { intent, ok: true, errors: {} } satisfies Result;
+    }
+    if (intent === "add-type") {
+      const nameEn = field(form, "name.en")?.trim();
+      const nameRu = field(form, "name.ru")?.trim();
+      const payWhatYouWant = field(form, "payWhatYouWant") === "on";
+      const visibility = field(form, "visibility") === "hidden" ? "hidden" : "public";
+      const parsed = ticketTypeInput.safeParse({
+        name: { ...(nameEn ? { en: nameEn } : {}), ...(nameRu ? { ru: nameRu } : {}) },
+        priceMinor: money("price") ?? 0,
+        payWhatYouWant,
+        ...(payWhatYouWant ? { minPriceMinor: money("minPrice"), suggestedPriceMinor: money("suggestedPrice") } : {}),
+        capacity: integer("capacity"),
+        quotaId: field(form, "quotaId") || undefined,
+        salesStartAt: field(form, "salesStartAt") || undefined,
+        salesEndAt: field(form, "salesEndAt") || undefined,
+        visibility,
+        accessCode: visibility === "hidden" ? field(form, "accessCode") : undefined,
+        maxPerOrder: integer("maxPerOrder") ?? 10,
+      });
+      if (!parsed.success) return data<Result>({ intent, ok: false, errors: fieldErrors(parsed.error, t) }, { status: 400 });
+      await createTicketType(user, festival, parsed.data);
+      return { intent, ok: true, errors: {} } satisfies Result;
+    }
+    if (intent === "set-prisoners") {
+      await setSupportedPrisoners(user, festival.id, fields(form, "prisonerIds"));
+      return { intent, ok: true, errors: {} } satisfies Result;
+    }
+  } catch (error) {
+    if (error instanceof FieldRulesError) {
+      const errors = Object.fromEntries(Object.entries(error.fields).map(([k, v]) => [k, localizeMessage(v, t)]));
+      return data<Result>({ intent, ok: false, errors }, { status: 400 });
+    }
+    throw error;
+  }
+  throw errorResponse(400, "bad_intent", "Unknown action.");
+}
+
+function prefix(errors: Record<string, string>, p: string) {
+  return Object.fromEntries(Object.entries(errors).map(([k, v]) => [`${p}.${k}`, v]));
+}
+
+export default function Tickets() {
+  const { types, quotas, currency, timezone, canEdit, prisoners, supported } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const t = useT();
+  const locale = useLocale();
+  const e: Record<string, string> = result?.errors ?? {};
+  return (
+    <>
+      <h2>{t("tickets.title")}</h2>
+      {result?.ok ? <p role="status" className="notice">{t("festivalAdmin.saved")}</p> : null}
+      {types.length === 0 ? <p>{t("tickets.none")}</p> : null}
+      {types.length > 0 ? (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>{t("tickets.name")}</th>
+              <th>{t("tickets.price")}</th>
+              <th>{t("tickets.sold")}</th>
+              <th>{t("tickets.held")}</th>
+              <th>{t("tickets.left")}</th>
+              <th>{t("tickets.window")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {types.map((tt) => (
+              <tr key={tt.id}>
+                <td>
+                  {tt.name}
+                  {tt.visibility === "hidden" ? <span className="badge"> {t("tickets.hidden")}</span> : null}
+                  {tt.quotaName ? <div className="muted">{t("tickets.inQuota", { quota: tt.quotaName })}</div> : null}
+                </td>
+                <td>
+                  {tt.payWhatYouWant
+                    ? t("tickets.pwyw", { min: formatMoney(tt.minPriceMinor ?? tt.priceMinor, currency, locale) })
+                    : formatMoney(tt.priceMinor, currency, locale)}
+                </td>
+                <td>{tt.sold}</td>
+                <td>{Math.max(0, tt.reserved - tt.sold)}</td>
+                <td>{tt.available}</td>
+                <td className="muted">
+                  {tt.salesStartAt ? formatDateTime(tt.salesStartAt, locale, timezone) : "—"} → {tt.salesEndAt ? formatDateTime(tt.salesEndAt, locale, timezone) : "—"}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {quotas.length > 0 ? (
+        <>
+          <h3>{t("tickets.quotas")}</h3>
+          <ul>
+            {quotas.map((q) => (
+              <li key={q.id}>
+                {q.name}: {t("tickets.quotaUse", { reserved: q.reserved, capacity: q.capacity })}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {canEdit ? (
+        <>
+          <Form method="post" noValidate className="card">
+            <h3>{t("tickets.addType")}</h3>
+            <div className="row">
+              <Field label={t("tickets.nameEn")} name="name.en" maxLength={120} error={e.name ?? e["name.en"]} />
+              <Field label={t("tickets.nameRu")} name="name.ru" maxLength={120} error={e["name.ru"]} />
+            </div>
+            <div className="row">
+              <Field label={t("tickets.priceIn", { currency })} name="price" inputMode="decimal" defaultValue="0" error={e.priceMinor} />
+              <Field label={t("tickets.capacity")} name="capacity" inputMode="numeric" error={e.capacity} />
+              <Field label={t("tickets.maxPerOrder")} name="maxPerOrder" inputMode="numeric" defaultValue="10" error={e.maxPerOrder} />
+            </div>
+            <label className="choice">
+              <input type="checkbox" name="payWhatYouWant" /> {t("tickets.payWhatYouWant")}
+            </label>
+            <div className="row">
+              <Field label={t("tickets.minPrice", { currency })} name="minPrice" inputMode="decimal" error={e.minPriceMinor} />
+              <Field label={t("tickets.suggestedPrice", { currency })} name="suggestedPrice" inputMode="decimal" error={e.suggestedPriceMinor} />
+            </div>
+            <div className="field">
+              <label htmlFor="quotaId">{t("tickets.quota")}</label>
+              <select id="quotaId" name="quotaId" defaultValue="">
+                <option value="">{t("tickets.noQuota")}</option>
+                {quotas.map((q) => (
+                  <option key={q.id} value={q.id}>
+                    {q.name}
+                  </option>
+                ))}
+              </select>
+              {e.quotaId ? <p className="field-error">{e.quotaId}</p> : null}
+            </div>
+            <p className="hint">{t("programme.timeHint", { zone: timezone })}</p>
+            <div className="row">
+              <Field label={t("tickets.salesStart")} name="salesStartAt" type="datetime-local" error={e.salesStartAt} />
+              <Field label={t("tickets.salesEnd")} name="salesEndAt" type="datetime-local" error={e.salesEndAt} />
+            </div>
+            <div className="row">
+              <div className="field">
+                <label htmlFor="visibility">{t("tickets.visibility")}</label>
+                <select id="visibility" name="visibility" defaultValue="public">
+                  <option value="public">{t("tickets.public")}</option>
+                  <option value="hidden">{t("tickets.hiddenWithCode")}</option>
+                </select>
+              </div>
+              <Field label={t("shop.accessCode")} name="accessCode" maxLength={40} error={e.accessCode} />
+            </div>
+            {e._form ? <p className="form-error">{e._form}</p> : null}
+            <button type="submit" name="intent" value="add-type" className="primary">
+              {t("tickets.addType")}
+            </button>
+          </Form>
+          <Form method="post" noValidate className="card">
+            <h3>{t("tickets.addQuota")}</h3>
+            <p className="hint">{t("tickets.quotaHint")}</p>
+            <div className="row">
+              <Field label={t("tickets.quotaName")} name="quotaName" maxLength={120} error={e["quota.name"]} />
+              <Field label={t("tickets.capacity")} name="quotaCapacity" inputMode="numeric" error={e["quota.capacity"]} />
+            </div>
+            <button type="submit" name="intent" value="add-quota">
+              {t("tickets.addQuota")}
+            </button>
+          </Form>
+          {prisoners.length > 0 ? (
+            <Form method="post" className="card">
+              <h3>{t("tickets.prisoners")}</h3>
+              <p className="hint">{t("tickets.prisonersHint")}</p>
+              <fieldset className="choices">
+                <legend className="sr-only">{t("tickets.prisoners")}</legend>
+                {prisoners.map((p) => (
+                  <label key={p.id} className="choice">
+                    <input type="checkbox" name="prisonerIds" value={p.id} defaultChecked={supported.includes(p.id)} /> {p.name}
+                  </label>
+                ))}
+              </fieldset>
+              <button type="submit" name="intent" value="set-prisoners">
+                {t("festivalForm.save")}
+              </button>
+            </Form>
+          ) : null}
+        </>
+      ) : null}
+    </>
+  );
+}

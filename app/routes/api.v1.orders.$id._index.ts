@@ -1,0 +1,24 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { getOrderView } from "~/models/order-view.server";
+import { api, methodNotAllowed } from "~/utils/api.server";
+import { requireApiUser } from "~/utils/auth.server";
+import { notFound } from "~/utils/http.server";
+import { requirePermission } from "~/utils/permissions.server";
+
+/** An order with its items and tickets (organisers of its festival, treasurers, admins). */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  return api(async () => {
+    const user = await requireApiUser(request);
+    const order = await getOrderView({ id: params.id ?? "" }, "en");
+    // Unknown order and another festival's order look the same.
+    if (!order) throw notFound();
+    requirePermission(user, "festival:view", order.festival.id);
+    // No door credentials here: QR tokens and the buyer's link stay with the buyer.
+    const { accessToken: _link, tickets, ...rest } = order;
+    return Response.json({ ...rest, tickets: tickets.map(({ qrToken: _token, ...t }) => t) });
+  });
+}
+
+export async function action() {
+  return methodNotAllowed(["GET"]);
+}
