@@ -190,6 +190,24 @@ async function record(event: Stripe.Event, orderId: string | null, now: Date, ou
   return outcome;
 }
 
+/**
+ * The processing fee Stripe took, from the charge's balance transaction, in the
+ * currency Stripe settled in (which may differ from the order's: the ledger
+ * converts explicitly). Null if Stripe cannot tell us now; the sale is still fulfilled.
+ */
+async function stripeFee(paymentIntentId: string): Promise<{ amountMinor: number; currency: string } | null> {
+  try {
+    const pi = await stripe().paymentIntents.retrieve(paymentIntentId, { expand: ["latest_charge.balance_transaction"] });
+    const charge = pi.latest_charge;
+    const balance = charge && typeof charge === "object" ? charge.balance_transaction : null;
+    if (!balance || typeof balance !== "object" || !Number.isSafeInteger(balance.fee)) return null;
+    return { amountMinor: balance.fee, currency: balance.currency.toUpperCase() };
+  } catch (error) {
+    console.warn(`Stripe fee for ${paymentIntentId} unknown:`, error instanceof Error ? error.message : error);
+    return null;
+  }
+}
+
 function paymentIntentOf(session: Stripe.Checkout.Session) {
   const pi = session.payment_intent;
   return typeof pi === "string" ? pi : (pi?.id ?? null);
@@ -201,6 +219,8 @@ async function fulfilCardOrder(event: Stripe.Event, session: Stripe.Checkout.Ses
   // transaction takes the write lock, or it waits on us until SQLITE_BUSY.
   const known = await readOrder(sqlClient(), orderId);
   if (known) await festivalSigner(known.festivalId);
+  // Stripe's fee, asked before the transaction (a network call must not hold the write lock).
+  const fee = paymentIntent && (known?.status === "pending" || known?.status === "expired") ? await stripeFee(paymentIntent) : null;
   const tx = await sqlClient().transaction("write");
   try {
     const order = await readOrder(tx, orderId);
@@ -251,6 +271,7 @@ async function fulfilCardOrder(event: Stripe.Event, session: Stripe.Checkout.Ses
         accessToken: order.accessToken,
         status: "paid",
       }),
+      ...(fee ? [movement({ id: festival.id, currency: fee.currency }, orderId, "processing_fee", -fee.amountMinor, null, "stripe", now)] : []),
       recordEvent(event, orderId, now),
     ];
     for (const stmt of statements) await tx.execute(stmt);

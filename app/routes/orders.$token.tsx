@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData, useSearchParams } from "@remix-run/react";
 import QRCode from "qrcode";
 import { getOrderView } from "~/models/order-view.server";
-import { formatDateRange, formatTime } from "~/utils/format";
+import { formatDateRange, formatTime, zoneLabel } from "~/utils/format";
 import { notFound } from "~/utils/http.server";
 import { getLocale } from "~/utils/i18n.server";
 import { formatMoney } from "~/utils/money";
@@ -57,7 +57,8 @@ export default function OrderPage() {
       ) : null}
       <p>
         {formatDateRange(f.startsAt, f.endsAt, locale, f.timezone)}, {formatTime(f.startsAt, locale, f.timezone)}–
-        {formatTime(f.endsAt, locale, f.timezone)}
+        {formatTime(f.endsAt, locale, f.timezone)}{" "}
+        <span className="muted">({t("festival.localTime", { zone: zoneLabel(f.startsAt, locale, f.timezone) })})</span>
         <br />
         {f.venueName}, {f.venueAddress}
       </p>

@@ -788,7 +788,25 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     checkKeys(params, ["client_secret", "expand"], ["expand"]);
     const pi = paymentIntents.get(id);
     if (!pi) throw noSuch("payment_intent", id, "intent", 404);
-    return { status: 200, body: structuredClone(pi) };
+    const expand = stringList(params.expand, "expand") ?? [];
+    for (const e of expand) {
+      if (e !== "latest_charge" && e !== "latest_charge.balance_transaction") throw invalid(`This property cannot be expanded (${e}).`, "expand");
+    }
+    const body: Record<string, unknown> = structuredClone(pi);
+    if (expand.length && pi.latest_charge) {
+      // Stripe's fee on the charge: the fake's own rule, 1.5% + 25 minor units.
+      const fee = Math.round(pi.amount_received * 0.015) + 25;
+      const balance = { id: `txn_${pi.latest_charge}`, object: "balance_transaction", amount: pi.amount_received, currency: pi.currency, fee, net: pi.amount_received - fee };
+      body.latest_charge = {
+        id: pi.latest_charge,
+        object: "charge",
+        amount: pi.amount_received,
+        currency: pi.currency,
+        payment_intent: pi.id,
+        balance_transaction: expand.includes("latest_charge.balance_transaction") ? balance : balance.id,
+      };
+    }
+    return { status: 200, body };
   }
 
   function createRefund(params: FormObject): Reply {

@@ -268,6 +268,8 @@ describe("card checkout: happy path, privacy, duplicates", () => {
     expect(movementsOf(s)).toEqual([
       { kind: "ticket_sale", amountMinor: 3800, currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
       { kind: "donation", amountMinor: 700, currency: "EUR", prisonerId: prisoner.id, paymentMethod: "stripe", festivalId },
+      // Stripe's fee from the charge's balance transaction (the fake charges 1.5% + 25).
+      { kind: "processing_fee", amountMinor: -(Math.round(4500 * 0.015) + 25), currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
     ]);
     expect(s.events.map((e) => [e.id, e.type])).toEqual([[completedEvent.id, "checkout.session.completed"]]);
     expect(s.outbox.map((o) => [o.template, o.to])).toEqual([["order-confirmation", email]]);
@@ -343,7 +345,10 @@ describe("webhook ordering and signatures", () => {
     const s = await state(placed.id);
     expect(s.order).toMatchObject({ status: "paid", stripeSessionId: session.id, stripePaymentIntentId: fake.sessions.get(session.id)!.payment_intent });
     expect(s.tickets).toHaveLength(1);
-    expect(movementsOf(s)).toEqual([{ kind: "ticket_sale", amountMinor: 1200, currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId }]);
+    expect(movementsOf(s)).toEqual([
+      { kind: "ticket_sale", amountMinor: 1200, currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
+      { kind: "processing_fee", amountMinor: -(Math.round(1200 * 0.015) + 25), currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
+    ]);
     expect(s.events.map((e) => e.id)).toEqual([res.event.id]);
     expect(s.outbox.map((o) => o.template)).toEqual(["order-confirmation"]);
     expect(await reserved([type])).toEqual({ [type]: 1 });
@@ -532,7 +537,10 @@ describe("payment after the hold was released", () => {
     expect(s.order).toMatchObject({ status: "paid", expiredAt: null, holdExpiresAt: null });
     expect(s.tickets).toHaveLength(2);
     expect(s.tickets.every((t) => t.status === "valid")).toBe(true);
-    expect(movementsOf(s)).toEqual([{ kind: "ticket_sale", amountMinor: 2200, currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId }]);
+    expect(movementsOf(s)).toEqual([
+      { kind: "ticket_sale", amountMinor: 2200, currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
+      { kind: "processing_fee", amountMinor: -(Math.round(2200 * 0.015) + 25), currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
+    ]);
     expect(s.outbox.map((o) => o.template)).toEqual(["order-confirmation"]);
     expect(await reserved([type, quota])).toEqual({ [type]: 2, [quota]: 2 });
     expect(fake.refunds.size).toBe(refundsBefore);
@@ -675,6 +683,8 @@ describe("organiser refund", () => {
     expect(movementsOf(s)).toEqual([
       { kind: "ticket_sale", amountMinor: 2600, currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
       { kind: "donation", amountMinor: 400, currency: "EUR", prisonerId: prisoner.id, paymentMethod: "stripe", festivalId },
+      // Stripe keeps its fee on a refunded charge: the fee stays a cost.
+      { kind: "processing_fee", amountMinor: -(Math.round(3000 * 0.015) + 25), currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
       { kind: "refund", amountMinor: -3000, currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
     ]);
     expect(s.outbox.map((o) => o.template)).toEqual(["order-confirmation", "order-cancelled"]);
