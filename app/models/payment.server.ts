@@ -6,7 +6,7 @@ import type Stripe from "stripe";
 import { audit } from "~/utils/audit.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { randomToken } from "~/utils/crypto.server";
-import { dateFromSql, sqlClient, sqlDate } from "~/utils/db.server";
+import { dateFromSql, sqlClient, sqlDate, writeTransaction } from "~/utils/db.server";
 import { kickEmailWorker } from "~/utils/email.server";
 import { errorResponse } from "~/utils/http.server";
 import { isLocale, translate } from "~/utils/i18n";
@@ -221,8 +221,7 @@ async function fulfilCardOrder(event: Stripe.Event, session: Stripe.Checkout.Ses
   if (known) await festivalSigner(known.festivalId);
   // Stripe's fee, asked before the transaction (a network call must not hold the write lock).
   const fee = paymentIntent && (known?.status === "pending" || known?.status === "expired") ? await stripeFee(paymentIntent) : null;
-  const tx = await sqlClient().transaction("write");
-  try {
+  return await writeTransaction(async (tx) => {
     const order = await readOrder(tx, orderId);
     if (!order) {
       await tx.execute(recordEvent(event, orderId, now));
@@ -278,12 +277,7 @@ async function fulfilCardOrder(event: Stripe.Event, session: Stripe.Checkout.Ses
     await tx.commit();
     kickEmailWorker();
     return "fulfilled";
-  } catch (error) {
-    if (!tx.closed) await tx.rollback();
-    throw error;
-  } finally {
-    tx.close();
-  }
+  });
 }
 
 /**
@@ -304,9 +298,8 @@ async function refundLatePayment(
   if (!paymentIntent) throw new Error("late payment without a payment intent");
   await stripe().refunds.create({ payment_intent: paymentIntent, metadata: { order_id: order.id, reason: "sold_out_after_hold" } }, { idempotencyKey: `late-refund-${order.id}` });
   const ticketsTotal = lines.reduce((s, l) => s + l.unitPriceMinor * l.quantity, 0);
-  const tx = await sqlClient().transaction("write");
   let recorded = false;
-  try {
+  await writeTransaction(async (tx) => {
     const changed = await tx.execute({
       sql: `UPDATE "Order" SET status = 'refunded', refundedAt = ?, stripePaymentIntentId = ? WHERE id = ? AND status IN ('expired', 'cancelled')`,
       args: [sqlDate(now), paymentIntent, order.id],
@@ -323,12 +316,7 @@ async function refundLatePayment(
       : [recordEvent(event, order.id, now)];
     for (const stmt of statements) await tx.execute(stmt);
     await tx.commit();
-  } catch (error) {
-    if (!tx.closed) await tx.rollback();
-    throw error;
-  } finally {
-    tx.close();
-  }
+  });
   if (!recorded) return "duplicate";
   kickEmailWorker();
   return "refunded_late_payment";
@@ -343,8 +331,7 @@ function cancellationEmail(order: OrderRow, now: Date): InStatement {
 
 /** End a pending order's hold and give its places back. Returns whether it did. */
 export async function releaseHold(orderId: string, now: Date, extra: InStatement[] = []): Promise<boolean> {
-  const tx = await sqlClient().transaction("write");
-  try {
+  return await writeTransaction(async (tx) => {
     const changed = await tx.execute({
       sql: `UPDATE "Order" SET status = 'expired', expiredAt = ?, holdExpiresAt = NULL WHERE id = ? AND status = 'pending'`,
       args: [sqlDate(now), orderId],
@@ -357,12 +344,7 @@ export async function releaseHold(orderId: string, now: Date, extra: InStatement
     for (const stmt of [...reserveStatements(lines, -1), ...extra]) await tx.execute(stmt);
     await tx.commit();
     return true;
-  } catch (error) {
-    if (!tx.closed) await tx.rollback();
-    throw error;
-  } finally {
-    tx.close();
-  }
+  });
 }
 
 /**
@@ -419,8 +401,7 @@ export async function cancelOrRefundOrder(actor: CurrentUser, orderId: string, n
     }
   }
   const newStatus = refundCard ? "refunded" : "cancelled";
-  const tx = await sqlClient().transaction("write");
-  try {
+  await writeTransaction(async (tx) => {
     const changed = await tx.execute({
       sql: `UPDATE "Order" SET status = ?, ${refundCard ? "refundedAt" : "cancelledAt"} = ?, holdExpiresAt = NULL WHERE id = ? AND status = ?`,
       args: [newStatus, sqlDate(now), order.id, order.status],
@@ -436,12 +417,7 @@ export async function cancelOrRefundOrder(actor: CurrentUser, orderId: string, n
     if (order.email && order.status !== "pending") statements.push(cancellationEmail(order, now));
     for (const stmt of statements) await tx.execute(stmt);
     await tx.commit();
-  } catch (error) {
-    if (!tx.closed) await tx.rollback();
-    throw error;
-  } finally {
-    tx.close();
-  }
+  });
   if (order.paymentMethod === "stripe" && order.status === "pending" && order.stripeSessionId && stripeAvailable()) {
     // Close the buyer's payment page; a payment that still slips through is refunded by the webhook.
     await stripe()

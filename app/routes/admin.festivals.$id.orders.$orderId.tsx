@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { OrderItems } from "~/components/order-items";
 import { getOrderView } from "~/models/order-view.server";
 import { cancelOrRefundOrder } from "~/models/payment.server";
 import { formatDateTime } from "~/utils/format";
@@ -57,19 +58,7 @@ export default function OrderDetail() {
         {order.name ?? <span className="muted">{t("orders.anonymous")}</span>}
         {order.email ? ` · ${order.email}` : ""}
       </p>
-      <ul>
-        {order.items.map((item) => (
-          <li key={item.id}>
-            {item.kind === "donation" ? t("order.donation") : item.name} × {item.quantity} — {formatMoney(item.amountMinor, order.currency, locale)}
-            {item.prisonerName ? ` (${t("order.for", { name: item.prisonerName })})` : ""}
-          </li>
-        ))}
-      </ul>
-      <p>
-        <strong>
-          {t("order.total")}: {formatMoney(order.totalMinor, order.currency, locale)}
-        </strong>
-      </p>
+      <OrderItems items={order.items} totalMinor={order.totalMinor} currency={order.currency} />
       <h3>{t("order.tickets")}</h3>
       <ul>
         {order.tickets.map((ticket) => (

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData, useSearchParams } from "@remix-run/react";
 import QRCode from "qrcode";
+import { OrderItems } from "~/components/order-items";
 import { getOrderView } from "~/models/order-view.server";
 import { formatDateRange, formatTime, zoneLabel } from "~/utils/format";
 import { notFound } from "~/utils/http.server";
@@ -63,19 +64,7 @@ export default function OrderPage() {
         {f.venueName}, {f.venueAddress}
       </p>
       <h2>{t("order.items")}</h2>
-      <ul>
-        {order.items.map((item) => (
-          <li key={item.id}>
-            {item.kind === "donation" ? t("order.donation") : item.name} × {item.quantity} — {formatMoney(item.amountMinor, order.currency, locale)}
-            {item.prisonerName ? ` (${t("order.for", { name: item.prisonerName })})` : ""}
-          </li>
-        ))}
-      </ul>
-      <p>
-        <strong>
-          {t("order.total")}: {formatMoney(order.totalMinor, order.currency, locale)}
-        </strong>
-      </p>
+      <OrderItems items={order.items} totalMinor={order.totalMinor} currency={order.currency} />
       {order.tickets.length > 0 && status !== "pending" ? (
         <>
           <h2>{t("order.tickets")}</h2>

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { FestivalStateError } from "~/models/festival.server";
 import { SoldOutError } from "~/models/order.server";
 import { ConflictError } from "~/models/user.server";
-import { errorResponse, tooManyRequests, FieldRulesError } from "./http.server";
+import { errorResponse, FieldRulesError, readBodyLimited, tooManyRequests } from "./http.server";
 import { RateLimitedError } from "./rate-limit.server";
 import { translator } from "./i18n";
 import { fieldErrors, localizeMessage, LONE_SURROGATE } from "./validation";
@@ -19,7 +19,7 @@ export async function readJsonBody(request: Request, maxBytes = MAX_JSON_BYTES):
   }
   const declared = Number(request.headers.get("Content-Length") ?? "0");
   if (declared > maxBytes) throw tooLarge(maxBytes);
-  const text = await readLimited(request, maxBytes);
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(await readBodyLimited(request, maxBytes, () => tooLarge(maxBytes)));
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -62,26 +62,6 @@ function loneSurrogatePath(value: unknown): string | null {
     }
   }
   return null;
-}
-
-async function readLimited(request: Request, maxBytes: number) {
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      // Not reader.cancel(): that destroys the socket, and the client would get a
-      // reset instead of this answer (server/index.ts closes the connection after it).
-      reader.releaseLock();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
 }
 
 /** Validate with a zod schema or throw 422 with per-field messages. */

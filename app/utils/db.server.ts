@@ -130,3 +130,25 @@ export function sqlDate(date: Date): string {
 export function dateFromSql(value: unknown): Date {
   return new Date(typeof value === "number" || typeof value === "bigint" ? Number(value) : String(value));
 }
+
+type WriteTx = Awaited<ReturnType<Client["transaction"]>>;
+
+/**
+ * Run `fn` in an interactive write transaction on the direct libSQL client:
+ * committed when `fn` returns (unless it committed or rolled back itself),
+ * rolled back when it throws. Never write through another client inside `fn`:
+ * that waits for this transaction's lock until SQLITE_BUSY.
+ */
+export async function writeTransaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  const tx = await sqlClient().transaction("write");
+  try {
+    const result = await fn(tx);
+    if (!tx.closed) await tx.commit();
+    return result;
+  } catch (error) {
+    if (!tx.closed) await tx.rollback();
+    throw error;
+  } finally {
+    tx.close();
+  }
+}

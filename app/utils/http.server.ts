@@ -41,3 +41,27 @@ export class FieldRulesError extends Error {
     super("input rejected");
   }
 }
+
+/**
+ * Read a request body, refusing it (the `tooLarge` response) as soon as it passes
+ * `maxBytes` — also for chunked bodies that declare no Content-Length.
+ */
+export async function readBodyLimited(request: Request, maxBytes: number, tooLarge: () => Response): Promise<Buffer> {
+  if (!request.body) return Buffer.alloc(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      // Not reader.cancel(): that destroys the socket, and the client would get a
+      // reset instead of this answer (server/index.ts closes the connection after it).
+      reader.releaseLock();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
