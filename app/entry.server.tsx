@@ -55,5 +55,8 @@ export default function handleRequest(
 export function handleError(error: unknown, { request }: { request: Request }) {
   if (request.signal.aborted) return;
   const url = new URL(request.url);
-  console.error(`Error on ${request.method} ${url.pathname}:`, error instanceof Error ? error.stack : error);
+  console.error(
+    `Error on ${request.method} ${url.pathname}:`,
+    error instanceof Error ? error.stack : error,
+  );
 }

@@ -1,15 +1,26 @@
 import type { Translate } from "~/utils/i18n";
 import { EmailLayout } from "./layout";
 
-export type InvitationData = { inviteUrl: string; inviterName: string; festivalName?: string; role: string };
+export type InvitationData = {
+  inviteUrl: string;
+  inviterName: string;
+  festivalName?: string;
+  role: string;
+};
 
 export function subject(t: Translate, data: InvitationData) {
-  return data.festivalName ? t("email.invite.subjectFestival", { festival: data.festivalName }) : t("email.invite.subject");
+  return data.festivalName
+    ? t("email.invite.subjectFestival", { festival: data.festivalName })
+    : t("email.invite.subject");
 }
 
 function intro(t: Translate, data: InvitationData) {
   return data.festivalName
-    ? t("email.invite.introFestival", { inviter: data.inviterName, festival: data.festivalName, role: data.role })
+    ? t("email.invite.introFestival", {
+        inviter: data.inviterName,
+        festival: data.festivalName,
+        role: data.role,
+      })
     : t("email.invite.intro", { inviter: data.inviterName });
 }
 
@@ -26,5 +37,11 @@ export function Html({ t, lang, data }: { t: Translate; lang: string; data: Invi
 }
 
 export function text(t: Translate, data: InvitationData) {
-  return [intro(t, data), "", `${t("email.invite.accept")}: ${data.inviteUrl}`, "", t("email.invite.expiry", { days: 7 })].join("\n");
+  return [
+    intro(t, data),
+    "",
+    `${t("email.invite.accept")}: ${data.inviteUrl}`,
+    "",
+    t("email.invite.expiry", { days: 7 }),
+  ].join("\n");
 }

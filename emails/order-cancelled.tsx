@@ -9,16 +9,26 @@ import { isLocale } from "~/utils/i18n";
 export async function load(payload: OrderEmailPayload, locale: string): Promise<OrderEmailData> {
   const view = await getOrderView({ id: payload.orderId }, locale);
   if (!view) throw new Error(`order ${payload.orderId} not found`);
-  return { ...view, orderUrl: `${publicUrl()}/orders/${view.accessToken}`, lang: isLocale(locale) ? locale : "en" };
+  return {
+    ...view,
+    orderUrl: `${publicUrl()}/orders/${view.accessToken}`,
+    lang: isLocale(locale) ? locale : "en",
+  };
 }
 
 export function subject(t: Translate, data: OrderEmailData) {
-  return t(data.status === "refunded" ? "email.cancel.subjectRefunded" : "email.cancel.subject", { festival: data.festival.name, code: data.code });
+  return t(data.status === "refunded" ? "email.cancel.subjectRefunded" : "email.cancel.subject", {
+    festival: data.festival.name,
+    code: data.code,
+  });
 }
 
 function body(t: Translate, data: OrderEmailData) {
   return data.status === "refunded"
-    ? t("email.cancel.refunded", { code: data.code, amount: formatMoney(data.totalMinor, data.currency, data.lang) })
+    ? t("email.cancel.refunded", {
+        code: data.code,
+        amount: formatMoney(data.totalMinor, data.currency, data.lang),
+      })
     : t("email.cancel.cancelled", { code: data.code });
 }
 
@@ -35,5 +45,11 @@ export function Html({ t, lang, data }: { t: Translate; lang: string; data: Orde
 }
 
 export function text(t: Translate, data: OrderEmailData) {
-  return [body(t, data), "", t("email.cancel.ticketsRevoked"), "", `${t("email.order.link")}: ${data.orderUrl}`].join("\n");
+  return [
+    body(t, data),
+    "",
+    t("email.cancel.ticketsRevoked"),
+    "",
+    `${t("email.order.link")}: ${data.orderUrl}`,
+  ].join("\n");
 }

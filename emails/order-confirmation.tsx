@@ -14,7 +14,11 @@ export type OrderEmailData = OrderView & { orderUrl: string; lang: "en" | "ru" }
 export async function load(payload: OrderEmailPayload, locale: string): Promise<OrderEmailData> {
   const view = await getOrderView({ id: payload.orderId }, locale);
   if (!view) throw new Error(`order ${payload.orderId} not found`);
-  return { ...view, orderUrl: `${publicUrl()}/orders/${view.accessToken}`, lang: isLocale(locale) ? locale : "en" };
+  return {
+    ...view,
+    orderUrl: `${publicUrl()}/orders/${view.accessToken}`,
+    lang: isLocale(locale) ? locale : "en",
+  };
 }
 
 export function cid(ticketId: string) {
@@ -27,7 +31,11 @@ export async function attachments(data: OrderEmailData) {
       .filter((t) => t.status === "valid")
       .map(async (t) => ({
         filename: `ticket-${t.id}.png`,
-        content: await QRCode.toBuffer(t.qrToken, { errorCorrectionLevel: "M", margin: 2, width: 360 }),
+        content: await QRCode.toBuffer(t.qrToken, {
+          errorCorrectionLevel: "M",
+          margin: 2,
+          width: 360,
+        }),
         contentType: "image/png",
         cid: cid(t.id),
       })),
@@ -59,10 +67,15 @@ export function Html({ t, lang, data }: { t: Translate; lang: string; data: Orde
       </p>
       {data.paymentMethod === "door" ? <p>{t("email.order.payAtDoor")}</p> : null}
       {data.tickets.map((ticket) => (
-        <div key={ticket.id} style={{ margin: "16px 0", padding: 12, border: "1px solid #ddd", borderRadius: 8 }}>
+        <div
+          key={ticket.id}
+          style={{ margin: "16px 0", padding: 12, border: "1px solid #ddd", borderRadius: 8 }}
+        >
           <p style={{ margin: 0 }}>
             <strong>{ticket.typeName}</strong>
-            {ticket.amountDueMinor > 0 ? ` — ${t("order.dueAtDoor", { amount: formatMoney(ticket.amountDueMinor, data.currency, lang) })}` : ""}
+            {ticket.amountDueMinor > 0
+              ? ` — ${t("order.dueAtDoor", { amount: formatMoney(ticket.amountDueMinor, data.currency, lang) })}`
+              : ""}
           </p>
           <img src={`cid:${cid(ticket.id)}`} alt={t("order.qrAlt")} width={240} height={240} />
         </div>

@@ -22,5 +22,14 @@ export function Html({ t, lang, data }: { t: Translate; lang: string; data: Pass
 }
 
 export function text(t: Translate, data: PasswordResetData) {
-  return [t("email.reset.intro"), "", data.code, "", t("email.reset.expiry", { minutes: 10 }), data.resetUrl, "", t("email.reset.ignore")].join("\n");
+  return [
+    t("email.reset.intro"),
+    "",
+    data.code,
+    "",
+    t("email.reset.expiry", { minutes: 10 }),
+    data.resetUrl,
+    "",
+    t("email.reset.ignore"),
+  ].join("\n");
 }

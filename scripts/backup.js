@@ -11,7 +11,9 @@ if (!url.startsWith("file:")) {
   process.exit(1);
 }
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-const target = path.resolve(process.argv[2] ?? path.join("data", "backups", `festival-${stamp}.db`));
+const target = path.resolve(
+  process.argv[2] ?? path.join("data", "backups", `festival-${stamp}.db`),
+);
 if (fs.existsSync(target)) {
   console.error(`backup: ${target} already exists`);
   process.exit(1);

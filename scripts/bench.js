@@ -34,11 +34,21 @@ function summary(latencies, elapsedMs) {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 function request(url, { method = "GET", headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers: body ? { ...headers, "Content-Length": Buffer.byteLength(body) } : headers }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
-    });
+    const req = http.request(
+      url,
+      {
+        method,
+        agent,
+        headers: body ? { ...headers, "Content-Length": Buffer.byteLength(body) } : headers,
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
     req.on("error", reject);
     if (body) req.write(body);
     req.end();
@@ -123,8 +133,14 @@ async function rawOrderWriteCeiling(file, festivalId, typeId, quotaId) {
           sql: `INSERT INTO "Order" (id, festivalId, code, accessToken, email, locale, status, paymentMethod, currency, totalMinor, createdAt) VALUES (?, ?, ?, ?, 'raw@example.test', 'en', 'confirmed', 'door', 'EUR', 1500, ?)`,
           args: [id, festivalId, id, id, now],
         },
-        { sql: "INSERT INTO OrderItem (id, orderId, kind, ticketTypeId, quantity, unitPriceMinor, amountMinor) VALUES (?, ?, 'ticket', ?, 1, 1500, 1500)", args: [id, id, typeId] },
-        { sql: "INSERT INTO Ticket (id, orderId, orderItemId, festivalId, ticketTypeId, qrToken, createdAt) VALUES (?, ?, ?, ?, ?, 'x', ?)", args: [id, id, id, festivalId, typeId, now] },
+        {
+          sql: "INSERT INTO OrderItem (id, orderId, kind, ticketTypeId, quantity, unitPriceMinor, amountMinor) VALUES (?, ?, 'ticket', ?, 1, 1500, 1500)",
+          args: [id, id, typeId],
+        },
+        {
+          sql: "INSERT INTO Ticket (id, orderId, orderItemId, festivalId, ticketTypeId, qrToken, createdAt) VALUES (?, ?, ?, ?, ?, 'x', ?)",
+          args: [id, id, id, festivalId, typeId, now],
+        },
       ],
       "write",
     );
@@ -148,7 +164,8 @@ async function rawOrderWriteCeiling(file, festivalId, typeId, quotaId) {
 /** Issue 3 target: ≥100 completed door orders/s for one festival, p95 < 250 ms at 50 buyers, zero oversell. */
 async function benchOrders({ url, token, file, health }) {
   const auth = { "Content-Type": "application/json", Authorization: `Bearer ${token}` };
-  const post = (path, body, headers = auth) => request(url + path, { method: "POST", headers, body: JSON.stringify(body) });
+  const post = (path, body, headers = auth) =>
+    request(url + path, { method: "POST", headers, body: JSON.stringify(body) });
   const festival = json(
     await post("/api/v1/festivals", {
       name: "Bench festival",
@@ -165,41 +182,94 @@ async function benchOrders({ url, token, file, health }) {
     }),
   );
   await post(`/api/v1/festivals/${festival.id}/publish`, {});
-  const quota = json(await post(`/api/v1/festivals/${festival.id}/quotas`, { name: "Venue", capacity: 1_000_000 }));
+  const quota = json(
+    await post(`/api/v1/festivals/${festival.id}/quotas`, { name: "Venue", capacity: 1_000_000 }),
+  );
   const types = [];
   for (const name of ["Standard", "Solidarity", "Supporter"])
-    types.push(json(await post(`/api/v1/festivals/${festival.id}/ticket-types`, { name, priceMinor: 1500, capacity: 1_000_000, quotaId: quota.id })).id);
+    types.push(
+      json(
+        await post(`/api/v1/festivals/${festival.id}/ticket-types`, {
+          name,
+          priceMinor: 1500,
+          capacity: 1_000_000,
+          quotaId: quota.id,
+        }),
+      ).id,
+    );
 
   const ceiling = await rawOrderWriteCeiling(file, festival.id, types[0], quota.id);
   console.log(`\nOrders (pay at the door, 1 ticket each, one festival, 50 concurrent buyers)`);
-  console.log(`ceiling raw SQLite: the same 5 writes per order in one transaction, in-process: ${ceiling.toFixed(0).padStart(6)} orders/s`);
+  console.log(
+    `ceiling raw SQLite: the same 5 writes per order in one transaction, in-process: ${ceiling.toFixed(0).padStart(6)} orders/s`,
+  );
 
   const buyer = { "Content-Type": "application/json" };
   let n = 0;
   const orders = await load(
     () =>
-      post(`/api/v1/festivals/${festival.id}/orders`, { items: [{ ticketTypeId: types[n++ % 3], quantity: 1 }], email: `b${n}@example.test`, paymentMethod: "door" }, buyer).then(
-        (r) => r.status === 201,
-      ),
+      post(
+        `/api/v1/festivals/${festival.id}/orders`,
+        {
+          items: [{ ticketTypeId: types[n++ % 3], quantity: 1 }],
+          email: `b${n}@example.test`,
+          paymentMethod: "door",
+        },
+        buyer,
+      ).then((r) => r.status === 201),
     { concurrency: 50, durationMs: Math.max(DURATION_MS, 5000) },
   );
-  console.log(`       POST /api/v1/festivals/:id/orders        ${fmt(orders)}   (${(orders.perSecond / ceiling * 100).toFixed(0)}% of the raw ceiling; /healthz floor ${health.perSecond.toFixed(0)} req/s)`);
+  console.log(
+    `       POST /api/v1/festivals/:id/orders        ${fmt(orders)}   (${((orders.perSecond / ceiling) * 100).toFixed(0)}% of the raw ceiling; /healthz floor ${health.perSecond.toFixed(0)} req/s)`,
+  );
 
   // Zero oversell under contention: 1,000 requests for the last 300 places.
-  const q2 = json(await post(`/api/v1/festivals/${festival.id}/quotas`, { name: "Small", capacity: 300 }));
+  const q2 = json(
+    await post(`/api/v1/festivals/${festival.id}/quotas`, { name: "Small", capacity: 300 }),
+  );
   const small = [];
-  for (const name of ["A", "B", "C"]) small.push(json(await post(`/api/v1/festivals/${festival.id}/ticket-types`, { name, priceMinor: 1000, capacity: 300, quotaId: q2.id })).id);
+  for (const name of ["A", "B", "C"])
+    small.push(
+      json(
+        await post(`/api/v1/festivals/${festival.id}/ticket-types`, {
+          name,
+          priceMinor: 1000,
+          capacity: 300,
+          quotaId: q2.id,
+        }),
+      ).id,
+    );
   const statuses = await Promise.all(
     Array.from({ length: 1000 }, (_, i) =>
-      post(`/api/v1/festivals/${festival.id}/orders`, { items: [{ ticketTypeId: small[i % 3], quantity: 1 }], email: `c${i}@example.test`, paymentMethod: "door" }, buyer).then((r) => r.status),
+      post(
+        `/api/v1/festivals/${festival.id}/orders`,
+        {
+          items: [{ ticketTypeId: small[i % 3], quantity: 1 }],
+          email: `c${i}@example.test`,
+          paymentMethod: "door",
+        },
+        buyer,
+      ).then((r) => r.status),
     ),
   );
   const db = createClient({ url: `file:${file}` });
-  const sold = Number((await db.execute({ sql: `SELECT COUNT(*) AS n FROM Ticket WHERE ticketTypeId IN (?, ?, ?)`, args: small })).rows[0].n);
-  const reserved = Number((await db.execute({ sql: "SELECT reserved FROM Quota WHERE id = ?", args: [q2.id] })).rows[0].reserved);
+  const sold = Number(
+    (
+      await db.execute({
+        sql: `SELECT COUNT(*) AS n FROM Ticket WHERE ticketTypeId IN (?, ?, ?)`,
+        args: small,
+      })
+    ).rows[0].n,
+  );
+  const reserved = Number(
+    (await db.execute({ sql: "SELECT reserved FROM Quota WHERE id = ?", args: [q2.id] })).rows[0]
+      .reserved,
+  );
   db.close();
   const count = (s) => statuses.filter((x) => x === s).length;
-  console.log(`       contention: 1,000 simultaneous orders for 300 places → ${count(201)} × 201, ${count(409)} × 409, ${statuses.length - count(201) - count(409)} other; tickets ${sold}, quota reserved ${reserved} → ${sold === 300 && reserved === 300 ? "zero oversell" : "OVERSOLD OR LOST"}`);
+  console.log(
+    `       contention: 1,000 simultaneous orders for 300 places → ${count(201)} × 201, ${count(409)} × 409, ${statuses.length - count(201) - count(409)} other; tickets ${sold}, quota reserved ${reserved} → ${sold === 300 && reserved === 300 ? "zero oversell" : "OVERSOLD OR LOST"}`,
+  );
 }
 
 async function main() {
@@ -236,15 +306,22 @@ async function main() {
     // Warm up.
     await load(get("/"), { durationMs: 500 });
 
-    console.log(`Benchmarks — ${os.cpus().length} cores, Node ${process.version}, concurrency ${CONCURRENCY}, ${DURATION_MS} ms per route\n`);
+    console.log(
+      `Benchmarks — ${os.cpus().length} cores, Node ${process.version}, concurrency ${CONCURRENCY}, ${DURATION_MS} ms per route\n`,
+    );
     const raw = await rawSqliteFloor(file);
-    console.log(`floor  raw SQLite PK lookup (libSQL, in-process)   ${fmt({ ...raw, failures: 0 })}`);
+    console.log(
+      `floor  raw SQLite PK lookup (libSQL, in-process)   ${fmt({ ...raw, failures: 0 })}`,
+    );
     const health = await load(get("/healthz"));
     console.log(`floor  GET /healthz                                ${fmt(health)}`);
     const rows = [
       ["GET /api/v1/festivals (public JSON)", get("/api/v1/festivals")],
       ["GET / (public list, SSR)", get("/")],
-      ["GET /festivals/:slug (festival page, SSR)", get("/festivals/demo-solidarity-festival-riga")],
+      [
+        "GET /festivals/:slug (festival page, SSR)",
+        get("/festivals/demo-solidarity-festival-riga"),
+      ],
       [
         "POST /api/v1/festivals (create, audited)",
         () =>
@@ -268,7 +345,9 @@ async function main() {
     ];
     for (const [label, fn] of rows) {
       const r = await load(fn);
-      console.log(`       ${label.padEnd(45)}${fmt(r)}   (${(health.perSecond / r.perSecond).toFixed(1)}x /healthz cost)`);
+      console.log(
+        `       ${label.padEnd(45)}${fmt(r)}   (${(health.perSecond / r.perSecond).toFixed(1)}x /healthz cost)`,
+      );
     }
     await benchOrders({ url, token, file, health });
     const rss = fs.readFileSync(`/proc/${child.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1];

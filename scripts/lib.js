@@ -14,7 +14,8 @@ function newestMtime(p) {
   if (!stat) return 0;
   if (!stat.isDirectory()) return stat.mtimeMs;
   let newest = stat.mtimeMs;
-  for (const entry of fs.readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, entry)));
+  for (const entry of fs.readdirSync(p))
+    newest = Math.max(newest, newestMtime(path.join(p, entry)));
   return newest;
 }
 
@@ -26,11 +27,15 @@ export function buildIsStale() {
 }
 
 export function build() {
-  const result = spawnSync(process.execPath, [path.join(root, "node_modules", "@remix-run", "dev", "dist", "cli.js"), "build"], {
-    cwd: root,
-    stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, NODE_ENV: "production" },
-  });
+  const result = spawnSync(
+    process.execPath,
+    [path.join(root, "node_modules", "@remix-run", "dev", "dist", "cli.js"), "build"],
+    {
+      cwd: root,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, NODE_ENV: "production" },
+    },
+  );
   if (result.status !== 0) throw new Error("remix build failed");
 }
 
@@ -42,17 +47,22 @@ export function buildIfNeeded() {
 export function ensureDatabaseFolder(url) {
   if (!url.startsWith("file:")) return;
   const file = url.slice("file:".length).split("?")[0];
-  if (file && file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(root, file)), { recursive: true });
+  if (file && file !== ":memory:")
+    fs.mkdirSync(path.dirname(path.resolve(root, file)), { recursive: true });
 }
 
 /** Apply committed migrations with the Prisma CLI (the TypeScript engine; no download). */
 export function migrate(url) {
   ensureDatabaseFolder(url);
-  const result = spawnSync(process.execPath, [path.join(root, "node_modules", "prisma", "build", "index.js"), "migrate", "deploy"], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: url, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
-    encoding: "utf8",
-  });
+  const result = spawnSync(
+    process.execPath,
+    [path.join(root, "node_modules", "prisma", "build", "index.js"), "migrate", "deploy"],
+    {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: url, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+      encoding: "utf8",
+    },
+  );
   // Quiet on success (start-up logs one line); everything on failure.
   if (result.status !== 0) {
     process.stderr.write(result.stdout + result.stderr);

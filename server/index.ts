@@ -35,11 +35,13 @@ function ownOrigins(req: express.Request) {
 
 /** Refuse state-changing requests that a browser marks as coming from another site. */
 function refuseCrossSite(req: express.Request, res: express.Response, next: express.NextFunction) {
-  if (SAFE_METHODS.has(req.method) || CROSS_SITE_ALLOWED.some((r) => r.test(req.path))) return next();
+  if (SAFE_METHODS.has(req.method) || CROSS_SITE_ALLOWED.some((r) => r.test(req.path)))
+    return next();
   const site = req.get("sec-fetch-site");
   const origin = req.get("origin");
   const crossSite = site ? site !== "same-origin" && site !== "none" : false;
-  const foreignOrigin = origin !== undefined && origin !== "null" ? !ownOrigins(req).has(origin) : origin === "null";
+  const foreignOrigin =
+    origin !== undefined && origin !== "null" ? !ownOrigins(req).has(origin) : origin === "null";
   if (crossSite || foreignOrigin) {
     res.status(403).json({ error: "cross_site", message: "Cross-site requests are not accepted." });
     return;
@@ -50,7 +52,10 @@ function refuseCrossSite(req: express.Request, res: express.Response, next: expr
 function limitBodySize(req: express.Request, res: express.Response, next: express.NextFunction) {
   const declared = Number(req.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) {
-    res.status(413).set("Connection", "close").json({ error: "payload_too_large", message: "The request body is too large." });
+    res
+      .status(413)
+      .set("Connection", "close")
+      .json({ error: "payload_too_large", message: "The request body is too large." });
     return;
   }
   next();
@@ -61,7 +66,11 @@ function limitBodySize(req: express.Request, res: express.Response, next: expres
  * oversized upload) closes the connection: the unread bytes would otherwise
  * stall the next request a keep-alive client sends on it.
  */
-function closeIfBodyUnread(req: express.Request, res: express.Response, next: express.NextFunction) {
+function closeIfBodyUnread(
+  req: express.Request,
+  res: express.Response,
+  next: express.NextFunction,
+) {
   const writeHead = res.writeHead;
   res.writeHead = function (this: express.Response, ...args: Parameters<typeof writeHead>) {
     if (!req.complete && !this.headersSent) this.setHeader("Connection", "close");
@@ -70,7 +79,11 @@ function closeIfBodyUnread(req: express.Request, res: express.Response, next: ex
   next();
 }
 
-async function limitApiWrites(req: express.Request, res: express.Response, next: express.NextFunction) {
+async function limitApiWrites(
+  req: express.Request,
+  res: express.Response,
+  next: express.NextFunction,
+) {
   if (SAFE_METHODS.has(req.method) || !req.path.startsWith("/api/")) return next();
   try {
     await rateLimits.apiWrite(req.ip ?? "unknown");
@@ -78,7 +91,10 @@ async function limitApiWrites(req: express.Request, res: express.Response, next:
   } catch (e) {
     if (!(e instanceof RateLimitedError)) return next(e);
     const response = tooManyRequests(e.retryAfterSeconds);
-    res.status(429).set("Retry-After", String(e.retryAfterSeconds)).json(await response.json());
+    res
+      .status(429)
+      .set("Retry-After", String(e.retryAfterSeconds))
+      .json(await response.json());
   }
 }
 
@@ -100,7 +116,10 @@ export function createApp() {
         useDefaults: false,
         directives: {
           defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as express.Response).locals.cspNonce as string}'`],
+          scriptSrc: [
+            "'self'",
+            (_req, res) => `'nonce-${(res as express.Response).locals.cspNonce as string}'`,
+          ],
           styleSrc: ["'self'"],
           imgSrc: ["'self'", "data:", "blob:"],
           mediaSrc: ["'self'", "blob:"],
@@ -149,7 +168,9 @@ export type RunningServer = { url: string; port: number; close: () => Promise<vo
  * Prepare the database (WAL, admin, demo seed), start the email worker and
  * listen. Migrations are applied before this by scripts/start.js.
  */
-export async function startServer(options: { port?: number; host?: string; quiet?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(
+  options: { port?: number; host?: string; quiet?: boolean } = {},
+): Promise<RunningServer> {
   const env = getEnv();
   // Fail at start, not at the first sale, when production lacks its encryption key.
   if (env.NODE_ENV === "production") dataEncryptionKeys();

@@ -21,7 +21,19 @@ export type FestivalFormValues = {
 };
 
 /** The fields with a control of their own (errors show beside them). */
-const FIELD_NAMES = ["_form", "name", "city", "country", "venueName", "venueAddress", "mapUrl", "timezone", "currency", "startsAt", "endsAt"];
+const FIELD_NAMES = [
+  "_form",
+  "name",
+  "city",
+  "country",
+  "venueName",
+  "venueAddress",
+  "mapUrl",
+  "timezone",
+  "currency",
+  "startsAt",
+  "endsAt",
+];
 
 export function FestivalForm({
   values,
@@ -44,45 +56,128 @@ export function FestivalForm({
   const e = errors ?? {};
   // A description sent for a language not (yet) offered keeps its box, so its error shows beside it.
   const descriptionLanguages = languages.filter(
-    (l) => chosen.has(l) || l === "en" || l === "ru" || values.description?.[l] !== undefined || e[`description.${l}`],
+    (l) =>
+      chosen.has(l) ||
+      l === "en" ||
+      l === "ru" ||
+      values.description?.[l] !== undefined ||
+      e[`description.${l}`],
   );
   const methods = new Set(values.paymentMethods ?? ["door"]);
   // An error about one item of a list ("languages.1") shows at the list; an error about a
   // field the form has no control for (sent by hand) shows at the top, never nowhere.
-  const listError = (name: string) => e[name] ?? Object.entries(e).find(([k]) => k.startsWith(`${name}.`))?.[1];
+  const listError = (name: string) =>
+    e[name] ?? Object.entries(e).find(([k]) => k.startsWith(`${name}.`))?.[1];
   const shown = new Set([...FIELD_NAMES, ...descriptionLanguages.map((l) => `description.${l}`)]);
-  const stray = Object.entries(e).find(([k]) => !shown.has(k) && !/^(languages|paymentMethods)(\.|$)/.test(k))?.[1];
+  const stray = Object.entries(e).find(
+    ([k]) => !shown.has(k) && !/^(languages|paymentMethods)(\.|$)/.test(k),
+  )?.[1];
   return (
     <Form method="post" noValidate className="festival-form">
       <input type="hidden" name="intent" value="save" />
       <FormError error={e._form ?? stray} />
       <fieldset disabled={disabled}>
-        <Field label={t("field.festivalName")} name="name" required maxLength={120} defaultValue={values.name} error={e.name} />
+        <Field
+          label={t("field.festivalName")}
+          name="name"
+          required
+          maxLength={120}
+          defaultValue={values.name}
+          error={e.name}
+        />
         <div className="row">
-          <Field label={t("field.city")} name="city" required maxLength={80} defaultValue={values.city} error={e.city} />
-          <Field label={t("field.country")} name="country" required maxLength={2} defaultValue={values.country} error={e.country} hint={t("field.countryHint")} />
+          <Field
+            label={t("field.city")}
+            name="city"
+            required
+            maxLength={80}
+            defaultValue={values.city}
+            error={e.city}
+          />
+          <Field
+            label={t("field.country")}
+            name="country"
+            required
+            maxLength={2}
+            defaultValue={values.country}
+            error={e.country}
+            hint={t("field.countryHint")}
+          />
         </div>
-        <Field label={t("field.venueName")} name="venueName" required maxLength={160} defaultValue={values.venueName} error={e.venueName} />
-        <Field label={t("field.venueAddress")} name="venueAddress" required maxLength={300} defaultValue={values.venueAddress} error={e.venueAddress} />
-        <Field label={t("field.mapUrl")} name="mapUrl" type="url" maxLength={500} defaultValue={values.mapUrl ?? ""} error={e.mapUrl} />
+        <Field
+          label={t("field.venueName")}
+          name="venueName"
+          required
+          maxLength={160}
+          defaultValue={values.venueName}
+          error={e.venueName}
+        />
+        <Field
+          label={t("field.venueAddress")}
+          name="venueAddress"
+          required
+          maxLength={300}
+          defaultValue={values.venueAddress}
+          error={e.venueAddress}
+        />
+        <Field
+          label={t("field.mapUrl")}
+          name="mapUrl"
+          type="url"
+          maxLength={500}
+          defaultValue={values.mapUrl ?? ""}
+          error={e.mapUrl}
+        />
         <div className="row">
-          <Field label={t("field.timezone")} name="timezone" required list="time-zones" maxLength={64} defaultValue={values.timezone ?? "Europe/Riga"} error={e.timezone} hint={t("field.timezoneHint")} />
+          <Field
+            label={t("field.timezone")}
+            name="timezone"
+            required
+            list="time-zones"
+            maxLength={64}
+            defaultValue={values.timezone ?? "Europe/Riga"}
+            error={e.timezone}
+            hint={t("field.timezoneHint")}
+          />
           <datalist id="time-zones">
             {timeZones.map((z) => (
               <option key={z} value={z} />
             ))}
           </datalist>
-          <Field label={t("field.currency")} name="currency" required maxLength={3} defaultValue={values.currency ?? "EUR"} error={e.currency} hint={t("field.currencyHint")} />
+          <Field
+            label={t("field.currency")}
+            name="currency"
+            required
+            maxLength={3}
+            defaultValue={values.currency ?? "EUR"}
+            error={e.currency}
+            hint={t("field.currencyHint")}
+          />
         </div>
         <div className="row">
-          <Field label={t("field.startsAt")} name="startsAt" type="datetime-local" required defaultValue={values.startsAt} error={e.startsAt} />
-          <Field label={t("field.endsAt")} name="endsAt" type="datetime-local" required defaultValue={values.endsAt} error={e.endsAt} />
+          <Field
+            label={t("field.startsAt")}
+            name="startsAt"
+            type="datetime-local"
+            required
+            defaultValue={values.startsAt}
+            error={e.startsAt}
+          />
+          <Field
+            label={t("field.endsAt")}
+            name="endsAt"
+            type="datetime-local"
+            required
+            defaultValue={values.endsAt}
+            error={e.endsAt}
+          />
         </div>
         <fieldset className={`choices${listError("languages") ? " has-error" : ""}`}>
           <legend>{t("field.languages")}</legend>
           {languages.map((l) => (
             <label key={l} className="choice">
-              <input type="checkbox" name="languages" value={l} defaultChecked={chosen.has(l)} /> {languageName(l, locale)}
+              <input type="checkbox" name="languages" value={l} defaultChecked={chosen.has(l)} />{" "}
+              {languageName(l, locale)}
             </label>
           ))}
           {listError("languages") ? (
@@ -106,7 +201,13 @@ export function FestivalForm({
           <legend>{t("field.paymentMethods")}</legend>
           {(["door", "free", "stripe"] as const).map((m) => (
             <label key={m} className="choice">
-              <input type="checkbox" name="paymentMethods" value={m} defaultChecked={methods.has(m)} /> {t(`payment.${m}`)}
+              <input
+                type="checkbox"
+                name="paymentMethods"
+                value={m}
+                defaultChecked={methods.has(m)}
+              />{" "}
+              {t(`payment.${m}`)}
             </label>
           ))}
           {listError("paymentMethods") ? (

@@ -1,9 +1,19 @@
 // A labelled form control with its error message right beside it.
-import { useId, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from "react";
+import {
+  useId,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type TextareaHTMLAttributes,
+} from "react";
 
 type Common = { label: ReactNode; error?: string | null; hint?: ReactNode };
 
-export function Field({ label, error, hint, ...input }: Common & InputHTMLAttributes<HTMLInputElement>) {
+export function Field({
+  label,
+  error,
+  hint,
+  ...input
+}: Common & InputHTMLAttributes<HTMLInputElement>) {
   const id = useId();
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
@@ -18,7 +28,9 @@ export function Field({ label, error, hint, ...input }: Common & InputHTMLAttrib
       <input
         id={id}
         aria-invalid={error ? true : undefined}
-        aria-describedby={[error ? errorId : "", hint ? hintId : ""].filter(Boolean).join(" ") || undefined}
+        aria-describedby={
+          [error ? errorId : "", hint ? hintId : ""].filter(Boolean).join(" ") || undefined
+        }
         {...input}
       />
       {error ? (
@@ -30,14 +42,24 @@ export function Field({ label, error, hint, ...input }: Common & InputHTMLAttrib
   );
 }
 
-export function TextArea({ label, error, hint, ...input }: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+export function TextArea({
+  label,
+  error,
+  hint,
+  ...input
+}: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
   const id = useId();
   const errorId = `${id}-error`;
   return (
     <div className={`field${error ? " has-error" : ""}`}>
       <label htmlFor={id}>{label}</label>
       {hint ? <p className="hint">{hint}</p> : null}
-      <textarea id={id} aria-invalid={error ? true : undefined} aria-describedby={error ? errorId : undefined} {...input} />
+      <textarea
+        id={id}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? errorId : undefined}
+        {...input}
+      />
       {error ? (
         <p id={errorId} className="field-error" role="alert">
           {error}

@@ -2,9 +2,24 @@
 import { formatMoney } from "~/utils/money";
 import { useLocale, useT } from "~/utils/use-t";
 
-type Item = { id: string; kind: string; name: string | null; quantity: number; amountMinor: number; prisonerName: string | null };
+type Item = {
+  id: string;
+  kind: string;
+  name: string | null;
+  quantity: number;
+  amountMinor: number;
+  prisonerName: string | null;
+};
 
-export function OrderItems({ items, totalMinor, currency }: { items: Item[]; totalMinor: number; currency: string }) {
+export function OrderItems({
+  items,
+  totalMinor,
+  currency,
+}: {
+  items: Item[];
+  totalMinor: number;
+  currency: string;
+}) {
   const t = useT();
   const locale = useLocale();
   return (
@@ -12,7 +27,8 @@ export function OrderItems({ items, totalMinor, currency }: { items: Item[]; tot
       <ul>
         {items.map((item) => (
           <li key={item.id}>
-            {item.kind === "donation" ? t("order.donation") : item.name} × {item.quantity} — {formatMoney(item.amountMinor, currency, locale)}
+            {item.kind === "donation" ? t("order.donation") : item.name} × {item.quantity} —{" "}
+            {formatMoney(item.amountMinor, currency, locale)}
             {item.prisonerName ? ` (${t("order.for", { name: item.prisonerName })})` : ""}
           </li>
         ))}

@@ -14,7 +14,8 @@ export const en = {
   "nav.devMail": "Development mail",
 
   "home.title": "Solidarity festivals",
-  "home.intro": "Talks about political prisoners, music, and tattoos made for a donation. Every euro raised pays for lawyers, prison visits, parcels and families' needs.",
+  "home.intro":
+    "Talks about political prisoners, music, and tattoos made for a donation. Every euro raised pays for lawyers, prison visits, parcels and families' needs.",
   "home.upcoming": "Upcoming festivals",
   "home.noneUpcoming": "No festivals are announced yet. Come back soon.",
   "home.past": "Past festivals",
@@ -69,7 +70,8 @@ export const en = {
   "field.venueAddress": "Venue address",
   "field.mapUrl": "Map link",
   "field.timezone": "Time zone",
-  "field.timezoneHint": "The zone of the festival's city, e.g. Europe/Riga. Times below are in this zone.",
+  "field.timezoneHint":
+    "The zone of the festival's city, e.g. Europe/Riga. Times below are in this zone.",
   "field.currency": "Currency",
   "field.currencyHint": "Three letters, e.g. EUR, PLN, CAD.",
   "field.startsAt": "Starts",
@@ -83,7 +85,8 @@ export const en = {
   "login.forgot": "Forgot your password?",
   "login.missing": "Enter your email and password.",
   "login.invalid": "Wrong email or password.",
-  "login.rateLimited": "Too many attempts. Try again in {seconds, plural, one {# second} other {# seconds}}.",
+  "login.rateLimited":
+    "Too many attempts. Try again in {seconds, plural, one {# second} other {# seconds}}.",
 
   "reset.title": "Reset your password",
   "reset.requestIntro": "We will email you a code that is valid for 10 minutes.",
@@ -97,7 +100,8 @@ export const en = {
 
   "invite.title": "Welcome",
   "invite.intro": "You have been invited to the festival platform. Choose a password to start.",
-  "invite.introFestival": "You have been invited to the team of {festival}. Choose a password to start.",
+  "invite.introFestival":
+    "You have been invited to the team of {festival}. Choose a password to start.",
   "invite.accept": "Accept the invitation",
 
   "admin.nav": "Administration",
@@ -110,7 +114,8 @@ export const en = {
   "dashboard.dates": "Dates",
   "dashboard.status": "Status",
   "dashboard.doors": "Doors you staff",
-  "dashboard.doorsHint": "The door scanner opens here when ticket scanning is switched on for the festival.",
+  "dashboard.doorsHint":
+    "The door scanner opens here when ticket scanning is switched on for the festival.",
 
   "festivalForm.newTitle": "New festival",
   "festivalForm.create": "Create the festival",
@@ -158,7 +163,8 @@ export const en = {
   "account.currentPassword": "Current password",
   "account.wrongPassword": "The current password is wrong.",
   "account.profileSaved": "Saved.",
-  "account.passwordChanged": "Password changed. Your other sessions and API tokens have been signed out.",
+  "account.passwordChanged":
+    "Password changed. Your other sessions and API tokens have been signed out.",
   "nav.account": "Account",
   "audit.when": "When",
   "audit.who": "Who",
@@ -224,8 +230,10 @@ export const en = {
   "shop.accessCode": "Access code",
   "shop.noTickets": "No tickets are on sale for this festival.",
   "shop.soldOutError": "Sorry — not enough places are left for this order.",
-  "shop.paymentUnavailable": "Card payment is unavailable right now. Please try again in a moment or choose another payment method.",
-  "shop.privacy": "We only keep your email to send the tickets; personal data is deleted after the festival.",
+  "shop.paymentUnavailable":
+    "Card payment is unavailable right now. Please try again in a moment or choose another payment method.",
+  "shop.privacy":
+    "We only keep your email to send the tickets; personal data is deleted after the festival.",
   "v.amount": "Use a whole number of minor units (cents), from 0 to 100,000,000.",
   "v.boolean": "Use true or false.",
   "v.capacity": "Use a whole number from 0 to 1,000,000.",
@@ -293,7 +301,8 @@ export const en = {
   "tickets.prisonersHint": "Buyers can earmark their donation for one of them.",
   "tickets.pwyw": "pay what you want, from {min}",
   "tickets.quota": "Shared capacity",
-  "tickets.quotaHint": "One number of places shared by several ticket types, e.g. the venue's size.",
+  "tickets.quotaHint":
+    "One number of places shared by several ticket types, e.g. the venue's size.",
   "tickets.quotaName": "Name",
   "tickets.quotaUse": "{reserved} of {capacity} taken",
   "tickets.quotas": "Shared capacities",

@@ -3,7 +3,8 @@ import type { MessageKey } from "./en";
 
 export const ru: Record<MessageKey, string> = {
   "site.name": "Фестивали солидарности",
-  "site.footer": "Благотворительные фестивали в поддержку политзаключённых: разговоры, музыка и татуировки за донат.",
+  "site.footer":
+    "Благотворительные фестивали в поддержку политзаключённых: разговоры, музыка и татуировки за донат.",
   "nav.skip": "К содержанию",
   "nav.main": "Основное меню",
   "nav.festivals": "Фестивали",
@@ -15,7 +16,8 @@ export const ru: Record<MessageKey, string> = {
   "nav.devMail": "Почта разработки",
 
   "home.title": "Фестивали солидарности",
-  "home.intro": "Разговоры о политзаключённых, музыка и татуировки за донат. Все собранные деньги идут на адвокатов, свидания, передачи и нужды семей.",
+  "home.intro":
+    "Разговоры о политзаключённых, музыка и татуировки за донат. Все собранные деньги идут на адвокатов, свидания, передачи и нужды семей.",
   "home.upcoming": "Ближайшие фестивали",
   "home.noneUpcoming": "Новые фестивали пока не объявлены. Загляните позже.",
   "home.past": "Прошедшие фестивали",
@@ -84,7 +86,8 @@ export const ru: Record<MessageKey, string> = {
   "login.forgot": "Забыли пароль?",
   "login.missing": "Введите эл. почту и пароль.",
   "login.invalid": "Неверная эл. почта или пароль.",
-  "login.rateLimited": "Слишком много попыток. Попробуйте через {seconds, plural, one {# секунду} few {# секунды} many {# секунд} other {# секунды}}.",
+  "login.rateLimited":
+    "Слишком много попыток. Попробуйте через {seconds, plural, one {# секунду} few {# секунды} many {# секунд} other {# секунды}}.",
 
   "reset.title": "Сброс пароля",
   "reset.requestIntro": "Мы пришлём на почту код, который действует 10 минут.",
@@ -98,7 +101,8 @@ export const ru: Record<MessageKey, string> = {
 
   "invite.title": "Добро пожаловать",
   "invite.intro": "Вас пригласили на платформу фестивалей. Придумайте пароль, чтобы начать.",
-  "invite.introFestival": "Вас пригласили в команду фестиваля «{festival}». Придумайте пароль, чтобы начать.",
+  "invite.introFestival":
+    "Вас пригласили в команду фестиваля «{festival}». Придумайте пароль, чтобы начать.",
   "invite.accept": "Принять приглашение",
 
   "admin.nav": "Управление",
@@ -111,7 +115,8 @@ export const ru: Record<MessageKey, string> = {
   "dashboard.dates": "Даты",
   "dashboard.status": "Статус",
   "dashboard.doors": "Входы, где вы работаете",
-  "dashboard.doorsHint": "Сканер билетов откроется здесь, когда для фестиваля включат проверку билетов.",
+  "dashboard.doorsHint":
+    "Сканер билетов откроется здесь, когда для фестиваля включат проверку билетов.",
 
   "festivalForm.newTitle": "Новый фестиваль",
   "festivalForm.create": "Создать фестиваль",
@@ -174,7 +179,8 @@ export const ru: Record<MessageKey, string> = {
   "email.invite.subject": "Приглашение на платформу фестивалей солидарности",
   "email.invite.subjectFestival": "Приглашение в команду фестиваля «{festival}»",
   "email.invite.intro": "{inviter} приглашает вас на платформу фестивалей солидарности.",
-  "email.invite.introFestival": "{inviter} приглашает вас в команду фестиваля «{festival}», роль: {role}.",
+  "email.invite.introFestival":
+    "{inviter} приглашает вас в команду фестиваля «{festival}», роль: {role}.",
   "email.invite.accept": "Принять приглашение",
   "email.invite.expiry": "Ссылка действует {days} дней.",
 
@@ -209,7 +215,8 @@ export const ru: Record<MessageKey, string> = {
   "email.cancel.ticketsRevoked": "Его билеты больше не действуют.",
   "shop.title": "Билеты",
   "shop.soldOut": "Распроданы",
-  "shop.left": "{n, plural, one {осталось # место} few {осталось # места} many {осталось # мест} other {осталось # места}}",
+  "shop.left":
+    "{n, plural, one {осталось # место} few {осталось # места} many {осталось # мест} other {осталось # места}}",
   "shop.notOnSale": "Сейчас не продаются",
   "shop.salesOpen": "В продаже с {time}",
   "shop.quantity": "Количество",
@@ -225,8 +232,10 @@ export const ru: Record<MessageKey, string> = {
   "shop.accessCode": "Код доступа",
   "shop.noTickets": "Билеты на этот фестиваль не продаются.",
   "shop.soldOutError": "Извините — мест для этого заказа не хватает.",
-  "shop.paymentUnavailable": "Оплата картой сейчас недоступна. Попробуйте чуть позже или выберите другой способ.",
-  "shop.privacy": "Мы храним только вашу почту, чтобы прислать билеты; личные данные удаляются после фестиваля.",
+  "shop.paymentUnavailable":
+    "Оплата картой сейчас недоступна. Попробуйте чуть позже или выберите другой способ.",
+  "shop.privacy":
+    "Мы храним только вашу почту, чтобы прислать билеты; личные данные удаляются после фестиваля.",
   "v.amount": "Укажите целое число в копейках/центах, от 0 до 100 000 000.",
   "v.boolean": "Укажите true или false.",
   "v.capacity": "Укажите целое число от 0 до 1 000 000.",
@@ -234,7 +243,8 @@ export const ru: Record<MessageKey, string> = {
   "v.accessCode": "4–40 латинских букв, цифр, - или _.",
   "v.maxPerOrder": "Укажите целое число от 1 до 50.",
   "v.suggestedBelowMin": "Рекомендуемая цена не может быть ниже минимальной.",
-  "v.onlyPayWhatYouWant": "Минимальная и рекомендуемая цены — только для билетов «плати сколько хочешь».",
+  "v.onlyPayWhatYouWant":
+    "Минимальная и рекомендуемая цены — только для билетов «плати сколько хочешь».",
   "v.unknownQuota": "В этом фестивале нет такой квоты.",
   "v.unknownTicketType": "Такой тип билета на этот фестиваль не продаётся.",
   "v.quantity": "Укажите целое число от 1 до 50.",

@@ -4,8 +4,31 @@
 import type { FestivalRole, GlobalRole } from "~/utils/auth.server";
 
 export const FESTIVAL_LANGUAGES = [
-  "en", "ru", "uk", "be", "kk", "ka", "hy", "lv", "lt", "et", "pl", "cs", "de", "fr", "es", "pt",
-  "it", "nl", "fi", "sv", "no", "da", "he", "sr", "tr",
+  "en",
+  "ru",
+  "uk",
+  "be",
+  "kk",
+  "ka",
+  "hy",
+  "lv",
+  "lt",
+  "et",
+  "pl",
+  "cs",
+  "de",
+  "fr",
+  "es",
+  "pt",
+  "it",
+  "nl",
+  "fi",
+  "sv",
+  "no",
+  "da",
+  "he",
+  "sr",
+  "tr",
 ] as const;
 
 export const PAYMENT_METHODS = ["stripe", "door", "free"] as const;
@@ -15,8 +38,19 @@ export type FestivalStatus = (typeof FESTIVAL_STATUSES)[number];
 export const PROGRAMME_KINDS = ["talk", "music", "tattoo", "other"] as const;
 export type ProgrammeKind = (typeof PROGRAMME_KINDS)[number];
 
-export const GLOBAL_ROLES = ["admin", "treasurer", "member"] as const satisfies readonly GlobalRole[];
+export const GLOBAL_ROLES = [
+  "admin",
+  "treasurer",
+  "member",
+] as const satisfies readonly GlobalRole[];
 export const FESTIVAL_ROLES = ["organiser", "door"] as const satisfies readonly FestivalRole[];
 
-export const ORDER_STATUSES = ["pending", "confirmed", "paid", "expired", "cancelled", "refunded"] as const;
+export const ORDER_STATUSES = [
+  "pending",
+  "confirmed",
+  "paid",
+  "expired",
+  "cancelled",
+  "refunded",
+] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];

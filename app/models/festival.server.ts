@@ -92,9 +92,17 @@ function finishFestival(value: z.output<typeof festivalFields>, ctx: z.Refinemen
   const { startsAt, endsAt } = checkFestival(value, (i) => ctx.addIssue({ code: "custom", ...i }));
   if (!startsAt || !endsAt) return z.NEVER;
   const description = Object.fromEntries(
-    Object.entries(value.description ?? {}).filter((e): e is [string, string] => typeof e[1] === "string"),
+    Object.entries(value.description ?? {}).filter(
+      (e): e is [string, string] => typeof e[1] === "string",
+    ),
   );
-  return { ...value, startsAt, endsAt, description, paymentMethods: value.paymentMethods ?? ["door"] };
+  return {
+    ...value,
+    startsAt,
+    endsAt,
+    description,
+    paymentMethods: value.paymentMethods ?? ["door"],
+  };
 }
 
 export const festivalInput = festivalFields.transform(finishFestival);
@@ -108,7 +116,10 @@ export type FestivalInput = z.output<typeof festivalInput>;
  * PATCH: any subset of the fields; merged with the stored festival, then checked whole.
  * No defaults here: a patch without `description` must keep the stored one, not send {}.
  */
-export const festivalPatch = festivalFields.extend({ description: descriptionField.optional() }).partial().strict();
+export const festivalPatch = festivalFields
+  .extend({ description: descriptionField.optional() })
+  .partial()
+  .strict();
 
 /** Validated input as database columns (JSON fields serialised). */
 export function festivalRow(input: FestivalInput) {
@@ -132,17 +143,28 @@ export function festivalRow(input: FestivalInput) {
 /** A readable slug, unique among festivals: "name-city-year", then "-2", "-3"… (one query). */
 async function uniqueSlug(name: string, city: string, year: number) {
   const base =
-    slugify(`${name} ${city} ${year}`, { lower: true, strict: true, trim: true }).slice(0, 70).replace(/-+$/, "") ||
-    "festival";
+    slugify(`${name} ${city} ${year}`, { lower: true, strict: true, trim: true })
+      .slice(0, 70)
+      .replace(/-+$/, "") || "festival";
   const taken = new Set(
-    (await prisma.festival.findMany({ where: { slug: { startsWith: base } }, select: { slug: true } })).map((f) => f.slug),
+    (
+      await prisma.festival.findMany({
+        where: { slug: { startsWith: base } },
+        select: { slug: true },
+      })
+    ).map((f) => f.slug),
   );
   if (!taken.has(base)) return base;
   for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }
 
 function isUniqueViolation(error: unknown) {
-  return typeof error === "object" && error !== null && "code" in error && (error as { code: unknown }).code === "P2002";
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    "code" in error &&
+    (error as { code: unknown }).code === "P2002"
+  );
 }
 
 export async function createFestival(actor: CurrentUser, input: FestivalInput) {
@@ -164,9 +186,17 @@ async function insertFestival(actor: CurrentUser, input: FestivalInput, slug: st
       select: { id: true, slug: true },
     });
     // The creator organises it (admins too, so it shows on their dashboard).
-    await tx.festivalMember.create({ data: { festivalId: festival.id, userId: actor.id, role: "organiser" } });
+    await tx.festivalMember.create({
+      data: { festivalId: festival.id, userId: actor.id, role: "organiser" },
+    });
     await audit(
-      { actorUserId: actor.id, action: "festival.create", targetType: "festival", targetId: festival.id, festivalId: festival.id },
+      {
+        actorUserId: actor.id,
+        action: "festival.create",
+        targetType: "festival",
+        targetId: festival.id,
+        festivalId: festival.id,
+      },
       tx,
     );
     return festival;
@@ -196,7 +226,13 @@ export async function updateFestival(actor: CurrentUser, festivalId: string, inp
   await prisma.$transaction(async (tx) => {
     await tx.festival.update({ where: { id: festivalId }, data: festivalRow(input) });
     await audit(
-      { actorUserId: actor.id, action: "festival.update", targetType: "festival", targetId: festivalId, festivalId },
+      {
+        actorUserId: actor.id,
+        action: "festival.update",
+        targetType: "festival",
+        targetId: festivalId,
+        festivalId,
+      },
       tx,
     );
   });
@@ -211,7 +247,10 @@ export class FestivalStateError extends Error {
   }
 }
 
-const TRANSITIONS: Record<"publish" | "unpublish" | "cancel", { from: FestivalStatus[]; to: FestivalStatus }> = {
+const TRANSITIONS: Record<
+  "publish" | "unpublish" | "cancel",
+  { from: FestivalStatus[]; to: FestivalStatus }
+> = {
   publish: { from: ["draft"], to: "published" },
   unpublish: { from: ["published"], to: "draft" },
   cancel: { from: ["draft", "published"], to: "cancelled" },
@@ -225,12 +264,17 @@ export async function changeFestivalStatus(
 ) {
   const { from, to } = TRANSITIONS[change];
   return prisma.$transaction(async (tx) => {
-    const festival = await tx.festival.findUniqueOrThrow({ where: { id: festivalId }, select: { status: true } });
+    const festival = await tx.festival.findUniqueOrThrow({
+      where: { id: festivalId },
+      select: { status: true },
+    });
     if (festival.status === to) return to;
     if (!from.includes(festival.status as FestivalStatus)) {
       throw new FestivalStateError(
         "invalid_state",
-        festival.status === "cancelled" ? "A cancelled festival cannot be changed." : `Cannot ${change} a ${festival.status} festival.`,
+        festival.status === "cancelled"
+          ? "A cancelled festival cannot be changed."
+          : `Cannot ${change} a ${festival.status} festival.`,
       );
     }
     const now = new Date();
@@ -243,7 +287,13 @@ export async function changeFestivalStatus(
       },
     });
     await audit(
-      { actorUserId: actor.id, action: `festival.${change}`, targetType: "festival", targetId: festivalId, festivalId },
+      {
+        actorUserId: actor.id,
+        action: `festival.${change}`,
+        targetType: "festival",
+        targetId: festivalId,
+        festivalId,
+      },
       tx,
     );
     return to;
@@ -252,14 +302,16 @@ export async function changeFestivalStatus(
 
 // ---------------------------------------------------------------- programme
 
-export const programmeItemInput = z
-  .object({
-    title: text({ max: 200 }),
-    person: optionalText({ max: 200 }),
-    kind: z.enum(PROGRAMME_KINDS, { error: "v.programmeKind" }),
-    startsAt: z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }),
-    endsAt: z.preprocess((v) => (v === "" || v === null ? undefined : v), z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }).optional()),
-  });
+export const programmeItemInput = z.object({
+  title: text({ max: 200 }),
+  person: optionalText({ max: 200 }),
+  kind: z.enum(PROGRAMME_KINDS, { error: "v.programmeKind" }),
+  startsAt: z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }),
+  endsAt: z.preprocess(
+    (v) => (v === "" || v === null ? undefined : v),
+    z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }).optional(),
+  ),
+});
 
 export async function addProgrammeItem(
   actor: CurrentUser,
@@ -276,7 +328,8 @@ export async function addProgrammeItem(
   const endsAt = parsed.data.endsAt ? parseMoment(parsed.data.endsAt, festival.timezone) : null;
   if (!startsAt) errors.startsAt = localizeMessage("v.dateTime", t);
   if (parsed.data.endsAt && !endsAt) errors.endsAt = localizeMessage("v.dateTime", t);
-  if (startsAt && endsAt && endsAt <= startsAt) errors.endsAt = localizeMessage("v.endBeforeStart", t);
+  if (startsAt && endsAt && endsAt <= startsAt)
+    errors.endsAt = localizeMessage("v.endBeforeStart", t);
   if (!startsAt || Object.keys(errors).length) return { ok: false, errors };
   const item = await prisma.$transaction(async (tx) => {
     const created = await tx.programmeItem.create({
@@ -290,7 +343,13 @@ export async function addProgrammeItem(
       },
     });
     await audit(
-      { actorUserId: actor.id, action: "programme.add", targetType: "programmeItem", targetId: created.id, festivalId: festival.id },
+      {
+        actorUserId: actor.id,
+        action: "programme.add",
+        targetType: "programmeItem",
+        targetId: created.id,
+        festivalId: festival.id,
+      },
       tx,
     );
     return created;
@@ -303,7 +362,13 @@ export async function removeProgrammeItem(actor: CurrentUser, festivalId: string
     const { count } = await tx.programmeItem.deleteMany({ where: { id: itemId, festivalId } });
     if (count) {
       await audit(
-        { actorUserId: actor.id, action: "programme.remove", targetType: "programmeItem", targetId: itemId, festivalId },
+        {
+          actorUserId: actor.id,
+          action: "programme.remove",
+          targetType: "programmeItem",
+          targetId: itemId,
+          festivalId,
+        },
         tx,
       );
     }
@@ -329,7 +394,9 @@ export function parseJsonObject(value: string): Record<string, string> {
     const parsed: unknown = JSON.parse(value);
     if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return {};
     return Object.fromEntries(
-      Object.entries(parsed as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string"),
+      Object.entries(parsed as Record<string, unknown>).filter(
+        (e): e is [string, string] => typeof e[1] === "string",
+      ),
     );
   } catch {
     return {};
@@ -409,7 +476,8 @@ export function groupByPlace<T extends { country: string; city: string }>(festiv
 
 /** A festival for the organiser pages; the caller has already checked permission. */
 export async function getFestivalOrThrow(id: string | undefined) {
-  const festival = id && id.length <= 64 ? await prisma.festival.findUnique({ where: { id } }) : null;
+  const festival =
+    id && id.length <= 64 ? await prisma.festival.findUnique({ where: { id } }) : null;
   if (!festival) throw notFound();
   return festival;
 }

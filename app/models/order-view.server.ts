@@ -4,20 +4,29 @@ import { prisma } from "~/utils/db.server";
 import { parseJsonObject, publicFestival } from "./festival.server";
 import { pickLanguage } from "./ticket-type.server";
 
-export async function getOrderView(where: { id: string } | { accessToken: string }, locale: string) {
+export async function getOrderView(
+  where: { id: string } | { accessToken: string },
+  locale: string,
+) {
   if ("accessToken" in where && !/^[A-Za-z0-9_-]{20,64}$/.test(where.accessToken)) return null;
   const order = await prisma.order.findUnique({
     where,
     include: {
       festival: true,
       items: { include: { ticketType: { select: { name: true } } } },
-      tickets: { orderBy: { createdAt: "asc" }, include: { ticketType: { select: { name: true } } } },
+      tickets: {
+        orderBy: { createdAt: "asc" },
+        include: { ticketType: { select: { name: true } } },
+      },
     },
   });
   if (!order) return null;
   const prisonerIds = order.items.map((i) => i.prisonerId).filter((x): x is string => Boolean(x));
   const prisoners = prisonerIds.length
-    ? await prisma.prisoner.findMany({ where: { id: { in: prisonerIds } }, select: { id: true, name: true } })
+    ? await prisma.prisoner.findMany({
+        where: { id: { in: prisonerIds } },
+        select: { id: true, name: true },
+      })
     : [];
   const prisonerName = new Map(prisoners.map((p) => [p.id, pickLanguage(p.name, locale)]));
   return {

@@ -23,7 +23,11 @@ import { ORDER_STATUSES, type OrderStatus } from "./choices";
 export { ORDER_STATUSES, type OrderStatus };
 export const HOLD_MINUTES = 30;
 
-const amount = z.number({ error: "v.amount" }).int({ error: "v.amount" }).min(0, { error: "v.amount" }).max(MAX_AMOUNT_MINOR, { error: "v.amount" });
+const amount = z
+  .number({ error: "v.amount" })
+  .int({ error: "v.amount" })
+  .min(0, { error: "v.amount" })
+  .max(MAX_AMOUNT_MINOR, { error: "v.amount" });
 
 export const checkoutInput = z
   .object({
@@ -31,8 +35,15 @@ export const checkoutInput = z
       .array(
         z
           .object({
-            ticketTypeId: z.string({ error: "v.unknownTicketType" }).min(1, { error: "v.unknownTicketType" }).max(64, { error: "v.unknownTicketType" }),
-            quantity: z.number({ error: "v.quantity" }).int({ error: "v.quantity" }).min(1, { error: "v.quantity" }).max(MAX_TICKETS_PER_ORDER, { error: "v.quantity" }),
+            ticketTypeId: z
+              .string({ error: "v.unknownTicketType" })
+              .min(1, { error: "v.unknownTicketType" })
+              .max(64, { error: "v.unknownTicketType" }),
+            quantity: z
+              .number({ error: "v.quantity" })
+              .int({ error: "v.quantity" })
+              .min(1, { error: "v.quantity" })
+              .max(MAX_TICKETS_PER_ORDER, { error: "v.quantity" }),
             priceMinor: amount.optional(),
           })
           .strict(),
@@ -47,7 +58,10 @@ export const checkoutInput = z
     donation: z
       .object({
         amountMinor: amount.refine((n) => n >= 1, { error: "v.amount" }),
-        prisonerId: z.string({ error: "v.unknownPrisoner" }).max(64, { error: "v.unknownPrisoner" }).optional(),
+        prisonerId: z
+          .string({ error: "v.unknownPrisoner" })
+          .max(64, { error: "v.unknownPrisoner" })
+          .optional(),
       })
       .strict()
       .optional(),
@@ -55,14 +69,24 @@ export const checkoutInput = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.items.length === 0 && !v.donation) ctx.addIssue({ code: "custom", path: ["items"], message: "v.emptyOrder" });
+    if (v.items.length === 0 && !v.donation)
+      ctx.addIssue({ code: "custom", path: ["items"], message: "v.emptyOrder" });
     const seen = new Set<string>();
     v.items.forEach((item, i) => {
-      if (seen.has(item.ticketTypeId)) ctx.addIssue({ code: "custom", path: ["items", i, "ticketTypeId"], message: "v.duplicateItem" });
+      if (seen.has(item.ticketTypeId))
+        ctx.addIssue({
+          code: "custom",
+          path: ["items", i, "ticketTypeId"],
+          message: "v.duplicateItem",
+        });
       seen.add(item.ticketTypeId);
     });
     if (v.items.reduce((n, i) => n + i.quantity, 0) > MAX_TICKETS_PER_ORDER)
-      ctx.addIssue({ code: "custom", path: ["items"], message: `v.tooManyTickets|${MAX_TICKETS_PER_ORDER}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["items"],
+        message: `v.tooManyTickets|${MAX_TICKETS_PER_ORDER}`,
+      });
   });
 
 export type CheckoutInput = z.output<typeof checkoutInput>;
@@ -74,7 +98,12 @@ export class SoldOutError extends Error {
 }
 
 /** A checkout rule broken by the request: 422 with the field, or 409 for the festival's state. */
-function reject(status: 409 | 422, error: string, message: string, fields?: Record<string, string>) {
+function reject(
+  status: 409 | 422,
+  error: string,
+  message: string,
+  fields?: Record<string, string>,
+) {
   return errorResponse(status, error, message, fields ? { fields } : undefined);
 }
 
@@ -162,18 +191,28 @@ async function loadTypes(festivalId: string, ids: string[]): Promise<Map<string,
 export type PricedLine = { type: TypeForSale; quantity: number; unitPriceMinor: number };
 
 /** Check every line against the ticket types' rules and fix each unit price. */
-function priceLines(input: CheckoutInput, types: Map<string, TypeForSale>, now: Date): PricedLine[] {
+function priceLines(
+  input: CheckoutInput,
+  types: Map<string, TypeForSale>,
+  now: Date,
+): PricedLine[] {
   const fields: Record<string, string> = {};
   const lines: PricedLine[] = [];
   input.items.forEach((item, i) => {
     const at = `items.${i}`;
     const type = types.get(item.ticketTypeId);
     // A hidden type without its code is indistinguishable from an unknown one.
-    if (!type || (type.visibility === "hidden" && (!input.accessCode || input.accessCode !== type.accessCode))) {
+    if (
+      !type ||
+      (type.visibility === "hidden" && (!input.accessCode || input.accessCode !== type.accessCode))
+    ) {
       fields[`${at}.ticketTypeId`] = "v.unknownTicketType";
       return;
     }
-    if ((type.salesStartAt && now < type.salesStartAt) || (type.salesEndAt && now >= type.salesEndAt)) {
+    if (
+      (type.salesStartAt && now < type.salesStartAt) ||
+      (type.salesEndAt && now >= type.salesEndAt)
+    ) {
       fields[`${at}.ticketTypeId`] = "v.salesClosed";
       return;
     }
@@ -224,14 +263,24 @@ export async function placeOrder(
   festivalId: string,
   input: CheckoutInput,
   context: { locale: Locale; now?: Date; stripeAvailable: boolean },
-): Promise<{ order: PlacedOrder; festival: FestivalForSale; lines: PricedLine[]; donation: CheckoutInput["donation"] }> {
+): Promise<{
+  order: PlacedOrder;
+  festival: FestivalForSale;
+  lines: PricedLine[];
+  donation: CheckoutInput["donation"];
+}> {
   const now = context.now ?? new Date();
   const festival = await loadFestival(festivalId);
   if (!festival || festival.status === "draft") throw notFound("No such festival.");
-  if (festival.status === "cancelled") throw reject(409, "festival_cancelled", "This festival has been cancelled.");
-  if (now >= festival.endsAt) throw reject(409, "sales_closed", "Sales for this festival have ended.");
+  if (festival.status === "cancelled")
+    throw reject(409, "festival_cancelled", "This festival has been cancelled.");
+  if (now >= festival.endsAt)
+    throw reject(409, "sales_closed", "Sales for this festival have ended.");
 
-  const types = await loadTypes(festival.id, input.items.map((i) => i.ticketTypeId));
+  const types = await loadTypes(
+    festival.id,
+    input.items.map((i) => i.ticketTypeId),
+  );
   const lines = priceLines(input, types, now);
 
   if (input.donation?.prisonerId) {
@@ -239,7 +288,8 @@ export async function placeOrder(
       sql: "SELECT 1 FROM FestivalPrisoner WHERE festivalId = ? AND prisonerId = ?",
       args: [festival.id, input.donation.prisonerId],
     });
-    if (rows.length === 0) throw new FieldRulesError({ "donation.prisonerId": "v.unknownPrisoner" });
+    if (rows.length === 0)
+      throw new FieldRulesError({ "donation.prisonerId": "v.unknownPrisoner" });
   }
 
   const ticketsTotal = lines.reduce((sum, l) => sum + l.unitPriceMinor * l.quantity, 0);
@@ -250,8 +300,14 @@ export async function placeOrder(
   const orderId = randomToken(16);
   const code = humanCode();
   const accessToken = randomToken(24);
-  const status: OrderStatus = input.paymentMethod === "stripe" ? "pending" : input.paymentMethod === "door" ? "confirmed" : "paid";
-  const holdExpiresAt = status === "pending" ? new Date(now.getTime() + HOLD_MINUTES * 60_000) : null;
+  const status: OrderStatus =
+    input.paymentMethod === "stripe"
+      ? "pending"
+      : input.paymentMethod === "door"
+        ? "confirmed"
+        : "paid";
+  const holdExpiresAt =
+    status === "pending" ? new Date(now.getTime() + HOLD_MINUTES * 60_000) : null;
 
   const statements: InStatement[] = [...reserveStatements(lines, +1)];
   statements.push({
@@ -259,8 +315,20 @@ export async function placeOrder(
                                holdExpiresAt, createdAt, paidAt)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     args: [
-      orderId, festival.id, code, accessToken, input.email, input.name ?? null, context.locale, status, input.paymentMethod,
-      festival.currency, totalMinor, holdExpiresAt ? sqlDate(holdExpiresAt) : null, sqlDate(now), status === "paid" ? sqlDate(now) : null,
+      orderId,
+      festival.id,
+      code,
+      accessToken,
+      input.email,
+      input.name ?? null,
+      context.locale,
+      status,
+      input.paymentMethod,
+      festival.currency,
+      totalMinor,
+      holdExpiresAt ? sqlDate(holdExpiresAt) : null,
+      sqlDate(now),
+      status === "paid" ? sqlDate(now) : null,
     ],
   });
   const itemIds: string[] = [];
@@ -269,22 +337,54 @@ export async function placeOrder(
     itemIds.push(itemId);
     statements.push({
       sql: `INSERT INTO OrderItem (id, orderId, kind, ticketTypeId, quotaId, quantity, unitPriceMinor, amountMinor) VALUES (?, ?, 'ticket', ?, ?, ?, ?, ?)`,
-      args: [itemId, orderId, line.type.id, line.type.quotaId, line.quantity, line.unitPriceMinor, line.unitPriceMinor * line.quantity],
+      args: [
+        itemId,
+        orderId,
+        line.type.id,
+        line.type.quotaId,
+        line.quantity,
+        line.unitPriceMinor,
+        line.unitPriceMinor * line.quantity,
+      ],
     });
   }
   if (input.donation) {
     statements.push({
       sql: `INSERT INTO OrderItem (id, orderId, kind, quantity, unitPriceMinor, amountMinor, prisonerId) VALUES (?, ?, 'donation', 1, ?, ?, ?)`,
-      args: [randomToken(12), orderId, input.donation.amountMinor, input.donation.amountMinor, input.donation.prisonerId ?? null],
+      args: [
+        randomToken(12),
+        orderId,
+        input.donation.amountMinor,
+        input.donation.amountMinor,
+        input.donation.prisonerId ?? null,
+      ],
     });
   }
 
   let tickets: PlacedOrder["tickets"] = [];
   if (status !== "pending") {
-    const issued = await issueTicketTokens(festival, orderId, lines.map((l, i) => ({ ...l, itemId: itemIds[i]! })), now, input.paymentMethod === "door");
+    const issued = await issueTicketTokens(
+      festival,
+      orderId,
+      lines.map((l, i) => ({ ...l, itemId: itemIds[i]! })),
+      now,
+      input.paymentMethod === "door",
+    );
     tickets = issued.tickets;
     statements.push(...issued.statements);
-    statements.push(...fulfilmentStatements({ orderId, festival, input, lines, now, locale: context.locale, code, accessToken, status }));
+    statements.push(
+      ...fulfilmentStatements({
+        orderId,
+        festival,
+        input,
+        lines,
+        now,
+        locale: context.locale,
+        code,
+        accessToken,
+        status,
+      }),
+    );
   }
 
   try {
@@ -295,14 +395,28 @@ export async function placeOrder(
   }
   if (status !== "pending") kickEmailWorker();
   return {
-    order: { id: orderId, code, accessToken, status, totalMinor, currency: festival.currency, holdExpiresAt, tickets },
+    order: {
+      id: orderId,
+      code,
+      accessToken,
+      status,
+      totalMinor,
+      currency: festival.currency,
+      holdExpiresAt,
+      tickets,
+    },
     festival,
     lines,
     donation: input.donation,
   };
 }
 
-function checkPaymentMethod(method: string, totalMinor: number, festival: FestivalForSale, stripeAvailable: boolean) {
+function checkPaymentMethod(
+  method: string,
+  totalMinor: number,
+  festival: FestivalForSale,
+  stripeAvailable: boolean,
+) {
   if (totalMinor === 0) {
     if (method !== "free") throw new FieldRulesError({ paymentMethod: "v.freeOrder" });
     return;
@@ -313,22 +427,35 @@ function checkPaymentMethod(method: string, totalMinor: number, festival: Festiv
 }
 
 /** Take (+1) or give back (-1) the places of these lines, on ticket types and their quotas. */
-export function reserveStatements(lines: { type: { id: string; quotaId: string | null }; quantity: number }[], sign: 1 | -1): InStatement[] {
+export function reserveStatements(
+  lines: { type: { id: string; quotaId: string | null }; quantity: number }[],
+  sign: 1 | -1,
+): InStatement[] {
   const statements: InStatement[] = [];
   const perQuota = new Map<string, number>();
   for (const line of lines) {
-    statements.push({ sql: "UPDATE TicketType SET reserved = reserved + ? WHERE id = ?", args: [sign * line.quantity, line.type.id] });
-    if (line.type.quotaId) perQuota.set(line.type.quotaId, (perQuota.get(line.type.quotaId) ?? 0) + line.quantity);
+    statements.push({
+      sql: "UPDATE TicketType SET reserved = reserved + ? WHERE id = ?",
+      args: [sign * line.quantity, line.type.id],
+    });
+    if (line.type.quotaId)
+      perQuota.set(line.type.quotaId, (perQuota.get(line.type.quotaId) ?? 0) + line.quantity);
   }
   // Always in the same order, so concurrent transactions take locks alike.
   for (const [quotaId, n] of [...perQuota.entries()].sort()) {
-    statements.push({ sql: "UPDATE Quota SET reserved = reserved + ? WHERE id = ?", args: [sign * n, quotaId] });
+    statements.push({
+      sql: "UPDATE Quota SET reserved = reserved + ? WHERE id = ?",
+      args: [sign * n, quotaId],
+    });
   }
   return statements;
 }
 
 export function isCapacityViolation(error: unknown) {
-  const message = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error);
+  const message =
+    error instanceof Error
+      ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}`
+      : String(error);
   return /CHECK constraint failed: .*reserved_within_capacity/i.test(message);
 }
 
@@ -349,13 +476,34 @@ export function fulfilmentStatements(args: {
   // Money has moved only for paid orders; door orders post theirs when staff take the cash.
   if (args.status === "paid") {
     const ticketsTotal = lines.reduce((s, l) => s + l.unitPriceMinor * l.quantity, 0);
-    if (ticketsTotal > 0) statements.push(movement(festival, orderId, "ticket_sale", ticketsTotal, null, input.paymentMethod, now));
-    if (input.donation) statements.push(movement(festival, orderId, "donation", input.donation.amountMinor, input.donation.prisonerId ?? null, input.paymentMethod, now));
+    if (ticketsTotal > 0)
+      statements.push(
+        movement(festival, orderId, "ticket_sale", ticketsTotal, null, input.paymentMethod, now),
+      );
+    if (input.donation)
+      statements.push(
+        movement(
+          festival,
+          orderId,
+          "donation",
+          input.donation.amountMinor,
+          input.donation.prisonerId ?? null,
+          input.paymentMethod,
+          now,
+        ),
+      );
   }
   statements.push({
     sql: `INSERT INTO OutboxEmail (id, "to", template, locale, payload, status, attempts, nextAttemptAt, createdAt)
           VALUES (?, ?, 'order-confirmation', ?, ?, 'pending', 0, ?, ?)`,
-    args: [randomToken(12), input.email, args.locale, JSON.stringify({ orderId }), sqlDate(now), sqlDate(now)],
+    args: [
+      randomToken(12),
+      input.email,
+      args.locale,
+      JSON.stringify({ orderId }),
+      sqlDate(now),
+      sqlDate(now),
+    ],
   });
   return statements;
 }
@@ -371,7 +519,16 @@ export function movement(
 ): InStatement {
   return {
     sql: `INSERT INTO MoneyMovement (festivalId, orderId, kind, amountMinor, currency, prisonerId, paymentMethod, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    args: [festival.id, orderId, kind, amountMinor, festival.currency, prisonerId, paymentMethod, sqlDate(now)],
+    args: [
+      festival.id,
+      orderId,
+      kind,
+      amountMinor,
+      festival.currency,
+      prisonerId,
+      paymentMethod,
+      sqlDate(now),
+    ],
   };
 }
 

@@ -49,7 +49,11 @@ export async function startCardPayment(placed: Placed, baseUrl: string): Promise
     if (donation)
       lineItems.push({
         quantity: 1,
-        price_data: { currency: festival.currency.toLowerCase(), unit_amount: donation.amountMinor, product_data: { name: `${festival.name}: ${translate("en", "order.donation")}` } },
+        price_data: {
+          currency: festival.currency.toLowerCase(),
+          unit_amount: donation.amountMinor,
+          product_data: { name: `${festival.name}: ${translate("en", "order.donation")}` },
+        },
       });
     const session = await stripe().checkout.sessions.create(
       {
@@ -64,18 +68,30 @@ export async function startCardPayment(placed: Placed, baseUrl: string): Promise
       },
       { idempotencyKey: `checkout-${order.id}` },
     );
-    await sqlClient().execute({ sql: `UPDATE "Order" SET stripeSessionId = ? WHERE id = ?`, args: [session.id, order.id] });
+    await sqlClient().execute({
+      sql: `UPDATE "Order" SET stripeSessionId = ? WHERE id = ?`,
+      args: [session.id, order.id],
+    });
     if (!session.url) throw new Error("Stripe returned no checkout URL");
     return session.url;
   } catch (error) {
     console.error("Stripe checkout failed:", error instanceof Error ? error.message : error);
     await sqlClient().batch(
-      [...reserveStatements(lines, -1), { sql: "DELETE FROM OrderItem WHERE orderId = ?", args: [order.id] }, { sql: `DELETE FROM "Order" WHERE id = ?`, args: [order.id] }],
+      [
+        ...reserveStatements(lines, -1),
+        { sql: "DELETE FROM OrderItem WHERE orderId = ?", args: [order.id] },
+        { sql: `DELETE FROM "Order" WHERE id = ?`, args: [order.id] },
+      ],
       "write",
     );
-    throw errorResponse(503, "payment_unavailable", "Card payment is unavailable right now. Please try again in a moment or choose another payment method.", {
-      headers: { "Retry-After": "30" },
-    });
+    throw errorResponse(
+      503,
+      "payment_unavailable",
+      "Card payment is unavailable right now. Please try again in a moment or choose another payment method.",
+      {
+        headers: { "Retry-After": "30" },
+      },
+    );
   }
 }
 
@@ -94,7 +110,10 @@ type OrderRow = {
   stripePaymentIntentId: string | null;
 };
 
-async function readOrder(tx: Pick<Transaction, "execute">, orderId: string): Promise<OrderRow | null> {
+async function readOrder(
+  tx: Pick<Transaction, "execute">,
+  orderId: string,
+): Promise<OrderRow | null> {
   const { rows } = await tx.execute({
     sql: `SELECT id, festivalId, status, email, locale, code, accessToken, paymentMethod, totalMinor, currency, stripeSessionId, stripePaymentIntentId FROM "Order" WHERE id = ?`,
     args: [orderId],
@@ -113,7 +132,8 @@ async function readOrder(tx: Pick<Transaction, "execute">, orderId: string): Pro
     totalMinor: Number(r.totalMinor),
     currency: String(r.currency),
     stripeSessionId: r.stripeSessionId === null ? null : String(r.stripeSessionId),
-    stripePaymentIntentId: r.stripePaymentIntentId === null ? null : String(r.stripePaymentIntentId),
+    stripePaymentIntentId:
+      r.stripePaymentIntentId === null ? null : String(r.stripePaymentIntentId),
   };
 }
 
@@ -131,28 +151,49 @@ async function readLines(tx: Pick<Transaction, "execute">, orderId: string) {
         itemId: String(r.id),
         quantity: Number(r.quantity),
         unitPriceMinor: Number(r.unitPriceMinor),
-        type: { id: String(r.ticketTypeId), quotaId: r.quotaId === null ? null : String(r.quotaId), name: String(r.typeName) } as PricedLine["type"],
+        type: {
+          id: String(r.ticketTypeId),
+          quotaId: r.quotaId === null ? null : String(r.quotaId),
+          name: String(r.typeName),
+        } as PricedLine["type"],
       });
     } else if (r.kind === "donation") {
-      donation = { amountMinor: Number(r.amountMinor), ...(r.prisonerId ? { prisonerId: String(r.prisonerId) } : {}) };
+      donation = {
+        amountMinor: Number(r.amountMinor),
+        ...(r.prisonerId ? { prisonerId: String(r.prisonerId) } : {}),
+      };
     }
   }
   return { tickets, donation };
 }
 
 async function readFestival(tx: Pick<Transaction, "execute">, festivalId: string) {
-  const { rows } = await tx.execute({ sql: "SELECT id, name, currency, endsAt FROM Festival WHERE id = ?", args: [festivalId] });
+  const { rows } = await tx.execute({
+    sql: "SELECT id, name, currency, endsAt FROM Festival WHERE id = ?",
+    args: [festivalId],
+  });
   const r = rows[0]!;
-  return { id: String(r.id), name: String(r.name), currency: String(r.currency), endsAt: dateFromSql(r.endsAt) };
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    currency: String(r.currency),
+    endsAt: dateFromSql(r.endsAt),
+  };
 }
 
 async function alreadyProcessed(eventId: string) {
-  const { rows } = await sqlClient().execute({ sql: "SELECT 1 FROM StripeEvent WHERE id = ?", args: [eventId] });
+  const { rows } = await sqlClient().execute({
+    sql: "SELECT 1 FROM StripeEvent WHERE id = ?",
+    args: [eventId],
+  });
   return rows.length > 0;
 }
 
 function recordEvent(event: Stripe.Event, orderId: string | null, now: Date): InStatement {
-  return { sql: "INSERT OR IGNORE INTO StripeEvent (id, type, orderId, receivedAt) VALUES (?, ?, ?, ?)", args: [event.id, event.type, orderId, sqlDate(now)] };
+  return {
+    sql: "INSERT OR IGNORE INTO StripeEvent (id, type, orderId, receivedAt) VALUES (?, ?, ?, ?)",
+    args: [event.id, event.type, orderId, sqlDate(now)],
+  };
 }
 
 function orderIdOf(session: Stripe.Checkout.Session) {
@@ -160,17 +201,22 @@ function orderIdOf(session: Stripe.Checkout.Session) {
   return typeof id === "string" && id.length <= 64 ? id : null;
 }
 
-export type WebhookOutcome = "duplicate" | "fulfilled" | "released" | "refunded_late_payment" | "ignored";
+export type WebhookOutcome =
+  "duplicate" | "fulfilled" | "released" | "refunded_late_payment" | "ignored";
 
 /** Apply one verified Stripe event. Safe to receive twice and out of order. */
-export async function applyStripeEvent(event: Stripe.Event, now = new Date()): Promise<WebhookOutcome> {
+export async function applyStripeEvent(
+  event: Stripe.Event,
+  now = new Date(),
+): Promise<WebhookOutcome> {
   if (await alreadyProcessed(event.id)) return "duplicate";
   switch (event.type) {
     case "checkout.session.completed":
     case "checkout.session.async_payment_succeeded": {
       const session = event.data.object;
       const orderId = orderIdOf(session);
-      if (!orderId || session.payment_status !== "paid") return record(event, orderId, now, "ignored");
+      if (!orderId || session.payment_status !== "paid")
+        return record(event, orderId, now, "ignored");
       return fulfilCardOrder(event, session, orderId, now);
     }
     case "checkout.session.expired":
@@ -185,7 +231,12 @@ export async function applyStripeEvent(event: Stripe.Event, now = new Date()): P
   }
 }
 
-async function record(event: Stripe.Event, orderId: string | null, now: Date, outcome: WebhookOutcome) {
+async function record(
+  event: Stripe.Event,
+  orderId: string | null,
+  now: Date,
+  outcome: WebhookOutcome,
+) {
   await sqlClient().execute(recordEvent(event, orderId, now));
   return outcome;
 }
@@ -195,15 +246,22 @@ async function record(event: Stripe.Event, orderId: string | null, now: Date, ou
  * currency Stripe settled in (which may differ from the order's: the ledger
  * converts explicitly). Null if Stripe cannot tell us now; the sale is still fulfilled.
  */
-async function stripeFee(paymentIntentId: string): Promise<{ amountMinor: number; currency: string } | null> {
+async function stripeFee(
+  paymentIntentId: string,
+): Promise<{ amountMinor: number; currency: string } | null> {
   try {
-    const pi = await stripe().paymentIntents.retrieve(paymentIntentId, { expand: ["latest_charge.balance_transaction"] });
+    const pi = await stripe().paymentIntents.retrieve(paymentIntentId, {
+      expand: ["latest_charge.balance_transaction"],
+    });
     const charge = pi.latest_charge;
     const balance = charge && typeof charge === "object" ? charge.balance_transaction : null;
     if (!balance || typeof balance !== "object" || !Number.isSafeInteger(balance.fee)) return null;
     return { amountMinor: balance.fee, currency: balance.currency.toUpperCase() };
   } catch (error) {
-    console.warn(`Stripe fee for ${paymentIntentId} unknown:`, error instanceof Error ? error.message : error);
+    console.warn(
+      `Stripe fee for ${paymentIntentId} unknown:`,
+      error instanceof Error ? error.message : error,
+    );
     return null;
   }
 }
@@ -213,14 +271,22 @@ function paymentIntentOf(session: Stripe.Checkout.Session) {
   return typeof pi === "string" ? pi : (pi?.id ?? null);
 }
 
-async function fulfilCardOrder(event: Stripe.Event, session: Stripe.Checkout.Session, orderId: string, now: Date): Promise<WebhookOutcome> {
+async function fulfilCardOrder(
+  event: Stripe.Event,
+  session: Stripe.Checkout.Session,
+  orderId: string,
+  now: Date,
+): Promise<WebhookOutcome> {
   const paymentIntent = paymentIntentOf(session);
   // Creating the festival's signing key is a write of its own: do it before this
   // transaction takes the write lock, or it waits on us until SQLITE_BUSY.
   const known = await readOrder(sqlClient(), orderId);
   if (known) await festivalSigner(known.festivalId);
   // Stripe's fee, asked before the transaction (a network call must not hold the write lock).
-  const fee = paymentIntent && (known?.status === "pending" || known?.status === "expired") ? await stripeFee(paymentIntent) : null;
+  const fee =
+    paymentIntent && (known?.status === "pending" || known?.status === "expired")
+      ? await stripeFee(paymentIntent)
+      : null;
   return await writeTransaction(async (tx) => {
     const order = await readOrder(tx, orderId);
     if (!order) {
@@ -229,7 +295,10 @@ async function fulfilCardOrder(event: Stripe.Event, session: Stripe.Checkout.Ses
       return "ignored";
     }
     // Cancelled by the organisers while the buyer was still paying: the money goes back.
-    const cancelledWhilePaying = order.status === "cancelled" && order.paymentMethod === "stripe" && !order.stripePaymentIntentId;
+    const cancelledWhilePaying =
+      order.status === "cancelled" &&
+      order.paymentMethod === "stripe" &&
+      !order.stripePaymentIntentId;
     if (order.status !== "pending" && order.status !== "expired" && !cancelledWhilePaying) {
       // Already fulfilled (e.g. completed, then async_payment_succeeded), refunded or cancelled.
       await tx.execute(recordEvent(event, orderId, now));
@@ -270,7 +339,19 @@ async function fulfilCardOrder(event: Stripe.Event, session: Stripe.Checkout.Ses
         accessToken: order.accessToken,
         status: "paid",
       }),
-      ...(fee ? [movement({ id: festival.id, currency: fee.currency }, orderId, "processing_fee", -fee.amountMinor, null, "stripe", now)] : []),
+      ...(fee
+        ? [
+            movement(
+              { id: festival.id, currency: fee.currency },
+              orderId,
+              "processing_fee",
+              -fee.amountMinor,
+              null,
+              "stripe",
+              now,
+            ),
+          ]
+        : []),
       recordEvent(event, orderId, now),
     ];
     for (const stmt of statements) await tx.execute(stmt);
@@ -296,7 +377,13 @@ async function refundLatePayment(
   now: Date,
 ): Promise<WebhookOutcome> {
   if (!paymentIntent) throw new Error("late payment without a payment intent");
-  await stripe().refunds.create({ payment_intent: paymentIntent, metadata: { order_id: order.id, reason: "sold_out_after_hold" } }, { idempotencyKey: `late-refund-${order.id}` });
+  await stripe().refunds.create(
+    {
+      payment_intent: paymentIntent,
+      metadata: { order_id: order.id, reason: "sold_out_after_hold" },
+    },
+    { idempotencyKey: `late-refund-${order.id}` },
+  );
   const ticketsTotal = lines.reduce((s, l) => s + l.unitPriceMinor * l.quantity, 0);
   let recorded = false;
   await writeTransaction(async (tx) => {
@@ -307,8 +394,22 @@ async function refundLatePayment(
     recorded = changed.rowsAffected > 0;
     const statements: InStatement[] = recorded
       ? [
-          ...(ticketsTotal > 0 ? [movement(festival, order.id, "ticket_sale", ticketsTotal, null, "stripe", now)] : []),
-          ...(donation ? [movement(festival, order.id, "donation", donation.amountMinor, donation.prisonerId ?? null, "stripe", now)] : []),
+          ...(ticketsTotal > 0
+            ? [movement(festival, order.id, "ticket_sale", ticketsTotal, null, "stripe", now)]
+            : []),
+          ...(donation
+            ? [
+                movement(
+                  festival,
+                  order.id,
+                  "donation",
+                  donation.amountMinor,
+                  donation.prisonerId ?? null,
+                  "stripe",
+                  now,
+                ),
+              ]
+            : []),
           movement(festival, order.id, "refund", -order.totalMinor, null, "stripe", now),
           recordEvent(event, order.id, now),
           cancellationEmail(order, now),
@@ -325,12 +426,23 @@ async function refundLatePayment(
 function cancellationEmail(order: OrderRow, now: Date): InStatement {
   return {
     sql: `INSERT INTO OutboxEmail (id, "to", template, locale, payload, status, attempts, nextAttemptAt, createdAt) VALUES (?, ?, 'order-cancelled', ?, ?, 'pending', 0, ?, ?)`,
-    args: [randomToken(12), order.email ?? "", order.locale, JSON.stringify({ orderId: order.id }), sqlDate(now), sqlDate(now)],
+    args: [
+      randomToken(12),
+      order.email ?? "",
+      order.locale,
+      JSON.stringify({ orderId: order.id }),
+      sqlDate(now),
+      sqlDate(now),
+    ],
   };
 }
 
 /** End a pending order's hold and give its places back. Returns whether it did. */
-export async function releaseHold(orderId: string, now: Date, extra: InStatement[] = []): Promise<boolean> {
+export async function releaseHold(
+  orderId: string,
+  now: Date,
+  extra: InStatement[] = [],
+): Promise<boolean> {
   return await writeTransaction(async (tx) => {
     const changed = await tx.execute({
       sql: `UPDATE "Order" SET status = 'expired', expiredAt = ?, holdExpiresAt = NULL WHERE id = ? AND status = 'pending'`,
@@ -362,8 +474,14 @@ export async function expireDueHolds(now = new Date()) {
     if (await releaseHold(String(r.id), now)) released++;
     if (r.stripeSessionId && stripeAvailable()) {
       await stripe()
-        .checkout.sessions.expire(String(r.stripeSessionId), {}, { idempotencyKey: `expire-${String(r.id)}` })
-        .catch((e: unknown) => console.warn("could not expire Stripe session:", e instanceof Error ? e.message : e));
+        .checkout.sessions.expire(
+          String(r.stripeSessionId),
+          {},
+          { idempotencyKey: `expire-${String(r.id)}` },
+        )
+        .catch((e: unknown) =>
+          console.warn("could not expire Stripe session:", e instanceof Error ? e.message : e),
+        );
     }
   }
   return released;
@@ -372,7 +490,10 @@ export async function expireDueHolds(now = new Date()) {
 let holdTimer: NodeJS.Timeout | undefined;
 export function startHoldExpiryWorker(intervalMs = 15_000) {
   if (holdTimer) return;
-  holdTimer = setInterval(() => void expireDueHolds().catch((e: unknown) => console.error("hold expiry:", e)), intervalMs);
+  holdTimer = setInterval(
+    () => void expireDueHolds().catch((e: unknown) => console.error("hold expiry:", e)),
+    intervalMs,
+  );
   holdTimer.unref();
 }
 export function stopHoldExpiryWorker() {
@@ -388,16 +509,28 @@ export async function cancelOrRefundOrder(actor: CurrentUser, orderId: string, n
   const order = await readOrder(sqlClient(), orderId);
   if (!order) throw errorResponse(404, "not_found", "No such order.");
   if (!["paid", "confirmed", "pending"].includes(order.status)) {
-    throw errorResponse(409, "invalid_state", `A ${order.status} order cannot be cancelled or refunded.`);
+    throw errorResponse(
+      409,
+      "invalid_state",
+      `A ${order.status} order cannot be cancelled or refunded.`,
+    );
   }
   const refundCard = order.paymentMethod === "stripe" && order.status === "paid";
   if (refundCard) {
-    if (!order.stripePaymentIntentId) throw errorResponse(409, "invalid_state", "This card order has no payment to refund.");
+    if (!order.stripePaymentIntentId)
+      throw errorResponse(409, "invalid_state", "This card order has no payment to refund.");
     try {
-      await stripe().refunds.create({ payment_intent: order.stripePaymentIntentId, metadata: { order_id: order.id } }, { idempotencyKey: `refund-${order.id}` });
+      await stripe().refunds.create(
+        { payment_intent: order.stripePaymentIntentId, metadata: { order_id: order.id } },
+        { idempotencyKey: `refund-${order.id}` },
+      );
     } catch (error) {
       console.error("Stripe refund failed:", error instanceof Error ? error.message : error);
-      throw errorResponse(503, "payment_unavailable", "Stripe could not refund this payment right now; nothing was changed. Try again later.");
+      throw errorResponse(
+        503,
+        "payment_unavailable",
+        "Stripe could not refund this payment right now; nothing was changed. Try again later.",
+      );
     }
   }
   const newStatus = refundCard ? "refunded" : "cancelled";
@@ -406,25 +539,50 @@ export async function cancelOrRefundOrder(actor: CurrentUser, orderId: string, n
       sql: `UPDATE "Order" SET status = ?, ${refundCard ? "refundedAt" : "cancelledAt"} = ?, holdExpiresAt = NULL WHERE id = ? AND status = ?`,
       args: [newStatus, sqlDate(now), order.id, order.status],
     });
-    if (changed.rowsAffected === 0) throw errorResponse(409, "invalid_state", "The order changed meanwhile; reload and try again.");
+    if (changed.rowsAffected === 0)
+      throw errorResponse(
+        409,
+        "invalid_state",
+        "The order changed meanwhile; reload and try again.",
+      );
     const { tickets: lines } = await readLines(tx, order.id);
     const festival = await readFestival(tx, order.festivalId);
     const statements: InStatement[] = [
       ...reserveStatements(lines, -1),
-      { sql: `UPDATE Ticket SET status = 'revoked', revokedAt = ? WHERE orderId = ? AND status = 'valid'`, args: [sqlDate(now), order.id] },
+      {
+        sql: `UPDATE Ticket SET status = 'revoked', revokedAt = ? WHERE orderId = ? AND status = 'valid'`,
+        args: [sqlDate(now), order.id],
+      },
     ];
-    if (order.status === "paid" && order.totalMinor > 0) statements.push(movement(festival, order.id, "refund", -order.totalMinor, null, order.paymentMethod, now));
+    if (order.status === "paid" && order.totalMinor > 0)
+      statements.push(
+        movement(festival, order.id, "refund", -order.totalMinor, null, order.paymentMethod, now),
+      );
     if (order.email && order.status !== "pending") statements.push(cancellationEmail(order, now));
     for (const stmt of statements) await tx.execute(stmt);
     await tx.commit();
   });
-  if (order.paymentMethod === "stripe" && order.status === "pending" && order.stripeSessionId && stripeAvailable()) {
+  if (
+    order.paymentMethod === "stripe" &&
+    order.status === "pending" &&
+    order.stripeSessionId &&
+    stripeAvailable()
+  ) {
     // Close the buyer's payment page; a payment that still slips through is refunded by the webhook.
     await stripe()
       .checkout.sessions.expire(order.stripeSessionId, {}, { idempotencyKey: `expire-${order.id}` })
-      .catch((e: unknown) => console.warn("could not expire Stripe session:", e instanceof Error ? e.message : e));
+      .catch((e: unknown) =>
+        console.warn("could not expire Stripe session:", e instanceof Error ? e.message : e),
+      );
   }
-  await audit({ actorUserId: actor.id, action: refundCard ? "order.refund" : "order.cancel", targetType: "order", targetId: order.id, festivalId: order.festivalId, details: { amountMinor: order.totalMinor } });
+  await audit({
+    actorUserId: actor.id,
+    action: refundCard ? "order.refund" : "order.cancel",
+    targetType: "order",
+    targetId: order.id,
+    festivalId: order.festivalId,
+    details: { amountMinor: order.totalMinor },
+  });
   kickEmailWorker();
   return newStatus;
 }

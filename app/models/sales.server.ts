@@ -65,7 +65,11 @@ export async function listOrders(festivalId: string, filter: OrderFilter) {
     total,
     page,
     pages: Math.max(1, Math.ceil(total / ORDERS_PAGE_SIZE)),
-    orders: rows.map((o) => ({ ...o, createdAt: o.createdAt.toISOString(), tickets: o._count.tickets })),
+    orders: rows.map((o) => ({
+      ...o,
+      createdAt: o.createdAt.toISOString(),
+      tickets: o._count.tickets,
+    })),
   };
 }
 
@@ -75,12 +79,20 @@ export async function festivalStats(festivalId: string) {
     listTicketTypes(festivalId),
     prisma.quota.findMany({ where: { festivalId }, select: { capacity: true } }),
     prisma.ticket.count({ where: { festivalId, status: "valid" } }),
-    prisma.orderItem.aggregate({ where: { kind: "ticket", order: { festivalId, status: "pending" } }, _sum: { quantity: true } }),
-    prisma.moneyMovement.groupBy({ by: ["currency"], where: { festivalId }, _sum: { amountMinor: true } }),
+    prisma.orderItem.aggregate({
+      where: { kind: "ticket", order: { festivalId, status: "pending" } },
+      _sum: { quantity: true },
+    }),
+    prisma.moneyMovement.groupBy({
+      by: ["currency"],
+      where: { festivalId },
+      _sum: { amountMinor: true },
+    }),
     soldPerType(festivalId),
   ]);
   const capacity =
-    quotas.reduce((s, q) => s + q.capacity, 0) + types.filter((t) => !t.quotaId).reduce((s, t) => s + t.capacity, 0);
+    quotas.reduce((s, q) => s + q.capacity, 0) +
+    types.filter((t) => !t.quotaId).reduce((s, t) => s + t.capacity, 0);
   return {
     capacity,
     sold,
@@ -101,7 +113,11 @@ export async function festivalStats(festivalId: string) {
 
 /** Sold tickets per ticket type. */
 export async function soldPerType(festivalId: string) {
-  const rows = await prisma.ticket.groupBy({ by: ["ticketTypeId"], where: { festivalId, status: "valid" }, _count: { _all: true } });
+  const rows = await prisma.ticket.groupBy({
+    by: ["ticketTypeId"],
+    where: { festivalId, status: "valid" },
+    _count: { _all: true },
+  });
   return new Map(rows.map((r) => [r.ticketTypeId, r._count._all]));
 }
 
@@ -124,16 +140,37 @@ export async function ordersCsv(festivalId: string, locale: string) {
       payment_method: o.paymentMethod,
       currency: o.currency,
       total_minor: o.totalMinor,
-      tickets: o.items.filter((i) => i.kind === "ticket").map((i) => `${i.quantity} × ${pickLanguage(i.ticketType?.name ?? "{}", locale)}`).join("; "),
-      donation_minor: o.items.filter((i) => i.kind === "donation").reduce((s, i) => s + i.amountMinor, 0),
+      tickets: o.items
+        .filter((i) => i.kind === "ticket")
+        .map((i) => `${i.quantity} × ${pickLanguage(i.ticketType?.name ?? "{}", locale)}`)
+        .join("; "),
+      donation_minor: o.items
+        .filter((i) => i.kind === "donation")
+        .reduce((s, i) => s + i.amountMinor, 0),
       name: anonymous ? "" : o.name,
       email: anonymous ? "" : (o.email ?? ""),
     };
   });
-  const columns = ["code", "created_at", "status", "payment_method", "currency", "total_minor", "tickets", "donation_minor", "name", "email"];
+  const columns = [
+    "code",
+    "created_at",
+    "status",
+    "payment_method",
+    "currency",
+    "total_minor",
+    "tickets",
+    "donation_minor",
+    "name",
+    "email",
+  ];
   // Cells starting with = + - @ are prefixed so spreadsheets do not run them as formulas.
   const safe = rows.map((r) =>
-    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "string" && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v])),
+    Object.fromEntries(
+      Object.entries(r).map(([k, v]) => [
+        k,
+        typeof v === "string" && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v,
+      ]),
+    ),
   );
   return stringify(safe, { header: true, columns });
 }

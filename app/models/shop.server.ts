@@ -5,13 +5,23 @@ import { parseJsonArray } from "./festival.server";
 import { supportedPrisoners } from "./prisoner.server";
 import { listTicketTypes, pickLanguage } from "./ticket-type.server";
 
-export async function shopFor(festival: { id: string; endsAt: string; status: string }, locale: string, accessCode: string | null, now = new Date()) {
-  const { rows } = await sqlClient().execute({ sql: "SELECT paymentMethods FROM Festival WHERE id = ?", args: [festival.id] });
+export async function shopFor(
+  festival: { id: string; endsAt: string; status: string },
+  locale: string,
+  accessCode: string | null,
+  now = new Date(),
+) {
+  const { rows } = await sqlClient().execute({
+    sql: "SELECT paymentMethods FROM Festival WHERE id = ?",
+    args: [festival.id],
+  });
   const configured = parseJsonArray(String(rows[0]?.paymentMethods ?? "[]"));
   const methods = configured.filter((m) => (m === "stripe" ? stripeAvailable() : m === "door"));
   const open = festival.status === "published" && new Date(festival.endsAt) > now;
   const types = (await listTicketTypes(festival.id))
-    .filter((t) => t.visibility === "public" || (accessCode !== null && t.accessCode === accessCode))
+    .filter(
+      (t) => t.visibility === "public" || (accessCode !== null && t.accessCode === accessCode),
+    )
     .map((t) => {
       const notYet = t.salesStartAt !== null && now < t.salesStartAt;
       const over = t.salesEndAt !== null && now >= t.salesEndAt;

@@ -26,9 +26,13 @@ function localized(max: number, optional: boolean) {
   const one = optional ? optionalText({ max, multiline: true }) : text({ max });
   return z.union([
     one.transform((s) => (s === undefined ? {} : { "*": s })),
-    z.partialRecord(language, optionalText({ max, multiline: optional })).transform((r) =>
-      Object.fromEntries(Object.entries(r).filter((e): e is [string, string] => typeof e[1] === "string")),
-    ),
+    z
+      .partialRecord(language, optionalText({ max, multiline: optional }))
+      .transform((r) =>
+        Object.fromEntries(
+          Object.entries(r).filter((e): e is [string, string] => typeof e[1] === "string"),
+        ),
+      ),
   ]);
 }
 
@@ -40,25 +44,48 @@ export const ticketTypeInput = z
     payWhatYouWant: z.boolean({ error: "v.boolean" }).optional().default(false),
     minPriceMinor: minorAmount.optional(),
     suggestedPriceMinor: minorAmount.optional(),
-    capacity: z.number({ error: "v.capacity" }).int({ error: "v.capacity" }).min(0, { error: "v.capacity" }).max(MAX_CAPACITY, { error: "v.capacity" }),
+    capacity: z
+      .number({ error: "v.capacity" })
+      .int({ error: "v.capacity" })
+      .min(0, { error: "v.capacity" })
+      .max(MAX_CAPACITY, { error: "v.capacity" }),
     quotaId: z.string({ error: "v.invalid" }).max(64, { error: "v.invalid" }).optional(),
     salesStartAt: z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }).optional(),
     salesEndAt: z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }).optional(),
-    visibility: z.enum(["public", "hidden"], { error: "v.visibility" }).optional().default("public"),
-    accessCode: z.string({ error: "v.accessCode" }).trim().regex(/^[A-Za-z0-9_-]{4,40}$/, { error: "v.accessCode" }).optional(),
-    maxPerOrder: z.number({ error: "v.maxPerOrder" }).int({ error: "v.maxPerOrder" }).min(1, { error: "v.maxPerOrder" }).max(MAX_TICKETS_PER_ORDER, { error: "v.maxPerOrder" }).optional().default(10),
+    visibility: z
+      .enum(["public", "hidden"], { error: "v.visibility" })
+      .optional()
+      .default("public"),
+    accessCode: z
+      .string({ error: "v.accessCode" })
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{4,40}$/, { error: "v.accessCode" })
+      .optional(),
+    maxPerOrder: z
+      .number({ error: "v.maxPerOrder" })
+      .int({ error: "v.maxPerOrder" })
+      .min(1, { error: "v.maxPerOrder" })
+      .max(MAX_TICKETS_PER_ORDER, { error: "v.maxPerOrder" })
+      .optional()
+      .default(10),
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (Object.keys(v.name).length === 0) ctx.addIssue({ code: "custom", path: ["name"], message: "v.required" });
+    if (Object.keys(v.name).length === 0)
+      ctx.addIssue({ code: "custom", path: ["name"], message: "v.required" });
     if (v.payWhatYouWant) {
       const min = v.minPriceMinor ?? v.priceMinor;
       if (v.suggestedPriceMinor !== undefined && v.suggestedPriceMinor < min)
-        ctx.addIssue({ code: "custom", path: ["suggestedPriceMinor"], message: "v.suggestedBelowMin" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["suggestedPriceMinor"],
+          message: "v.suggestedBelowMin",
+        });
     } else if (v.minPriceMinor !== undefined || v.suggestedPriceMinor !== undefined) {
       ctx.addIssue({ code: "custom", path: ["minPriceMinor"], message: "v.onlyPayWhatYouWant" });
     }
-    if (v.visibility === "hidden" && !v.accessCode) ctx.addIssue({ code: "custom", path: ["accessCode"], message: "v.accessCode" });
+    if (v.visibility === "hidden" && !v.accessCode)
+      ctx.addIssue({ code: "custom", path: ["accessCode"], message: "v.accessCode" });
   });
 
 export type TicketTypeInput = z.output<typeof ticketTypeInput>;
@@ -66,28 +93,59 @@ export type TicketTypeInput = z.output<typeof ticketTypeInput>;
 export const quotaInput = z
   .object({
     name: text({ max: 120 }),
-    capacity: z.number({ error: "v.capacity" }).int({ error: "v.capacity" }).min(0, { error: "v.capacity" }).max(MAX_CAPACITY, { error: "v.capacity" }),
+    capacity: z
+      .number({ error: "v.capacity" })
+      .int({ error: "v.capacity" })
+      .min(0, { error: "v.capacity" })
+      .max(MAX_CAPACITY, { error: "v.capacity" }),
   })
   .strict();
 
-export async function createQuota(actor: CurrentUser, festivalId: string, input: z.output<typeof quotaInput>) {
+export async function createQuota(
+  actor: CurrentUser,
+  festivalId: string,
+  input: z.output<typeof quotaInput>,
+) {
   return prisma.$transaction(async (tx) => {
-    const quota = await tx.quota.create({ data: { festivalId, name: input.name, capacity: input.capacity }, select: { id: true } });
-    await audit({ actorUserId: actor.id, action: "quota.create", targetType: "quota", targetId: quota.id, festivalId, details: { capacity: input.capacity } }, tx);
+    const quota = await tx.quota.create({
+      data: { festivalId, name: input.name, capacity: input.capacity },
+      select: { id: true },
+    });
+    await audit(
+      {
+        actorUserId: actor.id,
+        action: "quota.create",
+        targetType: "quota",
+        targetId: quota.id,
+        festivalId,
+        details: { capacity: input.capacity },
+      },
+      tx,
+    );
     return quota;
   });
 }
 
 /** Create a ticket type; sales window dates are read in the festival's zone. */
-export async function createTicketType(actor: CurrentUser, festival: { id: string; timezone: string }, input: TicketTypeInput) {
+export async function createTicketType(
+  actor: CurrentUser,
+  festival: { id: string; timezone: string },
+  input: TicketTypeInput,
+) {
   const fields: Record<string, string> = {};
-  const salesStartAt = input.salesStartAt ? parseMoment(input.salesStartAt, festival.timezone) : null;
+  const salesStartAt = input.salesStartAt
+    ? parseMoment(input.salesStartAt, festival.timezone)
+    : null;
   const salesEndAt = input.salesEndAt ? parseMoment(input.salesEndAt, festival.timezone) : null;
   if (input.salesStartAt && !salesStartAt) fields.salesStartAt = "v.dateTime";
   if (input.salesEndAt && !salesEndAt) fields.salesEndAt = "v.dateTime";
-  if (salesStartAt && salesEndAt && salesEndAt <= salesStartAt) fields.salesEndAt = "v.endBeforeStart";
+  if (salesStartAt && salesEndAt && salesEndAt <= salesStartAt)
+    fields.salesEndAt = "v.endBeforeStart";
   if (input.quotaId) {
-    const quota = await prisma.quota.findFirst({ where: { id: input.quotaId, festivalId: festival.id }, select: { id: true } });
+    const quota = await prisma.quota.findFirst({
+      where: { id: input.quotaId, festivalId: festival.id },
+      select: { id: true },
+    });
     if (!quota) fields.quotaId = "v.unknownQuota";
   }
   if (Object.keys(fields).length) throw new FieldRulesError(fields);
@@ -114,7 +172,14 @@ export async function createTicketType(actor: CurrentUser, festival: { id: strin
       select: { id: true },
     });
     await audit(
-      { actorUserId: actor.id, action: "ticketType.create", targetType: "ticketType", targetId: row.id, festivalId: festival.id, details: { priceMinor: input.priceMinor, capacity: input.capacity } },
+      {
+        actorUserId: actor.id,
+        action: "ticketType.create",
+        targetType: "ticketType",
+        targetId: row.id,
+        festivalId: festival.id,
+        details: { priceMinor: input.priceMinor, capacity: input.capacity },
+      },
       tx,
     );
     return row;
@@ -136,6 +201,9 @@ export async function listTicketTypes(festivalId: string) {
   });
   return rows.map((t) => ({
     ...t,
-    available: Math.max(0, Math.min(t.capacity - t.reserved, t.quota ? t.quota.capacity - t.quota.reserved : Infinity)),
+    available: Math.max(
+      0,
+      Math.min(t.capacity - t.reserved, t.quota ? t.quota.capacity - t.quota.reserved : Infinity),
+    ),
   }));
 }

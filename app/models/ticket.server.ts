@@ -5,7 +5,12 @@ import type { InStatement } from "@libsql/client";
 import type { KeyObject } from "node:crypto";
 import { randomToken } from "~/utils/crypto.server";
 import { sqlClient, sqlDate } from "~/utils/db.server";
-import { generateFestivalKeyPair, openPrivateKey, sealPrivateKey, signTicketToken } from "~/utils/ticket-signing.server";
+import {
+  generateFestivalKeyPair,
+  openPrivateKey,
+  sealPrivateKey,
+  signTicketToken,
+} from "~/utils/ticket-signing.server";
 import { ticketTokenPayload } from "~/utils/ticket-token";
 
 /** Tickets stay valid until this long after the festival ends. */
@@ -32,7 +37,12 @@ async function loadOrCreateSigner(festivalId: string): Promise<Signer> {
   // INSERT OR IGNORE: if another process made one meanwhile, theirs wins and we read it back.
   await sqlClient().execute({
     sql: "INSERT OR IGNORE INTO FestivalKey (festivalId, publicKey, privateKeySealed, createdAt) VALUES (?, ?, ?, ?)",
-    args: [festivalId, pair.publicKey, sealPrivateKey(festivalId, pair.privateKeyPkcs8), sqlDate(new Date())],
+    args: [
+      festivalId,
+      pair.publicKey,
+      sealPrivateKey(festivalId, pair.privateKeyPkcs8),
+      sqlDate(new Date()),
+    ],
   });
   const stored = await readKey(festivalId);
   if (!stored) throw new Error("festival key could not be stored");
@@ -46,7 +56,10 @@ async function readKey(festivalId: string): Promise<Signer | null> {
   });
   const row = rows[0];
   if (!row) return null;
-  return { publicKey: String(row.publicKey), privateKey: openPrivateKey(festivalId, String(row.privateKeySealed)) };
+  return {
+    publicKey: String(row.publicKey),
+    privateKey: openPrivateKey(festivalId, String(row.privateKeySealed)),
+  };
 }
 
 /** The festival's public key (for door devices and verification). */
@@ -74,13 +87,28 @@ export async function issueTicketTokens(
       const id = randomToken(12);
       const qrToken = signTicketToken(
         privateKey,
-        ticketTokenPayload({ ticketId: id, ticketTypeId: line.type.id, festivalId: festival.id, notBefore: now, notAfter }),
+        ticketTokenPayload({
+          ticketId: id,
+          ticketTypeId: line.type.id,
+          festivalId: festival.id,
+          notBefore: now,
+          notAfter,
+        }),
       );
       tickets.push({ id, qrToken, ticketTypeId: line.type.id });
       statements.push({
         sql: `INSERT INTO Ticket (id, orderId, orderItemId, festivalId, ticketTypeId, status, amountDueMinor, qrToken, createdAt)
               VALUES (?, ?, ?, ?, ?, 'valid', ?, ?, ?)`,
-        args: [id, orderId, line.itemId, festival.id, line.type.id, payAtDoor ? line.unitPriceMinor : 0, qrToken, sqlDate(now)],
+        args: [
+          id,
+          orderId,
+          line.itemId,
+          festival.id,
+          line.type.id,
+          payAtDoor ? line.unitPriceMinor : 0,
+          qrToken,
+          sqlDate(now),
+        ],
       });
     }
   }

@@ -7,7 +7,12 @@ import { prisma } from "~/utils/db.server";
 import { enqueueEmail, kickEmailWorker } from "~/utils/email.server";
 import { publicUrl } from "~/utils/env.server";
 import { isLocale, translate, type Locale } from "~/utils/i18n";
-import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from "~/utils/password.server";
+import {
+  hashPassword,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  verifyPassword,
+} from "~/utils/password.server";
 import { email, optionalText } from "~/utils/validation";
 
 import { FESTIVAL_ROLES, GLOBAL_ROLES } from "./choices";
@@ -55,8 +60,12 @@ export async function createUser(
   input: z.output<typeof newUserInput>,
   context: { locale: Locale; request?: Request },
 ) {
-  const existing = await prisma.user.findUnique({ where: { email: input.email }, select: { id: true } });
-  if (existing) throw new ConflictError("email_taken", "An account with this email already exists.");
+  const existing = await prisma.user.findUnique({
+    where: { email: input.email },
+    select: { id: true },
+  });
+  if (existing)
+    throw new ConflictError("email_taken", "An account with this email already exists.");
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   const user = await prisma.$transaction(async (tx) => {
     const created = await tx.user.create({
@@ -64,11 +73,23 @@ export async function createUser(
       select: { id: true },
     });
     await audit(
-      { actorUserId: actor.id, action: "user.create", targetType: "user", targetId: created.id, details: { role: input.role, invited: !passwordHash } },
+      {
+        actorUserId: actor.id,
+        action: "user.create",
+        targetType: "user",
+        targetId: created.id,
+        details: { role: input.role, invited: !passwordHash },
+      },
       tx,
     );
     if (!passwordHash) {
-      await createInvitation(tx, { email: input.email, role: input.role, invitedBy: actor, locale: context.locale, request: context.request });
+      await createInvitation(tx, {
+        email: input.email,
+        role: input.role,
+        invitedBy: actor,
+        locale: context.locale,
+        request: context.request,
+      });
     }
     return created;
   });
@@ -111,7 +132,9 @@ async function createInvitation(
         inviteUrl: `${publicUrl(args.request)}/invite/${token}`,
         inviterName: args.invitedBy.name ?? args.invitedBy.email,
         festivalName: args.festival?.name,
-        role: args.festivalRole ? translate(args.locale, args.festivalRole === "door" ? "role.door" : "role.organiser") : "",
+        role: args.festivalRole
+          ? translate(args.locale, args.festivalRole === "door" ? "role.door" : "role.organiser")
+          : "",
       },
     },
     tx,
@@ -132,7 +155,10 @@ export async function findInvitation(token: string) {
 export const acceptInvitationInput = z.object({ name: optionalText({ max: 120 }), password });
 
 /** Accept: set the password (creating the account if needed) and join the festival team. */
-export async function acceptInvitation(token: string, input: z.output<typeof acceptInvitationInput>) {
+export async function acceptInvitation(
+  token: string,
+  input: z.output<typeof acceptInvitationInput>,
+) {
   const invitation = await findInvitation(token);
   if (!invitation) return null;
   const passwordHash = await hashPassword(input.password);
@@ -142,7 +168,10 @@ export async function acceptInvitation(token: string, input: z.output<typeof acc
       data: { acceptedAt: new Date() },
     });
     if (taken.count === 0) return null; // accepted concurrently
-    const existing = await tx.user.findUnique({ where: { email: invitation.email }, select: { id: true } });
+    const existing = await tx.user.findUnique({
+      where: { email: invitation.email },
+      select: { id: true },
+    });
     const user = existing
       ? await tx.user.update({
           where: { id: existing.id },
@@ -150,18 +179,33 @@ export async function acceptInvitation(token: string, input: z.output<typeof acc
           select: { id: true },
         })
       : await tx.user.create({
-          data: { email: invitation.email, name: input.name ?? null, role: invitation.role, passwordHash },
+          data: {
+            email: invitation.email,
+            name: input.name ?? null,
+            role: invitation.role,
+            passwordHash,
+          },
           select: { id: true },
         });
     if (invitation.festivalId && invitation.festivalRole) {
       await tx.festivalMember.upsert({
         where: { festivalId_userId: { festivalId: invitation.festivalId, userId: user.id } },
-        create: { festivalId: invitation.festivalId, userId: user.id, role: invitation.festivalRole },
+        create: {
+          festivalId: invitation.festivalId,
+          userId: user.id,
+          role: invitation.festivalRole,
+        },
         update: { role: invitation.festivalRole },
       });
     }
     await audit(
-      { actorUserId: user.id, action: "invitation.accept", targetType: "invitation", targetId: invitation.id, festivalId: invitation.festivalId },
+      {
+        actorUserId: user.id,
+        action: "invitation.accept",
+        targetType: "invitation",
+        targetId: invitation.id,
+        festivalId: invitation.festivalId,
+      },
       tx,
     );
     return user;
@@ -184,7 +228,10 @@ export async function addFestivalMember(
   input: z.output<typeof memberInput>,
   context: { locale: Locale; request?: Request },
 ): Promise<{ status: "added" | "invited"; userId?: string }> {
-  const user = await prisma.user.findUnique({ where: { email: input.email }, select: { id: true, locale: true } });
+  const user = await prisma.user.findUnique({
+    where: { email: input.email },
+    select: { id: true, locale: true },
+  });
   const result = await prisma.$transaction(async (tx) => {
     if (user) {
       await tx.festivalMember.upsert({
@@ -193,7 +240,14 @@ export async function addFestivalMember(
         update: { role: input.role },
       });
       await audit(
-        { actorUserId: actor.id, action: "festival.member.add", targetType: "user", targetId: user.id, festivalId: festival.id, details: { role: input.role } },
+        {
+          actorUserId: actor.id,
+          action: "festival.member.add",
+          targetType: "user",
+          targetId: user.id,
+          festivalId: festival.id,
+          details: { role: input.role },
+        },
         tx,
       );
       return { status: "added" as const, userId: user.id };
@@ -208,7 +262,13 @@ export async function addFestivalMember(
       festivalRole: input.role,
     });
     await audit(
-      { actorUserId: actor.id, action: "festival.member.invite", targetType: "invitation", festivalId: festival.id, details: { role: input.role } },
+      {
+        actorUserId: actor.id,
+        action: "festival.member.invite",
+        targetType: "invitation",
+        festivalId: festival.id,
+        details: { role: input.role },
+      },
       tx,
     );
     return { status: "invited" as const };
@@ -221,7 +281,16 @@ export async function removeFestivalMember(actor: CurrentUser, festivalId: strin
   return prisma.$transaction(async (tx) => {
     const { count } = await tx.festivalMember.deleteMany({ where: { festivalId, userId } });
     if (count) {
-      await audit({ actorUserId: actor.id, action: "festival.member.remove", targetType: "user", targetId: userId, festivalId }, tx);
+      await audit(
+        {
+          actorUserId: actor.id,
+          action: "festival.member.remove",
+          targetType: "user",
+          targetId: userId,
+          festivalId,
+        },
+        tx,
+      );
     }
     return count > 0;
   });
@@ -233,39 +302,70 @@ export async function removeFestivalMember(actor: CurrentUser, festivalId: strin
  * Email a 6-digit code (valid 10 minutes, single use). Answers the same whether
  * or not the account exists. Rate limits are the caller's (they need the address).
  */
-export async function requestPasswordReset(emailAddress: string, locale: Locale, request?: Request) {
-  const user = await prisma.user.findUnique({ where: { email: emailAddress }, select: { id: true, locale: true, disabledAt: true } });
+export async function requestPasswordReset(
+  emailAddress: string,
+  locale: Locale,
+  request?: Request,
+) {
+  const user = await prisma.user.findUnique({
+    where: { email: emailAddress },
+    select: { id: true, locale: true, disabledAt: true },
+  });
   if (!user || user.disabledAt) return;
   const code = numericCode(6);
   await prisma.$transaction(async (tx) => {
     // A new code replaces any earlier one.
-    await tx.passwordReset.updateMany({ where: { userId: user.id, usedAt: null }, data: { usedAt: new Date() } });
+    await tx.passwordReset.updateMany({
+      where: { userId: user.id, usedAt: null },
+      data: { usedAt: new Date() },
+    });
     await tx.passwordReset.create({
-      data: { userId: user.id, codeHash: sha256(`${user.id}:${code}`), expiresAt: new Date(Date.now() + RESET_CODE_TTL_MS) },
+      data: {
+        userId: user.id,
+        codeHash: sha256(`${user.id}:${code}`),
+        expiresAt: new Date(Date.now() + RESET_CODE_TTL_MS),
+      },
     });
     await enqueueEmail(
       {
         to: emailAddress,
         template: "password-reset",
         locale: localeOf(user.locale, locale),
-        data: { code, resetUrl: `${publicUrl(request)}/reset-password?${new URLSearchParams({ email: emailAddress })}` },
+        data: {
+          code,
+          resetUrl: `${publicUrl(request)}/reset-password?${new URLSearchParams({ email: emailAddress })}`,
+        },
       },
       tx,
     );
-    await audit({ actorUserId: user.id, action: "password.reset.request", targetType: "user", targetId: user.id }, tx);
+    await audit(
+      {
+        actorUserId: user.id,
+        action: "password.reset.request",
+        targetType: "user",
+        targetId: user.id,
+      },
+      tx,
+    );
   });
   kickEmailWorker();
 }
 
 export const resetInput = z.object({
   email,
-  code: z.string({ error: "v.resetCode" }).trim().regex(/^\d{6}$/, { error: "v.resetCode" }),
+  code: z
+    .string({ error: "v.resetCode" })
+    .trim()
+    .regex(/^\d{6}$/, { error: "v.resetCode" }),
   password,
 });
 
 /** Check the code and set the new password. All sessions and API tokens of the user end. */
 export async function resetPassword(input: z.output<typeof resetInput>): Promise<boolean> {
-  const user = await prisma.user.findUnique({ where: { email: input.email }, select: { id: true } });
+  const user = await prisma.user.findUnique({
+    where: { email: input.email },
+    select: { id: true },
+  });
   if (!user) return false;
   const reset = await prisma.passwordReset.findFirst({
     where: { userId: user.id, usedAt: null, expiresAt: { gt: new Date() } },
@@ -273,17 +373,29 @@ export async function resetPassword(input: z.output<typeof resetInput>): Promise
   });
   if (!reset || reset.attempts >= RESET_MAX_ATTEMPTS) return false;
   if (!timingSafeEqualHex(reset.codeHash, sha256(`${user.id}:${input.code}`))) {
-    await prisma.passwordReset.update({ where: { id: reset.id }, data: { attempts: { increment: 1 } } });
+    await prisma.passwordReset.update({
+      where: { id: reset.id },
+      data: { attempts: { increment: 1 } },
+    });
     return false;
   }
   const passwordHash = await hashPassword(input.password);
   return prisma.$transaction(async (tx) => {
-    const used = await tx.passwordReset.updateMany({ where: { id: reset.id, usedAt: null }, data: { usedAt: new Date() } });
+    const used = await tx.passwordReset.updateMany({
+      where: { id: reset.id, usedAt: null },
+      data: { usedAt: new Date() },
+    });
     if (used.count === 0) return false;
     await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
     await tx.session.deleteMany({ where: { userId: user.id } });
-    await tx.apiToken.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: new Date() } });
-    await audit({ actorUserId: user.id, action: "password.reset", targetType: "user", targetId: user.id }, tx);
+    await tx.apiToken.updateMany({
+      where: { userId: user.id, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    await audit(
+      { actorUserId: user.id, action: "password.reset", targetType: "user", targetId: user.id },
+      tx,
+    );
     return true;
   });
 }
@@ -293,7 +405,8 @@ export async function ensureAdmin(emailAddress: string, plainPassword: string) {
   const parsedEmail = email.safeParse(emailAddress);
   if (!parsedEmail.success) throw new Error("ADMIN_EMAIL is not a valid email address.");
   const parsedPassword = password.safeParse(plainPassword);
-  if (!parsedPassword.success) throw new Error(`ADMIN_PASSWORD: ${parsedPassword.error.issues[0]?.message ?? "invalid"}`);
+  if (!parsedPassword.success)
+    throw new Error(`ADMIN_PASSWORD: ${parsedPassword.error.issues[0]?.message ?? "invalid"}`);
   const passwordHash = await hashPassword(parsedPassword.data);
   const user = await prisma.user.upsert({
     where: { email: parsedEmail.data },
@@ -314,7 +427,9 @@ export async function updateProfile(actor: CurrentUser, input: z.output<typeof p
 }
 
 export const passwordChangeInput = z.object({
-  currentPassword: z.string({ error: "v.password" }).max(PASSWORD_MAX_LENGTH, { error: `v.maxLength|${PASSWORD_MAX_LENGTH}` }),
+  currentPassword: z
+    .string({ error: "v.password" })
+    .max(PASSWORD_MAX_LENGTH, { error: `v.maxLength|${PASSWORD_MAX_LENGTH}` }),
   password,
 });
 
@@ -322,15 +437,30 @@ export const passwordChangeInput = z.object({
  * Change one's own password (the current one is required). Every other session
  * and all API tokens end; the session making the change stays.
  */
-export async function changePassword(actor: CurrentUser, input: z.output<typeof passwordChangeInput>, keepSessionId: string | null) {
-  const row = await prisma.user.findUniqueOrThrow({ where: { id: actor.id }, select: { passwordHash: true } });
+export async function changePassword(
+  actor: CurrentUser,
+  input: z.output<typeof passwordChangeInput>,
+  keepSessionId: string | null,
+) {
+  const row = await prisma.user.findUniqueOrThrow({
+    where: { id: actor.id },
+    select: { passwordHash: true },
+  });
   if (!(await verifyPassword(row.passwordHash, input.currentPassword))) return false;
   const passwordHash = await hashPassword(input.password);
   await prisma.$transaction(async (tx) => {
     await tx.user.update({ where: { id: actor.id }, data: { passwordHash } });
-    await tx.session.deleteMany({ where: { userId: actor.id, ...(keepSessionId ? { id: { not: keepSessionId } } : {}) } });
-    await tx.apiToken.updateMany({ where: { userId: actor.id, revokedAt: null }, data: { revokedAt: new Date() } });
-    await audit({ actorUserId: actor.id, action: "password.change", targetType: "user", targetId: actor.id }, tx);
+    await tx.session.deleteMany({
+      where: { userId: actor.id, ...(keepSessionId ? { id: { not: keepSessionId } } : {}) },
+    });
+    await tx.apiToken.updateMany({
+      where: { userId: actor.id, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    await audit(
+      { actorUserId: actor.id, action: "password.change", targetType: "user", targetId: actor.id },
+      tx,
+    );
   });
   return true;
 }

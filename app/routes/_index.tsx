@@ -5,7 +5,9 @@ import { countryName, formatDateRange } from "~/utils/format";
 import { getTranslator } from "~/utils/i18n.server";
 import { useLocale, useT } from "~/utils/use-t";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Festivals" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data?.title ?? "Festivals" },
+];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { t } = await getTranslator(request);
@@ -25,9 +27,12 @@ function FestivalCard({ festival }: { festival: Item }) {
         <Link to={`/festivals/${festival.slug}`}>{festival.name}</Link>
       </h4>
       <p>
-        {formatDateRange(festival.startsAt, festival.endsAt, locale, festival.timezone)} · {festival.venueName}
+        {formatDateRange(festival.startsAt, festival.endsAt, locale, festival.timezone)} ·{" "}
+        {festival.venueName}
       </p>
-      {festival.status === "cancelled" ? <p className="badge danger">{t("festival.cancelled")}</p> : null}
+      {festival.status === "cancelled" ? (
+        <p className="badge danger">{t("festival.cancelled")}</p>
+      ) : null}
     </li>
   );
 }

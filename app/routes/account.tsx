@@ -2,7 +2,12 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field } from "~/components/field";
-import { changePassword, passwordChangeInput, profileInput, updateProfile } from "~/models/user.server";
+import {
+  changePassword,
+  passwordChangeInput,
+  profileInput,
+  updateProfile,
+} from "~/models/user.server";
 import { requireSessionUser } from "~/utils/auth.server";
 import { field, readForm } from "~/utils/forms.server";
 import { errorResponse } from "~/utils/http.server";
@@ -27,15 +32,23 @@ export async function action({ request }: ActionFunctionArgs) {
   const intent = field(form, "intent");
   if (intent === "profile") {
     const parsed = profileInput.safeParse({ name: field(form, "name") });
-    if (!parsed.success) return data<Result>({ errors: fieldErrors(parsed.error, t), done: null }, { status: 400 });
+    if (!parsed.success)
+      return data<Result>({ errors: fieldErrors(parsed.error, t), done: null }, { status: 400 });
     await updateProfile(user, parsed.data);
     return { errors: {}, done: "profile" } satisfies Result;
   }
   if (intent === "password") {
-    const parsed = passwordChangeInput.safeParse({ currentPassword: field(form, "currentPassword"), password: field(form, "password") });
-    if (!parsed.success) return data<Result>({ errors: fieldErrors(parsed.error, t), done: null }, { status: 400 });
+    const parsed = passwordChangeInput.safeParse({
+      currentPassword: field(form, "currentPassword"),
+      password: field(form, "password"),
+    });
+    if (!parsed.success)
+      return data<Result>({ errors: fieldErrors(parsed.error, t), done: null }, { status: 400 });
     if (!(await changePassword(user, parsed.data, await readSessionId(request)))) {
-      return data<Result>({ errors: { currentPassword: t("account.wrongPassword") }, done: null }, { status: 400 });
+      return data<Result>(
+        { errors: { currentPassword: t("account.wrongPassword") }, done: null },
+        { status: 400 },
+      );
     }
     return { errors: {}, done: "password" } satisfies Result;
   }
@@ -59,7 +72,14 @@ export default function Account() {
         </p>
       ) : null}
       <Form method="post" noValidate className="card">
-        <Field label={t("field.name")} name="name" autoComplete="name" maxLength={120} defaultValue={name} error={e.name} />
+        <Field
+          label={t("field.name")}
+          name="name"
+          autoComplete="name"
+          maxLength={120}
+          defaultValue={name}
+          error={e.name}
+        />
         <button type="submit" name="intent" value="profile" className="primary">
           {t("festivalForm.save")}
         </button>
@@ -67,8 +87,25 @@ export default function Account() {
       <Form method="post" noValidate className="card">
         <h2>{t("account.changePassword")}</h2>
         <input type="hidden" name="username" autoComplete="username" value={email} />
-        <Field label={t("account.currentPassword")} name="currentPassword" type="password" autoComplete="current-password" required maxLength={200} error={e.currentPassword} />
-        <Field label={t("field.newPassword")} name="password" type="password" autoComplete="new-password" required maxLength={200} hint={t("field.passwordHint")} error={e.password} />
+        <Field
+          label={t("account.currentPassword")}
+          name="currentPassword"
+          type="password"
+          autoComplete="current-password"
+          required
+          maxLength={200}
+          error={e.currentPassword}
+        />
+        <Field
+          label={t("field.newPassword")}
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          maxLength={200}
+          hint={t("field.passwordHint")}
+          error={e.password}
+        />
         <button type="submit" name="intent" value="password" className="primary">
           {t("account.changePassword")}
         </button>

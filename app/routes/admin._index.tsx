@@ -14,16 +14,31 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const festivals = await prisma.festival.findMany({
     where: ids === null ? {} : { id: { in: ids } },
     orderBy: { startsAt: "desc" },
-    select: { id: true, name: true, city: true, status: true, startsAt: true, endsAt: true, timezone: true },
+    select: {
+      id: true,
+      name: true,
+      city: true,
+      status: true,
+      startsAt: true,
+      endsAt: true,
+      timezone: true,
+    },
   });
   const doorIds = user.memberships.filter((m) => m.role === "door").map((m) => m.festivalId);
   const doors = doorIds.length
-    ? await prisma.festival.findMany({ where: { id: { in: doorIds } }, select: { id: true, name: true, city: true } })
+    ? await prisma.festival.findMany({
+        where: { id: { in: doorIds } },
+        select: { id: true, name: true, city: true },
+      })
     : [];
   return {
     name: user.name ?? user.email,
     canCreate: can(user, "festival:create"),
-    festivals: festivals.map((f) => ({ ...f, startsAt: f.startsAt.toISOString(), endsAt: f.endsAt.toISOString() })),
+    festivals: festivals.map((f) => ({
+      ...f,
+      startsAt: f.startsAt.toISOString(),
+      endsAt: f.endsAt.toISOString(),
+    })),
     doors,
   };
 }
@@ -62,7 +77,9 @@ export default function Dashboard() {
                 <td>{f.city}</td>
                 <td>{formatDateRange(f.startsAt, f.endsAt, locale, f.timezone)}</td>
                 <td>
-                  <span className={`badge status-${f.status}`}>{t(`status.${f.status as "draft" | "published" | "cancelled"}`)}</span>
+                  <span className={`badge status-${f.status}`}>
+                    {t(`status.${f.status as "draft" | "published" | "cancelled"}`)}
+                  </span>
                 </td>
               </tr>
             ))}

@@ -9,8 +9,13 @@ export const meta: MetaFunction = () => [{ title: "Audit log" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUserWith(request, "audit:read");
   const events = await prisma.auditEvent.findMany({ orderBy: { id: "desc" }, take: 200 });
-  const actorIds = [...new Set(events.map((e) => e.actorUserId).filter((x): x is string => Boolean(x)))];
-  const actors = await prisma.user.findMany({ where: { id: { in: actorIds } }, select: { id: true, email: true } });
+  const actorIds = [
+    ...new Set(events.map((e) => e.actorUserId).filter((x): x is string => Boolean(x))),
+  ];
+  const actors = await prisma.user.findMany({
+    where: { id: { in: actorIds } },
+    select: { id: true, email: true },
+  });
   const emailOf = new Map(actors.map((a) => [a.id, a.email]));
   return {
     events: events.map((e) => ({

@@ -48,11 +48,18 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const user = await requireUserWith(request, "festival:edit", params.id);
     const festival = await getFestivalOrThrow(params.id);
     if (festival.status === "cancelled") {
-      return data({ errors: { _form: t("festivalAdmin.cancelledReadOnly") }, values: null, saved: false }, { status: 409 });
+      return data(
+        { errors: { _form: t("festivalAdmin.cancelledReadOnly") }, values: null, saved: false },
+        { status: 409 },
+      );
     }
     const raw = festivalFormToInput(form);
     const parsed = festivalInput.safeParse(raw);
-    if (!parsed.success) return data({ errors: fieldErrors(parsed.error, t), values: raw, saved: false }, { status: 400 });
+    if (!parsed.success)
+      return data(
+        { errors: fieldErrors(parsed.error, t), values: raw, saved: false },
+        { status: 400 },
+      );
     await updateFestival(user, festival.id, parsed.data);
     return { errors: {} as Record<string, string>, values: null, saved: true };
   }
@@ -66,7 +73,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return { errors: {} as Record<string, string>, values: null, saved: true };
   } catch (e) {
     if (e instanceof FestivalStateError) {
-      return data({ errors: { _form: t("festivalAdmin.invalidTransition") }, values: null, saved: false }, { status: 409 });
+      return data(
+        { errors: { _form: t("festivalAdmin.invalidTransition") }, values: null, saved: false },
+        { status: 409 },
+      );
     }
     throw e;
   }
@@ -78,7 +88,11 @@ export default function FestivalDetails() {
   const t = useT();
   return (
     <>
-      {result?.saved ? <p role="status" className="notice">{t("festivalAdmin.saved")}</p> : null}
+      {result?.saved ? (
+        <p role="status" className="notice">
+          {t("festivalAdmin.saved")}
+        </p>
+      ) : null}
       <FormError error={result?.errors._form} />
       {canPublish && status !== "cancelled" ? (
         <div className="actions">

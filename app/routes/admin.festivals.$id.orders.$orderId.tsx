@@ -11,8 +11,13 @@ import { formatMoney } from "~/utils/money";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { useLocale, useT } from "~/utils/use-t";
 
-async function orderOfFestival(festivalId: string | undefined, orderId: string | undefined, locale: string) {
-  const order = orderId && orderId.length <= 64 ? await getOrderView({ id: orderId }, locale) : null;
+async function orderOfFestival(
+  festivalId: string | undefined,
+  orderId: string | undefined,
+  locale: string,
+) {
+  const order =
+    orderId && orderId.length <= 64 ? await getOrderView({ id: orderId }, locale) : null;
   // Another festival's order is as unknown as a missing one.
   if (!order || order.festival.id !== festivalId) throw notFound();
   return order;
@@ -24,7 +29,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { accessToken: _link, ...rest } = order;
   return {
     order: { ...rest, tickets: order.tickets.map(({ qrToken: _q, ...t }) => t) },
-    canRefund: can(user, "festival:edit", order.festival.id) && ["paid", "confirmed", "pending"].includes(order.status),
+    canRefund:
+      can(user, "festival:edit", order.festival.id) &&
+      ["paid", "confirmed", "pending"].includes(order.status),
   };
 }
 
@@ -49,9 +56,16 @@ export default function OrderDetail() {
         <Link to={`/admin/festivals/${order.festival.id}/orders`}>← {t("orders.title")}</Link>
       </p>
       <h2>{t("order.title", { code: order.code })}</h2>
-      {result?.status ? <p role="status" className="notice">{t(`order.status.${result.status as "refunded"}`)}</p> : null}
+      {result?.status ? (
+        <p role="status" className="notice">
+          {t(`order.status.${result.status as "refunded"}`)}
+        </p>
+      ) : null}
       <p>
-        <span className={`badge status-${order.status}`}>{t(`order.status.${order.status as "paid"}`)}</span> · {t(`payment.${order.paymentMethod as "door"}`)} ·{" "}
+        <span className={`badge status-${order.status}`}>
+          {t(`order.status.${order.status as "paid"}`)}
+        </span>{" "}
+        · {t(`payment.${order.paymentMethod as "door"}`)} ·{" "}
         {formatDateTime(order.createdAt, locale, tz)}
       </p>
       <p>
@@ -63,15 +77,20 @@ export default function OrderDetail() {
       <ul>
         {order.tickets.map((ticket) => (
           <li key={ticket.id} className="mono">
-            {ticket.id} — {ticket.typeName} — {ticket.status === "valid" ? t("orders.valid") : t("order.ticketRevoked")}
-            {ticket.amountDueMinor > 0 ? ` — ${t("order.dueAtDoor", { amount: formatMoney(ticket.amountDueMinor, order.currency, locale) })}` : ""}
+            {ticket.id} — {ticket.typeName} —{" "}
+            {ticket.status === "valid" ? t("orders.valid") : t("order.ticketRevoked")}
+            {ticket.amountDueMinor > 0
+              ? ` — ${t("order.dueAtDoor", { amount: formatMoney(ticket.amountDueMinor, order.currency, locale) })}`
+              : ""}
           </li>
         ))}
       </ul>
       {canRefund ? (
         <Form method="post">
           <button type="submit" name="intent" value="cancel" className="danger">
-            {order.paymentMethod === "stripe" && order.status === "paid" ? t("orders.refund") : t("orders.cancel")}
+            {order.paymentMethod === "stripe" && order.status === "paid"
+              ? t("orders.refund")
+              : t("orders.cancel")}
           </button>
         </Form>
       ) : null}

@@ -15,13 +15,19 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const festival = await getFestivalOrThrow(params.id);
   const locale = await getLocale(request);
   const filter = parseOrderFilter(new URL(request.url).searchParams);
-  const [list, stats] = await Promise.all([listOrders(festival.id, filter), festivalStats(festival.id)]);
+  const [list, stats] = await Promise.all([
+    listOrders(festival.id, filter),
+    festivalStats(festival.id),
+  ]);
   return {
     festivalId: festival.id,
     timezone: festival.timezone,
     currency: festival.currency,
     list,
-    stats: { ...stats, ticketTypes: stats.ticketTypes.map((t) => ({ ...t, name: pickLanguage(t.name, locale) })) },
+    stats: {
+      ...stats,
+      ticketTypes: stats.ticketTypes.map((t) => ({ ...t, name: pickLanguage(t.name, locale) })),
+    },
   };
 }
 
@@ -75,7 +81,13 @@ export default function Orders() {
       <Form method="get" className="filters row">
         <div className="field">
           <label htmlFor="q">{t("orders.search")}</label>
-          <input id="q" name="q" type="search" maxLength={100} defaultValue={params.get("q") ?? ""} />
+          <input
+            id="q"
+            name="q"
+            type="search"
+            maxLength={100}
+            defaultValue={params.get("q") ?? ""}
+          />
         </div>
         <div className="field">
           <label htmlFor="status">{t("dashboard.status")}</label>
@@ -121,7 +133,9 @@ export default function Orders() {
                 <td>{o.tickets}</td>
                 <td>{formatMoney(o.totalMinor, o.currency, locale)}</td>
                 <td>
-                  <span className={`badge status-${o.status}`}>{t(`order.status.${o.status as "paid"}`)}</span>
+                  <span className={`badge status-${o.status}`}>
+                    {t(`order.status.${o.status as "paid"}`)}
+                  </span>
                 </td>
               </tr>
             ))}

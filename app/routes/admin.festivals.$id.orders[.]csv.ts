@@ -10,7 +10,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:view", params.id);
   const festival = await getFestivalOrThrow(params.id);
   const csv = await ordersCsv(festival.id, await getLocale(request));
-  await audit({ actorUserId: user.id, action: "orders.export", targetType: "festival", targetId: festival.id, festivalId: festival.id });
+  await audit({
+    actorUserId: user.id,
+    action: "orders.export",
+    targetType: "festival",
+    targetId: festival.id,
+    festivalId: festival.id,
+  });
   return new Response(csv, {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",

@@ -3,7 +3,11 @@ import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field } from "~/components/field";
 import { PROGRAMME_KINDS } from "~/models/choices";
-import { addProgrammeItem, getFestivalOrThrow, removeProgrammeItem } from "~/models/festival.server";
+import {
+  addProgrammeItem,
+  getFestivalOrThrow,
+  removeProgrammeItem,
+} from "~/models/festival.server";
 import { prisma } from "~/utils/db.server";
 import { formatDateTime } from "~/utils/format";
 import { field, readForm } from "~/utils/forms.server";
@@ -15,11 +19,18 @@ import { useLocale, useT } from "~/utils/use-t";
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:view", params.id);
   const festival = await getFestivalOrThrow(params.id);
-  const items = await prisma.programmeItem.findMany({ where: { festivalId: festival.id }, orderBy: { startsAt: "asc" } });
+  const items = await prisma.programmeItem.findMany({
+    where: { festivalId: festival.id },
+    orderBy: { startsAt: "asc" },
+  });
   return {
     timezone: festival.timezone,
     canEdit: can(user, "festival:edit", festival.id) && festival.status !== "cancelled",
-    items: items.map((i) => ({ ...i, startsAt: i.startsAt.toISOString(), endsAt: i.endsAt?.toISOString() ?? null })),
+    items: items.map((i) => ({
+      ...i,
+      startsAt: i.startsAt.toISOString(),
+      endsAt: i.endsAt?.toISOString() ?? null,
+    })),
   };
 }
 
@@ -27,7 +38,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUserWith(request, "festival:edit", params.id);
   const festival = await getFestivalOrThrow(params.id);
   const { t } = await getTranslator(request);
-  if (festival.status === "cancelled") throw errorResponse(409, "cancelled", t("festivalAdmin.cancelledReadOnly"));
+  if (festival.status === "cancelled")
+    throw errorResponse(409, "cancelled", t("festivalAdmin.cancelledReadOnly"));
   const form = await readForm(request);
   const intent = field(form, "intent");
   if (intent === "remove") {
@@ -62,7 +74,10 @@ export default function Programme() {
         {items.map((item) => (
           <li key={item.id}>
             <time dateTime={item.startsAt}>{formatDateTime(item.startsAt, locale, timezone)}</time>{" "}
-            <span className={`kind kind-${item.kind}`}>{t(`programme.kind.${item.kind as "talk"}`)}</span> <strong>{item.title}</strong>
+            <span className={`kind kind-${item.kind}`}>
+              {t(`programme.kind.${item.kind as "talk"}`)}
+            </span>{" "}
+            <strong>{item.title}</strong>
             {item.person ? <span className="muted"> — {item.person}</span> : null}
             {canEdit ? (
               <Form method="post" className="inline">
@@ -79,8 +94,21 @@ export default function Programme() {
         <Form method="post" noValidate className="card">
           <h3>{t("programme.add")}</h3>
           <p className="hint">{t("programme.timeHint", { zone: timezone })}</p>
-          <Field label={t("programme.titleField")} name="title" required maxLength={200} defaultValue={v?.title} error={e.title} />
-          <Field label={t("programme.person")} name="person" maxLength={200} defaultValue={v?.person} error={e.person} />
+          <Field
+            label={t("programme.titleField")}
+            name="title"
+            required
+            maxLength={200}
+            defaultValue={v?.title}
+            error={e.title}
+          />
+          <Field
+            label={t("programme.person")}
+            name="person"
+            maxLength={200}
+            defaultValue={v?.person}
+            error={e.person}
+          />
           <div className="field">
             <label htmlFor="kind">{t("programme.kindField")}</label>
             <select id="kind" name="kind" defaultValue={v?.kind ?? "talk"}>
@@ -93,8 +121,21 @@ export default function Programme() {
             {e.kind ? <p className="field-error">{e.kind}</p> : null}
           </div>
           <div className="row">
-            <Field label={t("field.startsAt")} name="startsAt" type="datetime-local" required defaultValue={v?.startsAt} error={e.startsAt} />
-            <Field label={t("field.endsAt")} name="endsAt" type="datetime-local" defaultValue={v?.endsAt} error={e.endsAt} />
+            <Field
+              label={t("field.startsAt")}
+              name="startsAt"
+              type="datetime-local"
+              required
+              defaultValue={v?.startsAt}
+              error={e.startsAt}
+            />
+            <Field
+              label={t("field.endsAt")}
+              name="endsAt"
+              type="datetime-local"
+              defaultValue={v?.endsAt}
+              error={e.endsAt}
+            />
           </div>
           <button type="submit" name="intent" value="add" className="primary">
             {t("programme.add")}

@@ -36,13 +36,18 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const intent = field(form, "intent");
   if (intent === "remove") {
     const userId = (field(form, "userId") ?? "").slice(0, 64);
-    if (userId === user.id) return data({ errors: { _form: t("team.cannotRemoveSelf") } as Record<string, string>, status: null }, { status: 400 });
+    if (userId === user.id)
+      return data(
+        { errors: { _form: t("team.cannotRemoveSelf") } as Record<string, string>, status: null },
+        { status: 400 },
+      );
     await removeFestivalMember(user, festival.id, userId);
     return { errors: {} as Record<string, string>, status: null };
   }
   if (intent !== "add") throw errorResponse(400, "bad_intent", "Unknown action.");
   const parsed = memberInput.safeParse({ email: field(form, "email"), role: field(form, "role") });
-  if (!parsed.success) return data({ errors: fieldErrors(parsed.error, t), status: null }, { status: 400 });
+  if (!parsed.success)
+    return data({ errors: fieldErrors(parsed.error, t), status: null }, { status: 400 });
   const result = await addFestivalMember(user, festival, parsed.data, { locale, request });
   return { errors: {} as Record<string, string>, status: result.status };
 }
@@ -55,7 +60,11 @@ export default function Team() {
   return (
     <>
       <h2>{t("festivalAdmin.team")}</h2>
-      {result?.status ? <p role="status" className="notice">{t(result.status === "added" ? "team.added" : "team.invited")}</p> : null}
+      {result?.status ? (
+        <p role="status" className="notice">
+          {t(result.status === "added" ? "team.added" : "team.invited")}
+        </p>
+      ) : null}
       {e._form ? <p className="form-error">{e._form}</p> : null}
       <table className="table">
         <thead>
@@ -94,7 +103,14 @@ export default function Team() {
       </table>
       <Form method="post" noValidate className="card">
         <h3>{t("team.add")}</h3>
-        <Field label={t("field.email")} name="email" type="email" required maxLength={254} error={e.email} />
+        <Field
+          label={t("field.email")}
+          name="email"
+          type="email"
+          required
+          maxLength={254}
+          error={e.email}
+        />
         <div className="field">
           <label htmlFor="role">{t("team.role")}</label>
           <select id="role" name="role" defaultValue="door">

@@ -5,7 +5,14 @@ import { Field } from "~/components/field";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { listPrisoners, setSupportedPrisoners, supportedPrisoners } from "~/models/prisoner.server";
 import { soldPerType } from "~/models/sales.server";
-import { createQuota, createTicketType, listTicketTypes, pickLanguage, quotaInput, ticketTypeInput } from "~/models/ticket-type.server";
+import {
+  createQuota,
+  createTicketType,
+  listTicketTypes,
+  pickLanguage,
+  quotaInput,
+  ticketTypeInput,
+} from "~/models/ticket-type.server";
 import { prisma } from "~/utils/db.server";
 import { formatDateTime } from "~/utils/format";
 import { field, fields, readForm } from "~/utils/forms.server";
@@ -46,7 +53,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       salesStartAt: t.salesStartAt?.toISOString() ?? null,
       salesEndAt: t.salesEndAt?.toISOString() ?? null,
     })),
-    quotas: quotas.map((q) => ({ id: q.id, name: q.name, capacity: q.capacity, reserved: q.reserved })),
+    quotas: quotas.map((q) => ({
+      id: q.id,
+      name: q.name,
+      capacity: q.capacity,
+      reserved: q.reserved,
+    })),
     prisoners,
     supported: supported.map((p) => p.id),
   };
@@ -58,7 +70,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUserWith(request, "festival:edit", params.id);
   const festival = await getFestivalOrThrow(params.id);
   const { t } = await getTranslator(request);
-  if (festival.status === "cancelled") throw errorResponse(409, "cancelled", t("festivalAdmin.cancelledReadOnly"));
+  if (festival.status === "cancelled")
+    throw errorResponse(409, "cancelled", t("festivalAdmin.cancelledReadOnly"));
   const form = await readForm(request);
   const intent = field(form, "intent") ?? "";
   const money = (name: string) => {
@@ -72,8 +85,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
   };
   try {
     if (intent === "add-quota") {
-      const parsed = quotaInput.safeParse({ name: field(form, "quotaName"), capacity: integer("quotaCapacity") });
-      if (!parsed.success) return data<Result>({ intent, ok: false, errors: prefix(fieldErrors(parsed.error, t), "quota") }, { status: 400 });
+      const parsed = quotaInput.safeParse({
+        name: field(form, "quotaName"),
+        capacity: integer("quotaCapacity"),
+      });
+      if (!parsed.success)
+        return data<Result>(
+          { intent, ok: false, errors: prefix(fieldErrors(parsed.error, t), "quota") },
+          { status: 400 },
+        );
       await createQuota(user, festival.id, parsed.data);
       return { intent, ok: true, errors: {} } satisfies Result;
     }
@@ -86,7 +106,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
         name: { ...(nameEn ? { en: nameEn } : {}), ...(nameRu ? { ru: nameRu } : {}) },
         priceMinor: money("price") ?? 0,
         payWhatYouWant,
-        ...(payWhatYouWant ? { minPriceMinor: money("minPrice"), suggestedPriceMinor: money("suggestedPrice") } : {}),
+        ...(payWhatYouWant
+          ? { minPriceMinor: money("minPrice"), suggestedPriceMinor: money("suggestedPrice") }
+          : {}),
         capacity: integer("capacity"),
         quotaId: field(form, "quotaId") || undefined,
         salesStartAt: field(form, "salesStartAt") || undefined,
@@ -95,7 +117,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
         accessCode: visibility === "hidden" ? field(form, "accessCode") : undefined,
         maxPerOrder: integer("maxPerOrder") ?? 10,
       });
-      if (!parsed.success) return data<Result>({ intent, ok: false, errors: fieldErrors(parsed.error, t) }, { status: 400 });
+      if (!parsed.success)
+        return data<Result>(
+          { intent, ok: false, errors: fieldErrors(parsed.error, t) },
+          { status: 400 },
+        );
       await createTicketType(user, festival, parsed.data);
       return { intent, ok: true, errors: {} } satisfies Result;
     }
@@ -105,7 +131,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     }
   } catch (error) {
     if (error instanceof FieldRulesError) {
-      const errors = Object.fromEntries(Object.entries(error.fields).map(([k, v]) => [k, localizeMessage(v, t)]));
+      const errors = Object.fromEntries(
+        Object.entries(error.fields).map(([k, v]) => [k, localizeMessage(v, t)]),
+      );
       return data<Result>({ intent, ok: false, errors }, { status: 400 });
     }
     throw error;
@@ -118,7 +146,8 @@ function prefix(errors: Record<string, string>, p: string) {
 }
 
 export default function Tickets() {
-  const { types, quotas, currency, timezone, canEdit, prisoners, supported } = useLoaderData<typeof loader>();
+  const { types, quotas, currency, timezone, canEdit, prisoners, supported } =
+    useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   const locale = useLocale();
@@ -126,7 +155,11 @@ export default function Tickets() {
   return (
     <>
       <h2>{t("tickets.title")}</h2>
-      {result?.ok ? <p role="status" className="notice">{t("festivalAdmin.saved")}</p> : null}
+      {result?.ok ? (
+        <p role="status" className="notice">
+          {t("festivalAdmin.saved")}
+        </p>
+      ) : null}
       {types.length === 0 ? <p>{t("tickets.none")}</p> : null}
       {types.length > 0 ? (
         <table className="table">
@@ -145,19 +178,26 @@ export default function Tickets() {
               <tr key={tt.id}>
                 <td>
                   {tt.name}
-                  {tt.visibility === "hidden" ? <span className="badge"> {t("tickets.hidden")}</span> : null}
-                  {tt.quotaName ? <div className="muted">{t("tickets.inQuota", { quota: tt.quotaName })}</div> : null}
+                  {tt.visibility === "hidden" ? (
+                    <span className="badge"> {t("tickets.hidden")}</span>
+                  ) : null}
+                  {tt.quotaName ? (
+                    <div className="muted">{t("tickets.inQuota", { quota: tt.quotaName })}</div>
+                  ) : null}
                 </td>
                 <td>
                   {tt.payWhatYouWant
-                    ? t("tickets.pwyw", { min: formatMoney(tt.minPriceMinor ?? tt.priceMinor, currency, locale) })
+                    ? t("tickets.pwyw", {
+                        min: formatMoney(tt.minPriceMinor ?? tt.priceMinor, currency, locale),
+                      })
                     : formatMoney(tt.priceMinor, currency, locale)}
                 </td>
                 <td>{tt.sold}</td>
                 <td>{Math.max(0, tt.reserved - tt.sold)}</td>
                 <td>{tt.available}</td>
                 <td className="muted">
-                  {tt.salesStartAt ? formatDateTime(tt.salesStartAt, locale, timezone) : "—"} → {tt.salesEndAt ? formatDateTime(tt.salesEndAt, locale, timezone) : "—"}
+                  {tt.salesStartAt ? formatDateTime(tt.salesStartAt, locale, timezone) : "—"} →{" "}
+                  {tt.salesEndAt ? formatDateTime(tt.salesEndAt, locale, timezone) : "—"}
                 </td>
               </tr>
             ))}
@@ -181,20 +221,57 @@ export default function Tickets() {
           <Form method="post" noValidate className="card">
             <h3>{t("tickets.addType")}</h3>
             <div className="row">
-              <Field label={t("tickets.nameEn")} name="name.en" maxLength={120} error={e.name ?? e["name.en"]} />
-              <Field label={t("tickets.nameRu")} name="name.ru" maxLength={120} error={e["name.ru"]} />
+              <Field
+                label={t("tickets.nameEn")}
+                name="name.en"
+                maxLength={120}
+                error={e.name ?? e["name.en"]}
+              />
+              <Field
+                label={t("tickets.nameRu")}
+                name="name.ru"
+                maxLength={120}
+                error={e["name.ru"]}
+              />
             </div>
             <div className="row">
-              <Field label={t("tickets.priceIn", { currency })} name="price" inputMode="decimal" defaultValue="0" error={e.priceMinor} />
-              <Field label={t("tickets.capacity")} name="capacity" inputMode="numeric" error={e.capacity} />
-              <Field label={t("tickets.maxPerOrder")} name="maxPerOrder" inputMode="numeric" defaultValue="10" error={e.maxPerOrder} />
+              <Field
+                label={t("tickets.priceIn", { currency })}
+                name="price"
+                inputMode="decimal"
+                defaultValue="0"
+                error={e.priceMinor}
+              />
+              <Field
+                label={t("tickets.capacity")}
+                name="capacity"
+                inputMode="numeric"
+                error={e.capacity}
+              />
+              <Field
+                label={t("tickets.maxPerOrder")}
+                name="maxPerOrder"
+                inputMode="numeric"
+                defaultValue="10"
+                error={e.maxPerOrder}
+              />
             </div>
             <label className="choice">
               <input type="checkbox" name="payWhatYouWant" /> {t("tickets.payWhatYouWant")}
             </label>
             <div className="row">
-              <Field label={t("tickets.minPrice", { currency })} name="minPrice" inputMode="decimal" error={e.minPriceMinor} />
-              <Field label={t("tickets.suggestedPrice", { currency })} name="suggestedPrice" inputMode="decimal" error={e.suggestedPriceMinor} />
+              <Field
+                label={t("tickets.minPrice", { currency })}
+                name="minPrice"
+                inputMode="decimal"
+                error={e.minPriceMinor}
+              />
+              <Field
+                label={t("tickets.suggestedPrice", { currency })}
+                name="suggestedPrice"
+                inputMode="decimal"
+                error={e.suggestedPriceMinor}
+              />
             </div>
             <div className="field">
               <label htmlFor="quotaId">{t("tickets.quota")}</label>
@@ -210,8 +287,18 @@ export default function Tickets() {
             </div>
             <p className="hint">{t("programme.timeHint", { zone: timezone })}</p>
             <div className="row">
-              <Field label={t("tickets.salesStart")} name="salesStartAt" type="datetime-local" error={e.salesStartAt} />
-              <Field label={t("tickets.salesEnd")} name="salesEndAt" type="datetime-local" error={e.salesEndAt} />
+              <Field
+                label={t("tickets.salesStart")}
+                name="salesStartAt"
+                type="datetime-local"
+                error={e.salesStartAt}
+              />
+              <Field
+                label={t("tickets.salesEnd")}
+                name="salesEndAt"
+                type="datetime-local"
+                error={e.salesEndAt}
+              />
             </div>
             <div className="row">
               <div className="field">
@@ -221,7 +308,12 @@ export default function Tickets() {
                   <option value="hidden">{t("tickets.hiddenWithCode")}</option>
                 </select>
               </div>
-              <Field label={t("shop.accessCode")} name="accessCode" maxLength={40} error={e.accessCode} />
+              <Field
+                label={t("shop.accessCode")}
+                name="accessCode"
+                maxLength={40}
+                error={e.accessCode}
+              />
             </div>
             {e._form ? <p className="form-error">{e._form}</p> : null}
             <button type="submit" name="intent" value="add-type" className="primary">
@@ -232,8 +324,18 @@ export default function Tickets() {
             <h3>{t("tickets.addQuota")}</h3>
             <p className="hint">{t("tickets.quotaHint")}</p>
             <div className="row">
-              <Field label={t("tickets.quotaName")} name="quotaName" maxLength={120} error={e["quota.name"]} />
-              <Field label={t("tickets.capacity")} name="quotaCapacity" inputMode="numeric" error={e["quota.capacity"]} />
+              <Field
+                label={t("tickets.quotaName")}
+                name="quotaName"
+                maxLength={120}
+                error={e["quota.name"]}
+              />
+              <Field
+                label={t("tickets.capacity")}
+                name="quotaCapacity"
+                inputMode="numeric"
+                error={e["quota.capacity"]}
+              />
             </div>
             <button type="submit" name="intent" value="add-quota">
               {t("tickets.addQuota")}
@@ -247,7 +349,13 @@ export default function Tickets() {
                 <legend className="sr-only">{t("tickets.prisoners")}</legend>
                 {prisoners.map((p) => (
                   <label key={p.id} className="choice">
-                    <input type="checkbox" name="prisonerIds" value={p.id} defaultChecked={supported.includes(p.id)} /> {p.name}
+                    <input
+                      type="checkbox"
+                      name="prisonerIds"
+                      value={p.id}
+                      defaultChecked={supported.includes(p.id)}
+                    />{" "}
+                    {p.name}
                   </label>
                 ))}
               </fieldset>

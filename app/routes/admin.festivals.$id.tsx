@@ -4,13 +4,20 @@ import { getFestivalOrThrow } from "~/models/festival.server";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { useT } from "~/utils/use-t";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.festival.name ?? "Festival" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data?.festival.name ?? "Festival" },
+];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:view", params.id);
   const festival = await getFestivalOrThrow(params.id);
   return {
-    festival: { id: festival.id, name: festival.name, slug: festival.slug, status: festival.status },
+    festival: {
+      id: festival.id,
+      name: festival.name,
+      slug: festival.slug,
+      status: festival.status,
+    },
     canTeam: can(user, "festival:team", festival.id),
   };
 }
@@ -25,7 +32,9 @@ export default function FestivalAdminLayout() {
       </p>
       <h1>
         {festival.name}{" "}
-        <span className={`badge status-${festival.status}`}>{t(`status.${festival.status as "draft" | "published" | "cancelled"}`)}</span>
+        <span className={`badge status-${festival.status}`}>
+          {t(`status.${festival.status as "draft" | "published" | "cancelled"}`)}
+        </span>
       </h1>
       {festival.status !== "draft" ? (
         <p>
@@ -36,10 +45,16 @@ export default function FestivalAdminLayout() {
         <NavLink to={`/admin/festivals/${festival.id}`} end>
           {t("festivalAdmin.details")}
         </NavLink>
-        <NavLink to={`/admin/festivals/${festival.id}/programme`}>{t("festivalAdmin.programme")}</NavLink>
-        <NavLink to={`/admin/festivals/${festival.id}/tickets`}>{t("festivalAdmin.tickets")}</NavLink>
+        <NavLink to={`/admin/festivals/${festival.id}/programme`}>
+          {t("festivalAdmin.programme")}
+        </NavLink>
+        <NavLink to={`/admin/festivals/${festival.id}/tickets`}>
+          {t("festivalAdmin.tickets")}
+        </NavLink>
         <NavLink to={`/admin/festivals/${festival.id}/orders`}>{t("festivalAdmin.orders")}</NavLink>
-        {canTeam ? <NavLink to={`/admin/festivals/${festival.id}/team`}>{t("festivalAdmin.team")}</NavLink> : null}
+        {canTeam ? (
+          <NavLink to={`/admin/festivals/${festival.id}/team`}>{t("festivalAdmin.team")}</NavLink>
+        ) : null}
       </nav>
       <Outlet />
     </section>

@@ -30,11 +30,16 @@ export async function action({ request }: ActionFunctionArgs) {
   const form = await readForm(request);
   const raw = { email: field(form, "email"), name: field(form, "name"), role: field(form, "role") };
   const parsed = newUserInput.safeParse(raw);
-  if (!parsed.success) return data({ errors: fieldErrors(parsed.error, t), invited: false }, { status: 400 });
+  if (!parsed.success)
+    return data({ errors: fieldErrors(parsed.error, t), invited: false }, { status: 400 });
   try {
     await createUser(user, parsed.data, { locale, request });
   } catch (e) {
-    if (e instanceof ConflictError) return data({ errors: { email: t("users.emailTaken") } as Record<string, string>, invited: false }, { status: 409 });
+    if (e instanceof ConflictError)
+      return data(
+        { errors: { email: t("users.emailTaken") } as Record<string, string>, invited: false },
+        { status: 409 },
+      );
     throw e;
   }
   return { errors: {} as Record<string, string>, invited: true };
@@ -48,7 +53,11 @@ export default function Users() {
   return (
     <section>
       <h1>{t("admin.users")}</h1>
-      {result?.invited ? <p role="status" className="notice">{t("users.invited")}</p> : null}
+      {result?.invited ? (
+        <p role="status" className="notice">
+          {t("users.invited")}
+        </p>
+      ) : null}
       <table className="table">
         <thead>
           <tr>
@@ -64,7 +73,13 @@ export default function Users() {
               <td>{u.email}</td>
               <td>{u.name}</td>
               <td>{t(`role.${u.role as "admin" | "treasurer" | "member"}`)}</td>
-              <td>{u.disabledAt ? t("users.disabled") : u.active ? t("users.active") : t("users.pending")}</td>
+              <td>
+                {u.disabledAt
+                  ? t("users.disabled")
+                  : u.active
+                    ? t("users.active")
+                    : t("users.pending")}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -72,7 +87,14 @@ export default function Users() {
       <Form method="post" noValidate className="card">
         <h2>{t("users.invite")}</h2>
         <FormError error={e._form} />
-        <Field label={t("field.email")} name="email" type="email" required maxLength={254} error={e.email} />
+        <Field
+          label={t("field.email")}
+          name="email"
+          type="email"
+          required
+          maxLength={254}
+          error={e.email}
+        />
         <Field label={t("field.name")} name="name" maxLength={120} error={e.name} />
         <div className="field">
           <label htmlFor="role">{t("users.role")}</label>

@@ -16,7 +16,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return api(async () => {
     await requireApiUserWith(request, "festival:view", params.id);
     const festival = await getFestivalOrThrow(params.id);
-    return Response.json({ ...publicFestival(festival), paymentMethods: festivalAsInput(festival).paymentMethods });
+    return Response.json({
+      ...publicFestival(festival),
+      paymentMethods: festivalAsInput(festival).paymentMethods,
+    });
   });
 }
 
@@ -26,7 +29,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (request.method !== "PATCH") return methodNotAllowed(["GET", "PATCH"]);
     const user = await requireApiUserWith(request, "festival:edit", params.id);
     const festival = await getFestivalOrThrow(params.id);
-    if (festival.status === "cancelled") throw errorResponse(409, "invalid_state", "A cancelled festival cannot be changed.");
+    if (festival.status === "cancelled")
+      throw errorResponse(409, "invalid_state", "A cancelled festival cannot be changed.");
     const patch = parseOrThrow(festivalPatch, await readJsonBody(request));
     const merged = { ...festivalAsInput(festival), ...patch };
     const input = parseOrThrow(festivalInput, merged);

@@ -25,7 +25,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const user = await requireApiUserWith(request, "festival:team", params.id);
     const festival = await getFestivalOrThrow(params.id);
     const input = parseOrThrow(memberInput, await readJsonBody(request, 64 * 1024));
-    const result = await addFestivalMember(user, festival, input, { locale: await getLocale(request), request });
+    const result = await addFestivalMember(user, festival, input, {
+      locale: await getLocale(request),
+      request,
+    });
     return created(result);
   });
 }

@@ -16,9 +16,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (request.method !== "POST") return methodNotAllowed(["POST"]);
     const input = parseOrThrow(checkoutInput, await readJsonBody(request, 32 * 1024));
     const locale = await getLocale(request);
-    const placed = await placeOrder(params.id ?? "", input, { locale, stripeAvailable: stripeAvailable() });
+    const placed = await placeOrder(params.id ?? "", input, {
+      locale,
+      stripeAvailable: stripeAvailable(),
+    });
     const base = publicUrl(request);
-    const checkoutUrl = placed.order.status === "pending" ? await startCardPayment(placed, base) : undefined;
+    const checkoutUrl =
+      placed.order.status === "pending" ? await startCardPayment(placed, base) : undefined;
     return created({
       id: placed.order.id,
       code: placed.order.code,
@@ -27,7 +31,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
       currency: placed.order.currency,
       ...(checkoutUrl ? { checkoutUrl } : {}),
       orderUrl: `${base}/orders/${placed.order.accessToken}`,
-      tickets: placed.order.tickets.map((t) => ({ id: t.id, qrToken: t.qrToken, url: `${base}/orders/${placed.order.accessToken}#ticket-${t.id}` })),
+      tickets: placed.order.tickets.map((t) => ({
+        id: t.id,
+        qrToken: t.qrToken,
+        url: `${base}/orders/${placed.order.accessToken}#ticket-${t.id}`,
+      })),
     });
   });
 }

@@ -10,7 +10,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     await requireApiUserWith(request, "festival:view", params.id);
     const festival = await getFestivalOrThrow(params.id);
     const types = await listTicketTypes(festival.id);
-    return Response.json({ festival: { id: festival.id, name: festival.name, currency: festival.currency }, ticketTypes: types.map(({ quota: _q, ...t }) => t) });
+    return Response.json({
+      festival: { id: festival.id, name: festival.name, currency: festival.currency },
+      ticketTypes: types.map(({ quota: _q, ...t }) => t),
+    });
   });
 }
 

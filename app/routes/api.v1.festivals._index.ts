@@ -7,7 +7,11 @@ import { requireApiUserWith } from "~/utils/permissions.server";
 export async function loader() {
   return api(async () => {
     const { upcoming, past } = await listPublicFestivals();
-    return Response.json({ festivals: [...upcoming, ...past], upcoming: upcoming.map((f) => f.id), past: past.map((f) => f.id) });
+    return Response.json({
+      festivals: [...upcoming, ...past],
+      upcoming: upcoming.map((f) => f.id),
+      past: past.map((f) => f.id),
+    });
   });
 }
 

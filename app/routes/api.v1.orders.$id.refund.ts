@@ -15,7 +15,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
   return api(async () => {
     if (request.method !== "POST") return methodNotAllowed(["POST"]);
     const user = await requireApiUser(request);
-    const order = params.id && params.id.length <= 64 ? await prisma.order.findUnique({ where: { id: params.id }, select: { id: true, festivalId: true } }) : null;
+    const order =
+      params.id && params.id.length <= 64
+        ? await prisma.order.findUnique({
+            where: { id: params.id },
+            select: { id: true, festivalId: true },
+          })
+        : null;
     if (!order) throw notFound();
     requirePermission(user, "festival:edit", order.festivalId);
     const status = await cancelOrRefundOrder(user, order.id);

@@ -1,7 +1,12 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { api, created, methodNotAllowed, readJsonBody, validationError } from "~/utils/api.server";
-import { checkCredentials, createApiToken, requireApiUser, revokeApiTokenOf } from "~/utils/auth.server";
+import {
+  checkCredentials,
+  createApiToken,
+  requireApiUser,
+  revokeApiTokenOf,
+} from "~/utils/auth.server";
 import { errorResponse, clientAddress } from "~/utils/http.server";
 import { optionalText } from "~/utils/validation";
 
@@ -29,7 +34,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (request.method !== "POST") return methodNotAllowed(["POST", "DELETE"]);
     const parsed = body.safeParse(await readJsonBody(request, 64 * 1024));
     if (!parsed.success) throw validationError(parsed.error);
-    const userId = await checkCredentials(parsed.data.email, parsed.data.password, clientAddress(context));
+    const userId = await checkCredentials(
+      parsed.data.email,
+      parsed.data.password,
+      clientAddress(context),
+    );
     if (!userId) return errorResponse(401, "invalid_credentials", "Wrong email or password.");
     return created({ token: await createApiToken(userId, parsed.data.name) });
   });

@@ -14,7 +14,10 @@ export async function action({ request }: ActionFunctionArgs) {
     if (request.method !== "POST") return methodNotAllowed(["POST"]);
     const user = await requireApiUserWith(request, "users:manage");
     const input = parseOrThrow(newUserInput, await readJsonBody(request, 64 * 1024));
-    const createdUser = await createUser(user, input, { locale: await getLocale(request), request });
+    const createdUser = await createUser(user, input, {
+      locale: await getLocale(request),
+      request,
+    });
     return created({ id: createdUser.id });
   });
 }

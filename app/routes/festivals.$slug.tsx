@@ -14,7 +14,15 @@ import { RateLimitedError, rateLimits } from "~/utils/rate-limit.server";
 import { stripeAvailable } from "~/utils/stripe.server";
 import { fieldErrors, localizeMessage } from "~/utils/validation";
 import { Field } from "~/components/field";
-import { countryName, formatDate, formatDateRange, formatDateTime, formatTime, languageName, zoneLabel } from "~/utils/format";
+import {
+  countryName,
+  formatDate,
+  formatDateRange,
+  formatDateTime,
+  formatTime,
+  languageName,
+  zoneLabel,
+} from "~/utils/format";
 import { notFound } from "~/utils/http.server";
 import { getLocale } from "~/utils/i18n.server";
 import { useLocale, useT } from "~/utils/use-t";
@@ -29,7 +37,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const locale = await getLocale(request);
   // Description in the reader's language when the festival has it, else the first one it offers.
   const description =
-    festival.description[locale] ?? festival.languages.map((l) => festival.description[l]).find(Boolean) ?? null;
+    festival.description[locale] ??
+    festival.languages.map((l) => festival.description[l]).find(Boolean) ??
+    null;
   const accessCode = new URL(request.url).searchParams.get("code")?.slice(0, 40) ?? null;
   return { festival, description, shop: await shopFor(festival, locale, accessCode) };
 }
@@ -42,8 +52,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!festival) throw notFound("No such festival.");
   const { t, locale } = await getTranslator(request);
   const form = await readForm(request);
-  const values = Object.fromEntries([...form.entries()].filter((e): e is [string, string] => typeof e[1] === "string").map(([k, v]) => [k, v.slice(0, 300)]));
-  const fail = (errors: Record<string, string>, status = 400) => data<CheckoutResult>({ errors, values }, { status });
+  const values = Object.fromEntries(
+    [...form.entries()]
+      .filter((e): e is [string, string] => typeof e[1] === "string")
+      .map(([k, v]) => [k, v.slice(0, 300)]),
+  );
+  const fail = (errors: Record<string, string>, status = 400) =>
+    data<CheckoutResult>({ errors, values }, { status });
   try {
     await rateLimits.apiWrite(clientAddress(context));
   } catch (e) {
@@ -53,7 +68,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const errors: Record<string, string> = {};
   const items: { ticketTypeId: string; quantity: number; priceMinor?: number }[] = [];
   for (const [key, raw] of form.entries()) {
-    if (!key.startsWith("qty.") || typeof raw !== "string" || raw.trim() === "" || raw.trim() === "0") continue;
+    if (
+      !key.startsWith("qty.") ||
+      typeof raw !== "string" ||
+      raw.trim() === "" ||
+      raw.trim() === "0"
+    )
+      continue;
     const ticketTypeId = key.slice(4, 70);
     const quantity = /^\d{1,3}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
     const priceRaw = field(form, `price.${ticketTypeId}`)?.trim();
@@ -71,7 +92,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     email: field(form, "email"),
     name: field(form, "name"),
     paymentMethod: field(form, "paymentMethod") ?? "door",
-    ...(donationMinor ? { donation: { amountMinor: donationMinor, ...(prisonerId ? { prisonerId } : {}) } } : {}),
+    ...(donationMinor
+      ? { donation: { amountMinor: donationMinor, ...(prisonerId ? { prisonerId } : {}) } }
+      : {}),
     ...(field(form, "accessCode") ? { accessCode: field(form, "accessCode") } : {}),
   });
   if (!parsed.success) return fail(formFieldNames(fieldErrors(parsed.error, t), items));
@@ -86,15 +109,19 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         placed = await placeOrder(festival.id, { ...parsed.data, paymentMethod: "free" }, context2);
       } else throw e;
     }
-    if (placed.order.status === "pending") return redirect(await startCardPayment(placed, publicUrl(request)));
+    if (placed.order.status === "pending")
+      return redirect(await startCardPayment(placed, publicUrl(request)));
     return redirect(`/orders/${placed.order.accessToken}`);
   } catch (e) {
     if (e instanceof SoldOutError) return fail({ _form: t("shop.soldOutError") }, 409);
     if (e instanceof FieldRulesError) {
-      const localized = Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [k, localizeMessage(v, t)]));
+      const localized = Object.fromEntries(
+        Object.entries(e.fields).map(([k, v]) => [k, localizeMessage(v, t)]),
+      );
       return fail(formFieldNames(localized, items), 422);
     }
-    if (e instanceof Response && e.status === 503) return fail({ _form: t("shop.paymentUnavailable") }, 503);
+    if (e instanceof Response && e.status === 503)
+      return fail({ _form: t("shop.paymentUnavailable") }, 503);
     throw e;
   }
 }
@@ -105,7 +132,9 @@ function formFieldNames(errors: Record<string, string>, items: { ticketTypeId: s
   for (const [key, message] of Object.entries(errors)) {
     const m = /^items\.(\d+)\.(\w+)$/.exec(key);
     const item = m ? items[Number(m[1])] : undefined;
-    if (m && item) out[m[2] === "priceMinor" ? `price.${item.ticketTypeId}` : `qty.${item.ticketTypeId}`] = message;
+    if (m && item)
+      out[m[2] === "priceMinor" ? `price.${item.ticketTypeId}` : `qty.${item.ticketTypeId}`] =
+        message;
     else if (key === "donation.amountMinor") out.donation = message;
     else if (key === "donation.prisonerId") out.prisonerId = message;
     else if (key.startsWith("items")) out._form = message;
@@ -134,7 +163,9 @@ function Shop() {
             {e._form}
           </p>
         ) : null}
-        {params.get("code") ? <input type="hidden" name="accessCode" value={params.get("code") ?? ""} /> : null}
+        {params.get("code") ? (
+          <input type="hidden" name="accessCode" value={params.get("code") ?? ""} />
+        ) : null}
         <ul className="ticket-types">
           {shop.types.map((tt) => (
             <li key={tt.id} className="card">
@@ -142,14 +173,21 @@ function Shop() {
               {tt.description ? <p className="prewrap">{tt.description}</p> : null}
               <p>
                 {tt.payWhatYouWant
-                  ? t("shop.minPrice", { amount: money(tt.minPriceMinor), suggested: money(tt.suggestedPriceMinor) })
+                  ? t("shop.minPrice", {
+                      amount: money(tt.minPriceMinor),
+                      suggested: money(tt.suggestedPriceMinor),
+                    })
                   : money(tt.priceMinor)}
               </p>
               {tt.onSale ? (
                 <div className="row">
                   <div className={`field${e[`qty.${tt.id}`] ? " has-error" : ""}`}>
                     <label htmlFor={`qty-${tt.id}`}>{t("shop.quantity")}</label>
-                    <select id={`qty-${tt.id}`} name={`qty.${tt.id}`} defaultValue={v[`qty.${tt.id}`] ?? "0"}>
+                    <select
+                      id={`qty-${tt.id}`}
+                      name={`qty.${tt.id}`}
+                      defaultValue={v[`qty.${tt.id}`] ?? "0"}
+                    >
                       {Array.from({ length: tt.maxPerOrder + 1 }, (_, n) => (
                         <option key={n} value={n}>
                           {n}
@@ -160,18 +198,38 @@ function Shop() {
                   </div>
                   {tt.payWhatYouWant ? (
                     <div className={`field${e[`price.${tt.id}`] ? " has-error" : ""}`}>
-                      <label htmlFor={`price-${tt.id}`}>{t("shop.yourPrice", { currency: festival.currency })}</label>
-                      <input id={`price-${tt.id}`} name={`price.${tt.id}`} inputMode="decimal" defaultValue={v[`price.${tt.id}`] ?? toMajorInput(tt.suggestedPriceMinor, festival.currency)} />
-                      {e[`price.${tt.id}`] ? <p className="field-error">{e[`price.${tt.id}`]}</p> : null}
+                      <label htmlFor={`price-${tt.id}`}>
+                        {t("shop.yourPrice", { currency: festival.currency })}
+                      </label>
+                      <input
+                        id={`price-${tt.id}`}
+                        name={`price.${tt.id}`}
+                        inputMode="decimal"
+                        defaultValue={
+                          v[`price.${tt.id}`] ??
+                          toMajorInput(tt.suggestedPriceMinor, festival.currency)
+                        }
+                      />
+                      {e[`price.${tt.id}`] ? (
+                        <p className="field-error">{e[`price.${tt.id}`]}</p>
+                      ) : null}
                     </div>
                   ) : null}
                 </div>
               ) : (
                 <p className="muted">
-                  {tt.available === 0 ? t("shop.soldOut") : tt.salesStartAt ? t("shop.salesOpen", { time: formatDateTime(tt.salesStartAt, locale, festival.timezone) }) : t("shop.notOnSale")}
+                  {tt.available === 0
+                    ? t("shop.soldOut")
+                    : tt.salesStartAt
+                      ? t("shop.salesOpen", {
+                          time: formatDateTime(tt.salesStartAt, locale, festival.timezone),
+                        })
+                      : t("shop.notOnSale")}
                 </p>
               )}
-              {tt.onSale && tt.available <= 20 ? <p className="muted">{t("shop.left", { n: tt.available })}</p> : null}
+              {tt.onSale && tt.available <= 20 ? (
+                <p className="muted">{t("shop.left", { n: tt.available })}</p>
+              ) : null}
             </li>
           ))}
         </ul>
@@ -179,8 +237,15 @@ function Shop() {
           <>
             <div className="row">
               <div className={`field${e.donation ? " has-error" : ""}`}>
-                <label htmlFor="donation">{t("shop.donation", { currency: festival.currency })}</label>
-                <input id="donation" name="donation" inputMode="decimal" defaultValue={v.donation ?? ""} />
+                <label htmlFor="donation">
+                  {t("shop.donation", { currency: festival.currency })}
+                </label>
+                <input
+                  id="donation"
+                  name="donation"
+                  inputMode="decimal"
+                  defaultValue={v.donation ?? ""}
+                />
                 {e.donation ? <p className="field-error">{e.donation}</p> : null}
               </div>
               {shop.prisoners.length > 0 ? (
@@ -198,14 +263,38 @@ function Shop() {
                 </div>
               ) : null}
             </div>
-            <Field label={t("shop.email")} name="email" type="email" autoComplete="email" required maxLength={254} defaultValue={v.email} error={e.email} />
-            <Field label={t("shop.name")} name="name" autoComplete="name" maxLength={120} defaultValue={v.name} error={e.name} />
+            <Field
+              label={t("shop.email")}
+              name="email"
+              type="email"
+              autoComplete="email"
+              required
+              maxLength={254}
+              defaultValue={v.email}
+              error={e.email}
+            />
+            <Field
+              label={t("shop.name")}
+              name="name"
+              autoComplete="name"
+              maxLength={120}
+              defaultValue={v.name}
+              error={e.name}
+            />
             {shop.methods.length > 0 ? (
               <fieldset className={`choices${e.paymentMethod ? " has-error" : ""}`}>
                 <legend>{t("shop.paymentMethod")}</legend>
                 {shop.methods.map((m, i) => (
                   <label key={m} className="choice">
-                    <input type="radio" name="paymentMethod" value={m} defaultChecked={(v.paymentMethod ?? shop.methods[0]) === m || (!v.paymentMethod && i === 0)} /> {t(`payment.${m as "door"}`)}
+                    <input
+                      type="radio"
+                      name="paymentMethod"
+                      value={m}
+                      defaultChecked={
+                        (v.paymentMethod ?? shop.methods[0]) === m || (!v.paymentMethod && i === 0)
+                      }
+                    />{" "}
+                    {t(`payment.${m as "door"}`)}
                   </label>
                 ))}
                 {e.paymentMethod ? <p className="field-error">{e.paymentMethod}</p> : null}
@@ -247,7 +336,9 @@ export default function FestivalPage() {
         <p className="when">
           {formatDateRange(festival.startsAt, festival.endsAt, locale, zone)},{" "}
           {formatTime(festival.startsAt, locale, zone)}–{formatTime(festival.endsAt, locale, zone)}{" "}
-          <span className="muted">({t("festival.localTime", { zone: zoneLabel(festival.startsAt, locale, zone) })})</span>
+          <span className="muted">
+            ({t("festival.localTime", { zone: zoneLabel(festival.startsAt, locale, zone) })})
+          </span>
         </p>
       </header>
       <section aria-labelledby="venue">
@@ -265,7 +356,8 @@ export default function FestivalPage() {
           </p>
         ) : null}
         <p className="muted">
-          {t("festival.languages")}: {festival.languages.map((l) => languageName(l, locale)).join(", ")}
+          {t("festival.languages")}:{" "}
+          {festival.languages.map((l) => languageName(l, locale)).join(", ")}
         </p>
       </section>
       {description ? (
@@ -292,7 +384,9 @@ export default function FestivalPage() {
                     {formatTime(item.startsAt, locale, zone)}
                     {item.endsAt ? `–${formatTime(item.endsAt, locale, zone)}` : ""}
                   </time>{" "}
-                  <span className={`kind kind-${item.kind}`}>{t(`programme.kind.${item.kind}`)}</span>{" "}
+                  <span className={`kind kind-${item.kind}`}>
+                    {t(`programme.kind.${item.kind}`)}
+                  </span>{" "}
                   <strong>{item.title}</strong>
                   {item.person ? <span className="muted"> — {item.person}</span> : null}
                 </li>

@@ -43,7 +43,15 @@ export default function ForgotPassword() {
       <p>{t("reset.requestIntro")}</p>
       <Form method="post" noValidate>
         <FormError error={result && "error" in result ? result.error : null} />
-        <Field label={t("field.email")} name="email" type="email" autoComplete="email" required maxLength={254} error={result?.fieldError} />
+        <Field
+          label={t("field.email")}
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          maxLength={254}
+          error={result?.fieldError}
+        />
         <button type="submit" className="primary">
           {t("reset.send")}
         </button>

@@ -15,13 +15,20 @@ export const meta: MetaFunction = () => [{ title: "Invitation" }];
 export async function loader({ params }: LoaderFunctionArgs) {
   const invitation = await findInvitation(params.token ?? "");
   if (!invitation) throw notFound("This invitation does not exist or has expired.");
-  return { email: invitation.email, festivalName: invitation.festival?.name ?? null, festivalRole: invitation.festivalRole };
+  return {
+    email: invitation.email,
+    festivalName: invitation.festival?.name ?? null,
+    festivalRole: invitation.festivalRole,
+  };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { t } = await getTranslator(request);
   const form = await readForm(request);
-  const parsed = acceptInvitationInput.safeParse({ name: field(form, "name"), password: field(form, "password") });
+  const parsed = acceptInvitationInput.safeParse({
+    name: field(form, "name"),
+    password: field(form, "password"),
+  });
   if (!parsed.success) return data({ errors: fieldErrors(parsed.error, t) }, { status: 400 });
   const user = await acceptInvitation(params.token ?? "", parsed.data);
   if (!user) throw notFound("This invitation does not exist or has expired.");
@@ -42,8 +49,23 @@ export default function Invite() {
       </p>
       <p className="muted">{invitation.email}</p>
       <Form method="post" noValidate>
-        <Field label={t("field.name")} name="name" autoComplete="name" maxLength={120} error={result?.errors.name} />
-        <Field label={t("field.newPassword")} name="password" type="password" autoComplete="new-password" required maxLength={200} hint={t("field.passwordHint")} error={result?.errors.password} />
+        <Field
+          label={t("field.name")}
+          name="name"
+          autoComplete="name"
+          maxLength={120}
+          error={result?.errors.name}
+        />
+        <Field
+          label={t("field.newPassword")}
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          maxLength={200}
+          hint={t("field.passwordHint")}
+          error={result?.errors.password}
+        />
         <button type="submit" className="primary">
           {t("invite.accept")}
         </button>

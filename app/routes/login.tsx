@@ -55,8 +55,23 @@ export default function Login() {
       <Form method="post" noValidate>
         <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/admin"} />
         <FormError error={result?.error} />
-        <Field label={t("field.email")} name="email" type="email" autoComplete="username" required defaultValue={result?.email} maxLength={254} />
-        <Field label={t("field.password")} name="password" type="password" autoComplete="current-password" required maxLength={200} />
+        <Field
+          label={t("field.email")}
+          name="email"
+          type="email"
+          autoComplete="username"
+          required
+          defaultValue={result?.email}
+          maxLength={254}
+        />
+        <Field
+          label={t("field.password")}
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          maxLength={200}
+        />
         <button type="submit" className="primary" disabled={navigation.state === "submitting"}>
           {t("login.submit")}
         </button>

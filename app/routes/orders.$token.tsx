@@ -28,7 +28,17 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     await Promise.all(
       order.tickets
         .filter((t) => t.status === "valid" && order.status !== "pending")
-        .map(async (t) => [t.id, await QRCode.toDataURL(t.qrToken, { errorCorrectionLevel: "M", margin: 2, width: 480 })] as const),
+        .map(
+          async (t) =>
+            [
+              t.id,
+              await QRCode.toDataURL(t.qrToken, {
+                errorCorrectionLevel: "M",
+                margin: 2,
+                width: 480,
+              }),
+            ] as const,
+        ),
     ),
   );
   const { email: _email, ...safe } = order;
@@ -41,7 +51,8 @@ export default function OrderPage() {
   const t = useT();
   const locale = useLocale();
   const f = order.festival;
-  const status = order.status as "pending" | "confirmed" | "paid" | "expired" | "cancelled" | "refunded";
+  const status = order.status as
+    "pending" | "confirmed" | "paid" | "expired" | "cancelled" | "refunded";
   return (
     <section className="order">
       <p className="eyebrow">{f.name}</p>
@@ -52,14 +63,18 @@ export default function OrderPage() {
       {status === "pending" ? (
         <p className="notice">
           {params.get("checkout") === "cancelled" && order.holdExpiresAt
-            ? t("order.checkoutCancelled", { time: formatTime(order.holdExpiresAt, locale, f.timezone) })
+            ? t("order.checkoutCancelled", {
+                time: formatTime(order.holdExpiresAt, locale, f.timezone),
+              })
             : t("order.waiting")}
         </p>
       ) : null}
       <p>
-        {formatDateRange(f.startsAt, f.endsAt, locale, f.timezone)}, {formatTime(f.startsAt, locale, f.timezone)}–
-        {formatTime(f.endsAt, locale, f.timezone)}{" "}
-        <span className="muted">({t("festival.localTime", { zone: zoneLabel(f.startsAt, locale, f.timezone) })})</span>
+        {formatDateRange(f.startsAt, f.endsAt, locale, f.timezone)},{" "}
+        {formatTime(f.startsAt, locale, f.timezone)}–{formatTime(f.endsAt, locale, f.timezone)}{" "}
+        <span className="muted">
+          ({t("festival.localTime", { zone: zoneLabel(f.startsAt, locale, f.timezone) })})
+        </span>
         <br />
         {f.venueName}, {f.venueAddress}
       </p>
@@ -74,10 +89,18 @@ export default function OrderPage() {
               <li key={ticket.id} id={`ticket-${ticket.id}`} className="card ticket">
                 <p>
                   <strong>{ticket.typeName}</strong>
-                  {ticket.amountDueMinor > 0 ? ` — ${t("order.dueAtDoor", { amount: formatMoney(ticket.amountDueMinor, order.currency, locale) })}` : ""}
+                  {ticket.amountDueMinor > 0
+                    ? ` — ${t("order.dueAtDoor", { amount: formatMoney(ticket.amountDueMinor, order.currency, locale) })}`
+                    : ""}
                 </p>
                 {ticket.status === "valid" && qrCodes[ticket.id] ? (
-                  <img className="qr" src={qrCodes[ticket.id]} alt={t("order.qrAlt")} width={320} height={320} />
+                  <img
+                    className="qr"
+                    src={qrCodes[ticket.id]}
+                    alt={t("order.qrAlt")}
+                    width={320}
+                    height={320}
+                  />
                 ) : (
                   <p className="badge danger">{t("order.ticketRevoked")}</p>
                 )}

@@ -18,20 +18,31 @@ export const meta: MetaFunction = () => [{ title: "Choose a new password" }];
 export async function action({ request, context }: ActionFunctionArgs) {
   const { t } = await getTranslator(request);
   const form = await readForm(request);
-  const parsed = resetInput.safeParse({ email: field(form, "email"), code: field(form, "code"), password: field(form, "password") });
-  if (!parsed.success) return data({ errors: fieldErrors(parsed.error, t), error: null }, { status: 400 });
+  const parsed = resetInput.safeParse({
+    email: field(form, "email"),
+    code: field(form, "code"),
+    password: field(form, "password"),
+  });
+  if (!parsed.success)
+    return data({ errors: fieldErrors(parsed.error, t), error: null }, { status: 400 });
   try {
     // Code guesses count against the same strict limits as reset requests.
     await rateLimits.passwordReset(parsed.data.email, clientAddress(context));
   } catch (e) {
     if (!(e instanceof RateLimitedError)) throw e;
     return data(
-      { errors: {} as Record<string, string>, error: t("login.rateLimited", { seconds: e.retryAfterSeconds }) },
+      {
+        errors: {} as Record<string, string>,
+        error: t("login.rateLimited", { seconds: e.retryAfterSeconds }),
+      },
       { status: 429, headers: { "Retry-After": String(e.retryAfterSeconds) } },
     );
   }
   if (!(await resetPassword(parsed.data))) {
-    return data({ errors: { code: t("reset.badCode") } as Record<string, string>, error: null }, { status: 400 });
+    return data(
+      { errors: { code: t("reset.badCode") } as Record<string, string>, error: null },
+      { status: 400 },
+    );
   }
   return redirect("/login?reset=1");
 }
@@ -46,9 +57,35 @@ export default function ResetPassword() {
       {params.get("sent") ? <p role="status">{t("reset.sent")}</p> : null}
       <Form method="post" noValidate>
         <FormError error={result?.error} />
-        <Field label={t("field.email")} name="email" type="email" autoComplete="username" required defaultValue={params.get("email") ?? ""} maxLength={254} error={result?.errors.email} />
-        <Field label={t("reset.code")} name="code" inputMode="numeric" autoComplete="one-time-code" required maxLength={6} error={result?.errors.code} />
-        <Field label={t("field.newPassword")} name="password" type="password" autoComplete="new-password" required maxLength={200} hint={t("field.passwordHint")} error={result?.errors.password} />
+        <Field
+          label={t("field.email")}
+          name="email"
+          type="email"
+          autoComplete="username"
+          required
+          defaultValue={params.get("email") ?? ""}
+          maxLength={254}
+          error={result?.errors.email}
+        />
+        <Field
+          label={t("reset.code")}
+          name="code"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          required
+          maxLength={6}
+          error={result?.errors.code}
+        />
+        <Field
+          label={t("field.newPassword")}
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          maxLength={200}
+          hint={t("field.passwordHint")}
+          error={result?.errors.password}
+        />
         <button type="submit" className="primary">
           {t("reset.submit")}
         </button>

@@ -16,11 +16,13 @@ export async function loader() {
  */
 export async function action({ request }: ActionFunctionArgs) {
   if (request.method !== "POST") return loader();
-  if (!stripeAvailable()) return errorResponse(404, "not_found", "Card payments are not configured.");
+  if (!stripeAvailable())
+    return errorResponse(404, "not_found", "Card payments are not configured.");
   if (Number(request.headers.get("Content-Length") ?? "0") > MAX_WEBHOOK_BYTES)
     return errorResponse(413, "payload_too_large", "Webhook body too large.");
   const raw = await request.text();
-  if (raw.length > MAX_WEBHOOK_BYTES) return errorResponse(413, "payload_too_large", "Webhook body too large.");
+  if (raw.length > MAX_WEBHOOK_BYTES)
+    return errorResponse(413, "payload_too_large", "Webhook body too large.");
   let event;
   try {
     event = verifyWebhook(raw, request.headers.get("Stripe-Signature"));
@@ -31,7 +33,10 @@ export async function action({ request }: ActionFunctionArgs) {
     const outcome = await applyStripeEvent(event);
     return Response.json({ received: true, outcome });
   } catch (error) {
-    console.error(`Stripe event ${event.id} (${event.type}) failed:`, error instanceof Error ? error.message : error);
+    console.error(
+      `Stripe event ${event.id} (${event.type}) failed:`,
+      error instanceof Error ? error.message : error,
+    );
     return errorResponse(500, "retry_later", "The event could not be applied; please retry.");
   }
 }

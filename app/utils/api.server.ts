@@ -12,14 +12,23 @@ import { fieldErrors, localizeMessage, LONE_SURROGATE } from "./validation";
 export const MAX_JSON_BYTES = 2 * 1024 * 1024;
 
 /** Read a JSON object body; 415/400/413 JSON errors otherwise. */
-export async function readJsonBody(request: Request, maxBytes = MAX_JSON_BYTES): Promise<Record<string, unknown>> {
+export async function readJsonBody(
+  request: Request,
+  maxBytes = MAX_JSON_BYTES,
+): Promise<Record<string, unknown>> {
   const type = request.headers.get("Content-Type") ?? "";
   if (!/^application\/json\b/i.test(type)) {
-    throw errorResponse(415, "unsupported_media_type", "Send a JSON body with Content-Type: application/json.");
+    throw errorResponse(
+      415,
+      "unsupported_media_type",
+      "Send a JSON body with Content-Type: application/json.",
+    );
   }
   const declared = Number(request.headers.get("Content-Length") ?? "0");
   if (declared > maxBytes) throw tooLarge(maxBytes);
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(await readBodyLimited(request, maxBytes, () => tooLarge(maxBytes)));
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(
+    await readBodyLimited(request, maxBytes, () => tooLarge(maxBytes)),
+  );
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -32,7 +41,8 @@ export async function readJsonBody(request: Request, maxBytes = MAX_JSON_BYTES):
   // "\ud800" is valid JSON but not text; the database layer fails on it (a 500),
   // so no string or key holding one gets past here, whatever the endpoint.
   const broken = loneSurrogatePath(value);
-  if (broken !== null) throw validationError({ [broken]: localizeMessage("v.controlChars", translator("en")) });
+  if (broken !== null)
+    throw validationError({ [broken]: localizeMessage("v.controlChars", translator("en")) });
   return value as Record<string, unknown>;
 }
 
@@ -86,11 +96,16 @@ export async function api(fn: () => Promise<Response>): Promise<Response> {
     if (error instanceof RateLimitedError) return tooManyRequests(error.retryAfterSeconds);
     if (error instanceof ConflictError || error instanceof FestivalStateError)
       return errorResponse(409, error.code, error.message);
-    if (error instanceof SoldOutError) return errorResponse(409, "sold_out", "Not enough places are left for this order.");
+    if (error instanceof SoldOutError)
+      return errorResponse(409, "sold_out", "Not enough places are left for this order.");
     if (error instanceof FieldRulesError) {
       const t = translator("en");
-      const fields = Object.fromEntries(Object.entries(error.fields).map(([k, v]) => [k, localizeMessage(v, t)]));
-      return errorResponse(422, "validation_failed", "Some fields are missing or invalid.", { fields });
+      const fields = Object.fromEntries(
+        Object.entries(error.fields).map(([k, v]) => [k, localizeMessage(v, t)]),
+      );
+      return errorResponse(422, "validation_failed", "Some fields are missing or invalid.", {
+        fields,
+      });
     }
     console.error("API error:", error instanceof Error ? error.stack : error);
     return errorResponse(500, "internal_error", "Something went wrong on our side.");

@@ -49,7 +49,10 @@ function toCurrentUser(row: UserRow | null | undefined): CurrentUser | null {
     name: row.name,
     role: row.role as GlobalRole,
     locale: row.locale,
-    memberships: row.memberships.map((m) => ({ festivalId: m.festivalId, role: m.role as FestivalRole })),
+    memberships: row.memberships.map((m) => ({
+      festivalId: m.festivalId,
+      role: m.role as FestivalRole,
+    })),
   };
 }
 
@@ -80,9 +83,16 @@ export async function requireApiUser(request: Request): Promise<CurrentUser> {
   if (!match?.[1]) throw unauthorized();
   const token = await prisma.apiToken.findUnique({
     where: { tokenHash: sha256(match[1]) },
-    select: { id: true, expiresAt: true, revokedAt: true, lastUsedAt: true, user: { select: userSelect } },
+    select: {
+      id: true,
+      expiresAt: true,
+      revokedAt: true,
+      lastUsedAt: true,
+      user: { select: userSelect },
+    },
   });
-  if (!token || token.revokedAt || token.expiresAt < new Date()) throw unauthorized("Invalid or expired token");
+  if (!token || token.revokedAt || token.expiresAt < new Date())
+    throw unauthorized("Invalid or expired token");
   const user = toCurrentUser(token.user);
   if (!user) throw unauthorized("Invalid or expired token");
   // Record use at most once a minute (cheap, and good enough for "last used").
@@ -116,7 +126,12 @@ export async function checkCredentials(email: string, password: string, address:
 export async function createApiToken(userId: string, name?: string) {
   const token = randomToken(32);
   await prisma.apiToken.create({
-    data: { userId, tokenHash: sha256(token), name: name ?? null, expiresAt: new Date(Date.now() + API_TOKEN_TTL_MS) },
+    data: {
+      userId,
+      tokenHash: sha256(token),
+      name: name ?? null,
+      expiresAt: new Date(Date.now() + API_TOKEN_TTL_MS),
+    },
   });
   return token;
 }

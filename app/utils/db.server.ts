@@ -28,7 +28,12 @@ function withConnectionPragmas(inner: Client): Client {
   };
   return new Proxy(inner, {
     get(target, prop, receiver) {
-      if (prop === "execute" || prop === "batch" || prop === "executeMultiple" || prop === "migrate") {
+      if (
+        prop === "execute" ||
+        prop === "batch" ||
+        prop === "executeMultiple" ||
+        prop === "migrate"
+      ) {
         return async (...args: unknown[]) => {
           await prepare();
           const fn = Reflect.get(target, prop, target) as (...a: unknown[]) => unknown;
@@ -44,7 +49,9 @@ function withConnectionPragmas(inner: Client): Client {
         };
       }
       const value = Reflect.get(target, prop, receiver) as unknown;
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      return typeof value === "function"
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
     },
   });
 }
@@ -57,7 +64,8 @@ function isLocalFile(url: string) {
 export function ensureDatabaseFolder(url: string) {
   if (!isLocalFile(url)) return;
   const file = url.slice("file:".length).split("?")[0] ?? "";
-  if (file && file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (file && file !== ":memory:")
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
 }
 
 class ConfiguredLibSQL extends PrismaLibSQL {
@@ -77,7 +85,9 @@ function connect(): Db {
   const prisma = new PrismaClient({ adapter: new ConfiguredLibSQL({ url }) });
   // A second, direct client for hot paths and raw SQL (about 10x cheaper per query
   // than going through Prisma). Same pragmas.
-  const sql = isLocalFile(url) ? withConnectionPragmas(createClient({ url })) : createClient({ url });
+  const sql = isLocalFile(url)
+    ? withConnectionPragmas(createClient({ url }))
+    : createClient({ url });
   return { prisma, sql, url };
 }
 
@@ -91,7 +101,9 @@ export const prisma: PrismaClient = new Proxy({} as PrismaClient, {
   get(_t, prop) {
     const client = db().prisma;
     const value = Reflect.get(client, prop, client) as unknown;
-    return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(client) : value;
+    return typeof value === "function"
+      ? (value as (...a: unknown[]) => unknown).bind(client)
+      : value;
   },
 });
 
@@ -128,7 +140,9 @@ export function sqlDate(date: Date): string {
 
 /** Read a DateTime column from a raw row. */
 export function dateFromSql(value: unknown): Date {
-  return new Date(typeof value === "number" || typeof value === "bigint" ? Number(value) : String(value));
+  return new Date(
+    typeof value === "number" || typeof value === "bigint" ? Number(value) : String(value),
+  );
 }
 
 type WriteTx = Awaited<ReturnType<Client["transaction"]>>;

@@ -14,7 +14,11 @@ export async function listDevMail(selected: string | null, limit = 50) {
   return Promise.all(
     files.map(async (file) => {
       const parsed = await simpleParser(await fs.readFile(path.join(mailFolder(), file)));
-      const to = parsed.to ? (Array.isArray(parsed.to) ? parsed.to.map((a) => a.text).join(", ") : parsed.to.text) : "";
+      const to = parsed.to
+        ? Array.isArray(parsed.to)
+          ? parsed.to.map((a) => a.text).join(", ")
+          : parsed.to.text
+        : "";
       return {
         file,
         to,

@@ -26,7 +26,12 @@ export async function enqueueEmail<K extends TemplateName>(
   tx: TransactionClient = prisma,
 ) {
   const row = await tx.outboxEmail.create({
-    data: { to: message.to, template: message.template, locale: message.locale, payload: JSON.stringify(message.data) },
+    data: {
+      to: message.to,
+      template: message.template,
+      locale: message.locale,
+      payload: JSON.stringify(message.data),
+    },
     select: { id: true },
   });
   // Inside a transaction the row is not visible yet: the caller kicks after commit.
@@ -34,11 +39,16 @@ export async function enqueueEmail<K extends TemplateName>(
   return row.id;
 }
 
-export async function renderEmail<K extends TemplateName>(template: K, locale: Locale, payload: TemplateData[K]) {
+export async function renderEmail<K extends TemplateName>(
+  template: K,
+  locale: Locale,
+  payload: TemplateData[K],
+) {
   const t = translator(locale);
   const tpl = templates[template];
   const data: unknown = tpl.load ? await tpl.load(payload as never, locale) : payload;
-  const html = "<!doctype html>" + renderToStaticMarkup(createElement(tpl.Html, { t, lang: locale, data }));
+  const html =
+    "<!doctype html>" + renderToStaticMarkup(createElement(tpl.Html, { t, lang: locale, data }));
   return {
     subject: tpl.subject(t, data),
     html,
@@ -68,10 +78,20 @@ export function backoffMs(attempts: number) {
   return Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
 }
 
-async function deliver(row: { id: string; to: string; template: string; locale: string; payload: string }) {
+async function deliver(row: {
+  id: string;
+  to: string;
+  template: string;
+  locale: string;
+  payload: string;
+}) {
   if (!(row.template in templates)) throw new Error(`unknown template ${row.template}`);
   const locale = isLocale(row.locale) ? row.locale : "en";
-  const content = await renderEmail(row.template as TemplateName, locale, JSON.parse(row.payload) as never);
+  const content = await renderEmail(
+    row.template as TemplateName,
+    locale,
+    JSON.parse(row.payload) as never,
+  );
   const info = (await transport().sendMail({
     from: getEnv().MAIL_FROM,
     to: row.to,
@@ -92,7 +112,9 @@ async function deliver(row: { id: string; to: string; template: string; locale: 
  * Deliver every due email once. Each row is claimed (attempts+1, next attempt
  * pushed back) before sending, so a crash mid-send retries later instead of losing it.
  */
-export async function deliverDueEmails(now = new Date()): Promise<{ sent: number; failed: number }> {
+export async function deliverDueEmails(
+  now = new Date(),
+): Promise<{ sent: number; failed: number }> {
   const due = await prisma.outboxEmail.findMany({
     where: { status: "pending", nextAttemptAt: { lte: now } },
     orderBy: { createdAt: "asc" },
@@ -119,7 +141,10 @@ export async function deliverDueEmails(now = new Date()): Promise<{ sent: number
       const message = error instanceof Error ? error.message : String(error);
       await prisma.outboxEmail.update({
         where: { id: row.id },
-        data: { lastError: message.slice(0, 500), ...(attempts >= MAX_ATTEMPTS ? { status: "failed" } : {}) },
+        data: {
+          lastError: message.slice(0, 500),
+          ...(attempts >= MAX_ATTEMPTS ? { status: "failed" } : {}),
+        },
       });
     }
   }

@@ -11,19 +11,32 @@ function sameSpaces(text: string) {
 }
 
 export function formatDateTime(date: Date | string, locale: Locale, timeZone: string) {
-  const formatter = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone });
+  const formatter = new Intl.DateTimeFormat(locale, {
+    dateStyle: "medium",
+    timeStyle: "short",
+    timeZone,
+  });
   return sameSpaces(formatter.format(new Date(date)));
 }
 
 export function formatDate(date: Date | string, locale: Locale, timeZone: string) {
-  return sameSpaces(new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone }).format(new Date(date)));
+  return sameSpaces(
+    new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone }).format(new Date(date)),
+  );
 }
 
 export function formatTime(date: Date | string, locale: Locale, timeZone: string) {
-  return sameSpaces(new Intl.DateTimeFormat(locale, { timeStyle: "short", timeZone }).format(new Date(date)));
+  return sameSpaces(
+    new Intl.DateTimeFormat(locale, { timeStyle: "short", timeZone }).format(new Date(date)),
+  );
 }
 
-export function formatDateRange(start: Date | string, end: Date | string, locale: Locale, timeZone: string) {
+export function formatDateRange(
+  start: Date | string,
+  end: Date | string,
+  locale: Locale,
+  timeZone: string,
+) {
   const formatter = new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone });
   return sameSpaces(formatter.formatRange(new Date(start), new Date(end)));
 }

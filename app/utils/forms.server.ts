@@ -11,7 +11,9 @@ export async function readForm(request: Request): Promise<FormData> {
   // The limit holds for bodies without a Content-Length (chunked) too.
   const body = await readBodyLimited(request, MAX_FORM_BYTES, tooLarge);
   try {
-    return await new Response(new Uint8Array(body), { headers: { "Content-Type": request.headers.get("Content-Type") ?? "" } }).formData();
+    return await new Response(new Uint8Array(body), {
+      headers: { "Content-Type": request.headers.get("Content-Type") ?? "" },
+    }).formData();
   } catch {
     throw errorResponse(400, "bad_form", "The form could not be read.");
   }

@@ -46,7 +46,11 @@ export class FieldRulesError extends Error {
  * Read a request body, refusing it (the `tooLarge` response) as soon as it passes
  * `maxBytes` — also for chunked bodies that declare no Content-Length.
  */
-export async function readBodyLimited(request: Request, maxBytes: number, tooLarge: () => Response): Promise<Buffer> {
+export async function readBodyLimited(
+  request: Request,
+  maxBytes: number,
+  tooLarge: () => Response,
+): Promise<Buffer> {
   if (!request.body) return Buffer.alloc(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

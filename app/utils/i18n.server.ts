@@ -10,9 +10,15 @@ export async function getLocale(request: Request): Promise<Locale> {
   if (isLocale(chosen)) return chosen;
   const header = request.headers.get("Accept-Language");
   if (!header) return DEFAULT_LOCALE;
-  const requested = new Negotiator({ headers: { "accept-language": header.slice(0, 500) } }).languages();
+  const requested = new Negotiator({
+    headers: { "accept-language": header.slice(0, 500) },
+  }).languages();
   try {
-    const best = match(requested.filter((l) => l !== "*"), [...LOCALES], DEFAULT_LOCALE);
+    const best = match(
+      requested.filter((l) => l !== "*"),
+      [...LOCALES],
+      DEFAULT_LOCALE,
+    );
     return isLocale(best) ? best : DEFAULT_LOCALE;
   } catch {
     return DEFAULT_LOCALE;

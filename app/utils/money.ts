@@ -2,8 +2,10 @@
 
 /** Digits after the decimal point for a currency (EUR 2, JPY 0, ...). */
 export function minorUnitDigits(currency: string): number {
-  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
-    .maximumFractionDigits ?? 2;
+  return (
+    new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
+      .maximumFractionDigits ?? 2
+  );
 }
 
 export function formatMoney(amountMinor: number, currency: string, locale: string): string {

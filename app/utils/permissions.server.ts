@@ -62,14 +62,22 @@ export function requirePermission(user: CurrentUser, permission: Permission, fes
 }
 
 /** Page loaders/actions: signed-in user who holds the permission. */
-export async function requireUserWith(request: Request, permission: Permission, festivalId?: string) {
+export async function requireUserWith(
+  request: Request,
+  permission: Permission,
+  festivalId?: string,
+) {
   const user = await requireSessionUser(request);
   requirePermission(user, permission, festivalId);
   return user;
 }
 
 /** API loaders/actions: bearer-token user who holds the permission. */
-export async function requireApiUserWith(request: Request, permission: Permission, festivalId?: string) {
+export async function requireApiUserWith(
+  request: Request,
+  permission: Permission,
+  festivalId?: string,
+) {
   const user = await requireApiUser(request);
   requirePermission(user, permission, festivalId);
   return user;

@@ -5,17 +5,36 @@ import { getEnv } from "./env.server";
 const WINDOW_SECONDS = 15 * 60;
 
 /** Sign-in: failed attempts per account, all attempts per address. Never disabled. */
-const signInPerAccount = new RateLimiterMemory({ keyPrefix: "signin-acct", points: 10, duration: WINDOW_SECONDS });
-const signInPerAddress = new RateLimiterMemory({ keyPrefix: "signin-ip", points: 60, duration: WINDOW_SECONDS });
+const signInPerAccount = new RateLimiterMemory({
+  keyPrefix: "signin-acct",
+  points: 10,
+  duration: WINDOW_SECONDS,
+});
+const signInPerAddress = new RateLimiterMemory({
+  keyPrefix: "signin-ip",
+  points: 60,
+  duration: WINDOW_SECONDS,
+});
 /** Password reset requests and code guesses. Never disabled. */
-const resetPerAccount = new RateLimiterMemory({ keyPrefix: "reset-acct", points: 5, duration: WINDOW_SECONDS });
-const resetPerAddress = new RateLimiterMemory({ keyPrefix: "reset-ip", points: 30, duration: WINDOW_SECONDS });
+const resetPerAccount = new RateLimiterMemory({
+  keyPrefix: "reset-acct",
+  points: 5,
+  duration: WINDOW_SECONDS,
+});
+const resetPerAddress = new RateLimiterMemory({
+  keyPrefix: "reset-ip",
+  points: 30,
+  duration: WINDOW_SECONDS,
+});
 
 let apiWrites: RateLimiterMemory | null | undefined;
 function apiWriteLimiter() {
   if (apiWrites === undefined) {
     const perMinute = getEnv().RATE_LIMIT_PER_MINUTE;
-    apiWrites = perMinute === 0 ? null : new RateLimiterMemory({ keyPrefix: "api-write", points: perMinute, duration: 60 });
+    apiWrites =
+      perMinute === 0
+        ? null
+        : new RateLimiterMemory({ keyPrefix: "api-write", points: perMinute, duration: 60 });
   }
   return apiWrites;
 }
@@ -30,14 +49,16 @@ async function take(limiter: RateLimiterMemory, key: string) {
   try {
     await limiter.consume(key);
   } catch (e) {
-    if (e instanceof RateLimiterRes) throw new RateLimitedError(Math.max(1, Math.ceil(e.msBeforeNext / 1000)));
+    if (e instanceof RateLimiterRes)
+      throw new RateLimitedError(Math.max(1, Math.ceil(e.msBeforeNext / 1000)));
     throw e;
   }
 }
 
 async function check(limiter: RateLimiterMemory, key: string) {
   const res = await limiter.get(key);
-  if (res && res.remainingPoints <= 0) throw new RateLimitedError(Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
+  if (res && res.remainingPoints <= 0)
+    throw new RateLimitedError(Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
 }
 
 export const rateLimits = {

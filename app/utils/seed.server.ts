@@ -5,10 +5,18 @@ import { DateTime } from "luxon";
 import { festivalInput, festivalRow } from "~/models/festival.server";
 import { prisma } from "./db.server";
 
-type DemoItem = { title: string; person?: string; kind: "talk" | "music" | "tattoo" | "other"; at: string; until?: string };
+type DemoItem = {
+  title: string;
+  person?: string;
+  kind: "talk" | "music" | "tattoo" | "other";
+  at: string;
+  until?: string;
+};
 
-const DEMO_NOTE_EN = "Demo data: this festival was created by the installer to show how the site works.";
-const DEMO_NOTE_RU = "Демо-данные: этот фестиваль создан при установке, чтобы показать, как работает сайт.";
+const DEMO_NOTE_EN =
+  "Demo data: this festival was created by the installer to show how the site works.";
+const DEMO_NOTE_RU =
+  "Демо-данные: этот фестиваль создан при установке, чтобы показать, как работает сайт.";
 
 function at(zone: string, local: string) {
   return DateTime.fromISO(local, { zone }).toUTC().toJSDate();
@@ -38,7 +46,10 @@ async function createDemoFestival(f: DemoFestival) {
     startsAt: f.start,
     endsAt: f.end,
     languages: ["en", "ru"],
-    description: { en: `${f.descriptionEn}\n\n${DEMO_NOTE_EN}`, ru: `${f.descriptionRu}\n\n${DEMO_NOTE_RU}` },
+    description: {
+      en: `${f.descriptionEn}\n\n${DEMO_NOTE_EN}`,
+      ru: `${f.descriptionRu}\n\n${DEMO_NOTE_RU}`,
+    },
     paymentMethods: ["door"],
   });
   await prisma.festival.create({
@@ -80,7 +91,10 @@ const DEMO_PRISONERS = [
   },
   {
     slug: "alexander-kupriyanov",
-    name: { en: "Alexander Kupriyanov (“Doctor Pravda”)", ru: "Александр Куприянов («Доктор Правда»)" },
+    name: {
+      en: "Alexander Kupriyanov (“Doctor Pravda”)",
+      ru: "Александр Куприянов («Доктор Правда»)",
+    },
     summary: {
       en: "Psychotherapist and trade-union activist from Bryansk. Spent a year in pre-trial detention; at home under investigation, barred from post and internet.",
       ru: "Психотерапевт и профсоюзный активист из Брянска. Год провёл в СИЗО; находится дома под следствием, с запретом на почту и интернет.",
@@ -97,7 +111,10 @@ const DEMO_PRISONERS = [
   {
     slug: "daria-kozyreva",
     name: { en: "Daria Kozyreva", ru: "Дарья Козырева" },
-    summary: { en: "Young activist from St Petersburg. On trial; writes open letters.", ru: "Молодая активистка из Петербурга. Находится под судом, пишет открытые письма." },
+    summary: {
+      en: "Young activist from St Petersburg. On trial; writes open letters.",
+      ru: "Молодая активистка из Петербурга. Находится под судом, пишет открытые письма.",
+    },
   },
   {
     slug: "yuri-mikheev",
@@ -118,16 +135,23 @@ const DEMO_PRISONERS = [
 ];
 
 async function seedPrisonersAndTickets(festivalSlug: string) {
-  const festival = await prisma.festival.findUniqueOrThrow({ where: { slug: festivalSlug }, select: { id: true } });
+  const festival = await prisma.festival.findUniqueOrThrow({
+    where: { slug: festivalSlug },
+    select: { id: true },
+  });
   for (const p of DEMO_PRISONERS) {
     const prisoner = await prisma.prisoner.upsert({
       where: { slug: p.slug },
       create: { slug: p.slug, name: JSON.stringify(p.name), summary: JSON.stringify(p.summary) },
       update: {},
     });
-    await prisma.festivalPrisoner.create({ data: { festivalId: festival.id, prisonerId: prisoner.id } });
+    await prisma.festivalPrisoner.create({
+      data: { festivalId: festival.id, prisonerId: prisoner.id },
+    });
   }
-  const venue = await prisma.quota.create({ data: { festivalId: festival.id, name: "Venue (demo)", capacity: 300 } });
+  const venue = await prisma.quota.create({
+    data: { festivalId: festival.id, name: "Venue (demo)", capacity: 300 },
+  });
   await prisma.ticketType.createMany({
     data: [
       {
@@ -140,8 +164,14 @@ async function seedPrisonersAndTickets(festivalSlug: string) {
       },
       {
         festivalId: festival.id,
-        name: JSON.stringify({ en: "Solidarity — pay what you want (demo)", ru: "Солидарный — плати сколько хочешь (демо)" }),
-        description: JSON.stringify({ en: "Pay more if you can, less if you cannot.", ru: "Заплатите больше, если можете, или меньше, если нет." }),
+        name: JSON.stringify({
+          en: "Solidarity — pay what you want (demo)",
+          ru: "Солидарный — плати сколько хочешь (демо)",
+        }),
+        description: JSON.stringify({
+          en: "Pay more if you can, less if you cannot.",
+          ru: "Заплатите больше, если можете, или меньше, если нет.",
+        }),
         priceMinor: 500,
         payWhatYouWant: true,
         minPriceMinor: 500,
@@ -179,9 +209,27 @@ export async function seedDemoIfEmpty(now = new Date()) {
       "Разговоры о политзаключённых, музыка и татуировки за донат. Все собранные деньги идут на адвокатов, свидания и передачи заключённым, а также на нужды их семей.",
     programme: [
       { title: "Doors open, letter-writing table", kind: "other", at: `${upcoming}T15:00` },
-      { title: "Talk: what support money pays for", person: "Volunteers of the collective", kind: "talk", at: `${upcoming}T16:00`, until: `${upcoming}T17:00` },
-      { title: "Donation tattoos (flash designs)", person: "Guest tattoo artists", kind: "tattoo", at: `${upcoming}T16:00`, until: `${upcoming}T22:00` },
-      { title: "Live music", person: "Local bands", kind: "music", at: `${upcoming}T19:00`, until: `${upcoming}T23:00` },
+      {
+        title: "Talk: what support money pays for",
+        person: "Volunteers of the collective",
+        kind: "talk",
+        at: `${upcoming}T16:00`,
+        until: `${upcoming}T17:00`,
+      },
+      {
+        title: "Donation tattoos (flash designs)",
+        person: "Guest tattoo artists",
+        kind: "tattoo",
+        at: `${upcoming}T16:00`,
+        until: `${upcoming}T22:00`,
+      },
+      {
+        title: "Live music",
+        person: "Local bands",
+        kind: "music",
+        at: `${upcoming}T19:00`,
+        until: `${upcoming}T23:00`,
+      },
     ],
   });
   await seedPrisonersAndTickets("demo-solidarity-festival-riga");
@@ -197,12 +245,32 @@ export async function seedDemoIfEmpty(now = new Date()) {
     currency: "PLN",
     start: `${past}T14:00`,
     end: `${past}T22:00`,
-    descriptionEn: "An afternoon and evening of talks, music and donation tattoos in support of political prisoners.",
-    descriptionRu: "День и вечер разговоров, музыки и татуировок за донат в поддержку политзаключённых.",
+    descriptionEn:
+      "An afternoon and evening of talks, music and donation tattoos in support of political prisoners.",
+    descriptionRu:
+      "День и вечер разговоров, музыки и татуировок за донат в поддержку политзаключённых.",
     programme: [
-      { title: "Talk: writing letters to political prisoners", person: "Volunteers of the collective", kind: "talk", at: `${past}T14:30`, until: `${past}T15:30` },
-      { title: "Donation tattoos", person: "Guest tattoo artists", kind: "tattoo", at: `${past}T15:00`, until: `${past}T21:00` },
-      { title: "Concert", person: "Local musicians", kind: "music", at: `${past}T19:00`, until: `${past}T22:00` },
+      {
+        title: "Talk: writing letters to political prisoners",
+        person: "Volunteers of the collective",
+        kind: "talk",
+        at: `${past}T14:30`,
+        until: `${past}T15:30`,
+      },
+      {
+        title: "Donation tattoos",
+        person: "Guest tattoo artists",
+        kind: "tattoo",
+        at: `${past}T15:00`,
+        until: `${past}T21:00`,
+      },
+      {
+        title: "Concert",
+        person: "Local musicians",
+        kind: "music",
+        at: `${past}T19:00`,
+        until: `${past}T22:00`,
+      },
     ],
   });
   return true;

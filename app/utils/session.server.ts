@@ -70,7 +70,10 @@ export async function signOut(request: Request, redirectTo = "/") {
  * a sane length too (a Location header cannot carry CR/LF, NUL or non-Latin-1 text:
  * those made the redirect itself fail with a 500).
  */
-export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/admin") {
+export function safeRedirect(
+  to: FormDataEntryValue | string | null | undefined,
+  fallback = "/admin",
+) {
   if (
     typeof to !== "string" ||
     !to.startsWith("/") ||

@@ -6,6 +6,8 @@ export async function runStartupTasks() {
   const email = process.env.ADMIN_EMAIL;
   const password = process.env.ADMIN_PASSWORD;
   if (email && password) await ensureAdmin(email, password);
-  else if (email || password) console.warn("Set both ADMIN_EMAIL and ADMIN_PASSWORD to create an admin.");
-  if (process.env.SEED_DEMO !== "0" && (await seedDemoIfEmpty())) console.log("Seeded the demo festivals.");
+  else if (email || password)
+    console.warn("Set both ADMIN_EMAIL and ADMIN_PASSWORD to create an admin.");
+  if (process.env.SEED_DEMO !== "0" && (await seedDemoIfEmpty()))
+    console.log("Seeded the demo festivals.");
 }

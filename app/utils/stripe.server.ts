@@ -15,7 +15,11 @@ export function stripe(): Stripe {
   if (client) return client;
   const env = getEnv();
   if (!env.STRIPE_SECRET_KEY) throw new Error("Stripe is not configured");
-  const config: Stripe.StripeConfig = { maxNetworkRetries: 1, timeout: env.STRIPE_TIMEOUT_MS, appInfo: { name: "solidarity-festivals" } };
+  const config: Stripe.StripeConfig = {
+    maxNetworkRetries: 1,
+    timeout: env.STRIPE_TIMEOUT_MS,
+    appInfo: { name: "solidarity-festivals" },
+  };
   if (env.STRIPE_API_URL) {
     const url = new URL(env.STRIPE_API_URL);
     config.host = url.hostname;

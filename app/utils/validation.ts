@@ -10,10 +10,13 @@ import { isCurrency } from "./money";
 
 // C0/C1 controls (tab and newlines allowed only where multiline), bidi overrides
 // and isolates, and non-characters.
-const FORBIDDEN_SINGLE_LINE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]/;
-const FORBIDDEN_MULTILINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]/;
+const FORBIDDEN_SINGLE_LINE =
+  /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]/;
+const FORBIDDEN_MULTILINE =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]/;
 /** A UTF-16 surrogate without its pair: not Unicode text (SQLite/Prisma cannot store it). */
-export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const LONE_SURROGATE =
+  /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export function text(options: { max: number; min?: number; multiline?: boolean }) {
   const { max, min = 1, multiline = false } = options;
@@ -26,9 +29,14 @@ export function text(options: { max: number; min?: number; multiline?: boolean }
         .string()
         .min(min, { error: min === 1 ? "v.required" : `v.minLength|${min}` })
         .max(max, { error: `v.maxLength|${max}` })
-        .refine((s) => !(multiline ? FORBIDDEN_MULTILINE : FORBIDDEN_SINGLE_LINE).test(s) && !LONE_SURROGATE.test(s), {
-          error: "v.controlChars",
-        }),
+        .refine(
+          (s) =>
+            !(multiline ? FORBIDDEN_MULTILINE : FORBIDDEN_SINGLE_LINE).test(s) &&
+            !LONE_SURROGATE.test(s),
+          {
+            error: "v.controlChars",
+          },
+        ),
     );
 }
 
@@ -134,13 +142,17 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 }
 
 /** Turn zod issues into {field: message} (first message per field), in the reader's language. */
-export function fieldErrors(error: z.ZodError, t: Translate = translator("en")): Record<string, string> {
+export function fieldErrors(
+  error: z.ZodError,
+  t: Translate = translator("en"),
+): Record<string, string> {
   // No prototype: keys such as "__proto__" or "constructor" (unknown fields a
   // client sent) must become own keys, not hit Object.prototype.
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) out[[...issue.path, key].join(".")] ??= localizeMessage("v.unknownField", t);
+      for (const key of issue.keys)
+        out[[...issue.path, key].join(".")] ??= localizeMessage("v.unknownField", t);
       continue;
     }
     const key = issue.path.length ? issue.path.join(".") : "_form";

@@ -36,7 +36,12 @@ const data = { code: "123456", resetUrl: "https://festival.example/reset-passwor
 
 describe("email outbox", () => {
   it("delivers a pending email in the recipient's language, with HTML and text parts", async () => {
-    await outbox.enqueueEmail({ to: "ru@example.test", template: "password-reset", locale: "ru", data });
+    await outbox.enqueueEmail({
+      to: "ru@example.test",
+      template: "password-reset",
+      locale: "ru",
+      data,
+    });
     expect(await outbox.deliverDueEmails()).toEqual({ sent: 1, failed: 0 });
     const m = await mail.waitFor((x) => recipients(x).includes("ru@example.test"));
     expect(m.subject).toBe("Код для сброса пароля");
@@ -49,7 +54,12 @@ describe("email outbox", () => {
 
   it("retries a temporary failure later with growing backoff, then succeeds", async () => {
     mail.failNext(2);
-    await outbox.enqueueEmail({ to: "retry@example.test", template: "password-reset", locale: "en", data });
+    await outbox.enqueueEmail({
+      to: "retry@example.test",
+      template: "password-reset",
+      locale: "en",
+      data,
+    });
     const start = new Date(Date.now() + 1);
     expect(await outbox.deliverDueEmails(start)).toEqual({ sent: 0, failed: 1 });
     let row = await db.prisma.outboxEmail.findFirstOrThrow();
@@ -63,13 +73,21 @@ describe("email outbox", () => {
     row = await db.prisma.outboxEmail.findFirstOrThrow();
     expect(row.nextAttemptAt.getTime() - later.getTime()).toBe(outbox.backoffMs(2));
     expect(outbox.backoffMs(2)).toBe(2 * outbox.backoffMs(1));
-    expect(await outbox.deliverDueEmails(new Date(row.nextAttemptAt.getTime() + 1))).toEqual({ sent: 1, failed: 0 });
+    expect(await outbox.deliverDueEmails(new Date(row.nextAttemptAt.getTime() + 1))).toEqual({
+      sent: 1,
+      failed: 0,
+    });
     expect((await db.prisma.outboxEmail.findFirstOrThrow()).status).toBe("sent");
   });
 
   it("gives up after the maximum number of attempts and keeps the row for inspection", async () => {
     mail.failNext(outbox.MAX_ATTEMPTS);
-    await outbox.enqueueEmail({ to: "never@example.test", template: "password-reset", locale: "en", data });
+    await outbox.enqueueEmail({
+      to: "never@example.test",
+      template: "password-reset",
+      locale: "en",
+      data,
+    });
     let now = new Date();
     for (let i = 0; i < outbox.MAX_ATTEMPTS; i++) {
       await outbox.deliverDueEmails(now);
@@ -78,11 +96,19 @@ describe("email outbox", () => {
     }
     const row = await db.prisma.outboxEmail.findFirstOrThrow();
     expect(row).toMatchObject({ status: "failed", attempts: outbox.MAX_ATTEMPTS });
-    expect(await outbox.deliverDueEmails(new Date(now.getTime() + 86_400_000))).toEqual({ sent: 0, failed: 0 });
+    expect(await outbox.deliverDueEmails(new Date(now.getTime() + 86_400_000))).toEqual({
+      sent: 0,
+      failed: 0,
+    });
   });
 
   it("does not send a row twice when two workers race for it", async () => {
-    await outbox.enqueueEmail({ to: "once@example.test", template: "password-reset", locale: "en", data });
+    await outbox.enqueueEmail({
+      to: "once@example.test",
+      template: "password-reset",
+      locale: "en",
+      data,
+    });
     const before = mail.messages.length;
     const [a, b] = await Promise.all([outbox.deliverDueEmails(), outbox.deliverDueEmails()]);
     expect(a.sent + b.sent).toBe(1);
@@ -93,7 +119,10 @@ describe("email outbox", () => {
   it("an email enqueued in a transaction that rolls back never exists", async () => {
     await expect(
       db.prisma.$transaction(async (tx) => {
-        await outbox.enqueueEmail({ to: "rollback@example.test", template: "password-reset", locale: "en", data }, tx);
+        await outbox.enqueueEmail(
+          { to: "rollback@example.test", template: "password-reset", locale: "en", data },
+          tx,
+        );
         throw new Error("boom");
       }),
     ).rejects.toThrow("boom");
@@ -105,7 +134,12 @@ describe("email outbox", () => {
     envModule.resetEnvCache();
     outbox.resetEmailTransport();
     try {
-      await outbox.enqueueEmail({ to: "file@example.test", template: "invitation", locale: "en", data: { inviteUrl: "https://x.example/invite/abc", inviterName: "Ada <script>", role: "" } });
+      await outbox.enqueueEmail({
+        to: "file@example.test",
+        template: "invitation",
+        locale: "en",
+        data: { inviteUrl: "https://x.example/invite/abc", inviterName: "Ada <script>", role: "" },
+      });
       expect(await outbox.deliverDueEmails()).toEqual({ sent: 1, failed: 0 });
       const files = fs.readdirSync(path.join(env.dir, "mail"));
       expect(files).toHaveLength(1);

@@ -63,7 +63,10 @@ export type BrowserOptions = {
 export function chromiumExecutable(): string {
   let found = "";
   try {
-    found = execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    found = execFileSync("sh", ["-c", "command -v chromium"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     // not on PATH: try the package's usual place
   }
@@ -77,10 +80,18 @@ export function chromiumExecutable(): string {
 }
 
 function safeName(name: string) {
-  return name.replace(/[^\p{L}\p{N}._-]+/gu, "-").replace(/^-+|-+$/g, "").slice(0, 120) || "page";
+  return (
+    name
+      .replace(/[^\p{L}\p{N}._-]+/gu, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 120) || "page"
+  );
 }
 
-export async function launchBrowser(baseUrl: string, options: BrowserOptions = {}): Promise<BrowserSession> {
+export async function launchBrowser(
+  baseUrl: string,
+  options: BrowserOptions = {},
+): Promise<BrowserSession> {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "festivals-chromium-"));
   const viewport = options.viewport ?? PHONE;
   const phoneSized = viewport.width < 600;
@@ -113,7 +124,9 @@ export async function launchBrowser(baseUrl: string, options: BrowserOptions = {
   // the DevTools protocol, so the page's CSP does not block them.
   await context.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (e) => {
-      console.error(`[csp-violation] ${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
+      console.error(
+        `[csp-violation] ${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`,
+      );
     });
   });
 
@@ -124,12 +137,17 @@ export async function launchBrowser(baseUrl: string, options: BrowserOptions = {
       const text = msg.text();
       const { url, lineNumber } = msg.location();
       problems.push({
-        kind: text.startsWith("[csp-violation]") || /Content Security Policy/i.test(text) ? "csp" : "console",
+        kind:
+          text.startsWith("[csp-violation]") || /Content Security Policy/i.test(text)
+            ? "csp"
+            : "console",
         text,
         url: url ? `${url}:${lineNumber}` : page.url(),
       });
     });
-    page.on("pageerror", (err) => problems.push({ kind: "pageerror", text: err.stack ?? err.message, url: page.url() }));
+    page.on("pageerror", (err) =>
+      problems.push({ kind: "pageerror", text: err.stack ?? err.message, url: page.url() }),
+    );
   };
   for (const existing of context.pages()) watch(existing);
   context.on("page", watch);
@@ -138,7 +156,9 @@ export async function launchBrowser(baseUrl: string, options: BrowserOptions = {
   const hydrated = async () => {
     await page.waitForLoadState("load");
     if (!javaScriptEnabled) return;
-    await page.waitForFunction(() => "__remixRouter" in window && document.readyState === "complete");
+    await page.waitForFunction(
+      () => "__remixRouter" in window && document.readyState === "complete",
+    );
   };
 
   return {
@@ -173,7 +193,10 @@ export async function launchBrowser(baseUrl: string, options: BrowserOptions = {
  * hooks registered before this call, so the app is already up), a screenshot
  * `e2e-failed-<test name>.png` in tests/.tmp/ when a test fails, closed in afterAll.
  */
-export function browserPerFile(baseUrl: () => string, options: BrowserOptions = {}): () => BrowserSession {
+export function browserPerFile(
+  baseUrl: () => string,
+  options: BrowserOptions = {},
+): () => BrowserSession {
   let session: BrowserSession | undefined;
   beforeAll(async () => {
     session = await launchBrowser(baseUrl(), options);
@@ -182,7 +205,9 @@ export function browserPerFile(baseUrl: () => string, options: BrowserOptions = 
     if (!session || ctx.task.result?.state !== "fail") return;
     try {
       const file = await session.screenshot(`e2e-failed-${ctx.task.name}`);
-      console.error(`screenshot of the failed test "${ctx.task.name}" at ${session.page.url()}: ${file}`);
+      console.error(
+        `screenshot of the failed test "${ctx.task.name}" at ${session.page.url()}: ${file}`,
+      );
       if (session.problems.length) console.error("browser problems:", session.problems);
     } catch (e) {
       console.error("could not take a screenshot of the failed test:", e);
@@ -193,7 +218,8 @@ export function browserPerFile(baseUrl: () => string, options: BrowserOptions = 
     session = undefined;
   });
   return () => {
-    if (!session) throw new Error("the browser is not started (call browserPerFile at the top of a test file)");
+    if (!session)
+      throw new Error("the browser is not started (call browserPerFile at the top of a test file)");
     return session;
   };
 }

@@ -49,12 +49,18 @@ describe("organiser creates and publishes a festival, attendee finds it in Russi
     await page.getByLabel("Ends").fill(localInput(60, "23:00"));
     await page.getByRole("checkbox", { name: "English" }).check();
     await page.getByRole("checkbox", { name: "Russian" }).check();
-    await page.getByLabel("Description (English)").fill("Talks about political prisoners, music and donation tattoos.");
-    await page.getByLabel("Description (Russian)").fill("Разговоры о политзаключённых, музыка и татуировки за донат.");
+    await page
+      .getByLabel("Description (English)")
+      .fill("Talks about political prisoners, music and donation tattoos.");
+    await page
+      .getByLabel("Description (Russian)")
+      .fill("Разговоры о политзаключённых, музыка и татуировки за донат.");
     await page.getByRole("button", { name: "Create the festival" }).click();
 
     // The festival's admin page, as a draft.
-    await page.waitForURL((u) => /^\/admin\/festivals\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith("/new"));
+    await page.waitForURL(
+      (u) => /^\/admin\/festivals\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith("/new"),
+    );
     const heading = page.getByRole("heading", { level: 1 });
     await expect.poll(() => heading.textContent()).toContain(name);
     await expect.poll(() => heading.textContent()).toContain("Draft");
@@ -71,12 +77,19 @@ describe("organiser creates and publishes a festival, attendee finds it in Russi
     await expect.poll(() => heading.textContent()).toContain("Опубликован");
 
     // The public list, in Russian.
-    await page.getByRole("navigation", { name: "Основное меню" }).getByRole("link", { name: "Фестивали", exact: true }).click();
+    await page
+      .getByRole("navigation", { name: "Основное меню" })
+      .getByRole("link", { name: "Фестивали", exact: true })
+      .click();
     await page.waitForURL((u) => u.pathname === "/");
     await browser().hydrated();
     const upcoming = page.locator('section[aria-labelledby="upcoming"]');
-    await expect.poll(() => upcoming.getByRole("heading", { level: 2 }).textContent()).toBe("Ближайшие фестивали");
-    const latvia = upcoming.locator("section.country").filter({ has: page.getByRole("heading", { level: 3, name: "Латвия" }) });
+    await expect
+      .poll(() => upcoming.getByRole("heading", { level: 2 }).textContent())
+      .toBe("Ближайшие фестивали");
+    const latvia = upcoming
+      .locator("section.country")
+      .filter({ has: page.getByRole("heading", { level: 3, name: "Латвия" }) });
     await expect.poll(() => latvia.count()).toBe(1);
     const card = latvia.getByRole("listitem").filter({ hasText: name });
     await expect.poll(() => card.count()).toBe(1);
@@ -88,11 +101,15 @@ describe("organiser creates and publishes a festival, attendee finds it in Russi
     // Same page after a full reload (server-rendered from the language cookie).
     await browser().open("/");
     expect(await page.locator("html").getAttribute("lang")).toBe("ru");
-    expect(await upcoming.getByRole("heading", { level: 2 }).textContent()).toBe("Ближайшие фестивали");
+    expect(await upcoming.getByRole("heading", { level: 2 }).textContent()).toBe(
+      "Ближайшие фестивали",
+    );
     expect(await card.count()).toBe(1);
 
     // Nothing wider than the phone's screen.
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(0);
 
     await browser().screenshot("e2e-public-list-ru-phone");
@@ -109,28 +126,54 @@ describe("every page runs in the browser", () => {
     const seen = problems.length;
     const admin = await createUserRow({ role: "admin" });
     const draft = await createFestivalRow({ name: "Admin pages festival" });
-    const published = await createFestivalRow({ name: "Public page festival", status: "published", publishedAt: new Date() });
+    const published = await createFestivalRow({
+      name: "Public page festival",
+      status: "published",
+      publishedAt: new Date(),
+    });
     await session.context.clearCookies();
 
     /** Load `pathname` in full (server render + hydration), then reach it again client-side from `from`. */
     const visit = async (pathname: string, from: string) => {
       await session.open(pathname);
-      await expect.poll(() => page.locator("main h1").count(), { message: pathname }).toBeGreaterThan(0);
+      await expect
+        .poll(() => page.locator("main h1").count(), { message: pathname })
+        .toBeGreaterThan(0);
       expect(await page.locator(".error-page").count(), `${pathname} shows the error page`).toBe(0);
       await session.open(from);
-      await page.evaluate((to) => (window as unknown as { __remixRouter: { navigate: (to: string) => Promise<void> } }).__remixRouter.navigate(to), pathname);
+      await page.evaluate(
+        (to) =>
+          (
+            window as unknown as { __remixRouter: { navigate: (to: string) => Promise<void> } }
+          ).__remixRouter.navigate(to),
+        pathname,
+      );
       await page.waitForURL((u) => u.pathname + u.search === pathname);
-      await expect.poll(() => page.locator("main h1").count(), { message: pathname }).toBeGreaterThan(0);
-      expect(await page.locator(".error-page").count(), `${pathname} shows the error page after client navigation`).toBe(0);
+      await expect
+        .poll(() => page.locator("main h1").count(), { message: pathname })
+        .toBeGreaterThan(0);
+      expect(
+        await page.locator(".error-page").count(),
+        `${pathname} shows the error page after client navigation`,
+      ).toBe(0);
     };
 
-    for (const pathname of ["/", `/festivals/${published.slug}`, "/login", "/forgot-password", "/reset-password"]) {
+    for (const pathname of [
+      "/",
+      `/festivals/${published.slug}`,
+      "/login",
+      "/forgot-password",
+      "/reset-password",
+    ]) {
       await visit(pathname, "/");
     }
     // The 404 page renders (the document's own 404 is the only console error allowed).
     await session.open("/no/such/page");
     expect(await page.locator(".error-page h1").count()).toBe(1);
-    const notFoundNoise = (p: Problem) => p.kind === "console" && /status of 404/.test(p.text) && (p.url ?? "").includes("/no/such/page");
+    const notFoundNoise = (p: Problem) =>
+      p.kind === "console" &&
+      /status of 404/.test(p.text) &&
+      (p.url ?? "").includes("/no/such/page");
 
     await session.open("/login");
     await page.getByLabel("Email").fill(admin.email);

@@ -13,7 +13,11 @@ export type TestApp = TestEnv & {
 };
 
 type Built = {
-  startServer: (o: { port?: number; host?: string; quiet?: boolean }) => Promise<{ url: string; close: () => Promise<void> }>;
+  startServer: (o: {
+    port?: number;
+    host?: string;
+    quiet?: boolean;
+  }) => Promise<{ url: string; close: () => Promise<void> }>;
 };
 
 /** Start the app (call once per test file, in beforeAll). */
@@ -34,7 +38,13 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   };
 }
 
-export type HttpResponse = { status: number; headers: Headers; text: string; json: <T = unknown>() => T; location: string | null };
+export type HttpResponse = {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: <T = unknown>() => T;
+  location: string | null;
+};
 
 /**
  * A browser-like client: keeps cookies, sends same-origin headers on posts,
@@ -51,11 +61,20 @@ export class Client {
     return [...this.cookies.entries()].map(([k, v]) => `${k}=${v}`).join("; ");
   }
 
-  async request(method: string, pathname: string, init: { body?: BodyInit; headers?: Record<string, string> } = {}): Promise<HttpResponse> {
+  async request(
+    method: string,
+    pathname: string,
+    init: { body?: BodyInit; headers?: Record<string, string> } = {},
+  ): Promise<HttpResponse> {
     const headers: Record<string, string> = { ...this.defaults, ...init.headers };
     if (this.cookies.size) headers.Cookie = this.cookieHeader();
     if (method !== "GET" && method !== "HEAD" && !("Origin" in headers)) headers.Origin = this.base;
-    const res = await fetch(this.base + pathname, { method, headers, body: init.body, redirect: "manual" });
+    const res = await fetch(this.base + pathname, {
+      method,
+      headers,
+      body: init.body,
+      redirect: "manual",
+    });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(";");
       const eq = pair!.indexOf("=");
@@ -70,7 +89,7 @@ export class Client {
       headers: res.headers,
       text,
       location: res.headers.get("location"),
-      json: <T,>() => JSON.parse(text) as T,
+      json: <T>() => JSON.parse(text) as T,
     };
   }
 
@@ -79,7 +98,11 @@ export class Client {
   }
 
   /** Submit an HTML form (urlencoded), like a browser without JavaScript. */
-  postForm(pathname: string, fields: Record<string, string | string[]> | [string, string][], headers?: Record<string, string>) {
+  postForm(
+    pathname: string,
+    fields: Record<string, string | string[]> | [string, string][],
+    headers?: Record<string, string>,
+  ) {
     const body = new URLSearchParams();
     const entries = Array.isArray(fields) ? fields : Object.entries(fields);
     for (const [k, v] of entries) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
@@ -90,7 +113,13 @@ export class Client {
   }
 
   /** JSON API call; `token` adds a bearer token. */
-  api(method: string, pathname: string, body?: unknown, token?: string, headers?: Record<string, string>) {
+  api(
+    method: string,
+    pathname: string,
+    body?: unknown,
+    token?: string,
+    headers?: Record<string, string>,
+  ) {
     return this.request(method, pathname, {
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
       headers: {

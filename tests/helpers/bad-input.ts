@@ -52,14 +52,17 @@ const RESERVED_SQL = `SELECT (SELECT coalesce(sum(reserved), 0) FROM TicketType)
 export async function snapshot(festivalId?: string) {
   const [row] = await prisma.$queryRawUnsafe<Record<string, bigint | number>[]>(COUNT_SQL);
   const counts = Object.fromEntries(TABLES.map((t) => [t, Number(row![t])]));
-  const [reservedRow] = await prisma.$queryRawUnsafe<Record<string, bigint | number | string | null>[]>(RESERVED_SQL);
+  const [reservedRow] =
+    await prisma.$queryRawUnsafe<Record<string, bigint | number | string | null>[]>(RESERVED_SQL);
   const reserved = {
     ticketTypes: Number(reservedRow!.ticketTypes),
     quotas: Number(reservedRow!.quotas),
     perTicketType: reservedRow!.perTicketType ?? "",
     perQuota: reservedRow!.perQuota ?? "",
   };
-  const festival = festivalId ? await prisma.festival.findUnique({ where: { id: festivalId } }) : null;
+  const festival = festivalId
+    ? await prisma.festival.findUnique({ where: { id: festivalId } })
+    : null;
   return {
     counts,
     reserved,
@@ -79,7 +82,12 @@ export async function unchanged<T>(act: () => Promise<T>, festivalId?: string): 
 export type ApiError = { error: string; message: string; fields?: Record<string, string> };
 
 /** A JSON API error: 4xx (never 5xx), with an error code and a human message. */
-export function expectApiError(res: HttpResponse, status: number, field?: string, message?: string | RegExp): ApiError {
+export function expectApiError(
+  res: HttpResponse,
+  status: number,
+  field?: string,
+  message?: string | RegExp,
+): ApiError {
   expect(res.status, res.text.slice(0, 300)).toBe(status);
   expect(res.headers.get("content-type")).toContain("application/json");
   const body = res.json<ApiError>();
@@ -96,7 +104,12 @@ export function expectApiError(res: HttpResponse, status: number, field?: string
 }
 
 export function escapeHtml(s: string) {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#x27;");
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#x27;");
 }
 
 function escapeRegExp(s: string) {
@@ -105,7 +118,9 @@ function escapeRegExp(s: string) {
 
 /** Every rendered error message (field and form errors) in a page. */
 export function renderedErrors(html: string): string[] {
-  return [...html.matchAll(/<p[^>]*class="(?:field|form)-error"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => m[1]!);
+  return [...html.matchAll(/<p[^>]*class="(?:field|form)-error"[^>]*>([\s\S]*?)<\/p>/g)].map(
+    (m) => m[1]!,
+  );
 }
 
 /**
@@ -113,9 +128,14 @@ export function renderedErrors(html: string): string[] {
  * same `div.field` / `fieldset.choices` block as the control.
  */
 export function errorNextTo(html: string, name: string): string | null {
-  const at = html.search(new RegExp(`<(?:input|textarea|select)[^>]* name="${escapeRegExp(name)}"`));
+  const at = html.search(
+    new RegExp(`<(?:input|textarea|select)[^>]* name="${escapeRegExp(name)}"`),
+  );
   if (at < 0) return null;
-  const start = Math.max(html.lastIndexOf('<div class="field', at), html.lastIndexOf('<fieldset class="choices', at));
+  const start = Math.max(
+    html.lastIndexOf('<div class="field', at),
+    html.lastIndexOf('<fieldset class="choices', at),
+  );
   const rest = html.slice(at);
   const next = rest.slice(1).search(/<div class="field|<fieldset class="choices|<button/);
   const block = html.slice(start, next < 0 ? undefined : at + 1 + next);
@@ -124,15 +144,21 @@ export function errorNextTo(html: string, name: string): string | null {
 }
 
 /** A rejected HTML form post: 4xx, and `message` rendered next to `name` (or as the form's error). */
-export function expectFormError(res: HttpResponse, status: number, name: string | null, message: string) {
+export function expectFormError(
+  res: HttpResponse,
+  status: number,
+  name: string | null,
+  message: string,
+) {
   expect(res.status, renderedErrors(res.text).join(" | ") || res.text.slice(0, 300)).toBe(status);
   expect(res.headers.get("content-type")).toContain("text/html");
   if (name === null) {
     expect(renderedErrors(res.text)).toContain(escapeHtml(message));
   } else {
-    expect(errorNextTo(res.text, name), `error next to ${name}; rendered: ${renderedErrors(res.text).join(" | ")}`).toBe(
-      escapeHtml(message),
-    );
+    expect(
+      errorNextTo(res.text, name),
+      `error next to ${name}; rendered: ${renderedErrors(res.text).join(" | ")}`,
+    ).toBe(escapeHtml(message));
   }
 }
 

@@ -14,7 +14,9 @@ export function uniqueEmail(prefix = "user") {
 
 let cachedHash: Promise<string> | undefined;
 
-export async function createUserRow(options: { email?: string; role?: "admin" | "treasurer" | "member"; name?: string } = {}) {
+export async function createUserRow(
+  options: { email?: string; role?: "admin" | "treasurer" | "member"; name?: string } = {},
+) {
   cachedHash ??= hashPassword(PASSWORD);
   return prisma.user.create({
     data: {
@@ -49,7 +51,9 @@ export function festivalBody(overrides: Record<string, unknown> = {}) {
 }
 
 /** A festival row made directly (status and dates as given). */
-export async function createFestivalRow(overrides: Partial<Parameters<typeof prisma.festival.create>[0]["data"]> = {}) {
+export async function createFestivalRow(
+  overrides: Partial<Parameters<typeof prisma.festival.create>[0]["data"]> = {},
+) {
   counter++;
   return prisma.festival.create({
     data: {
@@ -75,7 +79,8 @@ export async function createFestivalRow(overrides: Partial<Parameters<typeof pri
 export async function signedInClient(base: string, email: string, password = PASSWORD) {
   const client = new Client(base);
   const res = await client.postForm("/login", { email, password, redirectTo: "/admin" });
-  if (res.status !== 302) throw new Error(`sign-in failed for ${email}: ${res.status} ${res.text.slice(0, 200)}`);
+  if (res.status !== 302)
+    throw new Error(`sign-in failed for ${email}: ${res.status} ${res.text.slice(0, 200)}`);
   return client;
 }
 

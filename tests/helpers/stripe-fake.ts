@@ -114,7 +114,12 @@ export type FakeCheckoutSession = {
   created: number;
   currency: string;
   custom_fields: never[];
-  custom_text: { after_submit: null; shipping_address: null; submit: null; terms_of_service_acceptance: null };
+  custom_text: {
+    after_submit: null;
+    shipping_address: null;
+    submit: null;
+    terms_of_service_acceptance: null;
+  };
   customer: null;
   customer_creation: string | null;
   customer_details: FakeCustomerDetails | null;
@@ -236,7 +241,12 @@ export type StripeFake = {
   /** Build a Stripe event envelope (a deep copy of `object`) and make it retrievable at `GET /v1/events/:id`. */
   event: <T>(type: string, object: T, opts?: EventOptions<T>) => FakeEvent<T>;
   signedWebhook: (event: FakeEvent, secret: string, opts?: { timestamp?: number }) => SignedWebhook;
-  deliverWebhook: (url: string, event: FakeEvent, secret: string, opts?: DeliverOptions) => Promise<WebhookDelivery>;
+  deliverWebhook: (
+    url: string,
+    event: FakeEvent,
+    secret: string,
+    opts?: DeliverOptions,
+  ) => Promise<WebhookDelivery>;
   close: () => Promise<void>;
 };
 
@@ -254,16 +264,24 @@ export type DeliverOptions = {
 // SDK configuration
 
 /** The SDK options that point it at a Stripe-compatible server given as a URL (what the app does with STRIPE_API_URL). */
-export function stripeConfigFromApiUrl(apiUrl: string): { host: string; port: number; protocol: "http" | "https" } {
+export function stripeConfigFromApiUrl(apiUrl: string): {
+  host: string;
+  port: number;
+  protocol: "http" | "https";
+} {
   const u = new URL(apiUrl);
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`STRIPE_API_URL must be http(s): ${apiUrl}`);
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    throw new Error(`STRIPE_API_URL must be http(s): ${apiUrl}`);
   const protocol = u.protocol === "https:" ? "https" : "http";
   const port = u.port ? Number(u.port) : protocol === "https" ? 443 : 80;
   return { host: u.hostname.replace(/^\[(.*)\]$/, "$1"), port, protocol };
 }
 
 /** The real SDK client pointed at the fake: no retries, a short timeout. */
-export function stripeClientFor(fake: Pick<StripeFake, "url" | "secretKey">, overrides: Stripe.StripeConfig = {}): Stripe {
+export function stripeClientFor(
+  fake: Pick<StripeFake, "url" | "secretKey">,
+  overrides: Stripe.StripeConfig = {},
+): Stripe {
   return new Stripe(fake.secretKey, {
     ...stripeConfigFromApiUrl(fake.url),
     maxNetworkRetries: 0,
@@ -276,9 +294,14 @@ export function stripeClientFor(fake: Pick<StripeFake, "url" | "secretKey">, ove
 // ---------------------------------------------------------------------------
 // Webhooks
 
-export function buildEvent<T>(type: string, object: T, opts: EventOptions<T> & { nowMs?: number } = {}): FakeEvent<T> {
+export function buildEvent<T>(
+  type: string,
+  object: T,
+  opts: EventOptions<T> & { nowMs?: number } = {},
+): FakeEvent<T> {
   const data: FakeEvent<T>["data"] = { object: structuredClone(object) };
-  if (opts.previousAttributes) data.previous_attributes = structuredClone(opts.previousAttributes) as Record<string, unknown>;
+  if (opts.previousAttributes)
+    data.previous_attributes = structuredClone(opts.previousAttributes) as Record<string, unknown>;
   return {
     id: randomId("evt_test_"),
     object: "event",
@@ -293,14 +316,27 @@ export function buildEvent<T>(type: string, object: T, opts: EventOptions<T> & {
 }
 
 /** The body Stripe would POST and its `Stripe-Signature` header, signed by the SDK's own test helper. */
-export function signedWebhook(event: FakeEvent, secret: string, opts: { timestamp?: number } = {}): SignedWebhook {
+export function signedWebhook(
+  event: FakeEvent,
+  secret: string,
+  opts: { timestamp?: number } = {},
+): SignedWebhook {
   const payload = JSON.stringify(event, null, 2);
-  const header = Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp: opts.timestamp });
+  const header = Stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret,
+    timestamp: opts.timestamp,
+  });
   return { payload, header };
 }
 
 /** POST a signed event to an app's webhook endpoint as Stripe does. */
-export async function deliverWebhook(url: string, event: FakeEvent, secret: string, opts: DeliverOptions = {}): Promise<WebhookDelivery> {
+export async function deliverWebhook(
+  url: string,
+  event: FakeEvent,
+  secret: string,
+  opts: DeliverOptions = {},
+): Promise<WebhookDelivery> {
   const signed = signedWebhook(event, secret, { timestamp: opts.timestamp });
   const res = await fetch(url, {
     method: "POST",
@@ -331,18 +367,27 @@ export function parseStripeForm(raw: string): FormObject {
     const value = eq < 0 ? "" : decodeFormComponent(part.slice(eq + 1));
     const m = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key);
     if (!m) throw invalid(`Invalid parameter name: ${key}`);
-    const segments = [m[1] ?? "", ...[...(m[2] ?? "").matchAll(/\[([^[\]]*)\]/g)].map((x) => x[1] ?? "")];
-    for (const s of segments) if (FORBIDDEN_KEYS.has(s)) throw invalid(`Invalid parameter name: ${key}`);
+    const segments = [
+      m[1] ?? "",
+      ...[...(m[2] ?? "").matchAll(/\[([^[\]]*)\]/g)].map((x) => x[1] ?? ""),
+    ];
+    for (const s of segments)
+      if (FORBIDDEN_KEYS.has(s)) throw invalid(`Invalid parameter name: ${key}`);
     let node: FormObject = root;
     for (let i = 0; i < segments.length; i++) {
       let seg = segments[i] ?? "";
       if (seg === "") seg = String(Object.keys(node).length); // `a[]=x` appends
       if (i === segments.length - 1) {
-        if (node[seg] !== undefined && typeof node[seg] !== "string") throw invalid(`Invalid value for ${key}: a value cannot also be a hash`, key);
+        if (node[seg] !== undefined && typeof node[seg] !== "string")
+          throw invalid(`Invalid value for ${key}: a value cannot also be a hash`, key);
         node[seg] = value;
       } else {
         const next = node[seg];
-        if (typeof next === "string") throw invalid(`Invalid hash for ${key}: ${segments.slice(0, i + 1).join(".")} is already a value`, key);
+        if (typeof next === "string")
+          throw invalid(
+            `Invalid hash for ${key}: ${segments.slice(0, i + 1).join(".")} is already a value`,
+            key,
+          );
         if (next === undefined) node[seg] = {};
         node = node[seg] as FormObject;
       }
@@ -408,16 +453,30 @@ function unknownParam(param: string) {
   return invalid(`Received unknown parameter: ${param}`, param, "parameter_unknown");
 }
 function unsupported(param: string) {
-  return invalid(`The Stripe test fake does not implement the parameter ${param} (Stripe itself accepts it): add it to tests/helpers/stripe-fake.ts.`, param);
+  return invalid(
+    `The Stripe test fake does not implement the parameter ${param} (Stripe itself accepts it): add it to tests/helpers/stripe-fake.ts.`,
+    param,
+  );
 }
 function noSuch(kind: string, id: string, param: string, status: 400 | 404) {
-  return new StripeFakeError(status, "invalid_request_error", `No such ${kind}: '${id}'`, "resource_missing", param);
+  return new StripeFakeError(
+    status,
+    "invalid_request_error",
+    `No such ${kind}: '${id}'`,
+    "resource_missing",
+    param,
+  );
 }
 
 // ---------------------------------------------------------------------------
 // Parameter helpers (values arrive as strings, like on Stripe's side)
 
-function checkKeys(o: FormObject, known: readonly string[], implemented: readonly string[], prefix = "") {
+function checkKeys(
+  o: FormObject,
+  known: readonly string[],
+  implemented: readonly string[],
+  prefix = "",
+) {
   for (const k of Object.keys(o)) {
     const name = prefix ? `${prefix}[${k}]` : k;
     if (!known.includes(k)) throw unknownParam(name);
@@ -427,7 +486,8 @@ function checkKeys(o: FormObject, known: readonly string[], implemented: readonl
 
 function asString(v: FormValue | undefined, param: string): string | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== "string") throw invalid(`Invalid string: ${param} must be a string, not a hash or array`, param);
+  if (typeof v !== "string")
+    throw invalid(`Invalid string: ${param} must be a string, not a hash or array`, param);
   return v;
 }
 
@@ -440,14 +500,25 @@ function nonEmptyString(v: FormValue | undefined, param: string, max = 5000): st
       param,
       "parameter_invalid_empty",
     );
-  if (s.length > max) throw invalid(`Invalid string: ${s.slice(0, 20)}...; must be at most ${max} characters`, param, "string_length_exceeds_maximum");
+  if (s.length > max)
+    throw invalid(
+      `Invalid string: ${s.slice(0, 20)}...; must be at most ${max} characters`,
+      param,
+      "string_length_exceeds_maximum",
+    );
   return s;
 }
 
-function integer(v: FormValue | undefined, param: string, min: number, max: number): number | undefined {
+function integer(
+  v: FormValue | undefined,
+  param: string,
+  min: number,
+  max: number,
+): number | undefined {
   const s = asString(v, param);
   if (s === undefined) return undefined;
-  if (!/^-?\d+$/.test(s)) throw invalid(`Invalid integer: ${s}`, param, "parameter_invalid_integer");
+  if (!/^-?\d+$/.test(s))
+    throw invalid(`Invalid integer: ${s}`, param, "parameter_invalid_integer");
   const n = Number(s);
   if (n < min) throw invalid(`This value must be greater than or equal to ${min}.`, param);
   if (n > max) throw invalid(`This value must be less than or equal to ${max}.`, param);
@@ -472,10 +543,15 @@ function stringList(v: FormValue | undefined, param: string): string[] | undefin
   return list(v, param)?.map((x, i) => asString(x, `${param}[${i}]`) ?? "");
 }
 
-function oneOf<T extends string>(v: FormValue | undefined, param: string, values: readonly T[]): T | undefined {
+function oneOf<T extends string>(
+  v: FormValue | undefined,
+  param: string,
+  values: readonly T[],
+): T | undefined {
   const s = asString(v, param);
   if (s === undefined) return undefined;
-  if (!(values as readonly string[]).includes(s)) throw invalid(`Invalid ${param}: must be one of ${values.join(", ")}`, param);
+  if (!(values as readonly string[]).includes(s))
+    throw invalid(`Invalid ${param}: must be one of ${values.join(", ")}`, param);
   return s as T;
 }
 
@@ -486,9 +562,21 @@ function metadata(v: FormValue | undefined, param: string): Record<string, strin
   if (keys.length > 50) throw invalid(`Invalid ${param}: metadata can have at most 50 keys`, param);
   for (const k of keys) {
     const value = o[k];
-    if (typeof value !== "string") throw invalid(`Invalid value for ${param}[${k}]: metadata values must be strings`, `${param}[${k}]`);
-    if (k.length > 40) throw invalid(`Metadata keys can have up to 40 characters; '${k}' has ${k.length}`, `${param}[${k}]`);
-    if (value.length > 500) throw invalid(`Metadata values can have up to 500 characters, but you passed in a value that is ${value.length} characters. Invalid value: ${value.slice(0, 20)}...`, `${param}[${k}]`);
+    if (typeof value !== "string")
+      throw invalid(
+        `Invalid value for ${param}[${k}]: metadata values must be strings`,
+        `${param}[${k}]`,
+      );
+    if (k.length > 40)
+      throw invalid(
+        `Metadata keys can have up to 40 characters; '${k}' has ${k.length}`,
+        `${param}[${k}]`,
+      );
+    if (value.length > 500)
+      throw invalid(
+        `Metadata values can have up to 500 characters, but you passed in a value that is ${value.length} characters. Invalid value: ${value.slice(0, 20)}...`,
+        `${param}[${k}]`,
+      );
     if (value !== "") out[k] = value;
   }
   return out;
@@ -510,11 +598,45 @@ function url(v: FormValue | undefined, param: string): string | undefined {
 
 // Smallest amounts Stripe charges per currency (minor units); others default to 50.
 const MINIMUM_AMOUNT: Record<string, number> = {
-  usd: 50, eur: 50, gbp: 30, cad: 50, aud: 50, brl: 50, chf: 50, nzd: 50, sgd: 50,
-  dkk: 250, nok: 300, sek: 300, pln: 200, czk: 1500, huf: 17500, ron: 200, bgn: 100,
-  hkd: 400, mxn: 1000, jpy: 50,
+  usd: 50,
+  eur: 50,
+  gbp: 30,
+  cad: 50,
+  aud: 50,
+  brl: 50,
+  chf: 50,
+  nzd: 50,
+  sgd: 50,
+  dkk: 250,
+  nok: 300,
+  sek: 300,
+  pln: 200,
+  czk: 1500,
+  huf: 17500,
+  ron: 200,
+  bgn: 100,
+  hkd: 400,
+  mxn: 1000,
+  jpy: 50,
 };
-const ZERO_DECIMAL = new Set(["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]);
+const ZERO_DECIMAL = new Set([
+  "bif",
+  "clp",
+  "djf",
+  "gnf",
+  "jpy",
+  "kmf",
+  "krw",
+  "mga",
+  "pyg",
+  "rwf",
+  "ugx",
+  "vnd",
+  "vuv",
+  "xaf",
+  "xof",
+  "xpf",
+]);
 
 function formatAmount(amount: number, currency: string): string {
   if (ZERO_DECIMAL.has(currency)) return `${amount} ${currency}`;
@@ -525,36 +647,156 @@ function formatAmount(amount: number, currency: string): string {
 // Known parameters (Stripe's full lists, so a typo is "unknown" and a real-but-missing feature is "not implemented")
 
 const SESSION_CREATE_KNOWN = [
-  "adaptive_pricing", "after_expiration", "allow_promotion_codes", "allowed_payment_method_types", "automatic_tax",
-  "billing_address_collection", "branding_settings", "cancel_url", "client_reference_id", "consent_collection", "currency",
-  "custom_fields", "custom_text", "customer", "customer_account", "customer_creation", "customer_email", "customer_update",
-  "discounts", "excluded_payment_method_types", "expand", "expires_at", "integration_identifier", "invoice_creation",
-  "line_items", "locale", "managed_payments", "metadata", "mode", "name_collection", "optional_items", "origin_context",
-  "payment_intent_data", "payment_method_collection", "payment_method_configuration", "payment_method_data",
-  "payment_method_options", "payment_method_types", "permissions", "phone_number_collection", "redirect_on_completion",
-  "return_url", "saved_payment_method_options", "setup_intent_data", "shipping_address_collection", "shipping_options",
-  "submit_type", "subscription_data", "success_url", "tax_id_collection", "ui_mode", "wallet_options",
+  "adaptive_pricing",
+  "after_expiration",
+  "allow_promotion_codes",
+  "allowed_payment_method_types",
+  "automatic_tax",
+  "billing_address_collection",
+  "branding_settings",
+  "cancel_url",
+  "client_reference_id",
+  "consent_collection",
+  "currency",
+  "custom_fields",
+  "custom_text",
+  "customer",
+  "customer_account",
+  "customer_creation",
+  "customer_email",
+  "customer_update",
+  "discounts",
+  "excluded_payment_method_types",
+  "expand",
+  "expires_at",
+  "integration_identifier",
+  "invoice_creation",
+  "line_items",
+  "locale",
+  "managed_payments",
+  "metadata",
+  "mode",
+  "name_collection",
+  "optional_items",
+  "origin_context",
+  "payment_intent_data",
+  "payment_method_collection",
+  "payment_method_configuration",
+  "payment_method_data",
+  "payment_method_options",
+  "payment_method_types",
+  "permissions",
+  "phone_number_collection",
+  "redirect_on_completion",
+  "return_url",
+  "saved_payment_method_options",
+  "setup_intent_data",
+  "shipping_address_collection",
+  "shipping_options",
+  "submit_type",
+  "subscription_data",
+  "success_url",
+  "tax_id_collection",
+  "ui_mode",
+  "wallet_options",
 ] as const;
 const SESSION_CREATE_IMPLEMENTED = [
-  "cancel_url", "client_reference_id", "customer_creation", "customer_email", "expand", "expires_at", "line_items", "locale",
-  "metadata", "mode", "payment_intent_data", "payment_method_types", "submit_type", "success_url", "ui_mode",
+  "cancel_url",
+  "client_reference_id",
+  "customer_creation",
+  "customer_email",
+  "expand",
+  "expires_at",
+  "line_items",
+  "locale",
+  "metadata",
+  "mode",
+  "payment_intent_data",
+  "payment_method_types",
+  "submit_type",
+  "success_url",
+  "ui_mode",
 ] as const;
-const LINE_ITEM_KNOWN = ["adjustable_quantity", "dynamic_tax_rates", "metadata", "price", "price_data", "quantity", "tax_rates"] as const;
+const LINE_ITEM_KNOWN = [
+  "adjustable_quantity",
+  "dynamic_tax_rates",
+  "metadata",
+  "price",
+  "price_data",
+  "quantity",
+  "tax_rates",
+] as const;
 const LINE_ITEM_IMPLEMENTED = ["metadata", "price", "price_data", "quantity"] as const;
-const PRICE_DATA_KNOWN = ["currency", "product", "product_data", "recurring", "tax_behavior", "unit_amount", "unit_amount_decimal"] as const;
-const PRICE_DATA_IMPLEMENTED = ["currency", "product", "product_data", "tax_behavior", "unit_amount"] as const;
-const PRODUCT_DATA_KNOWN = ["description", "images", "metadata", "name", "tax_code", "unit_label"] as const;
-const PRODUCT_DATA_IMPLEMENTED = ["description", "images", "metadata", "name", "tax_code", "unit_label"] as const;
+const PRICE_DATA_KNOWN = [
+  "currency",
+  "product",
+  "product_data",
+  "recurring",
+  "tax_behavior",
+  "unit_amount",
+  "unit_amount_decimal",
+] as const;
+const PRICE_DATA_IMPLEMENTED = [
+  "currency",
+  "product",
+  "product_data",
+  "tax_behavior",
+  "unit_amount",
+] as const;
+const PRODUCT_DATA_KNOWN = [
+  "description",
+  "images",
+  "metadata",
+  "name",
+  "tax_code",
+  "unit_label",
+] as const;
+const PRODUCT_DATA_IMPLEMENTED = [
+  "description",
+  "images",
+  "metadata",
+  "name",
+  "tax_code",
+  "unit_label",
+] as const;
 const PI_DATA_KNOWN = [
-  "application_fee_amount", "capture_method", "description", "metadata", "on_behalf_of", "receipt_email", "setup_future_usage",
-  "shipping", "statement_descriptor", "statement_descriptor_suffix", "transfer_data", "transfer_group",
+  "application_fee_amount",
+  "capture_method",
+  "description",
+  "metadata",
+  "on_behalf_of",
+  "receipt_email",
+  "setup_future_usage",
+  "shipping",
+  "statement_descriptor",
+  "statement_descriptor_suffix",
+  "transfer_data",
+  "transfer_group",
 ] as const;
 const PI_DATA_IMPLEMENTED = ["description", "metadata", "statement_descriptor_suffix"] as const;
 const REFUND_CREATE_KNOWN = [
-  "amount", "charge", "currency", "customer", "expand", "instructions_email", "metadata", "origin", "payment_intent", "reason",
-  "refund_application_fee", "reverse_transfer",
+  "amount",
+  "charge",
+  "currency",
+  "customer",
+  "expand",
+  "instructions_email",
+  "metadata",
+  "origin",
+  "payment_intent",
+  "reason",
+  "refund_application_fee",
+  "reverse_transfer",
 ] as const;
-const REFUND_CREATE_IMPLEMENTED = ["amount", "charge", "expand", "instructions_email", "metadata", "payment_intent", "reason"] as const;
+const REFUND_CREATE_IMPLEMENTED = [
+  "amount",
+  "charge",
+  "expand",
+  "instructions_email",
+  "metadata",
+  "payment_intent",
+  "reason",
+] as const;
 
 // ---------------------------------------------------------------------------
 // The server
@@ -573,9 +815,15 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   const paymentIntents = new Map<string, FakePaymentIntent>();
   const refunds = new Map<string, FakeRefund>();
   const events = new Map<string, FakeEvent>();
-  const piDataBySession = new Map<string, { metadata: Record<string, string>; description: string | null }>();
+  const piDataBySession = new Map<
+    string,
+    { metadata: Record<string, string>; description: string | null }
+  >();
   const intentByCharge = new Map<string, string>();
-  const idempotency = new Map<string, { method: string; path: string; fingerprint: string; reply: Reply }>();
+  const idempotency = new Map<
+    string,
+    { method: string; path: string; fingerprint: string; reply: Reply }
+  >();
   let down: DownMode = false;
   let baseUrl = "";
 
@@ -594,62 +842,124 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     const out: Record<string, unknown> = structuredClone(s);
     for (const e of expand) {
       if (e === "line_items") out.line_items = lineItemList(s.id);
-      else if (e === "payment_intent") out.payment_intent = s.payment_intent ? structuredClone(paymentIntents.get(s.payment_intent)) : null;
+      else if (e === "payment_intent")
+        out.payment_intent = s.payment_intent
+          ? structuredClone(paymentIntents.get(s.payment_intent))
+          : null;
       else throw invalid(`This property cannot be expanded (${e}).`, "expand");
     }
     return out;
   }
   function lineItemList(id: string) {
-    return { object: "list", data: structuredClone(lineItems.get(id) ?? []), has_more: false, url: `/v1/checkout/sessions/${id}/line_items` };
+    return {
+      object: "list",
+      data: structuredClone(lineItems.get(id) ?? []),
+      has_more: false,
+      url: `/v1/checkout/sessions/${id}/line_items`,
+    };
   }
 
   // --- handlers -----------------------------------------------------------
 
   function createSession(params: FormObject): Reply {
     checkKeys(params, SESSION_CREATE_KNOWN, SESSION_CREATE_IMPLEMENTED);
-    const mode = params.mode === undefined ? undefined : oneOf(params.mode, "mode", ["payment", "setup", "subscription"] as const);
+    const mode =
+      params.mode === undefined
+        ? undefined
+        : oneOf(params.mode, "mode", ["payment", "setup", "subscription"] as const);
     if (!mode) throw missing("mode");
-    if (mode !== "payment") throw invalid(`The Stripe test fake implements only mode=payment, not ${mode}.`, "mode");
+    if (mode !== "payment")
+      throw invalid(`The Stripe test fake implements only mode=payment, not ${mode}.`, "mode");
     const uiMode = asString(params.ui_mode, "ui_mode") ?? "hosted_page";
-    if (uiMode !== "hosted_page" && uiMode !== "hosted") throw invalid(`The Stripe test fake implements only hosted Checkout, not ui_mode=${uiMode}.`, "ui_mode");
+    if (uiMode !== "hosted_page" && uiMode !== "hosted")
+      throw invalid(
+        `The Stripe test fake implements only hosted Checkout, not ui_mode=${uiMode}.`,
+        "ui_mode",
+      );
     const successUrl = url(params.success_url, "success_url") ?? null;
     const cancelUrl = url(params.cancel_url, "cancel_url") ?? null;
     const customerEmail = nonEmptyString(params.customer_email, "customer_email", 800) ?? null;
-    if (customerEmail !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(customerEmail)) throw invalid(`Invalid email address: ${customerEmail}`, "customer_email", "email_invalid");
-    const clientReferenceId = nonEmptyString(params.client_reference_id, "client_reference_id", 200) ?? null;
+    if (customerEmail !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(customerEmail))
+      throw invalid(`Invalid email address: ${customerEmail}`, "customer_email", "email_invalid");
+    const clientReferenceId =
+      nonEmptyString(params.client_reference_id, "client_reference_id", 200) ?? null;
     const md = metadata(params.metadata, "metadata");
     const locale = asString(params.locale, "locale") ?? null;
-    if (locale !== null && !/^(auto|[a-z]{2}(-[A-Z]{2})?)$/.test(locale)) throw invalid(`Invalid locale: ${locale}`, "locale");
-    const submitType = oneOf(params.submit_type, "submit_type", ["auto", "book", "donate", "pay", "subscribe"] as const) ?? null;
-    const customerCreation = oneOf(params.customer_creation, "customer_creation", ["always", "if_required"] as const) ?? "if_required";
-    const paymentMethodTypes = stringList(params.payment_method_types, "payment_method_types") ?? ["card"];
+    if (locale !== null && !/^(auto|[a-z]{2}(-[A-Z]{2})?)$/.test(locale))
+      throw invalid(`Invalid locale: ${locale}`, "locale");
+    const submitType =
+      oneOf(params.submit_type, "submit_type", [
+        "auto",
+        "book",
+        "donate",
+        "pay",
+        "subscribe",
+      ] as const) ?? null;
+    const customerCreation =
+      oneOf(params.customer_creation, "customer_creation", ["always", "if_required"] as const) ??
+      "if_required";
+    const paymentMethodTypes = stringList(params.payment_method_types, "payment_method_types") ?? [
+      "card",
+    ];
     const expand = stringList(params.expand, "expand") ?? [];
 
     const piParams = hash(params.payment_intent_data, "payment_intent_data") ?? {};
     checkKeys(piParams, PI_DATA_KNOWN, PI_DATA_IMPLEMENTED, "payment_intent_data");
     const piData = {
       metadata: metadata(piParams.metadata, "payment_intent_data[metadata]"),
-      description: nonEmptyString(piParams.description, "payment_intent_data[description]", 1000) ?? null,
+      description:
+        nonEmptyString(piParams.description, "payment_intent_data[description]", 1000) ?? null,
     };
-    nonEmptyString(piParams.statement_descriptor_suffix, "payment_intent_data[statement_descriptor_suffix]", 22);
+    nonEmptyString(
+      piParams.statement_descriptor_suffix,
+      "payment_intent_data[statement_descriptor_suffix]",
+      22,
+    );
 
     const created = nowSec();
-    const expiresAt = integer(params.expires_at, "expires_at", 0, Number.MAX_SAFE_INTEGER) ?? created + 86_400;
+    const expiresAt =
+      integer(params.expires_at, "expires_at", 0, Number.MAX_SAFE_INTEGER) ?? created + 86_400;
     // A few seconds of slack on the lower bound: an app that asks for exactly
     // `now + 30 min` must not fail because a second ticked over in transit.
-    if (expiresAt < created + 1800 - 5) throw invalid("The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.", "expires_at");
-    if (expiresAt > created + 86_400) throw invalid("The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.", "expires_at");
+    if (expiresAt < created + 1800 - 5)
+      throw invalid(
+        "The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.",
+        "expires_at",
+      );
+    if (expiresAt > created + 86_400)
+      throw invalid(
+        "The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.",
+        "expires_at",
+      );
 
-    const rawItems = params.line_items === undefined ? undefined : list(params.line_items, "line_items");
+    const rawItems =
+      params.line_items === undefined ? undefined : list(params.line_items, "line_items");
     if (!rawItems || rawItems.length === 0) throw missing("line_items");
-    if (rawItems.length > 100) throw invalid("You may only specify up to 100 line items.", "line_items");
-    const items: FakeLineItem[] = rawItems.map((raw, i) => lineItem(raw, `line_items[${i}]`, created));
+    if (rawItems.length > 100)
+      throw invalid("You may only specify up to 100 line items.", "line_items");
+    const items: FakeLineItem[] = rawItems.map((raw, i) =>
+      lineItem(raw, `line_items[${i}]`, created),
+    );
     const currency = items[0]?.currency ?? "";
-    if (items.some((it) => it.currency !== currency)) throw invalid("All line items must use the same currency: Checkout does not support multiple currencies in one session.", "line_items");
+    if (items.some((it) => it.currency !== currency))
+      throw invalid(
+        "All line items must use the same currency: Checkout does not support multiple currencies in one session.",
+        "line_items",
+      );
     const total = items.reduce((sum, it) => sum + it.amount_total, 0);
     const min = MINIMUM_AMOUNT[currency] ?? 50;
-    if (total < min) throw invalid(`The Checkout Session's total amount due must add up to at least ${formatAmount(min, currency)}`, "line_items", "amount_too_small");
-    if (total > 99_999_999) throw invalid(`The Checkout Session's total amount due must be no more than ${formatAmount(99_999_999, currency)}`, "line_items", "amount_too_large");
+    if (total < min)
+      throw invalid(
+        `The Checkout Session's total amount due must add up to at least ${formatAmount(min, currency)}`,
+        "line_items",
+        "amount_too_small",
+      );
+    if (total > 99_999_999)
+      throw invalid(
+        `The Checkout Session's total amount due must be no more than ${formatAmount(99_999_999, currency)}`,
+        "line_items",
+        "amount_too_large",
+      );
 
     const id = randomId("cs_test_", 58);
     const session: FakeCheckoutSession = {
@@ -669,7 +979,12 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       created,
       currency,
       custom_fields: [],
-      custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
+      custom_text: {
+        after_submit: null,
+        shipping_address: null,
+        submit: null,
+        terms_of_service_acceptance: null,
+      },
       customer: null,
       customer_creation: customerCreation,
       customer_details: null,
@@ -720,7 +1035,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     const currencyRaw = nonEmptyString(pd.currency, `${p}[price_data][currency]`);
     if (currencyRaw === undefined) throw missing(`${p}[price_data][currency]`);
     const currency = currencyRaw.toLowerCase();
-    if (!/^[a-z]{3}$/.test(currency)) throw invalid(`Invalid currency: ${currencyRaw}`, `${p}[price_data][currency]`);
+    if (!/^[a-z]{3}$/.test(currency))
+      throw invalid(`Invalid currency: ${currencyRaw}`, `${p}[price_data][currency]`);
     const product = nonEmptyString(pd.product, `${p}[price_data][product]`);
     if (product !== undefined) throw noSuch("product", product, `${p}[price_data][product]`, 400);
     const prod = hash(pd.product_data, `${p}[price_data][product_data]`);
@@ -731,7 +1047,11 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     metadata(prod.metadata, `${p}[price_data][product_data][metadata]`);
     const unitAmount = integer(pd.unit_amount, `${p}[price_data][unit_amount]`, 0, 99_999_999);
     if (unitAmount === undefined) throw missing(`${p}[price_data][unit_amount]`);
-    oneOf(pd.tax_behavior, `${p}[price_data][tax_behavior]`, ["exclusive", "inclusive", "unspecified"] as const);
+    oneOf(pd.tax_behavior, `${p}[price_data][tax_behavior]`, [
+      "exclusive",
+      "inclusive",
+      "unspecified",
+    ] as const);
     const quantity = integer(o.quantity, `${p}[quantity]`, 1, 999_999);
     if (quantity === undefined) throw missing(`${p}[quantity]`);
     metadata(o.metadata, `${p}[metadata]`);
@@ -779,7 +1099,12 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     checkKeys(params, ["expand"], ["expand"]);
     const s = current(id);
     if (!s) throw noSuch("checkout.session", id, "session", 404);
-    if (s.status !== "open") throw invalid(`Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of \`${s.status}\`.`, undefined, "checkout_session_not_open");
+    if (s.status !== "open")
+      throw invalid(
+        `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of \`${s.status}\`.`,
+        undefined,
+        "checkout_session_not_open",
+      );
     markExpired(s);
     return { status: 200, body: render(s, stringList(params.expand, "expand") ?? []) };
   }
@@ -790,20 +1115,30 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     if (!pi) throw noSuch("payment_intent", id, "intent", 404);
     const expand = stringList(params.expand, "expand") ?? [];
     for (const e of expand) {
-      if (e !== "latest_charge" && e !== "latest_charge.balance_transaction") throw invalid(`This property cannot be expanded (${e}).`, "expand");
+      if (e !== "latest_charge" && e !== "latest_charge.balance_transaction")
+        throw invalid(`This property cannot be expanded (${e}).`, "expand");
     }
     const body: Record<string, unknown> = structuredClone(pi);
     if (expand.length && pi.latest_charge) {
       // Stripe's fee on the charge: the fake's own rule, 1.5% + 25 minor units.
       const fee = Math.round(pi.amount_received * 0.015) + 25;
-      const balance = { id: `txn_${pi.latest_charge}`, object: "balance_transaction", amount: pi.amount_received, currency: pi.currency, fee, net: pi.amount_received - fee };
+      const balance = {
+        id: `txn_${pi.latest_charge}`,
+        object: "balance_transaction",
+        amount: pi.amount_received,
+        currency: pi.currency,
+        fee,
+        net: pi.amount_received - fee,
+      };
       body.latest_charge = {
         id: pi.latest_charge,
         object: "charge",
         amount: pi.amount_received,
         currency: pi.currency,
         payment_intent: pi.id,
-        balance_transaction: expand.includes("latest_charge.balance_transaction") ? balance : balance.id,
+        balance_transaction: expand.includes("latest_charge.balance_transaction")
+          ? balance
+          : balance.id,
       };
     }
     return { status: 200, body };
@@ -813,30 +1148,58 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     checkKeys(params, REFUND_CREATE_KNOWN, REFUND_CREATE_IMPLEMENTED);
     const piId = nonEmptyString(params.payment_intent, "payment_intent");
     const chargeId = nonEmptyString(params.charge, "charge");
-    if (!piId && !chargeId) throw invalid("One of the following params should be provided for this request: payment_intent or charge.", undefined, "parameter_missing");
+    if (!piId && !chargeId)
+      throw invalid(
+        "One of the following params should be provided for this request: payment_intent or charge.",
+        undefined,
+        "parameter_missing",
+      );
     let pi: FakePaymentIntent | undefined;
     if (piId) {
       pi = paymentIntents.get(piId);
       if (!pi) throw noSuch("payment_intent", piId, "payment_intent", 400);
-      if (chargeId && pi.latest_charge !== chargeId) throw invalid(`Charge ${chargeId} does not belong to PaymentIntent ${piId}.`, "charge");
+      if (chargeId && pi.latest_charge !== chargeId)
+        throw invalid(`Charge ${chargeId} does not belong to PaymentIntent ${piId}.`, "charge");
     } else if (chargeId) {
       const viaCharge = intentByCharge.get(chargeId);
       pi = viaCharge ? paymentIntents.get(viaCharge) : undefined;
       if (!pi) throw noSuch("charge", chargeId, "charge", 400);
     }
     if (!pi) throw missing("payment_intent");
-    if (pi.status !== "succeeded" || !pi.latest_charge) throw invalid(`This PaymentIntent (${pi.id}) does not have a successful charge to refund.`, "payment_intent");
-    const refunded = [...refunds.values()].filter((r) => r.payment_intent === pi.id).reduce((sum, r) => sum + r.amount, 0);
+    if (pi.status !== "succeeded" || !pi.latest_charge)
+      throw invalid(
+        `This PaymentIntent (${pi.id}) does not have a successful charge to refund.`,
+        "payment_intent",
+      );
+    const refunded = [...refunds.values()]
+      .filter((r) => r.payment_intent === pi.id)
+      .reduce((sum, r) => sum + r.amount, 0);
     const remaining = pi.amount - refunded;
-    if (remaining <= 0) throw invalid(`Charge ${pi.latest_charge} has already been refunded.`, undefined, "charge_already_refunded");
+    if (remaining <= 0)
+      throw invalid(
+        `Charge ${pi.latest_charge} has already been refunded.`,
+        undefined,
+        "charge_already_refunded",
+      );
     const amount = integer(params.amount, "amount", 1, 99_999_999) ?? remaining;
     if (amount > remaining)
-      throw invalid(`Refund amount (${formatAmount(amount, pi.currency)}) is greater than unrefunded amount on charge (${formatAmount(remaining, pi.currency)})`, "amount", "amount_too_large");
-    const reason = oneOf(params.reason, "reason", ["duplicate", "fraudulent", "requested_by_customer"] as const) ?? null;
+      throw invalid(
+        `Refund amount (${formatAmount(amount, pi.currency)}) is greater than unrefunded amount on charge (${formatAmount(remaining, pi.currency)})`,
+        "amount",
+        "amount_too_large",
+      );
+    const reason =
+      oneOf(params.reason, "reason", [
+        "duplicate",
+        "fraudulent",
+        "requested_by_customer",
+      ] as const) ?? null;
     const md = metadata(params.metadata, "metadata");
     nonEmptyString(params.instructions_email, "instructions_email");
     const expand = stringList(params.expand, "expand") ?? [];
-    for (const e of expand) if (e !== "payment_intent") throw invalid(`This property cannot be expanded (${e}).`, "expand");
+    for (const e of expand)
+      if (e !== "payment_intent")
+        throw invalid(`This property cannot be expanded (${e}).`, "expand");
     const refund: FakeRefund = {
       id: randomId("re_test_"),
       object: "refund",
@@ -880,14 +1243,20 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     if (v1 === "v1" && rest.length === 0) {
       if (a === "checkout" && b === "sessions") {
         if (c === undefined && method === "POST") return createSession(params);
-        if (c !== undefined && d === undefined && method === "GET") return retrieveSession(c, params);
-        if (c !== undefined && d === "line_items" && method === "GET") return listLineItems(c, params);
-        if (c !== undefined && d === "expire" && method === "POST") return expireSessionHttp(c, params);
+        if (c !== undefined && d === undefined && method === "GET")
+          return retrieveSession(c, params);
+        if (c !== undefined && d === "line_items" && method === "GET")
+          return listLineItems(c, params);
+        if (c !== undefined && d === "expire" && method === "POST")
+          return expireSessionHttp(c, params);
       }
-      if (a === "payment_intents" && b !== undefined && c === undefined && method === "GET") return retrievePaymentIntent(b, params);
+      if (a === "payment_intents" && b !== undefined && c === undefined && method === "GET")
+        return retrievePaymentIntent(b, params);
       if (a === "refunds" && b === undefined && method === "POST") return createRefund(params);
-      if (a === "refunds" && b !== undefined && c === undefined && method === "GET") return retrieveRefund(b, params);
-      if (a === "events" && b !== undefined && c === undefined && method === "GET") return retrieveEvent(b, params);
+      if (a === "refunds" && b !== undefined && c === undefined && method === "GET")
+        return retrieveRefund(b, params);
+      if (a === "events" && b !== undefined && c === undefined && method === "GET")
+        return retrieveEvent(b, params);
     }
     throw new StripeFakeError(
       404,
@@ -902,14 +1271,21 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     const auth = headers.authorization ?? "";
     let key = "";
     if (/^Bearer /i.test(auth)) key = auth.slice(7).trim();
-    else if (/^Basic /i.test(auth)) key = Buffer.from(auth.slice(6).trim(), "base64").toString("utf8").replace(/:.*$/, "");
+    else if (/^Basic /i.test(auth))
+      key = Buffer.from(auth.slice(6).trim(), "base64").toString("utf8").replace(/:.*$/, "");
     if (!key)
       throw new StripeFakeError(
         401,
         "invalid_request_error",
         "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
       );
-    if (key !== secretKey) throw new StripeFakeError(401, "invalid_request_error", `Invalid API Key provided: ${redact(key)}`, "api_key_invalid");
+    if (key !== secretKey)
+      throw new StripeFakeError(
+        401,
+        "invalid_request_error",
+        `Invalid API Key provided: ${redact(key)}`,
+        "api_key_invalid",
+      );
   }
 
   function fingerprint(raw: string): string {
@@ -918,18 +1294,33 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       .filter(Boolean)
       .map((p) => {
         const eq = p.indexOf("=");
-        return eq < 0 ? [decodeFormComponent(p), ""] : [decodeFormComponent(p.slice(0, eq)), decodeFormComponent(p.slice(eq + 1))];
+        return eq < 0
+          ? [decodeFormComponent(p), ""]
+          : [decodeFormComponent(p.slice(0, eq)), decodeFormComponent(p.slice(eq + 1))];
       })
       .map(([k, v]) => `${k}=${v}`);
     return JSON.stringify(pairs.sort());
   }
 
-  function handleApi(method: string, path: string, parts: string[], query: string, rawBody: string, headers: http.IncomingHttpHeaders): Reply & { replayed?: boolean } {
+  function handleApi(
+    method: string,
+    path: string,
+    parts: string[],
+    query: string,
+    rawBody: string,
+    headers: http.IncomingHttpHeaders,
+  ): Reply & { replayed?: boolean } {
     authenticate(headers);
-    const params = method === "GET" || method === "DELETE" ? parseStripeForm(query) : parseStripeForm(rawBody);
+    const params =
+      method === "GET" || method === "DELETE" ? parseStripeForm(query) : parseStripeForm(rawBody);
     const key = method === "POST" ? headerValue(headers["idempotency-key"]) : undefined;
     if (key !== undefined) {
-      if (key.length > 255) throw invalid("Idempotency keys can be at most 255 characters long.", undefined, "idempotency_key_in_use");
+      if (key.length > 255)
+        throw invalid(
+          "Idempotency keys can be at most 255 characters long.",
+          undefined,
+          "idempotency_key_in_use",
+        );
       const fp = fingerprint(rawBody);
       const seen = idempotency.get(key);
       if (seen) {
@@ -960,18 +1351,35 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   async function payPage(method: string, id: string, res: http.ServerResponse): Promise<number> {
     const s = current(id);
     if (!s) return sendHtml(res, 404, "<h1>Checkout Session not found</h1>");
-    if (s.status !== "open") return sendHtml(res, 410, `<h1>This Checkout Session is no longer available</h1><p>Status: ${escapeHtml(s.status)}</p>`);
+    if (s.status !== "open")
+      return sendHtml(
+        res,
+        410,
+        `<h1>This Checkout Session is no longer available</h1><p>Status: ${escapeHtml(s.status)}</p>`,
+      );
     if (method === "POST") {
       const done = completeSession(id, { paymentStatus: "paid" });
-      if (options.webhook) await deliverWebhook(options.webhook.url, event("checkout.session.completed", done), options.webhook.secret);
+      if (options.webhook)
+        await deliverWebhook(
+          options.webhook.url,
+          event("checkout.session.completed", done),
+          options.webhook.secret,
+        );
       if (done.success_url) {
-        res.writeHead(303, { Location: done.success_url.replace("{CHECKOUT_SESSION_ID}", encodeURIComponent(done.id)) });
+        res.writeHead(303, {
+          Location: done.success_url.replace("{CHECKOUT_SESSION_ID}", encodeURIComponent(done.id)),
+        });
         res.end();
         return 303;
       }
       return sendHtml(res, 200, "<h1>Payment complete</h1>");
     }
-    const items = (lineItems.get(id) ?? []).map((it) => `<li>${escapeHtml(it.description)} × ${it.quantity}: ${escapeHtml(formatAmount(it.amount_total, it.currency))}</li>`).join("");
+    const items = (lineItems.get(id) ?? [])
+      .map(
+        (it) =>
+          `<li>${escapeHtml(it.description)} × ${it.quantity}: ${escapeHtml(formatAmount(it.amount_total, it.currency))}</li>`,
+      )
+      .join("");
     const cancel = s.cancel_url ? `<p><a href="${escapeHtml(s.cancel_url)}">Cancel</a></p>` : "";
     return sendHtml(
       res,
@@ -998,9 +1406,14 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         intentByCharge.set(pi.latest_charge, pi.id);
         return structuredClone(s);
       }
-      throw new Error(`stripe-fake: Checkout Session ${id} is already complete (${s.payment_status})`);
+      throw new Error(
+        `stripe-fake: Checkout Session ${id} is already complete (${s.payment_status})`,
+      );
     }
-    if (s.status === "expired" && !opts.force) throw new Error(`stripe-fake: Checkout Session ${id} has expired; pass { force: true } to complete it anyway`);
+    if (s.status === "expired" && !opts.force)
+      throw new Error(
+        `stripe-fake: Checkout Session ${id} has expired; pass { force: true } to complete it anyway`,
+      );
     const piData = piDataBySession.get(id) ?? { metadata: {}, description: null };
     const charge = paid ? randomId("ch_test_") : null;
     const pi: FakePaymentIntent = {
@@ -1039,7 +1452,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   function expireSession(id: string): FakeCheckoutSession {
     const s = current(id);
     if (!s) throw new Error(`stripe-fake: no Checkout Session ${id}`);
-    if (s.status === "complete") throw new Error(`stripe-fake: Checkout Session ${id} is complete and cannot expire`);
+    if (s.status === "complete")
+      throw new Error(`stripe-fake: Checkout Session ${id} is complete and cannot expire`);
     markExpired(s);
     return structuredClone(s);
   }
@@ -1067,7 +1481,16 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       const path = q < 0 ? full : full.slice(0, q);
       const query = q < 0 ? "" : full.slice(q + 1);
       const rawBody = Buffer.concat(chunks).toString("utf8");
-      const entry: LoggedRequest = { method, path, query: {}, body: {}, rawBody, headers: flatHeaders(req.headers), status: null, at: now() };
+      const entry: LoggedRequest = {
+        method,
+        path,
+        query: {},
+        body: {},
+        rawBody,
+        headers: flatHeaders(req.headers),
+        status: null,
+        at: now(),
+      };
       requests.push(entry);
       try {
         entry.query = parseStripeForm(query);
@@ -1079,7 +1502,10 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       if (parts[0] === "pay" && parts.length === 2 && (method === "GET" || method === "POST")) {
         payPage(method, parts[1] ?? "", res).then(
           (status) => (entry.status = status),
-          (err: unknown) => (entry.status = sendJson(res, 500, { error: { type: "api_error", message: String(err) } })),
+          (err: unknown) =>
+            (entry.status = sendJson(res, 500, {
+              error: { type: "api_error", message: String(err) },
+            })),
         );
         return;
       }
@@ -1093,16 +1519,32 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         return;
       }
       if (down === "503") {
-        entry.status = sendJson(res, 503, { error: { type: "api_error", message: "Stripe is temporarily unavailable (simulated outage in the test fake)." } });
+        entry.status = sendJson(res, 503, {
+          error: {
+            type: "api_error",
+            message: "Stripe is temporarily unavailable (simulated outage in the test fake).",
+          },
+        });
         return;
       }
       try {
         if (size > 1_048_576) throw invalid("Request body too large.");
         const reply = handleApi(method, path, parts, query, rawBody, req.headers);
-        entry.status = sendJson(res, reply.status, reply.body, reply.replayed ? { "Idempotent-Replayed": "true" } : {});
+        entry.status = sendJson(
+          res,
+          reply.status,
+          reply.body,
+          reply.replayed ? { "Idempotent-Replayed": "true" } : {},
+        );
       } catch (err) {
         if (err instanceof StripeFakeError) entry.status = sendJson(res, err.status, err.body());
-        else entry.status = sendJson(res, 500, { error: { type: "api_error", message: `stripe-fake crashed: ${err instanceof Error ? err.stack : String(err)}` } });
+        else
+          entry.status = sendJson(res, 500, {
+            error: {
+              type: "api_error",
+              message: `stripe-fake crashed: ${err instanceof Error ? err.stack : String(err)}`,
+            },
+          });
       }
     });
   });
@@ -1151,7 +1593,9 @@ function randomId(prefix: string, length = 24): string {
 }
 
 function redact(key: string): string {
-  return key.length > 12 ? `${key.slice(0, 8)}${"*".repeat(Math.min(key.length - 12, 20))}${key.slice(-4)}` : "****";
+  return key.length > 12
+    ? `${key.slice(0, 8)}${"*".repeat(Math.min(key.length - 12, 20))}${key.slice(-4)}`
+    : "****";
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {
@@ -1160,7 +1604,8 @@ function headerValue(v: string | string[] | undefined): string | undefined {
 
 function flatHeaders(h: http.IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : v;
+  for (const [k, v] of Object.entries(h))
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : v;
   return out;
 }
 
@@ -1172,7 +1617,12 @@ function safeDecode(s: string): string {
   }
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): number {
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  extra: Record<string, string> = {},
+): number {
   const text = JSON.stringify(body, null, 2);
   res.writeHead(status, {
     "Content-Type": "application/json",
@@ -1187,7 +1637,10 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, extra
 
 function sendHtml(res: http.ServerResponse, status: number, body: string): number {
   const text = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Stripe test fake</title></head><body>${body}</body></html>`;
-  res.writeHead(status, { "Content-Type": "text/html; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+  });
   res.end(text);
   return status;
 }

@@ -19,7 +19,10 @@ afterAll(() => app.close());
 
 describe("POST /api/v1/tokens", () => {
   it("issues a bearer token that is stored only as a hash", async () => {
-    const res = await client.api("POST", "/api/v1/tokens", { email: admin.email, password: PASSWORD });
+    const res = await client.api("POST", "/api/v1/tokens", {
+      email: admin.email,
+      password: PASSWORD,
+    });
     expect(res.status).toBe(201);
     const { token } = res.json<{ token: string }>();
     expect(token.length).toBeGreaterThanOrEqual(40);
@@ -29,7 +32,10 @@ describe("POST /api/v1/tokens", () => {
 
   it("401 for a wrong password, JSON, no token row", async () => {
     const before = await prisma.apiToken.count();
-    const res = await client.api("POST", "/api/v1/tokens", { email: admin.email, password: "nope nope nope" });
+    const res = await client.api("POST", "/api/v1/tokens", {
+      email: admin.email,
+      password: "nope nope nope",
+    });
     expect(res.status).toBe(401);
     expect(res.json()).toMatchObject({ error: "invalid_credentials" });
     expect(await prisma.apiToken.count()).toBe(before);
@@ -46,52 +52,103 @@ describe("POST /api/v1/tokens", () => {
 
   it("refuses expired tokens", async () => {
     const token = await apiToken(app.url, admin.email);
-    await prisma.apiToken.updateMany({ where: { revokedAt: null, userId: admin.id }, data: { expiresAt: new Date(Date.now() - 1) } });
-    expect((await client.api("GET", "/api/v1/festivals/whatever", undefined, token)).status).toBe(401);
+    await prisma.apiToken.updateMany({
+      where: { revokedAt: null, userId: admin.id },
+      data: { expiresAt: new Date(Date.now() - 1) },
+    });
+    expect((await client.api("GET", "/api/v1/festivals/whatever", undefined, token)).status).toBe(
+      401,
+    );
     adminToken = await apiToken(app.url, admin.email);
   });
 });
 
 describe("festivals API", () => {
   it("creates, reads, patches and publishes a festival; it then appears publicly", async () => {
-    const created = await client.api("POST", "/api/v1/festivals", festivalBody({ name: "Фестиваль солидарности", city: "Rīga" }), adminToken);
+    const created = await client.api(
+      "POST",
+      "/api/v1/festivals",
+      festivalBody({ name: "Фестиваль солидарности", city: "Rīga" }),
+      adminToken,
+    );
     expect(created.status).toBe(201);
     const { id, slug } = created.json<{ id: string; slug: string }>();
     expect(slug).toMatch(/^festival-solidarnosti-riga-2030/);
 
     const draft = await client.api("GET", `/api/v1/festivals/${id}`, undefined, adminToken);
-    expect(draft.json()).toMatchObject({ status: "draft", startsAt: "2030-01-26T13:00:00.000Z", timezone: "Europe/Riga", paymentMethods: ["door"] });
+    expect(draft.json()).toMatchObject({
+      status: "draft",
+      startsAt: "2030-01-26T13:00:00.000Z",
+      timezone: "Europe/Riga",
+      paymentMethods: ["door"],
+    });
     expect((await client.get(`/festivals/${slug}`)).status).toBe(404);
 
-    const patched = await client.api("PATCH", `/api/v1/festivals/${id}`, { venueName: "New hall", endsAt: "2030-01-27T02:00" }, adminToken);
+    const patched = await client.api(
+      "PATCH",
+      `/api/v1/festivals/${id}`,
+      { venueName: "New hall", endsAt: "2030-01-27T02:00" },
+      adminToken,
+    );
     expect(patched.status).toBe(200);
     // A local time without offset is read in the festival's zone (Riga, UTC+2 in January).
-    expect(patched.json()).toMatchObject({ venueName: "New hall", endsAt: "2030-01-27T00:00:00.000Z" });
+    expect(patched.json()).toMatchObject({
+      venueName: "New hall",
+      endsAt: "2030-01-27T00:00:00.000Z",
+    });
 
-    const published = await client.api("POST", `/api/v1/festivals/${id}/publish`, undefined, adminToken);
+    const published = await client.api(
+      "POST",
+      `/api/v1/festivals/${id}/publish`,
+      undefined,
+      adminToken,
+    );
     expect(published.status).toBe(200);
     expect(published.json()).toMatchObject({ status: "published" });
-    expect((await client.api("POST", `/api/v1/festivals/${id}/publish`, undefined, adminToken)).status).toBe(200);
+    expect(
+      (await client.api("POST", `/api/v1/festivals/${id}/publish`, undefined, adminToken)).status,
+    ).toBe(200);
 
     const list = await client.get("/api/v1/festivals");
     expect(list.json<{ festivals: { id: string }[] }>().festivals.map((f) => f.id)).toContain(id);
     expect((await client.get(`/festivals/${slug}`)).status).toBe(200);
 
-    const audit = await prisma.auditEvent.findMany({ where: { festivalId: id }, orderBy: { id: "asc" } });
-    expect(audit.map((a) => a.action)).toEqual(["festival.create", "festival.update", "festival.publish"]);
+    const audit = await prisma.auditEvent.findMany({
+      where: { festivalId: id },
+      orderBy: { id: "asc" },
+    });
+    expect(audit.map((a) => a.action)).toEqual([
+      "festival.create",
+      "festival.update",
+      "festival.publish",
+    ]);
     expect(audit.every((a) => a.actorUserId === admin.id)).toBe(true);
   });
 
   it("checks a PATCH against the whole festival (end before the stored start is refused)", async () => {
-    const { id } = (await client.api("POST", "/api/v1/festivals", festivalBody(), adminToken)).json<{ id: string }>();
-    const res = await client.api("PATCH", `/api/v1/festivals/${id}`, { endsAt: "2029-01-01T00:00:00Z" }, adminToken);
+    const { id } = (
+      await client.api("POST", "/api/v1/festivals", festivalBody(), adminToken)
+    ).json<{ id: string }>();
+    const res = await client.api(
+      "PATCH",
+      `/api/v1/festivals/${id}`,
+      { endsAt: "2029-01-01T00:00:00Z" },
+      adminToken,
+    );
     expect(res.status).toBe(422);
-    expect(res.json()).toMatchObject({ error: "validation_failed", fields: { endsAt: "The end must be after the start." } });
+    expect(res.json()).toMatchObject({
+      error: "validation_failed",
+      fields: { endsAt: "The end must be after the start." },
+    });
   });
 
   it("gives slugs that stay unique", async () => {
-    const a = (await client.api("POST", "/api/v1/festivals", festivalBody({ name: "Same name" }), adminToken)).json<{ slug: string }>();
-    const b = (await client.api("POST", "/api/v1/festivals", festivalBody({ name: "Same name" }), adminToken)).json<{ slug: string }>();
+    const a = (
+      await client.api("POST", "/api/v1/festivals", festivalBody({ name: "Same name" }), adminToken)
+    ).json<{ slug: string }>();
+    const b = (
+      await client.api("POST", "/api/v1/festivals", festivalBody({ name: "Same name" }), adminToken)
+    ).json<{ slug: string }>();
     expect(a.slug).not.toBe(b.slug);
   });
 
@@ -105,33 +162,66 @@ describe("festivals API", () => {
 describe("users and members API", () => {
   it("creates a user with a password (ready to sign in) and one without (invited by email)", async () => {
     const withPassword = uniqueEmail("treasurer");
-    const res = await client.api("POST", "/api/v1/users", { email: withPassword, role: "treasurer", password: "treasurer password 1" }, adminToken);
+    const res = await client.api(
+      "POST",
+      "/api/v1/users",
+      { email: withPassword, role: "treasurer", password: "treasurer password 1" },
+      adminToken,
+    );
     expect(res.status).toBe(201);
     expect(await apiToken(app.url, withPassword, "treasurer password 1")).toBeTruthy();
 
     const invited = uniqueEmail("member");
-    const res2 = await client.api("POST", "/api/v1/users", { email: invited, role: "member", name: "Mo" }, adminToken);
+    const res2 = await client.api(
+      "POST",
+      "/api/v1/users",
+      { email: invited, role: "member", name: "Mo" },
+      adminToken,
+    );
     expect(res2.status).toBe(201);
     const mail = await app.mail.waitFor((m) => recipients(m).includes(invited));
     expect(mail.text).toMatch(/\/invite\/[A-Za-z0-9_-]{20,}/);
 
-    const dup = await client.api("POST", "/api/v1/users", { email: invited.toUpperCase(), role: "member" }, adminToken);
+    const dup = await client.api(
+      "POST",
+      "/api/v1/users",
+      { email: invited.toUpperCase(), role: "member" },
+      adminToken,
+    );
     expect(dup.status).toBe(409);
     expect(dup.json()).toMatchObject({ error: "email_taken" });
   });
 
   it("adds an existing account to a festival team, and invites an unknown email", async () => {
-    const { id } = (await client.api("POST", "/api/v1/festivals", festivalBody(), adminToken)).json<{ id: string }>();
+    const { id } = (
+      await client.api("POST", "/api/v1/festivals", festivalBody(), adminToken)
+    ).json<{ id: string }>();
     const door = await createUserRow();
-    const added = await client.api("POST", `/api/v1/festivals/${id}/members`, { email: door.email, role: "door" }, adminToken);
+    const added = await client.api(
+      "POST",
+      `/api/v1/festivals/${id}/members`,
+      { email: door.email, role: "door" },
+      adminToken,
+    );
     expect(added.status).toBe(201);
     expect(added.json()).toMatchObject({ status: "added", userId: door.id });
     const newcomer = uniqueEmail("organiser");
-    const invited = await client.api("POST", `/api/v1/festivals/${id}/members`, { email: newcomer, role: "organiser" }, adminToken, { "Accept-Language": "ru" });
+    const invited = await client.api(
+      "POST",
+      `/api/v1/festivals/${id}/members`,
+      { email: newcomer, role: "organiser" },
+      adminToken,
+      { "Accept-Language": "ru" },
+    );
     expect(invited.json()).toMatchObject({ status: "invited" });
     const mail = await app.mail.waitFor((m) => recipients(m).includes(newcomer));
     expect(mail.subject).toContain("Приглашение");
-    const members = await client.api("GET", `/api/v1/festivals/${id}/members`, undefined, adminToken);
+    const members = await client.api(
+      "GET",
+      `/api/v1/festivals/${id}/members`,
+      undefined,
+      adminToken,
+    );
     expect(members.json<{ members: { email: string; role: string }[] }>().members).toEqual(
       expect.arrayContaining([expect.objectContaining({ email: door.email, role: "door" })]),
     );
@@ -140,8 +230,11 @@ describe("users and members API", () => {
 
 describe("festival state changes", () => {
   it("unpublishes, republishes and cancels; a cancelled festival is frozen but stays visible with a notice", async () => {
-    const { id, slug } = (await client.api("POST", "/api/v1/festivals", festivalBody(), adminToken)).json<{ id: string; slug: string }>();
-    const post = (what: string) => client.api("POST", `/api/v1/festivals/${id}/${what}`, undefined, adminToken);
+    const { id, slug } = (
+      await client.api("POST", "/api/v1/festivals", festivalBody(), adminToken)
+    ).json<{ id: string; slug: string }>();
+    const post = (what: string) =>
+      client.api("POST", `/api/v1/festivals/${id}/${what}`, undefined, adminToken);
     expect((await post("unpublish")).json()).toMatchObject({ status: "draft" });
     expect((await post("publish")).json()).toMatchObject({ status: "published" });
     expect((await post("unpublish")).json()).toMatchObject({ status: "draft" });
@@ -156,10 +249,21 @@ describe("festival state changes", () => {
       expect(res.status).toBe(409);
       expect(res.json()).toMatchObject({ error: "invalid_state" });
     }
-    expect((await client.api("PATCH", `/api/v1/festivals/${id}`, { name: "Renamed" }, adminToken)).status).toBe(409);
+    expect(
+      (await client.api("PATCH", `/api/v1/festivals/${id}`, { name: "Renamed" }, adminToken))
+        .status,
+    ).toBe(409);
     expect((await post("archive")).status).toBe(404);
-    const actions = (await prisma.auditEvent.findMany({ where: { festivalId: id }, orderBy: { id: "asc" } })).map((a) => a.action);
+    const actions = (
+      await prisma.auditEvent.findMany({ where: { festivalId: id }, orderBy: { id: "asc" } })
+    ).map((a) => a.action);
     // Unpublishing a draft is a no-op and not audited.
-    expect(actions).toEqual(["festival.create", "festival.publish", "festival.unpublish", "festival.publish", "festival.cancel"]);
+    expect(actions).toEqual([
+      "festival.create",
+      "festival.publish",
+      "festival.unpublish",
+      "festival.publish",
+      "festival.cancel",
+    ]);
   });
 });

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
 import { recipients } from "../helpers/smtp";
-import { apiToken, createUserRow, PASSWORD, signedInClient, uniqueEmail } from "../helpers/fixtures";
+import {
+  apiToken,
+  createUserRow,
+  PASSWORD,
+  signedInClient,
+  uniqueEmail,
+} from "../helpers/fixtures";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -17,7 +23,11 @@ function sessionCookieName(c: Client) {
 describe("sign-in and sign-out", () => {
   it("signs in with the right password and sets an HttpOnly, SameSite=Lax session cookie", async () => {
     const user = await createUserRow({ role: "admin" });
-    const res = await new Client(app.url).postForm("/login", { email: user.email.toUpperCase(), password: PASSWORD, redirectTo: "/admin" });
+    const res = await new Client(app.url).postForm("/login", {
+      email: user.email.toUpperCase(),
+      password: PASSWORD,
+      redirectTo: "/admin",
+    });
     expect(res.status).toBe(302);
     expect(res.location).toBe("/admin");
     const cookie = res.headers.getSetCookie().find((c) => c.includes("session"))!;
@@ -31,7 +41,10 @@ describe("sign-in and sign-out", () => {
   it("refuses a wrong password with a message and no session", async () => {
     const user = await createUserRow();
     const client = new Client(app.url);
-    const res = await client.postForm("/login", { email: user.email, password: "wrong password!!" });
+    const res = await client.postForm("/login", {
+      email: user.email,
+      password: "wrong password!!",
+    });
     expect(res.status).toBe(401);
     expect(res.text).toContain("Wrong email or password.");
     expect(sessionCookieName(client)).toBeUndefined();
@@ -39,7 +52,10 @@ describe("sign-in and sign-out", () => {
   });
 
   it("answers an unknown account exactly like a wrong password", async () => {
-    const res = await new Client(app.url).postForm("/login", { email: uniqueEmail("nobody"), password: "whatever-password" });
+    const res = await new Client(app.url).postForm("/login", {
+      email: uniqueEmail("nobody"),
+      password: "whatever-password",
+    });
     expect(res.status).toBe(401);
     expect(res.text).toContain("Wrong email or password.");
   });
@@ -47,7 +63,11 @@ describe("sign-in and sign-out", () => {
   it("never redirects off-site after sign-in", async () => {
     const user = await createUserRow();
     for (const target of ["https://evil.example/", "//evil.example/x", "/\\evil.example"]) {
-      const res = await new Client(app.url).postForm("/login", { email: user.email, password: PASSWORD, redirectTo: target });
+      const res = await new Client(app.url).postForm("/login", {
+        email: user.email,
+        password: PASSWORD,
+        redirectTo: target,
+      });
       expect(res.location).toBe("/admin");
     }
   });
@@ -74,7 +94,10 @@ describe("sign-in and sign-out", () => {
     const user = await createUserRow();
     const client = await signedInClient(app.url, user.email);
     const name = sessionCookieName(client)!;
-    client.cookies.set(name, client.cookies.get(name)!.replace(/.$/, (c) => (c === "A" ? "B" : "A")));
+    client.cookies.set(
+      name,
+      client.cookies.get(name)!.replace(/.$/, (c) => (c === "A" ? "B" : "A")),
+    );
     expect((await client.get("/admin")).status).toBe(302);
   });
 });
@@ -84,13 +107,24 @@ describe("sign-in rate limits", () => {
     const user = await createUserRow();
     let last = 0;
     for (let i = 0; i < 10; i++) {
-      last = (await new Client(app.url).postForm("/login", { email: user.email, password: `wrong-${i}-password` })).status;
+      last = (
+        await new Client(app.url).postForm("/login", {
+          email: user.email,
+          password: `wrong-${i}-password`,
+        })
+      ).status;
       expect(last).toBe(401);
     }
-    const locked = await new Client(app.url).postForm("/login", { email: user.email, password: PASSWORD });
+    const locked = await new Client(app.url).postForm("/login", {
+      email: user.email,
+      password: PASSWORD,
+    });
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
-    const api = await new Client(app.url).api("POST", "/api/v1/tokens", { email: user.email, password: PASSWORD });
+    const api = await new Client(app.url).api("POST", "/api/v1/tokens", {
+      email: user.email,
+      password: PASSWORD,
+    });
     expect(api.status).toBe(429);
     expect(api.json()).toMatchObject({ error: "rate_limited" });
     expect(Number(api.headers.get("retry-after"))).toBeGreaterThan(0);
@@ -101,7 +135,9 @@ describe("password reset by emailed code", () => {
   async function requestCode(email: string) {
     const res = await new Client(app.url).postForm("/forgot-password", { email });
     expect(res.status).toBe(302);
-    const mail = await app.mail.waitFor((m) => recipients(m).includes(email) && /reset/i.test(m.subject ?? ""));
+    const mail = await app.mail.waitFor(
+      (m) => recipients(m).includes(email) && /reset/i.test(m.subject ?? ""),
+    );
     const code = /\b(\d{6})\b/.exec(mail.text ?? "")?.[1];
     expect(code).toBeDefined();
     return { code: code!, mail };
@@ -115,14 +151,22 @@ describe("password reset by emailed code", () => {
     expect(mail.html).toContain(code);
     expect(mail.text).toContain("10 minutes");
     const client = new Client(app.url);
-    const res = await client.postForm("/reset-password", { email: user.email, code, password: "a brand new password" });
+    const res = await client.postForm("/reset-password", {
+      email: user.email,
+      code,
+      password: "a brand new password",
+    });
     expect(res.status).toBe(302);
     expect(res.location).toBe("/login?reset=1");
     // Old session and API token are gone; the new password works, the old does not.
     expect((await other.get("/admin")).status).toBe(302);
     expect((await client.api("GET", `/api/v1/festivals/x`, undefined, token)).status).toBe(401);
     await signedInClient(app.url, user.email, "a brand new password");
-    const again = await client.postForm("/reset-password", { email: user.email, code, password: "yet another password" });
+    const again = await client.postForm("/reset-password", {
+      email: user.email,
+      code,
+      password: "yet another password",
+    });
     expect(again.status).toBe(400);
     expect(again.text).toContain("wrong, used or expired");
   });
@@ -130,8 +174,15 @@ describe("password reset by emailed code", () => {
   it("refuses an expired code", async () => {
     const user = await createUserRow();
     const { code } = await requestCode(user.email);
-    await prisma.passwordReset.updateMany({ where: { userId: user.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    const res = await new Client(app.url).postForm("/reset-password", { email: user.email, code, password: "a brand new password" });
+    await prisma.passwordReset.updateMany({
+      where: { userId: user.id },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    const res = await new Client(app.url).postForm("/reset-password", {
+      email: user.email,
+      code,
+      password: "a brand new password",
+    });
     expect(res.status).toBe(400);
     const fresh = await prisma.user.findUniqueOrThrow({ where: { id: user.id } });
     expect(fresh.passwordHash).toBe(user.passwordHash);
@@ -142,11 +193,19 @@ describe("password reset by emailed code", () => {
     const { code } = await requestCode(user.email);
     const wrong = code === "000000" ? "111111" : "000000";
     for (let i = 0; i < 4; i++) {
-      const res = await new Client(app.url).postForm("/reset-password", { email: user.email, code: wrong, password: "a brand new password" });
+      const res = await new Client(app.url).postForm("/reset-password", {
+        email: user.email,
+        code: wrong,
+        password: "a brand new password",
+      });
       expect(res.status).toBe(400);
     }
     // The 5th request is refused by the per-account limit, and the right code no longer works either.
-    const res = await new Client(app.url).postForm("/reset-password", { email: user.email, code, password: "a brand new password" });
+    const res = await new Client(app.url).postForm("/reset-password", {
+      email: user.email,
+      code,
+      password: "a brand new password",
+    });
     expect([400, 429]).toContain(res.status);
     const fresh = await prisma.user.findUniqueOrThrow({ where: { id: user.id } });
     expect(fresh.passwordHash).toBe(user.passwordHash);
@@ -165,7 +224,10 @@ describe("password reset by emailed code", () => {
   it("limits reset requests per account (429 with Retry-After)", async () => {
     const user = await createUserRow();
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await new Client(app.url).postForm("/forgot-password", { email: user.email })).status);
+    for (let i = 0; i < 7; i++)
+      statuses.push(
+        (await new Client(app.url).postForm("/forgot-password", { email: user.email })).status,
+      );
     expect(statuses.slice(0, 5).every((s) => s === 302)).toBe(true);
     expect(statuses[6]).toBe(429);
   });
@@ -176,7 +238,11 @@ describe("invitations", () => {
     const admin = await createUserRow({ role: "admin", name: "Ada Admin" });
     const client = await signedInClient(app.url, admin.email);
     const email = uniqueEmail("invitee");
-    const res = await client.postForm("/admin/users", { email, name: "New Treasurer", role: "treasurer" });
+    const res = await client.postForm("/admin/users", {
+      email,
+      name: "New Treasurer",
+      role: "treasurer",
+    });
     expect(res.status).toBe(200);
     const mail = await app.mail.waitFor((m) => recipients(m).includes(email));
     expect(mail.text).toContain("Ada Admin");
@@ -185,14 +251,19 @@ describe("invitations", () => {
     const path = new URL(link!).pathname;
     const invitee = new Client(app.url);
     expect((await invitee.get(path)).status).toBe(200);
-    const accept = await invitee.postForm(path, { name: "Tess Treasurer", password: "a long enough password" });
+    const accept = await invitee.postForm(path, {
+      name: "Tess Treasurer",
+      password: "a long enough password",
+    });
     expect(accept.status).toBe(302);
     expect((await invitee.get("/admin")).status).toBe(200);
     const user = await prisma.user.findUniqueOrThrow({ where: { email } });
     expect(user.role).toBe("treasurer");
     // Single use.
     expect((await new Client(app.url).get(path)).status).toBe(404);
-    const audit = await prisma.auditEvent.findMany({ where: { action: { in: ["user.create", "invitation.accept"] } } });
+    const audit = await prisma.auditEvent.findMany({
+      where: { action: { in: ["user.create", "invitation.accept"] } },
+    });
     expect(audit.length).toBeGreaterThanOrEqual(2);
     expect(JSON.stringify(audit)).not.toContain("a long enough password");
   });
@@ -208,14 +279,24 @@ describe("own account", () => {
     const here = await signedInClient(app.url, user.email);
     const elsewhere = await signedInClient(app.url, user.email);
     const token = await apiToken(app.url, user.email);
-    const wrong = await here.postForm("/account", { intent: "password", currentPassword: "not my password", password: "my new password 42" });
+    const wrong = await here.postForm("/account", {
+      intent: "password",
+      currentPassword: "not my password",
+      password: "my new password 42",
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.text).toContain("The current password is wrong.");
-    const ok = await here.postForm("/account", { intent: "password", currentPassword: PASSWORD, password: "my new password 42" });
+    const ok = await here.postForm("/account", {
+      intent: "password",
+      currentPassword: PASSWORD,
+      password: "my new password 42",
+    });
     expect(ok.status).toBe(200);
     expect((await here.get("/account")).status).toBe(200);
     expect((await elsewhere.get("/account")).status).toBe(302);
-    expect((await new Client(app.url).api("GET", "/api/v1/festivals/x", undefined, token)).status).toBe(401);
+    expect(
+      (await new Client(app.url).api("GET", "/api/v1/festivals/x", undefined, token)).status,
+    ).toBe(401);
     await signedInClient(app.url, user.email, "my new password 42");
   });
 

@@ -20,7 +20,14 @@ import {
   ZWJ_EMOJI,
 } from "../helpers/bad-input";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
-import { apiToken, createFestivalRow, createUserRow, festivalBody, PASSWORD, signedInClient } from "../helpers/fixtures";
+import {
+  apiToken,
+  createFestivalRow,
+  createUserRow,
+  festivalBody,
+  PASSWORD,
+  signedInClient,
+} from "../helpers/fixtures";
 import { prisma } from "~/utils/db.server";
 import { translator } from "~/utils/i18n";
 
@@ -171,7 +178,12 @@ const festivalCases: Case[] = [
   ["description: unknown language", { xx: "Hi" }, "description.xx", msg.unknown],
   ["description: language not offered", { de: "Hallo" }, "description.de", msg.descriptionLanguage],
   ["description: 1 MB", { en: MB }, "description.en", msg.max(10_000)],
-  ["description: one character too long", { en: "x".repeat(10_001) }, "description.en", msg.max(10_000)],
+  [
+    "description: one character too long",
+    { en: "x".repeat(10_001) },
+    "description.en",
+    msg.max(10_000),
+  ],
   ["description: NUL", { en: "Talks\u0000" }, "description.en", msg.control],
   ["description: RTL override", { en: "Talks \u202Eevil" }, "description.en", msg.control],
   ["description: lone surrogate", { en: "Talks \udfff" }, "description.en", msg.control],
@@ -205,15 +217,23 @@ function festivalWith(field: string, value: unknown) {
 }
 
 describe("POST /api/v1/festivals: every field", () => {
-  it.each(festivalCases)("%s → 422 with the field's message", async (_label, value, field, message) => {
-    const res = await unchanged(() => client.api("POST", "/api/v1/festivals", festivalWith(field, value), token));
-    const body = expectApiError(res, 422, field, message);
-    expect(body.error).toBe("validation_failed");
-  });
+  it.each(festivalCases)(
+    "%s → 422 with the field's message",
+    async (_label, value, field, message) => {
+      const res = await unchanged(() =>
+        client.api("POST", "/api/v1/festivals", festivalWith(field, value), token),
+      );
+      const body = expectApiError(res, 422, field, message);
+      expect(body.error).toBe("validation_failed");
+    },
+  );
 
   it("a value nested 100,000 deep is refused without a stack overflow", async () => {
     const deep = "[".repeat(100_000) + "]".repeat(100_000);
-    const raw = JSON.stringify(festivalBody({ description: "DEEP" })).replace('"DEEP"', `{"en":${deep}}`);
+    const raw = JSON.stringify(festivalBody({ description: "DEEP" })).replace(
+      '"DEEP"',
+      `{"en":${deep}}`,
+    );
     const res = await unchanged(() => client.api("POST", "/api/v1/festivals", raw, token));
     expect([400, 422]).toContain(res.status);
     expectApiError(res, res.status);
@@ -223,7 +243,18 @@ describe("POST /api/v1/festivals: every field", () => {
     const res = await unchanged(() => client.api("POST", "/api/v1/festivals", {}, token));
     const body = expectApiError(res, 422);
     expect(Object.keys(body.fields ?? {}).sort()).toEqual(
-      ["city", "country", "currency", "endsAt", "languages", "name", "startsAt", "timezone", "venueAddress", "venueName"].sort(),
+      [
+        "city",
+        "country",
+        "currency",
+        "endsAt",
+        "languages",
+        "name",
+        "startsAt",
+        "timezone",
+        "venueAddress",
+        "venueName",
+      ].sort(),
     );
   });
 
@@ -247,7 +278,9 @@ describe("POST /api/v1/festivals: every field", () => {
       expectApiError(res, 422, "description.__proto__", msg.unknown);
     } else {
       expect(res.status).toBe(201);
-      const row = await prisma.festival.findUniqueOrThrow({ where: { id: res.json<{ id: string }>().id } });
+      const row = await prisma.festival.findUniqueOrThrow({
+        where: { id: res.json<{ id: string }>().id },
+      });
       expect(row.description).not.toContain("__proto__");
       expect(row.description).not.toContain("polluted");
     }
@@ -273,7 +306,9 @@ describe("POST /api/v1/festivals: accepted edge values are stored clean", () => 
       token,
     );
     expect(res.status, res.text).toBe(201);
-    const row = await prisma.festival.findUniqueOrThrow({ where: { id: res.json<{ id: string }>().id } });
+    const row = await prisma.festival.findUniqueOrThrow({
+      where: { id: res.json<{ id: string }>().id },
+    });
     expect(row.name).toBe(`${COMPOSED} benefit`);
     expect(row.name.normalize("NFC")).toBe(row.name);
     expect(row.city).toBe(COMBINING.normalize("NFC"));
@@ -281,11 +316,19 @@ describe("POST /api/v1/festivals: accepted edge values are stored clean", () => 
     expect(row.country).toBe("LV");
     expect(row.currency).toBe("EUR");
     expect(JSON.parse(row.languages)).toEqual(["en", "he"]);
-    expect(JSON.parse(row.description)).toEqual({ en: `Line one\n\nLine\ttwo ${COMPOSED}`, he: "\u05e9\u05dc\u05d5\u05dd" });
+    expect(JSON.parse(row.description)).toEqual({
+      en: `Line one\n\nLine\ttwo ${COMPOSED}`,
+      he: "\u05e9\u05dc\u05d5\u05dd",
+    });
   });
 
   it("takes a field of exactly the maximum length", async () => {
-    const res = await client.api("POST", "/api/v1/festivals", festivalBody({ name: "\u00e9".repeat(120) }), token);
+    const res = await client.api(
+      "POST",
+      "/api/v1/festivals",
+      festivalBody({ name: "\u00e9".repeat(120) }),
+      token,
+    );
     expect(res.status, res.text).toBe(201);
   });
 
@@ -306,7 +349,9 @@ describe("POST /api/v1/festivals: accepted edge values are stored clean", () => 
     expect(res.status, res.text).toBe(201);
     const { id, slug } = res.json<{ id: string; slug: string }>();
     expect(slug).toMatch(/^[a-z0-9-]+$/);
-    expect((await client.api("POST", `/api/v1/festivals/${id}/publish`, undefined, token)).status).toBe(200);
+    expect(
+      (await client.api("POST", `/api/v1/festivals/${id}/publish`, undefined, token)).status,
+    ).toBe(200);
 
     const json = await client.get(`/api/v1/festivals/${id}`, { Authorization: `Bearer ${token}` });
     expect(json.headers.get("content-type")).toContain("application/json");
@@ -316,7 +361,9 @@ describe("POST /api/v1/festivals: accepted edge values are stored clean", () => 
     const page = await client.get(`/festivals/${slug}`);
     expect(page.status).toBe(200);
     expectEscaped(page.text);
-    expect(page.text).toContain(`href="https://example.org/?q=&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"`);
+    expect(page.text).toContain(
+      `href="https://example.org/?q=&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"`,
+    );
     const list = await client.get("/");
     expectEscaped(list.text, [`${SCRIPT} fest`]);
   });
@@ -338,31 +385,62 @@ describe("PATCH /api/v1/festivals/:id", () => {
     ["timezone: unknown", { timezone: "Europe/Atlantis" }, "timezone", msg.timezone],
     ["mapUrl: javascript:", { mapUrl: "javascript:alert(document.cookie)" }, "mapUrl", msg.url],
     ["startsAt: invalid date", { startsAt: "2030-02-30T10:00" }, "startsAt", msg.dateTime],
-    ["startsAt: after the stored end", { startsAt: "2030-01-27T10:00:00Z" }, "endsAt", msg.endBeforeStart],
-    ["endsAt: before the stored start", { endsAt: "2030-01-25T10:00:00Z" }, "endsAt", msg.endBeforeStart],
-    ["languages: drops one the description uses", { languages: ["ru"] }, "description.en", msg.descriptionLanguage],
+    [
+      "startsAt: after the stored end",
+      { startsAt: "2030-01-27T10:00:00Z" },
+      "endsAt",
+      msg.endBeforeStart,
+    ],
+    [
+      "endsAt: before the stored start",
+      { endsAt: "2030-01-25T10:00:00Z" },
+      "endsAt",
+      msg.endBeforeStart,
+    ],
+    [
+      "languages: drops one the description uses",
+      { languages: ["ru"] },
+      "description.en",
+      msg.descriptionLanguage,
+    ],
     ["languages: empty", { languages: [] }, "languages", msg.languages],
     ["description: a string", { description: "x" }, "description", msg.description],
     ["description: 1 MB", { description: { en: MB } }, "description.en", msg.max(10_000)],
-    ["paymentMethods: unknown", { paymentMethods: ["bitcoin"] }, "paymentMethods.0", msg.paymentMethod],
+    [
+      "paymentMethods: unknown",
+      { paymentMethods: ["bitcoin"] },
+      "paymentMethods.0",
+      msg.paymentMethod,
+    ],
     ["unknown key", { colour: "red" }, "colour", msg.unknown],
     ["read-only key `id`", { id: "other" }, "id", msg.unknown],
     ["read-only key `slug`", { slug: "hijack" }, "slug", msg.unknown],
     ["read-only key `status`", { status: "published" }, "status", msg.unknown],
     ["read-only key `createdById`", { createdById: "x" }, "createdById", msg.unknown],
-    ["`constructor` key", '{"constructor":{"prototype":{"polluted":true}}}', "constructor", msg.unknown],
+    [
+      "`constructor` key",
+      '{"constructor":{"prototype":{"polluted":true}}}',
+      "constructor",
+      msg.unknown,
+    ],
     ["`__proto__` key", '{"__proto__":{"polluted":true}}', "__proto__", msg.unknown],
     ["`toString` key", '{"toString":"x"}', "toString", msg.unknown],
   ];
 
   it.each(patchCases)("%s → 422, festival untouched", async (_label, body, field, message) => {
-    const res = await unchanged(() => client.api("PATCH", `/api/v1/festivals/${festivalId}`, body, token), festivalId);
+    const res = await unchanged(
+      () => client.api("PATCH", `/api/v1/festivals/${festivalId}`, body, token),
+      festivalId,
+    );
     expectApiError(res, 422, field, message);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it("a cancelled festival cannot be changed (409)", async () => {
-    const res = await unchanged(() => client.api("PATCH", `/api/v1/festivals/${cancelledId}`, { name: "New" }, token), cancelledId);
+    const res = await unchanged(
+      () => client.api("PATCH", `/api/v1/festivals/${cancelledId}`, { name: "New" }, token),
+      cancelledId,
+    );
     expectApiError(res, 409);
   });
 
@@ -371,13 +449,23 @@ describe("PATCH /api/v1/festivals/:id", () => {
     ["over-long id", "x".repeat(200)],
     ["script id", encodeURIComponent(SCRIPT)],
   ])("%s → 404 JSON", async (_label, id) => {
-    const res = await unchanged(() => client.api("PATCH", `/api/v1/festivals/${id}`, { name: "New" }, token));
+    const res = await unchanged(() =>
+      client.api("PATCH", `/api/v1/festivals/${id}`, { name: "New" }, token),
+    );
     expectApiError(res, 404);
   });
 
   it("accepts a valid patch with lower-case codes, NFC-normalises it and keeps the fields it does not name", async () => {
-    const other = await createFestivalRow({ description: JSON.stringify({ en: "About", ru: "О фестивале" }), paymentMethods: '["free"]' });
-    const res = await client.api("PATCH", `/api/v1/festivals/${other.id}`, { name: DECOMPOSED, currency: "pln", country: "pl" }, token);
+    const other = await createFestivalRow({
+      description: JSON.stringify({ en: "About", ru: "О фестивале" }),
+      paymentMethods: '["free"]',
+    });
+    const res = await client.api(
+      "PATCH",
+      `/api/v1/festivals/${other.id}`,
+      { name: DECOMPOSED, currency: "pln", country: "pl" },
+      token,
+    );
     expect(res.status, res.text).toBe(200);
     const row = await prisma.festival.findUniqueOrThrow({ where: { id: other.id } });
     expect([row.name, row.currency, row.country]).toEqual([COMPOSED, "PLN", "PL"]);
@@ -417,18 +505,63 @@ describe("POST /api/v1/tokens", () => {
     ["email: a number", { email: 42, password: PASSWORD }, "email", msg.email],
     ["email: null", { email: null, password: PASSWORD }, "email", msg.email],
     ["email: an array", { email: ["a@example.org"], password: PASSWORD }, "email", msg.email],
-    ["email: too long", { email: `${"x".repeat(300)}@example.org`, password: PASSWORD }, "email", msg.max(254)],
+    [
+      "email: too long",
+      { email: `${"x".repeat(300)}@example.org`, password: PASSWORD },
+      "email",
+      msg.max(254),
+    ],
     ["password: missing", { email: "a@example.org" }, "password", msg.password],
-    ["password: a number", { email: "a@example.org", password: 1234567890 }, "password", msg.password],
+    [
+      "password: a number",
+      { email: "a@example.org", password: 1234567890 },
+      "password",
+      msg.password,
+    ],
     ["password: an object", { email: "a@example.org", password: {} }, "password", msg.password],
-    ["password: too long", { email: "a@example.org", password: "p".repeat(1001) }, "password", msg.max(1000)],
+    [
+      "password: too long",
+      { email: "a@example.org", password: "p".repeat(1001) },
+      "password",
+      msg.max(1000),
+    ],
     ["name: a number", { email: "a@example.org", password: PASSWORD, name: 5 }, "name", msg.text],
-    ["name: too long", { email: "a@example.org", password: PASSWORD, name: "n".repeat(101) }, "name", msg.max(100)],
-    ["name: NUL", { email: "a@example.org", password: PASSWORD, name: "cli\u0000" }, "name", msg.control],
-    ["name: RTL override", { email: "a@example.org", password: PASSWORD, name: "cli\u202e" }, "name", msg.control],
-    ["unknown key", { email: "a@example.org", password: PASSWORD, scope: "admin" }, "scope", msg.unknown],
-    ["email: lone surrogate", { email: "\ud800@example.org", password: PASSWORD }, "email", msg.control],
-    ["password: lone surrogate", { email: "a@example.org", password: "\udc00".repeat(12) }, "password", msg.control],
+    [
+      "name: too long",
+      { email: "a@example.org", password: PASSWORD, name: "n".repeat(101) },
+      "name",
+      msg.max(100),
+    ],
+    [
+      "name: NUL",
+      { email: "a@example.org", password: PASSWORD, name: "cli\u0000" },
+      "name",
+      msg.control,
+    ],
+    [
+      "name: RTL override",
+      { email: "a@example.org", password: PASSWORD, name: "cli\u202e" },
+      "name",
+      msg.control,
+    ],
+    [
+      "unknown key",
+      { email: "a@example.org", password: PASSWORD, scope: "admin" },
+      "scope",
+      msg.unknown,
+    ],
+    [
+      "email: lone surrogate",
+      { email: "\ud800@example.org", password: PASSWORD },
+      "email",
+      msg.control,
+    ],
+    [
+      "password: lone surrogate",
+      { email: "a@example.org", password: "\udc00".repeat(12) },
+      "password",
+      msg.control,
+    ],
   ];
 
   it.each(cases)("%s → 422", async (_label, body, field, message) => {
@@ -446,14 +579,22 @@ describe("POST /api/v1/tokens", () => {
   });
 
   it("1 MB values are over the endpoint's 64 KB body limit (413)", async () => {
-    for (const body of [{ email: MB, password: PASSWORD }, { email: adminEmail, password: MB }, { email: adminEmail, password: PASSWORD, name: MB }]) {
+    for (const body of [
+      { email: MB, password: PASSWORD },
+      { email: adminEmail, password: MB },
+      { email: adminEmail, password: PASSWORD, name: MB },
+    ]) {
       const res = await unchanged(() => new Client(app.url).api("POST", "/api/v1/tokens", body));
       expectApiError(res, 413);
     }
   });
 
   it("an accepted name is stored NFC-normalised", async () => {
-    const res = await new Client(app.url).api("POST", "/api/v1/tokens", { email: adminEmail, password: PASSWORD, name: ` ${DECOMPOSED} ` });
+    const res = await new Client(app.url).api("POST", "/api/v1/tokens", {
+      email: adminEmail,
+      password: PASSWORD,
+      name: ` ${DECOMPOSED} `,
+    });
     expect(res.status, res.text).toBe(201);
     expect(await prisma.apiToken.count({ where: { name: COMPOSED } })).toBe(1);
   });
@@ -461,9 +602,16 @@ describe("POST /api/v1/tokens", () => {
   it.each([
     ["DELETE with a script token", "DELETE", "/api/v1/tokens", `Bearer ${SCRIPT}`],
     ["DELETE with no token", "DELETE", "/api/v1/tokens", ""],
-    ["GET a festival with an over-long token", "GET", "/api/v1/festivals/x", `Bearer ${"c".repeat(5000)}`],
+    [
+      "GET a festival with an over-long token",
+      "GET",
+      "/api/v1/festivals/x",
+      `Bearer ${"c".repeat(5000)}`,
+    ],
   ])("%s → 401", async (_label, method, path, header) => {
-    const res = await unchanged(() => client.request(method, path, { headers: header ? { Authorization: header } : {} }));
+    const res = await unchanged(() =>
+      client.request(method, path, { headers: header ? { Authorization: header } : {} }),
+    );
     expectApiError(res, 401);
   });
 
@@ -473,13 +621,18 @@ describe("POST /api/v1/tokens", () => {
     ["NUL-free but unknown", `Bearer ${"b".repeat(43)}`],
     ["wrong scheme", `Basic ${Buffer.from(`${adminEmail}:${PASSWORD}`).toString("base64")}`],
   ])("Authorization header: %s → 401", async (_label, header) => {
-    const res = await unchanged(() => client.api("POST", "/api/v1/festivals", festivalBody(), undefined, { Authorization: header }));
+    const res = await unchanged(() =>
+      client.api("POST", "/api/v1/festivals", festivalBody(), undefined, { Authorization: header }),
+    );
     expectApiError(res, 401);
   });
 });
 
 describe("POST /api/v1/users (admin)", () => {
-  const valid = () => ({ email: `new-${Math.random().toString(36).slice(2)}@example.org`, role: "member" });
+  const valid = () => ({
+    email: `new-${Math.random().toString(36).slice(2)}@example.org`,
+    role: "member",
+  });
   const cases: [string, Record<string, unknown>, string, string][] = [
     ["email: missing", { email: MISSING }, "email", msg.email],
     ["email: a number", { email: 42 }, "email", msg.email],
@@ -512,7 +665,9 @@ describe("POST /api/v1/users (admin)", () => {
   ];
 
   it.each(cases)("%s → 422", async (_label, patch, field, message) => {
-    const res = await unchanged(() => client.api("POST", "/api/v1/users", { ...valid(), ...patch }, token));
+    const res = await unchanged(() =>
+      client.api("POST", "/api/v1/users", { ...valid(), ...patch }, token),
+    );
     expectApiError(res, 422, field, message);
   });
 
@@ -525,18 +680,32 @@ describe("POST /api/v1/users (admin)", () => {
 
   it("1 MB values exceed the 64 KB body limit (413)", async () => {
     for (const patch of [{ email: `${MB}@example.org` }, { name: MB }, { password: MB }]) {
-      const res = await unchanged(() => client.api("POST", "/api/v1/users", { ...valid(), ...patch }, token));
+      const res = await unchanged(() =>
+        client.api("POST", "/api/v1/users", { ...valid(), ...patch }, token),
+      );
       expectApiError(res, 413);
     }
   });
 
   it("an existing email, in any case, is a 409 conflict", async () => {
-    const res = await unchanged(() => client.api("POST", "/api/v1/users", { email: ` ${adminEmail.toUpperCase()} `, role: "member" }, token));
+    const res = await unchanged(() =>
+      client.api(
+        "POST",
+        "/api/v1/users",
+        { email: ` ${adminEmail.toUpperCase()} `, role: "member" },
+        token,
+      ),
+    );
     expect(expectApiError(res, 409).error).toBe("email_taken");
   });
 
   it("a script-like name is accepted as text and escaped on the users page", async () => {
-    const res = await client.api("POST", "/api/v1/users", { ...valid(), name: `${SCRIPT}${IMG}` }, token);
+    const res = await client.api(
+      "POST",
+      "/api/v1/users",
+      { ...valid(), name: `${SCRIPT}${IMG}` },
+      token,
+    );
     expect(res.status, res.text).toBe(201);
     const browser = await signedInClient(app.url, adminEmail);
     const page = await browser.get("/admin/users");
@@ -552,29 +721,66 @@ describe("POST /api/v1/festivals/:id/members", () => {
     ["email: invalid", { email: "door@", role: "door" }, "email", msg.email],
     ["email: script", { email: SCRIPT, role: "door" }, "email", msg.email],
     ["email: NUL", { email: "d\u0000@example.org", role: "door" }, "email", msg.email],
-    ["email: 10 KB", { email: `${"d".repeat(10_000)}@example.org`, role: "door" }, "email", msg.max(254)],
+    [
+      "email: 10 KB",
+      { email: `${"d".repeat(10_000)}@example.org`, role: "door" },
+      "email",
+      msg.max(254),
+    ],
     ["role: missing", { email: "door@example.org" }, "role", msg.festivalRole],
     ["role: global role", { email: "door@example.org", role: "admin" }, "role", msg.festivalRole],
-    ["role: US spelling", { email: "door@example.org", role: "organizer" }, "role", msg.festivalRole],
+    [
+      "role: US spelling",
+      { email: "door@example.org", role: "organizer" },
+      "role",
+      msg.festivalRole,
+    ],
     ["role: a number", { email: "door@example.org", role: 2 }, "role", msg.festivalRole],
     ["role: null", { email: "door@example.org", role: null }, "role", msg.festivalRole],
     ["role: script", { email: "door@example.org", role: SCRIPT }, "role", msg.festivalRole],
-    ["role: 40 KB", { email: "door@example.org", role: "d".repeat(40_000) }, "role", msg.festivalRole],
-    ["unknown key", { email: "door@example.org", role: "door", festivalId: "other" }, "festivalId", msg.unknown],
+    [
+      "role: 40 KB",
+      { email: "door@example.org", role: "d".repeat(40_000) },
+      "role",
+      msg.festivalRole,
+    ],
+    [
+      "unknown key",
+      { email: "door@example.org", role: "door", festivalId: "other" },
+      "festivalId",
+      msg.unknown,
+    ],
   ];
 
   it.each(cases)("%s → 422", async (_label, body, field, message) => {
-    const res = await unchanged(() => client.api("POST", `/api/v1/festivals/${festivalId}/members`, body, token), festivalId);
+    const res = await unchanged(
+      () => client.api("POST", `/api/v1/festivals/${festivalId}/members`, body, token),
+      festivalId,
+    );
     expectApiError(res, 422, field, message);
   });
 
   it("1 MB email exceeds the 64 KB body limit (413)", async () => {
-    const res = await unchanged(() => client.api("POST", `/api/v1/festivals/${festivalId}/members`, { email: MB, role: "door" }, token));
+    const res = await unchanged(() =>
+      client.api(
+        "POST",
+        `/api/v1/festivals/${festivalId}/members`,
+        { email: MB, role: "door" },
+        token,
+      ),
+    );
     expectApiError(res, 413);
   });
 
   it("an unknown festival is a 404", async () => {
-    const res = await unchanged(() => client.api("POST", "/api/v1/festivals/nope/members", { email: "door@example.org", role: "door" }, token));
+    const res = await unchanged(() =>
+      client.api(
+        "POST",
+        "/api/v1/festivals/nope/members",
+        { email: "door@example.org", role: "door" },
+        token,
+      ),
+    );
     expectApiError(res, 404);
   });
 });
@@ -602,7 +808,10 @@ describe("request bodies that are not a JSON object", () => {
     ["no Content-Type", "{}", {}, 415],
   ];
   const table = endpoints.flatMap(([name, method, path, auth]) =>
-    bodies.map(([label, body, headers, status]) => [`${name}: ${label} → ${status}`, method, path, auth, body, headers, status] as const),
+    bodies.map(
+      ([label, body, headers, status]) =>
+        [`${name}: ${label} → ${status}`, method, path, auth, body, headers, status] as const,
+    ),
   );
 
   it.each(table)("%s", async (_label, method, path, auth, body, headers, status) => {
@@ -620,19 +829,37 @@ describe("request bodies that are not a JSON object", () => {
   });
 
   /** Send a body with a raw HTTP request (the server may answer before reading it all). */
-  function rawSend(method: string, path: string, body: Buffer | (() => AsyncGenerator<Buffer>), headers: Record<string, string>) {
+  function rawSend(
+    method: string,
+    path: string,
+    body: Buffer | (() => AsyncGenerator<Buffer>),
+    headers: Record<string, string>,
+  ) {
     return new Promise<{ status: number; text: string; contentType: string }>((resolve, reject) => {
-      const req = http.request(app.url + path, { method, headers: { Origin: app.url, ...headers } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(), contentType: res.headers["content-type"] ?? "" }));
-      });
-      req.on("error", (e: NodeJS.ErrnoException) => (e.code === "EPIPE" || e.code === "ECONNRESET" ? undefined : reject(e)));
+      const req = http.request(
+        app.url + path,
+        { method, headers: { Origin: app.url, ...headers } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString(),
+              contentType: res.headers["content-type"] ?? "",
+            }),
+          );
+        },
+      );
+      req.on("error", (e: NodeJS.ErrnoException) =>
+        e.code === "EPIPE" || e.code === "ECONNRESET" ? undefined : reject(e),
+      );
       if (Buffer.isBuffer(body)) {
         req.end(body);
       } else {
         void (async () => {
-          for await (const chunk of body()) if (!req.write(chunk)) await new Promise((r) => req.once("drain", r));
+          for await (const chunk of body())
+            if (!req.write(chunk)) await new Promise((r) => req.once("drain", r));
           req.end();
         })().catch(() => undefined);
       }
@@ -642,7 +869,10 @@ describe("request bodies that are not a JSON object", () => {
   it("a keep-alive connection stays usable after a refused body", async () => {
     const keepAlive = new Client(app.url);
     for (let i = 0; i < 3; i++) {
-      expectApiError(await keepAlive.api("POST", "/api/v1/tokens", { email: MB, password: PASSWORD }), 413);
+      expectApiError(
+        await keepAlive.api("POST", "/api/v1/tokens", { email: MB, password: PASSWORD }),
+        413,
+      );
       expectApiError(await keepAlive.api("POST", "/api/v1/tokens", {}), 422);
     }
   });
@@ -661,21 +891,34 @@ describe("request bodies that are not a JSON object", () => {
     );
     expect(res.status).toBe(413);
     expect(res.contentType).toContain("application/json");
-    expect(JSON.parse(res.text)).toMatchObject({ error: "payload_too_large", message: expect.any(String) });
+    expect(JSON.parse(res.text)).toMatchObject({
+      error: "payload_too_large",
+      message: expect.any(String),
+    });
   });
 
-  it.each(endpoints)("%s: a 3 MB body without Content-Length (chunked) → 413", async (_name, method, path, auth) => {
-    const url = path.replace("FESTIVAL", festivalId);
-    async function* chunks() {
-      yield Buffer.from('{"name":"');
-      for (let i = 0; i < 48; i++) yield Buffer.alloc(64 * 1024, "x");
-      yield Buffer.from('"}');
-    }
-    const res = await unchanged(
-      () => rawSend(method, url, chunks, { "Content-Type": "application/json", ...(auth ? { Authorization: `Bearer ${token}` } : {}) }),
-      festivalId,
-    );
-    expect(res.status).toBe(413);
-    expect(JSON.parse(res.text)).toMatchObject({ error: "payload_too_large", message: expect.any(String) });
-  });
+  it.each(endpoints)(
+    "%s: a 3 MB body without Content-Length (chunked) → 413",
+    async (_name, method, path, auth) => {
+      const url = path.replace("FESTIVAL", festivalId);
+      async function* chunks() {
+        yield Buffer.from('{"name":"');
+        for (let i = 0; i < 48; i++) yield Buffer.alloc(64 * 1024, "x");
+        yield Buffer.from('"}');
+      }
+      const res = await unchanged(
+        () =>
+          rawSend(method, url, chunks, {
+            "Content-Type": "application/json",
+            ...(auth ? { Authorization: `Bearer ${token}` } : {}),
+          }),
+        festivalId,
+      );
+      expect(res.status).toBe(413);
+      expect(JSON.parse(res.text)).toMatchObject({
+        error: "payload_too_large",
+        message: expect.any(String),
+      });
+    },
+  );
 });

@@ -79,7 +79,12 @@ function formWith(patch: Record<string, string | string[] | null>): Fields {
   return form;
 }
 
-type Case = [label: string, patch: Record<string, string | string[] | null>, field: string | null, message: string];
+type Case = [
+  label: string,
+  patch: Record<string, string | string[] | null>,
+  field: string | null,
+  message: string,
+];
 
 function textCases(field: string, max: number): Case[] {
   return [
@@ -87,7 +92,12 @@ function textCases(field: string, max: number): Case[] {
     [`${field}: empty`, { [field]: "" }, field, msg.required],
     [`${field}: only spaces`, { [field]: "  \u00a0 " }, field, msg.required],
     [`${field}: 1 MB`, { [field]: MB }, field, msg.max(max)],
-    [`${field}: one character too long`, { [field]: "\u00e9".repeat(max + 1) }, field, msg.max(max)],
+    [
+      `${field}: one character too long`,
+      { [field]: "\u00e9".repeat(max + 1) },
+      field,
+      msg.max(max),
+    ],
     [`${field}: NUL`, { [field]: NUL }, field, msg.control],
     [`${field}: CR LF`, { [field]: "Riga\r\nRiga" }, field, msg.control],
     [`${field}: RTL override`, { [field]: RTL }, field, msg.control],
@@ -135,21 +145,61 @@ const cases: Case[] = [
   ["endsAt: before the start", { endsAt: "2030-01-26T14:00" }, "endsAt", t("v.endBeforeStart")],
   ["endsAt: equal to the start", { endsAt: "2030-01-26T15:00" }, "endsAt", t("v.endBeforeStart")],
   ["endsAt: 40 days later", { endsAt: "2030-03-07T15:00" }, "endsAt", t("v.maxDays", { n: 31 })],
-  ["languages: none ticked", { languages: [], "description.en": "" }, "languages", t("v.languages")],
-  ["languages: unknown code", { languages: ["en", "xx"], "description.en": "" }, "languages", t("v.language")],
-  ["languages: script", { languages: [SCRIPT], "description.en": "" }, "languages", t("v.language")],
+  [
+    "languages: none ticked",
+    { languages: [], "description.en": "" },
+    "languages",
+    t("v.languages"),
+  ],
+  [
+    "languages: unknown code",
+    { languages: ["en", "xx"], "description.en": "" },
+    "languages",
+    t("v.language"),
+  ],
+  [
+    "languages: script",
+    { languages: [SCRIPT], "description.en": "" },
+    "languages",
+    t("v.language"),
+  ],
   ["languages: 1 MB", { languages: [MB], "description.en": "" }, "languages", t("v.language")],
-  ["languages: repeated 30 times", { languages: Array.from({ length: 30 }, () => "en") }, "languages", t("v.tooBig")],
+  [
+    "languages: repeated 30 times",
+    { languages: Array.from({ length: 30 }, () => "en") },
+    "languages",
+    t("v.tooBig"),
+  ],
   ["description: 1 MB", { "description.en": MB }, "description.en", msg.max(10_000)],
-  ["description: one character too long", { "description.en": "x".repeat(10_001) }, "description.en", msg.max(10_000)],
+  [
+    "description: one character too long",
+    { "description.en": "x".repeat(10_001) },
+    "description.en",
+    msg.max(10_000),
+  ],
   ["description: NUL", { "description.en": "Talks\u0000" }, "description.en", msg.control],
   ["description: RTL override", { "description.ru": "\u202eevil" }, "description.ru", msg.control],
-  ["description: a language not offered", { languages: ["en"], "description.de": "Hallo" }, "description.de", t("v.descriptionLanguage")],
+  [
+    "description: a language not offered",
+    { languages: ["en"], "description.de": "Hallo" },
+    "description.de",
+    t("v.descriptionLanguage"),
+  ],
   ["description: an unknown language", { "description.xx": "Hi" }, null, t("v.unknownField")],
   ["description: `constructor`", { "description.constructor": "x" }, null, t("v.unknownField")],
   ["paymentMethods: unknown", { paymentMethods: ["cash"] }, "paymentMethods", t("v.paymentMethod")],
-  ["paymentMethods: script", { paymentMethods: ["door", SCRIPT] }, "paymentMethods", t("v.paymentMethod")],
-  ["paymentMethods: repeated", { paymentMethods: ["door", "door", "door", "door"] }, "paymentMethods", t("v.tooBig")],
+  [
+    "paymentMethods: script",
+    { paymentMethods: ["door", SCRIPT] },
+    "paymentMethods",
+    t("v.paymentMethod"),
+  ],
+  [
+    "paymentMethods: repeated",
+    { paymentMethods: ["door", "door", "door", "door"] },
+    "paymentMethods",
+    t("v.tooBig"),
+  ],
 ];
 
 const targets = [
@@ -158,45 +208,61 @@ const targets = [
 ] as const;
 
 const table = targets.flatMap(([target, path, id]) =>
-  cases.map(([label, patch, field, message]) => [`${target}: ${label}`, path, id, patch, field, message] as const),
+  cases.map(
+    ([label, patch, field, message]) =>
+      [`${target}: ${label}`, path, id, patch, field, message] as const,
+  ),
 );
 
 describe("festival form: every field", () => {
-  it.each(table)("%s → 400, message beside the field", async (_label, path, id, patch, field, message) => {
-    const res = await unchanged(() => client.postForm(path(), formWith(patch)), id());
-    expectFormError(res, 400, field, message);
-    expectEscaped(res.text, []);
-  });
+  it.each(table)(
+    "%s → 400, message beside the field",
+    async (_label, path, id, patch, field, message) => {
+      const res = await unchanged(() => client.postForm(path(), formWith(patch)), id());
+      expectFormError(res, 400, field, message);
+      expectEscaped(res.text, []);
+    },
+  );
 
   it.each(targets)("%s: a field sent as a file counts as missing", async (_target, path, id) => {
     const form = new FormData();
-    for (const [k, v] of Object.entries(formWith({ name: null }))) for (const one of [v].flat()) form.append(k, one);
+    for (const [k, v] of Object.entries(formWith({ name: null })))
+      for (const one of [v].flat()) form.append(k, one);
     form.append("name", new Blob([SCRIPT], { type: "text/html" }), "name.html");
     const res = await unchanged(() => client.request("POST", path(), { body: form }), id());
     expectFormError(res, 400, "name", msg.text);
     expectEscaped(res.text, []);
   });
 
-  it.each(targets)("%s: the rejected values come back in the form, escaped", async (_target, path, id) => {
-    const patch = {
-      name: SCRIPT,
-      city: IMG,
-      venueName: `${SCRIPT}${IMG}`,
-      venueAddress: IMG,
-      mapUrl: `https://example.org/"><script>alert(1)</script>`,
-      timezone: `Europe/Riga"><script>alert(1)</script>`,
-      "description.en": `</textarea>${SCRIPT}`,
-    };
-    const res = await unchanged(() => client.postForm(path(), formWith({ ...patch, country: "ZZ" })), id());
-    expectFormError(res, 400, "country", t("v.country"));
-    expectEscaped(res.text);
-    expect(res.text).toContain(`value="${escapeHtml(SCRIPT)}"`);
-    expect(res.text).not.toContain("</textarea><script>");
-    expect(res.text).toContain(escapeHtml(`</textarea>${SCRIPT}`));
-  });
+  it.each(targets)(
+    "%s: the rejected values come back in the form, escaped",
+    async (_target, path, id) => {
+      const patch = {
+        name: SCRIPT,
+        city: IMG,
+        venueName: `${SCRIPT}${IMG}`,
+        venueAddress: IMG,
+        mapUrl: `https://example.org/"><script>alert(1)</script>`,
+        timezone: `Europe/Riga"><script>alert(1)</script>`,
+        "description.en": `</textarea>${SCRIPT}`,
+      };
+      const res = await unchanged(
+        () => client.postForm(path(), formWith({ ...patch, country: "ZZ" })),
+        id(),
+      );
+      expectFormError(res, 400, "country", t("v.country"));
+      expectEscaped(res.text);
+      expect(res.text).toContain(`value="${escapeHtml(SCRIPT)}"`);
+      expect(res.text).not.toContain("</textarea><script>");
+      expect(res.text).toContain(escapeHtml(`</textarea>${SCRIPT}`));
+    },
+  );
 
   it.each(targets)("%s: messages in the reader's language", async (_target, path, id) => {
-    const res = await unchanged(() => client.postForm(path(), formWith({ name: "" }), { "Accept-Language": "ru" }), id());
+    const res = await unchanged(
+      () => client.postForm(path(), formWith({ name: "" }), { "Accept-Language": "ru" }),
+      id(),
+    );
     expectFormError(res, 400, "name", ru("v.required"));
   });
 });
@@ -208,19 +274,32 @@ describe("festival edit page: status intents", () => {
     ["script", { intent: SCRIPT }],
     ["1 MB", { intent: MB }],
   ] as [string, Fields][])("intent %s → 400 page", async (_label, fields) => {
-    const res = await unchanged(() => client.postForm(`/admin/festivals/${editable.id}?index`, fields), editable.id);
+    const res = await unchanged(
+      () => client.postForm(`/admin/festivals/${editable.id}?index`, fields),
+      editable.id,
+    );
     expect(res.status).toBe(400);
     expect(res.text).toMatch(/<section class="error-page"><h1>[^<]+<\/h1><p>[^<]+<\/p>/);
     expectEscaped(res.text, []);
   });
 
-  it.each(["publish", "unpublish"])("%s a cancelled festival → 409 with a message", async (intent) => {
-    const res = await unchanged(() => client.postForm(`/admin/festivals/${cancelled.id}?index`, { intent }), cancelled.id);
-    expectFormError(res, 409, null, t("festivalAdmin.invalidTransition"));
-  });
+  it.each(["publish", "unpublish"])(
+    "%s a cancelled festival → 409 with a message",
+    async (intent) => {
+      const res = await unchanged(
+        () => client.postForm(`/admin/festivals/${cancelled.id}?index`, { intent }),
+        cancelled.id,
+      );
+      expectFormError(res, 409, null, t("festivalAdmin.invalidTransition"));
+    },
+  );
 
   it("saving a cancelled festival → 409 with a message", async () => {
-    const res = await unchanged(() => client.postForm(`/admin/festivals/${cancelled.id}?index`, formWith({ name: "New name" })), cancelled.id);
+    const res = await unchanged(
+      () =>
+        client.postForm(`/admin/festivals/${cancelled.id}?index`, formWith({ name: "New name" })),
+      cancelled.id,
+    );
     expectFormError(res, 409, null, t("festivalAdmin.cancelledReadOnly"));
   });
 
@@ -228,7 +307,9 @@ describe("festival edit page: status intents", () => {
     ["unknown id", "nope"],
     ["over-long id", "z".repeat(300)],
   ])("%s → 404 page", async (_label, id) => {
-    const res = await unchanged(() => client.postForm(`/admin/festivals/${id}?index`, formWith({})));
+    const res = await unchanged(() =>
+      client.postForm(`/admin/festivals/${id}?index`, formWith({})),
+    );
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toContain("text/html");
   });
@@ -258,7 +339,10 @@ describe("festival form: accepted edge values", () => {
   });
 
   it("a `description.__proto__` field is never stored and pollutes nothing", async () => {
-    const res = await client.postForm("/admin/festivals/new", formWith({ name: "Proto form", "description.__proto__": "x" }));
+    const res = await client.postForm(
+      "/admin/festivals/new",
+      formWith({ name: "Proto form", "description.__proto__": "x" }),
+    );
     expect(res.status).toBeLessThan(500);
     const row = await prisma.festival.findFirst({ where: { name: "Proto form" } });
     if (res.status === 302) expect(row!.description).not.toContain("__proto__");
@@ -289,7 +373,9 @@ describe("festival form: accepted edge values", () => {
     expectEscaped(admin.text, [`${SCRIPT} ${IMG}`, `</textarea>${SCRIPT}`]);
     expect(admin.text).toContain(`<title>${escapeHtml(`${SCRIPT} ${IMG}`)}</title>`);
     expectEscaped((await client.get("/admin")).text, [`${SCRIPT} ${IMG}`]);
-    expectEscaped((await client.get(`/admin/festivals/${id}/programme`)).text, [`${SCRIPT} ${IMG}`]);
+    expectEscaped((await client.get(`/admin/festivals/${id}/programme`)).text, [
+      `${SCRIPT} ${IMG}`,
+    ]);
 
     const publish = await client.postForm(`/admin/festivals/${id}?index`, { intent: "publish" });
     expect(publish.status).toBe(200);
@@ -297,7 +383,9 @@ describe("festival form: accepted edge values", () => {
     expect(page.status).toBe(200);
     expectEscaped(page.text, [`${SCRIPT} ${IMG}`, IMG]);
     for (const lang of ["en", "ru"]) {
-      const localised = await new Client(app.url).get(`/festivals/${row.slug}`, { "Accept-Language": lang });
+      const localised = await new Client(app.url).get(`/festivals/${row.slug}`, {
+        "Accept-Language": lang,
+      });
       expectEscaped(localised.text, []);
     }
     expectEscaped((await new Client(app.url).get("/")).text, [`${SCRIPT} ${IMG}`]);

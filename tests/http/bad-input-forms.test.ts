@@ -20,7 +20,13 @@ import {
   ZWJ_EMOJI,
 } from "../helpers/bad-input";
 import { Client, startTestApp, type HttpResponse, type TestApp } from "../helpers/app";
-import { createFestivalRow, createUserRow, PASSWORD, signedInClient, uniqueEmail } from "../helpers/fixtures";
+import {
+  createFestivalRow,
+  createUserRow,
+  PASSWORD,
+  signedInClient,
+  uniqueEmail,
+} from "../helpers/fixtures";
 import { randomToken, sha256 } from "~/utils/crypto.server";
 import { prisma } from "~/utils/db.server";
 import { translator } from "~/utils/i18n";
@@ -37,7 +43,11 @@ beforeAll(async () => {
   app = await startTestApp();
   admin = await createUserRow({ role: "admin", name: "Admin" });
   adminClient = await signedInClient(app.url, admin.email);
-  festival = await createFestivalRow({ status: "published", publishedAt: new Date(), createdById: admin.id });
+  festival = await createFestivalRow({
+    status: "published",
+    publishedAt: new Date(),
+    createdById: admin.id,
+  });
 });
 afterAll(() => app.close());
 
@@ -46,24 +56,38 @@ type Fields = Record<string, string | string[]>;
 /** Post a form as multipart with `fileField` sent as a file instead of text. */
 function postWithFile(client: Client, path: string, fields: Fields, fileField: string) {
   const form = new FormData();
-  for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) form.append(k, one);
+  for (const [k, v] of Object.entries(fields))
+    for (const one of Array.isArray(v) ? v : [v]) form.append(k, one);
   form.append(fileField, new Blob(["<script>alert(1)</script>"], { type: "text/html" }), "x.html");
   return client.request("POST", path, { body: form });
 }
 
 /** Send a raw body (declared size or chunked) and read the answer, tolerating an early close. */
-function rawPost(path: string, body: Buffer | (() => AsyncGenerator<Buffer>), headers: Record<string, string>) {
+function rawPost(
+  path: string,
+  body: Buffer | (() => AsyncGenerator<Buffer>),
+  headers: Record<string, string>,
+) {
   return new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = http.request(app.url + path, { method: "POST", headers: { Origin: app.url, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-    });
-    req.on("error", (e: NodeJS.ErrnoException) => (e.code === "EPIPE" || e.code === "ECONNRESET" ? undefined : reject(e)));
+    const req = http.request(
+      app.url + path,
+      { method: "POST", headers: { Origin: app.url, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
+    req.on("error", (e: NodeJS.ErrnoException) =>
+      e.code === "EPIPE" || e.code === "ECONNRESET" ? undefined : reject(e),
+    );
     if (Buffer.isBuffer(body)) req.end(body);
     else
       void (async () => {
-        for await (const chunk of body()) if (!req.write(chunk)) await new Promise((r) => req.once("drain", r));
+        for await (const chunk of body())
+          if (!req.write(chunk)) await new Promise((r) => req.once("drain", r));
         req.end();
       })().catch(() => undefined);
   });
@@ -76,7 +100,10 @@ function rawPost(path: string, body: Buffer | (() => AsyncGenerator<Buffer>), he
 function expectErrorPage(res: HttpResponse, status: number) {
   expect(res.status, res.text.slice(0, 300)).toBe(status);
   if (res.headers.get("content-type")?.includes("application/json")) {
-    expect(res.json()).toMatchObject({ error: expect.any(String), message: expect.stringMatching(/./) });
+    expect(res.json()).toMatchObject({
+      error: expect.any(String),
+      message: expect.stringMatching(/./),
+    });
     return;
   }
   expect(res.headers.get("content-type")).toContain("text/html");
@@ -97,7 +124,9 @@ describe("/login", () => {
   });
 
   it("the email sent as a file counts as missing (400)", async () => {
-    const res = await unchanged(() => postWithFile(new Client(app.url), "/login", { password: PASSWORD }, "email"));
+    const res = await unchanged(() =>
+      postWithFile(new Client(app.url), "/login", { password: PASSWORD }, "email"),
+    );
     expectFormError(res, 400, null, missing);
     expectEscaped(res.text, []);
   });
@@ -117,7 +146,9 @@ describe("/login", () => {
   });
 
   it("answers in the reader's language", async () => {
-    const res = await unchanged(() => new Client(app.url).postForm("/login", {}, { "Accept-Language": "ru" }));
+    const res = await unchanged(() =>
+      new Client(app.url).postForm("/login", {}, { "Accept-Language": "ru" }),
+    );
     expectFormError(res, 400, null, ru("login.missing"));
   });
 
@@ -133,7 +164,11 @@ describe("/login", () => {
     ["a normal path", "/admin/users?x=1", "/admin/users?x=1"],
   ])("redirectTo %s: signs in and stays on this site", async (_label, redirectTo, expected) => {
     const user = await createUserRow();
-    const res = await new Client(app.url).postForm("/login", { email: user.email, password: PASSWORD, redirectTo });
+    const res = await new Client(app.url).postForm("/login", {
+      email: user.email,
+      password: PASSWORD,
+      redirectTo,
+    });
     expect(res.status).toBe(302);
     expect(res.location).toBe(expected);
     expect(res.headers.getSetCookie().join("\n")).not.toContain("pwned");
@@ -153,25 +188,36 @@ describe("/forgot-password", () => {
     ["NUL", { email: "a\u0000@example.org" }],
     ["RTL override", { email: "a\u202e@example.org" }],
     ["two addresses", { email: "a@example.org, b@example.org" }],
-  ] as [string, Fields][])("%s → 400 with the message next to the field", async (_label, fields) => {
-    const res = await unchanged(() => new Client(app.url).postForm("/forgot-password", fields));
-    expectFormError(res, 400, "email", invalid);
-    expectEscaped(res.text, []);
-  });
+  ] as [string, Fields][])(
+    "%s → 400 with the message next to the field",
+    async (_label, fields) => {
+      const res = await unchanged(() => new Client(app.url).postForm("/forgot-password", fields));
+      expectFormError(res, 400, "email", invalid);
+      expectEscaped(res.text, []);
+    },
+  );
 
   it("an email sent as a file → 400", async () => {
-    const res = await unchanged(() => postWithFile(new Client(app.url), "/forgot-password", {}, "email"));
+    const res = await unchanged(() =>
+      postWithFile(new Client(app.url), "/forgot-password", {}, "email"),
+    );
     expectFormError(res, 400, "email", invalid);
   });
 
   it("a valid address in odd case and spaces is normalised (and answered the same whether it exists)", async () => {
-    const res = await new Client(app.url).postForm("/forgot-password", { email: `  ${admin.email.toUpperCase()}  ` });
+    const res = await new Client(app.url).postForm("/forgot-password", {
+      email: `  ${admin.email.toUpperCase()}  `,
+    });
     expect(res.status).toBe(302);
-    expect(res.location).toBe(`/reset-password?${new URLSearchParams({ email: admin.email, sent: "1" })}`);
+    expect(res.location).toBe(
+      `/reset-password?${new URLSearchParams({ email: admin.email, sent: "1" })}`,
+    );
   });
 
   it("the email in the reset page's address is shown escaped", async () => {
-    const res = await new Client(app.url).get(`/reset-password?${new URLSearchParams({ email: `${SCRIPT}${IMG}`, sent: "1" })}`);
+    const res = await new Client(app.url).get(
+      `/reset-password?${new URLSearchParams({ email: `${SCRIPT}${IMG}`, sent: "1" })}`,
+    );
     expect(res.status).toBe(200);
     expectEscaped(res.text, [`${SCRIPT}${IMG}`]);
   });
@@ -195,27 +241,40 @@ describe("/reset-password", () => {
     ["code: seven digits", { code: "1234567" }, "code", codeMsg],
     ["code: letters", { code: "abcdef" }, "code", codeMsg],
     ["code: full-width digits", { code: "\uff11\uff12\uff13\uff14\uff15\uff16" }, "code", codeMsg],
-    ["code: Arabic-Indic digits", { code: "\u0661\u0662\u0663\u0664\u0665\u0666" }, "code", codeMsg],
+    [
+      "code: Arabic-Indic digits",
+      { code: "\u0661\u0662\u0663\u0664\u0665\u0666" },
+      "code",
+      codeMsg,
+    ],
     ["code: script", { code: SCRIPT }, "code", codeMsg],
     ["code: 1 MB", { code: MB }, "code", codeMsg],
     ["code: NUL", { code: "123\u0000456" }, "code", codeMsg],
     ["password: too short", { password: "short" }, "password", t("v.minLength", { n: 10 })],
     ["password: 1 MB", { password: MB }, "password", t("v.maxLength", { n: 200 })],
   ] as [string, Fields, string, string][])("%s → 400", async (_label, patch, field, message) => {
-    const res = await unchanged(() => new Client(app.url).postForm("/reset-password", { ...valid, ...patch }));
+    const res = await unchanged(() =>
+      new Client(app.url).postForm("/reset-password", { ...valid, ...patch }),
+    );
     expectFormError(res, 400, field, message);
     expectEscaped(res.text, []);
   });
 
   it("a well-formed but wrong code → 400 next to the code, password unchanged", async () => {
     const user = await createUserRow();
-    const res = await unchanged(() => new Client(app.url).postForm("/reset-password", { ...valid, email: user.email }));
+    const res = await unchanged(() =>
+      new Client(app.url).postForm("/reset-password", { ...valid, email: user.email }),
+    );
     expectFormError(res, 400, "code", t("reset.badCode"));
   });
 
   it("answers field errors in the reader's language", async () => {
     const res = await unchanged(() =>
-      new Client(app.url).postForm("/reset-password", { ...valid, code: "1" }, { "Accept-Language": "ru" }),
+      new Client(app.url).postForm(
+        "/reset-password",
+        { ...valid, code: "1" },
+        { "Accept-Language": "ru" },
+      ),
     );
     expectFormError(res, 400, "code", ru("v.resetCode"));
   });
@@ -245,22 +304,38 @@ describe("/invite/:token", () => {
     ["password: too short", { password: "short" }, "password", t("v.minLength", { n: 10 })],
     ["password: 1 MB", { password: MB }, "password", t("v.maxLength", { n: 200 })],
     ["name: 1 MB", { name: MB, password: PASSWORD }, "name", t("v.maxLength", { n: 120 })],
-    ["name: 121 characters", { name: "n".repeat(121), password: PASSWORD }, "name", t("v.maxLength", { n: 120 })],
+    [
+      "name: 121 characters",
+      { name: "n".repeat(121), password: PASSWORD },
+      "name",
+      t("v.maxLength", { n: 120 }),
+    ],
     ["name: NUL", { name: NUL, password: PASSWORD }, "name", t("v.controlChars")],
     ["name: RTL override", { name: RTL, password: PASSWORD }, "name", t("v.controlChars")],
     ["name: a tab", { name: "Ann\tLee", password: PASSWORD }, "name", t("v.controlChars")],
-  ] as [string, Fields, string, string][])("%s → 400 next to the field", async (_label, fields, field, message) => {
-    const res = await unchanged(() => new Client(app.url).postForm(`/invite/${token}`, fields));
-    expectFormError(res, 400, field, message);
-  });
+  ] as [string, Fields, string, string][])(
+    "%s → 400 next to the field",
+    async (_label, fields, field, message) => {
+      const res = await unchanged(() => new Client(app.url).postForm(`/invite/${token}`, fields));
+      expectFormError(res, 400, field, message);
+    },
+  );
 
   it("the password sent as a file counts as missing", async () => {
-    const res = await unchanged(() => postWithFile(new Client(app.url), `/invite/${token}`, { name: "Ann" }, "password"));
+    const res = await unchanged(() =>
+      postWithFile(new Client(app.url), `/invite/${token}`, { name: "Ann" }, "password"),
+    );
     expectFormError(res, 400, "password", t("v.password"));
   });
 
   it("answers field errors in the reader's language", async () => {
-    const res = await unchanged(() => new Client(app.url).postForm(`/invite/${token}`, { password: "x" }, { "Accept-Language": "ru" }));
+    const res = await unchanged(() =>
+      new Client(app.url).postForm(
+        `/invite/${token}`,
+        { password: "x" },
+        { "Accept-Language": "ru" },
+      ),
+    );
     expectFormError(res, 400, "password", ru("v.minLength", { n: 10 }));
   });
 
@@ -269,7 +344,9 @@ describe("/invite/:token", () => {
     ["script token", encodeURIComponent(SCRIPT)],
     ["over-long token", "b".repeat(5000)],
   ])("%s → 404 page", async (_label, bad) => {
-    const res = await unchanged(() => new Client(app.url).postForm(`/invite/${bad}`, { name: "Ann", password: PASSWORD }));
+    const res = await unchanged(() =>
+      new Client(app.url).postForm(`/invite/${bad}`, { name: "Ann", password: PASSWORD }),
+    );
     expectErrorPage(res, 404);
   });
 
@@ -326,22 +403,60 @@ describe("/account", () => {
 
   it.each([
     ["name: 1 MB", { intent: "profile", name: MB }, "name", t("v.maxLength", { n: 120 })],
-    ["name: 121 characters", { intent: "profile", name: "\u00e9".repeat(121) }, "name", t("v.maxLength", { n: 120 })],
+    [
+      "name: 121 characters",
+      { intent: "profile", name: "\u00e9".repeat(121) },
+      "name",
+      t("v.maxLength", { n: 120 }),
+    ],
     ["name: NUL", { intent: "profile", name: NUL }, "name", t("v.controlChars")],
     ["name: RTL override", { intent: "profile", name: RTL }, "name", t("v.controlChars")],
     ["name: newline", { intent: "profile", name: "Ann\r\nLee" }, "name", t("v.controlChars")],
-    ["current password: missing", { intent: "password", password: "a new long password" }, "currentPassword", t("v.password")],
-    ["current password: 1 MB", { intent: "password", currentPassword: MB, password: "a new long password" }, "currentPassword", t("v.maxLength", { n: 200 })],
-    ["new password: missing", { intent: "password", currentPassword: PASSWORD }, "password", t("v.password")],
-    ["new password: too short", { intent: "password", currentPassword: PASSWORD, password: "short" }, "password", t("v.minLength", { n: 10 })],
-    ["new password: 1 MB", { intent: "password", currentPassword: PASSWORD, password: MB }, "password", t("v.maxLength", { n: 200 })],
-    ["current password: wrong", { intent: "password", currentPassword: "not the password", password: "a new long password" }, "currentPassword", t("account.wrongPassword")],
-  ] as [string, Fields, string, string][])("%s → 400 next to the field", async (_label, fields, field, message) => {
-    const res = await unchanged(() => client.postForm("/account", fields));
-    expectFormError(res, 400, field, message);
-    const row = await prisma.user.findUniqueOrThrow({ where: { id: user.id } });
-    expect([row.name, row.passwordHash]).toEqual([user.name, user.passwordHash]);
-  });
+    [
+      "current password: missing",
+      { intent: "password", password: "a new long password" },
+      "currentPassword",
+      t("v.password"),
+    ],
+    [
+      "current password: 1 MB",
+      { intent: "password", currentPassword: MB, password: "a new long password" },
+      "currentPassword",
+      t("v.maxLength", { n: 200 }),
+    ],
+    [
+      "new password: missing",
+      { intent: "password", currentPassword: PASSWORD },
+      "password",
+      t("v.password"),
+    ],
+    [
+      "new password: too short",
+      { intent: "password", currentPassword: PASSWORD, password: "short" },
+      "password",
+      t("v.minLength", { n: 10 }),
+    ],
+    [
+      "new password: 1 MB",
+      { intent: "password", currentPassword: PASSWORD, password: MB },
+      "password",
+      t("v.maxLength", { n: 200 }),
+    ],
+    [
+      "current password: wrong",
+      { intent: "password", currentPassword: "not the password", password: "a new long password" },
+      "currentPassword",
+      t("account.wrongPassword"),
+    ],
+  ] as [string, Fields, string, string][])(
+    "%s → 400 next to the field",
+    async (_label, fields, field, message) => {
+      const res = await unchanged(() => client.postForm("/account", fields));
+      expectFormError(res, 400, field, message);
+      const row = await prisma.user.findUniqueOrThrow({ where: { id: user.id } });
+      expect([row.name, row.passwordHash]).toEqual([user.name, user.passwordHash]);
+    },
+  );
 
   it.each([
     ["missing", {}],
@@ -353,8 +468,13 @@ describe("/account", () => {
   });
 
   it("accepts a name with emoji and combining marks, NFC-normalised; a script-like name is shown escaped", async () => {
-    expect((await client.postForm("/account", { intent: "profile", name: `${DECOMPOSED} ${ZWJ_EMOJI}` })).status).toBe(200);
-    expect((await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).name).toBe(`${COMPOSED} ${ZWJ_EMOJI}`);
+    expect(
+      (await client.postForm("/account", { intent: "profile", name: `${DECOMPOSED} ${ZWJ_EMOJI}` }))
+        .status,
+    ).toBe(200);
+    expect((await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).name).toBe(
+      `${COMPOSED} ${ZWJ_EMOJI}`,
+    );
     const res = await client.postForm("/account", { intent: "profile", name: `${SCRIPT}${IMG}` });
     expect(res.status).toBe(200);
     expectEscaped(res.text, [`${SCRIPT}${IMG}`]);
@@ -377,19 +497,28 @@ describe("/admin/users (admin form)", () => {
     ["role: unknown", { role: "superadmin" }, "role", t("v.globalRole")],
     ["role: script", { role: SCRIPT }, "role", t("v.globalRole")],
     ["role: 1 MB", { role: MB }, "role", t("v.globalRole")],
-  ] as [string, Fields, string, string][])("%s → 400 next to the field", async (_label, patch, field, message) => {
-    const res = await unchanged(() => adminClient.postForm("/admin/users", { ...valid(), ...patch }));
-    expectFormError(res, 400, field, message);
-    expectEscaped(res.text, []);
-  });
+  ] as [string, Fields, string, string][])(
+    "%s → 400 next to the field",
+    async (_label, patch, field, message) => {
+      const res = await unchanged(() =>
+        adminClient.postForm("/admin/users", { ...valid(), ...patch }),
+      );
+      expectFormError(res, 400, field, message);
+      expectEscaped(res.text, []);
+    },
+  );
 
   it("an existing email in another case → 409 next to the field", async () => {
-    const res = await unchanged(() => adminClient.postForm("/admin/users", { ...valid(), email: admin.email.toUpperCase() }));
+    const res = await unchanged(() =>
+      adminClient.postForm("/admin/users", { ...valid(), email: admin.email.toUpperCase() }),
+    );
     expectFormError(res, 409, "email", t("users.emailTaken"));
   });
 
   it("answers in the reader's language", async () => {
-    const res = await unchanged(() => adminClient.postForm("/admin/users", { ...valid(), role: "x" }, { "Accept-Language": "ru" }));
+    const res = await unchanged(() =>
+      adminClient.postForm("/admin/users", { ...valid(), role: "x" }, { "Accept-Language": "ru" }),
+    );
     expectFormError(res, 400, "role", ru("v.globalRole"));
   });
 });
@@ -399,17 +528,40 @@ describe("/admin/festivals/:id/team", () => {
   it.each([
     ["email: missing", { intent: "add", role: "door" }, "email", t("v.email")],
     ["email: invalid", { intent: "add", email: "door@", role: "door" }, "email", t("v.email")],
-    ["email: 1 MB", { intent: "add", email: MB, role: "door" }, "email", t("v.maxLength", { n: 254 })],
+    [
+      "email: 1 MB",
+      { intent: "add", email: MB, role: "door" },
+      "email",
+      t("v.maxLength", { n: 254 }),
+    ],
     ["email: script", { intent: "add", email: SCRIPT, role: "door" }, "email", t("v.email")],
-    ["email: RTL override", { intent: "add", email: "d\u202e@example.org", role: "door" }, "email", t("v.email")],
+    [
+      "email: RTL override",
+      { intent: "add", email: "d\u202e@example.org", role: "door" },
+      "email",
+      t("v.email"),
+    ],
     ["role: missing", { intent: "add", email: "door@example.org" }, "role", t("v.festivalRole")],
-    ["role: a global role", { intent: "add", email: "door@example.org", role: "admin" }, "role", t("v.festivalRole")],
-    ["role: script", { intent: "add", email: "door@example.org", role: SCRIPT }, "role", t("v.festivalRole")],
-  ] as [string, Fields, string, string][])("add, %s → 400 next to the field", async (_label, fields, field, message) => {
-    const res = await unchanged(() => adminClient.postForm(path(), fields), festival.id);
-    expectFormError(res, 400, field, message);
-    expectEscaped(res.text, []);
-  });
+    [
+      "role: a global role",
+      { intent: "add", email: "door@example.org", role: "admin" },
+      "role",
+      t("v.festivalRole"),
+    ],
+    [
+      "role: script",
+      { intent: "add", email: "door@example.org", role: SCRIPT },
+      "role",
+      t("v.festivalRole"),
+    ],
+  ] as [string, Fields, string, string][])(
+    "add, %s → 400 next to the field",
+    async (_label, fields, field, message) => {
+      const res = await unchanged(() => adminClient.postForm(path(), fields), festival.id);
+      expectFormError(res, 400, field, message);
+      expectEscaped(res.text, []);
+    },
+  );
 
   it("removing yourself → 400 with a message", async () => {
     await prisma.festivalMember.upsert({
@@ -417,7 +569,10 @@ describe("/admin/festivals/:id/team", () => {
       create: { festivalId: festival.id, userId: admin.id, role: "organiser" },
       update: {},
     });
-    const res = await unchanged(() => adminClient.postForm(path(), { intent: "remove", userId: admin.id }), festival.id);
+    const res = await unchanged(
+      () => adminClient.postForm(path(), { intent: "remove", userId: admin.id }),
+      festival.id,
+    );
     expectFormError(res, 400, null, t("team.cannotRemoveSelf"));
   });
 
@@ -427,7 +582,10 @@ describe("/admin/festivals/:id/team", () => {
     ["script user id", SCRIPT],
     ["missing user id", ""],
   ])("remove, %s: nothing removed, no error page", async (_label, userId) => {
-    const res = await unchanged(() => adminClient.postForm(path(), { intent: "remove", userId }), festival.id);
+    const res = await unchanged(
+      () => adminClient.postForm(path(), { intent: "remove", userId }),
+      festival.id,
+    );
     expect(res.status).toBe(200);
     expectEscaped(res.text, []);
   });
@@ -442,7 +600,14 @@ describe("/admin/festivals/:id/team", () => {
 
 describe("/admin/festivals/:id/programme", () => {
   const path = () => `/admin/festivals/${festival.id}/programme`;
-  const valid = { intent: "add", title: "Talk", person: "Speaker", kind: "talk", startsAt: "2030-01-26T16:00", endsAt: "2030-01-26T17:00" };
+  const valid = {
+    intent: "add",
+    title: "Talk",
+    person: "Speaker",
+    kind: "talk",
+    startsAt: "2030-01-26T16:00",
+    endsAt: "2030-01-26T17:00",
+  };
   it.each([
     ["title: missing", { title: [] }, "title", t("v.text")],
     ["title: empty", { title: "" }, "title", t("v.required")],
@@ -469,14 +634,23 @@ describe("/admin/festivals/:id/programme", () => {
     ["endsAt: equal to the start", { endsAt: "2030-01-26T16:00" }, "endsAt", t("v.endBeforeStart")],
     ["endsAt: invalid", { endsAt: "2030-01-26T99:00" }, "endsAt", t("v.dateTime")],
     ["endsAt: 1 MB", { endsAt: MB }, "endsAt", t("v.dateTime")],
-  ] as [string, Fields, string, string][])("add, %s → 400 next to the field", async (_label, patch, field, message) => {
-    const res = await unchanged(() => adminClient.postForm(path(), { ...valid, ...patch }), festival.id);
-    expectFormError(res, 400, field, message);
-    expectEscaped(res.text, []);
-  });
+  ] as [string, Fields, string, string][])(
+    "add, %s → 400 next to the field",
+    async (_label, patch, field, message) => {
+      const res = await unchanged(
+        () => adminClient.postForm(path(), { ...valid, ...patch }),
+        festival.id,
+      );
+      expectFormError(res, 400, field, message);
+      expectEscaped(res.text, []);
+    },
+  );
 
   it("answers in the reader's language", async () => {
-    const res = await unchanged(() => adminClient.postForm(path(), { ...valid, kind: "x" }, { "Accept-Language": "ru" }), festival.id);
+    const res = await unchanged(
+      () => adminClient.postForm(path(), { ...valid, kind: "x" }, { "Accept-Language": "ru" }),
+      festival.id,
+    );
     expectFormError(res, 400, "kind", ru("v.programmeKind"));
   });
 
@@ -488,9 +662,21 @@ describe("/admin/festivals/:id/programme", () => {
   ])("remove, %s: nothing removed", async (_label, itemId) => {
     const other = await createFestivalRow();
     const item = await prisma.programmeItem.create({
-      data: { festivalId: other.id, title: "Other", kind: "talk", startsAt: new Date("2030-01-26T14:00:00Z") },
+      data: {
+        festivalId: other.id,
+        title: "Other",
+        kind: "talk",
+        startsAt: new Date("2030-01-26T14:00:00Z"),
+      },
     });
-    const res = await unchanged(() => adminClient.postForm(path(), { intent: "remove", itemId: itemId === "OTHER" ? item.id : itemId }), festival.id);
+    const res = await unchanged(
+      () =>
+        adminClient.postForm(path(), {
+          intent: "remove",
+          itemId: itemId === "OTHER" ? item.id : itemId,
+        }),
+      festival.id,
+    );
     expect(res.status).toBe(200);
     expect(await prisma.programmeItem.count({ where: { id: item.id } })).toBe(1);
   });
@@ -504,14 +690,23 @@ describe("/admin/festivals/:id/programme", () => {
 
   it("a cancelled festival's programme cannot change (409 page)", async () => {
     const cancelled = await createFestivalRow({ status: "cancelled", cancelledAt: new Date() });
-    const res = await unchanged(() => adminClient.postForm(`/admin/festivals/${cancelled.id}/programme`, valid), cancelled.id);
+    const res = await unchanged(
+      () => adminClient.postForm(`/admin/festivals/${cancelled.id}/programme`, valid),
+      cancelled.id,
+    );
     expectErrorPage(res, 409);
   });
 
   it("script-like titles and names are stored as text and escaped on the admin and public pages", async () => {
-    const res = await adminClient.postForm(path(), { ...valid, title: `${SCRIPT} ${DECOMPOSED}`, person: IMG });
+    const res = await adminClient.postForm(path(), {
+      ...valid,
+      title: `${SCRIPT} ${DECOMPOSED}`,
+      person: IMG,
+    });
     expect(res.status).toBe(200);
-    const item = await prisma.programmeItem.findFirstOrThrow({ where: { festivalId: festival.id, person: IMG } });
+    const item = await prisma.programmeItem.findFirstOrThrow({
+      where: { festivalId: festival.id, person: IMG },
+    });
     expect(item.title).toBe(`${SCRIPT} ${COMPOSED}`);
     expectEscaped((await adminClient.get(path())).text);
     expectEscaped((await new Client(app.url).get(`/festivals/${festival.slug}`)).text);
@@ -522,7 +717,10 @@ describe("form bodies that are not forms", () => {
   const targets = ["/login", "/forgot-password", "/reset-password", "/set-language"];
   it.each(targets)("%s: a JSON body → 400 page", async (path) => {
     const res = await unchanged(() =>
-      new Client(app.url).request("POST", path, { body: '{"email":"a@example.org"}', headers: { "Content-Type": "application/json" } }),
+      new Client(app.url).request("POST", path, {
+        body: '{"email":"a@example.org"}',
+        headers: { "Content-Type": "application/json" },
+      }),
     );
     expectErrorPage(res, 400);
   });
@@ -530,7 +728,10 @@ describe("form bodies that are not forms", () => {
   it.each(targets)("%s: a 3 MB form → 413", async (path) => {
     const body = Buffer.from(`email=${"a".repeat(3 * 1024 * 1024)}`);
     const res = await unchanged(() =>
-      rawPost(path, body, { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": String(body.length) }),
+      rawPost(path, body, {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Length": String(body.length),
+      }),
     );
     expect(res.status).toBe(413);
     expect(res.text.length).toBeGreaterThan(0);
@@ -539,10 +740,16 @@ describe("form bodies that are not forms", () => {
   it.each(targets)("%s: a 10 MB form → 413", async (path) => {
     const body = Buffer.alloc(10 * 1024 * 1024, "a");
     const res = await unchanged(() =>
-      rawPost(path, body, { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": String(body.length) }),
+      rawPost(path, body, {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Length": String(body.length),
+      }),
     );
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.text)).toMatchObject({ error: "payload_too_large", message: expect.any(String) });
+    expect(JSON.parse(res.text)).toMatchObject({
+      error: "payload_too_large",
+      message: expect.any(String),
+    });
   });
 
   it.each(targets)("%s: a 3 MB chunked form (no Content-Length) → 413", async (path) => {
@@ -550,7 +757,9 @@ describe("form bodies that are not forms", () => {
       yield Buffer.from("email=");
       for (let i = 0; i < 48; i++) yield Buffer.alloc(64 * 1024, "a");
     }
-    const res = await unchanged(() => rawPost(path, chunks, { "Content-Type": "application/x-www-form-urlencoded" }));
+    const res = await unchanged(() =>
+      rawPost(path, chunks, { "Content-Type": "application/x-www-form-urlencoded" }),
+    );
     expect(res.status).toBe(413);
     expect(res.text.length).toBeGreaterThan(0);
   });

@@ -1147,7 +1147,11 @@ const ROUTES: Record<string, RouteRow> = {
         kind: "api",
         method: "POST",
         path: (_t, c) => `/api/v1/festivals/${c.B.id}/orders`,
-        json: () => ({ email: "buyer@example.test", paymentMethod: "door", donation: { amountMinor: 500 } }),
+        json: () => ({
+          email: "buyer@example.test",
+          paymentMethod: "door",
+          donation: { amountMinor: 500 },
+        }),
         access: pub(404),
       },
     ],
@@ -1156,22 +1160,53 @@ const ROUTES: Record<string, RouteRow> = {
     // The order page: its unguessable link is the credential, whoever is signed in.
     category: "public",
     calls: [
-      { label: "GET /orders/:token (unknown)", kind: "page", method: "GET", path: () => "/orders/unknown-order-token-0123456789", access: pub(404) },
-      { label: "GET /orders/:token.data (unknown)", kind: "data", method: "GET", path: () => data("/orders/unknown-order-token-0123456789", "routes/orders.$token"), access: pub(404) },
+      {
+        label: "GET /orders/:token (unknown)",
+        kind: "page",
+        method: "GET",
+        path: () => "/orders/unknown-order-token-0123456789",
+        access: pub(404),
+      },
+      {
+        label: "GET /orders/:token.data (unknown)",
+        kind: "data",
+        method: "GET",
+        path: () => data("/orders/unknown-order-token-0123456789", "routes/orders.$token"),
+        access: pub(404),
+      },
     ],
   },
   "routes/orders.$token.calendar[.]ics": {
     category: "public",
     calls: [
-      { label: "GET /orders/:token/calendar.ics (unknown)", kind: "api", method: "GET", path: () => "/orders/unknown-order-token-0123456789/calendar.ics", access: pub(404) },
+      {
+        label: "GET /orders/:token/calendar.ics (unknown)",
+        kind: "api",
+        method: "GET",
+        path: () => "/orders/unknown-order-token-0123456789/calendar.ics",
+        access: pub(404),
+      },
     ],
   },
   "routes/webhooks.stripe": {
     // Stripe is not configured in this file's app: the endpoint does not exist.
     category: "public",
     calls: [
-      { label: "GET /webhooks/stripe", kind: "api", method: "GET", path: () => "/webhooks/stripe", access: pub(405) },
-      { label: "POST /webhooks/stripe", kind: "api", method: "POST", path: () => "/webhooks/stripe", json: () => ({ id: "evt_x" }), access: pub(404) },
+      {
+        label: "GET /webhooks/stripe",
+        kind: "api",
+        method: "GET",
+        path: () => "/webhooks/stripe",
+        access: pub(405),
+      },
+      {
+        label: "POST /webhooks/stripe",
+        kind: "api",
+        method: "POST",
+        path: () => "/webhooks/stripe",
+        json: () => ({ id: "evt_x" }),
+        access: pub(404),
+      },
     ],
   },
   "routes/api.v1.festivals.$id.members": {
@@ -1418,7 +1453,13 @@ async function freshFestival(status: "draft" | "published"): Promise<Target> {
  * What the organiser pages of a festival show (a treasurer may read these):
  * its name, programme, ticket types, and its buyers' names and emails.
  */
-const viewSecretsOf = (t: Target) => [t.name, t.itemTitle, t.ticketTypeName, t.buyerName, t.buyerEmail];
+const viewSecretsOf = (t: Target) => [
+  t.name,
+  t.itemTitle,
+  t.ticketTypeName,
+  t.buyerName,
+  t.buyerEmail,
+];
 /** Who is on a festival's team (only its organisers and admins). */
 const teamSecretsOf = (t: Target) => [t.doorEmail, ...t.invitees];
 const secretsOf = (t: Target) => [...viewSecretsOf(t), ...teamSecretsOf(t)];

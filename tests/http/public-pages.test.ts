@@ -26,14 +26,29 @@ describe("public festival list and pages", () => {
 
   beforeAll(async () => {
     expect(await seedDemoIfEmpty(new Date())).toBe(true);
-    published = await createFestivalRow({ name: "Berlin benefit", city: "Berlin", country: "DE", timezone: "Europe/Berlin", status: "published", publishedAt: new Date() });
-    draft = await createFestivalRow({ name: "Secret draft festival", city: "Toronto", country: "CA", timezone: "America/Toronto" });
+    published = await createFestivalRow({
+      name: "Berlin benefit",
+      city: "Berlin",
+      country: "DE",
+      timezone: "Europe/Berlin",
+      status: "published",
+      publishedAt: new Date(),
+    });
+    draft = await createFestivalRow({
+      name: "Secret draft festival",
+      city: "Toronto",
+      country: "CA",
+      timezone: "America/Toronto",
+    });
   });
 
   it("groups upcoming festivals by country and city and lists past ones apart", async () => {
     const res = await client.get("/");
     expect(res.status).toBe(200);
-    const upcoming = res.text.slice(res.text.indexOf('id="upcoming"'), res.text.indexOf('id="past"'));
+    const upcoming = res.text.slice(
+      res.text.indexOf('id="upcoming"'),
+      res.text.indexOf('id="past"'),
+    );
     const past = res.text.slice(res.text.indexOf('id="past"'));
     expect(upcoming).toContain("Latvia");
     expect(upcoming).toContain("Germany");
@@ -64,7 +79,9 @@ describe("public festival list and pages", () => {
   });
 
   it("answers in Russian for Accept-Language: ru and sets <html lang>", async () => {
-    const res = await client.get("/festivals/demo-solidarity-festival-riga", { "Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5" });
+    const res = await client.get("/festivals/demo-solidarity-festival-riga", {
+      "Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5",
+    });
     expect(res.text).toContain('<html lang="ru"');
     expect(res.text).toContain("Программа");
     expect(res.text).toContain("15:00");
@@ -79,12 +96,18 @@ describe("public festival list and pages", () => {
     const res = await c.get("/", { "Accept-Language": "en" });
     expect(res.text).toContain('<html lang="ru"');
     expect(res.text).toContain("Ближайшие фестивали");
-    const bad = await c.postForm("/set-language", { lang: "xx", redirectTo: "https://evil.example" });
+    const bad = await c.postForm("/set-language", {
+      lang: "xx",
+      redirectTo: "https://evil.example",
+    });
     expect(bad.status).toBe(400);
   });
 
   it("does not follow a language switch to another site", async () => {
-    const res = await new Client(app.url).postForm("/set-language", { lang: "en", redirectTo: "//evil.example/" });
+    const res = await new Client(app.url).postForm("/set-language", {
+      lang: "en",
+      redirectTo: "//evil.example/",
+    });
     expect(res.location).toBe("/");
   });
 

@@ -12,7 +12,9 @@ afterAll(() => app.close());
 it("does not limit API writes when set to 0", async () => {
   const client = new Client(app.url);
   const statuses = await Promise.all(
-    Array.from({ length: 80 }, () => client.api("POST", "/api/v1/festivals", {}).then((r) => r.status)),
+    Array.from({ length: 80 }, () =>
+      client.api("POST", "/api/v1/festivals", {}).then((r) => r.status),
+    ),
   );
   expect(statuses.every((s) => s === 401)).toBe(true);
 });
@@ -20,7 +22,11 @@ it("does not limit API writes when set to 0", async () => {
 it("still limits sign-in attempts", async () => {
   const user = await createUserRow();
   const client = new Client(app.url);
-  for (let i = 0; i < 10; i++) await client.api("POST", "/api/v1/tokens", { email: user.email, password: `bad password ${i}` });
+  for (let i = 0; i < 10; i++)
+    await client.api("POST", "/api/v1/tokens", {
+      email: user.email,
+      password: `bad password ${i}`,
+    });
   const res = await client.api("POST", "/api/v1/tokens", { email: user.email, password: PASSWORD });
   expect(res.status).toBe(429);
 });

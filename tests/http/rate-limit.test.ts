@@ -13,9 +13,15 @@ afterAll(() => app.close());
 it("answers 429 with Retry-After past the per-minute limit, and the refused write is not made", async () => {
   const admin = await createUserRow({ role: "admin" });
   const client = new Client(app.url);
-  const token = (await client.api("POST", "/api/v1/tokens", { email: admin.email, password: "correct horse battery staple" })).json<{ token: string }>().token;
+  const token = (
+    await client.api("POST", "/api/v1/tokens", {
+      email: admin.email,
+      password: "correct horse battery staple",
+    })
+  ).json<{ token: string }>().token;
   const statuses: number[] = [];
-  for (let i = 0; i < 4; i++) statuses.push((await client.api("POST", "/api/v1/festivals", festivalBody(), token)).status);
+  for (let i = 0; i < 4; i++)
+    statuses.push((await client.api("POST", "/api/v1/festivals", festivalBody(), token)).status);
   expect(statuses).toEqual([201, 201, 201, 201]);
   const before = await prisma.festival.count();
   const limited = await client.api("POST", "/api/v1/festivals", festivalBody(), token);

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma, rawQuery } from "~/utils/db.server";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
-import { createUserRow, festivalBody, PASSWORD, signedInClient, apiToken } from "../helpers/fixtures";
+import {
+  createUserRow,
+  festivalBody,
+  PASSWORD,
+  signedInClient,
+  apiToken,
+} from "../helpers/fixtures";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -15,12 +21,19 @@ describe("cross-site requests", () => {
     const client = await signedInClient(app.url, admin.email);
     const before = await prisma.user.count();
     const body = { email: "victim@example.test", role: "admin" };
-    const bySite = await client.postForm("/admin/users", body, { "Sec-Fetch-Site": "cross-site", Origin: "https://evil.example" });
+    const bySite = await client.postForm("/admin/users", body, {
+      "Sec-Fetch-Site": "cross-site",
+      Origin: "https://evil.example",
+    });
     expect(bySite.status).toBe(403);
     expect(bySite.json()).toMatchObject({ error: "cross_site" });
-    const byOrigin = await client.postForm("/admin/users", body, { Origin: "https://evil.example" });
+    const byOrigin = await client.postForm("/admin/users", body, {
+      Origin: "https://evil.example",
+    });
     expect(byOrigin.status).toBe(403);
-    const sameSiteSubdomain = await client.postForm("/admin/users", body, { "Sec-Fetch-Site": "same-site" });
+    const sameSiteSubdomain = await client.postForm("/admin/users", body, {
+      "Sec-Fetch-Site": "same-site",
+    });
     expect(sameSiteSubdomain.status).toBe(403);
     const nullOrigin = await client.postForm("/admin/users", body, { Origin: "null" });
     expect(nullOrigin.status).toBe(403);
@@ -91,10 +104,18 @@ describe("audit log", () => {
     await new Client(app.url).api("POST", "/api/v1/festivals", festivalBody(), token);
     const row = await prisma.auditEvent.findFirstOrThrow({ where: { actorUserId: admin.id } });
     // Prisma reports the trigger's abort as a constraint violation; the raw driver shows its text.
-    await expect(prisma.auditEvent.update({ where: { id: row.id }, data: { action: "forged" } })).rejects.toThrow();
+    await expect(
+      prisma.auditEvent.update({ where: { id: row.id }, data: { action: "forged" } }),
+    ).rejects.toThrow();
     await expect(prisma.auditEvent.delete({ where: { id: row.id } })).rejects.toThrow();
-    await expect(rawQuery({ sql: "UPDATE AuditEvent SET action = 'forged' WHERE id = ?", args: [row.id] })).rejects.toThrow(/append-only/);
-    await expect(rawQuery({ sql: "DELETE FROM AuditEvent WHERE id = ?", args: [row.id] })).rejects.toThrow(/append-only/);
-    expect((await prisma.auditEvent.findUniqueOrThrow({ where: { id: row.id } })).action).toBe("festival.create");
+    await expect(
+      rawQuery({ sql: "UPDATE AuditEvent SET action = 'forged' WHERE id = ?", args: [row.id] }),
+    ).rejects.toThrow(/append-only/);
+    await expect(
+      rawQuery({ sql: "DELETE FROM AuditEvent WHERE id = ?", args: [row.id] }),
+    ).rejects.toThrow(/append-only/);
+    expect((await prisma.auditEvent.findUniqueOrThrow({ where: { id: row.id } })).action).toBe(
+      "festival.create",
+    );
   });
 });

@@ -13,7 +13,12 @@ function start(env: Record<string, string>) {
   const child = spawn(process.execPath, [path.join(root, "scripts", "start.js")], {
     cwd: root,
     // Only what a newcomer's shell would have, plus the test's settings.
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", ...env } as Record<string, string> as unknown as NodeJS.ProcessEnv,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      PORT: "0",
+      ...env,
+    } as Record<string, string> as unknown as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
@@ -55,7 +60,10 @@ describe("npm start", () => {
     expect(fs.existsSync(path.join(dir, "sub", "festival.db"))).toBe(true);
     expect(fs.existsSync(path.join(dir, "session-secret"))).toBe(true);
     expect((await fetch(`${url}/healthz`).then((r) => r.json())) as unknown).toEqual({ ok: true });
-    const list = (await fetch(`${url}/api/v1/festivals`).then((r) => r.json())) as { upcoming: string[]; past: string[] };
+    const list = (await fetch(`${url}/api/v1/festivals`).then((r) => r.json())) as {
+      upcoming: string[];
+      past: string[];
+    };
     expect(list.upcoming).toHaveLength(1);
     expect(list.past).toHaveLength(1);
     const token = await fetch(`${url}/api/v1/tokens`, {
@@ -64,14 +72,21 @@ describe("npm start", () => {
       body: JSON.stringify({ email: "boss@example.test", password: "a strong admin password" }),
     });
     expect(token.status).toBe(201);
-    expect(first.output().split("\n").filter((l) => l.includes("http://"))).toHaveLength(1);
+    expect(
+      first
+        .output()
+        .split("\n")
+        .filter((l) => l.includes("http://")),
+    ).toHaveLength(1);
     first.child.kill("SIGTERM");
     expect(await first.exit).toBe(0);
 
     // A second start on the same database neither re-seeds nor fails; the admin's password is updated.
     const second = start({ ...env, ADMIN_PASSWORD: "another admin password" });
     const url2 = await second.url;
-    const again = (await fetch(`${url2}/api/v1/festivals`).then((r) => r.json())) as { festivals: unknown[] };
+    const again = (await fetch(`${url2}/api/v1/festivals`).then((r) => r.json())) as {
+      festivals: unknown[];
+    };
     expect(again.festivals).toHaveLength(2);
     const relogin = await fetch(`${url2}/api/v1/tokens`, {
       method: "POST",
@@ -85,9 +100,15 @@ describe("npm start", () => {
 
   it("does not seed when SEED_DEMO=0", async () => {
     const dir = freshDir();
-    const run = start({ DATABASE_URL: `file:${path.join(dir, "f.db")}`, DATA_DIR: dir, SEED_DEMO: "0" });
+    const run = start({
+      DATABASE_URL: `file:${path.join(dir, "f.db")}`,
+      DATA_DIR: dir,
+      SEED_DEMO: "0",
+    });
     const url = await run.url;
-    const list = (await fetch(`${url}/api/v1/festivals`).then((r) => r.json())) as { festivals: unknown[] };
+    const list = (await fetch(`${url}/api/v1/festivals`).then((r) => r.json())) as {
+      festivals: unknown[];
+    };
     expect(list.festivals).toHaveLength(0);
     run.child.kill("SIGTERM");
     expect(await run.exit).toBe(0);
@@ -95,7 +116,11 @@ describe("npm start", () => {
 
   it("refuses to start in production without SESSION_SECRET, with a clear message", async () => {
     const dir = freshDir();
-    const run = start({ NODE_ENV: "production", DATABASE_URL: `file:${path.join(dir, "f.db")}`, DATA_DIR: dir });
+    const run = start({
+      NODE_ENV: "production",
+      DATABASE_URL: `file:${path.join(dir, "f.db")}`,
+      DATA_DIR: dir,
+    });
     run.url.catch(() => undefined);
     expect(await run.exit).toBe(1);
     expect(run.output()).toContain("SESSION_SECRET is not set");

@@ -13,7 +13,13 @@ import { verifyTicketToken } from "~/utils/ticket-token";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
 import { apiToken, createUserRow, festivalBody } from "../helpers/fixtures";
 import { recipients } from "../helpers/smtp";
-import { startStripeFake, type DeliverOptions, type FakeCheckoutSession, type LoggedRequest, type StripeFake } from "../helpers/stripe-fake";
+import {
+  startStripeFake,
+  type DeliverOptions,
+  type FakeCheckoutSession,
+  type LoggedRequest,
+  type StripeFake,
+} from "../helpers/stripe-fake";
 
 const WEBHOOK_SECRET = "whsec_test_solidarity_checkout_0123456789abcdef";
 const BUYER_NAME = "Ivan Zaslonov-Buyer";
@@ -44,12 +50,18 @@ type OrderJson = {
 
 async function post<T>(path: string, body: unknown) {
   const res = await client.api("POST", path, body, token);
-  if (res.status !== 201 && res.status !== 200) throw new Error(`${path}: ${res.status} ${res.text}`);
+  if (res.status !== 201 && res.status !== 200)
+    throw new Error(`${path}: ${res.status} ${res.text}`);
   return res.json<T>();
 }
 
 async function createQuota(capacity: number) {
-  return (await post<{ id: string }>(`/api/v1/festivals/${festivalId}/quotas`, { name: `Quota ${capacity}`, capacity })).id;
+  return (
+    await post<{ id: string }>(`/api/v1/festivals/${festivalId}/quotas`, {
+      name: `Quota ${capacity}`,
+      capacity,
+    })
+  ).id;
 }
 
 async function createType(body: Record<string, unknown>) {
@@ -74,9 +86,18 @@ function sessionOf(orderId: string): FakeCheckoutSession {
   return structuredClone(found[0]!);
 }
 
-async function deliver(type: string, session: FakeCheckoutSession, opts: DeliverOptions & { secret?: string } = {}) {
+async function deliver(
+  type: string,
+  session: FakeCheckoutSession,
+  opts: DeliverOptions & { secret?: string } = {},
+) {
   const event = fake.event(type, session);
-  const res = await fake.deliverWebhook(`${app.url}/webhooks/stripe`, event, opts.secret ?? WEBHOOK_SECRET, opts);
+  const res = await fake.deliverWebhook(
+    `${app.url}/webhooks/stripe`,
+    event,
+    opts.secret ?? WEBHOOK_SECRET,
+    opts,
+  );
   return { event, status: res.status, body: JSON.parse(res.body) as Record<string, unknown> };
 }
 
@@ -87,8 +108,14 @@ async function redeliver(event: ReturnType<StripeFake["event"]>) {
 
 /** Reserved counters of ticket types and quotas, by id. */
 async function reserved(ids: string[]) {
-  const types = await prisma.ticketType.findMany({ where: { id: { in: ids } }, select: { id: true, reserved: true } });
-  const quotas = await prisma.quota.findMany({ where: { id: { in: ids } }, select: { id: true, reserved: true } });
+  const types = await prisma.ticketType.findMany({
+    where: { id: { in: ids } },
+    select: { id: true, reserved: true },
+  });
+  const quotas = await prisma.quota.findMany({
+    where: { id: { in: ids } },
+    select: { id: true, reserved: true },
+  });
   return Object.fromEntries([...types, ...quotas].map((r) => [r.id, r.reserved]));
 }
 
@@ -97,22 +124,42 @@ async function state(orderId: string) {
   const order = await prisma.order.findUnique({ where: { id: orderId } });
   const items = await prisma.orderItem.findMany({ where: { orderId }, orderBy: { kind: "desc" } });
   const tickets = await prisma.ticket.findMany({ where: { orderId } });
-  const movements = await prisma.moneyMovement.findMany({ where: { orderId }, orderBy: { id: "asc" } });
-  const events = await prisma.stripeEvent.findMany({ where: { orderId }, orderBy: { receivedAt: "asc" } });
-  const outbox = await prisma.outboxEmail.findMany({ where: { payload: JSON.stringify({ orderId }) }, orderBy: { createdAt: "asc" } });
+  const movements = await prisma.moneyMovement.findMany({
+    where: { orderId },
+    orderBy: { id: "asc" },
+  });
+  const events = await prisma.stripeEvent.findMany({
+    where: { orderId },
+    orderBy: { receivedAt: "asc" },
+  });
+  const outbox = await prisma.outboxEmail.findMany({
+    where: { payload: JSON.stringify({ orderId }) },
+    orderBy: { createdAt: "asc" },
+  });
   return { order, items, tickets, movements, events, outbox };
 }
 
 /** Movements without ids and timestamps, for exact comparison. */
 function movementsOf(s: Awaited<ReturnType<typeof state>>) {
-  return s.movements.map((m) => ({ kind: m.kind, amountMinor: m.amountMinor, currency: m.currency, prisonerId: m.prisonerId, paymentMethod: m.paymentMethod, festivalId: m.festivalId }));
+  return s.movements.map((m) => ({
+    kind: m.kind,
+    amountMinor: m.amountMinor,
+    currency: m.currency,
+    prisonerId: m.prisonerId,
+    paymentMethod: m.paymentMethod,
+    festivalId: m.festivalId,
+  }));
 }
 
 function mailsTo(address: string) {
   return app.mail.messages.filter((m) => recipients(m).includes(address));
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -126,7 +173,9 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
 async function outboxSent(orderId: string, count: number) {
   await until(`${count} sent emails for ${orderId}`, async () => {
     await deliverDueEmails();
-    const rows = await prisma.outboxEmail.findMany({ where: { payload: JSON.stringify({ orderId }) } });
+    const rows = await prisma.outboxEmail.findMany({
+      where: { payload: JSON.stringify({ orderId }) },
+    });
     return rows.length === count && rows.every((r) => r.status === "sent");
   });
 }
@@ -141,7 +190,12 @@ function decodeQrImages(mail: { attachments: { contentType: string; content: Buf
 }
 
 function requestsSince(mark: number, method: string, path: string | RegExp) {
-  return fake.requests.slice(mark).filter((r) => r.method === method && (typeof path === "string" ? r.path === path : path.test(r.path)));
+  return fake.requests
+    .slice(mark)
+    .filter(
+      (r) =>
+        r.method === method && (typeof path === "string" ? r.path === path : path.test(r.path)),
+    );
 }
 
 function orderIdInRequest(r: LoggedRequest): string {
@@ -160,11 +214,29 @@ beforeAll(async () => {
   });
   client = new Client(app.url);
   const admin = await createUserRow({ role: "admin", name: "Admin" });
-  actor = { id: admin.id, email: admin.email, name: admin.name, role: "admin", locale: null, memberships: [] };
+  actor = {
+    id: admin.id,
+    email: admin.email,
+    name: admin.name,
+    role: "admin",
+    locale: null,
+    memberships: [],
+  };
   token = await apiToken(app.url, admin.email);
-  festivalId = (await post<{ id: string }>("/api/v1/festivals", festivalBody({ paymentMethods: ["stripe", "door"] }))).id;
+  festivalId = (
+    await post<{ id: string }>(
+      "/api/v1/festivals",
+      festivalBody({ paymentMethods: ["stripe", "door"] }),
+    )
+  ).id;
   await post(`/api/v1/festivals/${festivalId}/publish`, undefined);
-  prisoner = await prisma.prisoner.create({ data: { slug: "testovich-prisoner", name: JSON.stringify({ en: PRISONER_NAME, ru: PRISONER_NAME_RU }), summary: JSON.stringify({ en: "Political prisoner." }) } });
+  prisoner = await prisma.prisoner.create({
+    data: {
+      slug: "testovich-prisoner",
+      name: JSON.stringify({ en: PRISONER_NAME, ru: PRISONER_NAME_RU }),
+      summary: JSON.stringify({ en: "Political prisoner." }),
+    },
+  });
   await prisma.festivalPrisoner.create({ data: { festivalId, prisonerId: prisoner.id } });
 });
 afterAll(async () => {
@@ -183,8 +255,19 @@ describe("card checkout: happy path, privacy, duplicates", () => {
 
   it("holds the places and sends the buyer to Stripe, without issuing anything", async () => {
     quota = await createQuota(5);
-    standard = await createType({ name: { en: "Standard", ru: "Стандарт" }, priceMinor: 1500, capacity: 10, quotaId: quota });
-    solidarity = await createType({ name: "Solidarity", priceMinor: 1000, payWhatYouWant: true, minPriceMinor: 500, capacity: 10 });
+    standard = await createType({
+      name: { en: "Standard", ru: "Стандарт" },
+      priceMinor: 1500,
+      capacity: 10,
+      quotaId: quota,
+    });
+    solidarity = await createType({
+      name: "Solidarity",
+      priceMinor: 1000,
+      payWhatYouWant: true,
+      minPriceMinor: 500,
+      capacity: 10,
+    });
     const before = Date.now();
     placed = await placeCardOrder({
       items: [
@@ -195,12 +278,24 @@ describe("card checkout: happy path, privacy, duplicates", () => {
       name: BUYER_NAME,
       donation: { amountMinor: 700, prisonerId: prisoner.id },
     });
-    expect(placed).toMatchObject({ status: "pending", totalMinor: 3000 + 800 + 700, currency: "EUR", tickets: [] });
+    expect(placed).toMatchObject({
+      status: "pending",
+      totalMinor: 3000 + 800 + 700,
+      currency: "EUR",
+      tickets: [],
+    });
     expect(placed.checkoutUrl).toMatch(new RegExp(`^${fake.url}/pay/cs_`));
 
     session = sessionOf(placed.id);
     expect(placed.checkoutUrl).toBe(session.url);
-    expect(session).toMatchObject({ status: "open", payment_status: "unpaid", amount_total: 4500, currency: "eur", metadata: { order_id: placed.id }, client_reference_id: placed.id });
+    expect(session).toMatchObject({
+      status: "open",
+      payment_status: "unpaid",
+      amount_total: 4500,
+      currency: "eur",
+      metadata: { order_id: placed.id },
+      client_reference_id: placed.id,
+    });
     expect(fake.lineItems.get(session.id)!.map((l) => [l.quantity, l.price.unit_amount])).toEqual([
       [2, 1500],
       [1, 800],
@@ -208,13 +303,25 @@ describe("card checkout: happy path, privacy, duplicates", () => {
     ]);
 
     const s = await state(placed.id);
-    expect(s.order).toMatchObject({ status: "pending", paymentMethod: "stripe", totalMinor: 4500, currency: "EUR", email, name: BUYER_NAME, stripeSessionId: session.id, stripePaymentIntentId: null, paidAt: null });
+    expect(s.order).toMatchObject({
+      status: "pending",
+      paymentMethod: "stripe",
+      totalMinor: 4500,
+      currency: "EUR",
+      email,
+      name: BUYER_NAME,
+      stripeSessionId: session.id,
+      stripePaymentIntentId: null,
+      paidAt: null,
+    });
     // The hold is 30 minutes; the Stripe session ends 2 minutes after it.
     const hold = s.order!.holdExpiresAt!.getTime();
     expect(hold).toBeGreaterThanOrEqual(before + 30 * MINUTE - 1000);
     expect(hold).toBeLessThanOrEqual(Date.now() + 30 * MINUTE);
     expect(session.expires_at).toBe(Math.ceil(hold / 1000) + 120);
-    expect(s.items.map((i) => [i.kind, i.ticketTypeId, i.quantity, i.amountMinor, i.prisonerId])).toEqual(
+    expect(
+      s.items.map((i) => [i.kind, i.ticketTypeId, i.quantity, i.amountMinor, i.prisonerId]),
+    ).toEqual(
       expect.arrayContaining([
         ["ticket", standard, 2, 3000, null],
         ["ticket", solidarity, 1, 800, null],
@@ -226,7 +333,11 @@ describe("card checkout: happy path, privacy, duplicates", () => {
     expect(s.movements).toEqual([]);
     expect(s.events).toEqual([]);
     expect(s.outbox).toEqual([]);
-    expect(await reserved([quota, standard, solidarity])).toEqual({ [quota]: 2, [standard]: 2, [solidarity]: 1 });
+    expect(await reserved([quota, standard, solidarity])).toEqual({
+      [quota]: 2,
+      [standard]: 2,
+      [solidarity]: 1,
+    });
   });
 
   it("the success page shows the real state, refreshes, and never fulfils by itself", async () => {
@@ -254,27 +365,68 @@ describe("card checkout: happy path, privacy, duplicates", () => {
     expect(res.body).toEqual({ received: true, outcome: "fulfilled" });
 
     const s = await state(placed.id);
-    expect(s.order).toMatchObject({ status: "paid", holdExpiresAt: null, stripeSessionId: session.id, stripePaymentIntentId: session.payment_intent });
+    expect(s.order).toMatchObject({
+      status: "paid",
+      holdExpiresAt: null,
+      stripeSessionId: session.id,
+      stripePaymentIntentId: session.payment_intent,
+    });
     expect(s.order!.paidAt).toBeInstanceOf(Date);
     expect(s.tickets).toHaveLength(3);
-    expect(s.tickets.map((t) => t.ticketTypeId).sort()).toEqual([standard, standard, solidarity].sort());
-    expect(s.tickets.every((t) => t.status === "valid" && t.amountDueMinor === 0 && t.festivalId === festivalId)).toBe(true);
+    expect(s.tickets.map((t) => t.ticketTypeId).sort()).toEqual(
+      [standard, standard, solidarity].sort(),
+    );
+    expect(
+      s.tickets.every(
+        (t) => t.status === "valid" && t.amountDueMinor === 0 && t.festivalId === festivalId,
+      ),
+    ).toBe(true);
     const key = await prisma.festivalKey.findUniqueOrThrow({ where: { festivalId } });
     for (const t of s.tickets) {
       const verdict = await verifyTicketToken(t.qrToken, key.publicKey, { festivalId });
-      expect(verdict).toMatchObject({ ok: true, payload: { t: t.id, y: t.ticketTypeId, f: festivalId } });
+      expect(verdict).toMatchObject({
+        ok: true,
+        payload: { t: t.id, y: t.ticketTypeId, f: festivalId },
+      });
       expect(t.qrToken).not.toContain(email);
     }
     expect(movementsOf(s)).toEqual([
-      { kind: "ticket_sale", amountMinor: 3800, currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
-      { kind: "donation", amountMinor: 700, currency: "EUR", prisonerId: prisoner.id, paymentMethod: "stripe", festivalId },
+      {
+        kind: "ticket_sale",
+        amountMinor: 3800,
+        currency: "EUR",
+        prisonerId: null,
+        paymentMethod: "stripe",
+        festivalId,
+      },
+      {
+        kind: "donation",
+        amountMinor: 700,
+        currency: "EUR",
+        prisonerId: prisoner.id,
+        paymentMethod: "stripe",
+        festivalId,
+      },
       // Stripe's fee from the charge's balance transaction (the fake charges 1.5% + 25).
-      { kind: "processing_fee", amountMinor: -(Math.round(4500 * 0.015) + 25), currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
+      {
+        kind: "processing_fee",
+        amountMinor: -(Math.round(4500 * 0.015) + 25),
+        currency: "EUR",
+        prisonerId: null,
+        paymentMethod: "stripe",
+        festivalId,
+      },
     ]);
-    expect(s.events.map((e) => [e.id, e.type])).toEqual([[completedEvent.id, "checkout.session.completed"]]);
+    expect(s.events.map((e) => [e.id, e.type])).toEqual([
+      [completedEvent.id, "checkout.session.completed"],
+    ]);
     expect(s.outbox.map((o) => [o.template, o.to])).toEqual([["order-confirmation", email]]);
     // Places stay taken (reserved counts sold + held).
-    expect(await reserved([quota, standard, solidarity])).toEqual({ [quota]: 2, [standard]: 2, [solidarity]: 1 });
+    expect(await reserved([quota, standard, solidarity])).toEqual({
+      [quota]: 2,
+      [standard]: 2,
+      [solidarity]: 1,
+    });
 
     const mail = await app.mail.waitFor((m) => recipients(m).includes(email));
     expect(mail.subject).toContain(placed.code);
@@ -287,12 +439,26 @@ describe("card checkout: happy path, privacy, duplicates", () => {
   });
 
   it("sends no prisoner or recipient data, and not the buyer's name, to Stripe", async () => {
-    const creates = fake.requests.filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions");
+    const creates = fake.requests.filter(
+      (r) => r.method === "POST" && r.path === "/v1/checkout/sessions",
+    );
     expect(creates.length).toBeGreaterThan(0);
-    const secrets = [prisoner.id, prisoner.slug, ...[PRISONER_NAME, PRISONER_NAME_RU, BUYER_NAME].flatMap((n) => [n, ...n.split(/[ -]/)])];
+    const secrets = [
+      prisoner.id,
+      prisoner.slug,
+      ...[PRISONER_NAME, PRISONER_NAME_RU, BUYER_NAME].flatMap((n) => [n, ...n.split(/[ -]/)]),
+    ];
     for (const r of fake.requests) {
-      const seen = [r.rawBody, decodeURIComponent(r.rawBody.replace(/\+/g, " ")), JSON.stringify(r.body), r.path, JSON.stringify(r.query), JSON.stringify(r.headers)].join("\n");
-      for (const secret of secrets) expect(seen, `${r.method} ${r.path} leaks "${secret}"`).not.toContain(secret);
+      const seen = [
+        r.rawBody,
+        decodeURIComponent(r.rawBody.replace(/\+/g, " ")),
+        JSON.stringify(r.body),
+        r.path,
+        JSON.stringify(r.query),
+        JSON.stringify(r.headers),
+      ].join("\n");
+      for (const secret of secrets)
+        expect(seen, `${r.method} ${r.path} leaks "${secret}"`).not.toContain(secret);
     }
     // Metadata carries the order id only.
     for (const r of creates) {
@@ -316,9 +482,15 @@ describe("card checkout: happy path, privacy, duplicates", () => {
     expect(after.tickets).toEqual(before.tickets);
     expect(after.movements).toEqual(before.movements);
     expect(after.outbox).toEqual(before.outbox);
-    expect(after.events.map((e) => e.id).sort()).toEqual([completedEvent.id, asyncOk.event.id].sort());
+    expect(after.events.map((e) => e.id).sort()).toEqual(
+      [completedEvent.id, asyncOk.event.id].sort(),
+    );
     expect(await prisma.stripeEvent.count({ where: { id: completedEvent.id } })).toBe(1);
-    expect(await reserved([quota, standard, solidarity])).toEqual({ [quota]: 2, [standard]: 2, [solidarity]: 1 });
+    expect(await reserved([quota, standard, solidarity])).toEqual({
+      [quota]: 2,
+      [standard]: 2,
+      [solidarity]: 1,
+    });
     await deliverDueEmails();
     await new Promise((r) => setTimeout(r, 300));
     expect(mailsTo(email)).toHaveLength(1);
@@ -343,11 +515,29 @@ describe("webhook ordering and signatures", () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ received: true, outcome: "fulfilled" });
     const s = await state(placed.id);
-    expect(s.order).toMatchObject({ status: "paid", stripeSessionId: session.id, stripePaymentIntentId: fake.sessions.get(session.id)!.payment_intent });
+    expect(s.order).toMatchObject({
+      status: "paid",
+      stripeSessionId: session.id,
+      stripePaymentIntentId: fake.sessions.get(session.id)!.payment_intent,
+    });
     expect(s.tickets).toHaveLength(1);
     expect(movementsOf(s)).toEqual([
-      { kind: "ticket_sale", amountMinor: 1200, currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
-      { kind: "processing_fee", amountMinor: -(Math.round(1200 * 0.015) + 25), currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
+      {
+        kind: "ticket_sale",
+        amountMinor: 1200,
+        currency: "EUR",
+        prisonerId: null,
+        paymentMethod: "stripe",
+        festivalId,
+      },
+      {
+        kind: "processing_fee",
+        amountMinor: -(Math.round(1200 * 0.015) + 25),
+        currency: "EUR",
+        prisonerId: null,
+        paymentMethod: "stripe",
+        festivalId,
+      },
     ]);
     expect(s.events.map((e) => e.id)).toEqual([res.event.id]);
     expect(s.outbox.map((o) => o.template)).toEqual(["order-confirmation"]);
@@ -366,12 +556,20 @@ describe("webhook ordering and signatures", () => {
     const eventsBefore = await prisma.stripeEvent.count();
 
     const signed = fake.signedWebhook(event, WEBHOOK_SECRET);
-    const tampered = signed.payload.replace(`"order_id": "${placed.id}"`, `"order_id": "${placed.id}x"`);
+    const tampered = signed.payload.replace(
+      `"order_id": "${placed.id}"`,
+      `"order_id": "${placed.id}x"`,
+    );
     expect(tampered).not.toBe(signed.payload);
     const attempts = [
       await fake.deliverWebhook(url, event, "whsec_wrong_secret_0123456789"),
-      await fake.deliverWebhook(url, event, WEBHOOK_SECRET, { payload: tampered, header: signed.header }),
-      await fake.deliverWebhook(url, event, WEBHOOK_SECRET, { timestamp: Math.floor(Date.now() / 1000) - 3600 }),
+      await fake.deliverWebhook(url, event, WEBHOOK_SECRET, {
+        payload: tampered,
+        header: signed.header,
+      }),
+      await fake.deliverWebhook(url, event, WEBHOOK_SECRET, {
+        timestamp: Math.floor(Date.now() / 1000) - 3600,
+      }),
       await fake.deliverWebhook(url, event, WEBHOOK_SECRET, { header: "" }),
       await fake.deliverWebhook(url, event, WEBHOOK_SECRET, { header: "t=123,v1=deadbeef" }),
     ];
@@ -393,11 +591,22 @@ describe("webhook ordering and signatures", () => {
 describe("hold expiry", () => {
   it("checkout.session.expired releases the places", async () => {
     const quota = await createQuota(4);
-    const type = await createType({ name: "Late night", priceMinor: 900, capacity: 4, quotaId: quota });
-    const placed = await placeCardOrder({ items: [{ ticketTypeId: type, quantity: 3 }], email: "expiring@example.test" });
+    const type = await createType({
+      name: "Late night",
+      priceMinor: 900,
+      capacity: 4,
+      quotaId: quota,
+    });
+    const placed = await placeCardOrder({
+      items: [{ ticketTypeId: type, quantity: 3 }],
+      email: "expiring@example.test",
+    });
     expect(await reserved([type, quota])).toEqual({ [type]: 3, [quota]: 3 });
 
-    const res = await deliver("checkout.session.expired", fake.expireSession(sessionOf(placed.id).id));
+    const res = await deliver(
+      "checkout.session.expired",
+      fake.expireSession(sessionOf(placed.id).id),
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ received: true, outcome: "released" });
     const s = await state(placed.id);
@@ -406,18 +615,27 @@ describe("hold expiry", () => {
     expect(s.tickets).toEqual([]);
     expect(s.movements).toEqual([]);
     expect(s.outbox).toEqual([]);
-    expect(s.events.map((e) => [e.id, e.type])).toEqual([[res.event.id, "checkout.session.expired"]]);
+    expect(s.events.map((e) => [e.id, e.type])).toEqual([
+      [res.event.id, "checkout.session.expired"],
+    ]);
     expect(await reserved([type, quota])).toEqual({ [type]: 0, [quota]: 0 });
 
     // Sold again at once: the released places are really back.
-    const door = await placeOrder({ items: [{ ticketTypeId: type, quantity: 4 }], email: "door-after-expiry@example.test", paymentMethod: "door" });
+    const door = await placeOrder({
+      items: [{ ticketTypeId: type, quantity: 4 }],
+      email: "door-after-expiry@example.test",
+      paymentMethod: "door",
+    });
     expect(door.status).toBe(201);
     expect(await reserved([type, quota])).toEqual({ [type]: 4, [quota]: 4 });
   });
 
   it("expireDueHolds releases a hold that ran out and expires its Stripe session", async () => {
     const type = await createType({ name: "Matinee", priceMinor: 700, capacity: 5 });
-    const placed = await placeCardOrder({ items: [{ ticketTypeId: type, quantity: 2 }], email: "slow-payer@example.test" });
+    const placed = await placeCardOrder({
+      items: [{ ticketTypeId: type, quantity: 2 }],
+      email: "slow-payer@example.test",
+    });
     const session = sessionOf(placed.id);
     expect(await reserved([type])).toEqual({ [type]: 2 });
 
@@ -439,7 +657,10 @@ describe("hold expiry", () => {
     expect(fake.sessions.get(session.id)!.status).toBe("expired");
 
     // Stripe's own checkout.session.expired that follows is harmless.
-    const res = await deliver("checkout.session.expired", structuredClone(fake.sessions.get(session.id)!));
+    const res = await deliver(
+      "checkout.session.expired",
+      structuredClone(fake.sessions.get(session.id)!),
+    );
     expect(res.body).toEqual({ received: true, outcome: "ignored" });
     expect(await reserved([type])).toEqual({ [type]: 0 });
     expect((await state(placed.id)).order!.status).toBe("expired");
@@ -450,12 +671,20 @@ describe("payment after the hold was released", () => {
   it("refunds through Stripe (once) when the places are gone, and records it", async () => {
     const email = "too-late@example.test";
     const type = await createType({ name: "Last place", priceMinor: 2000, capacity: 1 });
-    const placed = await placeCardOrder({ items: [{ ticketTypeId: type, quantity: 1 }], email, donation: { amountMinor: 300, prisonerId: prisoner.id } });
+    const placed = await placeCardOrder({
+      items: [{ ticketTypeId: type, quantity: 1 }],
+      email,
+      donation: { amountMinor: 300, prisonerId: prisoner.id },
+    });
     const sessionId = sessionOf(placed.id).id;
     await expireDueHolds(new Date(Date.now() + 31 * MINUTE));
     expect((await state(placed.id)).order!.status).toBe("expired");
     // Someone else buys the last place at the door.
-    const door = await placeOrder({ items: [{ ticketTypeId: type, quantity: 1 }], email: "door-winner@example.test", paymentMethod: "door" });
+    const door = await placeOrder({
+      items: [{ ticketTypeId: type, quantity: 1 }],
+      email: "door-winner@example.test",
+      paymentMethod: "door",
+    });
     expect(door.status).toBe(201);
     expect(await reserved([type])).toEqual({ [type]: 1 });
 
@@ -480,24 +709,62 @@ describe("payment after the hold was released", () => {
     expect(midway.events).toEqual([]);
 
     const retried = await redeliver(event);
-    expect(retried).toEqual({ status: 200, body: { received: true, outcome: "refunded_late_payment" } });
+    expect(retried).toEqual({
+      status: 200,
+      body: { received: true, outcome: "refunded_late_payment" },
+    });
 
     // One refund at Stripe for the whole amount, though it was asked for twice (same idempotency key).
     const refundCalls = requestsSince(mark, "POST", "/v1/refunds");
     expect(refundCalls).toHaveLength(2);
-    expect(refundCalls.map((r) => r.headers["idempotency-key"])).toEqual([`late-refund-${placed.id}`, `late-refund-${placed.id}`]);
-    const refunds = [...fake.refunds.values()].filter((r) => r.payment_intent === paid.payment_intent);
+    expect(refundCalls.map((r) => r.headers["idempotency-key"])).toEqual([
+      `late-refund-${placed.id}`,
+      `late-refund-${placed.id}`,
+    ]);
+    const refunds = [...fake.refunds.values()].filter(
+      (r) => r.payment_intent === paid.payment_intent,
+    );
     expect(refunds).toHaveLength(1);
-    expect(refunds[0]).toMatchObject({ amount: 2300, currency: "eur", status: "succeeded", metadata: { order_id: placed.id } });
+    expect(refunds[0]).toMatchObject({
+      amount: 2300,
+      currency: "eur",
+      status: "succeeded",
+      metadata: { order_id: placed.id },
+    });
 
     const s = await state(placed.id);
-    expect(s.order).toMatchObject({ status: "refunded", stripePaymentIntentId: paid.payment_intent, paidAt: null });
+    expect(s.order).toMatchObject({
+      status: "refunded",
+      stripePaymentIntentId: paid.payment_intent,
+      paidAt: null,
+    });
     expect(s.order!.refundedAt).toBeInstanceOf(Date);
     expect(s.tickets).toEqual([]);
     expect(movementsOf(s)).toEqual([
-      { kind: "ticket_sale", amountMinor: 2000, currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
-      { kind: "donation", amountMinor: 300, currency: "EUR", prisonerId: prisoner.id, paymentMethod: "stripe", festivalId },
-      { kind: "refund", amountMinor: -2300, currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
+      {
+        kind: "ticket_sale",
+        amountMinor: 2000,
+        currency: "EUR",
+        prisonerId: null,
+        paymentMethod: "stripe",
+        festivalId,
+      },
+      {
+        kind: "donation",
+        amountMinor: 300,
+        currency: "EUR",
+        prisonerId: prisoner.id,
+        paymentMethod: "stripe",
+        festivalId,
+      },
+      {
+        kind: "refund",
+        amountMinor: -2300,
+        currency: "EUR",
+        prisonerId: null,
+        paymentMethod: "stripe",
+        festivalId,
+      },
     ]);
     expect(s.events.map((e) => [e.id, e.type])).toEqual([[event.id, "checkout.session.completed"]]);
     expect(s.outbox.map((o) => [o.template, o.to])).toEqual([["order-cancelled", email]]);
@@ -512,7 +779,9 @@ describe("payment after the hold was released", () => {
     const asyncOk = await deliver("checkout.session.async_payment_succeeded", paid);
     expect(asyncOk.body).toEqual({ received: true, outcome: "duplicate" });
     expect(requestsSince(mark, "POST", "/v1/refunds")).toHaveLength(2);
-    expect([...fake.refunds.values()].filter((r) => r.payment_intent === paid.payment_intent)).toHaveLength(1);
+    expect(
+      [...fake.refunds.values()].filter((r) => r.payment_intent === paid.payment_intent),
+    ).toHaveLength(1);
     const after = await state(placed.id);
     expect(after.movements).toEqual(s.movements);
     expect(after.order).toEqual(s.order);
@@ -531,15 +800,32 @@ describe("payment after the hold was released", () => {
     expect(await reserved([type, quota])).toEqual({ [type]: 0, [quota]: 0 });
 
     const refundsBefore = fake.refunds.size;
-    const res = await deliver("checkout.session.completed", fake.completeSession(sessionId, { force: true }));
+    const res = await deliver(
+      "checkout.session.completed",
+      fake.completeSession(sessionId, { force: true }),
+    );
     expect(res.body).toEqual({ received: true, outcome: "fulfilled" });
     const s = await state(placed.id);
     expect(s.order).toMatchObject({ status: "paid", expiredAt: null, holdExpiresAt: null });
     expect(s.tickets).toHaveLength(2);
     expect(s.tickets.every((t) => t.status === "valid")).toBe(true);
     expect(movementsOf(s)).toEqual([
-      { kind: "ticket_sale", amountMinor: 2200, currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
-      { kind: "processing_fee", amountMinor: -(Math.round(2200 * 0.015) + 25), currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
+      {
+        kind: "ticket_sale",
+        amountMinor: 2200,
+        currency: "EUR",
+        prisonerId: null,
+        paymentMethod: "stripe",
+        festivalId,
+      },
+      {
+        kind: "processing_fee",
+        amountMinor: -(Math.round(2200 * 0.015) + 25),
+        currency: "EUR",
+        prisonerId: null,
+        paymentMethod: "stripe",
+        festivalId,
+      },
     ]);
     expect(s.outbox.map((o) => o.template)).toEqual(["order-confirmation"]);
     expect(await reserved([type, quota])).toEqual({ [type]: 2, [quota]: 2 });
@@ -556,7 +842,15 @@ describe("races around a late payment", () => {
     const placed = await placeCardOrder({ items: [{ ticketTypeId: type, quantity: 1 }], email });
     const sessionId = sessionOf(placed.id).id;
     await expireDueHolds(new Date(Date.now() + 31 * MINUTE));
-    expect((await placeOrder({ items: [{ ticketTypeId: type, quantity: 1 }], email: "door-first@example.test", paymentMethod: "door" })).status).toBe(201);
+    expect(
+      (
+        await placeOrder({
+          items: [{ ticketTypeId: type, quantity: 1 }],
+          email: "door-first@example.test",
+          paymentMethod: "door",
+        })
+      ).status,
+    ).toBe(201);
     const paid = fake.completeSession(sessionId, { force: true });
     const event = fake.event("checkout.session.completed", paid);
 
@@ -564,7 +858,9 @@ describe("races around a late payment", () => {
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(results.filter((r) => r.body.outcome === "refunded_late_payment")).toHaveLength(1);
 
-    expect([...fake.refunds.values()].filter((r) => r.payment_intent === paid.payment_intent)).toHaveLength(1);
+    expect(
+      [...fake.refunds.values()].filter((r) => r.payment_intent === paid.payment_intent),
+    ).toHaveLength(1);
     const s = await state(placed.id);
     expect(s.order!.status).toBe("refunded");
     expect(movementsOf(s).map((m) => [m.kind, m.amountMinor])).toEqual([
@@ -592,10 +888,15 @@ describe("races around a late payment", () => {
     const paid = fake.completeSession(sessionId, { force: true });
     const res = await deliver("checkout.session.completed", paid);
     expect(res.body).toEqual({ received: true, outcome: "refunded_late_payment" });
-    const refunds = [...fake.refunds.values()].filter((r) => r.payment_intent === paid.payment_intent);
+    const refunds = [...fake.refunds.values()].filter(
+      (r) => r.payment_intent === paid.payment_intent,
+    );
     expect(refunds.map((r) => r.amount)).toEqual([1400]);
     const s = await state(placed.id);
-    expect(s.order).toMatchObject({ status: "refunded", stripePaymentIntentId: paid.payment_intent });
+    expect(s.order).toMatchObject({
+      status: "refunded",
+      stripePaymentIntentId: paid.payment_intent,
+    });
     expect(s.tickets).toEqual([]);
     expect(movementsOf(s).map((m) => [m.kind, m.amountMinor])).toEqual([
       ["ticket_sale", 1400],
@@ -610,7 +911,12 @@ describe("Stripe unavailable during checkout", () => {
   for (const mode of ["503", "refuse", "hang"] as const) {
     it(`answers 503 payment_unavailable and writes nothing (${mode})`, async () => {
       const quota = await createQuota(10);
-      const type = await createType({ name: `Outage ${mode}`, priceMinor: 1000, capacity: 10, quotaId: quota });
+      const type = await createType({
+        name: `Outage ${mode}`,
+        priceMinor: 1000,
+        capacity: 10,
+        quotaId: quota,
+      });
       const email = `outage-${mode}@example.test`;
       const ordersBefore = await prisma.order.count();
       const itemsBefore = await prisma.orderItem.count();
@@ -619,7 +925,12 @@ describe("Stripe unavailable during checkout", () => {
       const started = Date.now();
       let res;
       try {
-        res = await placeOrder({ items: [{ ticketTypeId: type, quantity: 2 }], email, paymentMethod: "stripe", donation: { amountMinor: 500, prisonerId: prisoner.id } });
+        res = await placeOrder({
+          items: [{ ticketTypeId: type, quantity: 2 }],
+          email,
+          paymentMethod: "stripe",
+          donation: { amountMinor: 500, prisonerId: prisoner.id },
+        });
       } finally {
         fake.setDown(false);
       }
@@ -630,13 +941,16 @@ describe("Stripe unavailable during checkout", () => {
       expect(res.headers.get("retry-after")).toBe("30");
       expect(res.json()).toEqual({
         error: "payment_unavailable",
-        message: "Card payment is unavailable right now. Please try again in a moment or choose another payment method.",
+        message:
+          "Card payment is unavailable right now. Please try again in a moment or choose another payment method.",
       });
       const tried = requestsSince(mark, "POST", "/v1/checkout/sessions");
       expect(tried.length).toBeGreaterThanOrEqual(1);
       const triedOrderId = orderIdInRequest(tried[0]!);
       expect(triedOrderId).not.toBe("");
-      expect(tried.every((r) => r.headers["idempotency-key"] === `checkout-${triedOrderId}`)).toBe(true);
+      expect(tried.every((r) => r.headers["idempotency-key"] === `checkout-${triedOrderId}`)).toBe(
+        true,
+      );
       expect(await prisma.order.findUnique({ where: { id: triedOrderId } })).toBeNull();
       expect(await prisma.orderItem.count({ where: { orderId: triedOrderId } })).toBe(0);
       expect(await prisma.order.count()).toBe(ordersBefore);
@@ -658,10 +972,21 @@ describe("organiser refund", () => {
   it("refunds a paid card order through Stripe, revokes its tickets and releases the places", async () => {
     const email = "refund-me@example.test";
     const quota = await createQuota(6);
-    const type = await createType({ name: "Refundable", priceMinor: 1300, capacity: 6, quotaId: quota });
-    const placed = await placeCardOrder({ items: [{ ticketTypeId: type, quantity: 2 }], email, donation: { amountMinor: 400, prisonerId: prisoner.id } });
+    const type = await createType({
+      name: "Refundable",
+      priceMinor: 1300,
+      capacity: 6,
+      quotaId: quota,
+    });
+    const placed = await placeCardOrder({
+      items: [{ ticketTypeId: type, quantity: 2 }],
+      email,
+      donation: { amountMinor: 400, prisonerId: prisoner.id },
+    });
     const paid = fake.completeSession(sessionOf(placed.id).id);
-    expect((await deliver("checkout.session.completed", paid)).body).toMatchObject({ outcome: "fulfilled" });
+    expect((await deliver("checkout.session.completed", paid)).body).toMatchObject({
+      outcome: "fulfilled",
+    });
     await app.mail.waitFor((m) => recipients(m).includes(email));
     expect(await reserved([type, quota])).toEqual({ [type]: 2, [quota]: 2 });
 
@@ -671,25 +996,64 @@ describe("organiser refund", () => {
     const calls = requestsSince(mark, "POST", "/v1/refunds");
     expect(calls).toHaveLength(1);
     expect(calls[0]!.headers["idempotency-key"]).toBe(`refund-${placed.id}`);
-    const refunds = [...fake.refunds.values()].filter((r) => r.payment_intent === paid.payment_intent);
+    const refunds = [...fake.refunds.values()].filter(
+      (r) => r.payment_intent === paid.payment_intent,
+    );
     expect(refunds).toHaveLength(1);
     expect(refunds[0]).toMatchObject({ amount: 3000, currency: "eur", status: "succeeded" });
 
     const s = await state(placed.id);
-    expect(s.order).toMatchObject({ status: "refunded", stripePaymentIntentId: paid.payment_intent });
+    expect(s.order).toMatchObject({
+      status: "refunded",
+      stripePaymentIntentId: paid.payment_intent,
+    });
     expect(s.order!.refundedAt).toBeInstanceOf(Date);
     expect(s.tickets).toHaveLength(2);
-    expect(s.tickets.every((t) => t.status === "revoked" && t.revokedAt instanceof Date)).toBe(true);
+    expect(s.tickets.every((t) => t.status === "revoked" && t.revokedAt instanceof Date)).toBe(
+      true,
+    );
     expect(movementsOf(s)).toEqual([
-      { kind: "ticket_sale", amountMinor: 2600, currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
-      { kind: "donation", amountMinor: 400, currency: "EUR", prisonerId: prisoner.id, paymentMethod: "stripe", festivalId },
+      {
+        kind: "ticket_sale",
+        amountMinor: 2600,
+        currency: "EUR",
+        prisonerId: null,
+        paymentMethod: "stripe",
+        festivalId,
+      },
+      {
+        kind: "donation",
+        amountMinor: 400,
+        currency: "EUR",
+        prisonerId: prisoner.id,
+        paymentMethod: "stripe",
+        festivalId,
+      },
       // Stripe keeps its fee on a refunded charge: the fee stays a cost.
-      { kind: "processing_fee", amountMinor: -(Math.round(3000 * 0.015) + 25), currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
-      { kind: "refund", amountMinor: -3000, currency: "EUR", prisonerId: null, paymentMethod: "stripe", festivalId },
+      {
+        kind: "processing_fee",
+        amountMinor: -(Math.round(3000 * 0.015) + 25),
+        currency: "EUR",
+        prisonerId: null,
+        paymentMethod: "stripe",
+        festivalId,
+      },
+      {
+        kind: "refund",
+        amountMinor: -3000,
+        currency: "EUR",
+        prisonerId: null,
+        paymentMethod: "stripe",
+        festivalId,
+      },
     ]);
     expect(s.outbox.map((o) => o.template)).toEqual(["order-confirmation", "order-cancelled"]);
     expect(await reserved([type, quota])).toEqual({ [type]: 0, [quota]: 0 });
-    expect(await prisma.auditEvent.count({ where: { action: "order.refund", targetId: placed.id, actorUserId: actor.id } })).toBe(1);
+    expect(
+      await prisma.auditEvent.count({
+        where: { action: "order.refund", targetId: placed.id, actorUserId: actor.id },
+      }),
+    ).toBe(1);
 
     await outboxSent(placed.id, 2);
     const mails = mailsTo(email);
@@ -714,8 +1078,13 @@ describe("organiser refund", () => {
 
 describe("idempotency keys", () => {
   it("are sent on every create call to Stripe", async () => {
-    const creates = fake.requests.filter((r) => r.method === "POST" && (r.path === "/v1/checkout/sessions" || r.path === "/v1/refunds"));
-    expect(creates.filter((r) => r.path === "/v1/checkout/sessions").length).toBeGreaterThanOrEqual(8);
+    const creates = fake.requests.filter(
+      (r) =>
+        r.method === "POST" && (r.path === "/v1/checkout/sessions" || r.path === "/v1/refunds"),
+    );
+    expect(creates.filter((r) => r.path === "/v1/checkout/sessions").length).toBeGreaterThanOrEqual(
+      8,
+    );
     expect(creates.filter((r) => r.path === "/v1/refunds").length).toBeGreaterThanOrEqual(3);
     for (const r of creates) {
       const key = r.headers["idempotency-key"];
@@ -725,6 +1094,7 @@ describe("idempotency keys", () => {
       else expect([`refund-${orderId}`, `late-refund-${orderId}`]).toContain(key);
     }
     // Every other POST (session expiry) carries one too.
-    for (const r of fake.requests.filter((x) => x.method === "POST")) expect(r.headers["idempotency-key"], `${r.method} ${r.path}`).toBeTruthy();
+    for (const r of fake.requests.filter((x) => x.method === "POST"))
+      expect(r.headers["idempotency-key"], `${r.method} ${r.path}`).toBeTruthy();
   });
 });

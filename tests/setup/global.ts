@@ -19,6 +19,7 @@ export default function setup() {
   // Remove per-file folders left by earlier runs (older than an hour).
   for (const f of fs.readdirSync(TMP)) {
     const p = path.join(TMP, f);
-    if (f.startsWith("run-") && Date.now() - fs.statSync(p).mtimeMs > 3_600_000) fs.rmSync(p, { recursive: true, force: true });
+    if (f.startsWith("run-") && Date.now() - fs.statSync(p).mtimeMs > 3_600_000)
+      fs.rmSync(p, { recursive: true, force: true });
   }
 }

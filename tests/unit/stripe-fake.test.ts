@@ -28,10 +28,21 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 beforeEach(() => fake.setDown(false));
 
-function sessionParams(over: Partial<Stripe.Checkout.SessionCreateParams> = {}): Stripe.Checkout.SessionCreateParams {
+function sessionParams(
+  over: Partial<Stripe.Checkout.SessionCreateParams> = {},
+): Stripe.Checkout.SessionCreateParams {
   return {
     mode: "payment",
-    line_items: [{ quantity: 2, price_data: { currency: "eur", unit_amount: 1500, product_data: { name: "Riga — standard ticket" } } }],
+    line_items: [
+      {
+        quantity: 2,
+        price_data: {
+          currency: "eur",
+          unit_amount: 1500,
+          product_data: { name: "Riga — standard ticket" },
+        },
+      },
+    ],
     success_url: "http://127.0.0.1:3000/orders/ord_1/thanks?session_id={CHECKOUT_SESSION_ID}",
     cancel_url: "http://127.0.0.1:3000/orders/ord_1/cancelled",
     customer_email: "anon@example.test",
@@ -54,7 +65,9 @@ async function stripeError(p: Promise<unknown>): Promise<Stripe.errors.StripeErr
   throw new Error("expected the Stripe call to fail");
 }
 
-async function paidSession(over: Partial<Stripe.Checkout.SessionCreateParams> = {}): Promise<FakeCheckoutSession> {
+async function paidSession(
+  over: Partial<Stripe.Checkout.SessionCreateParams> = {},
+): Promise<FakeCheckoutSession> {
   const s = await stripe.checkout.sessions.create(sessionParams(over));
   return fake.completeSession(s.id);
 }
@@ -67,7 +80,10 @@ describe("form bodies and configuration", () => {
     );
     expect(body).toEqual({
       mode: "payment",
-      line_items: [{ price_data: { unit_amount: "1500", product_data: { name: "A b c" } } }, { quantity: "3" }],
+      line_items: [
+        { price_data: { unit_amount: "1500", product_data: { name: "A b c" } } },
+        { quantity: "3" },
+      ],
       metadata: { order_id: "ord+1" },
       expand: ["line_items", "payment_intent"],
     });
@@ -79,9 +95,21 @@ describe("form bodies and configuration", () => {
   });
 
   it("maps STRIPE_API_URL to the SDK's host/port/protocol", () => {
-    expect(stripeConfigFromApiUrl("http://127.0.0.1:12111")).toEqual({ host: "127.0.0.1", port: 12111, protocol: "http" });
-    expect(stripeConfigFromApiUrl("https://api.stripe.com")).toEqual({ host: "api.stripe.com", port: 443, protocol: "https" });
-    expect(stripeConfigFromApiUrl("http://[::1]:8080/")).toEqual({ host: "::1", port: 8080, protocol: "http" });
+    expect(stripeConfigFromApiUrl("http://127.0.0.1:12111")).toEqual({
+      host: "127.0.0.1",
+      port: 12111,
+      protocol: "http",
+    });
+    expect(stripeConfigFromApiUrl("https://api.stripe.com")).toEqual({
+      host: "api.stripe.com",
+      port: 443,
+      protocol: "https",
+    });
+    expect(stripeConfigFromApiUrl("http://[::1]:8080/")).toEqual({
+      host: "::1",
+      port: 8080,
+      protocol: "http",
+    });
   });
 });
 
@@ -105,13 +133,24 @@ describe("checkout sessions", () => {
     expect(s.url).toBe(`${fake.url}/pay/${s.id}`);
     expect(s.expires_at).toBeGreaterThan(Date.now() / 1000 + 30 * 60);
 
-    const req = fake.requests.findLast((r) => r.method === "POST" && r.path === "/v1/checkout/sessions");
+    const req = fake.requests.findLast(
+      (r) => r.method === "POST" && r.path === "/v1/checkout/sessions",
+    );
     expect(req?.status).toBe(200);
     expect(req?.headers.authorization).toBe(`Bearer ${fake.secretKey}`);
     expect(req?.headers["idempotency-key"]).toMatch(/^stripe-node-retry-/);
     expect(req?.rawBody).toContain("line_items[0][price_data][unit_amount]=1500");
     expect(req?.body).toMatchObject({
-      line_items: [{ quantity: "2", price_data: { currency: "eur", unit_amount: "1500", product_data: { name: "Riga — standard ticket" } } }],
+      line_items: [
+        {
+          quantity: "2",
+          price_data: {
+            currency: "eur",
+            unit_amount: "1500",
+            product_data: { name: "Riga — standard ticket" },
+          },
+        },
+      ],
       metadata: { order_id: "ord_1" },
       payment_intent_data: { metadata: { order_id: "ord_1" } },
     });
@@ -122,7 +161,12 @@ describe("checkout sessions", () => {
     const got = await stripe.checkout.sessions.retrieve(created.id, { expand: ["line_items"] });
     expect(got.id).toBe(created.id);
     expect(got.line_items?.data).toHaveLength(1);
-    expect(got.line_items?.data[0]).toMatchObject({ quantity: 2, amount_total: 3000, description: "Riga — standard ticket", price: { unit_amount: 1500 } });
+    expect(got.line_items?.data[0]).toMatchObject({
+      quantity: 2,
+      amount_total: 3000,
+      description: "Riga — standard ticket",
+      price: { unit_amount: 1500 },
+    });
     const listed = await stripe.checkout.sessions.listLineItems(created.id);
     expect(listed.data.map((li) => li.amount_total)).toEqual([3000]);
   });
@@ -130,27 +174,51 @@ describe("checkout sessions", () => {
   it("answers 404 resource_missing for an unknown session", async () => {
     const err = await stripeError(stripe.checkout.sessions.retrieve("cs_test_nope"));
     expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
-    expect(err).toMatchObject({ statusCode: 404, code: "resource_missing", param: "session", message: "No such checkout.session: 'cs_test_nope'" });
+    expect(err).toMatchObject({
+      statusCode: 404,
+      code: "resource_missing",
+      param: "session",
+      message: "No such checkout.session: 'cs_test_nope'",
+    });
   });
 
   it("expires an open session once; expiring again fails like Stripe", async () => {
     const s = await stripe.checkout.sessions.create(sessionParams());
     const expired = await stripe.checkout.sessions.expire(s.id);
-    expect(expired).toMatchObject({ id: s.id, status: "expired", url: null, payment_status: "unpaid" });
+    expect(expired).toMatchObject({
+      id: s.id,
+      status: "expired",
+      url: null,
+      payment_status: "unpaid",
+    });
     const err = await stripeError(stripe.checkout.sessions.expire(s.id));
     expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
-    expect(err.message).toBe('Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of `expired`.');
+    expect(err.message).toBe(
+      'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of `expired`.',
+    );
     expect(() => fake.completeSession(s.id)).toThrow(/expired/);
   });
 
   it("completeSession creates the PaymentIntent with payment_intent_data metadata; a complete session cannot expire", async () => {
     const s = await stripe.checkout.sessions.create(sessionParams());
     const done = fake.completeSession(s.id);
-    expect(done).toMatchObject({ status: "complete", payment_status: "paid", url: null, customer_details: { email: "anon@example.test" } });
+    expect(done).toMatchObject({
+      status: "complete",
+      payment_status: "paid",
+      url: null,
+      customer_details: { email: "anon@example.test" },
+    });
     expect(done.payment_intent).toMatch(/^pi_test_/);
     const got = await stripe.checkout.sessions.retrieve(s.id, { expand: ["payment_intent"] });
     const pi = got.payment_intent as Stripe.PaymentIntent;
-    expect(pi).toMatchObject({ id: done.payment_intent, status: "succeeded", amount: 3000, amount_received: 3000, currency: "eur", metadata: { order_id: "ord_1" } });
+    expect(pi).toMatchObject({
+      id: done.payment_intent,
+      status: "succeeded",
+      amount: 3000,
+      amount_received: 3000,
+      currency: "eur",
+      metadata: { order_id: "ord_1" },
+    });
     expect((await stripe.paymentIntents.retrieve(pi.id)).latest_charge).toMatch(/^ch_test_/);
     const err = await stripeError(stripe.checkout.sessions.expire(s.id));
     expect(err.message).toMatch(/status of `complete`/);
@@ -160,7 +228,9 @@ describe("checkout sessions", () => {
     const s = await stripe.checkout.sessions.create(sessionParams());
     const pending = fake.completeSession(s.id, { paymentStatus: "unpaid" });
     expect(pending).toMatchObject({ status: "complete", payment_status: "unpaid" });
-    const refused = await stripeError(stripe.refunds.create({ payment_intent: pending.payment_intent ?? "" }));
+    const refused = await stripeError(
+      stripe.refunds.create({ payment_intent: pending.payment_intent ?? "" }),
+    );
     expect(refused.message).toMatch(/does not have a successful charge/);
     const paid = fake.completeSession(s.id, { paymentStatus: "paid" });
     expect(paid.payment_status).toBe("paid");
@@ -172,7 +242,9 @@ describe("checkout sessions", () => {
     const timed = await startStripeFake({ now: () => clock });
     try {
       const client = stripeClientFor(timed);
-      const s = await client.checkout.sessions.create(sessionParams({ expires_at: Math.floor(clock / 1000) + 31 * 60 }));
+      const s = await client.checkout.sessions.create(
+        sessionParams({ expires_at: Math.floor(clock / 1000) + 31 * 60 }),
+      );
       clock += 30 * 60 * 1000;
       expect((await client.checkout.sessions.retrieve(s.id)).status).toBe("open");
       clock += 2 * 60 * 1000;
@@ -185,15 +257,68 @@ describe("checkout sessions", () => {
 
 describe("validation like Stripe's", () => {
   it.each<[string, Partial<Stripe.Checkout.SessionCreateParams>, RegExp, string]>([
-    ["missing line_items", { line_items: undefined }, /Missing required param: line_items/, "line_items"],
-    ["expires_at under 30 minutes", { expires_at: Math.floor(Date.now() / 1000) + 10 * 60 }, /at least 30 minutes/, "expires_at"],
-    ["expires_at over 24 hours", { expires_at: Math.floor(Date.now() / 1000) + 25 * 3600 }, /less than 24 hours/, "expires_at"],
-    ["total under the currency minimum", { line_items: [{ quantity: 1, price_data: { currency: "eur", unit_amount: 20, product_data: { name: "x" } } }] }, /at least 0\.50 eur/, "line_items"],
+    [
+      "missing line_items",
+      { line_items: undefined },
+      /Missing required param: line_items/,
+      "line_items",
+    ],
+    [
+      "expires_at under 30 minutes",
+      { expires_at: Math.floor(Date.now() / 1000) + 10 * 60 },
+      /at least 30 minutes/,
+      "expires_at",
+    ],
+    [
+      "expires_at over 24 hours",
+      { expires_at: Math.floor(Date.now() / 1000) + 25 * 3600 },
+      /less than 24 hours/,
+      "expires_at",
+    ],
+    [
+      "total under the currency minimum",
+      {
+        line_items: [
+          {
+            quantity: 1,
+            price_data: { currency: "eur", unit_amount: 20, product_data: { name: "x" } },
+          },
+        ],
+      },
+      /at least 0\.50 eur/,
+      "line_items",
+    ],
     ["a bad email", { customer_email: "not-an-email" }, /Invalid email address/, "customer_email"],
     ["a relative success_url", { success_url: "/thanks" }, /Not a valid URL/, "success_url"],
-    ["a 41-character metadata key", { metadata: { ["k".repeat(41)]: "v" } }, /up to 40 characters/, `metadata[${"k".repeat(41)}]`],
-    ["a negative unit_amount", { line_items: [{ quantity: 1, price_data: { currency: "eur", unit_amount: -1, product_data: { name: "x" } } }] }, /greater than or equal to 0/, "line_items[0][price_data][unit_amount]"],
-    ["a missing quantity", { line_items: [{ price_data: { currency: "eur", unit_amount: 500, product_data: { name: "x" } } }] }, /Missing required param: line_items\[0\]\[quantity\]/, "line_items[0][quantity]"],
+    [
+      "a 41-character metadata key",
+      { metadata: { ["k".repeat(41)]: "v" } },
+      /up to 40 characters/,
+      `metadata[${"k".repeat(41)}]`,
+    ],
+    [
+      "a negative unit_amount",
+      {
+        line_items: [
+          {
+            quantity: 1,
+            price_data: { currency: "eur", unit_amount: -1, product_data: { name: "x" } },
+          },
+        ],
+      },
+      /greater than or equal to 0/,
+      "line_items[0][price_data][unit_amount]",
+    ],
+    [
+      "a missing quantity",
+      {
+        line_items: [
+          { price_data: { currency: "eur", unit_amount: 500, product_data: { name: "x" } } },
+        ],
+      },
+      /Missing required param: line_items\[0\]\[quantity\]/,
+      "line_items[0][quantity]",
+    ],
   ])("refuses %s with 400 and the param", async (_label, over, message, param) => {
     const before = fake.sessions.size;
     const err = await stripeError(stripe.checkout.sessions.create(sessionParams(over)));
@@ -205,9 +330,21 @@ describe("validation like Stripe's", () => {
   });
 
   it("refuses parameters Stripe does not know, and says which real ones the fake lacks", async () => {
-    const unknown = await stripeError(stripe.rawRequest("POST", "/v1/checkout/sessions", { ...sessionParams(), prisoner_name: "x" }));
-    expect(unknown).toMatchObject({ statusCode: 400, code: "parameter_unknown", param: "prisoner_name", message: "Received unknown parameter: prisoner_name" });
-    const lacking = await stripeError(stripe.checkout.sessions.create(sessionParams({ allow_promotion_codes: true })));
+    const unknown = await stripeError(
+      stripe.rawRequest("POST", "/v1/checkout/sessions", {
+        ...sessionParams(),
+        prisoner_name: "x",
+      }),
+    );
+    expect(unknown).toMatchObject({
+      statusCode: 400,
+      code: "parameter_unknown",
+      param: "prisoner_name",
+      message: "Received unknown parameter: prisoner_name",
+    });
+    const lacking = await stripeError(
+      stripe.checkout.sessions.create(sessionParams({ allow_promotion_codes: true })),
+    );
     expect(lacking.message).toMatch(/does not implement the parameter allow_promotion_codes/);
   });
 });
@@ -215,11 +352,24 @@ describe("validation like Stripe's", () => {
 describe("refunds", () => {
   it("refunds the whole payment when no amount is given, then refuses a second refund", async () => {
     const s = await paidSession();
-    const refund = await stripe.refunds.create({ payment_intent: s.payment_intent ?? "", reason: "requested_by_customer", metadata: { order_id: "ord_1" } });
-    expect(refund).toMatchObject({ object: "refund", amount: 3000, currency: "eur", status: "succeeded", payment_intent: s.payment_intent, metadata: { order_id: "ord_1" } });
+    const refund = await stripe.refunds.create({
+      payment_intent: s.payment_intent ?? "",
+      reason: "requested_by_customer",
+      metadata: { order_id: "ord_1" },
+    });
+    expect(refund).toMatchObject({
+      object: "refund",
+      amount: 3000,
+      currency: "eur",
+      status: "succeeded",
+      payment_intent: s.payment_intent,
+      metadata: { order_id: "ord_1" },
+    });
     expect(refund.id).toMatch(/^re_test_/);
     expect(await stripe.refunds.retrieve(refund.id)).toMatchObject({ id: refund.id, amount: 3000 });
-    const again = await stripeError(stripe.refunds.create({ payment_intent: s.payment_intent ?? "" }));
+    const again = await stripeError(
+      stripe.refunds.create({ payment_intent: s.payment_intent ?? "" }),
+    );
     expect(again).toMatchObject({ statusCode: 400, code: "charge_already_refunded" });
   });
 
@@ -238,14 +388,23 @@ describe("refunds", () => {
 
   it("refusing more than was charged", async () => {
     const s = await paidSession();
-    const err = await stripeError(stripe.refunds.create({ payment_intent: s.payment_intent ?? "", amount: 3001 }));
+    const err = await stripeError(
+      stripe.refunds.create({ payment_intent: s.payment_intent ?? "", amount: 3001 }),
+    );
     expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
-    expect(err.message).toBe("Refund amount (30.01 eur) is greater than unrefunded amount on charge (30.00 eur)");
+    expect(err.message).toBe(
+      "Refund amount (30.01 eur) is greater than unrefunded amount on charge (30.00 eur)",
+    );
   });
 
   it("answers resource_missing for unknown payment intents and refunds", async () => {
-    expect(await stripeError(stripe.refunds.create({ payment_intent: "pi_test_nope" }))).toMatchObject({ statusCode: 400, code: "resource_missing", param: "payment_intent" });
-    expect(await stripeError(stripe.refunds.retrieve("re_test_nope"))).toMatchObject({ statusCode: 404, code: "resource_missing" });
+    expect(
+      await stripeError(stripe.refunds.create({ payment_intent: "pi_test_nope" })),
+    ).toMatchObject({ statusCode: 400, code: "resource_missing", param: "payment_intent" });
+    expect(await stripeError(stripe.refunds.retrieve("re_test_nope"))).toMatchObject({
+      statusCode: 404,
+      code: "resource_missing",
+    });
   });
 });
 
@@ -253,8 +412,12 @@ describe("idempotency keys", () => {
   it("replays the stored response for the same key and body", async () => {
     const params = sessionParams({ client_reference_id: "ord_idem" });
     const before = fake.sessions.size;
-    const first = await stripe.checkout.sessions.create(params, { idempotencyKey: "checkout-ord_idem" });
-    const second = await stripe.checkout.sessions.create(params, { idempotencyKey: "checkout-ord_idem" });
+    const first = await stripe.checkout.sessions.create(params, {
+      idempotencyKey: "checkout-ord_idem",
+    });
+    const second = await stripe.checkout.sessions.create(params, {
+      idempotencyKey: "checkout-ord_idem",
+    });
     expect(second.id).toBe(first.id);
     expect(second.lastResponse.headers["idempotent-replayed"]).toBe("true");
     expect(fake.sessions.size).toBe(before + 1);
@@ -263,27 +426,50 @@ describe("idempotency keys", () => {
   it("refuses the same key with different parameters or on another endpoint", async () => {
     const params = sessionParams({ client_reference_id: "ord_conflict" });
     await stripe.checkout.sessions.create(params, { idempotencyKey: "checkout-ord_conflict" });
-    const changed = await stripeError(stripe.checkout.sessions.create({ ...params, customer_email: "other@example.test" }, { idempotencyKey: "checkout-ord_conflict" }));
+    const changed = await stripeError(
+      stripe.checkout.sessions.create(
+        { ...params, customer_email: "other@example.test" },
+        { idempotencyKey: "checkout-ord_conflict" },
+      ),
+    );
     expect(changed).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
-    expect(changed).toMatchObject({ statusCode: 400, type: "StripeIdempotencyError", rawType: "idempotency_error" });
+    expect(changed).toMatchObject({
+      statusCode: 400,
+      type: "StripeIdempotencyError",
+      rawType: "idempotency_error",
+    });
     expect(changed.message).toMatch(/same parameters they were first used with/);
     const s = await paidSession();
-    const elsewhere = await stripeError(stripe.refunds.create({ payment_intent: s.payment_intent ?? "" }, { idempotencyKey: "checkout-ord_conflict" }));
+    const elsewhere = await stripeError(
+      stripe.refunds.create(
+        { payment_intent: s.payment_intent ?? "" },
+        { idempotencyKey: "checkout-ord_conflict" },
+      ),
+    );
     expect(elsewhere).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
     expect(elsewhere.message).toMatch(/same endpoint/);
   });
 
   it("does not save a failed request: the same key may be retried with corrected parameters", async () => {
     const bad = sessionParams({ customer_email: "broken" });
-    await stripeError(stripe.checkout.sessions.create(bad, { idempotencyKey: "checkout-ord_retry" }));
-    const ok = await stripe.checkout.sessions.create({ ...bad, customer_email: "fixed@example.test" }, { idempotencyKey: "checkout-ord_retry" });
+    await stripeError(
+      stripe.checkout.sessions.create(bad, { idempotencyKey: "checkout-ord_retry" }),
+    );
+    const ok = await stripe.checkout.sessions.create(
+      { ...bad, customer_email: "fixed@example.test" },
+      { idempotencyKey: "checkout-ord_retry" },
+    );
     expect(ok.status).toBe("open");
   });
 });
 
 describe("authentication and outages", () => {
   it("answers 401 to a wrong API key", async () => {
-    const wrong = new Stripe("sk_test_wrong_key_123456", { ...stripeConfigFromApiUrl(fake.url), maxNetworkRetries: 0, timeout: 2000 });
+    const wrong = new Stripe("sk_test_wrong_key_123456", {
+      ...stripeConfigFromApiUrl(fake.url),
+      maxNetworkRetries: 0,
+      timeout: 2000,
+    });
     const err = await stripeError(wrong.checkout.sessions.create(sessionParams()));
     expect(err).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
     expect(err.statusCode).toBe(401);
@@ -338,9 +524,15 @@ describe("webhooks", () => {
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         try {
-          const event = Stripe.webhooks.constructEvent(Buffer.concat(chunks).toString("utf8"), req.headers["stripe-signature"] ?? "", WEBHOOK_SECRET);
+          const event = Stripe.webhooks.constructEvent(
+            Buffer.concat(chunks).toString("utf8"),
+            req.headers["stripe-signature"] ?? "",
+            WEBHOOK_SECRET,
+          );
           received.push(event);
-          res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ received: event.type }));
+          res
+            .writeHead(200, { "Content-Type": "application/json" })
+            .end(JSON.stringify({ received: event.type }));
         } catch (err) {
           res.writeHead(400).end(err instanceof Error ? err.message : "bad");
         }
@@ -354,39 +546,62 @@ describe("webhooks", () => {
   it("builds a Stripe event envelope holding a copy of the object", async () => {
     const s = await paidSession();
     const event = fake.event("checkout.session.completed", s);
-    expect(event).toMatchObject({ object: "event", type: "checkout.session.completed", livemode: false, api_version: Stripe.API_VERSION, data: { object: { id: s.id } } });
+    expect(event).toMatchObject({
+      object: "event",
+      type: "checkout.session.completed",
+      livemode: false,
+      api_version: Stripe.API_VERSION,
+      data: { object: { id: s.id } },
+    });
     expect(event.id).toMatch(/^evt_test_/);
     expect(event.data.object).not.toBe(s);
     expect((await stripe.events.retrieve(event.id)).id).toBe(event.id);
   });
 
   it("signs with the SDK's test header: constructEvent accepts it and rejects a tampered payload or wrong secret", () => {
-    const event = buildEvent("checkout.session.expired", { id: "cs_test_x", object: "checkout.session", status: "expired" });
+    const event = buildEvent("checkout.session.expired", {
+      id: "cs_test_x",
+      object: "checkout.session",
+      status: "expired",
+    });
     const { payload, header } = signedWebhook(event, WEBHOOK_SECRET);
     expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
     const verified = stripe.webhooks.constructEvent(payload, header, WEBHOOK_SECRET);
     expect(verified).toMatchObject({ id: event.id, type: "checkout.session.expired" });
     const tampered = payload.replace('"expired"', '"complete"');
     expect(tampered).not.toBe(payload);
-    expect(() => stripe.webhooks.constructEvent(tampered, header, WEBHOOK_SECRET)).toThrow(Stripe.errors.StripeSignatureVerificationError);
-    expect(() => stripe.webhooks.constructEvent(payload, header, "whsec_other")).toThrow(Stripe.errors.StripeSignatureVerificationError);
+    expect(() => stripe.webhooks.constructEvent(tampered, header, WEBHOOK_SECRET)).toThrow(
+      Stripe.errors.StripeSignatureVerificationError,
+    );
+    expect(() => stripe.webhooks.constructEvent(payload, header, "whsec_other")).toThrow(
+      Stripe.errors.StripeSignatureVerificationError,
+    );
   });
 
   it("deliverWebhook POSTs with Stripe-Signature; bad secrets, tampering and stale timestamps are refused", async () => {
     const event = fake.event("checkout.session.completed", await paidSession());
     const ok = await deliverWebhook(receiverUrl, event, WEBHOOK_SECRET);
-    expect(ok).toEqual({ status: 200, body: JSON.stringify({ received: "checkout.session.completed" }) });
+    expect(ok).toEqual({
+      status: 200,
+      body: JSON.stringify({ received: "checkout.session.completed" }),
+    });
     expect(received.at(-1)?.id).toBe(event.id);
     expect((await deliverWebhook(receiverUrl, event, "whsec_wrong")).status).toBe(400);
     const forged = signedWebhook(event, WEBHOOK_SECRET).payload.replace('"paid"', '"unpaid"');
-    expect((await fake.deliverWebhook(receiverUrl, event, WEBHOOK_SECRET, { payload: forged })).status).toBe(400);
-    const stale = await deliverWebhook(receiverUrl, event, WEBHOOK_SECRET, { timestamp: Math.floor(Date.now() / 1000) - 3600 });
+    expect(
+      (await fake.deliverWebhook(receiverUrl, event, WEBHOOK_SECRET, { payload: forged })).status,
+    ).toBe(400);
+    const stale = await deliverWebhook(receiverUrl, event, WEBHOOK_SECRET, {
+      timestamp: Math.floor(Date.now() / 1000) - 3600,
+    });
     expect(stale.status).toBe(400);
     expect(stale.body).toMatch(/tolerance/i);
   });
 
   it("the /pay page completes the session, delivers checkout.session.completed, and redirects to success_url", async () => {
-    const withHook = await startStripeFake({ webhook: { url: receiverUrl, secret: WEBHOOK_SECRET } });
+    const withHook = await startStripeFake({
+      webhook: { url: receiverUrl, secret: WEBHOOK_SECRET },
+    });
     try {
       const s = await stripeClientFor(withHook).checkout.sessions.create(sessionParams());
       const page = await fetch(s.url ?? "");
@@ -394,8 +609,13 @@ describe("webhooks", () => {
       expect(await page.text()).toContain("30.00 eur");
       const paid = await fetch(s.url ?? "", { method: "POST", redirect: "manual" });
       expect(paid.status).toBe(303);
-      expect(paid.headers.get("location")).toBe(`http://127.0.0.1:3000/orders/ord_1/thanks?session_id=${s.id}`);
-      expect(withHook.sessions.get(s.id)).toMatchObject({ status: "complete", payment_status: "paid" });
+      expect(paid.headers.get("location")).toBe(
+        `http://127.0.0.1:3000/orders/ord_1/thanks?session_id=${s.id}`,
+      );
+      expect(withHook.sessions.get(s.id)).toMatchObject({
+        status: "complete",
+        payment_status: "paid",
+      });
       const delivered = received.at(-1);
       expect(delivered?.type).toBe("checkout.session.completed");
       expect((delivered?.data.object as Stripe.Checkout.Session).id).toBe(s.id);

@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { festivalInput } from "~/models/festival.server";
 import { translator } from "~/utils/i18n";
-import { countryCode, currency, email, fieldErrors, parseMoment, text, timeZone, toLocalInput } from "~/utils/validation";
+import {
+  countryCode,
+  currency,
+  email,
+  fieldErrors,
+  parseMoment,
+  text,
+  timeZone,
+  toLocalInput,
+} from "~/utils/validation";
 import { festivalBody } from "../helpers/fixtures";
 
 describe("text()", () => {
@@ -52,10 +61,18 @@ describe("codes", () => {
 
 describe("parseMoment", () => {
   it("reads offsets as given and local times in the festival's zone", () => {
-    expect(parseMoment("2030-01-26T15:00:00+02:00", "America/Toronto")?.toISOString()).toBe("2030-01-26T13:00:00.000Z");
-    expect(parseMoment("2030-01-26T15:00", "Europe/Riga")?.toISOString()).toBe("2030-01-26T13:00:00.000Z");
-    expect(parseMoment("2030-07-26T15:00", "Europe/Riga")?.toISOString()).toBe("2030-07-26T12:00:00.000Z");
-    expect(parseMoment("2030-01-26T15:00", "America/Sao_Paulo")?.toISOString()).toBe("2030-01-26T18:00:00.000Z");
+    expect(parseMoment("2030-01-26T15:00:00+02:00", "America/Toronto")?.toISOString()).toBe(
+      "2030-01-26T13:00:00.000Z",
+    );
+    expect(parseMoment("2030-01-26T15:00", "Europe/Riga")?.toISOString()).toBe(
+      "2030-01-26T13:00:00.000Z",
+    );
+    expect(parseMoment("2030-07-26T15:00", "Europe/Riga")?.toISOString()).toBe(
+      "2030-07-26T12:00:00.000Z",
+    );
+    expect(parseMoment("2030-01-26T15:00", "America/Sao_Paulo")?.toISOString()).toBe(
+      "2030-01-26T18:00:00.000Z",
+    );
   });
   it("refuses impossible dates and far years", () => {
     expect(parseMoment("2030-02-30T10:00", "Europe/Riga")).toBeNull();
@@ -74,7 +91,9 @@ describe("festivalInput", () => {
     expect(parsed.paymentMethods).toEqual(["door"]);
   });
   it("reports every problem by field, in the reader's language", () => {
-    const result = festivalInput.safeParse(festivalBody({ country: "ZZ", endsAt: "2030-01-25T10:00:00Z", description: { de: "Hallo" } }));
+    const result = festivalInput.safeParse(
+      festivalBody({ country: "ZZ", endsAt: "2030-01-25T10:00:00Z", description: { de: "Hallo" } }),
+    );
     expect(result.success).toBe(false);
     const en = fieldErrors(result.error!);
     expect(en.country).toContain("ISO 3166-1");
@@ -82,7 +101,9 @@ describe("festivalInput", () => {
     expect(ru.country).toContain("код страны");
   });
   it("refuses a description in a language the festival does not offer", () => {
-    const result = festivalInput.safeParse(festivalBody({ languages: ["en"], description: { ru: "Привет" } }));
+    const result = festivalInput.safeParse(
+      festivalBody({ languages: ["en"], description: { ru: "Привет" } }),
+    );
     expect(fieldErrors(result.error!)["description.ru"]).toBeDefined();
   });
 });
