@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { Field } from "~/components/field";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Field, TextArea } from "~/components/field";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { listPrisoners, setSupportedPrisoners, supportedPrisoners } from "~/models/prisoner.server";
 import { soldPerType } from "~/models/sales.server";
@@ -11,7 +11,9 @@ import {
   listTicketTypes,
   pickLanguage,
   quotaInput,
+  quotaPatch,
   ticketTypeInput,
+  updateQuota,
 } from "~/models/ticket-type.server";
 import { prisma } from "~/utils/db.server";
 import { formatDateTime } from "~/utils/format";
@@ -35,6 +37,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     supportedPrisoners(festival.id, locale),
   ]);
   return {
+    festivalId: festival.id,
     currency: festival.currency,
     timezone: festival.timezone,
     canEdit: can(user, "festival:edit", festival.id) && festival.status !== "cancelled",
@@ -64,7 +67,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-type Result = { intent: string; errors: Record<string, string>; ok: boolean };
+type Result = { intent: string; errors: Record<string, string>; ok: boolean; quotaId?: string };
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUserWith(request, "festival:edit", params.id);
@@ -97,13 +100,43 @@ export async function action({ request, params }: ActionFunctionArgs) {
       await createQuota(user, festival.id, parsed.data);
       return { intent, ok: true, errors: {} } satisfies Result;
     }
+    if (intent === "edit-quota") {
+      const quotaId = field(form, "quotaId") ?? "";
+      const parsed = quotaPatch.safeParse({
+        name: field(form, "quotaName"),
+        capacity: integer("quotaCapacity"),
+      });
+      if (!parsed.success)
+        return data<Result>(
+          { intent, quotaId, ok: false, errors: prefix(fieldErrors(parsed.error, t), "quota") },
+          { status: 400 },
+        );
+      try {
+        await updateQuota(user, festival.id, quotaId, parsed.data);
+      } catch (error) {
+        if (error instanceof FieldRulesError) {
+          const errors = Object.fromEntries(
+            Object.entries(error.fields).map(([k, v]) => [`quota.${k}`, localizeMessage(v, t)]),
+          );
+          return data<Result>({ intent, quotaId, ok: false, errors }, { status: 400 });
+        }
+        throw error;
+      }
+      return { intent, ok: true, errors: {} } satisfies Result;
+    }
     if (intent === "add-type") {
       const nameEn = field(form, "name.en")?.trim();
       const nameRu = field(form, "name.ru")?.trim();
+      const descriptionEn = field(form, "description.en")?.trim();
+      const descriptionRu = field(form, "description.ru")?.trim();
       const payWhatYouWant = field(form, "payWhatYouWant") === "on";
       const visibility = field(form, "visibility") === "hidden" ? "hidden" : "public";
       const parsed = ticketTypeInput.safeParse({
         name: { ...(nameEn ? { en: nameEn } : {}), ...(nameRu ? { ru: nameRu } : {}) },
+        description: {
+          ...(descriptionEn ? { en: descriptionEn } : {}),
+          ...(descriptionRu ? { ru: descriptionRu } : {}),
+        },
         priceMinor: money("price") ?? 0,
         payWhatYouWant,
         ...(payWhatYouWant
@@ -146,12 +179,13 @@ function prefix(errors: Record<string, string>, p: string) {
 }
 
 export default function Tickets() {
-  const { types, quotas, currency, timezone, canEdit, prisoners, supported } =
+  const { festivalId, types, quotas, currency, timezone, canEdit, prisoners, supported } =
     useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   const locale = useLocale();
   const e: Record<string, string> = result?.errors ?? {};
+  const failedQuota = result && "quotaId" in result ? result.quotaId : undefined;
   return (
     <>
       <h2>{t("tickets.title")}</h2>
@@ -177,7 +211,11 @@ export default function Tickets() {
             {types.map((tt) => (
               <tr key={tt.id}>
                 <td>
-                  {tt.name}
+                  {canEdit ? (
+                    <Link to={`/admin/festivals/${festivalId}/tickets/${tt.id}`}>{tt.name}</Link>
+                  ) : (
+                    tt.name
+                  )}
                   {tt.visibility === "hidden" ? (
                     <span className="badge"> {t("tickets.hidden")}</span>
                   ) : null}
@@ -211,6 +249,28 @@ export default function Tickets() {
             {quotas.map((q) => (
               <li key={q.id}>
                 {q.name}: {t("tickets.quotaUse", { reserved: q.reserved, capacity: q.capacity })}
+                {canEdit ? (
+                  <Form method="post" noValidate className="row">
+                    <input type="hidden" name="quotaId" value={q.id} />
+                    <Field
+                      label={t("tickets.quotaName")}
+                      name="quotaName"
+                      maxLength={120}
+                      defaultValue={q.name}
+                      error={failedQuota === q.id ? e["quota.name"] : undefined}
+                    />
+                    <Field
+                      label={t("tickets.capacity")}
+                      name="quotaCapacity"
+                      inputMode="numeric"
+                      defaultValue={String(q.capacity)}
+                      error={failedQuota === q.id ? e["quota.capacity"] : undefined}
+                    />
+                    <button type="submit" name="intent" value="edit-quota">
+                      {t("tickets.saveQuota")}
+                    </button>
+                  </Form>
+                ) : null}
               </li>
             ))}
           </ul>
@@ -234,6 +294,20 @@ export default function Tickets() {
                 error={e["name.ru"]}
               />
             </div>
+            <TextArea
+              label={t("tickets.descriptionEn")}
+              name="description.en"
+              maxLength={2000}
+              rows={3}
+              error={e.description ?? e["description.en"]}
+            />
+            <TextArea
+              label={t("tickets.descriptionRu")}
+              name="description.ru"
+              maxLength={2000}
+              rows={3}
+              error={e["description.ru"]}
+            />
             <div className="row">
               <Field
                 label={t("tickets.priceIn", { currency })}
@@ -328,13 +402,13 @@ export default function Tickets() {
                 label={t("tickets.quotaName")}
                 name="quotaName"
                 maxLength={120}
-                error={e["quota.name"]}
+                error={result?.intent === "add-quota" ? e["quota.name"] : undefined}
               />
               <Field
                 label={t("tickets.capacity")}
                 name="quotaCapacity"
                 inputMode="numeric"
-                error={e["quota.capacity"]}
+                error={result?.intent === "add-quota" ? e["quota.capacity"] : undefined}
               />
             </div>
             <button type="submit" name="intent" value="add-quota">

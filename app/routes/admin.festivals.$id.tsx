@@ -52,6 +52,7 @@ export default function FestivalAdminLayout() {
           {t("festivalAdmin.tickets")}
         </NavLink>
         <NavLink to={`/admin/festivals/${festival.id}/orders`}>{t("festivalAdmin.orders")}</NavLink>
+        <NavLink to={`/admin/festivals/${festival.id}/door`}>{t("festivalAdmin.door")}</NavLink>
         {canTeam ? (
           <NavLink to={`/admin/festivals/${festival.id}/team`}>{t("festivalAdmin.team")}</NavLink>
         ) : null}

@@ -57,6 +57,8 @@ export type BrowserOptions = {
   timezoneId?: string;
   /** false: a browser without JavaScript (forms must still work); `open`/`hydrated` then only wait for the load. */
   javaScriptEnabled?: boolean;
+  /** Extra Chromium command-line flags (e.g. a fake camera fed from a video file). */
+  extraArgs?: string[];
 };
 
 /** The Chromium that Debian's `chromium` package installs. */
@@ -101,7 +103,7 @@ export async function launchBrowser(
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: chromiumExecutable(),
       headless: true,
-      args: CHROMIUM_FLAGS,
+      args: [...CHROMIUM_FLAGS, ...(options.extraArgs ?? [])],
       baseURL: baseUrl,
       viewport,
       deviceScaleFactor: phoneSized ? 2 : 1,

@@ -59,6 +59,8 @@ type Target = {
   /** A ticket type and a confirmed pay-at-the-door order for one of its tickets. */
   ticketTypeId: string;
   ticketTypeName: string;
+  /** A quota (shared capacity) of the festival. */
+  quotaId: string;
   orderId: string;
   buyerName: string;
   buyerEmail: string;
@@ -866,6 +868,19 @@ const ROUTES: Record<string, RouteRow> = {
         access: fest("edit"),
       },
       {
+        label: "POST tickets intent=edit-quota",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tickets`,
+        form: (t) => ({
+          intent: "edit-quota",
+          quotaId: t.quotaId,
+          quotaName: "Renamed quota",
+          quotaCapacity: "90",
+        }),
+        access: fest("edit"),
+      },
+      {
         label: "POST tickets intent=set-prisoners",
         kind: "page",
         method: "POST",
@@ -882,6 +897,44 @@ const ROUTES: Record<string, RouteRow> = {
         access: fest("edit"),
         okStatus: 400,
         changes: false,
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.tickets_.$typeId": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/tickets/:typeId",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/tickets/${t.ticketTypeId}`,
+        access: fest("view"),
+      },
+      {
+        label: "GET /admin/festivals/:id/tickets/:typeId.data",
+        kind: "data",
+        method: "GET",
+        path: (t) =>
+          data(
+            `/admin/festivals/${t.id}/tickets/${t.ticketTypeId}`,
+            "routes/admin.festivals.$id.tickets_.$typeId",
+          ),
+        access: fest("view"),
+      },
+      {
+        label: "POST /admin/festivals/:id/tickets/:typeId",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tickets/${t.ticketTypeId}`,
+        form: () => ({
+          "name.en": "Injected new name",
+          "name.ru": "",
+          price: "13.00",
+          capacity: "60",
+          maxPerOrder: "4",
+          visibility: "public",
+        }),
+        access: fest("edit"),
       },
     ],
   },
@@ -963,6 +1016,55 @@ const ROUTES: Record<string, RouteRow> = {
         method: "GET",
         path: (t) => `/admin/festivals/${t.id}/orders.csv`,
         access: fest("view"),
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.door": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/door",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/door`,
+        access: fest("view"),
+      },
+      {
+        label: "GET /admin/festivals/:id/door.data",
+        kind: "data",
+        method: "GET",
+        path: (t) => data(`/admin/festivals/${t.id}/door`, "routes/admin.festivals.$id.door"),
+        access: fest("view"),
+      },
+      {
+        label: "POST door intent=add-device",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/door`,
+        form: () => ({ intent: "add-device", name: "Injected door" }),
+        access: fest("edit"),
+      },
+      {
+        label: "POST door intent=revoke-device (unknown device)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/door`,
+        form: () => ({ intent: "revoke-device", deviceId: "no-such-device" }),
+        access: fest("edit"),
+        changes: false,
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.check-ins[.]csv": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/check-ins.csv",
+        kind: "download",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/check-ins.csv`,
+        access: fest("view"),
+        changes: false,
       },
     ],
   },
@@ -1078,6 +1180,47 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  // Ticket types and quotas by id: the permission is that of their festival.
+  "routes/api.v1.ticket-types.$id": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/ticket-types/:id",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/ticket-types/${t.ticketTypeId}`,
+        access: pub(405),
+      },
+      {
+        label: "PATCH /api/v1/ticket-types/:id",
+        kind: "api",
+        method: "PATCH",
+        path: (t) => `/api/v1/ticket-types/${t.ticketTypeId}`,
+        json: () => ({ priceMinor: 1300, capacity: 70 }),
+        access: fest("edit"),
+      },
+    ],
+  },
+  "routes/api.v1.quotas.$id": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/quotas/:id",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/quotas/${t.quotaId}`,
+        access: pub(405),
+      },
+      {
+        label: "PATCH /api/v1/quotas/:id",
+        kind: "api",
+        method: "PATCH",
+        path: (t) => `/api/v1/quotas/${t.quotaId}`,
+        json: () => ({ name: "Renamed", capacity: 80 }),
+        access: fest("edit"),
+      },
+    ],
+  },
   "routes/api.v1.festivals.$id.stats": {
     category: "festival-scoped",
     calls: [
@@ -1188,6 +1331,14 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  "routes/door": {
+    // The scanner page itself is public: the device token lives on the phone and
+    // is sent only to the door API.
+    category: "public",
+    calls: [
+      { label: "GET /door", kind: "page", method: "GET", path: () => "/door", access: pub(200) },
+    ],
+  },
   "routes/webhooks.stripe": {
     // Stripe is not configured in this file's app: the endpoint does not exist.
     category: "public",
@@ -1206,6 +1357,155 @@ const ROUTES: Record<string, RouteRow> = {
         path: () => "/webhooks/stripe",
         json: () => ({ id: "evt_x" }),
         access: pub(404),
+      },
+    ],
+  },
+  "routes/api.v1.festivals.$id.door-devices": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/door-devices",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/door-devices`,
+        access: fest("edit"),
+      },
+      {
+        label: "POST /api/v1/festivals/:id/door-devices",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/door-devices`,
+        json: () => ({ name: "Injected door" }),
+        access: fest("edit"),
+        okStatus: 201,
+      },
+    ],
+  },
+  "routes/api.v1.door-devices.$id": {
+    // A device id nobody has: strangers and organisers alike get 404, anonymous 401.
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/door-devices/:id",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/door-devices/no-such-device",
+        access: pub(405),
+      },
+      {
+        label: "DELETE /api/v1/door-devices/:id (unknown)",
+        kind: "api",
+        method: "DELETE",
+        path: () => "/api/v1/door-devices/no-such-device",
+        access: pub((actor) => (actor === "anonymous" ? 401 : 404)),
+      },
+    ],
+  },
+  "routes/api.v1.door.scans": {
+    // Door devices only: no account token is a device token.
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/door/scans",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/door/scans",
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/door/scans",
+        kind: "api",
+        method: "POST",
+        path: () => "/api/v1/door/scans",
+        json: () => ({ token: "T1.x.y", nonce: "nonce-permission", scans: [] }),
+        access: pub(401),
+      },
+    ],
+  },
+  "routes/api.v1.door.scans.batch": {
+    // Door devices only: no account token is a device token.
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/door/scans/batch",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/door/scans/batch",
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/door/scans/batch",
+        kind: "api",
+        method: "POST",
+        path: () => "/api/v1/door/scans/batch",
+        json: () => ({ token: "T1.x.y", nonce: "nonce-permission", scans: [] }),
+        access: pub(401),
+      },
+    ],
+  },
+  "routes/api.v1.door.payments": {
+    // Door devices only: no account token is a device token.
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/door/payments",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/door/payments",
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/door/payments",
+        kind: "api",
+        method: "POST",
+        path: () => "/api/v1/door/payments",
+        json: () => ({ token: "T1.x.y", nonce: "nonce-permission", scans: [] }),
+        access: pub(401),
+      },
+    ],
+  },
+  "routes/api.v1.door.undo": {
+    // Door devices only: no account token is a device token.
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/door/undo",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/door/undo",
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/door/undo",
+        kind: "api",
+        method: "POST",
+        path: () => "/api/v1/door/undo",
+        json: () => ({ token: "T1.x.y", nonce: "nonce-permission", scans: [] }),
+        access: pub(401),
+      },
+    ],
+  },
+  "routes/api.v1.door.manifest": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/door/manifest",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/door/manifest?q=ab",
+        access: pub(401),
+      },
+    ],
+  },
+  "routes/api.v1.door.search": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/door/search",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/door/search?q=ab",
+        access: pub(401),
       },
     ],
   },
@@ -1429,7 +1729,7 @@ async function makeOrder(festivalId: string, festivalName: string) {
     },
   });
   const item = await prisma.orderItem.findFirstOrThrow({ where: { orderId } });
-  await prisma.ticket.create({
+  const ticket = await prisma.ticket.create({
     data: {
       id: `tkt_${randomId(12)}`,
       orderId,
@@ -1440,7 +1740,32 @@ async function makeOrder(festivalId: string, festivalName: string) {
       qrToken: `not-a-signed-token-${randomId(12)}`,
     },
   });
-  return { ticketTypeId: type.id, ticketTypeName, orderId, buyerName, buyerEmail };
+  // A scan at a door device named after the festival, for the door pages and exports.
+  const device = await prisma.doorDevice.create({
+    data: { festivalId, name: `${festivalName} door`, tokenHash: `hash-${randomId(16)}` },
+  });
+  await prisma.checkIn.create({
+    data: {
+      festivalId,
+      ticketId: ticket.id,
+      deviceId: device.id,
+      nonce: `${device.id}:perm-${randomId(12)}`,
+      result: "payment_due",
+      scannedAt: new Date(),
+      response: JSON.stringify({ result: "payment_due" }),
+    },
+  });
+  const quota = await prisma.quota.create({
+    data: { festivalId, name: `${festivalName} quota`, capacity: 200 },
+  });
+  return {
+    ticketTypeId: type.id,
+    ticketTypeName,
+    quotaId: quota.id,
+    orderId,
+    buyerName,
+    buyerEmail,
+  };
 }
 
 let freshCounter = 0;
@@ -1478,6 +1803,7 @@ async function snapshot() {
     orders,
     tickets,
     supported,
+    doorDevices,
   ] = await Promise.all([
     prisma.festival.findMany({
       select: {
@@ -1539,6 +1865,10 @@ async function snapshot() {
       select: { festivalId: true, prisonerId: true },
       orderBy: [{ festivalId: "asc" }, { prisonerId: "asc" }],
     }),
+    prisma.doorDevice.findMany({
+      select: { id: true, festivalId: true, revokedAt: true },
+      orderBy: { id: "asc" },
+    }),
   ]);
   return {
     festivals,
@@ -1553,6 +1883,7 @@ async function snapshot() {
     orders,
     tickets,
     supported,
+    doorDevices,
   };
 }
 
@@ -1655,6 +1986,7 @@ async function check(routeId: string, call: Call, c: Case) {
       id: "c0000000000000000000nope",
       itemId: "c0000000000000000000nope",
       ticketTypeId: "c0000000000000000000nope",
+      quotaId: "c0000000000000000000nope",
       orderId: "ord_000000000000000nope",
     };
     const other = await perform(c.actor, call, unknown);

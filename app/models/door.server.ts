@@ -1,0 +1,629 @@
+// Door scanning: devices, verdicts, offline uploads and the manifest a device
+// downloads before doors open. A check-in is one atomic write: two doors
+// scanning the same ticket at the same moment admit it exactly once, and a
+// retried request (same nonce) gets the same answer without counting twice.
+import type { InStatement } from "@libsql/client";
+import { z } from "zod";
+import { audit } from "~/utils/audit.server";
+import type { CurrentUser } from "~/utils/auth.server";
+import { randomToken, sha256 } from "~/utils/crypto.server";
+import { dateFromSql, sqlClient, sqlDate, writeTransaction } from "~/utils/db.server";
+import { unauthorized } from "~/utils/http.server";
+import { parseTicketToken, verifyTicketToken } from "~/utils/ticket-token";
+import { text } from "~/utils/validation";
+import { movement } from "./order.server";
+import { festivalSigner } from "./ticket.server";
+import { pickLanguage } from "./ticket-type.server";
+
+export const SCAN_RESULTS = [
+  "admitted",
+  "already_admitted",
+  "payment_due",
+  "revoked",
+  "invalid",
+  "wrong_festival",
+  "not_yet_valid",
+  "exited",
+  "conflict",
+  "undone",
+] as const;
+export type ScanResult = (typeof SCAN_RESULTS)[number];
+
+export type Verdict = {
+  result: ScanResult;
+  ticketId?: string;
+  ticketType?: string;
+  amountDueMinor?: number;
+  currency?: string;
+  admittedAt?: string;
+  admittedBy?: string;
+};
+
+// ---------------------------------------------------------------- devices
+
+export const deviceInput = z.object({ name: text({ max: 60 }) }).strict();
+
+export async function createDoorDevice(actor: CurrentUser, festivalId: string, name: string) {
+  const token = randomToken(32);
+  const id = randomToken(12);
+  await sqlClient().execute({
+    sql: "INSERT INTO DoorDevice (id, festivalId, name, tokenHash, createdById, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+    args: [id, festivalId, name, sha256(token), actor.id, sqlDate(new Date())],
+  });
+  await audit({
+    actorUserId: actor.id,
+    action: "door.device.create",
+    targetType: "doorDevice",
+    targetId: id,
+    festivalId,
+    details: { name },
+  });
+  return { id, token };
+}
+
+export async function listDoorDevices(festivalId: string) {
+  const { rows } = await sqlClient().execute({
+    sql: "SELECT id, name, createdAt, lastSeenAt, revokedAt FROM DoorDevice WHERE festivalId = ? ORDER BY createdAt",
+    args: [festivalId],
+  });
+  return rows.map((r) => ({
+    id: String(r.id),
+    name: String(r.name),
+    createdAt: dateFromSql(r.createdAt).toISOString(),
+    lastSeenAt: r.lastSeenAt === null ? null : dateFromSql(r.lastSeenAt).toISOString(),
+    revoked: r.revokedAt !== null,
+  }));
+}
+
+export async function findDevice(id: string) {
+  if (id.length > 64) return null;
+  const { rows } = await sqlClient().execute({
+    sql: "SELECT id, festivalId, revokedAt FROM DoorDevice WHERE id = ?",
+    args: [id],
+  });
+  const r = rows[0];
+  return r
+    ? { id: String(r.id), festivalId: String(r.festivalId), revoked: r.revokedAt !== null }
+    : null;
+}
+
+export async function revokeDoorDevice(
+  actor: CurrentUser,
+  device: { id: string; festivalId: string },
+) {
+  await sqlClient().execute({
+    sql: "UPDATE DoorDevice SET revokedAt = COALESCE(revokedAt, ?) WHERE id = ?",
+    args: [sqlDate(new Date()), device.id],
+  });
+  await audit({
+    actorUserId: actor.id,
+    action: "door.device.revoke",
+    targetType: "doorDevice",
+    targetId: device.id,
+    festivalId: device.festivalId,
+  });
+}
+
+export type Device = { id: string; festivalId: string; name: string };
+
+const lastSeenWritten = new Map<string, number>();
+
+/** The door device behind a bearer token; 401 when unknown or revoked. */
+export async function requireDevice(request: Request): Promise<Device> {
+  const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/.exec(
+    (request.headers.get("Authorization") ?? "").trim(),
+  );
+  if (!match?.[1]) throw unauthorized("A door device token is required.");
+  const { rows } = await sqlClient().execute({
+    sql: "SELECT id, festivalId, name, revokedAt FROM DoorDevice WHERE tokenHash = ?",
+    args: [sha256(match[1])],
+  });
+  const r = rows[0];
+  if (!r || r.revokedAt !== null) throw unauthorized("This door device is unknown or was revoked.");
+  const device = { id: String(r.id), festivalId: String(r.festivalId), name: String(r.name) };
+  // "Last seen" at most every 10 s per device: cheap enough for the hot path.
+  const now = Date.now();
+  if ((lastSeenWritten.get(device.id) ?? 0) < now - 10_000) {
+    lastSeenWritten.set(device.id, now);
+    await sqlClient().execute({
+      sql: "UPDATE DoorDevice SET lastSeenAt = ? WHERE id = ?",
+      args: [sqlDate(new Date(now)), device.id],
+    });
+  }
+  return device;
+}
+
+// ---------------------------------------------------------------- scans
+
+const nonceField = z
+  .string({ error: "v.nonce" })
+  .regex(/^[A-Za-z0-9_-]{8,64}$/, { error: "v.nonce" });
+
+export const scanInput = z
+  .object({
+    token: z
+      .string({ error: "v.ticketToken" })
+      .min(1, { error: "v.ticketToken" })
+      .max(1024, { error: "v.ticketToken" }),
+    nonce: nonceField,
+    direction: z.enum(["in", "out"], { error: "v.direction" }).optional().default("in"),
+  })
+  .strict();
+
+/** Online only: admit a ticket found by search (for someone without their phone). */
+export const manualScanInput = z
+  .object({
+    ticketId: z
+      .string({ error: "v.invalid" })
+      .regex(/^[A-Za-z0-9_-]{8,64}$/, { error: "v.invalid" }),
+    nonce: nonceField,
+    direction: z.enum(["in", "out"], { error: "v.direction" }).optional().default("in"),
+  })
+  .strict();
+
+export const undoInput = z.object({ nonce: nonceField }).strict();
+
+export const batchInput = z
+  .object({
+    scans: z
+      .array(
+        scanInput.extend({
+          scannedAt: z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }),
+          /** What the device showed while offline (for conflict reports). */
+          offlineResult: z
+            .enum(["admitted", "already_admitted", "invalid"], { error: "v.invalid" })
+            .optional(),
+        }),
+        { error: "v.invalid" },
+      )
+      .min(1, { error: "v.invalid" })
+      .max(500, { error: "v.tooBig" }),
+  })
+  .strict();
+
+function nonceKey(device: Device, nonce: string) {
+  return `${device.id}:${nonce}`;
+}
+
+async function replay(nonce: string): Promise<Verdict | null> {
+  const { rows } = await sqlClient().execute({
+    sql: "SELECT response FROM CheckIn WHERE nonce = ?",
+    args: [nonce],
+  });
+  return rows[0] ? (JSON.parse(String(rows[0].response)) as Verdict) : null;
+}
+
+function isNonceClash(error: unknown) {
+  return (
+    error instanceof Error &&
+    /UNIQUE constraint failed: CheckIn\.nonce/.test(
+      `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}`,
+    )
+  );
+}
+
+type TicketRow = {
+  id: string;
+  festivalId: string;
+  status: string;
+  amountDueMinor: number;
+  admittedAt: Date | null;
+  admittedBy: string | null;
+  inside: boolean;
+  typeName: string;
+  currency: string;
+};
+
+async function readTicket(
+  tx: { execute: ReturnType<typeof sqlClient>["execute"] },
+  id: string,
+): Promise<TicketRow | null> {
+  const { rows } = await tx.execute({
+    sql: `SELECT t.id, t.festivalId, t.status, t.amountDueMinor, t.admittedAt, t.admittedBy, t.inside, tt.name AS typeName, o.currency
+          FROM Ticket t JOIN TicketType tt ON tt.id = t.ticketTypeId JOIN "Order" o ON o.id = t.orderId WHERE t.id = ?`,
+    args: [id],
+  });
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    id: String(r.id),
+    festivalId: String(r.festivalId),
+    status: String(r.status),
+    amountDueMinor: Number(r.amountDueMinor),
+    admittedAt: r.admittedAt === null ? null : dateFromSql(r.admittedAt),
+    admittedBy: r.admittedBy === null ? null : String(r.admittedBy),
+    inside: Boolean(Number(r.inside)),
+    typeName: String(r.typeName),
+    currency: String(r.currency),
+  };
+}
+
+/**
+ * One scan. Verifies the token's signature with the festival's key, then admits
+ * (or lets out) the ticket in one transaction that also records the check-in
+ * under its nonce.
+ */
+export async function scanTicket(
+  device: Device,
+  input: {
+    token?: string;
+    ticketId?: string;
+    nonce: string;
+    direction: "in" | "out";
+    scannedAt?: Date;
+    offline?: boolean;
+    offlineResult?: string;
+  },
+  locale = "en",
+  now = new Date(),
+): Promise<Verdict> {
+  // Nonces are the device's own: stored with its id, so no device can replay another's.
+  const key = nonceKey(device, input.nonce);
+  const previous = await replay(key);
+  if (previous) return previous;
+  const signer = await festivalSigner(device.festivalId);
+  const parsed = input.token !== undefined ? parseTicketToken(input.token) : null;
+  let verdict: Verdict | null = null;
+  let ticketId: string | undefined = input.ticketId;
+  // Found by search (online, on an authenticated device): no token to check.
+  if (!parsed) verdict = ticketId ? null : { result: "invalid" };
+  else if (!parsed.ok) verdict = { result: "invalid" };
+  else {
+    ticketId = parsed.token.payload.t;
+    if (parsed.token.payload.f !== device.festivalId) {
+      verdict = { result: "wrong_festival" };
+    } else {
+      const check = await verifyTicketToken(input.token!, signer.publicKey, {
+        festivalId: device.festivalId,
+        now,
+        leewaySeconds: 300,
+      });
+      if (!check.ok)
+        verdict = { result: check.reason === "not_yet_valid" ? "not_yet_valid" : "invalid" };
+    }
+  }
+  const scannedAt = input.scannedAt ?? now;
+  try {
+    return await writeTransaction(async (tx) => {
+      const record = (v: Verdict): InStatement => ({
+        sql: `INSERT INTO CheckIn (festivalId, ticketId, deviceId, nonce, direction, result, offline, scannedAt, recordedAt, response)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        args: [
+          device.festivalId,
+          ticketId ?? null,
+          device.id,
+          key,
+          input.direction,
+          v.result,
+          input.offline ? 1 : 0,
+          sqlDate(scannedAt),
+          sqlDate(now),
+          JSON.stringify(v),
+        ],
+      });
+      if (verdict) {
+        await tx.execute(record(verdict));
+        return verdict;
+      }
+      const ticket = await readTicket(tx, ticketId!);
+      let v: Verdict;
+      if (!ticket || ticket.festivalId !== device.festivalId) v = { result: "invalid" };
+      else {
+        const base = { ticketId: ticket.id, ticketType: pickLanguage(ticket.typeName, locale) };
+        if (ticket.status !== "valid") v = { ...base, result: "revoked" };
+        else if (ticket.amountDueMinor > 0)
+          v = {
+            ...base,
+            result: "payment_due",
+            amountDueMinor: ticket.amountDueMinor,
+            currency: ticket.currency,
+          };
+        else if (input.direction === "out") {
+          if (ticket.inside)
+            await tx.execute({
+              sql: "UPDATE Ticket SET inside = 0 WHERE id = ?",
+              args: [ticket.id],
+            });
+          v = { ...base, result: "exited" };
+        } else {
+          const admitted = await tx.execute({
+            sql: `UPDATE Ticket SET admittedAt = COALESCE(admittedAt, ?), admittedBy = COALESCE(admittedBy, ?), inside = 1
+                  WHERE id = ? AND status = 'valid' AND amountDueMinor = 0 AND (admittedAt IS NULL OR inside = 0)`,
+            args: [sqlDate(scannedAt), device.name, ticket.id],
+          });
+          // rowsAffected 1: first entry, or re-entry after an exit.
+          if (admitted.rowsAffected === 1)
+            v = {
+              ...base,
+              result: "admitted",
+              admittedAt: scannedAt.toISOString(),
+              admittedBy: device.name,
+            };
+          else if (
+            input.offline &&
+            input.offlineResult === "admitted" &&
+            ticket.admittedBy !== device.name
+          ) {
+            // Two devices let the same ticket in while offline: one admission, one conflict to report.
+            v = {
+              ...base,
+              result: "conflict",
+              admittedAt: ticket.admittedAt?.toISOString(),
+              admittedBy: ticket.admittedBy ?? undefined,
+            };
+          } else
+            v = {
+              ...base,
+              result: "already_admitted",
+              admittedAt: ticket.admittedAt?.toISOString(),
+              admittedBy: ticket.admittedBy ?? undefined,
+            };
+        }
+      }
+      await tx.execute(record(v));
+      return v;
+    });
+  } catch (error) {
+    // The same nonce raced itself: answer what the first one recorded.
+    if (isNonceClash(error)) {
+      const stored = await replay(key);
+      if (stored) return stored;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Staff took the cash for a pay-at-the-door ticket: record the payment (money
+ * movement for the ledger), mark the order paid once all its tickets are, and
+ * admit the ticket.
+ */
+export async function payAtDoor(
+  device: Device,
+  input: { token: string; nonce: string },
+  locale = "en",
+  now = new Date(),
+): Promise<Verdict> {
+  const previous = await replay(nonceKey(device, input.nonce));
+  if (previous) return previous;
+  const parsed = parseTicketToken(input.token);
+  const signer = await festivalSigner(device.festivalId);
+  if (!parsed.ok || parsed.token.payload.f !== device.festivalId)
+    return scanTicket(device, { ...input, direction: "in" }, locale, now);
+  const check = await verifyTicketToken(input.token, signer.publicKey, {
+    festivalId: device.festivalId,
+    now,
+    leewaySeconds: 300,
+  });
+  if (!check.ok) return scanTicket(device, { ...input, direction: "in" }, locale, now);
+  const ticketId = parsed.token.payload.t;
+  await writeTransaction(async (tx) => {
+    const { rows } = await tx.execute({
+      sql: `SELECT t.amountDueMinor, t.orderId, o.currency, o.festivalId FROM Ticket t JOIN "Order" o ON o.id = t.orderId
+            WHERE t.id = ? AND t.status = 'valid' AND t.amountDueMinor > 0 AND o.festivalId = ?`,
+      args: [ticketId, device.festivalId],
+    });
+    const r = rows[0];
+    if (!r) return;
+    const orderId = String(r.orderId);
+    await tx.execute({
+      sql: "UPDATE Ticket SET amountDueMinor = 0 WHERE id = ?",
+      args: [ticketId],
+    });
+    await tx.execute(
+      movement(
+        { id: device.festivalId, currency: String(r.currency) },
+        orderId,
+        "ticket_sale",
+        Number(r.amountDueMinor),
+        null,
+        "door",
+        now,
+      ),
+    );
+    await tx.execute({
+      sql: `UPDATE "Order" SET status = 'paid', paidAt = ? WHERE id = ? AND status = 'confirmed'
+            AND NOT EXISTS (SELECT 1 FROM Ticket WHERE orderId = ? AND status = 'valid' AND amountDueMinor > 0)`,
+      args: [sqlDate(now), orderId, orderId],
+    });
+  });
+  return scanTicket(device, { ...input, direction: "in" }, locale, now);
+}
+
+// ---------------------------------------------------------------- manifest
+
+/**
+ * What a device needs to decide offline: the festival's public key, revoked
+ * tickets, ticket types, tickets already inside and those with payment due.
+ * Ids and amounts only — no names or emails.
+ */
+export async function doorManifest(device: Device, locale = "en") {
+  const signer = await festivalSigner(device.festivalId);
+  const db = sqlClient();
+  const [festival, types, revoked, admitted, due, version] = await Promise.all([
+    db.execute({
+      sql: "SELECT id, name, currency, timezone FROM Festival WHERE id = ?",
+      args: [device.festivalId],
+    }),
+    db.execute({
+      sql: "SELECT id, name FROM TicketType WHERE festivalId = ? ORDER BY position",
+      args: [device.festivalId],
+    }),
+    db.execute({
+      sql: "SELECT id FROM Ticket WHERE festivalId = ? AND status != 'valid'",
+      args: [device.festivalId],
+    }),
+    db.execute({
+      sql: "SELECT id FROM Ticket WHERE festivalId = ? AND admittedAt IS NOT NULL",
+      args: [device.festivalId],
+    }),
+    db.execute({
+      sql: "SELECT id, amountDueMinor FROM Ticket WHERE festivalId = ? AND status = 'valid' AND amountDueMinor > 0",
+      args: [device.festivalId],
+    }),
+    db.execute({
+      sql: "SELECT COALESCE(MAX(id), 0) AS v FROM CheckIn WHERE festivalId = ?",
+      args: [device.festivalId],
+    }),
+  ]);
+  const f = festival.rows[0]!;
+  return {
+    festival: {
+      id: String(f.id),
+      name: String(f.name),
+      currency: String(f.currency),
+      timezone: String(f.timezone),
+    },
+    publicKey: signer.publicKey,
+    version: Number(version.rows[0]?.v ?? 0),
+    generatedAt: new Date().toISOString(),
+    ticketTypes: types.rows.map((r) => ({
+      id: String(r.id),
+      name: pickLanguage(String(r.name), locale),
+    })),
+    revoked: revoked.rows.map((r) => String(r.id)),
+    admitted: admitted.rows.map((r) => String(r.id)),
+    paymentDue: Object.fromEntries(due.rows.map((r) => [String(r.id), Number(r.amountDueMinor)])),
+    counters: await doorCounters(device.festivalId),
+  };
+}
+
+/** Live counters: checked in, sold, inside now. */
+export async function doorCounters(festivalId: string) {
+  const { rows } = await sqlClient().execute({
+    sql: `SELECT COUNT(*) FILTER (WHERE status = 'valid') AS sold,
+                 COUNT(*) FILTER (WHERE admittedAt IS NOT NULL) AS checkedIn,
+                 COUNT(*) FILTER (WHERE inside = 1) AS inside
+          FROM Ticket WHERE festivalId = ?`,
+    args: [festivalId],
+  });
+  const r = rows[0]!;
+  return { sold: Number(r.sold), checkedIn: Number(r.checkedIn), inside: Number(r.inside) };
+}
+
+/**
+ * Undo a device's own admission (a mistaken scan), within 15 minutes: the
+ * ticket can be admitted again. Recorded as a check-in of its own.
+ */
+export async function undoCheckIn(
+  device: Device,
+  nonce: string,
+  now = new Date(),
+): Promise<Verdict> {
+  const undoNonce = nonceKey(device, `undo-${nonce}`);
+  const previous = await replay(undoNonce);
+  if (previous) return previous;
+  return writeTransaction(async (tx) => {
+    const { rows } = await tx.execute({
+      sql: `SELECT ticketId, recordedAt FROM CheckIn WHERE nonce = ? AND deviceId = ? AND result = 'admitted' AND direction = 'in'`,
+      args: [nonceKey(device, nonce), device.id],
+    });
+    const r = rows[0];
+    const recent = r && now.getTime() - dateFromSql(r.recordedAt).getTime() <= 15 * 60_000;
+    const verdict: Verdict =
+      r && recent ? { result: "undone", ticketId: String(r.ticketId) } : { result: "invalid" };
+    if (verdict.result === "undone") {
+      await tx.execute({
+        sql: "UPDATE Ticket SET admittedAt = NULL, admittedBy = NULL, inside = 0 WHERE id = ? AND admittedBy = ?",
+        args: [verdict.ticketId!, device.name],
+      });
+    }
+    await tx.execute({
+      sql: `INSERT INTO CheckIn (festivalId, ticketId, deviceId, nonce, direction, result, offline, scannedAt, recordedAt, response)
+            VALUES (?, ?, ?, ?, 'in', ?, 0, ?, ?, ?)`,
+      args: [
+        device.festivalId,
+        verdict.ticketId ?? null,
+        device.id,
+        undoNonce,
+        verdict.result,
+        sqlDate(now),
+        sqlDate(now),
+        JSON.stringify(verdict),
+      ],
+    });
+    return verdict;
+  });
+}
+
+/**
+ * Online search by order code or buyer's name, for someone without their phone.
+ * Names appear only here, never in the manifest or on the device's storage.
+ */
+export async function searchTickets(device: Device, query: string, locale = "en") {
+  const q = query.trim().slice(0, 60);
+  if (q.length < 2) return [];
+  const like = `%${q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+  const { rows } = await sqlClient().execute({
+    sql: `SELECT t.id, t.status, t.amountDueMinor, t.admittedAt, tt.name AS typeName, o.code, o.name, o.currency
+          FROM Ticket t JOIN "Order" o ON o.id = t.orderId JOIN TicketType tt ON tt.id = t.ticketTypeId
+          WHERE t.festivalId = ? AND (o.code LIKE ? ESCAPE '\\' OR o.name LIKE ? ESCAPE '\\')
+          ORDER BY o.code LIMIT 20`,
+    args: [device.festivalId, like.toUpperCase(), like],
+  });
+  return rows.map((r) => ({
+    ticketId: String(r.id),
+    ticketType: pickLanguage(String(r.typeName), locale),
+    orderCode: String(r.code),
+    name: r.name === null ? null : String(r.name),
+    status: String(r.status),
+    admitted: r.admittedAt !== null,
+    amountDueMinor: Number(r.amountDueMinor),
+    currency: String(r.currency),
+  }));
+}
+
+// ---------------------------------------------------------------- organisers
+
+/** Admissions per 10 minutes (UTC bins; shown in the festival's zone). */
+export async function arrivalsPer10Minutes(festivalId: string) {
+  const { rows } = await sqlClient().execute({
+    sql: `SELECT admittedAt FROM Ticket WHERE festivalId = ? AND admittedAt IS NOT NULL ORDER BY admittedAt`,
+    args: [festivalId],
+  });
+  const bins = new Map<number, number>();
+  for (const r of rows) {
+    const t = dateFromSql(r.admittedAt).getTime();
+    const bin = Math.floor(t / 600_000) * 600_000;
+    bins.set(bin, (bins.get(bin) ?? 0) + 1);
+  }
+  if (bins.size === 0) return [];
+  const keys = [...bins.keys()];
+  const first = Math.min(...keys);
+  const last = Math.max(...keys);
+  const out: { at: string; count: number }[] = [];
+  // Fill empty bins so the chart's time axis is honest (at most two days of bins).
+  for (let t = first; t <= last && out.length < 288; t += 600_000)
+    out.push({ at: new Date(t).toISOString(), count: bins.get(t) ?? 0 });
+  return out;
+}
+
+/** Recent check-ins with the buyer's name (organisers only), searchable; conflicts first. */
+export async function listCheckIns(festivalId: string, query: string, limit = 200) {
+  const q = query.trim().slice(0, 60);
+  const like = `%${q.replace(/[%_\\\\]/g, (c) => `\\\\${c}`)}%`;
+  const { rows } = await sqlClient().execute({
+    sql: `SELECT c.id, c.result, c.direction, c.offline, c.scannedAt, c.recordedAt, c.ticketId, d.name AS device, o.code, o.name AS buyer, tt.name AS typeName
+          FROM CheckIn c
+          LEFT JOIN DoorDevice d ON d.id = c.deviceId
+          LEFT JOIN Ticket t ON t.id = c.ticketId
+          LEFT JOIN "Order" o ON o.id = t.orderId
+          LEFT JOIN TicketType tt ON tt.id = t.ticketTypeId
+          WHERE c.festivalId = ? ${q ? "AND (o.code LIKE ? ESCAPE '\\\\' OR o.name LIKE ? ESCAPE '\\\\' OR d.name LIKE ? ESCAPE '\\\\')" : ""}
+          ORDER BY (c.result = 'conflict') DESC, c.id DESC LIMIT ?`,
+    args: q ? [festivalId, like.toUpperCase(), like, like, limit] : [festivalId, limit],
+  });
+  return rows.map((r) => ({
+    id: Number(r.id),
+    result: String(r.result),
+    direction: String(r.direction),
+    offline: Boolean(Number(r.offline)),
+    scannedAt: dateFromSql(r.scannedAt).toISOString(),
+    recordedAt: dateFromSql(r.recordedAt).toISOString(),
+    ticketId: r.ticketId === null ? null : String(r.ticketId),
+    device: r.device === null ? null : String(r.device),
+    orderCode: r.code === null ? null : String(r.code),
+    buyer: r.buyer === null ? null : String(r.buyer),
+    typeName: r.typeName === null ? null : String(r.typeName),
+  }));
+}

@@ -1,0 +1,251 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import QRCode from "qrcode";
+import { Field } from "~/components/field";
+import {
+  arrivalsPer10Minutes,
+  createDoorDevice,
+  deviceInput,
+  doorCounters,
+  findDevice,
+  listCheckIns,
+  listDoorDevices,
+  revokeDoorDevice,
+} from "~/models/door.server";
+import { getFestivalOrThrow } from "~/models/festival.server";
+import { pickLanguage } from "~/models/ticket-type.server";
+import { publicUrl } from "~/utils/env.server";
+import { formatDateTime, formatTime } from "~/utils/format";
+import { field, readForm } from "~/utils/forms.server";
+import { errorResponse } from "~/utils/http.server";
+import { getTranslator } from "~/utils/i18n.server";
+import { can, requireUserWith } from "~/utils/permissions.server";
+import { fieldErrors } from "~/utils/validation";
+import { useLocale, useT } from "~/utils/use-t";
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUserWith(request, "festival:view", params.id);
+  const festival = await getFestivalOrThrow(params.id);
+  const { locale } = await getTranslator(request);
+  const q = new URL(request.url).searchParams.get("q") ?? "";
+  const [devices, counters, arrivals, checkIns] = await Promise.all([
+    listDoorDevices(festival.id),
+    doorCounters(festival.id),
+    arrivalsPer10Minutes(festival.id),
+    listCheckIns(festival.id, q),
+  ]);
+  return {
+    festivalId: festival.id,
+    timezone: festival.timezone,
+    canManage: can(user, "festival:edit", festival.id),
+    devices,
+    counters,
+    arrivals,
+    checkIns: checkIns.map((c) => ({
+      ...c,
+      typeName: c.typeName ? pickLanguage(c.typeName, locale) : null,
+    })),
+  };
+}
+
+type Result = {
+  errors: Record<string, string>;
+  created?: { name: string; setupUrl: string; qr: string };
+};
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUserWith(request, "festival:edit", params.id);
+  const festival = await getFestivalOrThrow(params.id);
+  const { t } = await getTranslator(request);
+  const form = await readForm(request);
+  const intent = field(form, "intent");
+  if (intent === "add-device") {
+    const parsed = deviceInput.safeParse({ name: field(form, "name") });
+    if (!parsed.success)
+      return data<Result>({ errors: fieldErrors(parsed.error, t) }, { status: 400 });
+    const device = await createDoorDevice(user, festival.id, parsed.data.name);
+    const setupUrl = `${publicUrl(request)}/door#device=${device.token}`;
+    // Shown once: the token is stored only as a hash.
+    return {
+      errors: {},
+      created: {
+        name: parsed.data.name,
+        setupUrl,
+        qr: await QRCode.toDataURL(setupUrl, { margin: 2, width: 320 }),
+      },
+    } satisfies Result;
+  }
+  if (intent === "revoke-device") {
+    const device = await findDevice((field(form, "deviceId") ?? "").slice(0, 64));
+    if (device && device.festivalId === festival.id) await revokeDoorDevice(user, device);
+    return { errors: {} } satisfies Result;
+  }
+  throw errorResponse(400, "bad_intent", "Unknown action.");
+}
+
+function ArrivalsChart({
+  arrivals,
+  timezone,
+}: {
+  arrivals: { at: string; count: number }[];
+  timezone: string;
+}) {
+  const t = useT();
+  const locale = useLocale();
+  if (arrivals.length === 0) return <p className="muted">{t("door.noArrivals")}</p>;
+  const max = Math.max(...arrivals.map((a) => a.count), 1);
+  const width = Math.max(300, arrivals.length * 14);
+  return (
+    <figure className="chart">
+      <svg
+        viewBox={`0 0 ${width} 120`}
+        role="img"
+        aria-label={t("door.arrivalsChart")}
+        width="100%"
+        height="140"
+      >
+        {arrivals.map((a, i) => {
+          const h = Math.round((a.count / max) * 100);
+          return (
+            <g key={a.at}>
+              <rect x={i * 14 + 2} y={105 - h} width={10} height={h} className="bar">
+                <title>
+                  {formatTime(a.at, locale, timezone)}: {a.count}
+                </title>
+              </rect>
+              {i % 6 === 0 ? (
+                <text x={i * 14 + 2} y={118} className="tick">
+                  {formatTime(a.at, locale, timezone)}
+                </text>
+              ) : null}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption className="muted">{t("door.arrivalsCaption")}</figcaption>
+    </figure>
+  );
+}
+
+export default function DoorAdmin() {
+  const { festivalId, timezone, canManage, devices, counters, arrivals, checkIns } =
+    useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const t = useT();
+  const locale = useLocale();
+  const e: Record<string, string> = result?.errors ?? {};
+  return (
+    <>
+      <h2>{t("door.title")}</h2>
+      <dl className="stats">
+        <div>
+          <dt>{t("door.checkedIn")}</dt>
+          <dd>
+            {counters.checkedIn} / {counters.sold}
+          </dd>
+        </div>
+        <div>
+          <dt>{t("door.inside")}</dt>
+          <dd>{counters.inside}</dd>
+        </div>
+      </dl>
+      <ArrivalsChart arrivals={arrivals} timezone={timezone} />
+      <h3>{t("door.devices")}</h3>
+      {result?.created ? (
+        <div className="card" role="status">
+          <p>{t("door.deviceCreated", { name: result.created.name })}</p>
+          <img src={result.created.qr} alt={t("door.setupQr")} width={240} height={240} />
+          <p className="mono">{result.created.setupUrl}</p>
+        </div>
+      ) : null}
+      {devices.length === 0 ? <p className="muted">{t("door.noDevices")}</p> : null}
+      <ul>
+        {devices.map((d) => (
+          <li key={d.id}>
+            <strong>{d.name}</strong> —{" "}
+            {d.revoked
+              ? t("door.revoked")
+              : d.lastSeenAt
+                ? t("door.lastSeen", { time: formatDateTime(d.lastSeenAt, locale, timezone) })
+                : t("door.neverSeen")}
+            {canManage && !d.revoked ? (
+              <Form method="post" className="inline">
+                <input type="hidden" name="deviceId" value={d.id} />{" "}
+                <button type="submit" name="intent" value="revoke-device" className="link danger">
+                  {t("door.revoke")}
+                </button>
+              </Form>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {canManage ? (
+        <Form method="post" noValidate className="card">
+          <Field
+            label={t("door.deviceName")}
+            name="name"
+            maxLength={60}
+            placeholder={t("door.deviceNameExample")}
+            error={e.name}
+          />
+          <button type="submit" name="intent" value="add-device" className="primary">
+            {t("door.addDevice")}
+          </button>
+        </Form>
+      ) : null}
+      <h3>{t("door.checkIns")}</h3>
+      <Form method="get" className="filters row">
+        <div className="field">
+          <label htmlFor="q">{t("door.search")}</label>
+          <input
+            id="q"
+            name="q"
+            type="search"
+            maxLength={60}
+            defaultValue={params.get("q") ?? ""}
+          />
+        </div>
+        <button type="submit">{t("orders.filter")}</button>
+      </Form>
+      <p>
+        <a href={`/admin/festivals/${festivalId}/check-ins.csv`} download>
+          {t("door.csv")}
+        </a>
+      </p>
+      {checkIns.length === 0 ? <p className="muted">{t("door.noCheckIns")}</p> : null}
+      {checkIns.length > 0 ? (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>{t("orders.when")}</th>
+              <th>{t("door.result")}</th>
+              <th>{t("door.device")}</th>
+              <th>{t("orders.code")}</th>
+              <th>{t("orders.buyer")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {checkIns.map((c) => (
+              <tr key={c.id} className={c.result === "conflict" ? "conflict" : undefined}>
+                <td>{formatDateTime(c.scannedAt, locale, timezone)}</td>
+                <td>
+                  {t(`checkin.result.${c.result as "admitted"}`)}
+                  {c.offline ? ` (${t("door.offline")})` : ""}
+                  {c.direction === "out" ? ` — ${t("door.exit")}` : ""}
+                </td>
+                <td>{c.device}</td>
+                <td className="mono">{c.orderCode}</td>
+                <td>
+                  {c.buyer ??
+                    (c.orderCode ? <span className="muted">{t("orders.anonymous")}</span> : null)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,327 @@
+// Edit one ticket type (organisers). A plain form: works without JavaScript,
+// errors beside the fields, money in major units, times in the festival's zone.
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Field, TextArea } from "~/components/field";
+import { getFestivalOrThrow, parseJsonObject } from "~/models/festival.server";
+import {
+  findTicketType,
+  pickLanguage,
+  ticketTypePatch,
+  updateTicketType,
+} from "~/models/ticket-type.server";
+import { prisma } from "~/utils/db.server";
+import { field, readForm } from "~/utils/forms.server";
+import { errorResponse, FieldRulesError, notFound } from "~/utils/http.server";
+import { getTranslator } from "~/utils/i18n.server";
+import { parseMoneyInput, toMajorInput } from "~/utils/money";
+import { can, requireUserWith } from "~/utils/permissions.server";
+import { fieldErrors, localizeMessage, toLocalInput } from "~/utils/validation";
+import { useT } from "~/utils/use-t";
+
+const TEXT_FIELDS = [
+  "name.en",
+  "name.ru",
+  "description.en",
+  "description.ru",
+  "price",
+  "minPrice",
+  "suggestedPrice",
+  "capacity",
+  "maxPerOrder",
+  "quotaId",
+  "salesStartAt",
+  "salesEndAt",
+  "visibility",
+  "accessCode",
+] as const;
+type FormValues = Partial<Record<(typeof TEXT_FIELDS)[number] | "payWhatYouWant", string>>;
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUserWith(request, "festival:view", params.id);
+  const festival = await getFestivalOrThrow(params.id);
+  const type = await findTicketType(festival.id, params.typeId);
+  if (!type) throw notFound();
+  const { locale } = await getTranslator(request);
+  const quotas = await prisma.quota.findMany({
+    where: { festivalId: festival.id },
+    orderBy: { createdAt: "asc" },
+    select: { id: true, name: true, capacity: true, reserved: true },
+  });
+  const name = parseJsonObject(type.name);
+  const description = parseJsonObject(type.description);
+  const currency = festival.currency;
+  const tz = festival.timezone;
+  const values: FormValues = {
+    "name.en": name.en ?? name["*"] ?? "",
+    "name.ru": name.ru ?? name["*"] ?? "",
+    "description.en": description.en ?? description["*"] ?? "",
+    "description.ru": description.ru ?? description["*"] ?? "",
+    price: toMajorInput(type.priceMinor, currency),
+    payWhatYouWant: type.payWhatYouWant ? "on" : "",
+    minPrice: type.minPriceMinor === null ? "" : toMajorInput(type.minPriceMinor, currency),
+    suggestedPrice:
+      type.suggestedPriceMinor === null ? "" : toMajorInput(type.suggestedPriceMinor, currency),
+    capacity: String(type.capacity),
+    maxPerOrder: String(type.maxPerOrder),
+    quotaId: type.quotaId ?? "",
+    salesStartAt: type.salesStartAt ? toLocalInput(type.salesStartAt, tz) : "",
+    salesEndAt: type.salesEndAt ? toLocalInput(type.salesEndAt, tz) : "",
+    visibility: type.visibility,
+    accessCode: type.accessCode ?? "",
+  };
+  return {
+    festivalId: festival.id,
+    currency,
+    timezone: tz,
+    canEdit: can(user, "festival:edit", festival.id) && festival.status !== "cancelled",
+    type: { id: type.id, name: pickLanguage(type.name, locale), reserved: type.reserved },
+    values,
+    quotas,
+  };
+}
+
+type Result = { ok: boolean; errors: Record<string, string>; values?: FormValues };
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUserWith(request, "festival:edit", params.id);
+  const festival = await getFestivalOrThrow(params.id);
+  const type = await findTicketType(festival.id, params.typeId);
+  if (!type) throw notFound();
+  const { t } = await getTranslator(request);
+  if (festival.status === "cancelled")
+    throw errorResponse(409, "cancelled", t("festivalAdmin.cancelledReadOnly"));
+  const form = await readForm(request);
+  const values: FormValues = {};
+  for (const name of TEXT_FIELDS) values[name] = (field(form, name) ?? "").slice(0, 4000);
+  values.payWhatYouWant = field(form, "payWhatYouWant") === "on" ? "on" : "";
+  const raw = (name: (typeof TEXT_FIELDS)[number]) => values[name]?.trim() ?? "";
+  // Empty money fields clear the value; anything unreadable is refused by the schema.
+  const money = (name: "price" | "minPrice" | "suggestedPrice") =>
+    raw(name) ? (parseMoneyInput(raw(name), festival.currency) ?? Number.NaN) : null;
+  const integer = (name: "capacity" | "maxPerOrder") =>
+    /^\d{1,9}$/.test(raw(name)) ? Number(raw(name)) : Number.NaN;
+  const perLanguage = (prefix: "name" | "description") =>
+    Object.fromEntries(
+      (["en", "ru"] as const)
+        .map((l) => [l, raw(`${prefix}.${l}`)] as const)
+        .filter(([, v]) => v !== ""),
+    );
+  const payWhatYouWant = values.payWhatYouWant === "on";
+  const visibility = raw("visibility") === "hidden" ? "hidden" : "public";
+  const parsed = ticketTypePatch.safeParse({
+    name: perLanguage("name"),
+    description: perLanguage("description"),
+    priceMinor: money("price") ?? 0,
+    payWhatYouWant,
+    minPriceMinor: payWhatYouWant ? money("minPrice") : null,
+    suggestedPriceMinor: payWhatYouWant ? money("suggestedPrice") : null,
+    capacity: integer("capacity"),
+    maxPerOrder: integer("maxPerOrder"),
+    quotaId: raw("quotaId") || null,
+    salesStartAt: raw("salesStartAt") || null,
+    salesEndAt: raw("salesEndAt") || null,
+    visibility,
+    accessCode: visibility === "hidden" ? raw("accessCode") || null : null,
+  });
+  if (!parsed.success) {
+    const errors = formErrors(fieldErrors(parsed.error, t));
+    // An amount that is not a number at all gets the form's own hint.
+    for (const [input, key] of [
+      ["price", "priceMinor"],
+      ["minPrice", "minPriceMinor"],
+      ["suggestedPrice", "suggestedPriceMinor"],
+    ] as const)
+      if (errors[key] && Number.isNaN(money(input))) errors[key] = t("v.money");
+    return data<Result>({ ok: false, errors, values }, { status: 400 });
+  }
+  try {
+    await updateTicketType(user, festival, type.id, parsed.data);
+  } catch (error) {
+    if (error instanceof FieldRulesError) {
+      const errors = Object.fromEntries(
+        Object.entries(error.fields).map(([k, v]) => [k, localizeMessage(v, t)]),
+      );
+      return data<Result>({ ok: false, errors: formErrors(errors), values }, { status: 400 });
+    }
+    throw error;
+  }
+  return { ok: true, errors: {} } satisfies Result;
+}
+
+/** Errors on the whole `name` (no language given) show beside the English name. */
+function formErrors(errors: Record<string, string>) {
+  const out = { ...errors };
+  if (out.name && !out["name.en"]) out["name.en"] = out.name;
+  return out;
+}
+
+export default function EditTicketType() {
+  const { festivalId, currency, timezone, canEdit, type, values, quotas } =
+    useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const t = useT();
+  const e: Record<string, string> = result?.errors ?? {};
+  const v: FormValues = (result && "values" in result ? result.values : undefined) ?? values;
+  const list = `/admin/festivals/${festivalId}/tickets`;
+  return (
+    <>
+      <p>
+        <Link to={list}>← {t("tickets.title")}</Link>
+      </p>
+      <h2>{t("tickets.editType", { name: type.name })}</h2>
+      {result?.ok ? (
+        <p role="status" className="notice">
+          {t("festivalAdmin.saved")}
+        </p>
+      ) : null}
+      <p className="hint">{t("tickets.reservedNow", { n: type.reserved })}</p>
+      {!canEdit ? <p>{t("tickets.readOnly")}</p> : null}
+      <Form method="post" noValidate className="card">
+        <fieldset disabled={!canEdit}>
+          <legend className="sr-only">{t("tickets.editType", { name: type.name })}</legend>
+          <div className="row">
+            <Field
+              label={t("tickets.nameEn")}
+              name="name.en"
+              maxLength={120}
+              defaultValue={v["name.en"]}
+              error={e["name.en"]}
+            />
+            <Field
+              label={t("tickets.nameRu")}
+              name="name.ru"
+              maxLength={120}
+              defaultValue={v["name.ru"]}
+              error={e["name.ru"]}
+            />
+          </div>
+          <TextArea
+            label={t("tickets.descriptionEn")}
+            name="description.en"
+            maxLength={2000}
+            rows={3}
+            defaultValue={v["description.en"]}
+            error={e.description ?? e["description.en"]}
+          />
+          <TextArea
+            label={t("tickets.descriptionRu")}
+            name="description.ru"
+            maxLength={2000}
+            rows={3}
+            defaultValue={v["description.ru"]}
+            error={e["description.ru"]}
+          />
+          <p className="hint">{t("tickets.priceChangeHint")}</p>
+          <div className="row">
+            <Field
+              label={t("tickets.priceIn", { currency })}
+              name="price"
+              inputMode="decimal"
+              defaultValue={v.price}
+              error={e.priceMinor}
+            />
+            <Field
+              label={t("tickets.capacity")}
+              name="capacity"
+              inputMode="numeric"
+              defaultValue={v.capacity}
+              error={e.capacity}
+            />
+            <Field
+              label={t("tickets.maxPerOrder")}
+              name="maxPerOrder"
+              inputMode="numeric"
+              defaultValue={v.maxPerOrder}
+              error={e.maxPerOrder}
+            />
+          </div>
+          <label className="choice">
+            <input
+              type="checkbox"
+              name="payWhatYouWant"
+              defaultChecked={v.payWhatYouWant === "on"}
+            />{" "}
+            {t("tickets.payWhatYouWant")}
+          </label>
+          <div className="row">
+            <Field
+              label={t("tickets.minPrice", { currency })}
+              name="minPrice"
+              inputMode="decimal"
+              defaultValue={v.minPrice}
+              error={e.minPriceMinor}
+            />
+            <Field
+              label={t("tickets.suggestedPrice", { currency })}
+              name="suggestedPrice"
+              inputMode="decimal"
+              defaultValue={v.suggestedPrice}
+              error={e.suggestedPriceMinor}
+            />
+          </div>
+          <div className={`field${e.quotaId ? " has-error" : ""}`}>
+            <label htmlFor="quotaId">{t("tickets.quota")}</label>
+            <select
+              id="quotaId"
+              name="quotaId"
+              defaultValue={v.quotaId}
+              aria-invalid={e.quotaId ? true : undefined}
+              aria-describedby={e.quotaId ? "quotaId-error" : undefined}
+            >
+              <option value="">{t("tickets.noQuota")}</option>
+              {quotas.map((q) => (
+                <option key={q.id} value={q.id}>
+                  {q.name} ({t("tickets.quotaUse", { reserved: q.reserved, capacity: q.capacity })})
+                </option>
+              ))}
+            </select>
+            {e.quotaId ? (
+              <p id="quotaId-error" className="field-error" role="alert">
+                {e.quotaId}
+              </p>
+            ) : null}
+          </div>
+          <p className="hint">{t("programme.timeHint", { zone: timezone })}</p>
+          <div className="row">
+            <Field
+              label={t("tickets.salesStart")}
+              name="salesStartAt"
+              type="datetime-local"
+              defaultValue={v.salesStartAt}
+              error={e.salesStartAt}
+            />
+            <Field
+              label={t("tickets.salesEnd")}
+              name="salesEndAt"
+              type="datetime-local"
+              defaultValue={v.salesEndAt}
+              error={e.salesEndAt}
+            />
+          </div>
+          <div className="row">
+            <div className="field">
+              <label htmlFor="visibility">{t("tickets.visibility")}</label>
+              <select id="visibility" name="visibility" defaultValue={v.visibility}>
+                <option value="public">{t("tickets.public")}</option>
+                <option value="hidden">{t("tickets.hiddenWithCode")}</option>
+              </select>
+            </div>
+            <Field
+              label={t("shop.accessCode")}
+              name="accessCode"
+              maxLength={40}
+              defaultValue={v.accessCode}
+              error={e.accessCode}
+            />
+          </div>
+          {e._form ? <p className="form-error">{e._form}</p> : null}
+          <button type="submit" className="primary">
+            {t("festivalForm.save")}
+          </button>
+        </fieldset>
+      </Form>
+    </>
+  );
+}

@@ -1,0 +1,78 @@
+// The organiser's door page: devices (setup link shown once, revoke), counters,
+// arrivals chart, check-ins with conflicts first, CSV without personal data.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { prisma } from "~/utils/db.server";
+import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { apiToken, createUserRow, festivalBody, signedInClient } from "../helpers/fixtures";
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app.close());
+
+it("manages devices and shows check-ins to organisers", async () => {
+  const admin = await createUserRow({ role: "admin" });
+  const token = await apiToken(app.url, admin.email);
+  const api = new Client(app.url);
+  const f = (await api.api("POST", "/api/v1/festivals", festivalBody(), token)).json<{
+    id: string;
+  }>();
+  await api.api("POST", `/api/v1/festivals/${f.id}/publish`, undefined, token);
+  const type = (
+    await api.api(
+      "POST",
+      `/api/v1/festivals/${f.id}/ticket-types`,
+      { name: "Free entry", priceMinor: 0, capacity: 10 },
+      token,
+    )
+  ).json<{ id: string }>();
+  const order = (
+    await api.api("POST", `/api/v1/festivals/${f.id}/orders`, {
+      items: [{ ticketTypeId: type.id, quantity: 1 }],
+      email: "guest@example.test",
+      name: "Guest Person",
+      paymentMethod: "free",
+    })
+  ).json<{ tickets: { qrToken: string }[] }>();
+
+  const page = await signedInClient(app.url, admin.email);
+  const created = await page.postForm(`/admin/festivals/${f.id}/door`, {
+    intent: "add-device",
+    name: "Door 1",
+  });
+  expect(created.status).toBe(200);
+  const setupUrl = /(http:\/\/[^\s<"]+\/door#device=[A-Za-z0-9_-]+)/.exec(created.text)?.[1];
+  expect(setupUrl).toBeDefined();
+  expect(created.text).toContain('src="data:image/png;base64,');
+  const deviceToken = new URL(setupUrl!).hash.replace("#device=", "");
+
+  const verdict = await api.api(
+    "POST",
+    "/api/v1/door/scans",
+    { token: order.tickets[0]!.qrToken, nonce: "nonce-admin-test-1" },
+    deviceToken,
+  );
+  expect(verdict.json()).toMatchObject({ result: "admitted" });
+
+  const view = await page.get(`/admin/festivals/${f.id}/door`);
+  expect(view.status).toBe(200);
+  expect(view.text).toContain("Door 1");
+  expect(view.text).toContain("Guest Person");
+  expect(view.text).toMatch(/<svg[^>]+role="img"/);
+  // The token is never shown again.
+  expect(view.text).not.toContain(deviceToken);
+
+  const csv = await page.get(`/admin/festivals/${f.id}/check-ins.csv`);
+  expect(csv.headers.get("content-type")).toContain("text/csv");
+  expect(csv.text).toContain("admitted");
+  expect(csv.text).not.toContain("Guest Person");
+  expect(csv.text).not.toContain("guest@example.test");
+
+  const device = await prisma.doorDevice.findFirstOrThrow({ where: { festivalId: f.id } });
+  await page.postForm(`/admin/festivals/${f.id}/door`, {
+    intent: "revoke-device",
+    deviceId: device.id,
+  });
+  expect((await api.api("GET", "/api/v1/door/manifest", undefined, deviceToken)).status).toBe(401);
+});

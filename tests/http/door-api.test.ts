@@ -1,0 +1,405 @@
+// Door scanning API: devices, every verdict, nonce replay, concurrency across
+// devices, offline batches with conflicts, pay at the door, the manifest.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prisma } from "~/utils/db.server";
+import { openPrivateKey, signTicketToken } from "~/utils/ticket-signing.server";
+import { ticketTokenPayload } from "~/utils/ticket-token";
+import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { apiToken, createUserRow, festivalBody } from "../helpers/fixtures";
+
+let app: TestApp;
+let client: Client;
+let token: string;
+let festivalId: string;
+let typeId: string;
+let nonceCounter = 0;
+const nonce = () => `nonce-${Date.now().toString(36)}-${++nonceCounter}`;
+
+async function newFestival() {
+  const f = (
+    await client.api("POST", "/api/v1/festivals", festivalBody({ paymentMethods: ["door"] }), token)
+  ).json<{ id: string }>();
+  await client.api("POST", `/api/v1/festivals/${f.id}/publish`, undefined, token);
+  const t = (
+    await client.api(
+      "POST",
+      `/api/v1/festivals/${f.id}/ticket-types`,
+      { name: { en: "Standard", ru: "Стандарт" }, priceMinor: 1500, capacity: 1000 },
+      token,
+    )
+  ).json<{ id: string }>();
+  return { id: f.id, typeId: t.id };
+}
+
+async function buy(
+  festival = festivalId,
+  type = typeId,
+  quantity = 1,
+  paymentMethod: "door" | "free" = "door",
+) {
+  const res = await client.api("POST", `/api/v1/festivals/${festival}/orders`, {
+    items: [{ ticketTypeId: type, quantity }],
+    email: "door-buyer@example.test",
+    paymentMethod,
+  });
+  expect(res.status).toBe(201);
+  return res.json<{ id: string; tickets: { id: string; qrToken: string }[] }>();
+}
+
+/** A ticket whose door payment is already settled (so it can be admitted). */
+async function paidTicket() {
+  const order = await buy();
+  await prisma.ticket.updateMany({ where: { orderId: order.id }, data: { amountDueMinor: 0 } });
+  return order.tickets[0]!;
+}
+
+async function device(festival = festivalId, name = `Door ${++nonceCounter}`) {
+  const res = await client.api(
+    "POST",
+    `/api/v1/festivals/${festival}/door-devices`,
+    { name },
+    token,
+  );
+  expect(res.status).toBe(201);
+  return res.json<{ id: string; token: string; setupUrl: string }>();
+}
+
+const scan = (deviceToken: string, body: Record<string, unknown>) =>
+  client.api("POST", "/api/v1/door/scans", body, deviceToken);
+
+beforeAll(async () => {
+  app = await startTestApp({ RATE_LIMIT_PER_MINUTE: "0" });
+  client = new Client(app.url);
+  const admin = await createUserRow({ role: "admin" });
+  token = await apiToken(app.url, admin.email);
+  ({ id: festivalId, typeId } = await newFestival());
+});
+afterAll(() => app.close());
+
+describe("door devices", () => {
+  it("creates a device with a one-time setup link, lists it with last-seen time, and revoking stops it", async () => {
+    const d = await device();
+    expect(d.setupUrl).toMatch(/\/door#device=[A-Za-z0-9_-]{40,}$/);
+    expect(await prisma.doorDevice.count({ where: { tokenHash: d.token } })).toBe(0);
+    const ticket = await paidTicket();
+    expect((await scan(d.token, { token: ticket.qrToken, nonce: nonce() })).json()).toMatchObject({
+      result: "admitted",
+    });
+    const list = (
+      await client.api("GET", `/api/v1/festivals/${festivalId}/door-devices`, undefined, token)
+    ).json<{ devices: { id: string; lastSeenAt: string | null }[] }>();
+    expect(list.devices.find((x) => x.id === d.id)?.lastSeenAt).toBeTruthy();
+    expect(
+      (await client.api("DELETE", `/api/v1/door-devices/${d.id}`, undefined, token)).status,
+    ).toBe(204);
+    const after = await scan(d.token, { token: ticket.qrToken, nonce: nonce() });
+    expect(after.status).toBe(401);
+    expect(after.json()).toMatchObject({ error: "unauthorized" });
+  });
+
+  it("refuses unknown and malformed device tokens", async () => {
+    expect((await scan("x".repeat(43), { token: "T1.a.b", nonce: nonce() })).status).toBe(401);
+    expect(
+      (await client.api("POST", "/api/v1/door/scans", { token: "T1.a.b", nonce: nonce() })).status,
+    ).toBe(401);
+  });
+});
+
+describe("verdicts", () => {
+  let d: { token: string };
+  beforeAll(async () => {
+    d = await device();
+  });
+
+  it("admits once, then says already admitted with when and by whom", async () => {
+    const ticket = await paidTicket();
+    const first = (await scan(d.token, { token: ticket.qrToken, nonce: nonce() })).json<{
+      result: string;
+      ticketType: string;
+    }>();
+    expect(first).toMatchObject({ result: "admitted", ticketType: "Standard" });
+    const second = (await scan(d.token, { token: ticket.qrToken, nonce: nonce() })).json();
+    expect(second).toMatchObject({
+      result: "already_admitted",
+      admittedBy: expect.any(String),
+      admittedAt: expect.any(String),
+    });
+  });
+
+  it("replays the same verdict for a repeated nonce and counts once", async () => {
+    const ticket = await paidTicket();
+    const n = nonce();
+    const a = (await scan(d.token, { token: ticket.qrToken, nonce: n })).json();
+    const b = (await scan(d.token, { token: ticket.qrToken, nonce: n })).json();
+    expect(a).toMatchObject({ result: "admitted" });
+    expect(b).toEqual(a);
+    expect(await prisma.checkIn.count({ where: { nonce: { endsWith: `:${n}` } } })).toBe(1);
+  });
+
+  it("says payment due for a pay-at-the-door ticket, and admits after staff take the cash", async () => {
+    const order = await buy();
+    const ticket = order.tickets[0]!;
+    expect((await scan(d.token, { token: ticket.qrToken, nonce: nonce() })).json()).toMatchObject({
+      result: "payment_due",
+      amountDueMinor: 1500,
+      currency: "EUR",
+    });
+    const paid = await client.api(
+      "POST",
+      "/api/v1/door/payments",
+      { token: ticket.qrToken, nonce: nonce() },
+      d.token,
+    );
+    expect(paid.json()).toMatchObject({ result: "admitted" });
+    const o = await prisma.order.findUniqueOrThrow({ where: { id: order.id } });
+    expect(o.status).toBe("paid");
+    const movements = await prisma.moneyMovement.findMany({ where: { orderId: order.id } });
+    expect(movements).toEqual([
+      expect.objectContaining({ kind: "ticket_sale", amountMinor: 1500, paymentMethod: "door" }),
+    ]);
+  });
+
+  it("says revoked for a ticket of a cancelled order", async () => {
+    const order = await buy(festivalId, typeId, 1, "door");
+    expect(
+      (await client.api("POST", `/api/v1/orders/${order.id}/refund`, undefined, token)).status,
+    ).toBe(200);
+    expect(
+      (await scan(d.token, { token: order.tickets[0]!.qrToken, nonce: nonce() })).json(),
+    ).toMatchObject({ result: "revoked" });
+  });
+
+  it("says invalid for a tampered token (one character changed) and for garbage", async () => {
+    const ticket = await paidTicket();
+    const at = ticket.qrToken.length - 5;
+    const tampered =
+      ticket.qrToken.slice(0, at) +
+      (ticket.qrToken[at] === "A" ? "B" : "A") +
+      ticket.qrToken.slice(at + 1);
+    expect((await scan(d.token, { token: tampered, nonce: nonce() })).json()).toMatchObject({
+      result: "invalid",
+    });
+    expect((await scan(d.token, { token: "not a ticket", nonce: nonce() })).json()).toMatchObject({
+      result: "invalid",
+    });
+    expect(
+      (await prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id } })).admittedAt,
+    ).toBeNull();
+  });
+
+  it("says wrong festival for another festival's ticket", async () => {
+    const other = await newFestival();
+    const order = await buy(other.id, other.typeId);
+    expect(
+      (await scan(d.token, { token: order.tickets[0]!.qrToken, nonce: nonce() })).json(),
+    ).toMatchObject({ result: "wrong_festival" });
+  });
+
+  it("says not yet valid for a token whose validity starts later", async () => {
+    const ticket = await paidTicket();
+    const row = await prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id } });
+    const key = await prisma.festivalKey.findUniqueOrThrow({ where: { festivalId } });
+    const future = signTicketToken(
+      openPrivateKey(festivalId, key.privateKeySealed),
+      ticketTokenPayload({
+        ticketId: row.id,
+        ticketTypeId: row.ticketTypeId,
+        festivalId,
+        notBefore: Date.now() + 86_400_000,
+        notAfter: Date.now() + 2 * 86_400_000,
+      }),
+    );
+    expect((await scan(d.token, { token: future, nonce: nonce() })).json()).toMatchObject({
+      result: "not_yet_valid",
+    });
+  });
+
+  it("lets people out and back in (exit mode), counting who is inside", async () => {
+    const ticket = await paidTicket();
+    await scan(d.token, { token: ticket.qrToken, nonce: nonce() });
+    expect(
+      (await scan(d.token, { token: ticket.qrToken, nonce: nonce(), direction: "out" })).json(),
+    ).toMatchObject({ result: "exited" });
+    expect((await prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id } })).inside).toBe(
+      false,
+    );
+    expect((await scan(d.token, { token: ticket.qrToken, nonce: nonce() })).json()).toMatchObject({
+      result: "admitted",
+    });
+  });
+
+  it("refuses bad bodies with 4xx and records nothing", async () => {
+    const before = await prisma.checkIn.count();
+    for (const body of [
+      {},
+      { token: "x" },
+      { token: "x", nonce: "short" },
+      { token: "x".repeat(2000), nonce: nonce() },
+      { token: "x", nonce: nonce(), direction: "sideways" },
+      { token: "x", nonce: nonce(), extra: 1 },
+    ]) {
+      const res = await scan(d.token, body);
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(422);
+    }
+    expect(await prisma.checkIn.count()).toBe(before);
+  });
+});
+
+describe("several doors at once", () => {
+  it("admits a ticket exactly once when 4 devices scan it 200 times at the same moment", async () => {
+    const devices = await Promise.all([1, 2, 3, 4].map(() => device()));
+    const ticket = await paidTicket();
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        scan(devices[i % 4]!.token, { token: ticket.qrToken, nonce: nonce() }).then(
+          (r) => r.json<{ result: string }>().result,
+        ),
+      ),
+    );
+    expect(results.filter((r) => r === "admitted")).toHaveLength(1);
+    expect(results.filter((r) => r === "already_admitted")).toHaveLength(199);
+    expect(await prisma.checkIn.count({ where: { ticketId: ticket.id, result: "admitted" } })).toBe(
+      1,
+    );
+  });
+});
+
+describe("offline uploads", () => {
+  it("counts a replayed batch once", async () => {
+    const d = await device();
+    const ticket = await paidTicket();
+    const scans = [
+      {
+        token: ticket.qrToken,
+        nonce: nonce(),
+        scannedAt: new Date(Date.now() - 60_000).toISOString(),
+        offlineResult: "admitted",
+      },
+    ];
+    const a = (await client.api("POST", "/api/v1/door/scans/batch", { scans }, d.token)).json<{
+      results: { result: string }[];
+    }>();
+    const b = (await client.api("POST", "/api/v1/door/scans/batch", { scans }, d.token)).json<{
+      results: { result: string }[];
+    }>();
+    expect(a.results[0]).toMatchObject({ result: "admitted" });
+    expect(b).toEqual(a);
+    expect(await prisma.checkIn.count({ where: { ticketId: ticket.id } })).toBe(1);
+    const checkIn = await prisma.checkIn.findFirstOrThrow({ where: { ticketId: ticket.id } });
+    expect(checkIn.offline).toBe(true);
+  });
+
+  it("reports a ticket admitted by two devices while offline as one admission and one conflict", async () => {
+    const [d1, d2] = [await device(), await device()];
+    const ticket = await paidTicket();
+    const at = new Date(Date.now() - 120_000).toISOString();
+    const r1 = (
+      await client.api(
+        "POST",
+        "/api/v1/door/scans/batch",
+        {
+          scans: [
+            { token: ticket.qrToken, nonce: nonce(), scannedAt: at, offlineResult: "admitted" },
+          ],
+        },
+        d1.token,
+      )
+    ).json<{ results: { result: string }[] }>();
+    const r2 = (
+      await client.api(
+        "POST",
+        "/api/v1/door/scans/batch",
+        {
+          scans: [
+            { token: ticket.qrToken, nonce: nonce(), scannedAt: at, offlineResult: "admitted" },
+          ],
+        },
+        d2.token,
+      )
+    ).json<{ results: { result: string }[] }>();
+    expect(r1.results[0]!.result).toBe("admitted");
+    expect(r2.results[0]!.result).toBe("conflict");
+    const rows = await prisma.checkIn.findMany({
+      where: { ticketId: ticket.id },
+      orderBy: { id: "asc" },
+    });
+    expect(rows.map((r) => r.result)).toEqual(["admitted", "conflict"]);
+  });
+});
+
+describe("manifest", () => {
+  it("gives the public key, revoked, admitted and payment-due tickets — and no personal data", async () => {
+    const d = await device();
+    const ticket = await paidTicket();
+    await scan(d.token, { token: ticket.qrToken, nonce: nonce() });
+    const res = await client.api("GET", "/api/v1/door/manifest", undefined, d.token);
+    expect(res.status).toBe(200);
+    const m = res.json<{
+      publicKey: string;
+      admitted: string[];
+      revoked: string[];
+      paymentDue: Record<string, number>;
+      ticketTypes: { name: string }[];
+      counters: { checkedIn: number };
+    }>();
+    const key = await prisma.festivalKey.findUniqueOrThrow({ where: { festivalId } });
+    expect(m.publicKey).toBe(key.publicKey);
+    expect(m.admitted).toContain(ticket.id);
+    expect(m.ticketTypes.map((t) => t.name)).toContain("Standard");
+    expect(m.counters.checkedIn).toBeGreaterThan(0);
+    expect(res.text).not.toContain("door-buyer@example.test");
+  });
+});
+
+describe("search, manual admission and undo", () => {
+  it("finds a ticket by order code or name, admits it by id, and undoes a mistaken admission", async () => {
+    const d = await device();
+    const res = await client.api("POST", `/api/v1/festivals/${festivalId}/orders`, {
+      items: [{ ticketTypeId: typeId, quantity: 1 }],
+      email: "search@example.test",
+      name: "Marta Searchable",
+      paymentMethod: "door",
+    });
+    const order = res.json<{ id: string; code: string; tickets: { id: string }[] }>();
+    await prisma.ticket.updateMany({ where: { orderId: order.id }, data: { amountDueMinor: 0 } });
+    const byName = (
+      await client.api(
+        "GET",
+        `/api/v1/door/search?q=${encodeURIComponent("searchable")}`,
+        undefined,
+        d.token,
+      )
+    ).json<{ results: { ticketId: string; orderCode: string; name: string }[] }>();
+    expect(byName.results.map((r) => r.ticketId)).toEqual([order.tickets[0]!.id]);
+    const byCode = (
+      await client.api(
+        "GET",
+        `/api/v1/door/search?q=${order.code.slice(0, 4).toLowerCase()}`,
+        undefined,
+        d.token,
+      )
+    ).json<{ results: { ticketId: string }[] }>();
+    expect(byCode.results.map((r) => r.ticketId)).toContain(order.tickets[0]!.id);
+    expect(
+      (await client.api("GET", "/api/v1/door/search?q=%25", undefined, d.token)).json(),
+    ).toEqual({ results: [] });
+
+    const n = nonce();
+    expect(
+      (await scan(d.token, { ticketId: order.tickets[0]!.id, nonce: n })).json(),
+    ).toMatchObject({ result: "admitted" });
+    const undo = await client.api("POST", "/api/v1/door/undo", { nonce: n }, d.token);
+    expect(undo.json()).toMatchObject({ result: "undone" });
+    expect(
+      (await prisma.ticket.findUniqueOrThrow({ where: { id: order.tickets[0]!.id } })).admittedAt,
+    ).toBeNull();
+    expect(
+      (await scan(d.token, { ticketId: order.tickets[0]!.id, nonce: nonce() })).json(),
+    ).toMatchObject({ result: "admitted" });
+    // Another device cannot undo it.
+    const other = await device();
+    expect(
+      (await client.api("POST", "/api/v1/door/undo", { nonce: n }, other.token)).json(),
+    ).toMatchObject({ result: "invalid" });
+  });
+});
