@@ -190,7 +190,11 @@ async function replay(nonce: string): Promise<Verdict | null> {
     sql: "SELECT response FROM CheckIn WHERE nonce = ?",
     args: [nonce],
   });
-  return rows[0] ? (JSON.parse(String(rows[0].response)) as Verdict) : null;
+  if (!rows[0]) return null;
+  const v = JSON.parse(String(rows[0].response)) as Verdict;
+  if (v.admittedAt) v.admittedAt = new Date(v.admittedAt).toISOString();
+  for (const k of Object.keys(v) as (keyof Verdict)[]) if (v[k] === null) delete v[k];
+  return v;
 }
 
 function isNonceClash(error: unknown) {
@@ -284,6 +288,16 @@ export async function scanTicket(
   }
   const scannedAt = input.scannedAt ?? now;
   try {
+    if (!verdict && input.direction === "in") {
+      const fast = await admitInOneBatch(
+        device,
+        { ...input, ticketId: ticketId! },
+        scannedAt,
+        now,
+        locale,
+      );
+      if (fast) return fast;
+    }
     return await writeTransaction(async (tx) => {
       const record = (v: Verdict): InStatement => ({
         sql: `INSERT INTO CheckIn (festivalId, ticketId, deviceId, nonce, direction, result, offline, scannedAt, recordedAt, response)
@@ -371,6 +385,74 @@ export async function scanTicket(
     }
     throw error;
   }
+}
+
+/**
+ * The common case — a valid, paid ticket coming in — as one batch on the shared
+ * connection (no interactive transaction, which costs a new SQLite connection):
+ * the conditional UPDATE admits at most once, and the check-in row takes its
+ * verdict from `changes()` of that UPDATE. Returns null when the ticket needs the
+ * general path (revoked, payment due, unknown).
+ */
+async function admitInOneBatch(
+  device: Device,
+  input: { ticketId: string; nonce: string; offline?: boolean; offlineResult?: string },
+  scannedAt: Date,
+  now: Date,
+  locale: string,
+): Promise<Verdict | null> {
+  const ticket = await readTicket(sqlClient(), input.ticketId);
+  if (
+    !ticket ||
+    ticket.festivalId !== device.festivalId ||
+    ticket.status !== "valid" ||
+    ticket.amountDueMinor > 0
+  )
+    return null;
+  const key = nonceKey(device, input.nonce);
+  const ticketType = pickLanguage(ticket.typeName, locale);
+  const offlineAdmitted = input.offline && input.offlineResult === "admitted" ? 1 : 0;
+  const [, , stored] = await sqlClient().batch(
+    [
+      {
+        sql: `UPDATE Ticket SET admittedAt = COALESCE(admittedAt, ?), admittedBy = COALESCE(admittedBy, ?), inside = 1
+              WHERE id = ? AND status = 'valid' AND amountDueMinor = 0 AND (admittedAt IS NULL OR inside = 0)`,
+        args: [sqlDate(scannedAt), device.name, ticket.id],
+      },
+      {
+        sql: `INSERT INTO CheckIn (festivalId, ticketId, deviceId, nonce, direction, result, offline, scannedAt, recordedAt, response)
+              SELECT ?, t.id, ?, ?, 'in', r.result, ?, ?, ?,
+                     json_object('result', r.result, 'ticketId', t.id, 'ticketType', ?,
+                                 'admittedAt', CASE WHEN r.result = 'admitted' THEN ? ELSE t.admittedAt END,
+                                 'admittedBy', CASE WHEN r.result = 'admitted' THEN ? ELSE t.admittedBy END)
+              FROM Ticket t,
+                   (SELECT CASE WHEN changes() = 1 THEN 'admitted'
+                                WHEN ? = 1 AND (SELECT admittedBy FROM Ticket WHERE id = ?) IS NOT ? THEN 'conflict'
+                                ELSE 'already_admitted' END AS result) r
+              WHERE t.id = ?`,
+        args: [
+          device.festivalId,
+          device.id,
+          key,
+          input.offline ? 1 : 0,
+          sqlDate(scannedAt),
+          sqlDate(now),
+          ticketType,
+          scannedAt.toISOString(),
+          device.name,
+          offlineAdmitted,
+          ticket.id,
+          device.name,
+          ticket.id,
+        ],
+      },
+      { sql: "SELECT response FROM CheckIn WHERE nonce = ?", args: [key] },
+    ],
+    "write",
+  );
+  if (!stored?.rows[0]) return null;
+  // The stored verdict, answered exactly as a replay of this nonce will be.
+  return replay(key);
 }
 
 /**
