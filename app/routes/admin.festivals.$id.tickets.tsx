@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { Field, TextArea } from "~/components/field";
+import { Field } from "~/components/field";
+import { TicketTypeFields } from "~/components/ticket-type-fields";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { listPrisoners, setSupportedPrisoners, supportedPrisoners } from "~/models/prisoner.server";
 import { soldPerType } from "~/models/sales.server";
@@ -280,115 +281,13 @@ export default function Tickets() {
         <>
           <Form method="post" noValidate className="card">
             <h3>{t("tickets.addType")}</h3>
-            <div className="row">
-              <Field
-                label={t("tickets.nameEn")}
-                name="name.en"
-                maxLength={120}
-                error={e.name ?? e["name.en"]}
-              />
-              <Field
-                label={t("tickets.nameRu")}
-                name="name.ru"
-                maxLength={120}
-                error={e["name.ru"]}
-              />
-            </div>
-            <TextArea
-              label={t("tickets.descriptionEn")}
-              name="description.en"
-              maxLength={2000}
-              rows={3}
-              error={e.description ?? e["description.en"]}
+            <TicketTypeFields
+              values={{ price: "0", maxPerOrder: "10", visibility: "public", quotaId: "" }}
+              errors={e}
+              currency={currency}
+              timezone={timezone}
+              quotas={quotas}
             />
-            <TextArea
-              label={t("tickets.descriptionRu")}
-              name="description.ru"
-              maxLength={2000}
-              rows={3}
-              error={e["description.ru"]}
-            />
-            <div className="row">
-              <Field
-                label={t("tickets.priceIn", { currency })}
-                name="price"
-                inputMode="decimal"
-                defaultValue="0"
-                error={e.priceMinor}
-              />
-              <Field
-                label={t("tickets.capacity")}
-                name="capacity"
-                inputMode="numeric"
-                error={e.capacity}
-              />
-              <Field
-                label={t("tickets.maxPerOrder")}
-                name="maxPerOrder"
-                inputMode="numeric"
-                defaultValue="10"
-                error={e.maxPerOrder}
-              />
-            </div>
-            <label className="choice">
-              <input type="checkbox" name="payWhatYouWant" /> {t("tickets.payWhatYouWant")}
-            </label>
-            <div className="row">
-              <Field
-                label={t("tickets.minPrice", { currency })}
-                name="minPrice"
-                inputMode="decimal"
-                error={e.minPriceMinor}
-              />
-              <Field
-                label={t("tickets.suggestedPrice", { currency })}
-                name="suggestedPrice"
-                inputMode="decimal"
-                error={e.suggestedPriceMinor}
-              />
-            </div>
-            <div className="field">
-              <label htmlFor="quotaId">{t("tickets.quota")}</label>
-              <select id="quotaId" name="quotaId" defaultValue="">
-                <option value="">{t("tickets.noQuota")}</option>
-                {quotas.map((q) => (
-                  <option key={q.id} value={q.id}>
-                    {q.name}
-                  </option>
-                ))}
-              </select>
-              {e.quotaId ? <p className="field-error">{e.quotaId}</p> : null}
-            </div>
-            <p className="hint">{t("programme.timeHint", { zone: timezone })}</p>
-            <div className="row">
-              <Field
-                label={t("tickets.salesStart")}
-                name="salesStartAt"
-                type="datetime-local"
-                error={e.salesStartAt}
-              />
-              <Field
-                label={t("tickets.salesEnd")}
-                name="salesEndAt"
-                type="datetime-local"
-                error={e.salesEndAt}
-              />
-            </div>
-            <div className="row">
-              <div className="field">
-                <label htmlFor="visibility">{t("tickets.visibility")}</label>
-                <select id="visibility" name="visibility" defaultValue="public">
-                  <option value="public">{t("tickets.public")}</option>
-                  <option value="hidden">{t("tickets.hiddenWithCode")}</option>
-                </select>
-              </div>
-              <Field
-                label={t("shop.accessCode")}
-                name="accessCode"
-                maxLength={40}
-                error={e.accessCode}
-              />
-            </div>
             {e._form ? <p className="form-error">{e._form}</p> : null}
             <button type="submit" name="intent" value="add-type" className="primary">
               {t("tickets.addType")}

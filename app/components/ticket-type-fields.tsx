@@ -1,0 +1,158 @@
+// The fields of a ticket type, shared by the "add" form and the edit page.
+import { Field, TextArea } from "~/components/field";
+import { useT } from "~/utils/use-t";
+
+export type TicketTypeFieldValues = Partial<Record<string, string>>;
+
+export function TicketTypeFields({
+  values: v,
+  errors: e,
+  currency,
+  timezone,
+  quotas,
+  priceChangeHint = false,
+}: {
+  values: TicketTypeFieldValues;
+  errors: Record<string, string>;
+  currency: string;
+  timezone: string;
+  quotas: { id: string; name: string; reserved: number; capacity: number }[];
+  priceChangeHint?: boolean;
+}) {
+  const t = useT();
+  return (
+    <>
+      <div className="row">
+        <Field
+          label={t("tickets.nameEn")}
+          name="name.en"
+          maxLength={120}
+          defaultValue={v["name.en"]}
+          error={e["name.en"] ?? e.name}
+        />
+        <Field
+          label={t("tickets.nameRu")}
+          name="name.ru"
+          maxLength={120}
+          defaultValue={v["name.ru"]}
+          error={e["name.ru"]}
+        />
+      </div>
+      <TextArea
+        label={t("tickets.descriptionEn")}
+        name="description.en"
+        maxLength={2000}
+        rows={3}
+        defaultValue={v["description.en"]}
+        error={e.description ?? e["description.en"]}
+      />
+      <TextArea
+        label={t("tickets.descriptionRu")}
+        name="description.ru"
+        maxLength={2000}
+        rows={3}
+        defaultValue={v["description.ru"]}
+        error={e["description.ru"]}
+      />
+      {priceChangeHint ? <p className="hint">{t("tickets.priceChangeHint")}</p> : null}
+      <div className="row">
+        <Field
+          label={t("tickets.priceIn", { currency })}
+          name="price"
+          inputMode="decimal"
+          defaultValue={v.price}
+          error={e.priceMinor}
+        />
+        <Field
+          label={t("tickets.capacity")}
+          name="capacity"
+          inputMode="numeric"
+          defaultValue={v.capacity}
+          error={e.capacity}
+        />
+        <Field
+          label={t("tickets.maxPerOrder")}
+          name="maxPerOrder"
+          inputMode="numeric"
+          defaultValue={v.maxPerOrder}
+          error={e.maxPerOrder}
+        />
+      </div>
+      <label className="choice">
+        <input type="checkbox" name="payWhatYouWant" defaultChecked={v.payWhatYouWant === "on"} />{" "}
+        {t("tickets.payWhatYouWant")}
+      </label>
+      <div className="row">
+        <Field
+          label={t("tickets.minPrice", { currency })}
+          name="minPrice"
+          inputMode="decimal"
+          defaultValue={v.minPrice}
+          error={e.minPriceMinor}
+        />
+        <Field
+          label={t("tickets.suggestedPrice", { currency })}
+          name="suggestedPrice"
+          inputMode="decimal"
+          defaultValue={v.suggestedPrice}
+          error={e.suggestedPriceMinor}
+        />
+      </div>
+      <div className={`field${e.quotaId ? " has-error" : ""}`}>
+        <label htmlFor="quotaId">{t("tickets.quota")}</label>
+        <select
+          id="quotaId"
+          name="quotaId"
+          defaultValue={v.quotaId}
+          aria-invalid={e.quotaId ? true : undefined}
+          aria-describedby={e.quotaId ? "quotaId-error" : undefined}
+        >
+          <option value="">{t("tickets.noQuota")}</option>
+          {quotas.map((q) => (
+            <option key={q.id} value={q.id}>
+              {q.name} ({t("tickets.quotaUse", { reserved: q.reserved, capacity: q.capacity })})
+            </option>
+          ))}
+        </select>
+        {e.quotaId ? (
+          <p id="quotaId-error" className="field-error" role="alert">
+            {e.quotaId}
+          </p>
+        ) : null}
+      </div>
+      <p className="hint">{t("programme.timeHint", { zone: timezone })}</p>
+      <div className="row">
+        <Field
+          label={t("tickets.salesStart")}
+          name="salesStartAt"
+          type="datetime-local"
+          defaultValue={v.salesStartAt}
+          error={e.salesStartAt}
+        />
+        <Field
+          label={t("tickets.salesEnd")}
+          name="salesEndAt"
+          type="datetime-local"
+          defaultValue={v.salesEndAt}
+          error={e.salesEndAt}
+        />
+      </div>
+      <div className="row">
+        <div className="field">
+          <label htmlFor="visibility">{t("tickets.visibility")}</label>
+          <select id="visibility" name="visibility" defaultValue={v.visibility}>
+            <option value="public">{t("tickets.public")}</option>
+            <option value="hidden">{t("tickets.hiddenWithCode")}</option>
+          </select>
+        </div>
+        <Field
+          label={t("shop.accessCode")}
+          name="accessCode"
+          maxLength={40}
+          defaultValue={v.accessCode}
+          error={e.accessCode}
+        />
+      </div>
+    </>
+  );
+}
