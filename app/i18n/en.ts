@@ -115,7 +115,7 @@ export const en = {
   "dashboard.status": "Status",
   "dashboard.doors": "Doors you staff",
   "dashboard.doorsHint":
-    "The door scanner opens here when ticket scanning is switched on for the festival.",
+    "Each phone you open the scanner on becomes a door device your organisers can see and revoke.",
 
   "festivalForm.newTitle": "New festival",
   "festivalForm.create": "Create the festival",
@@ -362,6 +362,7 @@ export const en = {
   "checkin.result.exited": "Went out",
   "checkin.result.conflict": "Conflict: admitted twice offline",
   "checkin.result.undone": "Undone",
+  "dashboard.openScanner": "Use this phone as the door scanner",
   "v.required": "This field is required.",
   "v.text": "Enter text.",
   "v.maxLength": "Use at most {n} characters.",

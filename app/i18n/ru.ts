@@ -116,7 +116,7 @@ export const ru: Record<MessageKey, string> = {
   "dashboard.status": "Статус",
   "dashboard.doors": "Входы, где вы работаете",
   "dashboard.doorsHint":
-    "Сканер билетов откроется здесь, когда для фестиваля включат проверку билетов.",
+    "Каждый телефон, на котором вы откроете сканер, становится устройством входа — организаторы видят его и могут отключить.",
 
   "festivalForm.newTitle": "Новый фестиваль",
   "festivalForm.create": "Создать фестиваль",
@@ -365,6 +365,7 @@ export const ru: Record<MessageKey, string> = {
   "checkin.result.exited": "Вышел",
   "checkin.result.conflict": "Конфликт: пропущен дважды офлайн",
   "checkin.result.undone": "Отменено",
+  "dashboard.openScanner": "Сканировать билеты с этого телефона",
   "v.required": "Это поле обязательно.",
   "v.text": "Введите текст.",
   "v.maxLength": "Не больше {n, plural, one {# символа} other {# символов}}.",

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Form, Link, useLoaderData } from "@remix-run/react";
 import { prisma } from "~/utils/db.server";
 import { formatDateRange } from "~/utils/format";
 import { requireSessionUser } from "~/utils/auth.server";
@@ -92,7 +92,13 @@ export default function Dashboard() {
           <ul>
             {doors.map((d) => (
               <li key={d.id}>
-                {d.name} — {d.city}
+                {d.name} — {d.city}{" "}
+                <Form method="post" action="/door/setup" className="inline">
+                  <input type="hidden" name="festivalId" value={d.id} />
+                  <button type="submit" className="primary">
+                    {t("dashboard.openScanner")}
+                  </button>
+                </Form>
               </li>
             ))}
           </ul>

@@ -76,3 +76,28 @@ it("manages devices and shows check-ins to organisers", async () => {
   });
   expect((await api.api("GET", "/api/v1/door/manifest", undefined, deviceToken)).status).toBe(401);
 });
+
+it("lets a signed-in door-staff account turn its phone into a door device", async () => {
+  const admin = await createUserRow({ role: "admin" });
+  const token = await apiToken(app.url, admin.email);
+  const api = new Client(app.url);
+  const f = (await api.api("POST", "/api/v1/festivals", festivalBody(), token)).json<{
+    id: string;
+  }>();
+  const staff = await createUserRow({ name: "Door Volunteer" });
+  await prisma.festivalMember.create({
+    data: { festivalId: f.id, userId: staff.id, role: "door" },
+  });
+  const phone = await signedInClient(app.url, staff.email);
+  const dashboard = await phone.get("/admin");
+  expect(dashboard.text).toContain('action="/door/setup"');
+  const res = await phone.postForm("/door/setup", { festivalId: f.id });
+  expect(res.status).toBe(302);
+  const deviceToken = /^\/door#device=([A-Za-z0-9_-]{40,})$/.exec(res.location ?? "")?.[1];
+  expect(deviceToken).toBeDefined();
+  expect((await api.api("GET", "/api/v1/door/manifest", undefined, deviceToken)).status).toBe(200);
+  const device = await prisma.doorDevice.findFirstOrThrow({ where: { festivalId: f.id } });
+  expect(device.name).toContain("Door Volunteer");
+  // Door staff still cannot open the organisers' door page.
+  expect((await phone.get(`/admin/festivals/${f.id}/door`)).status).toBe(403);
+});

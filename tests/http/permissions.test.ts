@@ -75,7 +75,7 @@ type Ctx = { A: Target; B: Target; bystanderEmail: string; prisonerId: string };
  * error like the API; api: bearer token.
  */
 type Kind = "page" | "data" | "download" | "api";
-type FestivalPermission = "view" | "edit" | "publish" | "team";
+type FestivalPermission = "view" | "edit" | "publish" | "team" | "door";
 type Access =
   /** Same answer whatever the account; `status` says which. */
   | { type: "public"; status: (actor: ActorName) => number }
@@ -1339,6 +1339,27 @@ const ROUTES: Record<string, RouteRow> = {
       { label: "GET /door", kind: "page", method: "GET", path: () => "/door", access: pub(200) },
     ],
   },
+  "routes/door.setup": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /door/setup",
+        kind: "page",
+        method: "GET",
+        path: () => "/door/setup",
+        access: pub(302),
+      },
+      {
+        label: "POST /door/setup (this phone becomes a door device)",
+        kind: "page",
+        method: "POST",
+        path: () => "/door/setup",
+        form: (t) => ({ festivalId: t.id }),
+        access: fest("door"),
+        okStatus: 302,
+      },
+    ],
+  },
   "routes/webhooks.stripe": {
     // Stripe is not configured in this file's app: the endpoint does not exist.
     category: "public",
@@ -1612,7 +1633,7 @@ function cases(call: Call): Case[] {
         deny("member", 404),
         deny("organiserA", 404),
         deny("doorA", 404),
-        deny("doorA", 403, "A"),
+        a.permission === "door" ? ok("doorA", "A") : deny("doorA", 403, "A"),
         a.permission === "view" ? ok("treasurer") : deny("treasurer", 403),
         ok("organiserB", allowedTarget),
         ok("admin", allowedTarget),
