@@ -368,6 +368,94 @@ async function benchScans({ url, token, raw, file }) {
   console.log(
     `       POST /api/v1/door/scans                      ${fmt({ ...s, failures: 0 })}   results ${JSON.stringify(results)}`,
   );
+  const manifest = json(
+    await request(`${url}/api/v1/door/manifest`, {
+      headers: { Authorization: `Bearer ${devices[0]}` },
+    }),
+  );
+  await benchBrowserVerify(tickets.slice(0, 200), manifest.publicKey, festival.id);
+}
+
+/**
+ * Issue 4 target: offline signature verification under 5 ms per ticket in the
+ * browser. The scanner's own verifier (app/utils/ticket-token.ts) is bundled and
+ * run in Debian's Chromium on real tokens; the floor is the same code in Node.
+ */
+async function benchBrowserVerify(tokens, publicKey, festivalId) {
+  const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
+  if (!chromium) {
+    console.log("\nBrowser verification: skipped (no chromium; apt-get install -y chromium)");
+    return;
+  }
+  const esbuild = await import("esbuild");
+  const bundle = await esbuild.build({
+    entryPoints: [path.join(root, "app", "utils", "ticket-token.ts")],
+    bundle: true,
+    format: "iife",
+    globalName: "TicketToken",
+    platform: "browser",
+    write: false,
+  });
+  const code = bundle.outputFiles[0].text;
+  const measure = async (verify, engine) => {
+    await verify(tokens[0], publicKey, { festivalId, engine }); // key import, warm-up
+    const t0 = performance.now();
+    let ok = 0;
+    for (let round = 0; round < 5; round++)
+      for (const token of tokens)
+        if ((await verify(token, publicKey, { festivalId, engine })).ok) ok++;
+    return { perTicket: (performance.now() - t0) / (tokens.length * 5), ok };
+  };
+  const { chromium: pw } = await import("playwright-core");
+  const browser = await pw.launch({
+    executablePath: chromium,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.addScriptTag({ content: code });
+    const inBrowser = {};
+    for (const engine of ["auto", "js"]) {
+      inBrowser[engine] = await page.evaluate(
+        async ({ tokens, publicKey, festivalId, engine }) => {
+          const verify = globalThis.TicketToken.verifyTicketToken;
+          await verify(tokens[0], publicKey, { festivalId, engine });
+          const t0 = performance.now();
+          let ok = 0;
+          for (let round = 0; round < 5; round++)
+            for (const token of tokens)
+              if ((await verify(token, publicKey, { festivalId, engine })).ok) ok++;
+          return { perTicket: (performance.now() - t0) / (tokens.length * 5), ok };
+        },
+        { tokens, publicKey, festivalId, engine },
+      );
+    }
+    const mod = await import(
+      `data:text/javascript;base64,${Buffer.from(code + "\nexport default TicketToken;").toString("base64")}`
+    );
+    const node = await measure(mod.default.verifyTicketToken, "auto");
+    console.log(
+      `\nOffline signature verification (${tokens.length} real tickets × 5, the scanner's own code)`,
+    );
+    console.log(
+      `floor  Node, same code                              ${node.perTicket.toFixed(3)} ms per ticket`,
+    );
+    console.log(
+      `       Chromium, Web Crypto (auto)                  ${inBrowser.auto.perTicket.toFixed(3)} ms per ticket  (${inBrowser.auto.ok} verified)`,
+    );
+    console.log(
+      `       Chromium, pure-JS fallback                   ${inBrowser.js.perTicket.toFixed(3)} ms per ticket  (${inBrowser.js.ok} verified)`,
+    );
+  } finally {
+    await browser.close();
+  }
 }
 
 async function main() {
