@@ -181,6 +181,11 @@ export const batchInput = z
   })
   .strict();
 
+/** A LIKE pattern matching `q` anywhere, with %, _ and \ taken literally (ESCAPE '\'). */
+function likeContains(q: string) {
+  return `%${q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+}
+
 function nonceKey(device: Device, nonce: string) {
   return `${device.id}:${nonce}`;
 }
@@ -635,7 +640,7 @@ export async function undoCheckIn(
 export async function searchTickets(device: Device, query: string, locale = "en") {
   const q = query.trim().slice(0, 60);
   if (q.length < 2) return [];
-  const like = `%${q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+  const like = likeContains(q);
   const { rows } = await sqlClient().execute({
     sql: `SELECT t.id, t.status, t.amountDueMinor, t.admittedAt, tt.name AS typeName, o.code, o.name, o.currency
           FROM Ticket t JOIN "Order" o ON o.id = t.orderId JOIN TicketType tt ON tt.id = t.ticketTypeId
@@ -691,7 +696,7 @@ export async function listCheckIns(festivalId: string, query: string, limit = 20
           LEFT JOIN Ticket t ON t.id = c.ticketId
           LEFT JOIN "Order" o ON o.id = t.orderId
           LEFT JOIN TicketType tt ON tt.id = t.ticketTypeId
-          WHERE c.festivalId = ? ${q ? "AND (o.code LIKE ? ESCAPE '\\\\' OR o.name LIKE ? ESCAPE '\\\\' OR d.name LIKE ? ESCAPE '\\\\')" : ""}
+          WHERE c.festivalId = ? ${q ? "AND (o.code LIKE ? ESCAPE '\\' OR o.name LIKE ? ESCAPE '\\' OR d.name LIKE ? ESCAPE '\\')" : ""}
           ORDER BY (c.result = 'conflict') DESC, c.id DESC LIMIT ?`,
     args: q ? [festivalId, like.toUpperCase(), like, like, limit] : [festivalId, limit],
   });

@@ -60,6 +60,13 @@ it("manages devices and shows check-ins to organisers", async () => {
   expect(view.text).toContain("Door 1");
   expect(view.text).toContain("Guest Person");
   expect(view.text).toMatch(/<svg[^>]+role="img"/);
+  // Searching check-ins by buyer, code or device; LIKE wildcards are taken literally.
+  const found = await page.get(`/admin/festivals/${f.id}/door?q=Guest`);
+  expect(found.status).toBe(200);
+  expect(found.text).toContain("Guest Person");
+  const literal = await page.get(`/admin/festivals/${f.id}/door?q=${encodeURIComponent("G%_\\")}`);
+  expect(literal.status).toBe(200);
+  expect(literal.text).not.toContain("Guest Person");
   // The token is never shown again.
   expect(view.text).not.toContain(deviceToken);
 
