@@ -11,6 +11,7 @@ import { dateFromSql, sqlClient, sqlDate, writeTransaction } from "~/utils/db.se
 import { unauthorized } from "~/utils/http.server";
 import { parseTicketToken, verifyTicketToken } from "~/utils/ticket-token";
 import { text } from "~/utils/validation";
+import { FestivalStateError } from "./festival.server";
 import { movement } from "./order.server";
 import { festivalSigner } from "./ticket.server";
 import { pickLanguage } from "./ticket-type.server";
@@ -43,7 +44,15 @@ export type Verdict = {
 
 export const deviceInput = z.object({ name: text({ max: 60 }) }).strict();
 
-export async function createDoorDevice(actor: CurrentUser, festivalId: string, name: string) {
+export async function createDoorDevice(
+  actor: CurrentUser,
+  festival: { id: string; endsAt: Date },
+  name: string,
+  now = new Date(),
+) {
+  if (deviceExpiresAt(festival.endsAt).getTime() < now.getTime())
+    throw new FestivalStateError("invalid_state", "This festival is over: no new door devices.");
+  const festivalId = festival.id;
   const token = randomToken(32);
   const id = randomToken(12);
   await sqlClient().execute({
@@ -61,18 +70,35 @@ export async function createDoorDevice(actor: CurrentUser, festivalId: string, n
   return { id, token };
 }
 
-export async function listDoorDevices(festivalId: string) {
+/**
+ * Device tokens stop working two days after their festival ends (a lost phone
+ * is not a key for ever); the end is read at each request, so moving the
+ * festival's dates moves the expiry with them.
+ */
+export const DEVICE_GRACE_MS = 2 * 24 * 60 * 60_000;
+
+export function deviceExpiresAt(festivalEndsAt: Date) {
+  return new Date(festivalEndsAt.getTime() + DEVICE_GRACE_MS);
+}
+
+export async function listDoorDevices(festivalId: string, now = new Date()) {
   const { rows } = await sqlClient().execute({
-    sql: "SELECT id, name, createdAt, lastSeenAt, revokedAt FROM DoorDevice WHERE festivalId = ? ORDER BY createdAt",
+    sql: `SELECT d.id, d.name, d.createdAt, d.lastSeenAt, d.revokedAt, f.endsAt
+          FROM DoorDevice d JOIN Festival f ON f.id = d.festivalId WHERE d.festivalId = ? ORDER BY d.createdAt`,
     args: [festivalId],
   });
-  return rows.map((r) => ({
-    id: String(r.id),
-    name: String(r.name),
-    createdAt: dateFromSql(r.createdAt).toISOString(),
-    lastSeenAt: r.lastSeenAt === null ? null : dateFromSql(r.lastSeenAt).toISOString(),
-    revoked: r.revokedAt !== null,
-  }));
+  return rows.map((r) => {
+    const expiresAt = deviceExpiresAt(dateFromSql(r.endsAt));
+    return {
+      id: String(r.id),
+      name: String(r.name),
+      createdAt: dateFromSql(r.createdAt).toISOString(),
+      lastSeenAt: r.lastSeenAt === null ? null : dateFromSql(r.lastSeenAt).toISOString(),
+      expiresAt: expiresAt.toISOString(),
+      revoked: r.revokedAt !== null,
+      expired: expiresAt.getTime() < now.getTime(),
+    };
+  });
 }
 
 export async function findDevice(id: string) {
@@ -108,21 +134,24 @@ export type Device = { id: string; festivalId: string; name: string };
 
 const lastSeenWritten = new Map<string, number>();
 
-/** The door device behind a bearer token; 401 when unknown or revoked. */
+/** The door device behind a bearer token; 401 when unknown, revoked or expired. */
 export async function requireDevice(request: Request): Promise<Device> {
   const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/.exec(
     (request.headers.get("Authorization") ?? "").trim(),
   );
   if (!match?.[1]) throw unauthorized("A door device token is required.");
   const { rows } = await sqlClient().execute({
-    sql: "SELECT id, festivalId, name, revokedAt FROM DoorDevice WHERE tokenHash = ?",
+    sql: `SELECT d.id, d.festivalId, d.name, d.revokedAt, f.endsAt
+          FROM DoorDevice d JOIN Festival f ON f.id = d.festivalId WHERE d.tokenHash = ?`,
     args: [sha256(match[1])],
   });
   const r = rows[0];
   if (!r || r.revokedAt !== null) throw unauthorized("This door device is unknown or was revoked.");
+  const now = Date.now();
+  if (deviceExpiresAt(dateFromSql(r.endsAt)).getTime() < now)
+    throw unauthorized("This door device has expired: its festival is over.");
   const device = { id: String(r.id), festivalId: String(r.festivalId), name: String(r.name) };
   // "Last seen" at most every 10 s per device: cheap enough for the hot path.
-  const now = Date.now();
   if ((lastSeenWritten.get(device.id) ?? 0) < now - 10_000) {
     lastSeenWritten.set(device.id, now);
     await sqlClient().execute({
@@ -162,6 +191,10 @@ export const manualScanInput = z
   .strict();
 
 export const undoInput = z.object({ nonce: nonceField }).strict();
+
+/** Cash taken at the door: for a scanned code, or (online) a ticket found by search. */
+export const paymentInput = scanInput.omit({ direction: true });
+export const manualPaymentInput = manualScanInput.omit({ direction: true });
 
 export const batchInput = z
   .object({
@@ -467,23 +500,29 @@ async function admitInOneBatch(
  */
 export async function payAtDoor(
   device: Device,
-  input: { token: string; nonce: string },
+  input: { token: string; nonce: string } | { ticketId: string; nonce: string },
   locale = "en",
   now = new Date(),
 ): Promise<Verdict> {
   const previous = await replay(nonceKey(device, input.nonce));
   if (previous) return previous;
-  const parsed = parseTicketToken(input.token);
-  const signer = await festivalSigner(device.festivalId);
-  if (!parsed.ok || parsed.token.payload.f !== device.festivalId)
-    return scanTicket(device, { ...input, direction: "in" }, locale, now);
-  const check = await verifyTicketToken(input.token, signer.publicKey, {
-    festivalId: device.festivalId,
-    now,
-    leewaySeconds: 300,
-  });
-  if (!check.ok) return scanTicket(device, { ...input, direction: "in" }, locale, now);
-  const ticketId = parsed.token.payload.t;
+  const admit = () => scanTicket(device, { ...input, direction: "in" }, locale, now);
+  let ticketId: string;
+  if ("ticketId" in input) {
+    // Found by search on an authenticated device: no token to check.
+    ticketId = input.ticketId;
+  } else {
+    const parsed = parseTicketToken(input.token);
+    const signer = await festivalSigner(device.festivalId);
+    if (!parsed.ok || parsed.token.payload.f !== device.festivalId) return admit();
+    const check = await verifyTicketToken(input.token, signer.publicKey, {
+      festivalId: device.festivalId,
+      now,
+      leewaySeconds: 300,
+    });
+    if (!check.ok) return admit();
+    ticketId = parsed.token.payload.t;
+  }
   await writeTransaction(async (tx) => {
     const { rows } = await tx.execute({
       sql: `SELECT t.amountDueMinor, t.orderId, o.currency, o.festivalId FROM Ticket t JOIN "Order" o ON o.id = t.orderId
@@ -514,20 +553,21 @@ export async function payAtDoor(
       args: [sqlDate(now), orderId, orderId],
     });
   });
-  return scanTicket(device, { ...input, direction: "in" }, locale, now);
+  return admit();
 }
 
 // ---------------------------------------------------------------- manifest
 
 /**
  * What a device needs to decide offline: the festival's public key, revoked
- * tickets, ticket types, tickets already inside and those with payment due.
+ * tickets, ticket types, tickets already admitted (and of those, the ones that
+ * went out and may come back in) and those with payment due.
  * Ids and amounts only — no names or emails.
  */
 export async function doorManifest(device: Device, locale = "en") {
   const signer = await festivalSigner(device.festivalId);
   const db = sqlClient();
-  const [festival, types, revoked, admitted, due, version] = await Promise.all([
+  const [festival, types, revoked, admitted, outside, due, version] = await Promise.all([
     db.execute({
       sql: "SELECT id, name, currency, timezone FROM Festival WHERE id = ?",
       args: [device.festivalId],
@@ -542,6 +582,10 @@ export async function doorManifest(device: Device, locale = "en") {
     }),
     db.execute({
       sql: "SELECT id FROM Ticket WHERE festivalId = ? AND admittedAt IS NOT NULL",
+      args: [device.festivalId],
+    }),
+    db.execute({
+      sql: "SELECT id FROM Ticket WHERE festivalId = ? AND admittedAt IS NOT NULL AND inside = 0",
       args: [device.festivalId],
     }),
     db.execute({
@@ -570,6 +614,7 @@ export async function doorManifest(device: Device, locale = "en") {
     })),
     revoked: revoked.rows.map((r) => String(r.id)),
     admitted: admitted.rows.map((r) => String(r.id)),
+    outside: outside.rows.map((r) => String(r.id)),
     paymentDue: Object.fromEntries(due.rows.map((r) => [String(r.id), Number(r.amountDueMinor)])),
     counters: await doorCounters(device.festivalId),
   };
@@ -589,8 +634,10 @@ export async function doorCounters(festivalId: string) {
 }
 
 /**
- * Undo a device's own admission (a mistaken scan), within 15 minutes: the
- * ticket can be admitted again. Recorded as a check-in of its own.
+ * Undo a device's own admission (a mistaken scan), within 15 minutes and while
+ * nothing happened to the ticket since: it is no longer inside, and when that
+ * admission was its first, it counts as never admitted. Recorded as a check-in
+ * of its own.
  */
 export async function undoCheckIn(
   device: Device,
@@ -602,17 +649,34 @@ export async function undoCheckIn(
   if (previous) return previous;
   return writeTransaction(async (tx) => {
     const { rows } = await tx.execute({
-      sql: `SELECT ticketId, recordedAt FROM CheckIn WHERE nonce = ? AND deviceId = ? AND result = 'admitted' AND direction = 'in'`,
+      sql: `SELECT c.id, c.ticketId, c.scannedAt, c.recordedAt,
+                   EXISTS (SELECT 1 FROM CheckIn later WHERE later.ticketId = c.ticketId AND later.id > c.id
+                           AND later.result IN ('admitted', 'exited', 'undone')) AS overtaken
+            FROM CheckIn c WHERE c.nonce = ? AND c.deviceId = ? AND c.result = 'admitted' AND c.direction = 'in'`,
       args: [nonceKey(device, nonce), device.id],
     });
     const r = rows[0];
-    const recent = r && now.getTime() - dateFromSql(r.recordedAt).getTime() <= 15 * 60_000;
-    const verdict: Verdict =
-      r && recent ? { result: "undone", ticketId: String(r.ticketId) } : { result: "invalid" };
-    if (verdict.result === "undone") {
+    const undoable =
+      r !== undefined &&
+      now.getTime() - dateFromSql(r.recordedAt).getTime() <= 15 * 60_000 &&
+      !Number(r.overtaken);
+    const verdict: Verdict = undoable
+      ? { result: "undone", ticketId: String(r.ticketId) }
+      : { result: "invalid" };
+    if (undoable && r) {
+      // The first admission set admittedAt/admittedBy (from this scan); a re-entry did not.
       await tx.execute({
-        sql: "UPDATE Ticket SET admittedAt = NULL, admittedBy = NULL, inside = 0 WHERE id = ? AND admittedBy = ?",
-        args: [verdict.ticketId!, device.name],
+        sql: `UPDATE Ticket SET inside = 0,
+                admittedAt = CASE WHEN admittedAt = ? AND admittedBy = ? THEN NULL ELSE admittedAt END,
+                admittedBy = CASE WHEN admittedAt = ? AND admittedBy = ? THEN NULL ELSE admittedBy END
+              WHERE id = ?`,
+        args: [
+          String(r.scannedAt),
+          device.name,
+          String(r.scannedAt),
+          device.name,
+          String(r.ticketId),
+        ],
       });
     }
     await tx.execute({
@@ -688,7 +752,7 @@ export async function arrivalsPer10Minutes(festivalId: string) {
 /** Recent check-ins with the buyer's name (organisers only), searchable; conflicts first. */
 export async function listCheckIns(festivalId: string, query: string, limit = 200) {
   const q = query.trim().slice(0, 60);
-  const like = `%${q.replace(/[%_\\\\]/g, (c) => `\\\\${c}`)}%`;
+  const like = likeContains(q);
   const { rows } = await sqlClient().execute({
     sql: `SELECT c.id, c.result, c.direction, c.offline, c.scannedAt, c.recordedAt, c.ticketId, d.name AS device, o.code, o.name AS buyer, tt.name AS typeName
           FROM CheckIn c

@@ -13,7 +13,7 @@ import {
   listDoorDevices,
   revokeDoorDevice,
 } from "~/models/door.server";
-import { getFestivalOrThrow } from "~/models/festival.server";
+import { FestivalStateError, getFestivalOrThrow } from "~/models/festival.server";
 import { pickLanguage } from "~/models/ticket-type.server";
 import { publicUrl } from "~/utils/env.server";
 import { formatDateTime, formatTime } from "~/utils/format";
@@ -64,7 +64,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const parsed = deviceInput.safeParse({ name: field(form, "name") });
     if (!parsed.success)
       return data<Result>({ errors: fieldErrors(parsed.error, t) }, { status: 400 });
-    const device = await createDoorDevice(user, festival.id, parsed.data.name);
+    let device: { token: string };
+    try {
+      device = await createDoorDevice(user, festival, parsed.data.name);
+    } catch (error) {
+      if (!(error instanceof FestivalStateError)) throw error;
+      return data<Result>({ errors: { name: t("door.festivalOver") } }, { status: 409 });
+    }
     const setupUrl = `${publicUrl(request)}/door#device=${device.token}`;
     // Shown once: the token is stored only as a hash.
     return {
@@ -110,9 +116,7 @@ function ArrivalsChart({
           return (
             <g key={a.at}>
               <rect x={i * 14 + 2} y={105 - h} width={10} height={h} className="bar">
-                <title>
-                  {formatTime(a.at, locale, timezone)}: {a.count}
-                </title>
+                <title>{`${formatTime(a.at, locale, timezone)}: ${a.count}`}</title>
               </rect>
               {i % 6 === 0 ? (
                 <text x={i * 14 + 2} y={118} className="tick">
@@ -167,10 +171,12 @@ export default function DoorAdmin() {
             <strong>{d.name}</strong> —{" "}
             {d.revoked
               ? t("door.revoked")
-              : d.lastSeenAt
-                ? t("door.lastSeen", { time: formatDateTime(d.lastSeenAt, locale, timezone) })
-                : t("door.neverSeen")}
-            {canManage && !d.revoked ? (
+              : d.expired
+                ? t("door.expired")
+                : d.lastSeenAt
+                  ? t("door.lastSeen", { time: formatDateTime(d.lastSeenAt, locale, timezone) })
+                  : t("door.neverSeen")}
+            {canManage && !d.revoked && !d.expired ? (
               <Form method="post" className="inline">
                 <input type="hidden" name="deviceId" value={d.id} />{" "}
                 <button type="submit" name="intent" value="revoke-device" className="link danger">

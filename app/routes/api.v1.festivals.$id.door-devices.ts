@@ -24,7 +24,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const user = await requireApiUserWith(request, "festival:edit", params.id);
     const festival = await getFestivalOrThrow(params.id);
     const input = parseOrThrow(deviceInput, await readJsonBody(request, 4 * 1024));
-    const device = await createDoorDevice(user, festival.id, input.name);
+    const device = await createDoorDevice(user, festival, input.name);
     // The token travels in the fragment: browsers never send it to the server or in Referer.
     return created({ ...device, setupUrl: `${publicUrl(request)}/door#device=${device.token}` });
   });

@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { createDoorDevice } from "~/models/door.server";
-import { getFestivalOrThrow } from "~/models/festival.server";
+import { FestivalStateError, getFestivalOrThrow } from "~/models/festival.server";
+import { errorResponse } from "~/utils/http.server";
 import { field, readForm } from "~/utils/forms.server";
 import { requireUserWith } from "~/utils/permissions.server";
 
@@ -21,9 +22,12 @@ export async function action({ request }: ActionFunctionArgs) {
   const festival = await getFestivalOrThrow(festivalId);
   const { token } = await createDoorDevice(
     user,
-    festival.id,
+    festival,
     `${user.name ?? user.email} (${new Date().toISOString().slice(0, 10)})`.slice(0, 60),
-  );
+  ).catch((error: unknown) => {
+    if (error instanceof FestivalStateError) throw errorResponse(409, error.code, error.message);
+    throw error;
+  });
   return redirect(`/door#device=${token}`);
 }
 

@@ -67,6 +67,26 @@ it("manages devices and shows check-ins to organisers", async () => {
   const literal = await page.get(`/admin/festivals/${f.id}/door?q=${encodeURIComponent("G%_\\")}`);
   expect(literal.status).toBe(200);
   expect(literal.text).not.toContain("Guest Person");
+  const percent = (
+    await api.api("POST", `/api/v1/festivals/${f.id}/orders`, {
+      items: [{ ticketTypeId: type.id, quantity: 1 }],
+      email: "percent@example.test",
+      name: "Ann 100%_\\ Percent",
+      paymentMethod: "free",
+    })
+  ).json<{ tickets: { qrToken: string }[] }>();
+  await api.api(
+    "POST",
+    "/api/v1/door/scans",
+    { token: percent.tickets[0]!.qrToken, nonce: "nonce-admin-test-2" },
+    deviceToken,
+  );
+  const withWildcards = await page.get(
+    `/admin/festivals/${f.id}/door?q=${encodeURIComponent("100%_\\")}`,
+  );
+  expect(withWildcards.status).toBe(200);
+  expect(withWildcards.text).toContain("Ann 100%_\\ Percent");
+  expect(withWildcards.text).not.toContain("Guest Person");
   // The token is never shown again.
   expect(view.text).not.toContain(deviceToken);
 
@@ -107,4 +127,43 @@ it("lets a signed-in door-staff account turn its phone into a door device", asyn
   expect(device.name).toContain("Door Volunteer");
   // Door staff still cannot open the organisers' door page.
   expect((await phone.get(`/admin/festivals/${f.id}/door`)).status).toBe(403);
+
+  // The scanner page, which the phone keeps for offline use, carries nobody's
+  // account: no name, no email, no account links, even when signed in.
+  const scanner = await phone.get("/door");
+  expect(scanner.status).toBe(200);
+  expect(scanner.text).not.toContain("Door Volunteer");
+  expect(scanner.text).not.toContain(staff.email);
+  expect(scanner.text).not.toContain('href="/account"');
+  expect(scanner.text).not.toContain('action="/logout"');
+  // …while the other pages still show who is signed in.
+  expect((await phone.get("/admin")).text).toContain('href="/account"');
+});
+
+it("refuses new door devices once the festival is over", async () => {
+  const admin = await createUserRow({ role: "admin" });
+  const token = await apiToken(app.url, admin.email);
+  const api = new Client(app.url);
+  const f = (await api.api("POST", "/api/v1/festivals", festivalBody(), token)).json<{
+    id: string;
+  }>();
+  const ended = new Date(Date.now() - 5 * 24 * 3600_000);
+  await prisma.festival.update({
+    where: { id: f.id },
+    data: { startsAt: new Date(ended.getTime() - 3600_000), endsAt: ended },
+  });
+  const page = await signedInClient(app.url, admin.email);
+  const res = await page.postForm(`/admin/festivals/${f.id}/door`, {
+    intent: "add-device",
+    name: "Late door",
+  });
+  expect(res.status).toBe(409);
+  expect(res.text).toContain("This festival is over");
+  const staff = await createUserRow();
+  await prisma.festivalMember.create({
+    data: { festivalId: f.id, userId: staff.id, role: "door" },
+  });
+  const phone = await signedInClient(app.url, staff.email);
+  expect((await phone.postForm("/door/setup", { festivalId: f.id })).status).toBe(409);
+  expect(await prisma.doorDevice.count({ where: { festivalId: f.id } })).toBe(0);
 });

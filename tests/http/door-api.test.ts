@@ -97,6 +97,67 @@ describe("door devices", () => {
     expect(after.json()).toMatchObject({ error: "unauthorized" });
   });
 
+  it("expires device tokens two days after the festival ends, and refuses new devices then", async () => {
+    const f = await newFestival();
+    const d = await device(f.id);
+    const order = await buy(f.id, f.typeId);
+    await prisma.ticket.updateMany({ where: { orderId: order.id }, data: { amountDueMinor: 0 } });
+    const ticket = order.tickets[0]!;
+    // Ended a day ago: still within the grace period (late uploads, the clean-up).
+    await prisma.festival.update({
+      where: { id: f.id },
+      data: { endsAt: new Date(Date.now() - 24 * 3600_000) },
+    });
+    const manifest = await client.api("GET", "/api/v1/door/manifest", undefined, d.token);
+    expect(manifest.status).toBe(200);
+    // Ended three days ago: the token no longer works, for any endpoint.
+    const ended = new Date(Date.now() - 3 * 24 * 3600_000);
+    await prisma.festival.update({ where: { id: f.id }, data: { endsAt: ended } });
+    const before = await prisma.checkIn.count();
+    const refused = await scan(d.token, { token: ticket.qrToken, nonce: nonce() });
+    expect(refused.status).toBe(401);
+    expect(refused.json()).toMatchObject({ error: "unauthorized", message: /expired/ });
+    expect((await client.api("GET", "/api/v1/door/manifest", undefined, d.token)).status).toBe(401);
+    expect(await prisma.checkIn.count()).toBe(before);
+    expect(
+      (await prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id } })).admittedAt,
+    ).toBeNull();
+    // Organisers see it as expired, and cannot add devices to a festival that is over.
+    const list = await client.api(
+      "GET",
+      `/api/v1/festivals/${f.id}/door-devices`,
+      undefined,
+      token,
+    );
+    expect(
+      list.json<{ devices: { id: string; expired: boolean; expiresAt: string }[] }>().devices,
+    ).toEqual([
+      expect.objectContaining({
+        id: d.id,
+        expired: true,
+        expiresAt: new Date(ended.getTime() + 2 * 24 * 3600_000).toISOString(),
+      }),
+    ]);
+    const devicesBefore = await prisma.doorDevice.count();
+    const late = await client.api(
+      "POST",
+      `/api/v1/festivals/${f.id}/door-devices`,
+      { name: "Too late" },
+      token,
+    );
+    expect(late.status).toBe(409);
+    expect(late.json()).toMatchObject({ error: "invalid_state" });
+    expect(await prisma.doorDevice.count()).toBe(devicesBefore);
+    // Moving the festival's dates moves the expiry with them.
+    await prisma.festival.update({
+      where: { id: f.id },
+      data: { endsAt: new Date(Date.now() + 3600_000) },
+    });
+    expect((await scan(d.token, { token: ticket.qrToken, nonce: nonce() })).json()).toMatchObject({
+      result: "admitted",
+    });
+  });
+
   it("refuses unknown and malformed device tokens", async () => {
     expect((await scan("x".repeat(43), { token: "T1.a.b", nonce: nonce() })).status).toBe(401);
     expect(
@@ -223,9 +284,22 @@ describe("verdicts", () => {
     expect((await prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id } })).inside).toBe(
       false,
     );
+    // The manifest tells offline phones that this ticket is out and may come back in.
+    const outside = (await client.api("GET", "/api/v1/door/manifest", undefined, d.token)).json<{
+      admitted: string[];
+      outside: string[];
+    }>();
+    expect(outside.admitted).toContain(ticket.id);
+    expect(outside.outside).toContain(ticket.id);
     expect((await scan(d.token, { token: ticket.qrToken, nonce: nonce() })).json()).toMatchObject({
       result: "admitted",
     });
+    const inside = (await client.api("GET", "/api/v1/door/manifest", undefined, d.token)).json<{
+      admitted: string[];
+      outside: string[];
+    }>();
+    expect(inside.admitted).toContain(ticket.id);
+    expect(inside.outside).not.toContain(ticket.id);
   });
 
   it("refuses bad bodies with 4xx and records nothing", async () => {
@@ -401,5 +475,61 @@ describe("search, manual admission and undo", () => {
     expect(
       (await client.api("POST", "/api/v1/door/undo", { nonce: n }, other.token)).json(),
     ).toMatchObject({ result: "invalid" });
+    // Once something happened to the ticket since (it went out), that admission stays.
+    const n2 = nonce();
+    const second = await paidTicket();
+    await scan(d.token, { token: second.qrToken, nonce: n2 });
+    await scan(d.token, { token: second.qrToken, nonce: nonce(), direction: "out" });
+    expect(
+      (await client.api("POST", "/api/v1/door/undo", { nonce: n2 }, d.token)).json(),
+    ).toMatchObject({ result: "invalid" });
+    expect(
+      (await prisma.ticket.findUniqueOrThrow({ where: { id: second.id } })).admittedAt,
+    ).not.toBeNull();
+  });
+
+  it("takes the cash for a pay-at-the-door ticket found by search (no phone, no QR code)", async () => {
+    const d = await device();
+    const order = await buy();
+    const ticketId = order.tickets[0]!.id;
+    const due = await scan(d.token, { ticketId, nonce: nonce() });
+    expect(due.json()).toMatchObject({ result: "payment_due", amountDueMinor: 1500 });
+    const n = nonce();
+    const paid = await client.api("POST", "/api/v1/door/payments", { ticketId, nonce: n }, d.token);
+    expect(paid.status, paid.text).toBe(200);
+    expect(paid.json()).toMatchObject({ result: "admitted", ticketId });
+    // Retried (lost response): the same answer, and the cash is recorded once.
+    const again = await client.api(
+      "POST",
+      "/api/v1/door/payments",
+      { ticketId, nonce: n },
+      d.token,
+    );
+    expect(again.json()).toMatchObject({ result: "admitted", ticketId });
+    const moves = await prisma.moneyMovement.findMany({ where: { orderId: order.id } });
+    expect(moves.map((m) => [m.kind, m.amountMinor, m.paymentMethod])).toEqual([
+      ["ticket_sale", 1500, "door"],
+    ]);
+    expect((await prisma.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe("paid");
+    // Hostile or unknown ids change nothing.
+    const countBefore = await prisma.moneyMovement.count();
+    for (const body of [
+      { ticketId: "x", nonce: nonce() },
+      { ticketId: "'; DROP TABLE Ticket; --", nonce: nonce() },
+      { ticketId: "a".repeat(65), nonce: nonce() },
+      { ticketId, nonce: nonce(), token: "T1.a.b" },
+      { ticketId: 42, nonce: nonce() },
+    ]) {
+      const res = await client.api("POST", "/api/v1/door/payments", body, d.token);
+      expect(res.status, JSON.stringify(body)).toBe(422);
+    }
+    const unknown = await client.api(
+      "POST",
+      "/api/v1/door/payments",
+      { ticketId: "cunknownticketid000000000", nonce: nonce() },
+      d.token,
+    );
+    expect(unknown.json()).toMatchObject({ result: "invalid" });
+    expect(await prisma.moneyMovement.count()).toBe(countBefore);
   });
 });
