@@ -11,6 +11,7 @@ import {
   ScrollRestoration,
   useLoaderData,
   useLocation,
+  useMatches,
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
@@ -28,8 +29,21 @@ export const links: LinksFunction = () => [
 
 export const meta: MetaFunction = () => [{ title: "Solidarity festivals" }];
 
+/**
+ * Pages a phone keeps for offline use (the door scanner's service worker caches
+ * /door): their HTML must not carry whoever happened to be signed in, so the
+ * root leaves the user out and the header shows no account links there.
+ */
+const DEVICE_SHELL_PATHS = new Set(["/door"]);
+
+type ShellHandle = { deviceShell?: boolean } | undefined;
+
 export async function loader({ request }: LoaderFunctionArgs) {
-  const [locale, user] = await Promise.all([getLocale(request), getSessionUser(request)]);
+  const shell = DEVICE_SHELL_PATHS.has(new URL(request.url).pathname);
+  const [locale, user] = await Promise.all([
+    getLocale(request),
+    shell ? null : getSessionUser(request),
+  ]);
   return {
     locale,
     user: user ? { name: user.name ?? user.email, role: user.role } : null,
@@ -58,6 +72,7 @@ function LanguageSwitcher() {
 export function Layout({ children }: { children: React.ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
   const nonce = useNonce();
+  const deviceShell = useMatches().some((m) => (m.handle as ShellHandle)?.deviceShell);
   const locale = isLocale(data?.locale) ? data.locale : DEFAULT_LOCALE;
   const t = translator(locale);
   return (
@@ -78,7 +93,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
           </Link>
           <nav aria-label={t("nav.main")}>
             <NavLink to="/">{t("nav.festivals")}</NavLink>
-            {data?.user ? (
+            {deviceShell ? null : data?.user ? (
               <>
                 <NavLink to="/admin">{t("nav.dashboard")}</NavLink>
                 <NavLink to="/account">{t("nav.account")}</NavLink>

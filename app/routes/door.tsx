@@ -18,10 +18,14 @@ import {
   NetworkError,
   payOnline,
   queueLength,
+  scanFoundTicket,
   scanOffline,
   scanOnline,
+  searchOnline,
   syncQueue,
+  undoAdmission,
   type Direction,
+  type FoundTicket,
   type DoorManifest,
   type DoorResult,
   type DoorVerdict,
@@ -36,6 +40,9 @@ export const links: LinksFunction = () => [
   { rel: "manifest", href: "/door.webmanifest" },
   { rel: "apple-touch-icon", href: "/door-icon.svg" },
 ];
+
+/** Cached by the service worker for offline use: the root renders it without account data. */
+export const handle = { deviceShell: true };
 
 export const meta: MetaFunction = ({ matches }) => {
   const data = matches.find((m) => m.id === "root")?.data as { locale?: string } | undefined;
@@ -52,12 +59,19 @@ const DEBOUNCE_MS = 3000;
 /** Manifest refresh (and queue upload retry) while online. */
 const REFRESH_MS = 5000;
 
+/** What the verdict screen shows; `token` is the scanned code (absent for a ticket found by search). */
 type Shown = DoorVerdict & {
-  token: string;
+  token?: string;
   offline?: boolean;
   noManifest?: boolean;
   note?: MessageKey;
 };
+
+/** This phone's last admission, which staff can take back (a mistaken scan). */
+type LastAdmission = { nonce: string; ticketId: string; ticketType?: string; at: number };
+
+/** The server undoes an admission within 15 minutes; the button goes away after that. */
+const UNDO_WINDOW_MS = 15 * 60_000;
 
 const RESULT_TONE: Record<DoorResult, "ok" | "warn" | "bad"> = {
   admitted: "ok",
@@ -69,9 +83,10 @@ const RESULT_TONE: Record<DoorResult, "ok" | "warn" | "bad"> = {
   wrong_festival: "bad",
   not_yet_valid: "bad",
   conflict: "bad",
+  undone: "warn",
 };
 
-const ICON: Record<"ok" | "warn" | "bad", string> = { ok: "✓", warn: "€", bad: "✕" };
+const ICON: Record<"ok" | "warn" | "bad", string> = { ok: "✓", warn: "!", bad: "✕" };
 
 export default function DoorScanner() {
   const t = useT();
@@ -87,6 +102,11 @@ export default function DoorScanner() {
   const [shown, setShown] = useState<Shown | null>(null);
   const [busy, setBusy] = useState(false);
   const [manualCode, setManualCode] = useState("");
+  const [lastAdmission, setLastAdmission] = useState<LastAdmission | null>(null);
+  const [searchOpen, setSearchOpen] = useState(false);
+  const [query, setQuery] = useState("");
+  const [found, setFound] = useState<FoundTicket[] | null>(null);
+  const [searchNote, setSearchNote] = useState<MessageKey | null>(null);
 
   const videoRef = useRef<HTMLVideoElement>(null);
   const busyRef = useRef(false);
@@ -171,7 +191,24 @@ export default function DoorScanner() {
   const show = useCallback((verdict: Shown) => {
     setShown(verdict);
     signal(RESULT_TONE[verdict.result]);
+    if (verdict.result === "admitted" && verdict.nonce && verdict.ticketId)
+      setLastAdmission({
+        nonce: verdict.nonce,
+        ticketId: verdict.ticketId,
+        ticketType: verdict.ticketType,
+        at: Date.now(),
+      });
   }, []);
+
+  // The undo button disappears when the server would no longer accept it.
+  useEffect(() => {
+    if (!lastAdmission) return;
+    const timer = setTimeout(
+      () => setLastAdmission(null),
+      Math.max(0, lastAdmission.at + UNDO_WINDOW_MS - Date.now()),
+    );
+    return () => clearTimeout(timer);
+  }, [lastAdmission]);
 
   const handleCode = useCallback(
     async (raw: string, fromCamera: boolean) => {
@@ -230,9 +267,15 @@ export default function DoorScanner() {
 
   const takeCash = async () => {
     if (!deviceToken || !shown) return;
+    const ticket = shown.token
+      ? { token: shown.token }
+      : shown.ticketId
+        ? { ticketId: shown.ticketId }
+        : null;
+    if (!ticket) return;
     setBusy(true);
     try {
-      show({ ...(await payOnline(deviceToken, shown.token)), token: shown.token });
+      show({ ...(await payOnline(deviceToken, ticket)), token: shown.token });
       void refresh();
     } catch (e) {
       if (e instanceof DeviceRejectedError) setRejected(true);
@@ -240,6 +283,84 @@ export default function DoorScanner() {
     } finally {
       setBusy(false);
     }
+  };
+
+  const undoLast = async () => {
+    if (!deviceToken || !lastAdmission) return;
+    setBusy(true);
+    try {
+      const outcome = await undoAdmission(deviceToken, lastAdmission);
+      if (outcome === "undone") {
+        setLastAdmission(null);
+        show({
+          result: "undone",
+          ticketId: lastAdmission.ticketId,
+          ticketType: lastAdmission.ticketType,
+        });
+        void refresh();
+      } else {
+        if (outcome === "too_late") setLastAdmission(null);
+        show({
+          result: "undone",
+          ticketType: lastAdmission.ticketType,
+          note: outcome === "too_late" ? "door.undoTooLate" : "door.undoNeedsNetwork",
+        });
+      }
+    } catch (e) {
+      if (e instanceof DeviceRejectedError) setRejected(true);
+    } finally {
+      await refreshQueue();
+      setBusy(false);
+    }
+  };
+
+  const submitSearch = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!deviceToken) return;
+    if (query.trim().length < 2) {
+      setSearchNote("door.searchTooShort");
+      return;
+    }
+    setBusy(true);
+    setSearchNote(null);
+    try {
+      const results = await searchOnline(deviceToken, query);
+      setFound(results);
+      if (results.length === 0) setSearchNote("door.searchNothing");
+    } catch (e) {
+      if (e instanceof DeviceRejectedError) setRejected(true);
+      else {
+        setFound(null);
+        setSearchNote("door.searchNeedsNetwork");
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const scanFound = async (ticket: FoundTicket) => {
+    if (!deviceToken) return;
+    setBusy(true);
+    try {
+      show(await scanFoundTicket(deviceToken, ticket.ticketId, directionRef.current));
+      // Names stay on screen only as long as the search does.
+      setFound(null);
+      setQuery("");
+      setSearchOpen(false);
+      void refresh();
+    } catch (e) {
+      if (e instanceof DeviceRejectedError) setRejected(true);
+      else setSearchNote("door.searchNeedsNetwork");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const closeSearch = () => {
+    setSearchOpen(false);
+    setFound(null);
+    setQuery("");
+    setSearchNote(null);
   };
 
   const submitManual = (e: FormEvent) => {
@@ -253,6 +374,8 @@ export default function DoorScanner() {
     const count = await queueLength().catch(() => 0);
     if (!window.confirm(t("door.forgetConfirm", { count }))) return;
     await forgetDevice();
+    setLastAdmission(null);
+    closeSearch();
     setDeviceToken(null);
     setManifest(null);
     setQueued(0);
@@ -375,6 +498,92 @@ export default function DoorScanner() {
           </button>
         </fieldset>
 
+        {lastAdmission ? (
+          <button
+            type="button"
+            className="door-undo"
+            disabled={busy}
+            onClick={() => void undoLast()}
+            data-testid="door-undo"
+          >
+            ↶{" "}
+            {t("door.undoLast", {
+              what: lastAdmission.ticketType ?? t("door.ticket"),
+              time: time(new Date(lastAdmission.at).toISOString()),
+            })}
+          </button>
+        ) : null}
+
+        {searchOpen ? (
+          <section className="door-search" aria-labelledby="door-search-title">
+            <h2 id="door-search-title" className="door-search-title">
+              {t("door.searchTitle")}
+            </h2>
+            <form className="door-manual-row" onSubmit={(e) => void submitSearch(e)}>
+              <input
+                id="door-search"
+                name="q"
+                type="search"
+                autoComplete="off"
+                maxLength={60}
+                value={query}
+                onChange={(e) => setQuery(e.target.value)}
+                aria-label={t("door.searchLabel")}
+                placeholder={t("door.searchPlaceholder")}
+              />
+              <button type="submit" disabled={busy}>
+                {t("door.searchSubmit")}
+              </button>
+            </form>
+            {searchNote ? (
+              <p className="door-muted" role="status">
+                {t(searchNote)}
+              </p>
+            ) : null}
+            {found && found.length > 0 ? (
+              <ul className="door-found" aria-label={t("door.searchResults")}>
+                {found.map((f) => (
+                  <li key={f.ticketId}>
+                    <div>
+                      <strong>{f.name ?? t("door.noName")}</strong>{" "}
+                      <span className="mono">{f.orderCode}</span>
+                      <br />
+                      <span>{f.ticketType}</span>
+                      {" · "}
+                      <span>
+                        {f.status !== "valid"
+                          ? t("door.result.revoked")
+                          : f.amountDueMinor > 0
+                            ? t("door.result.payment_due", {
+                                amount: formatMoney(f.amountDueMinor, f.currency, locale),
+                              })
+                            : f.admitted
+                              ? t("door.foundAdmitted")
+                              : t("door.foundNotYet")}
+                      </span>
+                    </div>
+                    <button type="button" disabled={busy} onClick={() => void scanFound(f)}>
+                      {direction === "in" ? t("door.admit") : t("door.letOut")}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+            <button type="button" className="door-small-button" onClick={closeSearch}>
+              {t("door.searchClose")}
+            </button>
+          </section>
+        ) : (
+          <button
+            type="button"
+            className="door-search-open"
+            onClick={() => setSearchOpen(true)}
+            disabled={!online}
+          >
+            {online ? t("door.searchOpen") : t("door.searchNeedsNetwork")}
+          </button>
+        )}
+
         <form className="door-manual" onSubmit={submitManual}>
           <label htmlFor="door-code">{t("door.manual")}</label>
           <div className="door-manual-row">
@@ -428,7 +637,9 @@ function Verdict({
 }) {
   const t = useT();
   const locale = useLocale();
-  const tone = RESULT_TONE[shown.result];
+  // An undo the server refused (or that needs the network) is not an "Undone".
+  const undoFailed = shown.result === "undone" && Boolean(shown.note);
+  const tone = undoFailed ? "bad" : RESULT_TONE[shown.result];
   const dismissRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     dismissRef.current?.focus();
@@ -438,13 +649,15 @@ function Verdict({
       ? t("door.result.payment_due", {
           amount: formatMoney(shown.amountDueMinor ?? 0, shown.currency ?? "EUR", locale),
         })
-      : t(`door.result.${shown.result}`);
+      : undoFailed
+        ? t("door.undoFailed")
+        : t(`door.result.${shown.result}`);
   return (
     // The whole panel dismisses on a tap (one hand, dark room); the button is there for keyboards.
     <div
       className={`door-verdict door-verdict-${tone}`}
       role="alert"
-      data-result={shown.result}
+      data-result={undoFailed ? "undo_failed" : shown.result}
       onClick={onDismiss}
     >
       <div className="door-verdict-icon" aria-hidden="true">

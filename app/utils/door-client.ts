@@ -13,10 +13,13 @@ export type DoorResult =
   | "wrong_festival"
   | "not_yet_valid"
   | "exited"
-  | "conflict";
+  | "conflict"
+  | "undone";
 
 export type DoorVerdict = {
   result: DoorResult;
+  /** The scan's own nonce (kept on the phone so the admission can be undone). */
+  nonce?: string;
   ticketId?: string;
   ticketType?: string;
   amountDueMinor?: number;
@@ -34,7 +37,10 @@ export type DoorManifest = {
   generatedAt?: string;
   ticketTypes: { id: string; name: string }[];
   revoked: string[];
+  /** Tickets admitted at some point… */
   admitted: string[];
+  /** …and of those, the ones that went out since (they may come back in). */
+  outside?: string[];
   paymentDue: Record<string, number>;
   counters: { sold: number; checkedIn: number; inside: number };
 };
@@ -49,7 +55,8 @@ export type QueuedScan = {
 
 const DEVICE_KEY = "door.device";
 const MANIFEST_KEY = "door.manifest";
-const LOCAL_ADMITTED_KEY = "door.localAdmitted";
+const LOCAL_KEY = "door.local";
+const SYNCED_KEY = "door.syncedAt";
 
 /** A device token as the server issues it (base64url). */
 export const DEVICE_TOKEN_PATTERN = /^[A-Za-z0-9_-]{20,200}$/;
@@ -104,7 +111,7 @@ export function adoptDeviceTokenFromHash(): string | null {
 }
 
 export async function forgetDevice() {
-  for (const key of [DEVICE_KEY, MANIFEST_KEY, LOCAL_ADMITTED_KEY]) {
+  for (const key of [DEVICE_KEY, MANIFEST_KEY, LOCAL_KEY, SYNCED_KEY]) {
     try {
       window.localStorage.removeItem(key);
     } catch {
@@ -118,38 +125,70 @@ export function loadManifest(): DoorManifest | null {
   return readJson<DoorManifest>(MANIFEST_KEY);
 }
 
-export function saveManifest(manifest: DoorManifest) {
+/** Is the ticket inside according to the manifest alone? */
+function insideByManifest(manifest: DoorManifest, ticketId: string) {
+  return manifest.admitted.includes(ticketId) && !(manifest.outside ?? []).includes(ticketId);
+}
+
+/**
+ * Store a fresh manifest. What this phone remembers of its own scans is
+ * dropped once the server's view covers it: when the manifest agrees, or when
+ * the manifest was requested (`requestedAt`, this phone's clock) after an
+ * upload that left the queue empty and the scan was made before that upload.
+ */
+export function saveManifest(manifest: DoorManifest, requestedAt?: number) {
   writeJson(MANIFEST_KEY, manifest);
-  // Admissions the server now knows about need not be remembered locally.
-  const local = loadLocalAdmitted();
-  const known = new Set(manifest.admitted);
+  const local = loadLocalState();
+  const syncedAt = readJson<number>(SYNCED_KEY) ?? 0;
+  const uploaded = requestedAt !== undefined && syncedAt > 0 && requestedAt >= syncedAt;
   let changed = false;
-  for (const id of Object.keys(local)) {
-    if (known.has(id)) {
+  for (const [id, mine] of Object.entries(local)) {
+    const agrees = (mine.state === "in") === insideByManifest(manifest, id);
+    if (agrees || (uploaded && Date.parse(mine.at) <= syncedAt)) {
       delete local[id];
       changed = true;
     }
   }
-  if (changed) writeJson(LOCAL_ADMITTED_KEY, local);
+  if (changed) writeJson(LOCAL_KEY, local);
 }
 
-/** Tickets this device let in that the last manifest did not list yet: ticket id → ISO time. */
-export function loadLocalAdmitted(): Record<string, string> {
-  return readJson<Record<string, string>>(LOCAL_ADMITTED_KEY) ?? {};
-}
+/** What this phone did to a ticket that the last manifest may not show yet. */
+export type LocalTicketState = { state: "in" | "out"; at: string };
 
-export function rememberAdmitted(ticketId: string, at: string) {
-  const local = loadLocalAdmitted();
-  local[ticketId] = at;
-  writeJson(LOCAL_ADMITTED_KEY, local);
-}
-
-function forgetAdmitted(ticketId: string) {
-  const local = loadLocalAdmitted();
-  if (ticketId in local) {
-    delete local[ticketId];
-    writeJson(LOCAL_ADMITTED_KEY, local);
+/** This phone's own admissions and exits not yet in the manifest: ticket id → state. */
+export function loadLocalState(): Record<string, LocalTicketState> {
+  const stored = readJson<Record<string, unknown>>(LOCAL_KEY);
+  const out: Record<string, LocalTicketState> = {};
+  if (!stored || typeof stored !== "object") return out;
+  for (const [id, v] of Object.entries(stored)) {
+    const entry = v as Partial<LocalTicketState> | null;
+    if (
+      entry &&
+      (entry.state === "in" || entry.state === "out") &&
+      typeof entry.at === "string" &&
+      !Number.isNaN(Date.parse(entry.at))
+    )
+      out[id] = { state: entry.state, at: entry.at };
   }
+  return out;
+}
+
+function setLocalState(ticketId: string, value: LocalTicketState | null) {
+  const local = loadLocalState();
+  if (value) local[ticketId] = value;
+  else delete local[ticketId];
+  writeJson(LOCAL_KEY, local);
+}
+
+/** Remember that this phone let the ticket in (so it never admits it twice offline). */
+export function rememberAdmitted(ticketId: string, at: string) {
+  setLocalState(ticketId, { state: "in", at });
+}
+
+/** Inside as far as this phone knows: its own last scan, else the manifest. */
+export function isInside(manifest: DoorManifest, ticketId: string) {
+  const mine = loadLocalState()[ticketId];
+  return mine ? mine.state === "in" : insideByManifest(manifest, ticketId);
 }
 
 // ---------------------------------------------------------------- IndexedDB queue
@@ -203,11 +242,16 @@ export async function queuedScans(): Promise<QueuedScan[]> {
   return all.sort((a, b) => a.scannedAt.localeCompare(b.scannedAt));
 }
 
+/** One queued scan by its nonce (undefined once uploaded). */
+export function queuedScan(nonce: string): Promise<QueuedScan | undefined> {
+  return withStore("readonly", (s) => s.get(nonce) as IDBRequest<QueuedScan | undefined>);
+}
+
 export function queueLength(): Promise<number> {
   return withStore("readonly", (s) => s.count());
 }
 
-async function removeQueued(nonces: string[]) {
+export async function removeQueued(nonces: string[]) {
   if (nonces.length === 0) return;
   const db = await openDb();
   const tx = db.transaction(STORE, "readwrite");
@@ -254,6 +298,7 @@ async function call<T>(
   path: string,
   body?: unknown,
 ): Promise<T> {
+  // Everything goes to the same origin as the page.
   if (!isOnline()) throw new NetworkError("offline");
   let res: Response;
   try {
@@ -278,11 +323,25 @@ async function call<T>(
 }
 
 export async function fetchManifest(deviceToken: string): Promise<DoorManifest> {
+  const requestedAt = Date.now();
   const manifest = await call<DoorManifest>(deviceToken, "GET", "/api/v1/door/manifest");
-  saveManifest(manifest);
+  saveManifest(manifest, requestedAt);
   // Load the signature verifier while the network is up (its JS fallback is a separate file).
   ed25519Verifier(manifest.publicKey).catch(() => undefined);
   return manifest;
+}
+
+/** What a verdict from the server changes on this phone. */
+function noteVerdict(verdict: DoorVerdict, direction: Direction) {
+  if (!verdict.ticketId) return;
+  // This phone's clock, like the upload time it is compared with in saveManifest.
+  const at = new Date().toISOString();
+  if (
+    verdict.result === "admitted" ||
+    (verdict.result === "already_admitted" && direction === "in")
+  )
+    rememberAdmitted(verdict.ticketId, at);
+  else if (verdict.result === "exited") setLocalState(verdict.ticketId, { state: "out", at });
 }
 
 export async function scanOnline(
@@ -290,28 +349,104 @@ export async function scanOnline(
   token: string,
   direction: Direction,
 ): Promise<DoorVerdict> {
+  const nonce = newNonce();
   const verdict = await call<DoorVerdict>(deviceToken, "POST", "/api/v1/door/scans", {
     token,
-    nonce: newNonce(),
+    nonce,
     direction,
   });
-  if (verdict.result === "admitted" && verdict.ticketId)
-    rememberAdmitted(verdict.ticketId, verdict.admittedAt ?? new Date().toISOString());
-  return verdict;
+  noteVerdict(verdict, direction);
+  return { ...verdict, nonce };
 }
 
-export async function payOnline(deviceToken: string, token: string): Promise<DoorVerdict> {
-  const verdict = await call<DoorVerdict>(deviceToken, "POST", "/api/v1/door/payments", {
-    token,
-    nonce: newNonce(),
+/** Admit (or let out) a ticket found by search; online only. */
+export async function scanFoundTicket(
+  deviceToken: string,
+  ticketId: string,
+  direction: Direction,
+): Promise<DoorVerdict> {
+  const nonce = newNonce();
+  const verdict = await call<DoorVerdict>(deviceToken, "POST", "/api/v1/door/scans", {
+    ticketId,
+    nonce,
+    direction,
   });
-  if (verdict.result === "admitted" && verdict.ticketId)
-    rememberAdmitted(verdict.ticketId, verdict.admittedAt ?? new Date().toISOString());
-  return verdict;
+  noteVerdict(verdict, direction);
+  return { ...verdict, nonce };
+}
+
+/** Staff took the cash: for a scanned code (`{token}`) or a ticket found by search (`{ticketId}`). */
+export async function payOnline(
+  deviceToken: string,
+  ticket: { token: string } | { ticketId: string },
+): Promise<DoorVerdict> {
+  const nonce = newNonce();
+  const verdict = await call<DoorVerdict>(deviceToken, "POST", "/api/v1/door/payments", {
+    ...ticket,
+    nonce,
+  });
+  noteVerdict(verdict, "in");
+  return { ...verdict, nonce };
+}
+
+export type FoundTicket = {
+  ticketId: string;
+  ticketType: string;
+  orderCode: string;
+  name: string | null;
+  status: string;
+  admitted: boolean;
+  amountDueMinor: number;
+  currency: string;
+};
+
+/** Order code or name → tickets (online only: names never stay on the phone). */
+export async function searchOnline(deviceToken: string, query: string): Promise<FoundTicket[]> {
+  const { results } = await call<{ results: FoundTicket[] }>(
+    deviceToken,
+    "GET",
+    `/api/v1/door/search?q=${encodeURIComponent(query.trim().slice(0, 60))}`,
+  );
+  return results;
+}
+
+export type UndoOutcome = "undone" | "too_late" | "needs_network";
+
+/**
+ * Take back this phone's admission made under `nonce` (a mistaken scan). A scan
+ * still waiting in the offline queue is simply dropped; an uploaded one is
+ * undone by the server (within 15 minutes), which needs the network.
+ */
+export async function undoAdmission(
+  deviceToken: string,
+  admission: { nonce: string; ticketId: string },
+): Promise<UndoOutcome> {
+  const queued = await queuedScan(admission.nonce).catch(() => undefined);
+  if (queued) {
+    // Only an admission can be taken back (not a refusal or an exit).
+    if (queued.offlineResult !== "admitted" || queued.direction !== "in") return "too_late";
+    await removeQueued([admission.nonce]);
+    // Not inside: whatever the (possibly older) manifest says.
+    setLocalState(admission.ticketId, { state: "out", at: new Date().toISOString() });
+    return "undone";
+  }
+  let verdict: { result: string };
+  try {
+    verdict = await call<{ result: string }>(deviceToken, "POST", "/api/v1/door/undo", {
+      nonce: admission.nonce,
+    });
+  } catch (e) {
+    if (e instanceof NetworkError) return "needs_network";
+    throw e;
+  }
+  if (verdict.result !== "undone") return "too_late";
+  setLocalState(admission.ticketId, { state: "out", at: new Date().toISOString() });
+  return "undone";
 }
 
 /** Upload the offline queue; acknowledged scans leave it. Returns how many were sent. */
 export async function syncQueue(deviceToken: string): Promise<number> {
+  const startedAt = Date.now();
   const scans = await queuedScans();
   let sent = 0;
   for (let i = 0; i < scans.length; i += 200) {
@@ -325,16 +460,21 @@ export async function syncQueue(deviceToken: string): Promise<number> {
     await removeQueued(results.map((r) => r.nonce));
     sent += results.length;
   }
+  // Everything scanned before this moment is on the server: the next manifest covers it.
+  if ((await queueLength()) === 0) writeJson(SYNCED_KEY, startedAt);
   return sent;
 }
 
 // ---------------------------------------------------------------- offline verdicts
 
+let lastScanMs = 0;
+
 /**
  * Decide without the network: the signature against the manifest's public
- * key, the revocation list, payment due, and this device's admitted set
- * (the manifest's admitted ∪ those this device let in since) so one phone
- * never admits a ticket twice. Real tickets are queued for upload.
+ * key, the revocation list, payment due, and whether the ticket is inside —
+ * this phone's own last scan of it, else the manifest — so one phone never
+ * admits a ticket twice, and lets back in someone it saw go out. Real tickets
+ * are queued for upload.
  */
 export async function scanOffline(
   token: string,
@@ -359,14 +499,18 @@ export async function scanOffline(
     };
   }
   const ticketId = payload.t;
+  const nonce = newNonce();
   const base = {
     ticketId,
+    nonce,
     ticketType: manifest.ticketTypes.find((t) => t.id === payload.y)?.name,
     offline: true as const,
   };
-  const scannedAt = now.toISOString();
+  // Strictly increasing scan times on this phone, so the queue keeps the order of scans.
+  lastScanMs = Math.max(now.getTime(), lastScanMs + 1);
+  const scannedAt = new Date(lastScanMs).toISOString();
   const queue = (offlineResult: QueuedScan["offlineResult"]) =>
-    enqueueScan({ token, nonce: newNonce(), scannedAt, direction, offlineResult });
+    enqueueScan({ token, nonce, scannedAt, direction, offlineResult });
 
   if (manifest.revoked.includes(ticketId)) {
     await queue("invalid");
@@ -383,13 +527,12 @@ export async function scanOffline(
   }
   if (direction === "out") {
     await queue(undefined);
-    forgetAdmitted(ticketId);
+    setLocalState(ticketId, { state: "out", at: scannedAt });
     return { ...base, result: "exited" };
   }
-  const local = loadLocalAdmitted();
-  if (ticketId in local || manifest.admitted.includes(ticketId)) {
+  if (isInside(manifest, ticketId)) {
     await queue("already_admitted");
-    return { ...base, result: "already_admitted", admittedAt: local[ticketId] };
+    return { ...base, result: "already_admitted", admittedAt: loadLocalState()[ticketId]?.at };
   }
   rememberAdmitted(ticketId, scannedAt);
   await queue("admitted");

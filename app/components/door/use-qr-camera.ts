@@ -15,6 +15,8 @@ type DetectorClass = {
 /** Frames are scaled down to at most this width before jsQR reads them. */
 const MAX_DECODE_WIDTH = 640;
 const FRAME_INTERVAL_MS = 120;
+/** Consecutive rejected frames after which the native detector is given up. */
+const MAX_DETECTOR_FAILURES = 5;
 
 async function nativeDetector(): Promise<Detector | null> {
   if (!("BarcodeDetector" in window)) return null;
@@ -96,15 +98,24 @@ export function useQrCamera(
       } catch {
         // autoplay refused: frames still arrive once the user taps
       }
+      if (stopped) return;
       setState("running");
-      const detector = await nativeDetector();
+      let detector = await nativeDetector();
+      let detectorFailures = 0;
       const loop = async () => {
         if (stopped) return;
         try {
           const text = await decode(video, detector);
+          detectorFailures = 0;
           if (text && !stopped) onCodeRef.current(text);
-        } catch {
-          // a frame that cannot be read: try the next one
+        } catch (e) {
+          // A frame that cannot be read: try the next one. A native detector that
+          // keeps failing (some phones claim QR support, then reject every frame)
+          // is dropped for the JS decoder.
+          if (detector && ++detectorFailures >= MAX_DETECTOR_FAILURES) {
+            console.warn("BarcodeDetector keeps failing; reading codes with jsQR instead.", e);
+            detector = null;
+          }
         }
         if (!stopped) timer = setTimeout(() => void loop(), FRAME_INTERVAL_MS);
       };
