@@ -10,7 +10,7 @@ import { randomToken, sha256 } from "~/utils/crypto.server";
 import { dateFromSql, sqlClient, sqlDate, writeTransaction } from "~/utils/db.server";
 import { unauthorized } from "~/utils/http.server";
 import { parseTicketToken, verifyTicketToken } from "~/utils/ticket-token";
-import { text } from "~/utils/validation";
+import { parseMoment, text } from "~/utils/validation";
 import { FestivalStateError } from "./festival.server";
 import { movement } from "./order.server";
 import { festivalSigner } from "./ticket.server";
@@ -201,7 +201,13 @@ export const batchInput = z
     scans: z
       .array(
         scanInput.extend({
-          scannedAt: z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }),
+          /** ISO 8601 with a zone ("…Z" or "…+02:00"): a phone's clock time is ambiguous without one. */
+          scannedAt: z
+            .string({ error: "v.dateTime" })
+            .max(40, { error: "v.dateTime" })
+            .refine((v) => /(?:Z|[+-]\d{2}:?\d{2})$/i.test(v) && parseMoment(v, "UTC") !== null, {
+              error: "v.dateTime",
+            }),
           /** What the device showed while offline (for conflict reports). */
           offlineResult: z
             .enum(["admitted", "already_admitted", "invalid"], { error: "v.invalid" })
@@ -342,7 +348,9 @@ export async function scanTicket(
               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         args: [
           device.festivalId,
-          ticketId ?? null,
+          // Only a ticket of this festival (found, or its signature checked) is linked:
+          // never an id taken from a forged code or another festival's ticket.
+          v.ticketId ?? null,
           device.id,
           key,
           input.direction,
@@ -644,7 +652,8 @@ export async function undoCheckIn(
   nonce: string,
   now = new Date(),
 ): Promise<Verdict> {
-  const undoNonce = nonceKey(device, `undo-${nonce}`);
+  // ":" never appears in a scan's nonce, so an undo cannot collide with one.
+  const undoNonce = nonceKey(device, `undo:${nonce}`);
   const previous = await replay(undoNonce);
   if (previous) return previous;
   return writeTransaction(async (tx) => {
@@ -757,7 +766,7 @@ export async function listCheckIns(festivalId: string, query: string, limit = 20
     sql: `SELECT c.id, c.result, c.direction, c.offline, c.scannedAt, c.recordedAt, c.ticketId, d.name AS device, o.code, o.name AS buyer, tt.name AS typeName
           FROM CheckIn c
           LEFT JOIN DoorDevice d ON d.id = c.deviceId
-          LEFT JOIN Ticket t ON t.id = c.ticketId
+          LEFT JOIN Ticket t ON t.id = c.ticketId AND t.festivalId = c.festivalId
           LEFT JOIN "Order" o ON o.id = t.orderId
           LEFT JOIN TicketType tt ON tt.id = t.ticketTypeId
           WHERE c.festivalId = ? ${q ? "AND (o.code LIKE ? ESCAPE '\\' OR o.name LIKE ? ESCAPE '\\' OR d.name LIKE ? ESCAPE '\\')" : ""}

@@ -18,9 +18,9 @@ export async function action({ request }: ActionFunctionArgs) {
     const now = new Date();
     const results = [];
     for (const scan of input.scans) {
-      const scannedAt = parseMoment(scan.scannedAt, "UTC");
-      // A device clock in the future is not trusted; the upload time stands in.
-      const at = scannedAt && scannedAt <= now ? scannedAt : now;
+      // Valid by the schema; a device clock in the future is not trusted: the upload time stands in.
+      const scannedAt = parseMoment(scan.scannedAt, "UTC") ?? now;
+      const at = scannedAt <= now ? scannedAt : now;
       const verdict = await scanTicket(
         device,
         { ...scan, scannedAt: at, offline: true },

@@ -41,6 +41,9 @@ const TABLES = [
   "StripeEvent",
   "Prisoner",
   "FestivalPrisoner",
+  // Door scanning (issue 4).
+  "DoorDevice",
+  "CheckIn",
 ] as const;
 const COUNT_SQL = `SELECT ${TABLES.map((t) => `(SELECT count(*) FROM "${t}") AS "${t}"`).join(", ")}`;
 /** The inventory counters: a refused order must not move a single place. */
