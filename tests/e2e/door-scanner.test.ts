@@ -5,123 +5,59 @@
 // still admits another valid ticket (signature checked on the phone), shows
 // the offline banner with one queued scan, and uploads it when the network
 // returns.
+//
+// A second browser, phone-sized, whose fake camera shows Chromium's own test
+// pattern (no QR code), drives the scans through manual code entry: a buyer
+// without their phone found by name and admitted after paying cash; an
+// admission undone online; offline, a ticket let out and back in on one phone,
+// an offline admission undone before upload, an uploaded one that cannot be
+// undone without the network, and search switched off; all of it uploaded
+// when the network returns. Names and emails never reach the phone's storage.
 import fs from "node:fs";
 import path from "node:path";
-import QRCode from "qrcode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
-import { Client, startTestApp, type TestApp } from "../helpers/app";
-import { apiToken, createUserRow, festivalBody } from "../helpers/fixtures";
 import { TMP } from "../setup/paths";
-import { launchBrowser, type BrowserSession } from "./browser";
+import { PHONE } from "./browser";
+import {
+  admissibleTicket,
+  browserPerTest,
+  doorOrder,
+  fakeCameraArgs,
+  newDevice,
+  qrVideo,
+  startDoorFestival,
+  type DoorFestival,
+} from "./door-fixtures";
 
-let app: TestApp;
-let client: Client;
-let organiserToken: string;
-let festivalId: string;
-let typeId: string;
-let session: BrowserSession | undefined;
-
-/**
- * A YUV4MPEG2 video (4:2:0) that shows one QR code, still, for a second at 10 fps;
- * Chromium's fake camera loops it. Black modules luma 16, white 235, no colour.
- */
-function qrVideo(text: string, file: string, size = 480) {
-  const qr = QRCode.create(text, { errorCorrectionLevel: "M" });
-  const n = qr.modules.size;
-  const quiet = 4;
-  const px = Math.floor(size / (n + 2 * quiet));
-  expect(px, "QR modules of at least 3 pixels").toBeGreaterThanOrEqual(3);
-  const offset = Math.floor((size - n * px) / 2);
-  const y = Buffer.alloc(size * size, 235);
-  for (let row = 0; row < n; row++) {
-    for (let col = 0; col < n; col++) {
-      if (!qr.modules.get(row, col)) continue;
-      for (let dy = 0; dy < px; dy++) {
-        const start = (offset + row * px + dy) * size + offset + col * px;
-        y.fill(16, start, start + px);
-      }
-    }
-  }
-  const chroma = Buffer.alloc((size / 2) * (size / 2), 128);
-  const frame = Buffer.concat([Buffer.from("FRAME\n"), y, chroma, chroma]);
-  const header = Buffer.from(`YUV4MPEG2 W${size} H${size} F10:1 Ip A1:1 C420jpeg\n`);
-  fs.writeFileSync(file, Buffer.concat([header, ...Array.from({ length: 10 }, () => frame)]));
-  return file;
-}
-
-/** A ticket whose door payment is settled, so it can be admitted. */
-async function admissibleTicket() {
-  const res = await client.api("POST", `/api/v1/festivals/${festivalId}/orders`, {
-    items: [{ ticketTypeId: typeId, quantity: 1 }],
-    email: "door-e2e@example.test",
-    paymentMethod: "door",
-  });
-  expect(res.status, res.text).toBe(201);
-  const order = res.json<{ id: string; tickets: { id: string; qrToken: string }[] }>();
-  await prisma.ticket.updateMany({ where: { orderId: order.id }, data: { amountDueMinor: 0 } });
-  return order.tickets[0]!;
-}
+let door: DoorFestival;
+const browsers = browserPerTest();
 
 beforeAll(async () => {
-  app = await startTestApp({ RATE_LIMIT_PER_MINUTE: "0" });
-  client = new Client(app.url);
-  const admin = await createUserRow({ role: "admin" });
-  organiserToken = await apiToken(app.url, admin.email);
-  const f = await client.api(
-    "POST",
-    "/api/v1/festivals",
-    festivalBody({ name: "Door test festival", paymentMethods: ["door"] }),
-    organiserToken,
-  );
-  expect(f.status, f.text).toBe(201);
-  festivalId = f.json<{ id: string }>().id;
-  await client.api("POST", `/api/v1/festivals/${festivalId}/publish`, undefined, organiserToken);
-  const t = await client.api(
-    "POST",
-    `/api/v1/festivals/${festivalId}/ticket-types`,
-    { name: { en: "Evening ticket", ru: "Вечерний билет" }, priceMinor: 1500, capacity: 100 },
-    organiserToken,
-  );
-  expect(t.status, t.text).toBe(201);
-  typeId = t.json<{ id: string }>().id;
+  door = await startDoorFestival("Door test festival");
 });
 
 afterAll(async () => {
-  await session?.close();
-  await app?.close();
+  await door?.app.close();
 });
 
 describe("door scanner with a camera", () => {
   it("admits, refuses the second time, admits offline and syncs later", async () => {
-    const first = await admissibleTicket();
-    const second = await admissibleTicket();
+    const first = await admissibleTicket(door, "door-e2e@example.test");
+    const second = await admissibleTicket(door, "door-e2e@example.test");
     const dir = fs.mkdtempSync(path.join(TMP, "door-video-"));
     const video = path.join(dir, "camera.y4m");
     qrVideo(first.qrToken, video);
 
-    const dev = await client.api(
-      "POST",
-      `/api/v1/festivals/${festivalId}/door-devices`,
-      { name: "Door 1" },
-      organiserToken,
-    );
-    expect(dev.status, dev.text).toBe(201);
-    const device = dev.json<{ token: string; setupUrl: string }>();
+    const device = await newDevice(door, "Door 1");
     expect(device.setupUrl).toContain(`/door#device=${device.token}`);
 
-    session = await launchBrowser(app.url, {
-      extraArgs: [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        `--use-file-for-fake-video-capture=${video}`,
-      ],
-    });
+    const session = await browsers.launch(door.app.url, { extraArgs: fakeCameraArgs(video) });
     const { page, context, problems } = session;
     await session.open(`/door#device=${device.token}`);
 
     // The token left the address bar and lives in the device's storage.
-    await expect.poll(() => page.url()).toBe(`${app.url}/door`);
+    await expect.poll(() => page.url()).toBe(`${door.app.url}/door`);
     expect(await page.evaluate(() => localStorage.getItem("door.device"))).toBe(device.token);
 
     // 1. The camera reads the first ticket: admitted, on screen and in the database.
@@ -220,5 +156,240 @@ describe("door scanner with a camera", () => {
 
     expect(problems).toEqual([]);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("on a phone without a QR in view: search and cash, undo, offline exit and re-entry", async () => {
+    const buyerName = "Olga Doorsearchova";
+    const buyerEmail = "door-search-buyer@example.test";
+    // Due at the door, found by the buyer's name.
+    const unpaid = await doorOrder(door, { email: buyerEmail, name: buyerName, paid: false });
+    // Admitted by mistake, then undone online.
+    const undoOnline = await admissibleTicket(door, "door-undo@example.test");
+    // Admitted online, then goes out and comes back while the phone is offline.
+    const reentry = await admissibleTicket(door, "door-reentry@example.test");
+    // Admitted offline by mistake and undone before it is uploaded.
+    const undoOffline = await admissibleTicket(door, "door-undo-offline@example.test");
+    const device = await newDevice(door, "Door 2");
+
+    // Chromium's own test pattern in the camera: it runs, but never shows a QR code.
+    const session = await browsers.launch(door.app.url, {
+      viewport: PHONE,
+      extraArgs: fakeCameraArgs(),
+    });
+    const { page, context, problems } = session;
+    await session.open(`/door#device=${device.token}`);
+    await expect.poll(() => page.url()).toBe(`${door.app.url}/door`);
+    await expect
+      .poll(() => page.evaluate(() => localStorage.getItem("door.manifest") !== null))
+      .toBe(true);
+    const hint = page.locator(".door-camera-hint");
+    await expect.poll(() => hint.textContent()).toBe("Point the camera at the ticket's QR code");
+
+    const verdict = page.locator(".door-verdict");
+    const result = () => verdict.getAttribute("data-result", { timeout: 200 }).catch(() => null);
+    const dismiss = async () => {
+      await page.getByRole("button", { name: "Tap to scan the next ticket" }).click();
+      await verdict.waitFor({ state: "detached" });
+    };
+    /** Type a ticket's code by hand: the same path as a camera read. */
+    const enterCode = async (code: string) => {
+      await page.getByRole("textbox", { name: "Ticket code" }).fill(code);
+      await page.getByRole("button", { name: "Check", exact: true }).click();
+    };
+    const queueText = () => page.getByTestId("door-queue").textContent();
+    const undoButton = page.getByTestId("door-undo");
+    const searchOpen = page.locator(".door-search-open");
+    const ticketRow = (id: string) => prisma.ticket.findUniqueOrThrow({ where: { id } });
+    /** localStorage and every IndexedDB store of the page, as one string. */
+    const deviceStorage = () =>
+      page.evaluate(async () => {
+        const dump: Record<string, unknown> = { localStorage: { ...localStorage } };
+        for (const info of await indexedDB.databases()) {
+          if (!info.name) continue;
+          const name = info.name;
+          const db = await new Promise<IDBDatabase>((resolve, reject) => {
+            const open = indexedDB.open(name);
+            open.onsuccess = () => resolve(open.result);
+            open.onerror = () => reject(open.error ?? new Error("open failed"));
+          });
+          for (const store of Array.from(db.objectStoreNames)) {
+            dump[`indexedDB:${name}/${store}`] = await new Promise((resolve, reject) => {
+              const all = db.transaction(store).objectStore(store).getAll();
+              all.onsuccess = () => resolve(all.result);
+              all.onerror = () => reject(all.error ?? new Error("getAll failed"));
+            });
+          }
+          db.close();
+        }
+        return JSON.stringify(dump);
+      });
+
+    // a. Someone without their phone: found by name, pays cash, admitted.
+    expect(await searchOpen.textContent()).toBe("Find by name or order code");
+    await searchOpen.click();
+    const searchSection = page.getByRole("region", { name: "Someone without their phone" });
+    await searchSection.waitFor({ state: "visible" });
+    await page.getByRole("searchbox", { name: "Name or order code" }).fill("doorsearch");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    const results = page.getByRole("list", { name: "Tickets found" });
+    await results.waitFor({ state: "visible" });
+    const found = results.getByRole("listitem");
+    expect(await found.count()).toBe(1);
+    const foundText = await found.textContent();
+    expect(foundText).toContain(buyerName);
+    expect(foundText).toContain(unpaid.orderCode);
+    expect(foundText).toContain("Evening ticket");
+    expect(foundText).toContain("Payment due: €15.00");
+    await session.screenshot("door-search-results");
+    await found.getByRole("button", { name: "Admit" }).click();
+    await expect.poll(result).toBe("payment_due");
+    expect(await verdict.textContent()).toContain("Payment due: €15.00");
+    // The search closed with the verdict: the name is gone from the screen.
+    expect(await searchSection.count()).toBe(0);
+    expect(await page.locator("body").textContent()).not.toContain(buyerName);
+    expect((await ticketRow(unpaid.id)).admittedAt, "not admitted before paying").toBeNull();
+    await page.getByRole("button", { name: "Cash received" }).click();
+    await expect.poll(result).toBe("admitted");
+    expect(await verdict.textContent()).toContain("Evening ticket");
+    const paid = await ticketRow(unpaid.id);
+    expect(paid.amountDueMinor).toBe(0);
+    expect(paid.admittedAt).not.toBeNull();
+    expect(paid.admittedBy).toBe("Door 2");
+    expect(
+      await prisma.moneyMovement.findMany({
+        where: { orderId: unpaid.orderId },
+        select: { kind: true, amountMinor: true, currency: true, paymentMethod: true },
+      }),
+    ).toEqual([{ kind: "ticket_sale", amountMinor: 1500, currency: "EUR", paymentMethod: "door" }]);
+    await dismiss();
+    expect(await page.locator("body").textContent()).not.toContain(buyerName);
+    const storedAfterSearch = await deviceStorage();
+    expect(storedAfterSearch).toContain("door.manifest");
+    expect(storedAfterSearch).not.toContain(buyerName);
+    expect(storedAfterSearch).not.toContain(buyerEmail);
+
+    // b. A mistaken admission, undone online; the ticket can then be admitted again.
+    await enterCode(undoOnline.qrToken);
+    await expect.poll(result).toBe("admitted");
+    await dismiss();
+    expect(await undoButton.textContent()).toMatch(/^↶ Undo last check-in: Evening ticket, \S/);
+    await undoButton.click();
+    await expect.poll(result).toBe("undone");
+    expect(await verdict.textContent()).toContain("Undone");
+    expect(await verdict.textContent()).toContain("Evening ticket");
+    await session.screenshot("door-undo");
+    expect(await ticketRow(undoOnline.id)).toMatchObject({
+      admittedAt: null,
+      admittedBy: null,
+      inside: false,
+    });
+    await dismiss();
+    expect(await undoButton.count(), "nothing left to undo").toBe(0);
+    await enterCode(undoOnline.qrToken);
+    await expect.poll(result).toBe("admitted");
+    await dismiss();
+    expect((await ticketRow(undoOnline.id)).admittedAt).not.toBeNull();
+
+    // c. Offline exit and re-entry on one phone. First the ticket is admitted
+    //    online, and the phone's stored manifest lists it.
+    await enterCode(reentry.qrToken);
+    await expect.poll(result).toBe("admitted");
+    await dismiss();
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const m = JSON.parse(localStorage.getItem("door.manifest") ?? "null") as {
+            admitted: string[];
+          } | null;
+          return m?.admitted ?? [];
+        }),
+      )
+      .toContain(reentry.id);
+
+    await context.setOffline(true);
+    await page.getByTestId("door-offline").waitFor({ state: "visible" });
+    expect(await queueText()).toBe("No scans waiting to upload");
+    // d. Offline, search is off: names are never on the phone.
+    expect(await searchOpen.textContent()).toBe("Search needs the network");
+    expect(await searchOpen.isDisabled()).toBe(true);
+
+    // The last admission is already on the server: undoing it needs the network.
+    await undoButton.click();
+    await expect.poll(result).toBe("undo_failed");
+    expect(await verdict.textContent()).toContain("Not undone");
+    expect(await verdict.textContent()).toContain(
+      "This check-in is already uploaded: undoing it needs the network.",
+    );
+    await dismiss();
+    expect((await ticketRow(reentry.id)).inside).toBe(true);
+
+    const exitMode = page.getByRole("button", { name: "⬆ Exit", exact: true });
+    const entryMode = page.getByRole("button", { name: "⬇ Entry", exact: true });
+    await exitMode.click();
+    expect(await exitMode.getAttribute("aria-pressed")).toBe("true");
+    await enterCode(reentry.qrToken);
+    await expect.poll(result).toBe("exited");
+    expect(await verdict.textContent()).toContain("Left the venue");
+    expect(await verdict.textContent()).toContain("Decided offline");
+    await dismiss();
+    await entryMode.click();
+    expect(await entryMode.getAttribute("aria-pressed")).toBe("true");
+    await enterCode(reentry.qrToken);
+    await expect.poll(result).toBe("admitted");
+    expect(await verdict.textContent()).toContain("Decided offline");
+    await dismiss();
+    await enterCode(reentry.qrToken);
+    await expect.poll(result).toBe("already_admitted");
+    await dismiss();
+    await expect.poll(queueText).toBe("3 scans waiting to upload");
+
+    // A mistaken offline admission of another ticket, undone before it is uploaded.
+    await enterCode(undoOffline.qrToken);
+    await expect.poll(result).toBe("admitted");
+    await dismiss();
+    await expect.poll(queueText).toBe("4 scans waiting to upload");
+    await undoButton.click();
+    await expect.poll(result).toBe("undone");
+    await session.screenshot("door-undo-offline");
+    await dismiss();
+    await expect.poll(queueText).toBe("3 scans waiting to upload");
+    expect(await undoButton.count()).toBe(0);
+
+    // The queue holds ticket codes, still no name or email.
+    const storedOffline = await deviceStorage();
+    expect(storedOffline).toContain(reentry.qrToken);
+    expect(storedOffline).not.toContain(undoOffline.qrToken);
+    expect(storedOffline).not.toContain(buyerName);
+    expect(storedOffline).not.toContain(buyerEmail);
+    // Nothing reached the server while offline.
+    expect(await prisma.checkIn.count({ where: { ticketId: reentry.id, offline: true } })).toBe(0);
+
+    // The network returns: the queue uploads, in the order the scans were made.
+    await context.setOffline(false);
+    await expect
+      .poll(
+        () =>
+          prisma.checkIn.findMany({
+            where: { ticketId: reentry.id, offline: true },
+            orderBy: { scannedAt: "asc" },
+            select: { direction: true, result: true },
+          }),
+        { timeout: 20_000 },
+      )
+      .toEqual([
+        { direction: "out", result: "exited" },
+        { direction: "in", result: "admitted" },
+        { direction: "in", result: "already_admitted" },
+      ]);
+    expect(await ticketRow(reentry.id)).toMatchObject({ inside: true, admittedBy: "Door 2" });
+    await page.getByTestId("door-offline").waitFor({ state: "detached" });
+    await page.getByTestId("door-queue").waitFor({ state: "detached" });
+    // The undone offline admission never reached the server.
+    expect(await ticketRow(undoOffline.id)).toMatchObject({ admittedAt: null, inside: false });
+    expect(await prisma.checkIn.count({ where: { ticketId: undoOffline.id } })).toBe(0);
+    expect(await searchOpen.textContent()).toBe("Find by name or order code");
+    expect(await searchOpen.isEnabled()).toBe(true);
+
+    expect(problems).toEqual([]);
   });
 });
