@@ -190,6 +190,38 @@ export async function launchBrowser(
   };
 }
 
+/** A failed test leaves a screenshot `e2e-failed-<test name>.png` in tests/.tmp/ and the browser's problems on stderr. */
+async function reportFailure(session: BrowserSession, testName: string) {
+  try {
+    const file = await session.screenshot(`e2e-failed-${testName}`);
+    console.error(`screenshot of the failed test "${testName}" at ${session.page.url()}: ${file}`);
+    if (session.problems.length) console.error("browser problems:", session.problems);
+  } catch (e) {
+    console.error("could not take a screenshot of the failed test:", e);
+  }
+}
+
+/**
+ * One browser per test: `launch` starts it (closing any earlier one); after each
+ * test, a failed test is reported (reportFailure) and the browser is closed.
+ */
+export function browserPerTest() {
+  let session: BrowserSession | undefined;
+  afterEach(async (ctx) => {
+    if (session && ctx.task.result?.state === "fail") await reportFailure(session, ctx.task.name);
+    const closing = session;
+    session = undefined;
+    await closing?.close();
+  });
+  return {
+    async launch(baseUrl: string, options: BrowserOptions = {}) {
+      await session?.close();
+      session = await launchBrowser(baseUrl, options);
+      return session;
+    },
+  };
+}
+
 /**
  * Register hooks for one browser per test file: launched in beforeAll (after
  * hooks registered before this call, so the app is already up), a screenshot
@@ -204,16 +236,7 @@ export function browserPerFile(
     session = await launchBrowser(baseUrl(), options);
   });
   afterEach(async (ctx) => {
-    if (!session || ctx.task.result?.state !== "fail") return;
-    try {
-      const file = await session.screenshot(`e2e-failed-${ctx.task.name}`);
-      console.error(
-        `screenshot of the failed test "${ctx.task.name}" at ${session.page.url()}: ${file}`,
-      );
-      if (session.problems.length) console.error("browser problems:", session.problems);
-    } catch (e) {
-      console.error("could not take a screenshot of the failed test:", e);
-    }
+    if (session && ctx.task.result?.state === "fail") await reportFailure(session, ctx.task.name);
   });
   afterAll(async () => {
     await session?.close();

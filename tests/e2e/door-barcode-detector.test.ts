@@ -23,10 +23,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
 import { TMP } from "../setup/paths";
-import type { BrowserSession } from "./browser";
+import { browserPerTest, type BrowserSession } from "./browser";
 import {
   admissibleTicket,
-  browserPerTest,
   fakeCameraArgs,
   newDevice,
   qrVideo,

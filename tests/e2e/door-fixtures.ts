@@ -1,14 +1,30 @@
 // Shared by the door scanner's browser tests (door-scanner.test.ts,
 // door-barcode-detector.test.ts): a fake camera video of a QR code, the app
 // with a published festival selling a pay-at-the-door ticket type, orders and
-// door devices made through the public API, and one browser per test.
+// door devices made through the public API, and what the phone has stored.
 import fs from "node:fs";
 import QRCode from "qrcode";
-import { afterEach, expect } from "vitest";
+import type { Page } from "playwright-core";
+import { expect } from "vitest";
 import { prisma } from "~/utils/db.server";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
-import { apiToken, createUserRow, festivalBody } from "../helpers/fixtures";
-import { launchBrowser, type BrowserOptions, type BrowserSession } from "./browser";
+import {
+  apiToken,
+  buyDoorTicket,
+  createUserRow,
+  festivalBody,
+  type DoorTicket,
+} from "../helpers/fixtures";
+
+/** Ticket ids the phone's stored manifest lists as admitted (poll it to wait for a refresh). */
+export function storedAdmitted(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const m = JSON.parse(localStorage.getItem("door.manifest") ?? "null") as {
+      admitted: string[];
+    } | null;
+    return m?.admitted ?? [];
+  });
+}
 
 /**
  * A YUV4MPEG2 video (4:2:0) that shows one QR code, still, for a second at 10 fps;
@@ -101,44 +117,22 @@ export async function startDoorFestival(name: string): Promise<DoorFestival> {
   return { app, client, organiserToken, festivalId, typeId, typeName, priceMinor };
 }
 
-export type DoorTicket = {
-  id: string;
-  qrToken: string;
-  orderId: string;
-  /** The order's short code (what people read out at the door). */
-  orderCode: string;
-};
+export type { DoorTicket };
 
 /**
- * One pay-at-the-door ticket, bought through the public checkout. `paid`
- * (the default) settles it in the database so it can be admitted; `paid: false`
- * leaves the ticket's price due at the door. `name` is the buyer's name on the order.
+ * One pay-at-the-door ticket of the festival (see buyDoorTicket); with
+ * `paid: false` this also checks that the whole price is still due.
  */
 export async function doorOrder(
   door: DoorFestival,
   options: { email: string; name?: string; paid?: boolean },
 ): Promise<DoorTicket> {
-  const res = await door.client.api("POST", `/api/v1/festivals/${door.festivalId}/orders`, {
-    items: [{ ticketTypeId: door.typeId, quantity: 1 }],
-    email: options.email,
-    ...(options.name === undefined ? {} : { name: options.name }),
-    paymentMethod: "door",
-  });
-  expect(res.status, res.text).toBe(201);
-  const order = res.json<{
-    id: string;
-    code: string;
-    tickets: { id: string; qrToken: string }[];
-  }>();
-  if (options.paid ?? true)
-    await prisma.ticket.updateMany({ where: { orderId: order.id }, data: { amountDueMinor: 0 } });
-  else
+  const ticket = await buyDoorTicket(door.client, door.festivalId, door.typeId, options);
+  if (options.paid === false)
     expect(
-      (await prisma.ticket.findUniqueOrThrow({ where: { id: order.tickets[0]!.id } }))
-        .amountDueMinor,
+      (await prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id } })).amountDueMinor,
     ).toBe(door.priceMinor);
-  const ticket = order.tickets[0]!;
-  return { id: ticket.id, qrToken: ticket.qrToken, orderId: order.id, orderCode: order.code };
+  return ticket;
 }
 
 /** A ticket whose door payment is settled, so it can be admitted. */
@@ -156,36 +150,4 @@ export async function newDevice(door: DoorFestival, name: string) {
   );
   expect(dev.status, dev.text).toBe(201);
   return dev.json<{ id: string; token: string; setupUrl: string }>();
-}
-
-/**
- * One browser per test: `launch` starts it; after each test a failed test
- * leaves a screenshot `e2e-failed-<test name>.png` in tests/.tmp/ (and the
- * browser's problems on stderr), then the browser is closed.
- */
-export function browserPerTest() {
-  let session: BrowserSession | undefined;
-  afterEach(async (ctx) => {
-    if (session && ctx.task.result?.state === "fail") {
-      try {
-        const file = await session.screenshot(`e2e-failed-${ctx.task.name}`);
-        console.error(
-          `screenshot of the failed test "${ctx.task.name}" at ${session.page.url()}: ${file}`,
-        );
-        if (session.problems.length) console.error("browser problems:", session.problems);
-      } catch (e) {
-        console.error("could not take a screenshot of the failed test:", e);
-      }
-    }
-    const closing = session;
-    session = undefined;
-    await closing?.close();
-  });
-  return {
-    async launch(baseUrl: string, options: BrowserOptions = {}) {
-      await session?.close();
-      session = await launchBrowser(baseUrl, options);
-      return session;
-    },
-  };
 }

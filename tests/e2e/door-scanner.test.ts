@@ -18,15 +18,15 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
 import { TMP } from "../setup/paths";
-import { PHONE } from "./browser";
+import { browserPerTest, PHONE } from "./browser";
 import {
   admissibleTicket,
-  browserPerTest,
   doorOrder,
   fakeCameraArgs,
   newDevice,
   qrVideo,
   startDoorFestival,
+  storedAdmitted,
   type DoorFestival,
 } from "./door-fixtures";
 
@@ -86,16 +86,7 @@ describe("door scanner with a camera", () => {
     await verdict.click();
 
     // The manifest is stored for offline use and the service worker has the page.
-    await expect
-      .poll(() =>
-        page.evaluate(() => {
-          const m = JSON.parse(localStorage.getItem("door.manifest") ?? "null") as {
-            admitted: string[];
-          } | null;
-          return m?.admitted ?? [];
-        }),
-      )
-      .toContain(first.id);
+    await expect.poll(() => storedAdmitted(page)).toContain(first.id);
     await expect.poll(() => page.locator('[data-counter="checkedIn"]').textContent()).toBe("1");
     await expect
       .poll(
@@ -295,16 +286,7 @@ describe("door scanner with a camera", () => {
     await enterCode(reentry.qrToken);
     await expect.poll(result).toBe("admitted");
     await dismiss();
-    await expect
-      .poll(() =>
-        page.evaluate(() => {
-          const m = JSON.parse(localStorage.getItem("door.manifest") ?? "null") as {
-            admitted: string[];
-          } | null;
-          return m?.admitted ?? [];
-        }),
-      )
-      .toContain(reentry.id);
+    await expect.poll(() => storedAdmitted(page)).toContain(reentry.id);
 
     await context.setOffline(true);
     await page.getByTestId("door-offline").waitFor({ state: "visible" });

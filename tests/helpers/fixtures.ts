@@ -90,3 +90,40 @@ export async function apiToken(base: string, email: string, password = PASSWORD)
   if (res.status !== 201) throw new Error(`token failed for ${email}: ${res.status} ${res.text}`);
   return res.json<{ token: string }>().token;
 }
+
+export type DoorTicket = {
+  id: string;
+  qrToken: string;
+  orderId: string;
+  /** The order's short code (what people read out at the door). */
+  orderCode: string;
+};
+
+/**
+ * One pay-at-the-door ticket, bought through the public checkout API. `paid`
+ * (the default) settles it in the database so it can be admitted at once;
+ * `paid: false` leaves its price due at the door. `name` is the buyer's name.
+ */
+export async function buyDoorTicket(
+  client: Client,
+  festivalId: string,
+  ticketTypeId: string,
+  options: { email?: string; name?: string; paid?: boolean } = {},
+): Promise<DoorTicket> {
+  const res = await client.api("POST", `/api/v1/festivals/${festivalId}/orders`, {
+    items: [{ ticketTypeId, quantity: 1 }],
+    email: options.email ?? uniqueEmail("door-buyer"),
+    ...(options.name === undefined ? {} : { name: options.name }),
+    paymentMethod: "door",
+  });
+  if (res.status !== 201) throw new Error(`order refused: ${res.status} ${res.text}`);
+  const order = res.json<{
+    id: string;
+    code: string;
+    tickets: { id: string; qrToken: string }[];
+  }>();
+  if (options.paid ?? true)
+    await prisma.ticket.updateMany({ where: { orderId: order.id }, data: { amountDueMinor: 0 } });
+  const ticket = order.tickets[0]!;
+  return { id: ticket.id, qrToken: ticket.qrToken, orderId: order.id, orderCode: order.code };
+}

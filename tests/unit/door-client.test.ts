@@ -38,7 +38,13 @@ import { prisma } from "~/utils/db.server";
 import { openPrivateKey, signTicketToken } from "~/utils/ticket-signing.server";
 import { parseTicketToken, ticketTokenPayload } from "~/utils/ticket-token";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
-import { apiToken, createUserRow, festivalBody } from "../helpers/fixtures";
+import {
+  apiToken,
+  buyDoorTicket,
+  createUserRow,
+  type DoorTicket,
+  festivalBody,
+} from "../helpers/fixtures";
 
 // ---------------------------------------------------------------- browser stand-ins
 
@@ -120,31 +126,17 @@ async function newFestival(name: string) {
   return { id, typeId: t.json<{ id: string }>().id };
 }
 
-type Bought = { orderId: string; code: string; id: string; qrToken: string };
+type Bought = DoorTicket;
 
-/** A pay-at-the-door order of one ticket; `paid` settles it (amount due 0) so it can be admitted. */
-async function buyTicket(
+/** A pay-at-the-door order of one ticket; `paid` (default) settles it so it can be admitted. */
+function buyTicket(
   options: { paid?: boolean; festival?: string; type?: string; name?: string; email?: string } = {},
 ): Promise<Bought> {
-  const res = await client.api(
-    "POST",
-    `/api/v1/festivals/${options.festival ?? festivalId}/orders`,
-    {
-      items: [{ ticketTypeId: options.type ?? typeId, quantity: 1 }],
-      email: options.email ?? "door-client@example.test",
-      ...(options.name ? { name: options.name } : {}),
-      paymentMethod: "door",
-    },
-  );
-  expect(res.status, res.text).toBe(201);
-  const order = res.json<{
-    id: string;
-    code: string;
-    tickets: { id: string; qrToken: string }[];
-  }>();
-  if (options.paid ?? true)
-    await prisma.ticket.updateMany({ where: { orderId: order.id }, data: { amountDueMinor: 0 } });
-  return { orderId: order.id, code: order.code, ...order.tickets[0]! };
+  return buyDoorTicket(client, options.festival ?? festivalId, options.type ?? typeId, {
+    email: options.email ?? "door-client@example.test",
+    name: options.name,
+    paid: options.paid,
+  });
 }
 
 type Device = { id: string; token: string; name: string };
@@ -648,11 +640,11 @@ describe("searchOnline and scanFoundTicket", () => {
     const ticket = await buyTicket({ name, email });
     await fetchManifest(device.token);
 
-    const byCode = await searchOnline(device.token, ticket.code);
+    const byCode = await searchOnline(device.token, ticket.orderCode);
     expect(byCode).toEqual([
       expect.objectContaining({
         ticketId: ticket.id,
-        orderCode: ticket.code,
+        orderCode: ticket.orderCode,
         name,
         ticketType: "Standard",
         status: "valid",
@@ -671,7 +663,7 @@ describe("searchOnline and scanFoundTicket", () => {
       ["admitted", false],
     ]);
     expect(loadLocalState()[ticket.id]?.state).toBe("in");
-    expect((await searchOnline(device.token, ticket.code))[0]?.admitted).toBe(true);
+    expect((await searchOnline(device.token, ticket.orderCode))[0]?.admitted).toBe(true);
 
     // Something queued offline too, then look at everything the phone keeps.
     offline();
@@ -682,7 +674,7 @@ describe("searchOnline and scanFoundTicket", () => {
     for (const secret of [name, "Searchable", email, "marta.doorclient"])
       expect(stored.toLowerCase()).not.toContain(secret.toLowerCase());
 
-    await expect(searchOnline(device.token, ticket.code)).rejects.toBeInstanceOf(NetworkError);
+    await expect(searchOnline(device.token, ticket.orderCode)).rejects.toBeInstanceOf(NetworkError);
   });
 });
 
