@@ -14,6 +14,7 @@ import { dataEncryptionKeys, getEnv, setListeningOrigin } from "~/utils/env.serv
 import { disconnectDatabase, prepareDatabase } from "~/utils/db.server";
 import { startEmailWorker, stopEmailWorker } from "~/utils/email.server";
 import { startHoldExpiryWorker, stopHoldExpiryWorker } from "~/models/payment.server";
+import { sha256 } from "~/utils/crypto.server";
 import { tooManyRequests } from "~/utils/http.server";
 import { rateLimits, RateLimitedError } from "~/utils/rate-limit.server";
 import { runStartupTasks } from "~/utils/startup.server";
@@ -79,6 +80,17 @@ function closeIfBodyUnread(
   next();
 }
 
+const DEVICE_BEARER = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/;
+
+/** A door device's write spends the device's budget (see rateLimits.doorWrite), others the address's. */
+function limitWrite(req: express.Request) {
+  const address = req.ip ?? "unknown";
+  const bearer = DEVICE_BEARER.exec((req.get("authorization") ?? "").trim())?.[1];
+  if (bearer && req.path.startsWith("/api/v1/door/"))
+    return rateLimits.doorWrite(sha256(bearer), address);
+  return rateLimits.apiWrite(address);
+}
+
 async function limitApiWrites(
   req: express.Request,
   res: express.Response,
@@ -86,7 +98,7 @@ async function limitApiWrites(
 ) {
   if (SAFE_METHODS.has(req.method) || !req.path.startsWith("/api/")) return next();
   try {
-    await rateLimits.apiWrite(req.ip ?? "unknown");
+    await limitWrite(req);
     next();
   } catch (e) {
     if (!(e instanceof RateLimitedError)) return next(e);

@@ -27,14 +27,28 @@ const resetPerAddress = new RateLimiterMemory({
   duration: WINDOW_SECONDS,
 });
 
-let apiWrites: RateLimiterMemory | null | undefined;
-function apiWriteLimiter() {
+/** A venue's doors share one address: its budget for door-device writes is this many devices' worth. */
+const DOORS_PER_ADDRESS = 10;
+
+let apiWrites: { perKey: RateLimiterMemory; doorsPerAddress: RateLimiterMemory } | null | undefined;
+function apiWriteLimiters() {
   if (apiWrites === undefined) {
     const perMinute = getEnv().RATE_LIMIT_PER_MINUTE;
     apiWrites =
       perMinute === 0
         ? null
-        : new RateLimiterMemory({ keyPrefix: "api-write", points: perMinute, duration: 60 });
+        : {
+            perKey: new RateLimiterMemory({
+              keyPrefix: "api-write",
+              points: perMinute,
+              duration: 60,
+            }),
+            doorsPerAddress: new RateLimiterMemory({
+              keyPrefix: "door-address",
+              points: perMinute * DOORS_PER_ADDRESS,
+              duration: 60,
+            }),
+          };
   }
   return apiWrites;
 }
@@ -77,9 +91,21 @@ export const rateLimits = {
     await take(resetPerAddress, address);
     await take(resetPerAccount, email);
   },
-  /** A write to the JSON API; limit from RATE_LIMIT_PER_MINUTE (0 = off). */
+  /** A write to the JSON API: RATE_LIMIT_PER_MINUTE per address (0 = off). */
   async apiWrite(address: string) {
-    const limiter = apiWriteLimiter();
-    if (limiter) await take(limiter, address);
+    const limiters = apiWriteLimiters();
+    if (limiters) await take(limiters.perKey, `address:${address}`);
+  },
+  /**
+   * A door device's write: RATE_LIMIT_PER_MINUTE per device, because all the
+   * doors of a venue share its Wi-Fi's address (and a refused scan would push
+   * them offline); the address still has a ceiling of DOORS_PER_ADDRESS
+   * devices' worth, so made-up tokens cannot get round the limit.
+   */
+  async doorWrite(deviceTokenHash: string, address: string) {
+    const limiters = apiWriteLimiters();
+    if (!limiters) return;
+    await take(limiters.doorsPerAddress, address);
+    await take(limiters.perKey, `door-device:${deviceTokenHash}`);
   },
 };
