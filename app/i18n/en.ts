@@ -415,6 +415,7 @@ export const en = {
   "door.queue":
     "{count, plural, =0 {No scans waiting to upload} one {# scan waiting to upload} other {# scans waiting to upload}}",
   "door.syncNow": "Upload now",
+  "door.listFrom": "Ticket list from {time}",
   "door.camera": "Camera",
   "door.cameraStarting": "Starting the camera…",
   "door.cameraDenied":

@@ -418,6 +418,7 @@ export const ru: Record<MessageKey, string> = {
   "door.queue":
     "{count, plural, =0 {Нет сканов в очереди} one {# скан ждёт отправки} few {# скана ждут отправки} other {# сканов ждут отправки}}",
   "door.syncNow": "Отправить сейчас",
+  "door.listFrom": "Список билетов на {time}",
   "door.camera": "Камера",
   "door.cameraStarting": "Включаем камеру…",
   "door.cameraDenied":

@@ -15,6 +15,7 @@ import {
   isOnline,
   loadDeviceToken,
   loadManifest,
+  manifestCheckedAt,
   NetworkError,
   payOnline,
   queueLength,
@@ -96,6 +97,8 @@ export default function DoorScanner() {
   const [badSetupLink, setBadSetupLink] = useState(false);
   const [rejected, setRejected] = useState(false);
   const [manifest, setManifest] = useState<DoorManifest | null>(null);
+  /** When the server last confirmed this phone's ticket list (shown while offline). */
+  const [checkedAt, setCheckedAt] = useState<number | null>(null);
   const [online, setOnline] = useState(true);
   const [queued, setQueued] = useState(0);
   const [direction, setDirection] = useState<Direction>("in");
@@ -130,6 +133,7 @@ export default function DoorScanner() {
     setDeviceToken(fromHash ?? loadDeviceToken());
     setBadSetupLink(badLink);
     setManifest(loadManifest());
+    setCheckedAt(manifestCheckedAt());
     setOnline(isOnline());
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register("/door-sw.js", { scope: "/door" }).catch(() => undefined);
@@ -159,6 +163,7 @@ export default function DoorScanner() {
     try {
       if ((await queueLength().catch(() => 0)) > 0) await syncQueue(deviceToken);
       setManifest(await fetchManifest(deviceToken));
+      setCheckedAt(manifestCheckedAt());
       setOnline(true);
     } catch (e) {
       if (e instanceof DeviceRejectedError) setRejected(true);
@@ -435,6 +440,11 @@ export default function DoorScanner() {
         <div className="door-offline" role="status" data-testid="door-offline">
           <strong>{t("door.offline")}</strong>
           <span data-testid="door-queue">{t("door.queue", { count: queued })}</span>
+          {checkedAt ? (
+            <span data-testid="door-list-age">
+              {t("door.listFrom", { time: time(new Date(checkedAt).toISOString()) })}
+            </span>
+          ) : null}
         </div>
       ) : queued > 0 ? (
         <div className="door-pending" role="status">

@@ -43,6 +43,8 @@ export type DoorManifest = {
   outside?: string[];
   paymentDue: Record<string, number>;
   counters: { sold: number; checkedIn: number; inside: number };
+  /** The server's ETag for this content (kept on the phone to ask "changed since?"). */
+  etag?: string;
 };
 
 export type QueuedScan = {
@@ -57,6 +59,7 @@ const DEVICE_KEY = "door.device";
 const MANIFEST_KEY = "door.manifest";
 const LOCAL_KEY = "door.local";
 const SYNCED_KEY = "door.syncedAt";
+const CHECKED_KEY = "door.manifestCheckedAt";
 
 /** A device token as the server issues it (base64url). */
 export const DEVICE_TOKEN_PATTERN = /^[A-Za-z0-9_-]{20,200}$/;
@@ -111,7 +114,7 @@ export function adoptDeviceTokenFromHash(): string | null {
 }
 
 export async function forgetDevice() {
-  for (const key of [DEVICE_KEY, MANIFEST_KEY, LOCAL_KEY, SYNCED_KEY]) {
+  for (const key of [DEVICE_KEY, MANIFEST_KEY, LOCAL_KEY, SYNCED_KEY, CHECKED_KEY]) {
     try {
       window.localStorage.removeItem(key);
     } catch {
@@ -292,12 +295,13 @@ export function isOnline() {
   return typeof navigator === "undefined" || navigator.onLine !== false;
 }
 
-async function call<T>(
+async function send(
   deviceToken: string,
   method: "GET" | "POST",
   path: string,
   body?: unknown,
-): Promise<T> {
+  headers: Record<string, string> = {},
+): Promise<Response> {
   // Everything goes to the same origin as the page.
   if (!isOnline()) throw new NetworkError("offline");
   let res: Response;
@@ -308,6 +312,7 @@ async function call<T>(
         Authorization: `Bearer ${deviceToken}`,
         Accept: "application/json",
         ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
@@ -318,14 +323,47 @@ async function call<T>(
   }
   if (res.status === 401) throw new DeviceRejectedError("device rejected");
   if (res.status >= 500 || res.status === 429) throw new NetworkError(`HTTP ${res.status}`);
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  return (await res.json()) as T;
+  if (!res.ok && res.status !== 304) throw new Error(`HTTP ${res.status}`);
+  return res;
 }
 
+async function call<T>(
+  deviceToken: string,
+  method: "GET" | "POST",
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  return (await (await send(deviceToken, method, path, body)).json()) as T;
+}
+
+/** When this phone last had the server's manifest confirmed (ms, its own clock), or null. */
+export function manifestCheckedAt(): number | null {
+  return readJson<number>(CHECKED_KEY);
+}
+
+/**
+ * Fetch the manifest, or have the stored one confirmed (304: nothing changed,
+ * nothing downloaded) — the phones ask every few seconds over venue Wi-Fi.
+ */
 export async function fetchManifest(deviceToken: string): Promise<DoorManifest> {
   const requestedAt = Date.now();
-  const manifest = await call<DoorManifest>(deviceToken, "GET", "/api/v1/door/manifest");
+  const stored = loadManifest();
+  const res = await send(
+    deviceToken,
+    "GET",
+    "/api/v1/door/manifest",
+    undefined,
+    stored?.etag ? { "If-None-Match": stored.etag } : {},
+  );
+  let manifest: DoorManifest;
+  if (res.status === 304 && stored) manifest = stored;
+  else {
+    if (res.status === 304) throw new Error("HTTP 304 without a stored manifest");
+    manifest = (await res.json()) as DoorManifest;
+    manifest.etag = res.headers.get("ETag") ?? undefined;
+  }
   saveManifest(manifest, requestedAt);
+  writeJson(CHECKED_KEY, requestedAt);
   // Load the signature verifier while the network is up (its JS fallback is a separate file).
   ed25519Verifier(manifest.publicKey).catch(() => undefined);
   return manifest;

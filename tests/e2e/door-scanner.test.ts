@@ -108,6 +108,10 @@ describe("door scanner with a camera", () => {
     await page.reload();
     await session.hydrated();
     await page.getByTestId("door-offline").waitFor({ state: "visible" });
+    // Staff see how old the phone's ticket list is (the last time the server confirmed it).
+    expect(await page.getByTestId("door-list-age").textContent()).toMatch(
+      /^Ticket list from \d{1,2}:\d{2}/,
+    );
     await expect
       .poll(() => verdict.getAttribute("data-result").catch(() => null), { timeout: 20_000 })
       .toBe("admitted");

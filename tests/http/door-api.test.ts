@@ -422,6 +422,21 @@ describe("manifest", () => {
     expect(m.ticketTypes.map((t) => t.name)).toContain("Standard");
     expect(m.counters.checkedIn).toBeGreaterThan(0);
     expect(res.text).not.toContain("door-buyer@example.test");
+    // Asked again with its ETag: 304 without a body while nothing changed, then the new one.
+    const etag = res.headers.get("etag")!;
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    const same = await fetch(`${app.url}/api/v1/door/manifest`, {
+      headers: { Authorization: `Bearer ${d.token}`, "If-None-Match": etag },
+    });
+    expect(same.status).toBe(304);
+    expect(await same.text()).toBe("");
+    expect(same.headers.get("etag")).toBe(etag);
+    await scan(d.token, { token: (await paidTicket()).qrToken, nonce: nonce() });
+    const changed = await fetch(`${app.url}/api/v1/door/manifest`, {
+      headers: { Authorization: `Bearer ${d.token}`, "If-None-Match": etag },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get("etag")).not.toBe(etag);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   type DoorVerdict,
   enqueueScan,
   fetchManifest,
+  manifestCheckedAt,
   forgetDevice,
   isInside,
   loadDeviceToken,
@@ -88,6 +89,8 @@ const nav = { onLine: true };
 const realFetch = globalThis.fetch;
 let fetchBase = "";
 let fetchCalls = 0;
+/** HTTP status of every response the phone received, in order. */
+const fetchStatuses: number[] = [];
 
 function online() {
   nav.onLine = true;
@@ -192,12 +195,14 @@ async function everythingStored() {
 beforeAll(async () => {
   vi.stubGlobal("window", browser);
   vi.stubGlobal("navigator", nav);
-  globalThis.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+  globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     fetchCalls++;
-    return realFetch(
+    const res = await realFetch(
       typeof input === "string" && input.startsWith("/") ? fetchBase + input : input,
       init,
     );
+    fetchStatuses.push(res.status);
+    return res;
   };
   app = await startTestApp({ RATE_LIMIT_PER_MINUTE: "0" });
   fetchBase = app.url;
@@ -681,6 +686,27 @@ describe("searchOnline and scanFoundTicket", () => {
 // ---------------------------------------------------------------- 7. manifest reconciliation
 
 describe("saveManifest and fetchManifest: what the phone remembers of its own scans", () => {
+  it("asks with the stored ETag: an unchanged manifest is not downloaded again (304)", async () => {
+    const device = await setUpPhone();
+    const ticket = await buyTicket();
+    const first = await fetchManifest(device.token);
+    expect(first.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    const checked = manifestCheckedAt();
+    expect(checked).not.toBeNull();
+    const again = await fetchManifest(device.token);
+    expect(fetchStatuses.at(-1)).toBe(304);
+    expect(again).toEqual(first);
+    expect(loadManifest()).toEqual(first);
+    expect(manifestCheckedAt()).toBeGreaterThanOrEqual(checked!);
+    // Something changed at the door: the next request downloads it.
+    expect((await scanOnline(device.token, ticket.qrToken, "in")).result).toBe("admitted");
+    const changed = await fetchManifest(device.token);
+    expect(fetchStatuses.at(-1)).toBe(200);
+    expect(changed.admitted).toContain(ticket.id);
+    expect(changed.etag).not.toBe(first.etag);
+    expect(loadManifest()?.etag).toBe(changed.etag);
+  });
+
   it("forgets an admission the manifest shows, keeps one an older manifest does not", async () => {
     const device = await setUpPhone();
     const ticket = await buyTicket();
