@@ -382,49 +382,42 @@ function noteVerdict(verdict: DoorVerdict, direction: Direction) {
   else if (verdict.result === "exited") setLocalState(verdict.ticketId, { state: "out", at });
 }
 
-export async function scanOnline(
+/** One door write with a fresh nonce; the verdict comes back with that nonce (for undo). */
+async function postVerdict(
+  deviceToken: string,
+  path: "/api/v1/door/scans" | "/api/v1/door/payments",
+  body: Record<string, unknown>,
+  direction: Direction,
+): Promise<DoorVerdict> {
+  const nonce = newNonce();
+  const verdict = await call<DoorVerdict>(deviceToken, "POST", path, { ...body, nonce });
+  noteVerdict(verdict, direction);
+  return { ...verdict, nonce };
+}
+
+export function scanOnline(
   deviceToken: string,
   token: string,
   direction: Direction,
 ): Promise<DoorVerdict> {
-  const nonce = newNonce();
-  const verdict = await call<DoorVerdict>(deviceToken, "POST", "/api/v1/door/scans", {
-    token,
-    nonce,
-    direction,
-  });
-  noteVerdict(verdict, direction);
-  return { ...verdict, nonce };
+  return postVerdict(deviceToken, "/api/v1/door/scans", { token, direction }, direction);
 }
 
 /** Admit (or let out) a ticket found by search; online only. */
-export async function scanFoundTicket(
+export function scanFoundTicket(
   deviceToken: string,
   ticketId: string,
   direction: Direction,
 ): Promise<DoorVerdict> {
-  const nonce = newNonce();
-  const verdict = await call<DoorVerdict>(deviceToken, "POST", "/api/v1/door/scans", {
-    ticketId,
-    nonce,
-    direction,
-  });
-  noteVerdict(verdict, direction);
-  return { ...verdict, nonce };
+  return postVerdict(deviceToken, "/api/v1/door/scans", { ticketId, direction }, direction);
 }
 
 /** Staff took the cash: for a scanned code (`{token}`) or a ticket found by search (`{ticketId}`). */
-export async function payOnline(
+export function payOnline(
   deviceToken: string,
   ticket: { token: string } | { ticketId: string },
 ): Promise<DoorVerdict> {
-  const nonce = newNonce();
-  const verdict = await call<DoorVerdict>(deviceToken, "POST", "/api/v1/door/payments", {
-    ...ticket,
-    nonce,
-  });
-  noteVerdict(verdict, "in");
-  return { ...verdict, nonce };
+  return postVerdict(deviceToken, "/api/v1/door/payments", ticket, "in");
 }
 
 export type FoundTicket = {

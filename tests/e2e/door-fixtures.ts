@@ -12,7 +12,7 @@ import {
   apiToken,
   buyDoorTicket,
   createUserRow,
-  festivalBody,
+  doorFestival,
   type DoorTicket,
 } from "../helpers/fixtures";
 
@@ -89,31 +89,13 @@ export async function startDoorFestival(name: string): Promise<DoorFestival> {
   const client = new Client(app.url);
   const admin = await createUserRow({ role: "admin" });
   const organiserToken = await apiToken(app.url, admin.email);
-  const f = await client.api(
-    "POST",
-    "/api/v1/festivals",
-    festivalBody({ name, paymentMethods: ["door"] }),
-    organiserToken,
-  );
-  expect(f.status, f.text).toBe(201);
-  const festivalId = f.json<{ id: string }>().id;
-  const p = await client.api(
-    "POST",
-    `/api/v1/festivals/${festivalId}/publish`,
-    undefined,
-    organiserToken,
-  );
-  expect(p.status, p.text).toBeLessThan(300);
   const typeName = "Evening ticket";
   const priceMinor = 1500;
-  const t = await client.api(
-    "POST",
-    `/api/v1/festivals/${festivalId}/ticket-types`,
-    { name: { en: typeName, ru: "Вечерний билет" }, priceMinor, capacity: 100 },
-    organiserToken,
-  );
-  expect(t.status, t.text).toBe(201);
-  const typeId = t.json<{ id: string }>().id;
+  const { id: festivalId, typeId } = await doorFestival(client, organiserToken, {
+    name,
+    typeName: { en: typeName, ru: "Вечерний билет" },
+    priceMinor,
+  });
   return { app, client, organiserToken, festivalId, typeId, typeName, priceMinor };
 }
 

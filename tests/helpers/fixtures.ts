@@ -2,6 +2,8 @@
 // app's own domain modules, against the test file's database.
 import { hashPassword } from "~/utils/password.server";
 import { prisma } from "~/utils/db.server";
+import { openPrivateKey, signTicketToken } from "~/utils/ticket-signing.server";
+import { ticketTokenPayload } from "~/utils/ticket-token";
 import { Client } from "./app";
 
 export const PASSWORD = "correct horse battery staple";
@@ -126,4 +128,55 @@ export async function buyDoorTicket(
     await prisma.ticket.updateMany({ where: { orderId: order.id }, data: { amountDueMinor: 0 } });
   const ticket = order.tickets[0]!;
   return { id: ticket.id, qrToken: ticket.qrToken, orderId: order.id, orderCode: order.code };
+}
+
+/**
+ * A published festival that takes payment at the door, with one ticket type
+ * (English and Russian names), made through the API as `organiserToken`'s user.
+ */
+export async function doorFestival(
+  client: Client,
+  organiserToken: string,
+  options: { name?: string; typeName?: { en: string; ru: string }; priceMinor?: number } = {},
+): Promise<{ id: string; typeId: string }> {
+  const f = await client.api(
+    "POST",
+    "/api/v1/festivals",
+    festivalBody({ ...(options.name ? { name: options.name } : {}), paymentMethods: ["door"] }),
+    organiserToken,
+  );
+  if (f.status !== 201) throw new Error(`festival refused: ${f.status} ${f.text}`);
+  const id = f.json<{ id: string }>().id;
+  const p = await client.api("POST", `/api/v1/festivals/${id}/publish`, undefined, organiserToken);
+  if (p.status >= 300) throw new Error(`publish refused: ${p.status} ${p.text}`);
+  const t = await client.api(
+    "POST",
+    `/api/v1/festivals/${id}/ticket-types`,
+    {
+      name: options.typeName ?? { en: "Standard", ru: "Стандарт" },
+      priceMinor: options.priceMinor ?? 1500,
+      capacity: 1000,
+    },
+    organiserToken,
+  );
+  if (t.status !== 201) throw new Error(`ticket type refused: ${t.status} ${t.text}`);
+  return { id, typeId: t.json<{ id: string }>().id };
+}
+
+/** A genuine token for an existing ticket, signed with its festival's key, valid only from tomorrow. */
+export async function tokenValidFromTomorrow(ticketId: string) {
+  const ticket = await prisma.ticket.findUniqueOrThrow({ where: { id: ticketId } });
+  const key = await prisma.festivalKey.findUniqueOrThrow({
+    where: { festivalId: ticket.festivalId },
+  });
+  return signTicketToken(
+    openPrivateKey(ticket.festivalId, key.privateKeySealed),
+    ticketTokenPayload({
+      ticketId: ticket.id,
+      ticketTypeId: ticket.ticketTypeId,
+      festivalId: ticket.festivalId,
+      notBefore: Date.now() + 86_400_000,
+      notAfter: Date.now() + 2 * 86_400_000,
+    }),
+  );
 }

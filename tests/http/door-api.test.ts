@@ -2,10 +2,8 @@
 // devices, offline batches with conflicts, pay at the door, the manifest.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
-import { openPrivateKey, signTicketToken } from "~/utils/ticket-signing.server";
-import { ticketTokenPayload } from "~/utils/ticket-token";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
-import { apiToken, createUserRow, festivalBody } from "../helpers/fixtures";
+import { apiToken, createUserRow, doorFestival, tokenValidFromTomorrow } from "../helpers/fixtures";
 
 let app: TestApp;
 let client: Client;
@@ -15,21 +13,7 @@ let typeId: string;
 let nonceCounter = 0;
 const nonce = () => `nonce-${Date.now().toString(36)}-${++nonceCounter}`;
 
-async function newFestival() {
-  const f = (
-    await client.api("POST", "/api/v1/festivals", festivalBody({ paymentMethods: ["door"] }), token)
-  ).json<{ id: string }>();
-  await client.api("POST", `/api/v1/festivals/${f.id}/publish`, undefined, token);
-  const t = (
-    await client.api(
-      "POST",
-      `/api/v1/festivals/${f.id}/ticket-types`,
-      { name: { en: "Standard", ru: "Стандарт" }, priceMinor: 1500, capacity: 1000 },
-      token,
-    )
-  ).json<{ id: string }>();
-  return { id: f.id, typeId: t.id };
-}
+const newFestival = () => doorFestival(client, token);
 
 async function buy(
   festival = festivalId,
@@ -258,18 +242,7 @@ describe("verdicts", () => {
 
   it("says not yet valid for a token whose validity starts later", async () => {
     const ticket = await paidTicket();
-    const row = await prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id } });
-    const key = await prisma.festivalKey.findUniqueOrThrow({ where: { festivalId } });
-    const future = signTicketToken(
-      openPrivateKey(festivalId, key.privateKeySealed),
-      ticketTokenPayload({
-        ticketId: row.id,
-        ticketTypeId: row.ticketTypeId,
-        festivalId,
-        notBefore: Date.now() + 86_400_000,
-        notAfter: Date.now() + 2 * 86_400_000,
-      }),
-    );
+    const future = await tokenValidFromTomorrow(ticket.id);
     expect((await scan(d.token, { token: future, nonce: nonce() })).json()).toMatchObject({
       result: "not_yet_valid",
     });

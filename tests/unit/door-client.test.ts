@@ -36,15 +36,15 @@ import {
   undoAdmission,
 } from "~/utils/door-client";
 import { prisma } from "~/utils/db.server";
-import { openPrivateKey, signTicketToken } from "~/utils/ticket-signing.server";
-import { parseTicketToken, ticketTokenPayload } from "~/utils/ticket-token";
+import { parseTicketToken } from "~/utils/ticket-token";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
 import {
   apiToken,
   buyDoorTicket,
   createUserRow,
+  doorFestival,
   type DoorTicket,
-  festivalBody,
+  tokenValidFromTomorrow,
 } from "../helpers/fixtures";
 
 // ---------------------------------------------------------------- browser stand-ins
@@ -109,25 +109,7 @@ let typeId: string;
 let otherFestival: { id: string; typeId: string };
 let deviceCounter = 0;
 
-async function newFestival(name: string) {
-  const f = await client.api(
-    "POST",
-    "/api/v1/festivals",
-    festivalBody({ name, paymentMethods: ["door"] }),
-    organiserToken,
-  );
-  expect(f.status, f.text).toBe(201);
-  const id = f.json<{ id: string }>().id;
-  await client.api("POST", `/api/v1/festivals/${id}/publish`, undefined, organiserToken);
-  const t = await client.api(
-    "POST",
-    `/api/v1/festivals/${id}/ticket-types`,
-    { name: { en: "Standard", ru: "Стандарт" }, priceMinor: 1500, capacity: 1000 },
-    organiserToken,
-  );
-  expect(t.status, t.text).toBe(201);
-  return { id, typeId: t.json<{ id: string }>().id };
-}
+const newFestival = (name: string) => doorFestival(client, organiserToken, { name });
 
 type Bought = DoorTicket;
 
@@ -344,18 +326,7 @@ describe("scanOffline: the phone's own verdicts against server-signed tokens", (
 
     // Validity starting later: a token the festival's key signed for tomorrow, and a real
     // token scanned by a phone whose clock is an hour behind (beyond the 5-minute leeway).
-    const row = await serverTicket(ticket.id);
-    const key = await prisma.festivalKey.findUniqueOrThrow({ where: { festivalId } });
-    const tomorrow = signTicketToken(
-      openPrivateKey(festivalId, key.privateKeySealed),
-      ticketTokenPayload({
-        ticketId: row.id,
-        ticketTypeId: row.ticketTypeId,
-        festivalId,
-        notBefore: Date.now() + 86_400_000,
-        notAfter: Date.now() + 2 * 86_400_000,
-      }),
-    );
+    const tomorrow = await tokenValidFromTomorrow(ticket.id);
     expect(await scanOff(tomorrow)).toEqual({ result: "not_yet_valid", offline: true });
     const fresh = await buyTicket();
     expect(
