@@ -12,33 +12,10 @@ import { unauthorized } from "~/utils/http.server";
 import { parseTicketToken, verifyTicketToken } from "~/utils/ticket-token";
 import { parseMoment, text } from "~/utils/validation";
 import { FestivalStateError } from "./festival.server";
+import type { Direction, Verdict } from "./door-verdict";
 import { movement } from "./order.server";
 import { festivalSigner } from "./ticket.server";
 import { pickLanguage } from "./ticket-type.server";
-
-export const SCAN_RESULTS = [
-  "admitted",
-  "already_admitted",
-  "payment_due",
-  "revoked",
-  "invalid",
-  "wrong_festival",
-  "not_yet_valid",
-  "exited",
-  "conflict",
-  "undone",
-] as const;
-export type ScanResult = (typeof SCAN_RESULTS)[number];
-
-export type Verdict = {
-  result: ScanResult;
-  ticketId?: string;
-  ticketType?: string;
-  amountDueMinor?: number;
-  currency?: string;
-  admittedAt?: string;
-  admittedBy?: string;
-};
 
 // ---------------------------------------------------------------- devices
 
@@ -301,7 +278,7 @@ export async function scanTicket(
     token?: string;
     ticketId?: string;
     nonce: string;
-    direction: "in" | "out";
+    direction: Direction;
     scannedAt?: Date;
     offline?: boolean;
     offlineResult?: string;

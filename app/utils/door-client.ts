@@ -2,33 +2,14 @@
 // localStorage, the offline queue in IndexedDB, online and offline verdicts.
 // Only ids, amounts and ticket tokens (which carry ids, never people) are kept
 // on the device: no names, no emails.
+import type { Direction, ScanResult, Verdict } from "~/models/door-verdict";
 import { parseTicketToken, verifyTicketToken, ed25519Verifier } from "~/utils/ticket-token";
 
-export type DoorResult =
-  | "admitted"
-  | "already_admitted"
-  | "payment_due"
-  | "revoked"
-  | "invalid"
-  | "wrong_festival"
-  | "not_yet_valid"
-  | "exited"
-  | "conflict"
-  | "undone";
+export type DoorResult = ScanResult;
+export type { Direction };
 
-export type DoorVerdict = {
-  result: DoorResult;
-  /** The scan's own nonce (kept on the phone so the admission can be undone). */
-  nonce?: string;
-  ticketId?: string;
-  ticketType?: string;
-  amountDueMinor?: number;
-  currency?: string;
-  admittedAt?: string;
-  admittedBy?: string;
-};
-
-export type Direction = "in" | "out";
+/** A verdict as the phone keeps it: with the scan's own nonce (so an admission can be undone). */
+export type DoorVerdict = Verdict & { nonce?: string };
 
 export type DoorManifest = {
   festival: { id: string; name: string; currency: string; timezone: string };
