@@ -5,7 +5,8 @@ import { z } from "zod";
 import { audit } from "~/utils/audit.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { prisma } from "~/utils/db.server";
-import { notFound } from "~/utils/http.server";
+import { errorResponse, notFound } from "~/utils/http.server";
+import { requirePermission } from "~/utils/permissions.server";
 import type { Translate } from "~/utils/i18n";
 import {
   countryCode,
@@ -479,6 +480,28 @@ export async function getFestivalOrThrow(id: string | undefined) {
   const festival =
     id && id.length <= 64 ? await prisma.festival.findUnique({ where: { id } }) : null;
   if (!festival) throw notFound();
+  return festival;
+}
+
+/**
+ * API changes to a festival's own records (its ticket types, quotas…) stop
+ * once it is cancelled: 409 `invalid_state` (pages show their own message).
+ */
+export function refuseIfCancelled(festival: { status: string }) {
+  if (festival.status === "cancelled")
+    throw errorResponse(409, "invalid_state", "A cancelled festival cannot be changed.");
+}
+
+/**
+ * The festival a record belongs to, for an API change by `user`: 404 for an
+ * unknown record (and another festival's looks the same), 403 without
+ * `festival:edit`, 409 when cancelled.
+ */
+export async function festivalToChange(user: CurrentUser, festivalId: string | undefined) {
+  if (!festivalId) throw notFound();
+  requirePermission(user, "festival:edit", festivalId);
+  const festival = await getFestivalOrThrow(festivalId);
+  refuseIfCancelled(festival);
   return festival;
 }
 

@@ -5,10 +5,10 @@ import {
   festivalPatch,
   getFestivalOrThrow,
   publicFestival,
+  refuseIfCancelled,
   updateFestival,
 } from "~/models/festival.server";
 import { api, methodNotAllowed, parseOrThrow, readJsonBody } from "~/utils/api.server";
-import { errorResponse } from "~/utils/http.server";
 import { requireApiUserWith } from "~/utils/permissions.server";
 
 /** GET (organiser view, includes drafts). */
@@ -29,8 +29,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (request.method !== "PATCH") return methodNotAllowed(["GET", "PATCH"]);
     const user = await requireApiUserWith(request, "festival:edit", params.id);
     const festival = await getFestivalOrThrow(params.id);
-    if (festival.status === "cancelled")
-      throw errorResponse(409, "invalid_state", "A cancelled festival cannot be changed.");
+    refuseIfCancelled(festival);
     const patch = parseOrThrow(festivalPatch, await readJsonBody(request));
     const merged = { ...festivalAsInput(festival), ...patch };
     const input = parseOrThrow(festivalInput, merged);

@@ -1,11 +1,9 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { getFestivalOrThrow } from "~/models/festival.server";
+import { festivalToChange } from "~/models/festival.server";
 import { quotaPatch, updateQuota } from "~/models/ticket-type.server";
 import { api, methodNotAllowed, parseOrThrow, readJsonBody } from "~/utils/api.server";
 import { requireApiUser } from "~/utils/auth.server";
 import { prisma } from "~/utils/db.server";
-import { errorResponse, notFound } from "~/utils/http.server";
-import { requirePermission } from "~/utils/permissions.server";
 
 export async function loader() {
   return methodNotAllowed(["PATCH"]);
@@ -22,11 +20,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         ? await prisma.quota.findUnique({ where: { id }, select: { festivalId: true } })
         : null;
     // Unknown quota and another festival's quota look the same.
-    if (!quota) throw notFound();
-    requirePermission(user, "festival:edit", quota.festivalId);
-    const festival = await getFestivalOrThrow(quota.festivalId);
-    if (festival.status === "cancelled")
-      throw errorResponse(409, "invalid_state", "A cancelled festival cannot be changed.");
+    const festival = await festivalToChange(user, quota?.festivalId);
     const input = parseOrThrow(quotaPatch, await readJsonBody(request, 16 * 1024));
     return Response.json(await updateQuota(user, festival.id, id, input));
   });
