@@ -7,7 +7,13 @@ import { z } from "zod";
 import { audit } from "~/utils/audit.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { randomToken, sha256 } from "~/utils/crypto.server";
-import { dateFromSql, sqlClient, sqlDate, writeTransaction } from "~/utils/db.server";
+import {
+  dateFromSql,
+  sqlClient,
+  sqlDate,
+  writeTransaction,
+  type SqlExecutor,
+} from "~/utils/db.server";
 import { unauthorized } from "~/utils/http.server";
 import { parseTicketToken, verifyTicketToken } from "~/utils/ticket-token";
 import { parseMoment, text } from "~/utils/validation";
@@ -243,10 +249,7 @@ type TicketRow = {
   currency: string;
 };
 
-async function readTicket(
-  tx: { execute: ReturnType<typeof sqlClient>["execute"] },
-  id: string,
-): Promise<TicketRow | null> {
+async function readTicket(tx: SqlExecutor, id: string): Promise<TicketRow | null> {
   const { rows } = await tx.execute({
     sql: `SELECT t.id, t.festivalId, t.status, t.amountDueMinor, t.admittedAt, t.admittedBy, t.inside, tt.name AS typeName, o.currency
           FROM Ticket t JOIN TicketType tt ON tt.id = t.ticketTypeId JOIN "Order" o ON o.id = t.orderId WHERE t.id = ?`,

@@ -1,12 +1,18 @@
 // Card payments through Stripe Checkout, hold expiry, and refunds/cancellations.
 // The success page never fulfils: only a verified webhook does, exactly once per
 // event, in one transaction with the tickets, the money movements and the email.
-import type { InStatement, Transaction } from "@libsql/client";
+import type { InStatement } from "@libsql/client";
 import type Stripe from "stripe";
 import { audit } from "~/utils/audit.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { randomToken } from "~/utils/crypto.server";
-import { dateFromSql, sqlClient, sqlDate, writeTransaction } from "~/utils/db.server";
+import {
+  dateFromSql,
+  sqlClient,
+  sqlDate,
+  writeTransaction,
+  type SqlExecutor,
+} from "~/utils/db.server";
 import { kickEmailWorker } from "~/utils/email.server";
 import { errorResponse } from "~/utils/http.server";
 import { isLocale, translate } from "~/utils/i18n";
@@ -110,10 +116,7 @@ type OrderRow = {
   stripePaymentIntentId: string | null;
 };
 
-async function readOrder(
-  tx: Pick<Transaction, "execute">,
-  orderId: string,
-): Promise<OrderRow | null> {
+async function readOrder(tx: SqlExecutor, orderId: string): Promise<OrderRow | null> {
   const { rows } = await tx.execute({
     sql: `SELECT id, festivalId, status, email, locale, code, accessToken, paymentMethod, totalMinor, currency, stripeSessionId, stripePaymentIntentId FROM "Order" WHERE id = ?`,
     args: [orderId],
@@ -137,7 +140,7 @@ async function readOrder(
   };
 }
 
-async function readLines(tx: Pick<Transaction, "execute">, orderId: string) {
+async function readLines(tx: SqlExecutor, orderId: string) {
   const { rows } = await tx.execute({
     sql: `SELECT i.id, i.kind, i.ticketTypeId, i.quotaId, i.quantity, i.unitPriceMinor, i.amountMinor, i.prisonerId, t.name AS typeName
           FROM OrderItem i LEFT JOIN TicketType t ON t.id = i.ticketTypeId WHERE i.orderId = ?`,
@@ -167,7 +170,7 @@ async function readLines(tx: Pick<Transaction, "execute">, orderId: string) {
   return { tickets, donation };
 }
 
-async function readFestival(tx: Pick<Transaction, "execute">, festivalId: string) {
+async function readFestival(tx: SqlExecutor, festivalId: string) {
   const { rows } = await tx.execute({
     sql: "SELECT id, name, currency, endsAt FROM Festival WHERE id = ?",
     args: [festivalId],

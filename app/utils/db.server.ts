@@ -147,6 +147,9 @@ export function dateFromSql(value: unknown): Date {
 
 type WriteTx = Awaited<ReturnType<Client["transaction"]>>;
 
+/** Something that runs SQL statements: the shared client, or a transaction on it. */
+export type SqlExecutor = Pick<Client, "execute">;
+
 /**
  * Run `fn` in an interactive write transaction on the direct libSQL client:
  * committed when `fn` returns (unless it committed or rolled back itself),
