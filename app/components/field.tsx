@@ -5,6 +5,8 @@ import {
   type ReactNode,
   type TextareaHTMLAttributes,
 } from "react";
+import { PASSWORD_MAX_LENGTH } from "~/models/choices";
+import { useT } from "~/utils/use-t";
 
 type Common = { label: ReactNode; error?: string | null; hint?: ReactNode };
 
@@ -75,4 +77,21 @@ export function FormError({ error }: { error?: string | null }) {
       {error}
     </p>
   ) : null;
+}
+
+/** Choosing a new password (account, invitation, reset): the rules beside it, the browser's password manager told. */
+export function NewPasswordField({ error }: { error?: string | null }) {
+  const t = useT();
+  return (
+    <Field
+      label={t("field.newPassword")}
+      name="password"
+      type="password"
+      autoComplete="new-password"
+      required
+      maxLength={PASSWORD_MAX_LENGTH}
+      hint={t("field.passwordHint")}
+      error={error}
+    />
+  );
 }

@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { Field } from "~/components/field";
+import { Field, NewPasswordField } from "~/components/field";
+import { PASSWORD_MAX_LENGTH } from "~/models/choices";
 import {
   changePassword,
   passwordChangeInput,
@@ -93,19 +94,10 @@ export default function Account() {
           type="password"
           autoComplete="current-password"
           required
-          maxLength={200}
+          maxLength={PASSWORD_MAX_LENGTH}
           error={e.currentPassword}
         />
-        <Field
-          label={t("field.newPassword")}
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          maxLength={200}
-          hint={t("field.passwordHint")}
-          error={e.password}
-        />
+        <NewPasswordField error={e.password} />
         <button type="submit" name="intent" value="password" className="primary">
           {t("account.changePassword")}
         </button>

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { Field } from "~/components/field";
+import { Field, NewPasswordField } from "~/components/field";
 import { acceptInvitation, acceptInvitationInput, findInvitation } from "~/models/user.server";
 import { field, readForm } from "~/utils/forms.server";
 import { notFound } from "~/utils/http.server";
@@ -56,16 +56,7 @@ export default function Invite() {
           maxLength={120}
           error={result?.errors.name}
         />
-        <Field
-          label={t("field.newPassword")}
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          maxLength={200}
-          hint={t("field.passwordHint")}
-          error={result?.errors.password}
-        />
+        <NewPasswordField error={result?.errors.password} />
         <button type="submit" className="primary">
           {t("invite.accept")}
         </button>

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Field, FormError } from "~/components/field";
+import { PASSWORD_MAX_LENGTH } from "~/models/choices";
 import { checkCredentials, getSessionUser } from "~/utils/auth.server";
 import { field, readForm } from "~/utils/forms.server";
 import { clientAddress } from "~/utils/http.server";
@@ -70,7 +71,7 @@ export default function Login() {
           type="password"
           autoComplete="current-password"
           required
-          maxLength={200}
+          maxLength={PASSWORD_MAX_LENGTH}
         />
         <button type="submit" className="primary" disabled={navigation.state === "submitting"}>
           {t("login.submit")}

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useSearchParams } from "@remix-run/react";
-import { Field, FormError } from "~/components/field";
+import { Field, NewPasswordField, FormError } from "~/components/field";
 import { resetInput, resetPassword } from "~/models/user.server";
 import { field, readForm } from "~/utils/forms.server";
 import { clientAddress } from "~/utils/http.server";
@@ -76,16 +76,7 @@ export default function ResetPassword() {
           maxLength={6}
           error={result?.errors.code}
         />
-        <Field
-          label={t("field.newPassword")}
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          maxLength={200}
-          hint={t("field.passwordHint")}
-          error={result?.errors.password}
-        />
+        <NewPasswordField error={result?.errors.password} />
         <button type="submit" className="primary">
           {t("reset.submit")}
         </button>

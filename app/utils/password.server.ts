@@ -4,8 +4,7 @@ import { hash, verify } from "@node-rs/argon2";
 // algorithm 2 = Argon2id (the package exports it as an ambient const enum).
 const OPTIONS = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
-export const PASSWORD_MIN_LENGTH = 10;
-export const PASSWORD_MAX_LENGTH = 200;
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "~/models/choices";
 
 export function hashPassword(password: string) {
   return hash(password, OPTIONS);
