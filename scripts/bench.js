@@ -10,7 +10,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { build, buildIsStale, migrate, root } from "./lib.js";
+import { build, buildIsStale, CHROMIUM_FLAGS, findChromium, migrate, root } from "./lib.js";
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
@@ -370,7 +370,7 @@ async function benchScans({ url, token, raw, file }) {
  * run in Debian's Chromium on real tokens; the floor is the same code in Node.
  */
 async function benchBrowserVerify(tokens, publicKey, festivalId) {
-  const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
+  const chromium = findChromium();
   if (!chromium) {
     console.log("\nBrowser verification: skipped (no chromium; apt-get install -y chromium)");
     return;
@@ -397,14 +397,7 @@ async function benchBrowserVerify(tokens, publicKey, festivalId) {
   const { chromium: pw } = await import("playwright-core");
   const browser = await pw.launch({
     executablePath: chromium,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: CHROMIUM_FLAGS,
   });
   try {
     const page = await browser.newPage();

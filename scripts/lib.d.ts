@@ -5,3 +5,5 @@ export function build(): void;
 export function buildIfNeeded(): void;
 export function ensureDatabaseFolder(url: string): void;
 export function migrate(url: string): void;
+export function findChromium(): string | null;
+export const CHROMIUM_FLAGS: string[];

@@ -1,5 +1,5 @@
 // Shared by scripts/start.js, the test harness and the benchmarks.
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -69,3 +69,39 @@ export function migrate(url) {
     throw new Error(`Applying migrations to ${url} failed.`);
   }
 }
+
+/**
+ * Debian's Chromium (the browser tests and the benchmarks drive it through
+ * playwright-core; nothing is downloaded): its path, or null when not installed.
+ */
+export function findChromium() {
+  let onPath = "";
+  try {
+    onPath = execFileSync("sh", ["-c", "command -v chromium"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    // not on PATH: try the package's usual places
+  }
+  return (
+    [onPath, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find(
+      (candidate) => candidate && fs.existsSync(candidate),
+    ) ?? null
+  );
+}
+
+/**
+ * Headless flags for that Chromium. Without the background-networking ones it
+ * keeps trying Google's hosts, which these machines' closed network refuses.
+ */
+export const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-quic",
+  "--no-first-run",
+];

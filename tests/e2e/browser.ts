@@ -7,28 +7,13 @@
 // One Chromium per test file, with a fresh temporary profile. Console errors,
 // uncaught page errors and Content-Security-Policy violations are collected in
 // `problems`; a failing test leaves a screenshot in tests/.tmp/.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll } from "vitest";
+import { CHROMIUM_FLAGS, findChromium } from "../../scripts/lib.js";
 import { TMP } from "../setup/paths";
-
-/**
- * Without the background-networking flags Chromium keeps trying Google's hosts,
- * which this machine's closed network refuses.
- */
-export const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-  "--no-first-run",
-];
 
 /** A phone: what most attendees and door staff use. */
 export const PHONE = { width: 390, height: 844 };
@@ -63,18 +48,8 @@ export type BrowserOptions = {
 
 /** The Chromium that Debian's `chromium` package installs. */
 export function chromiumExecutable(): string {
-  let found = "";
-  try {
-    found = execFileSync("sh", ["-c", "command -v chromium"], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    }).trim();
-  } catch {
-    // not on PATH: try the package's usual place
-  }
-  for (const candidate of [found, "/usr/bin/chromium"]) {
-    if (candidate && fs.existsSync(candidate)) return candidate;
-  }
+  const found = findChromium();
+  if (found) return found;
   throw new Error(
     "Chromium was not found (no `chromium` on PATH, no /usr/bin/chromium). The browser tests drive Debian's Chromium: " +
       "install it with `apt-get update && apt-get install -y chromium` (as root), then run `npm run test:e2e` again.",
