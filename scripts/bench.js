@@ -185,24 +185,33 @@ async function publishedFestival(url, token, name) {
   return { post, festival };
 }
 
-/** Issue 3 target: ≥100 completed door orders/s for one festival, p95 < 250 ms at 50 buyers, zero oversell. */
-async function benchOrders({ url, token, file, health }) {
-  const { post, festival } = await publishedFestival(url, token, "Bench festival");
-  const quota = json(
-    await post(`/api/v1/festivals/${festival.id}/quotas`, { name: "Venue", capacity: 1_000_000 }),
-  );
+/** A quota and ticket types that all draw on it (each as large as the quota). */
+async function sharedQuota(post, festivalId, { name, capacity, priceMinor, typeNames }) {
+  const quota = json(await post(`/api/v1/festivals/${festivalId}/quotas`, { name, capacity }));
   const types = [];
-  for (const name of ["Standard", "Solidarity", "Supporter"])
+  for (const typeName of typeNames)
     types.push(
       json(
-        await post(`/api/v1/festivals/${festival.id}/ticket-types`, {
-          name,
-          priceMinor: 1500,
-          capacity: 1_000_000,
+        await post(`/api/v1/festivals/${festivalId}/ticket-types`, {
+          name: typeName,
+          priceMinor,
+          capacity,
           quotaId: quota.id,
         }),
       ).id,
     );
+  return { quota, types };
+}
+
+/** Issue 3 target: ≥100 completed door orders/s for one festival, p95 < 250 ms at 50 buyers, zero oversell. */
+async function benchOrders({ url, token, file, health }) {
+  const { post, festival } = await publishedFestival(url, token, "Bench festival");
+  const { quota, types } = await sharedQuota(post, festival.id, {
+    name: "Venue",
+    capacity: 1_000_000,
+    priceMinor: 1500,
+    typeNames: ["Standard", "Solidarity", "Supporter"],
+  });
 
   const ceiling = await rawOrderWriteCeiling(file, festival.id, types[0], quota.id);
   console.log(`\nOrders (pay at the door, 1 ticket each, one festival, 50 concurrent buyers)`);
@@ -230,21 +239,12 @@ async function benchOrders({ url, token, file, health }) {
   );
 
   // Zero oversell under contention: 1,000 requests for the last 300 places.
-  const q2 = json(
-    await post(`/api/v1/festivals/${festival.id}/quotas`, { name: "Small", capacity: 300 }),
-  );
-  const small = [];
-  for (const name of ["A", "B", "C"])
-    small.push(
-      json(
-        await post(`/api/v1/festivals/${festival.id}/ticket-types`, {
-          name,
-          priceMinor: 1000,
-          capacity: 300,
-          quotaId: q2.id,
-        }),
-      ).id,
-    );
+  const { quota: q2, types: small } = await sharedQuota(post, festival.id, {
+    name: "Small",
+    capacity: 300,
+    priceMinor: 1000,
+    typeNames: ["A", "B", "C"],
+  });
   const statuses = await Promise.all(
     Array.from({ length: 1000 }, (_, i) =>
       post(
