@@ -157,16 +157,15 @@ export function loadLocalState(): Record<string, LocalTicketState> {
   return out;
 }
 
-function setLocalState(ticketId: string, value: LocalTicketState | null) {
+/** Note this phone's own scan of a ticket: it went in (never admitted twice offline) or out. */
+function remember(
+  ticketId: string,
+  state: LocalTicketState["state"],
+  at = new Date().toISOString(),
+) {
   const local = loadLocalState();
-  if (value) local[ticketId] = value;
-  else delete local[ticketId];
+  local[ticketId] = { state, at };
   writeJson(LOCAL_KEY, local);
-}
-
-/** Remember that this phone let the ticket in (so it never admits it twice offline). */
-export function rememberAdmitted(ticketId: string, at: string) {
-  setLocalState(ticketId, { state: "in", at });
 }
 
 /** Inside as far as this phone knows: its own last scan, else the manifest. */
@@ -353,14 +352,13 @@ export async function fetchManifest(deviceToken: string): Promise<DoorManifest> 
 /** What a verdict from the server changes on this phone. */
 function noteVerdict(verdict: DoorVerdict, direction: Direction) {
   if (!verdict.ticketId) return;
-  // This phone's clock, like the upload time it is compared with in saveManifest.
-  const at = new Date().toISOString();
+  // Noted at this phone's time, like the upload time it is compared with in saveManifest.
   if (
     verdict.result === "admitted" ||
     (verdict.result === "already_admitted" && direction === "in")
   )
-    rememberAdmitted(verdict.ticketId, at);
-  else if (verdict.result === "exited") setLocalState(verdict.ticketId, { state: "out", at });
+    remember(verdict.ticketId, "in");
+  else if (verdict.result === "exited") remember(verdict.ticketId, "out");
 }
 
 /** One door write with a fresh nonce; the verdict comes back with that nonce (for undo). */
@@ -439,12 +437,12 @@ export async function undoAdmission(
     if (queued.offlineResult !== "admitted" || queued.direction !== "in") return "too_late";
     await removeQueued([admission.nonce]);
     // Not inside: whatever the (possibly older) manifest says.
-    setLocalState(admission.ticketId, { state: "out", at: new Date().toISOString() });
+    remember(admission.ticketId, "out");
     return "undone";
   }
-  let verdict: { result: string };
+  let verdict: Verdict;
   try {
-    verdict = await call<{ result: string }>(deviceToken, "POST", "/api/v1/door/undo", {
+    verdict = await call<Verdict>(deviceToken, "POST", "/api/v1/door/undo", {
       nonce: admission.nonce,
     });
   } catch (e) {
@@ -452,7 +450,7 @@ export async function undoAdmission(
     throw e;
   }
   if (verdict.result !== "undone") return "too_late";
-  setLocalState(admission.ticketId, { state: "out", at: new Date().toISOString() });
+  remember(admission.ticketId, "out");
   return "undone";
 }
 
@@ -539,14 +537,14 @@ export async function scanOffline(
   }
   if (direction === "out") {
     await queue(undefined);
-    setLocalState(ticketId, { state: "out", at: scannedAt });
+    remember(ticketId, "out", scannedAt);
     return { ...base, result: "exited" };
   }
   if (isInside(manifest, ticketId)) {
     await queue("already_admitted");
     return { ...base, result: "already_admitted", admittedAt: loadLocalState()[ticketId]?.at };
   }
-  rememberAdmitted(ticketId, scannedAt);
+  remember(ticketId, "in", scannedAt);
   await queue("admitted");
   return { ...base, result: "admitted", admittedAt: scannedAt };
 }
