@@ -4,7 +4,9 @@
 // never admits one ticket twice, and uploads its queue when the network returns.
 import type { LinksFunction, MetaFunction } from "@remix-run/node";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { DoorSearch } from "~/components/door/door-search";
 import { signal, unlockAudio } from "~/components/door/feedback";
+import { RESULT_TONE, Verdict, type Shown } from "~/components/door/verdict";
 import { useQrCamera } from "~/components/door/use-qr-camera";
 import doorStyles from "~/styles/door.css";
 import {
@@ -22,18 +24,14 @@ import {
   scanFoundTicket,
   scanOffline,
   scanOnline,
-  searchOnline,
   syncQueue,
   undoAdmission,
   type Direction,
   type FoundTicket,
   type DoorManifest,
-  type DoorResult,
-  type DoorVerdict,
 } from "~/utils/door-client";
 import { formatTime } from "~/utils/format";
-import { DEFAULT_LOCALE, isLocale, translator, type MessageKey } from "~/utils/i18n";
-import { formatMoney } from "~/utils/money";
+import { DEFAULT_LOCALE, isLocale, translator } from "~/utils/i18n";
 import { useLocale, useT } from "~/utils/use-t";
 
 export const links: LinksFunction = () => [
@@ -60,34 +58,11 @@ const DEBOUNCE_MS = 3000;
 /** Manifest refresh (and queue upload retry) while online. */
 const REFRESH_MS = 5000;
 
-/** What the verdict screen shows; `token` is the scanned code (absent for a ticket found by search). */
-type Shown = DoorVerdict & {
-  token?: string;
-  offline?: boolean;
-  noManifest?: boolean;
-  note?: MessageKey;
-};
-
 /** This phone's last admission, which staff can take back (a mistaken scan). */
 type LastAdmission = { nonce: string; ticketId: string; ticketType?: string; at: number };
 
 /** The server undoes an admission within 15 minutes; the button goes away after that. */
 const UNDO_WINDOW_MS = 15 * 60_000;
-
-const RESULT_TONE: Record<DoorResult, "ok" | "warn" | "bad"> = {
-  admitted: "ok",
-  exited: "ok",
-  payment_due: "warn",
-  already_admitted: "bad",
-  revoked: "bad",
-  invalid: "bad",
-  wrong_festival: "bad",
-  not_yet_valid: "bad",
-  conflict: "bad",
-  undone: "warn",
-};
-
-const ICON: Record<"ok" | "warn" | "bad", string> = { ok: "✓", warn: "!", bad: "✕" };
 
 export default function DoorScanner() {
   const t = useT();
@@ -106,10 +81,6 @@ export default function DoorScanner() {
   const [busy, setBusy] = useState(false);
   const [manualCode, setManualCode] = useState("");
   const [lastAdmission, setLastAdmission] = useState<LastAdmission | null>(null);
-  const [searchOpen, setSearchOpen] = useState(false);
-  const [query, setQuery] = useState("");
-  const [found, setFound] = useState<FoundTicket[] | null>(null);
-  const [searchNote, setSearchNote] = useState<MessageKey | null>(null);
 
   const videoRef = useRef<HTMLVideoElement>(null);
   const busyRef = useRef(false);
@@ -319,53 +290,21 @@ export default function DoorScanner() {
     }
   };
 
-  const submitSearch = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!deviceToken) return;
-    if (query.trim().length < 2) {
-      setSearchNote("door.searchTooShort");
-      return;
-    }
-    setBusy(true);
-    setSearchNote(null);
-    try {
-      const results = await searchOnline(deviceToken, query);
-      setFound(results);
-      if (results.length === 0) setSearchNote("door.searchNothing");
-    } catch (e) {
-      if (e instanceof DeviceRejectedError) setRejected(true);
-      else {
-        setFound(null);
-        setSearchNote("door.searchNeedsNetwork");
-      }
-    } finally {
-      setBusy(false);
-    }
-  };
-
+  /** Admit (or let out) a ticket found by search. */
   const scanFound = async (ticket: FoundTicket) => {
-    if (!deviceToken) return;
+    if (!deviceToken) return "rejected" as const;
     setBusy(true);
     try {
       show(await scanFoundTicket(deviceToken, ticket.ticketId, directionRef.current));
-      // Names stay on screen only as long as the search does.
-      setFound(null);
-      setQuery("");
-      setSearchOpen(false);
       void refresh();
+      return "done" as const;
     } catch (e) {
-      if (e instanceof DeviceRejectedError) setRejected(true);
-      else setSearchNote("door.searchNeedsNetwork");
+      if (!(e instanceof DeviceRejectedError)) return "offline" as const;
+      setRejected(true);
+      return "rejected" as const;
     } finally {
       setBusy(false);
     }
-  };
-
-  const closeSearch = () => {
-    setSearchOpen(false);
-    setFound(null);
-    setQuery("");
-    setSearchNote(null);
   };
 
   const submitManual = (e: FormEvent) => {
@@ -380,7 +319,6 @@ export default function DoorScanner() {
     if (!window.confirm(t("door.forgetConfirm", { count }))) return;
     await forgetDevice();
     setLastAdmission(null);
-    closeSearch();
     setDeviceToken(null);
     setManifest(null);
     setQueued(0);
@@ -524,75 +462,15 @@ export default function DoorScanner() {
           </button>
         ) : null}
 
-        {searchOpen ? (
-          <section className="door-search" aria-labelledby="door-search-title">
-            <h2 id="door-search-title" className="door-search-title">
-              {t("door.searchTitle")}
-            </h2>
-            <form className="door-manual-row" onSubmit={(e) => void submitSearch(e)}>
-              <input
-                id="door-search"
-                name="q"
-                type="search"
-                autoComplete="off"
-                maxLength={60}
-                value={query}
-                onChange={(e) => setQuery(e.target.value)}
-                aria-label={t("door.searchLabel")}
-                placeholder={t("door.searchPlaceholder")}
-              />
-              <button type="submit" disabled={busy}>
-                {t("door.searchSubmit")}
-              </button>
-            </form>
-            {searchNote ? (
-              <p className="door-muted" role="status">
-                {t(searchNote)}
-              </p>
-            ) : null}
-            {found && found.length > 0 ? (
-              <ul className="door-found" aria-label={t("door.searchResults")}>
-                {found.map((f) => (
-                  <li key={f.ticketId}>
-                    <div>
-                      <strong>{f.name ?? t("door.noName")}</strong>{" "}
-                      <span className="mono">{f.orderCode}</span>
-                      <br />
-                      <span>{f.ticketType}</span>
-                      {" · "}
-                      <span>
-                        {f.status !== "valid"
-                          ? t("door.result.revoked")
-                          : f.amountDueMinor > 0
-                            ? t("door.result.payment_due", {
-                                amount: formatMoney(f.amountDueMinor, f.currency, locale),
-                              })
-                            : f.admitted
-                              ? t("door.foundAdmitted")
-                              : t("door.foundNotYet")}
-                      </span>
-                    </div>
-                    <button type="button" disabled={busy} onClick={() => void scanFound(f)}>
-                      {direction === "in" ? t("door.admit") : t("door.letOut")}
-                    </button>
-                  </li>
-                ))}
-              </ul>
-            ) : null}
-            <button type="button" className="door-small-button" onClick={closeSearch}>
-              {t("door.searchClose")}
-            </button>
-          </section>
-        ) : (
-          <button
-            type="button"
-            className="door-search-open"
-            onClick={() => setSearchOpen(true)}
-            disabled={!online}
-          >
-            {online ? t("door.searchOpen") : t("door.searchNeedsNetwork")}
-          </button>
-        )}
+        <DoorSearch
+          key={deviceToken}
+          deviceToken={deviceToken}
+          online={online}
+          busy={busy}
+          direction={direction}
+          onRejected={() => setRejected(true)}
+          onChoose={scanFound}
+        />
 
         <form className="door-manual" onSubmit={submitManual}>
           <label htmlFor="door-code">{t("door.manual")}</label>
@@ -628,82 +506,6 @@ export default function DoorScanner() {
           busy={busy}
         />
       ) : null}
-    </div>
-  );
-}
-
-function Verdict({
-  shown,
-  time,
-  onDismiss,
-  onCash,
-  busy,
-}: {
-  shown: Shown;
-  time: (iso: string) => string;
-  onDismiss: () => void;
-  onCash: () => void;
-  busy: boolean;
-}) {
-  const t = useT();
-  const locale = useLocale();
-  // An undo the server refused (or that needs the network) is not an "Undone".
-  const undoFailed = shown.result === "undone" && Boolean(shown.note);
-  const tone = undoFailed ? "bad" : RESULT_TONE[shown.result];
-  const dismissRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    dismissRef.current?.focus();
-  }, [shown]);
-  const title =
-    shown.result === "payment_due"
-      ? t("door.result.payment_due", {
-          amount: formatMoney(shown.amountDueMinor ?? 0, shown.currency ?? "EUR", locale),
-        })
-      : undoFailed
-        ? t("door.undoFailed")
-        : t(`door.result.${shown.result}`);
-  return (
-    // The whole panel dismisses on a tap (one hand, dark room); the button is there for keyboards.
-    <div
-      className={`door-verdict door-verdict-${tone}`}
-      role="alert"
-      data-result={undoFailed ? "undo_failed" : shown.result}
-      onClick={onDismiss}
-    >
-      <div className="door-verdict-icon" aria-hidden="true">
-        {ICON[tone]}
-      </div>
-      <h2 className="door-verdict-title">{title}</h2>
-      {shown.ticketType ? <p className="door-verdict-type">{shown.ticketType}</p> : null}
-      {shown.admittedAt && shown.result !== "admitted" ? (
-        <p className="door-verdict-detail">
-          {shown.admittedBy
-            ? t("door.admittedAtBy", { time: time(shown.admittedAt), door: shown.admittedBy })
-            : t("door.admittedAt", { time: time(shown.admittedAt) })}
-        </p>
-      ) : null}
-      {shown.noManifest ? <p className="door-verdict-detail">{t("door.noManifest")}</p> : null}
-      {shown.offline ? <p className="door-verdict-detail">{t("door.offlineVerdict")}</p> : null}
-      {shown.note ? <p className="door-verdict-detail">{t(shown.note)}</p> : null}
-      {shown.result === "payment_due" && shown.offline ? (
-        <p className="door-verdict-detail">{t("door.cashNeedsNetwork")}</p>
-      ) : null}
-      {shown.result === "payment_due" ? (
-        <button
-          type="button"
-          className="door-cash"
-          disabled={busy || shown.offline}
-          onClick={(e) => {
-            e.stopPropagation();
-            onCash();
-          }}
-        >
-          {t("door.cashReceived")}
-        </button>
-      ) : null}
-      <button type="button" ref={dismissRef} className="door-dismiss" onClick={onDismiss}>
-        {t("door.tapToDismiss")}
-      </button>
     </div>
   );
 }
