@@ -1,5 +1,6 @@
 // The real production build, served on a random port in this test process,
 // over a fresh database, with mail going to an in-process SMTP server.
+import http from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { root } from "../../scripts/lib.js";
@@ -129,4 +130,45 @@ export class Client {
       },
     });
   }
+}
+
+/**
+ * Send a body with a raw HTTP request — with a declared size, or streamed in
+ * chunks — and read the answer, tolerating a server that answers (413) and
+ * closes before it has read the whole body.
+ */
+export function sendRaw(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body: Buffer | (() => AsyncGenerator<Buffer>),
+  headers: Record<string, string>,
+) {
+  return new Promise<{ status: number; text: string; contentType: string }>((resolve, reject) => {
+    const req = http.request(
+      baseUrl + path,
+      { method, headers: { Origin: baseUrl, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString(),
+            contentType: res.headers["content-type"] ?? "",
+          }),
+        );
+      },
+    );
+    req.on("error", (e: NodeJS.ErrnoException) =>
+      e.code === "EPIPE" || e.code === "ECONNRESET" ? undefined : reject(e),
+    );
+    if (Buffer.isBuffer(body)) req.end(body);
+    else
+      void (async () => {
+        for await (const chunk of body())
+          if (!req.write(chunk)) await new Promise((r) => req.once("drain", r));
+        req.end();
+      })().catch(() => undefined);
+  });
 }

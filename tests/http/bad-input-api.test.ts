@@ -2,7 +2,6 @@
 // wrong-typed, oversized, script and unicode-edge values. Each rejection is a
 // 4xx JSON error with a message (and the field's message for 422), and the
 // database is left exactly as it was.
-import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   COMBINING,
@@ -19,7 +18,7 @@ import {
   unchanged,
   ZWJ_EMOJI,
 } from "../helpers/bad-input";
-import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { Client, sendRaw, startTestApp, type TestApp } from "../helpers/app";
 import {
   apiToken,
   createFestivalRow,
@@ -828,43 +827,12 @@ describe("request bodies that are not a JSON object", () => {
     expectApiError(res, status);
   });
 
-  /** Send a body with a raw HTTP request (the server may answer before reading it all). */
-  function rawSend(
+  const rawSend = (
     method: string,
     path: string,
     body: Buffer | (() => AsyncGenerator<Buffer>),
     headers: Record<string, string>,
-  ) {
-    return new Promise<{ status: number; text: string; contentType: string }>((resolve, reject) => {
-      const req = http.request(
-        app.url + path,
-        { method, headers: { Origin: app.url, ...headers } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              text: Buffer.concat(chunks).toString(),
-              contentType: res.headers["content-type"] ?? "",
-            }),
-          );
-        },
-      );
-      req.on("error", (e: NodeJS.ErrnoException) =>
-        e.code === "EPIPE" || e.code === "ECONNRESET" ? undefined : reject(e),
-      );
-      if (Buffer.isBuffer(body)) {
-        req.end(body);
-      } else {
-        void (async () => {
-          for await (const chunk of body())
-            if (!req.write(chunk)) await new Promise((r) => req.once("drain", r));
-          req.end();
-        })().catch(() => undefined);
-      }
-    });
-  }
+  ) => sendRaw(app.url, method, path, body, headers);
 
   it("a keep-alive connection stays usable after a refused body", async () => {
     const keepAlive = new Client(app.url);

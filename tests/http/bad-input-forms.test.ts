@@ -3,7 +3,6 @@
 // Each rejection is a 4xx page with the message next to the field (or as the
 // form's error), nothing is written, and nothing the visitor sent is rendered
 // as markup.
-import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DECOMPOSED,
@@ -19,7 +18,7 @@ import {
   unchanged,
   ZWJ_EMOJI,
 } from "../helpers/bad-input";
-import { Client, startTestApp, type HttpResponse, type TestApp } from "../helpers/app";
+import { Client, sendRaw, startTestApp, type HttpResponse, type TestApp } from "../helpers/app";
 import {
   createFestivalRow,
   createUserRow,
@@ -62,36 +61,11 @@ function postWithFile(client: Client, path: string, fields: Fields, fileField: s
   return client.request("POST", path, { body: form });
 }
 
-/** Send a raw body (declared size or chunked) and read the answer, tolerating an early close. */
-function rawPost(
+const rawPost = (
   path: string,
   body: Buffer | (() => AsyncGenerator<Buffer>),
   headers: Record<string, string>,
-) {
-  return new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = http.request(
-      app.url + path,
-      { method: "POST", headers: { Origin: app.url, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
-        );
-      },
-    );
-    req.on("error", (e: NodeJS.ErrnoException) =>
-      e.code === "EPIPE" || e.code === "ECONNRESET" ? undefined : reject(e),
-    );
-    if (Buffer.isBuffer(body)) req.end(body);
-    else
-      void (async () => {
-        for await (const chunk of body())
-          if (!req.write(chunk)) await new Promise((r) => req.once("drain", r));
-        req.end();
-      })().catch(() => undefined);
-  });
-}
+) => sendRaw(app.url, "POST", path, body, headers);
 
 /**
  * A thrown 4xx: the error page (HTML) with a title and a message on pages; a

@@ -3,11 +3,10 @@
 // and malicious values. Every rejection is a 4xx JSON error with a message (the
 // field's message for 422) and leaves the database exactly as it was: no Order,
 // OrderItem, Ticket or OutboxEmail row, not one place reserved.
-import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
 import { translator } from "~/utils/i18n";
-import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { Client, sendRaw, startTestApp, type TestApp } from "../helpers/app";
 import {
   expectApiError,
   expectEscaped,
@@ -1041,42 +1040,11 @@ describe("a hidden ticket type is indistinguishable from an unknown id", () => {
   });
 });
 
-/** Send a body with a raw HTTP request (the server may answer before reading it all). */
-function rawSend(
+const rawSend = (
   path: string,
   body: Buffer | (() => AsyncGenerator<Buffer>),
   headers: Record<string, string>,
-) {
-  return new Promise<{ status: number; text: string; contentType: string }>((resolve, reject) => {
-    const req = http.request(
-      app.url + path,
-      { method: "POST", headers: { Origin: app.url, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            text: Buffer.concat(chunks).toString(),
-            contentType: res.headers["content-type"] ?? "",
-          }),
-        );
-      },
-    );
-    req.on("error", (e: NodeJS.ErrnoException) =>
-      e.code === "EPIPE" || e.code === "ECONNRESET" ? undefined : reject(e),
-    );
-    if (Buffer.isBuffer(body)) {
-      req.end(body);
-    } else {
-      void (async () => {
-        for await (const chunk of body())
-          if (!req.write(chunk)) await new Promise((r) => req.once("drain", r));
-        req.end();
-      })().catch(() => undefined);
-    }
-  });
-}
+) => sendRaw(app.url, "POST", path, body, headers);
 
 /** The three endpoints of this issue that take a JSON body. */
 const endpoints: [name: string, path: () => string, auth: boolean][] = [
