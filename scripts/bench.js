@@ -162,24 +162,28 @@ async function rawOrderWriteCeiling(file, festivalId, typeId, quotaId) {
 }
 
 /** An authorised POST helper and a published pay-at-the-door festival to load. */
+/** A valid body for POST /api/v1/festivals. */
+function festivalBody(name) {
+  return {
+    name,
+    city: "Riga",
+    country: "LV",
+    venueName: "Hall",
+    venueAddress: "Street 1",
+    timezone: "Europe/Riga",
+    currency: "EUR",
+    startsAt: "2030-01-26T15:00",
+    endsAt: "2030-01-26T23:00",
+    languages: ["en"],
+  };
+}
+
 async function publishedFestival(url, token, name) {
   const auth = { "Content-Type": "application/json", Authorization: `Bearer ${token}` };
   const post = (path, body, headers = auth) =>
     request(url + path, { method: "POST", headers, body: JSON.stringify(body) });
   const festival = json(
-    await post("/api/v1/festivals", {
-      name,
-      city: "Riga",
-      country: "LV",
-      venueName: "Hall",
-      venueAddress: "Street 1",
-      timezone: "Europe/Riga",
-      currency: "EUR",
-      startsAt: "2030-01-26T15:00",
-      endsAt: "2030-01-26T23:00",
-      languages: ["en"],
-      paymentMethods: ["door"],
-    }),
+    await post("/api/v1/festivals", { ...festivalBody(name), paymentMethods: ["door"] }),
   );
   await post(`/api/v1/festivals/${festival.id}/publish`, {});
   return { post, festival };
@@ -496,18 +500,7 @@ async function main() {
           request(`${url}/api/v1/festivals`, {
             method: "POST",
             headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-            body: JSON.stringify({
-              name: "Bench festival",
-              city: "Riga",
-              country: "LV",
-              venueName: "Hall",
-              venueAddress: "Street 1",
-              timezone: "Europe/Riga",
-              currency: "EUR",
-              startsAt: "2030-01-26T15:00",
-              endsAt: "2030-01-26T23:00",
-              languages: ["en"],
-            }),
+            body: JSON.stringify(festivalBody("Bench festival")),
           }).then((r) => r.status === 201),
       ],
     ];
