@@ -1,20 +1,10 @@
-import { getOrderView } from "~/models/order-view.server";
 import type { Translate } from "~/utils/i18n";
 import { formatMoney } from "~/utils/money";
 import { EmailLayout } from "./layout";
-import type { OrderEmailData, OrderEmailPayload } from "./order-confirmation";
-import { publicUrl } from "~/utils/env.server";
-import { isLocale } from "~/utils/i18n";
+import type { OrderEmailData } from "./order-confirmation";
 
-export async function load(payload: OrderEmailPayload, locale: string): Promise<OrderEmailData> {
-  const view = await getOrderView({ id: payload.orderId }, locale);
-  if (!view) throw new Error(`order ${payload.orderId} not found`);
-  return {
-    ...view,
-    orderUrl: `${publicUrl()}/orders/${view.accessToken}`,
-    lang: isLocale(locale) ? locale : "en",
-  };
-}
+// The same order view as the confirmation: the order, its festival and the link to it.
+export { load } from "./order-confirmation";
 
 export function subject(t: Translate, data: OrderEmailData) {
   return t(data.status === "refunded" ? "email.cancel.subjectRefunded" : "email.cancel.subject", {
