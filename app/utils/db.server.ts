@@ -1,13 +1,14 @@
 // The one database client. SQLite through libSQL; Prisma's TypeScript engine
 // over the libSQL driver adapter (no engine binary). See docs/decisions/0002.
-import { createClient, type Client, type InStatement, type TransactionMode } from "@libsql/client";
+import { createClient, type Client, type InStatement } from "@libsql/client";
 import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { PrismaClient } from "@prisma/client";
 import fs from "node:fs";
 import path from "node:path";
 import { getEnv } from "./env.server";
+import { PreparedClient } from "./sqlite-connections.server";
 
-/** Applied to every new SQLite connection (the libSQL client opens one per transaction). */
+/** Applied to every SQLite connection when it opens (decision 0022). */
 const CONNECTION_PRAGMAS = [
   "PRAGMA busy_timeout = 5000",
   "PRAGMA synchronous = NORMAL",
@@ -15,44 +16,17 @@ const CONNECTION_PRAGMAS = [
 ];
 
 /**
- * Wraps a local-file libSQL client so that every connection it opens gets the
- * pragmas above. `transaction()` hands the current connection to the transaction
- * and opens a fresh one lazily on next use; we re-apply the pragmas then.
+ * A client for `url`: for a local file, a small set of connections each prepared
+ * with the pragmas above (app/utils/sqlite-connections.server.ts); for a libSQL
+ * server, the plain remote client (the server owns its connections).
  */
-function withConnectionPragmas(inner: Client): Client {
-  let fresh = true;
-  const prepare = async () => {
-    if (!fresh) return;
-    fresh = false;
-    for (const sql of CONNECTION_PRAGMAS) await inner.execute(sql);
-  };
-  return new Proxy(inner, {
-    get(target, prop, receiver) {
-      if (
-        prop === "execute" ||
-        prop === "batch" ||
-        prop === "executeMultiple" ||
-        prop === "migrate"
-      ) {
-        return async (...args: unknown[]) => {
-          await prepare();
-          const fn = Reflect.get(target, prop, target) as (...a: unknown[]) => unknown;
-          return fn.apply(target, args);
-        };
-      }
-      if (prop === "transaction") {
-        return async (mode?: TransactionMode) => {
-          await prepare();
-          const tx = await target.transaction(mode);
-          fresh = true;
-          return tx;
-        };
-      }
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      return typeof value === "function"
-        ? (value as (...a: unknown[]) => unknown).bind(target)
-        : value;
-    },
+function openClient(url: string, connections: number): Client {
+  if (!isLocalFile(url)) return createClient({ url });
+  return new PreparedClient({
+    url,
+    pragmas: CONNECTION_PRAGMAS,
+    connections,
+    busyTimeoutMs: 5000,
   });
 }
 
@@ -70,8 +44,8 @@ export function ensureDatabaseFolder(url: string) {
 
 class ConfiguredLibSQL extends PrismaLibSQL {
   override createClient(config: Parameters<PrismaLibSQL["createClient"]>[0]): Client {
-    const client = createClient(config);
-    return isLocalFile(config.url) ? withConnectionPragmas(client) : client;
+    // Prisma's adapter runs one query or transaction at a time: two connections do.
+    return openClient(config.url, 2);
   }
 }
 
@@ -85,9 +59,7 @@ function connect(): Db {
   const prisma = new PrismaClient({ adapter: new ConfiguredLibSQL({ url }) });
   // A second, direct client for hot paths and raw SQL (about 10x cheaper per query
   // than going through Prisma). Same pragmas.
-  const sql = isLocalFile(url)
-    ? withConnectionPragmas(createClient({ url }))
-    : createClient({ url });
+  const sql = openClient(url, 8);
   return { prisma, sql, url };
 }
 

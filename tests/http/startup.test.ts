@@ -47,56 +47,62 @@ function freshDir() {
 }
 
 describe("npm start", () => {
-  it("migrates a new database, seeds the demo, creates the admin, logs one URL line, and stops cleanly on SIGTERM", async () => {
-    const dir = freshDir();
-    const env = {
-      DATABASE_URL: `file:${path.join(dir, "sub", "festival.db")}`,
-      DATA_DIR: dir,
-      ADMIN_EMAIL: "boss@example.test",
-      ADMIN_PASSWORD: "a strong admin password",
-    };
-    const first = start(env);
-    const url = await first.url;
-    expect(fs.existsSync(path.join(dir, "sub", "festival.db"))).toBe(true);
-    expect(fs.existsSync(path.join(dir, "session-secret"))).toBe(true);
-    expect((await fetch(`${url}/healthz`).then((r) => r.json())) as unknown).toEqual({ ok: true });
-    const list = (await fetch(`${url}/api/v1/festivals`).then((r) => r.json())) as {
-      upcoming: string[];
-      past: string[];
-    };
-    expect(list.upcoming).toHaveLength(1);
-    expect(list.past).toHaveLength(1);
-    const token = await fetch(`${url}/api/v1/tokens`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ email: "boss@example.test", password: "a strong admin password" }),
-    });
-    expect(token.status).toBe(201);
-    expect(
-      first
-        .output()
-        .split("\n")
-        .filter((l) => l.includes("http://")),
-    ).toHaveLength(1);
-    first.child.kill("SIGTERM");
-    expect(await first.exit).toBe(0);
+  it(
+    "migrates a new database, seeds the demo, creates the admin, logs one URL line, and stops cleanly on SIGTERM",
+    { timeout: 120_000 },
+    async () => {
+      const dir = freshDir();
+      const env = {
+        DATABASE_URL: `file:${path.join(dir, "sub", "festival.db")}`,
+        DATA_DIR: dir,
+        ADMIN_EMAIL: "boss@example.test",
+        ADMIN_PASSWORD: "a strong admin password",
+      };
+      const first = start(env);
+      const url = await first.url;
+      expect(fs.existsSync(path.join(dir, "sub", "festival.db"))).toBe(true);
+      expect(fs.existsSync(path.join(dir, "session-secret"))).toBe(true);
+      expect((await fetch(`${url}/healthz`).then((r) => r.json())) as unknown).toEqual({
+        ok: true,
+      });
+      const list = (await fetch(`${url}/api/v1/festivals`).then((r) => r.json())) as {
+        upcoming: string[];
+        past: string[];
+      };
+      expect(list.upcoming).toHaveLength(1);
+      expect(list.past).toHaveLength(1);
+      const token = await fetch(`${url}/api/v1/tokens`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ email: "boss@example.test", password: "a strong admin password" }),
+      });
+      expect(token.status).toBe(201);
+      expect(
+        first
+          .output()
+          .split("\n")
+          .filter((l) => l.includes("http://")),
+      ).toHaveLength(1);
+      first.child.kill("SIGTERM");
+      expect(await first.exit).toBe(0);
 
-    // A second start on the same database neither re-seeds nor fails; the admin's password is updated.
-    const second = start({ ...env, ADMIN_PASSWORD: "another admin password" });
-    const url2 = await second.url;
-    const again = (await fetch(`${url2}/api/v1/festivals`).then((r) => r.json())) as {
-      festivals: unknown[];
-    };
-    expect(again.festivals).toHaveLength(2);
-    const relogin = await fetch(`${url2}/api/v1/tokens`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ email: "boss@example.test", password: "another admin password" }),
-    });
-    expect(relogin.status).toBe(201);
-    second.child.kill("SIGTERM");
-    expect(await second.exit).toBe(0);
-  });
+      // A second start on the same database neither re-seeds nor fails; the admin's password is updated.
+      const second = start({ ...env, ADMIN_PASSWORD: "another admin password" });
+      const url2 = await second.url;
+      const again = (await fetch(`${url2}/api/v1/festivals`).then((r) => r.json())) as {
+        festivals: unknown[];
+      };
+      expect(again.festivals).toHaveLength(2);
+      const relogin = await fetch(`${url2}/api/v1/tokens`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ email: "boss@example.test", password: "another admin password" }),
+      });
+      expect(relogin.status).toBe(201);
+      second.child.kill("SIGTERM");
+      expect(await second.exit).toBe(0);
+    },
+  );
 
   it("does not seed when SEED_DEMO=0", async () => {
     const dir = freshDir();
