@@ -26,17 +26,30 @@ export function buildIsStale() {
   return SOURCES.some((s) => newestMtime(path.join(root, s)) > built.mtimeMs);
 }
 
+/**
+ * Compile the app. The bundle is always an optimised one (Remix calls that
+ * NODE_ENV=production); how the server then runs is the environment's NODE_ENV
+ * (development by default), so Remix's own banner is not shown to avoid saying
+ * otherwise. Its output is printed when the build fails.
+ */
 export function build() {
+  const started = Date.now();
+  console.log("Building the app…");
   const result = spawnSync(
     process.execPath,
     [path.join(root, "node_modules", "@remix-run", "dev", "dist", "cli.js"), "build"],
     {
       cwd: root,
-      stdio: ["ignore", "inherit", "inherit"],
+      stdio: ["ignore", "pipe", "pipe"],
+      encoding: "utf8",
       env: { ...process.env, NODE_ENV: "production" },
     },
   );
-  if (result.status !== 0) throw new Error("remix build failed");
+  if (result.status !== 0) {
+    process.stderr.write(result.stdout + result.stderr);
+    throw new Error("remix build failed");
+  }
+  console.log(`Built in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }
 
 export function buildIfNeeded() {

@@ -200,7 +200,11 @@ export async function startServer(
   const host = options.host ?? "0.0.0.0";
   const url = `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${port}`;
   setListeningOrigin(url);
-  if (!options.quiet) console.log(`Solidarity festivals is running at ${url}`);
+  if (!options.quiet)
+    console.log(
+      `Solidarity festivals is running at ${url} (NODE_ENV=${env.NODE_ENV}). ` +
+        "Sign in at /login; organisers and admins work under /admin.",
+    );
   const close = async () => {
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -408,6 +408,10 @@ export async function ensureAdmin(emailAddress: string, plainPassword: string) {
   if (!parsedPassword.success)
     throw new Error(`ADMIN_PASSWORD: ${parsedPassword.error.issues[0]?.message ?? "invalid"}`);
   const passwordHash = await hashPassword(parsedPassword.data);
+  const existing = await prisma.user.findUnique({
+    where: { email: parsedEmail.data },
+    select: { id: true },
+  });
   const user = await prisma.user.upsert({
     where: { email: parsedEmail.data },
     create: { email: parsedEmail.data, role: "admin", passwordHash, name: "Admin" },
@@ -415,7 +419,7 @@ export async function ensureAdmin(emailAddress: string, plainPassword: string) {
     select: { id: true },
   });
   await audit({ actorUserId: null, action: "admin.ensure", targetType: "user", targetId: user.id });
-  return user;
+  return { ...user, created: !existing };
 }
 
 // ---------------------------------------------------------------- own account
