@@ -9,8 +9,7 @@ export async function runStartupTasks() {
     const { created } = await ensureAdmin(email, password);
     // Say which account, never the password.
     console.log(`Admin account ${email.trim().toLowerCase()} ${created ? "created" : "updated"}.`);
-  }
-  else if (email || password)
+  } else if (email || password)
     console.warn("Set both ADMIN_EMAIL and ADMIN_PASSWORD to create an admin.");
   if (process.env.SEED_DEMO !== "0" && (await seedDemoIfEmpty()))
     console.log("Seeded the demo festivals.");
