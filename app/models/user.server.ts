@@ -58,7 +58,7 @@ function localeOf(value: string | null | undefined, fallback: Locale): Locale {
 export async function createUser(
   actor: CurrentUser,
   input: z.output<typeof newUserInput>,
-  context: { locale: Locale; request?: Request },
+  context: { locale: Locale },
 ) {
   const existing = await prisma.user.findUnique({
     where: { email: input.email },
@@ -88,7 +88,6 @@ export async function createUser(
         role: input.role,
         invitedBy: actor,
         locale: context.locale,
-        request: context.request,
       });
     }
     return created;
@@ -106,7 +105,6 @@ async function createInvitation(
     role: GlobalRole;
     invitedBy: CurrentUser;
     locale: Locale;
-    request?: Request;
     festival?: { id: string; name: string };
     festivalRole?: FestivalRole;
   },
@@ -129,7 +127,7 @@ async function createInvitation(
       template: "invitation",
       locale: args.locale,
       data: {
-        inviteUrl: `${publicUrl(args.request)}/invite/${token}`,
+        inviteUrl: `${publicUrl()}/invite/${token}`,
         inviterName: args.invitedBy.name ?? args.invitedBy.email,
         festivalName: args.festival?.name,
         role: args.festivalRole
@@ -226,7 +224,7 @@ export async function addFestivalMember(
   actor: CurrentUser,
   festival: { id: string; name: string },
   input: z.output<typeof memberInput>,
-  context: { locale: Locale; request?: Request },
+  context: { locale: Locale },
 ): Promise<{ status: "added" | "invited"; userId?: string }> {
   const user = await prisma.user.findUnique({
     where: { email: input.email },
@@ -257,7 +255,6 @@ export async function addFestivalMember(
       role: "member",
       invitedBy: actor,
       locale: context.locale,
-      request: context.request,
       festival,
       festivalRole: input.role,
     });
@@ -333,7 +330,7 @@ export async function requestPasswordReset(
         locale: localeOf(user.locale, locale),
         data: {
           code,
-          resetUrl: `${publicUrl(request)}/reset-password?${new URLSearchParams({ email: emailAddress })}`,
+          resetUrl: `${publicUrl()}/reset-password?${new URLSearchParams({ email: emailAddress })}`,
         },
       },
       tx,

@@ -5,7 +5,6 @@ import { getPublicFestival } from "~/models/festival.server";
 import { checkoutInput, placeOrder, SoldOutError } from "~/models/order.server";
 import { startCardPayment } from "~/models/payment.server";
 import { shopFor } from "~/models/shop.server";
-import { publicUrl } from "~/utils/env.server";
 import { field, readForm } from "~/utils/forms.server";
 import { clientAddress, FieldRulesError } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
@@ -110,7 +109,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       } else throw e;
     }
     if (placed.order.status === "pending")
-      return redirect(await startCardPayment(placed, publicUrl(request)));
+      return redirect(await startCardPayment(placed));
     return redirect(`/orders/${placed.order.accessToken}`);
   } catch (e) {
     if (e instanceof SoldOutError) return fail({ _form: t("shop.soldOutError") }, 409);
