@@ -108,8 +108,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         placed = await placeOrder(festival.id, { ...parsed.data, paymentMethod: "free" }, context2);
       } else throw e;
     }
-    if (placed.order.status === "pending")
-      return redirect(await startCardPayment(placed));
+    if (placed.order.status === "pending") return redirect(await startCardPayment(placed));
     return redirect(`/orders/${placed.order.accessToken}`);
   } catch (e) {
     if (e instanceof SoldOutError) return fail({ _form: t("shop.soldOutError") }, 409);

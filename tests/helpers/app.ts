@@ -156,22 +156,18 @@ export function sendRaw(
     contentType: string;
     location: string | null;
   }>((resolve, reject) => {
-    const req = http.request(
-      baseUrl + path,
-      { method, headers: sent },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            text: Buffer.concat(chunks).toString(),
-            contentType: res.headers["content-type"] ?? "",
-            location: res.headers.location ?? null,
-          }),
-        );
-      },
-    );
+    const req = http.request(baseUrl + path, { method, headers: sent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          text: Buffer.concat(chunks).toString(),
+          contentType: res.headers["content-type"] ?? "",
+          location: res.headers.location ?? null,
+        }),
+      );
+    });
     req.on("error", (e: NodeJS.ErrnoException) =>
       e.code === "EPIPE" || e.code === "ECONNRESET" ? undefined : reject(e),
     );

@@ -123,7 +123,11 @@ describe.each(forgeries)("a forged $label", ({ headers }) => {
   it("does not steer the order email, the API's order links or the calendar file", async () => {
     const email = uniqueEmail("buyer");
     const res = await forged("POST", `/api/v1/festivals/${festival.id}/orders`, headers(), {
-      json: { items: [{ ticketTypeId: festival.typeId, quantity: 1 }], email, paymentMethod: "door" },
+      json: {
+        items: [{ ticketTypeId: festival.typeId, quantity: 1 }],
+        email,
+        paymentMethod: "door",
+      },
     });
     expect(res.status, res.text).toBe(201);
     const order = JSON.parse(res.text) as { orderUrl: string; tickets: { url: string }[] };
