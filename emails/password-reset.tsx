@@ -1,7 +1,9 @@
+import { RESET_LINK_MINUTES } from "~/models/choices";
 import type { Translate } from "~/utils/i18n";
 import { EmailLayout } from "./layout";
 
-export type PasswordResetData = { code: string; resetUrl: string };
+/** Only an opaque link: no code to type, no email address in it (decision 0015). */
+export type PasswordResetData = { resetUrl: string };
 
 export function subject(t: Translate, _data?: PasswordResetData) {
   return t("email.reset.subject");
@@ -11,11 +13,10 @@ export function Html({ t, lang, data }: { t: Translate; lang: string; data: Pass
   return (
     <EmailLayout lang={lang} title={subject(t)}>
       <p>{t("email.reset.intro")}</p>
-      <p style={{ fontSize: 28, letterSpacing: 6, fontWeight: 700 }}>{data.code}</p>
-      <p>{t("email.reset.expiry", { minutes: 10 })}</p>
       <p>
         <a href={data.resetUrl}>{data.resetUrl}</a>
       </p>
+      <p>{t("email.reset.expiry", { minutes: RESET_LINK_MINUTES })}</p>
       <p>{t("email.reset.ignore")}</p>
     </EmailLayout>
   );
@@ -25,10 +26,9 @@ export function text(t: Translate, data: PasswordResetData) {
   return [
     t("email.reset.intro"),
     "",
-    data.code,
-    "",
-    t("email.reset.expiry", { minutes: 10 }),
     data.resetUrl,
+    "",
+    t("email.reset.expiry", { minutes: RESET_LINK_MINUTES }),
     "",
     t("email.reset.ignore"),
   ].join("\n");

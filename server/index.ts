@@ -10,7 +10,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import helmet from "helmet";
-import { dataEncryptionKeys, getEnv, setListeningOrigin } from "~/utils/env.server";
+import { dataEncryptionKeys, getEnv, publicUrl, setListeningOrigin } from "~/utils/env.server";
 import { disconnectDatabase, prepareDatabase } from "~/utils/db.server";
 import { startEmailWorker, stopEmailWorker } from "~/utils/email.server";
 import { startHoldExpiryWorker, stopHoldExpiryWorker } from "~/models/payment.server";
@@ -184,8 +184,12 @@ export async function startServer(
   options: { port?: number; host?: string; quiet?: boolean } = {},
 ): Promise<RunningServer> {
   const env = getEnv();
-  // Fail at start, not at the first sale, when production lacks its encryption key.
-  if (env.NODE_ENV === "production") dataEncryptionKeys();
+  // Fail at start, not at the first sale or email, when production lacks its
+  // encryption key or its public address.
+  if (env.NODE_ENV === "production") {
+    dataEncryptionKeys();
+    publicUrl();
+  }
   await prepareDatabase();
   await runStartupTasks();
   startEmailWorker();

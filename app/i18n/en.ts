@@ -89,14 +89,15 @@ export const en = {
     "Too many attempts. Try again in {seconds, plural, one {# second} other {# seconds}}.",
 
   "reset.title": "Reset your password",
-  "reset.requestIntro": "We will email you a code that is valid for 10 minutes.",
-  "reset.send": "Send the code",
-  "reset.sent": "If an account exists for this address, we have sent a code to it.",
+  "reset.requestIntro":
+    "We will email you a link for choosing a new password. It is valid for {minutes} minutes.",
+  "reset.send": "Send the link",
+  "reset.sent":
+    "If an account exists for this address, we have sent a link to it. Any link from the last {minutes} minutes works.",
   "reset.newTitle": "Choose a new password",
-  "reset.code": "Code from the email",
   "reset.submit": "Set the new password",
-  "reset.badCode": "This code is wrong, used or expired. Ask for a new one.",
-  "reset.again": "Send a new code",
+  "reset.badLink": "This link is wrong, used or expired. Ask for a new one.",
+  "reset.again": "Send a new link",
 
   "invite.title": "Welcome",
   "invite.intro": "You have been invited to the festival platform. Choose a password to start.",
@@ -172,9 +173,10 @@ export const en = {
   "audit.target": "Record",
   "audit.details": "Details",
 
-  "email.reset.subject": "Your password reset code",
-  "email.reset.intro": "Someone asked to reset the password of your account. Your code is:",
-  "email.reset.expiry": "The code is valid for {minutes} minutes and can be used once.",
+  "email.reset.subject": "Your password reset link",
+  "email.reset.intro":
+    "Someone asked to reset the password of your account. To choose a new password, open this link:",
+  "email.reset.expiry": "The link is valid for {minutes} minutes and works once.",
   "email.reset.ignore": "If it was not you, ignore this email: your password stays the same.",
   "email.invite.subject": "You are invited to the solidarity festivals platform",
   "email.invite.subjectFestival": "You are invited to the team of {festival}",
@@ -387,7 +389,6 @@ export const en = {
   "v.programmeKind": "Choose talk, music, tattoo or other.",
   "v.globalRole": "Role must be admin, treasurer or member.",
   "v.festivalRole": "Role must be organiser or door.",
-  "v.resetCode": "The code has 6 digits.",
   "v.unknownField": "This field is not accepted.",
   "v.invalidType": "This value has the wrong type.",
   "v.tooBig": "This value is too large.",

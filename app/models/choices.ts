@@ -58,3 +58,5 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 /** Password length limits: checked on the server, and `maxLength` of the password inputs. */
 export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 200;
+/** How long a password-reset link works (decision 0015). */
+export const RESET_LINK_MINUTES = 30;

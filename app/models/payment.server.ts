@@ -14,6 +14,7 @@ import {
   type SqlExecutor,
 } from "~/utils/db.server";
 import { kickEmailWorker } from "~/utils/email.server";
+import { publicUrl } from "~/utils/env.server";
 import { errorResponse } from "~/utils/http.server";
 import { isLocale, translate } from "~/utils/i18n";
 import { stripe, stripeAvailable } from "~/utils/stripe.server";
@@ -39,7 +40,8 @@ const SESSION_SLACK_SECONDS = 120;
  * reached the order and its hold are removed again (nothing half-written) and
  * the buyer gets a clear 503.
  */
-export async function startCardPayment(placed: Placed, baseUrl: string): Promise<string> {
+export async function startCardPayment(placed: Placed): Promise<string> {
+  const baseUrl = publicUrl();
   const { order, festival, lines, donation } = placed;
   const locale = "en";
   try {

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { audit } from "~/utils/audit.server";
 import type { CurrentUser, FestivalRole, GlobalRole } from "~/utils/auth.server";
-import { numericCode, randomToken, sha256, timingSafeEqualHex } from "~/utils/crypto.server";
+import { randomToken, sha256 } from "~/utils/crypto.server";
 import { prisma } from "~/utils/db.server";
 import { enqueueEmail, kickEmailWorker } from "~/utils/email.server";
 import { publicUrl } from "~/utils/env.server";
@@ -15,13 +15,13 @@ import {
 } from "~/utils/password.server";
 import { email, optionalText } from "~/utils/validation";
 
-import { FESTIVAL_ROLES, GLOBAL_ROLES } from "./choices";
+import { FESTIVAL_ROLES, GLOBAL_ROLES, RESET_LINK_MINUTES } from "./choices";
 
 // Routes' components import these from ~/models/choices (this module is server-only).
 export { FESTIVAL_ROLES, GLOBAL_ROLES };
 
-export const RESET_CODE_TTL_MS = 10 * 60_000;
-export const RESET_MAX_ATTEMPTS = 5;
+/** Longer than the window of the per-account email limit, so a recent link always works (decision 0015). */
+export const RESET_LINK_TTL_MS = RESET_LINK_MINUTES * 60_000;
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60_000;
 
 export const password = z
@@ -58,7 +58,7 @@ function localeOf(value: string | null | undefined, fallback: Locale): Locale {
 export async function createUser(
   actor: CurrentUser,
   input: z.output<typeof newUserInput>,
-  context: { locale: Locale; request?: Request },
+  context: { locale: Locale },
 ) {
   const existing = await prisma.user.findUnique({
     where: { email: input.email },
@@ -88,7 +88,6 @@ export async function createUser(
         role: input.role,
         invitedBy: actor,
         locale: context.locale,
-        request: context.request,
       });
     }
     return created;
@@ -106,7 +105,6 @@ async function createInvitation(
     role: GlobalRole;
     invitedBy: CurrentUser;
     locale: Locale;
-    request?: Request;
     festival?: { id: string; name: string };
     festivalRole?: FestivalRole;
   },
@@ -129,7 +127,7 @@ async function createInvitation(
       template: "invitation",
       locale: args.locale,
       data: {
-        inviteUrl: `${publicUrl(args.request)}/invite/${token}`,
+        inviteUrl: `${publicUrl()}/invite/${token}`,
         inviterName: args.invitedBy.name ?? args.invitedBy.email,
         festivalName: args.festival?.name,
         role: args.festivalRole
@@ -226,7 +224,7 @@ export async function addFestivalMember(
   actor: CurrentUser,
   festival: { id: string; name: string },
   input: z.output<typeof memberInput>,
-  context: { locale: Locale; request?: Request },
+  context: { locale: Locale },
 ): Promise<{ status: "added" | "invited"; userId?: string }> {
   const user = await prisma.user.findUnique({
     where: { email: input.email },
@@ -257,7 +255,6 @@ export async function addFestivalMember(
       role: "member",
       invitedBy: actor,
       locale: context.locale,
-      request: context.request,
       festival,
       festivalRole: input.role,
     });
@@ -298,32 +295,28 @@ export async function removeFestivalMember(actor: CurrentUser, festivalId: strin
 
 // ---------------------------------------------------------------- password reset
 
+const RESET_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
 /**
- * Email a 6-digit code (valid 10 minutes, single use). Answers the same whether
- * or not the account exists. Rate limits are the caller's (they need the address).
+ * Email a reset link (valid RESET_LINK_TTL_MS, single use) carrying only an
+ * opaque 256-bit token. Earlier links stay valid until they expire or one is
+ * used, so requests made by others cannot spoil the owner's link. Answers the
+ * same whether or not the account exists. Rate limits are the caller's (they
+ * need the address).
  */
-export async function requestPasswordReset(
-  emailAddress: string,
-  locale: Locale,
-  request?: Request,
-) {
+export async function requestPasswordReset(emailAddress: string, locale: Locale) {
   const user = await prisma.user.findUnique({
     where: { email: emailAddress },
     select: { id: true, locale: true, disabledAt: true },
   });
   if (!user || user.disabledAt) return;
-  const code = numericCode(6);
+  const token = randomToken(32);
   await prisma.$transaction(async (tx) => {
-    // A new code replaces any earlier one.
-    await tx.passwordReset.updateMany({
-      where: { userId: user.id, usedAt: null },
-      data: { usedAt: new Date() },
-    });
     await tx.passwordReset.create({
       data: {
         userId: user.id,
-        codeHash: sha256(`${user.id}:${code}`),
-        expiresAt: new Date(Date.now() + RESET_CODE_TTL_MS),
+        tokenHash: sha256(token),
+        expiresAt: new Date(Date.now() + RESET_LINK_TTL_MS),
       },
     });
     await enqueueEmail(
@@ -331,10 +324,7 @@ export async function requestPasswordReset(
         to: emailAddress,
         template: "password-reset",
         locale: localeOf(user.locale, locale),
-        data: {
-          code,
-          resetUrl: `${publicUrl(request)}/reset-password?${new URLSearchParams({ email: emailAddress })}`,
-        },
+        data: { resetUrl: `${publicUrl()}/reset-password/${token}` },
       },
       tx,
     );
@@ -351,41 +341,45 @@ export async function requestPasswordReset(
   kickEmailWorker();
 }
 
-export const resetInput = z.object({
-  email,
-  code: z
-    .string({ error: "v.resetCode" })
-    .trim()
-    .regex(/^\d{6}$/, { error: "v.resetCode" }),
-  password,
-});
+function liveResetWhere(token: string) {
+  return { tokenHash: sha256(token), usedAt: null, expiresAt: { gt: new Date() } };
+}
 
-/** Check the code and set the new password. All sessions and API tokens of the user end. */
-export async function resetPassword(input: z.output<typeof resetInput>): Promise<boolean> {
-  const user = await prisma.user.findUnique({
-    where: { email: input.email },
-    select: { id: true },
-  });
-  if (!user) return false;
+/** Whether a reset link's token is live (unknown, used and expired tokens are not). */
+export async function isPasswordResetLive(token: string): Promise<boolean> {
+  if (!RESET_TOKEN.test(token)) return false;
+  return (await prisma.passwordReset.count({ where: liveResetWhere(token) })) > 0;
+}
+
+export const resetInput = z.object({ password });
+
+/**
+ * Complete a reset: use the link once and set the new password. Every other
+ * reset link, session and API token of the person ends. Returns the account's
+ * email (for the caller's rate limits), or null for a dead or unknown link.
+ */
+export async function completePasswordReset(
+  token: string,
+  input: z.output<typeof resetInput>,
+): Promise<{ userId: string; email: string } | null> {
+  if (!RESET_TOKEN.test(token)) return null;
   const reset = await prisma.passwordReset.findFirst({
-    where: { userId: user.id, usedAt: null, expiresAt: { gt: new Date() } },
-    orderBy: { createdAt: "desc" },
+    where: liveResetWhere(token),
+    select: { id: true, user: { select: { id: true, email: true, disabledAt: true } } },
   });
-  if (!reset || reset.attempts >= RESET_MAX_ATTEMPTS) return false;
-  if (!timingSafeEqualHex(reset.codeHash, sha256(`${user.id}:${input.code}`))) {
-    await prisma.passwordReset.update({
-      where: { id: reset.id },
-      data: { attempts: { increment: 1 } },
-    });
-    return false;
-  }
+  if (!reset || reset.user.disabledAt) return null;
+  const user = reset.user;
   const passwordHash = await hashPassword(input.password);
   return prisma.$transaction(async (tx) => {
     const used = await tx.passwordReset.updateMany({
       where: { id: reset.id, usedAt: null },
       data: { usedAt: new Date() },
     });
-    if (used.count === 0) return false;
+    if (used.count === 0) return null; // used concurrently
+    await tx.passwordReset.updateMany({
+      where: { userId: user.id, usedAt: null },
+      data: { usedAt: new Date() },
+    });
     await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
     await tx.session.deleteMany({ where: { userId: user.id } });
     await tx.apiToken.updateMany({
@@ -396,7 +390,7 @@ export async function resetPassword(input: z.output<typeof resetInput>): Promise
       { actorUserId: user.id, action: "password.reset", targetType: "user", targetId: user.id },
       tx,
     );
-    return true;
+    return { userId: user.id, email: user.email };
   });
 }
 

@@ -71,7 +71,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       if (!(error instanceof FestivalStateError)) throw error;
       return data<Result>({ errors: { name: t("door.festivalOver") } }, { status: 409 });
     }
-    const setupUrl = `${publicUrl(request)}/door#device=${device.token}`;
+    const setupUrl = `${publicUrl()}/door#device=${device.token}`;
     // Shown once: the token is stored only as a hash.
     return {
       errors: {},

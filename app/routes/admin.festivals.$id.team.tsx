@@ -48,7 +48,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const parsed = memberInput.safeParse({ email: field(form, "email"), role: field(form, "role") });
   if (!parsed.success)
     return data({ errors: fieldErrors(parsed.error, t), status: null }, { status: 400 });
-  const result = await addFestivalMember(user, festival, parsed.data, { locale, request });
+  const result = await addFestivalMember(user, festival, parsed.data, { locale });
   return { errors: {} as Record<string, string>, status: result.status };
 }
 

@@ -33,7 +33,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!parsed.success)
     return data({ errors: fieldErrors(parsed.error, t), invited: false }, { status: 400 });
   try {
-    await createUser(user, parsed.data, { locale, request });
+    await createUser(user, parsed.data, { locale });
   } catch (e) {
     if (e instanceof ConflictError)
       return data(

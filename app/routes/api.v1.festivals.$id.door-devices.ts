@@ -26,6 +26,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const input = parseOrThrow(deviceInput, await readJsonBody(request, 4 * 1024));
     const device = await createDoorDevice(user, festival, input.name);
     // The token travels in the fragment: browsers never send it to the server or in Referer.
-    return created({ ...device, setupUrl: `${publicUrl(request)}/door#device=${device.token}` });
+    return created({ ...device, setupUrl: `${publicUrl()}/door#device=${device.token}` });
   });
 }

@@ -27,7 +27,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const input = parseOrThrow(memberInput, await readJsonBody(request, 64 * 1024));
     const result = await addFestivalMember(user, festival, input, {
       locale: await getLocale(request),
-      request,
     });
     return created(result);
   });

@@ -20,9 +20,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
       locale,
       stripeAvailable: stripeAvailable(),
     });
-    const base = publicUrl(request);
+    const base = publicUrl();
     const checkoutUrl =
-      placed.order.status === "pending" ? await startCardPayment(placed, base) : undefined;
+      placed.order.status === "pending" ? await startCardPayment(placed) : undefined;
     return created({
       id: placed.order.id,
       code: placed.order.code,

@@ -16,7 +16,6 @@ export async function action({ request }: ActionFunctionArgs) {
     const input = parseOrThrow(newUserInput, await readJsonBody(request, 64 * 1024));
     const createdUser = await createUser(user, input, {
       locale: await getLocale(request),
-      request,
     });
     return created({ id: createdUser.id });
   });

@@ -5,7 +5,6 @@ import { getPublicFestival } from "~/models/festival.server";
 import { checkoutInput, placeOrder, SoldOutError } from "~/models/order.server";
 import { startCardPayment } from "~/models/payment.server";
 import { shopFor } from "~/models/shop.server";
-import { publicUrl } from "~/utils/env.server";
 import { field, readForm } from "~/utils/forms.server";
 import { clientAddress, FieldRulesError } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
@@ -109,8 +108,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         placed = await placeOrder(festival.id, { ...parsed.data, paymentMethod: "free" }, context2);
       } else throw e;
     }
-    if (placed.order.status === "pending")
-      return redirect(await startCardPayment(placed, publicUrl(request)));
+    if (placed.order.status === "pending") return redirect(await startCardPayment(placed));
     return redirect(`/orders/${placed.order.accessToken}`);
   } catch (e) {
     if (e instanceof SoldOutError) return fail({ _form: t("shop.soldOutError") }, 409);

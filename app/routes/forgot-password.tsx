@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
-import { Form, useActionData } from "@remix-run/react";
+import { Form, useActionData, useSearchParams } from "@remix-run/react";
 import { Field, FormError } from "~/components/field";
+import { RESET_LINK_MINUTES } from "~/models/choices";
 import { requestPasswordReset } from "~/models/user.server";
 import { field, readForm } from "~/utils/forms.server";
 import { clientAddress } from "~/utils/http.server";
@@ -20,8 +21,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
   const parsed = emailSchema.safeParse(field(form, "email") ?? "");
   if (!parsed.success) return data({ fieldError: t("field.emailInvalid") }, { status: 400 });
+  let send: boolean;
   try {
-    await rateLimits.passwordReset(parsed.data, clientAddress(context));
+    send = await rateLimits.passwordResetRequest(parsed.data, clientAddress(context));
   } catch (e) {
     if (!(e instanceof RateLimitedError)) throw e;
     return data(
@@ -29,19 +31,24 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status: 429, headers: { "Retry-After": String(e.retryAfterSeconds) } },
     );
   }
-  await requestPasswordReset(parsed.data, locale, request);
-  // Same answer whether or not the account exists.
-  return redirect(`/reset-password?${new URLSearchParams({ email: parsed.data, sent: "1" })}`);
+  if (send) await requestPasswordReset(parsed.data, locale);
+  // Same answer whether or not the account exists; the address stays out of the URL.
+  return redirect("/forgot-password?sent=1");
 }
 
 export default function ForgotPassword() {
   const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
   const t = useT();
   return (
     <section className="narrow">
       <h1>{t("reset.title")}</h1>
-      <p>{t("reset.requestIntro")}</p>
-      <Form method="post" noValidate>
+      {params.get("sent") ? (
+        <p role="status">{t("reset.sent", { minutes: RESET_LINK_MINUTES })}</p>
+      ) : (
+        <p>{t("reset.requestIntro", { minutes: RESET_LINK_MINUTES })}</p>
+      )}
+      <Form method="post" action="/forgot-password" noValidate>
         <FormError error={result && "error" in result ? result.error : null} />
         <Field
           label={t("field.email")}
@@ -53,7 +60,7 @@ export default function ForgotPassword() {
           error={result?.fieldError}
         />
         <button type="submit" className="primary">
-          {t("reset.send")}
+          {params.get("sent") ? t("reset.again") : t("reset.send")}
         </button>
       </Form>
     </section>

@@ -50,7 +50,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     `DTEND:${utc(f.endsAt)}`,
     `SUMMARY:${escapeText(f.name)}`,
     `LOCATION:${escapeText(`${f.venueName}, ${f.venueAddress}`)}`,
-    `URL:${publicUrl(request)}/festivals/${f.slug}`,
+    `URL:${publicUrl()}/festivals/${f.slug}`,
     "END:VEVENT",
     "END:VCALENDAR",
   ];

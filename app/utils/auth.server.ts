@@ -115,10 +115,10 @@ export async function checkCredentials(email: string, password: string, address:
   });
   const ok = await verifyPassword(user?.passwordHash, password);
   if (!ok || !user || user.disabledAt) {
-    await rateLimits.signInFailed(normalised);
+    await rateLimits.signInFailed(normalised, address);
     return null;
   }
-  await rateLimits.signInSucceeded(normalised);
+  await rateLimits.accountProven(normalised, address);
   return user.id;
 }
 

@@ -184,15 +184,27 @@ export function parseDataEncryptionKeys(value: string, source: string): DataEncr
 
 let listeningOrigin: string | undefined;
 
-/** The server's own address once it listens (the fallback for links without a request). */
+/** The server's own address once it listens (the base for links when PUBLIC_URL is unset). */
 export function setListeningOrigin(origin: string) {
   listeningOrigin = origin;
 }
 
-/** The base URL used in links inside emails. */
-export function publicUrl(request?: Request): string {
+/**
+ * The one base for absolute links (emails, Stripe's return addresses, calendar
+ * files, door set-up links): PUBLIC_URL, else — outside production — the address
+ * the server listens on. Never the request's Host or X-Forwarded-Host, which the
+ * client chooses. Production without PUBLIC_URL is a configuration error
+ * (startServer() asks at start, so it fails before the first request).
+ */
+export function publicUrl(): string {
   const env = getEnv();
   if (env.PUBLIC_URL) return env.PUBLIC_URL.replace(/\/$/, "");
-  if (request) return new URL(request.url).origin;
+  if (env.NODE_ENV === "production") {
+    throw new ConfigError(
+      "PUBLIC_URL is not set. Set it to the address people use to reach this server " +
+        "(e.g. https://festivals.example.org) before starting in production: links in emails " +
+        "are made from it.",
+    );
+  }
   return listeningOrigin ?? `http://localhost:${env.PORT}`;
 }

@@ -4,28 +4,76 @@ import { getEnv } from "./env.server";
 
 const WINDOW_SECONDS = 15 * 60;
 
-/** Sign-in: failed attempts per account, all attempts per address. Never disabled. */
-const signInPerAccount = new RateLimiterMemory({
-  keyPrefix: "signin-acct",
-  points: 10,
-  duration: WINDOW_SECONDS,
+/**
+ * Sign-in (decision 0015). Nobody can lock the owner out from elsewhere:
+ * - each (account, address) pair has a few free failures, then waits twice as
+ *   long after each further one (1 s, 2 s, 4 s … at most 15 min); a success clears it;
+ * - each address has a ceiling of attempts over all accounts;
+ * - each account has a looser ceiling of failures over all addresses; past it,
+ *   only addresses that signed in to it (or reset its password) lately may try.
+ * Never disabled.
+ */
+export const SIGN_IN_FREE_FAILURES = 5;
+const SIGN_IN_MAX_DELAY_SECONDS = 15 * 60;
+const SIGN_IN_ACCOUNT_CEILING = 50;
+/** Two weeks: memory timers cannot go much further (setTimeout holds at most 24.8 days). */
+const KNOWN_ADDRESS_SECONDS = 14 * 24 * 60 * 60;
+
+/** Failures of an (account, address) pair in a day (cleared by a success). */
+const signInPairFailures = new RateLimiterMemory({
+  keyPrefix: "signin-pair-fails",
+  points: Number.MAX_SAFE_INTEGER,
+  duration: 24 * 60 * 60,
+});
+/** The pair's current wait, set with block(). */
+const signInPairDelay = new RateLimiterMemory({
+  keyPrefix: "signin-pair-delay",
+  points: 1,
+  duration: 1,
 });
 const signInPerAddress = new RateLimiterMemory({
   keyPrefix: "signin-ip",
   points: 60,
   duration: WINDOW_SECONDS,
 });
-/** Password reset requests and code guesses. Never disabled. */
-const resetPerAccount = new RateLimiterMemory({
-  keyPrefix: "reset-acct",
-  points: 5,
+const signInAccountFailures = new RateLimiterMemory({
+  keyPrefix: "signin-acct",
+  points: SIGN_IN_ACCOUNT_CEILING,
   duration: WINDOW_SECONDS,
 });
+/** Pairs that proved the account is theirs (a sign-in or a password reset) in the last two weeks. */
+const knownPairs = new RateLimiterMemory({
+  keyPrefix: "signin-known",
+  points: 1,
+  duration: KNOWN_ADDRESS_SECONDS,
+});
+
+/**
+ * Password reset: requests per address and per (account, address) pair are
+ * refused past their limit; emails per account stop silently past theirs (the
+ * links already sent stay valid longer than this window, so the owner always
+ * has a working one). Opening a link is limited per address only: its token
+ * cannot be guessed, and nobody else's traffic can spend the owner's budget.
+ */
+const RESET_EMAILS_PER_ACCOUNT = 5;
 const resetPerAddress = new RateLimiterMemory({
   keyPrefix: "reset-ip",
   points: 30,
   duration: WINDOW_SECONDS,
 });
+const resetPerPair = new RateLimiterMemory({
+  keyPrefix: "reset-pair",
+  points: 5,
+  duration: WINDOW_SECONDS,
+});
+const resetEmailsPerAccount = new RateLimiterMemory({
+  keyPrefix: "reset-acct",
+  points: RESET_EMAILS_PER_ACCOUNT,
+  duration: WINDOW_SECONDS,
+});
+
+/** An (account, address) key; addresses contain no newline, so it is unambiguous. */
+const pair = (email: string, address: string) => `${address}\n${email}`;
 
 /** A venue's doors share one address: its budget for door-device writes is this many devices' worth. */
 const DOORS_PER_ADDRESS = 10;
@@ -59,37 +107,61 @@ export class RateLimitedError extends Error {
   }
 }
 
+const secondsOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+
 async function take(limiter: RateLimiterMemory, key: string) {
   try {
     await limiter.consume(key);
   } catch (e) {
-    if (e instanceof RateLimiterRes)
-      throw new RateLimitedError(Math.max(1, Math.ceil(e.msBeforeNext / 1000)));
+    if (e instanceof RateLimiterRes) throw new RateLimitedError(secondsOf(e));
     throw e;
   }
 }
 
 async function check(limiter: RateLimiterMemory, key: string) {
   const res = await limiter.get(key);
-  if (res && res.remainingPoints <= 0)
-    throw new RateLimitedError(Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
+  if (res && res.remainingPoints <= 0) throw new RateLimitedError(secondsOf(res));
 }
 
 export const rateLimits = {
-  /** Before checking a password: refuse if this address or account is over its limit. */
+  /** Before checking a password: refuse while this pair waits, or this address or account is over its limit. */
   async beforeSignIn(email: string, address: string) {
     await take(signInPerAddress, address);
-    await check(signInPerAccount, email);
+    await check(signInPairDelay, pair(email, address));
+    const account = await signInAccountFailures.get(email);
+    if (account && account.remainingPoints <= 0 && !(await knownPairs.get(pair(email, address))))
+      throw new RateLimitedError(secondsOf(account));
   },
-  async signInFailed(email: string) {
-    await signInPerAccount.consume(email).catch(() => undefined);
+  async signInFailed(email: string, address: string) {
+    const key = pair(email, address);
+    const failures = (await signInPairFailures.penalty(key)).consumedPoints;
+    await signInAccountFailures.penalty(email);
+    if (failures > SIGN_IN_FREE_FAILURES)
+      await signInPairDelay.block(
+        key,
+        Math.min(2 ** (failures - SIGN_IN_FREE_FAILURES - 1), SIGN_IN_MAX_DELAY_SECONDS),
+      );
   },
-  async signInSucceeded(email: string) {
-    await signInPerAccount.delete(email);
+  /** The right password, or a completed password reset, from this address. */
+  async accountProven(email: string, address: string) {
+    const key = pair(email, address);
+    await signInPairFailures.delete(key);
+    await signInPairDelay.delete(key);
+    await knownPairs.set(key, 1, KNOWN_ADDRESS_SECONDS);
   },
-  async passwordReset(email: string, address: string) {
+  /**
+   * A reset request: 429 past the address's or the pair's limit; otherwise
+   * whether an email may go out (false past the account's limit: answer as usual, send nothing).
+   */
+  async passwordResetRequest(email: string, address: string): Promise<boolean> {
     await take(resetPerAddress, address);
-    await take(resetPerAccount, email);
+    await take(resetPerPair, pair(email, address));
+    const sent = await resetEmailsPerAccount.penalty(email);
+    return sent.consumedPoints <= RESET_EMAILS_PER_ACCOUNT;
+  },
+  /** Opening or submitting a reset link. */
+  async passwordResetLink(address: string) {
+    await take(resetPerAddress, address);
   },
   /** A write to the JSON API: RATE_LIMIT_PER_MINUTE per address (0 = off). */
   async apiWrite(address: string) {

@@ -32,7 +32,9 @@ beforeEach(async () => {
   await db.prisma.outboxEmail.deleteMany();
 });
 
-const data = { code: "123456", resetUrl: "https://festival.example/reset-password" };
+const data = {
+  resetUrl: "https://festival.example/reset-password/0123456789abcdefghijABCDEFGHIJ_-0123456789a",
+};
 
 describe("email outbox", () => {
   it("delivers a pending email in the recipient's language, with HTML and text parts", async () => {
@@ -44,8 +46,8 @@ describe("email outbox", () => {
     });
     expect(await outbox.deliverDueEmails()).toEqual({ sent: 1, failed: 0 });
     const m = await mail.waitFor((x) => recipients(x).includes("ru@example.test"));
-    expect(m.subject).toBe("Код для сброса пароля");
-    expect(m.text).toContain("123456");
+    expect(m.subject).toBe("Ссылка для сброса пароля");
+    expect(m.text).toContain(data.resetUrl);
     expect(m.html).toContain('lang="ru"');
     const row = await db.prisma.outboxEmail.findFirstOrThrow();
     expect(row.status).toBe("sent");

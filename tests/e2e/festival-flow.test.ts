@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app";
 import { createFestivalRow, createUserRow, PASSWORD } from "../helpers/fixtures";
+import { randomToken, sha256 } from "~/utils/crypto.server";
+import { prisma } from "~/utils/db.server";
 import { browserPerFile, type Problem } from "./browser";
 
 let app: TestApp;
@@ -14,6 +16,15 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 const browser = browserPerFile(() => app.url);
+
+/** The path of a live password-reset link of `userId`. */
+async function liveResetPath(userId: string) {
+  const token = randomToken(32);
+  await prisma.passwordReset.create({
+    data: { userId, tokenHash: sha256(token), expiresAt: new Date(Date.now() + 600_000) },
+  });
+  return `/reset-password/${token}`;
+}
 
 /** `YYYY-MM-DDTHH:mm` (a datetime-local value) for a day `days` from now. */
 function localInput(days: number, time: string) {
@@ -163,7 +174,7 @@ describe("every page runs in the browser", () => {
       `/festivals/${published.slug}`,
       "/login",
       "/forgot-password",
-      "/reset-password",
+      await liveResetPath(admin.id),
     ]) {
       await visit(pathname, "/");
     }

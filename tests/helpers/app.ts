@@ -133,33 +133,41 @@ export class Client {
 }
 
 /**
- * Send a body with a raw HTTP request — with a declared size, or streamed in
- * chunks — and read the answer, tolerating a server that answers (413) and
- * closes before it has read the whole body.
+ * Send a body with a raw HTTP request — with a declared size, streamed in
+ * chunks, or with headers fetch() will not send (a forged `Host`) — and read
+ * the answer, tolerating a server that answers (413) and closes before it has
+ * read the whole body. A header given as `undefined` is not sent (e.g. no `Origin`).
  */
 export function sendRaw(
   baseUrl: string,
   method: string,
   path: string,
   body: Buffer | (() => AsyncGenerator<Buffer>),
-  headers: Record<string, string>,
+  headers: Record<string, string | undefined>,
 ) {
-  return new Promise<{ status: number; text: string; contentType: string }>((resolve, reject) => {
-    const req = http.request(
-      baseUrl + path,
-      { method, headers: { Origin: baseUrl, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            text: Buffer.concat(chunks).toString(),
-            contentType: res.headers["content-type"] ?? "",
-          }),
-        );
-      },
-    );
+  const sent = Object.fromEntries(
+    Object.entries({ Origin: baseUrl, ...headers }).filter(
+      (e): e is [string, string] => e[1] !== undefined,
+    ),
+  );
+  return new Promise<{
+    status: number;
+    text: string;
+    contentType: string;
+    location: string | null;
+  }>((resolve, reject) => {
+    const req = http.request(baseUrl + path, { method, headers: sent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          text: Buffer.concat(chunks).toString(),
+          contentType: res.headers["content-type"] ?? "",
+          location: res.headers.location ?? null,
+        }),
+      );
+    });
     req.on("error", (e: NodeJS.ErrnoException) =>
       e.code === "EPIPE" || e.code === "ECONNRESET" ? undefined : reject(e),
     );

@@ -131,18 +131,26 @@ export async function buyDoorTicket(
 }
 
 /**
- * A published festival that takes payment at the door, with one ticket type
+ * A published festival that takes payment at the door (or `paymentMethods`), with one ticket type
  * (English and Russian names), made through the API as `organiserToken`'s user.
  */
 export async function doorFestival(
   client: Client,
   organiserToken: string,
-  options: { name?: string; typeName?: { en: string; ru: string }; priceMinor?: number } = {},
+  options: {
+    name?: string;
+    typeName?: { en: string; ru: string };
+    priceMinor?: number;
+    paymentMethods?: string[];
+  } = {},
 ): Promise<{ id: string; typeId: string }> {
   const f = await client.api(
     "POST",
     "/api/v1/festivals",
-    festivalBody({ ...(options.name ? { name: options.name } : {}), paymentMethods: ["door"] }),
+    festivalBody({
+      ...(options.name ? { name: options.name } : {}),
+      paymentMethods: options.paymentMethods ?? ["door"],
+    }),
     organiserToken,
   );
   if (f.status !== 201) throw new Error(`festival refused: ${f.status} ${f.text}`);

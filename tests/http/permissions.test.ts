@@ -258,26 +258,22 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
-  "routes/reset-password": {
+  "routes/reset-password.$token": {
     category: "public",
     calls: [
       {
-        label: "GET /reset-password",
+        label: "GET /reset-password/:token (unknown)",
         kind: "page",
         method: "GET",
-        path: () => "/reset-password",
-        access: pub(200),
+        path: () => "/reset-password/not-a-real-reset-token-0123456789abcdefghijk",
+        access: pub(404),
       },
       {
-        label: "POST /reset-password (wrong code)",
+        label: "POST /reset-password/:token (unknown)",
         kind: "page",
         method: "POST",
-        path: () => "/reset-password",
-        form: (_t, c) => ({
-          email: c.bystanderEmail,
-          code: "000000",
-          password: "long enough password 123",
-        }),
+        path: () => "/reset-password/not-a-real-reset-token-0123456789abcdefghijk",
+        form: () => ({ password: "long enough password 123" }),
         access: pub(400),
         only: ["anonymous"],
       },

@@ -1,9 +1,11 @@
 // `npm start` as a newcomer runs it: a real process on a fresh database.
+import { simpleParser } from "mailparser";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { root } from "../../scripts/lib.js";
+import { sendRaw } from "../helpers/app";
 import { TMP } from "../setup/paths";
 
 const children: ChildProcess[] = [];
@@ -131,5 +133,65 @@ describe("npm start", () => {
     expect(await run.exit).toBe(1);
     expect(run.output()).toContain("SESSION_SECRET is not set");
     expect(run.output()).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  const productionSecrets = {
+    NODE_ENV: "production",
+    SESSION_SECRET: "production-session-secret-0123456789",
+    DATA_ENCRYPTION_KEY: `k1:${Buffer.alloc(32, 7).toString("base64")}`,
+  };
+
+  it("refuses to start in production without PUBLIC_URL, with a clear message", async () => {
+    const dir = freshDir();
+    const run = start({
+      ...productionSecrets,
+      DATABASE_URL: `file:${path.join(dir, "f.db")}`,
+      DATA_DIR: dir,
+    });
+    run.url.catch(() => undefined);
+    expect(await run.exit).toBe(1);
+    expect(run.output()).toContain("PUBLIC_URL is not set");
+    expect(run.output()).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it("in production, links in emails come from PUBLIC_URL whatever Host a request names", async () => {
+    const dir = freshDir();
+    const run = start({
+      ...productionSecrets,
+      PUBLIC_URL: "https://festivals.example.org",
+      DATABASE_URL: `file:${path.join(dir, "f.db")}`,
+      DATA_DIR: dir,
+      SEED_DEMO: "0",
+      ADMIN_EMAIL: "boss@example.test",
+      ADMIN_PASSWORD: "a strong admin password",
+    });
+    const url = await run.url;
+    const res = await sendRaw(
+      url,
+      "POST",
+      "/forgot-password",
+      Buffer.from("email=boss%40example.test"),
+      {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Host: "evil.example",
+        "X-Forwarded-Host": "evil.example",
+        Origin: undefined,
+      },
+    );
+    expect(res.status).toBe(302);
+    const mailDir = path.join(dir, "mail");
+    const deadline = Date.now() + 15_000;
+    let files: string[] = [];
+    while (files.length === 0 && Date.now() < deadline) {
+      files = fs.existsSync(mailDir) ? fs.readdirSync(mailDir) : [];
+      if (files.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(files).toHaveLength(1);
+    const parsed = await simpleParser(fs.readFileSync(path.join(mailDir, files[0]!)));
+    const mail = `${parsed.text ?? ""}\n${typeof parsed.html === "string" ? parsed.html : ""}`;
+    expect(mail).toMatch(/https:\/\/festivals\.example\.org\/reset-password\/[A-Za-z0-9_-]{43}/);
+    expect(mail).not.toContain("evil.example");
+    run.child.kill("SIGTERM");
+    expect(await run.exit).toBe(0);
   });
 });

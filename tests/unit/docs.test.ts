@@ -54,7 +54,7 @@ describe("README", () => {
     for (const name of variablesRead()) expect(table.has(name), name).toBe(true);
     for (const [name, meaning] of table) expect(meaning, name).not.toMatch(/reserved/i);
     // Production refuses to start without these; the table must say so.
-    for (const name of ["SESSION_SECRET", "DATA_ENCRYPTION_KEY"])
+    for (const name of ["SESSION_SECRET", "DATA_ENCRYPTION_KEY", "PUBLIC_URL"])
       expect(table.get(name), name).toMatch(/required in production/i);
   });
 
