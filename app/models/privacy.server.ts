@@ -16,6 +16,8 @@ import { prisma, sqlClient, sqlDate, type TransactionClient } from "~/utils/db.s
 import { mailFolder } from "~/utils/email.server";
 import { getEnv } from "~/utils/env.server";
 import { errorResponse } from "~/utils/http.server";
+import { email as emailRule } from "~/utils/validation";
+import { z } from "zod";
 import { cancelOrRefundOrder } from "./payment.server";
 import { pickLanguage } from "./ticket-type.server";
 
@@ -201,6 +203,9 @@ export async function eraseOrderOnRequest(accessToken: string, now = new Date())
 
 // ---------------------------------------------------------------- one email address (admins)
 
+/** The admin page's one field. */
+export const addressInput = z.object({ email: emailRule });
+
 function normalise(address: string) {
   return address.trim().toLowerCase();
 }
@@ -267,9 +272,10 @@ export async function eraseEmailAddress(actor: CurrentUser, address: string, now
   return counts;
 }
 
-/** Everything stored about one address, for a download (admins). */
-export async function exportPersonalData(address: string, now = new Date()) {
+/** Everything stored about one address, for a download (admins; audited without the address). */
+export async function exportPersonalData(actor: CurrentUser, address: string, now = new Date()) {
   const email = normalise(address);
+  await audit({ actorUserId: actor.id, action: "privacy.export" });
   const [orders, emails, invitations, account] = await Promise.all([
     prisma.order.findMany({
       where: { email },

@@ -8,12 +8,11 @@ import type * as DbServer from "~/utils/db.server";
 import type * as EmailServer from "~/utils/email.server";
 import type * as OrderServer from "~/models/order.server";
 import type * as PrivacyServer from "~/models/privacy.server";
-import { freshTestEnv, type TestEnv } from "../helpers/env";
+import { freshTestEnv } from "../helpers/env";
 import type * as Fixtures from "../helpers/fixtures";
 
 const DAY = 86_400_000;
 
-let env: TestEnv;
 let db: typeof DbServer;
 let outbox: typeof EmailServer;
 let orders: typeof OrderServer;
@@ -21,7 +20,7 @@ let privacy: typeof PrivacyServer;
 let fixtures: typeof Fixtures;
 
 beforeAll(async () => {
-  env = freshTestEnv({ SMTP_URL: "", PERSONAL_DATA_RETENTION_DAYS: "30" });
+  freshTestEnv({ SMTP_URL: "", PERSONAL_DATA_RETENTION_DAYS: "30" });
   delete process.env.SMTP_URL;
   db = await import("~/utils/db.server");
   outbox = await import("~/utils/email.server");
@@ -279,7 +278,7 @@ describe("an email address (admins)", () => {
     await outbox.deliverDueEmails(new Date(Date.now() + 60 * DAY));
     expect(mailFiles().filter((m) => m.includes("export.me@example.test"))).toHaveLength(2);
 
-    const exported = await privacy.exportPersonalData(address);
+    const exported = await privacy.exportPersonalData(actor, address);
     expect(exported.email).toBe("export.me@example.test");
     expect(exported.orders.map((o) => o.code).sort()).toEqual([o1.code, o2.code].sort());
     expect(exported.orders.find((o) => o.code === o1.code)).toMatchObject({
@@ -304,7 +303,10 @@ describe("an email address (admins)", () => {
     expect(dump).toContain("someone-else@example.test");
     expect(mailFiles().join("\n").toLowerCase()).not.toContain("export.me@example.test");
     expect(mailFiles().join("\n")).toContain("someone-else@example.test");
-    expect(await privacy.exportPersonalData(address)).toMatchObject({ orders: [], emails: [] });
+    expect(await privacy.exportPersonalData(actor, address)).toMatchObject({
+      orders: [],
+      emails: [],
+    });
     expect((await db.prisma.order.findUniqueOrThrow({ where: { id: other.id } })).name).toBe(
       "Sam Else",
     );
