@@ -309,6 +309,7 @@ export const en = {
   "orders.title": "Orders",
   "orders.allStatuses": "All",
   "orders.anonymous": "anonymous",
+  "orders.erased": "personal data erased",
   "orders.buyer": "Buyer",
   "orders.cancel": "Cancel the order",
   "orders.refund": "Refund the order",

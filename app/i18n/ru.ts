@@ -314,6 +314,7 @@ export const ru: Record<MessageKey, string> = {
   "orders.title": "Заказы",
   "orders.allStatuses": "Все",
   "orders.anonymous": "анонимно",
+  "orders.erased": "личные данные удалены",
   "orders.buyer": "Покупатель",
   "orders.cancel": "Отменить заказ",
   "orders.refund": "Вернуть деньги",

@@ -323,5 +323,6 @@ describe("the retention job", () => {
     const list = await admin.get(`/admin/festivals/${festivalId}/orders`);
     expect(list.status).toBe(200);
     expect(list.text).not.toContain("Retained Person");
+    expect(list.text).toContain("personal data erased");
   });
 });
