@@ -430,7 +430,11 @@ export async function purgeDueFestivals(options: PurgeOptions = {}) {
   const maxBatches = options.maxBatches ?? Infinity;
   const cutoff = new Date(now.getTime() - retentionDays() * DAY_MS);
   const due = await prisma.festival.findMany({
-    where: { personalDataPurgedAt: null, endsAt: { lte: cutoff } },
+    // Also a purged festival whose dates were moved and sold again since.
+    where: {
+      endsAt: { lte: cutoff },
+      OR: [{ personalDataPurgedAt: null }, { orders: { some: { erasedAt: null } } }],
+    },
     orderBy: { endsAt: "asc" },
     select: { id: true },
   });

@@ -180,10 +180,14 @@ describe("a buyer's erased personal data", () => {
     const link = `/orders/${await accessToken(card.id)}`;
     const page = await client.get(link);
     expect(page.text).toContain("Erase my personal data");
+    expect(page.text).toContain(`href="${link}?erase=1"`);
     expect(page.text).not.toContain("Yes, cancel the order");
     const confirm = await client.get(`${link}?erase=1`);
     expect(confirm.text).toContain("Yes, cancel the order and erase my data");
     expect(confirm.text).toContain("Your card payment is refunded to your card.");
+    // A plain form: works without JavaScript.
+    expect(confirm.text).toMatch(new RegExp(`<form method="post" action="${link}"`));
+    expect(confirm.text).toContain('name="intent" value="erase"');
     const bad = await client.postForm(link, { intent: "nope" });
     expect(bad.status).toBe(400);
     expect((await prisma.order.findUniqueOrThrow({ where: { id: card.id } })).email).toBe(
