@@ -14,6 +14,7 @@ import { dataEncryptionKeys, getEnv, publicUrl, setListeningOrigin } from "~/uti
 import { disconnectDatabase, prepareDatabase } from "~/utils/db.server";
 import { startEmailWorker, stopEmailWorker } from "~/utils/email.server";
 import { startHoldExpiryWorker, stopHoldExpiryWorker } from "~/models/payment.server";
+import { startPrivacyWorker, stopPrivacyWorker } from "~/models/privacy.server";
 import { sha256 } from "~/utils/crypto.server";
 import { tooManyRequests } from "~/utils/http.server";
 import { rateLimits, RateLimitedError } from "~/utils/rate-limit.server";
@@ -177,8 +178,8 @@ export function createApp() {
 export type RunningServer = { url: string; port: number; close: () => Promise<void> };
 
 /**
- * Prepare the database (WAL, admin, demo seed), start the email worker and
- * listen. Migrations are applied before this by scripts/start.js.
+ * Prepare the database (WAL, admin, demo seed), start the email, hold-expiry
+ * and personal-data retention workers, and listen. Migrations are applied before this by scripts/start.js.
  */
 export async function startServer(
   options: { port?: number; host?: string; quiet?: boolean } = {},
@@ -194,6 +195,7 @@ export async function startServer(
   await runStartupTasks();
   startEmailWorker();
   startHoldExpiryWorker();
+  startPrivacyWorker();
   const app = createApp();
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port ?? env.PORT, options.host ?? "0.0.0.0", () => resolve(s));
@@ -216,6 +218,7 @@ export async function startServer(
       setTimeout(() => server.closeAllConnections(), 5_000).unref();
     });
     stopHoldExpiryWorker();
+    await stopPrivacyWorker();
     await stopEmailWorker();
     await disconnectDatabase();
   };

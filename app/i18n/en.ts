@@ -109,6 +109,27 @@ export const en = {
   "admin.festivals": "Festivals",
   "admin.users": "Users",
   "admin.audit": "Audit log",
+  "admin.privacy": "Personal data",
+  "privacy.title": "Personal data of one email address",
+  "privacy.intro":
+    "Export everything stored about an address as a buyer, or erase it. Attendees' names and emails are also erased by themselves {days, plural, =0 {when each festival ends} one {# day after each festival} other {# days after each festival}}.",
+  "privacy.export": "Export (JSON)",
+  "privacy.preview": "Erase…",
+  "privacy.confirmTitle": "Erase everything stored about {email}?",
+  "privacy.orders": "{count, plural, =0 {No orders} one {# order} other {# orders}}",
+  "privacy.cancels":
+    "{count, plural, one {# of them is cancelled first: its festival has not ended} other {# of them are cancelled first: their festivals have not ended}}",
+  "privacy.refunds":
+    "{count, plural, one {# card payment is refunded} other {# card payments are refunded}}",
+  "privacy.emails": "{count, plural, =0 {No emails} one {# email} other {# emails}}",
+  "privacy.invitations":
+    "{count, plural, =0 {No open invitations} one {# open invitation} other {# open invitations}}",
+  "privacy.account":
+    "This address also belongs to a user account, which is not deleted here (see Users).",
+  "privacy.confirm": "Erase for good",
+  "privacy.back": "Cancel",
+  "privacy.erased":
+    "Erased: {orders, plural, one {# order} other {# orders}} ({cancelled} cancelled first), {emails, plural, one {# email} other {# emails}}, {invitations, plural, one {# invitation} other {# invitations}}.",
   "dashboard.title": "Hello, {name}",
   "dashboard.newFestival": "New festival",
   "dashboard.empty": "You have no festivals yet.",
@@ -205,6 +226,28 @@ export const en = {
   "order.total": "Total",
   "order.items": "What you ordered",
   "order.for": "for {name}",
+  "order.erase.link": "Erase my personal data",
+  "order.erase.title": "Erase your personal data?",
+  "order.erase.after":
+    "Your email and name will be erased from this order. Its tickets and amounts stay in the festival's records without them. This page and the links in your emails will stop working.",
+  "order.erase.cancels":
+    "The festival has not ended yet, so erasing your data cancels this order: its tickets stop working and the places go back on sale. Then your email and name are erased, and this page and the links in your emails stop working. No email is sent about it.",
+  "order.erase.refunds": "Your card payment is refunded to your card.",
+  "order.erase.used":
+    "A ticket of this order has already been used at the door. You can erase your data here once the festival has ended.",
+  "order.erase.retention":
+    "Otherwise they are erased by themselves {days, plural, =0 {when the festival ends} one {# day after the festival} other {# days after the festival}}.",
+  "order.erase.confirm": "Yes, erase my data",
+  "order.erase.confirmCancel": "Yes, cancel the order and erase my data",
+  "order.erase.back": "No, keep it",
+  "order.erase.unavailable":
+    "The card refund is not possible right now, so nothing was changed. Please try again later.",
+  "order.erase.changed": "The order changed meanwhile. Reload the page and try again.",
+  "order.erased.title": "Your personal data has been erased",
+  "order.erased.body":
+    "We no longer keep your email or name for this order, and the links in your emails no longer work.",
+  "order.erased.cancelled":
+    "The order was cancelled. A card payment is refunded to your card; banks take a few days to show it.",
   "email.order.subject": "Your tickets for {festival} ({code})",
   "email.order.intro": "Thank you! Order {code}, total",
   "email.order.payAtDoor": "Please pay at the door; the amount due is shown on each ticket.",
@@ -235,7 +278,7 @@ export const en = {
   "shop.paymentUnavailable":
     "Card payment is unavailable right now. Please try again in a moment or choose another payment method.",
   "shop.privacy":
-    "We only keep your email to send the tickets; personal data is deleted after the festival.",
+    "We use your email (and your name, if you give it) only for your tickets. Both are erased after the festival, or sooner if you ask on your ticket page.",
   "v.amount": "Use a whole number of minor units (cents), from 0 to 100,000,000.",
   "v.boolean": "Use true or false.",
   "v.capacity": "Use a whole number from 0 to 1,000,000.",
@@ -268,6 +311,7 @@ export const en = {
   "orders.title": "Orders",
   "orders.allStatuses": "All",
   "orders.anonymous": "anonymous",
+  "orders.erased": "personal data erased",
   "orders.buyer": "Buyer",
   "orders.cancel": "Cancel the order",
   "orders.refund": "Refund the order",

@@ -43,6 +43,7 @@ export async function getOrderView(
     createdAt: order.createdAt.toISOString(),
     paidAt: order.paidAt?.toISOString() ?? null,
     holdExpiresAt: order.holdExpiresAt?.toISOString() ?? null,
+    erasedAt: order.erasedAt?.toISOString() ?? null,
     festival: publicFestival(order.festival),
     items: order.items.map((i) => ({
       id: i.id,

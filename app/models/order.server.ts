@@ -493,6 +493,8 @@ export function fulfilmentStatements(args: {
         ),
       );
   }
+  // An erased order (late card payment after the retention job) has no address left.
+  if (!input.email) return statements;
   statements.push({
     sql: `INSERT INTO OutboxEmail (id, "to", template, locale, payload, status, attempts, nextAttemptAt, createdAt)
           VALUES (?, ?, 'order-confirmation', ?, ?, 'pending', 0, ?, ?)`,

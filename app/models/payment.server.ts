@@ -417,7 +417,8 @@ async function refundLatePayment(
             : []),
           movement(festival, order.id, "refund", -order.totalMinor, null, "stripe", now),
           recordEvent(event, order.id, now),
-          cancellationEmail(order, now),
+          // An erased order has no address left to write to.
+          ...(order.email ? [cancellationEmail(order, now)] : []),
         ]
       : [recordEvent(event, order.id, now)];
     for (const stmt of statements) await tx.execute(stmt);
@@ -507,10 +508,17 @@ export function stopHoldExpiryWorker() {
 }
 
 /**
- * Organisers: cancel an order, refunding a card payment through Stripe. Its
- * tickets are revoked and their places go back on sale.
+ * Cancel an order, refunding a card payment through Stripe. Its tickets are
+ * revoked and their places go back on sale. Organisers call it, and so does a
+ * buyer's erasure request (`actor` null, no cancellation email: the address is
+ * about to be forgotten; app/models/privacy.server.ts).
  */
-export async function cancelOrRefundOrder(actor: CurrentUser, orderId: string, now = new Date()) {
+export async function cancelOrRefundOrder(
+  actor: CurrentUser | null,
+  orderId: string,
+  now = new Date(),
+  options: { notify?: boolean } = {},
+) {
   const order = await readOrder(sqlClient(), orderId);
   if (!order) throw errorResponse(404, "not_found", "No such order.");
   if (!["paid", "confirmed", "pending"].includes(order.status)) {
@@ -563,7 +571,8 @@ export async function cancelOrRefundOrder(actor: CurrentUser, orderId: string, n
       statements.push(
         movement(festival, order.id, "refund", -order.totalMinor, null, order.paymentMethod, now),
       );
-    if (order.email && order.status !== "pending") statements.push(cancellationEmail(order, now));
+    if (order.email && order.status !== "pending" && options.notify !== false)
+      statements.push(cancellationEmail(order, now));
     for (const stmt of statements) await tx.execute(stmt);
     await tx.commit();
   });
@@ -581,12 +590,12 @@ export async function cancelOrRefundOrder(actor: CurrentUser, orderId: string, n
       );
   }
   await audit({
-    actorUserId: actor.id,
+    actorUserId: actor?.id ?? null,
     action: refundCard ? "order.refund" : "order.cancel",
     targetType: "order",
     targetId: order.id,
     festivalId: order.festivalId,
-    details: { amountMinor: order.totalMinor },
+    details: { amountMinor: order.totalMinor, ...(actor ? {} : { requestedBy: "buyer" }) },
   });
   kickEmailWorker();
   return newStatus;

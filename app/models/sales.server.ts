@@ -57,6 +57,7 @@ export async function listOrders(festivalId: string, filter: OrderFilter) {
         totalMinor: true,
         currency: true,
         createdAt: true,
+        erasedAt: true,
         _count: { select: { tickets: true } },
       },
     }),

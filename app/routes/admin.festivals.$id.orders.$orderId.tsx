@@ -69,7 +69,9 @@ export default function OrderDetail() {
         {formatDateTime(order.createdAt, locale, tz)}
       </p>
       <p>
-        {order.name ?? <span className="muted">{t("orders.anonymous")}</span>}
+        {order.name ?? (
+          <span className="muted">{t(order.erasedAt ? "orders.erased" : "orders.anonymous")}</span>
+        )}
         {order.email ? ` · ${order.email}` : ""}
       </p>
       <OrderItems items={order.items} totalMinor={order.totalMinor} currency={order.currency} />

@@ -129,7 +129,13 @@ export default function Orders() {
                   </Link>
                 </td>
                 <td>{formatDateTime(o.createdAt, locale, timezone)}</td>
-                <td>{o.name ?? <span className="muted">{t("orders.anonymous")}</span>}</td>
+                <td>
+                  {o.name ?? (
+                    <span className="muted">
+                      {t(o.erasedAt ? "orders.erased" : "orders.anonymous")}
+                    </span>
+                  )}
+                </td>
                 <td>{o.tickets}</td>
                 <td>{formatMoney(o.totalMinor, o.currency, locale)}</td>
                 <td>

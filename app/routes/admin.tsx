@@ -24,6 +24,7 @@ export default function AdminLayout() {
         </NavLink>
         {canManageUsers ? <NavLink to="/admin/users">{t("admin.users")}</NavLink> : null}
         {canReadAudit ? <NavLink to="/admin/audit">{t("admin.audit")}</NavLink> : null}
+        {canManageUsers ? <NavLink to="/admin/privacy">{t("admin.privacy")}</NavLink> : null}
       </nav>
       <Outlet />
     </div>

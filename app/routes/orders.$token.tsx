@@ -1,8 +1,11 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData, useSearchParams } from "@remix-run/react";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import QRCode from "qrcode";
 import { OrderItems } from "~/components/order-items";
 import { getOrderView } from "~/models/order-view.server";
+import { eraseOrderOnRequest, erasurePlan, retentionDays } from "~/models/privacy.server";
+import { field, readForm } from "~/utils/forms.server";
 import { formatDateRange, formatTime, zoneLabel } from "~/utils/format";
 import { notFound } from "~/utils/http.server";
 import { getLocale } from "~/utils/i18n.server";
@@ -42,11 +45,38 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     ),
   );
   const { email: _email, ...safe } = order;
-  return { order: { ...safe, tickets: safe.tickets.map(({ qrToken: _q, ...t }) => t) }, qrCodes };
+  return {
+    order: { ...safe, tickets: safe.tickets.map(({ qrToken: _q, ...t }) => t) },
+    qrCodes,
+    erasure: await erasurePlan(order.accessToken),
+    retentionDays: retentionDays(),
+  };
+}
+
+/**
+ * The buyer asks for their personal data to be erased (after the confirmation
+ * step, `?erase=1`). Before the festival's end this cancels the order first.
+ * The link stops working, so the answer is a page of its own.
+ */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const form = await readForm(request);
+  if (field(form, "intent") !== "erase") return data({ error: "bad_intent" }, { status: 400 });
+  try {
+    const { cancelled } = await eraseOrderOnRequest(params.token ?? "");
+    return redirect(cancelled ? "/orders/erased?cancelled=1" : "/orders/erased");
+  } catch (error) {
+    // The refund failed (503) or the order changed meanwhile (409): nothing was erased.
+    if (error instanceof Response && (error.status === 503 || error.status === 409)) {
+      const { error: code } = (await error.json()) as { error: string };
+      return data({ error: code }, { status: error.status });
+    }
+    throw error;
+  }
 }
 
 export default function OrderPage() {
-  const { order, qrCodes } = useLoaderData<typeof loader>();
+  const { order, qrCodes, erasure, retentionDays } = useLoaderData<typeof loader>();
+  const failed = useActionData<typeof action>();
   const [params] = useSearchParams();
   const t = useT();
   const locale = useLocale();
@@ -114,6 +144,71 @@ export default function OrderPage() {
           </p>
         </>
       ) : null}
+      {erasure ? (
+        <Erasure
+          plan={erasure}
+          confirming={params.get("erase") === "1" || Boolean(failed)}
+          error={failed?.error ?? null}
+          retentionDays={retentionDays}
+          token={order.accessToken}
+        />
+      ) : null}
     </section>
+  );
+}
+
+/** "Erase my personal data", with a confirmation step that needs no JavaScript (`?erase=1`). */
+function Erasure({
+  plan,
+  confirming,
+  error,
+  retentionDays,
+  token,
+}: {
+  plan: { cancels: boolean; refunds: boolean; allowed: boolean };
+  confirming: boolean;
+  error: string | null;
+  retentionDays: number;
+  token: string;
+}) {
+  const t = useT();
+  if (!confirming)
+    return (
+      <p className="erase">
+        <Link to="?erase=1" preventScrollReset>
+          {t("order.erase.link")}
+        </Link>
+      </p>
+    );
+  return (
+    <div className="card erase" id="erase">
+      <h2>{t("order.erase.title")}</h2>
+      {error ? (
+        <p className="field-error" role="alert">
+          {t(error === "payment_unavailable" ? "order.erase.unavailable" : "order.erase.changed")}
+        </p>
+      ) : null}
+      {!plan.allowed ? (
+        <p>{t("order.erase.used")}</p>
+      ) : (
+        <>
+          <p>{t(plan.cancels ? "order.erase.cancels" : "order.erase.after")}</p>
+          {plan.refunds ? <p>{t("order.erase.refunds")}</p> : null}
+        </>
+      )}
+      <p className="hint">{t("order.erase.retention", { days: retentionDays })}</p>
+      {plan.allowed ? (
+        <Form method="post" action={`/orders/${token}`}>
+          <button type="submit" name="intent" value="erase" className="danger">
+            {t(plan.cancels ? "order.erase.confirmCancel" : "order.erase.confirm")}
+          </button>{" "}
+          <Link to=".">{t("order.erase.back")}</Link>
+        </Form>
+      ) : (
+        <p>
+          <Link to=".">{t("order.erase.back")}</Link>
+        </p>
+      )}
+    </div>
   );
 }

@@ -13,6 +13,8 @@ const CONNECTION_PRAGMAS = [
   "PRAGMA busy_timeout = 5000",
   "PRAGMA synchronous = NORMAL",
   "PRAGMA foreign_keys = ON",
+  // Erased personal data is overwritten in the file, not left in free space (privacy.server.ts).
+  "PRAGMA secure_delete = ON",
 ];
 
 /**

@@ -101,11 +101,13 @@ async function deliver(row: {
     attachments: content.attachments,
     headers: { "X-Outbox-Id": row.id },
   })) as { messageId?: string; message?: Buffer };
+  let file: string | null = null;
   if (!getEnv().SMTP_URL && info.message) {
     await fs.mkdir(mailFolder(), { recursive: true });
-    await fs.writeFile(path.join(mailFolder(), `${Date.now()}-${row.id}.eml`), info.message);
+    file = path.join(mailFolder(), `${Date.now()}-${row.id}.eml`);
+    await fs.writeFile(file, info.message);
   }
-  return info.messageId ?? null;
+  return { messageId: info.messageId ?? null, file };
 }
 
 /**
@@ -130,16 +132,18 @@ export async function deliverDueEmails(
     });
     if (claimed.count === 0) continue; // another worker took it
     try {
-      const messageId = await deliver(row);
-      await prisma.outboxEmail.update({
+      const { messageId, file } = await deliver(row);
+      const marked = await prisma.outboxEmail.updateMany({
         where: { id: row.id },
         data: { status: "sent", sentAt: new Date(), messageId, lastError: null },
       });
+      // Erased while it was being sent (privacy.server.ts): its mail file goes too.
+      if (marked.count === 0 && file) await fs.rm(file, { force: true });
       sent++;
     } catch (error) {
       failed++;
       const message = error instanceof Error ? error.message : String(error);
-      await prisma.outboxEmail.update({
+      await prisma.outboxEmail.updateMany({
         where: { id: row.id },
         data: {
           lastError: message.slice(0, 500),

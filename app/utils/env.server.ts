@@ -21,6 +21,8 @@ const schema = z.object({
   STRIPE_API_URL: z.string().url().optional(),
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   DATA_ENCRYPTION_KEY: z.string().optional(),
+  // Days after a festival's end before its attendees' names and emails are erased.
+  PERSONAL_DATA_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
 });
 
 export type Env = z.infer<typeof schema> & { sessionSecrets: string[] };

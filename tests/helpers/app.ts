@@ -11,6 +11,8 @@ export type TestApp = TestEnv & {
   url: string;
   mail: Mailbox;
   close: () => Promise<void>;
+  /** Stop the server and start it again on the same database and mailbox (a restart). */
+  restart: () => Promise<TestApp>;
 };
 
 type Built = {
@@ -24,17 +26,23 @@ type Built = {
 /** Start the app (call once per test file, in beforeAll). */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const mail = await startSmtpServer();
-  const testEnv = freshTestEnv({ SMTP_URL: mail.url, ...env });
+  return serve(freshTestEnv({ SMTP_URL: mail.url, ...env }), mail);
+}
+
+async function serve(testEnv: TestEnv, mail: Mailbox): Promise<TestApp> {
   const built = (await import(pathToFileURL(path.join(root, "build", "index.js")).href)) as Built;
   const server = await built.startServer({ port: 0, host: "127.0.0.1", quiet: true });
-  const url = server.url;
   return {
     ...testEnv,
-    url,
+    url: server.url,
     mail,
     async close() {
       await server.close();
       await mail.close();
+    },
+    async restart() {
+      await server.close();
+      return serve(testEnv, mail);
     },
   };
 }

@@ -633,6 +633,56 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  "routes/admin.privacy": {
+    category: "admin-only",
+    calls: [
+      {
+        label: "GET /admin/privacy",
+        kind: "page",
+        method: "GET",
+        path: () => "/admin/privacy",
+        access: { type: "admin" },
+      },
+      {
+        label: "GET /admin/privacy.data",
+        kind: "data",
+        method: "GET",
+        path: () => data("/admin/privacy", "routes/admin.privacy"),
+        access: { type: "admin" },
+      },
+      {
+        // Erasing an address nobody used changes nothing but the audit log.
+        label: "POST /admin/privacy (erase an address)",
+        kind: "page",
+        method: "POST",
+        path: () => "/admin/privacy",
+        form: () => ({ intent: "erase", email: uniqueEmail("nobody") }),
+        access: { type: "admin" },
+        changes: false,
+      },
+    ],
+  },
+  "routes/admin.privacy[.]json": {
+    category: "admin-only",
+    calls: [
+      {
+        label: "GET /admin/privacy.json",
+        kind: "api",
+        method: "GET",
+        path: () => "/admin/privacy.json",
+        access: pub(405),
+      },
+      {
+        label: "POST /admin/privacy.json (export an address)",
+        kind: "download",
+        method: "POST",
+        path: () => "/admin/privacy.json",
+        form: (_t, ctx) => ({ email: ctx.bystanderEmail }),
+        access: { type: "admin" },
+        changes: false,
+      },
+    ],
+  },
   "routes/api.v1.users": {
     category: "admin-only",
     calls: [
@@ -1312,6 +1362,26 @@ const ROUTES: Record<string, RouteRow> = {
         method: "GET",
         path: () => data("/orders/unknown-order-token-0123456789", "routes/orders.$token"),
         access: pub(404),
+      },
+      {
+        label: "POST /orders/:token (erase, unknown)",
+        kind: "page",
+        method: "POST",
+        path: () => "/orders/unknown-order-token-0123456789",
+        form: () => ({ intent: "erase" }),
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/orders.erased": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /orders/erased",
+        kind: "page",
+        method: "GET",
+        path: () => "/orders/erased",
+        access: pub(200),
       },
     ],
   },
