@@ -616,7 +616,7 @@ describe("searchOnline and scanFoundTicket", () => {
     const ticket = await buyTicket({ name, email });
     await fetchManifest(device.token);
 
-    const byCode = await searchOnline(device.token, ticket.orderCode);
+    const byCode = (await searchOnline(device.token, ticket.orderCode)).results;
     expect(byCode).toEqual([
       expect.objectContaining({
         ticketId: ticket.id,
@@ -629,7 +629,7 @@ describe("searchOnline and scanFoundTicket", () => {
         currency: "EUR",
       }),
     ]);
-    const byName = await searchOnline(device.token, "  searchable-doorCLIENT ");
+    const byName = (await searchOnline(device.token, "  searchable-doorCLIENT ")).results;
     expect(byName.map((r) => [r.ticketId, r.name])).toEqual([[ticket.id, name]]);
 
     const admitted = await scanFoundTicket(device.token, ticket.id, "in");
@@ -639,7 +639,7 @@ describe("searchOnline and scanFoundTicket", () => {
       ["admitted", false],
     ]);
     expect(loadLocalState()[ticket.id]?.state).toBe("in");
-    expect((await searchOnline(device.token, ticket.orderCode))[0]?.admitted).toBe(true);
+    expect((await searchOnline(device.token, ticket.orderCode)).results[0]?.admitted).toBe(true);
 
     // Something queued offline too, then look at everything the phone keeps.
     offline();
