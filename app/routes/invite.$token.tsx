@@ -45,10 +45,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const form = await readForm(request);
   if (field(form, "intent") === "accept") {
     const user = await getSessionUser(request);
-    if (!user)
+    if (!user) {
+      if (!(await findInvitation(token))) throw deadLink();
       throw redirect(
         `/login?${new URLSearchParams({ redirectTo: new URL(request.url).pathname })}`,
       );
+    }
     const accepted = await acceptInvitationAs(token, user);
     if (!accepted) throw deadLink();
     return redirect("/admin");
