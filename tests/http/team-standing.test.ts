@@ -69,6 +69,13 @@ async function deviceBy(token: string, festivalId: string, name: string) {
   return res.json<{ id: string; token: string }>();
 }
 
+/** `POST …/members`: invite someone, or change a member's role. */
+const postMember = (
+  festivalId: string,
+  body: { email: string; role: "organiser" | "door" },
+  token: string,
+) => api.api("POST", `/api/v1/festivals/${festivalId}/members`, body, token);
+
 const manifest = (deviceToken: string) =>
   api.api("GET", "/api/v1/door/manifest", undefined, deviceToken);
 
@@ -95,12 +102,7 @@ describe("adding someone to a team", () => {
     const unknown = uniqueEmail("unknown");
     const answers = [];
     for (const email of [known.email, unknown, otherAdmin.email]) {
-      const res = await api.api(
-        "POST",
-        `/api/v1/festivals/${id}/members`,
-        { email, role: "door" },
-        organiserToken,
-      );
+      const res = await postMember(id, { email, role: "door" }, organiserToken);
       answers.push({ status: res.status, body: res.json() });
     }
     expect(answers[0]).toEqual({ status: 202, body: { status: "invited" } });
@@ -136,12 +138,7 @@ describe("adding someone to a team", () => {
   it("an existing account accepts by signing in and confirming; the invitation never replaces its password", async () => {
     const { id, organiserToken } = await festivalWithOrganiser();
     const known = await createUserRow({ name: "Pat Phone" });
-    await api.api(
-      "POST",
-      `/api/v1/festivals/${id}/members`,
-      { email: known.email, role: "door" },
-      organiserToken,
-    );
+    await postMember(id, { email: known.email, role: "door" }, organiserToken);
     const path = await inviteLink(known.email);
     const before = (await prisma.user.findUniqueOrThrow({ where: { id: known.id } })).passwordHash;
     // Whoever holds the link cannot set the account's password with it.
@@ -186,12 +183,7 @@ describe("adding someone to a team", () => {
   it("an organiser cannot change the role of the festival's creator or of an admin, nor remove them", async () => {
     const { id, organiser, organiserToken } = await festivalWithOrganiser();
     // The admin created the festival: its creator, on the team as organiser.
-    const asDoor = await api.api(
-      "POST",
-      `/api/v1/festivals/${id}/members`,
-      { email: admin.email, role: "door" },
-      organiserToken,
-    );
+    const asDoor = await postMember(id, { email: admin.email, role: "door" }, organiserToken);
     expect(asDoor.status).toBe(403);
     expect(asDoor.json()).toMatchObject({ error: "protected_member", message: /creator|admin/i });
     const page = await signedInClient(app.url, organiser.email);
@@ -203,12 +195,7 @@ describe("adding someone to a team", () => {
     // Another admin on the team is protected the same way.
     const otherAdmin = await createUserRow({ role: "admin" });
     await addMember(id, otherAdmin.id, "organiser");
-    const demoted = await api.api(
-      "POST",
-      `/api/v1/festivals/${id}/members`,
-      { email: otherAdmin.email, role: "door" },
-      organiserToken,
-    );
+    const demoted = await postMember(id, { email: otherAdmin.email, role: "door" }, organiserToken);
     expect(demoted.status).toBe(403);
     const roles = await prisma.festivalMember.findMany({
       where: { festivalId: id, userId: { in: [admin.id, otherAdmin.id] } },
@@ -259,12 +246,7 @@ describe("losing one's standing ends one's door phones", () => {
     const { id, organiser, organiserToken } = await festivalWithOrganiser();
     const made = await deviceBy(organiserToken, id, "Front door");
     expect((await manifest(made.token)).status).toBe(200);
-    const res = await api.api(
-      "POST",
-      `/api/v1/festivals/${id}/members`,
-      { email: organiser.email, role: "door" },
-      adminToken,
-    );
+    const res = await postMember(id, { email: organiser.email, role: "door" }, adminToken);
     expect(res.status).toBe(200);
     expect(res.json()).toMatchObject({ status: "updated", role: "door" });
     await expectRevokedAnswer(await manifest(made.token));
@@ -283,6 +265,12 @@ describe("losing one's standing ends one's door phones", () => {
       (await users.postForm("/admin/users", { intent: "disable", userId: disabled.id })).status,
     ).toBe(200);
     await expectRevokedAnswer(await manifest(disabledPhone));
+    expect((await manifest(deletedPhone)).status).toBe(200);
+    // Deleting asks first (a second form, without JavaScript too).
+    const asked = await users.postForm("/admin/users", { intent: "delete", userId: deleted.id });
+    expect(asked.status).toBe(200);
+    expect(asked.text).toContain('name="confirm" value="yes"');
+    expect(await prisma.user.count({ where: { id: deleted.id } })).toBe(1);
     expect((await manifest(deletedPhone)).status).toBe(200);
     expect(
       (
