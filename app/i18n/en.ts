@@ -104,6 +104,12 @@ export const en = {
   "invite.introFestival":
     "You have been invited to the team of {festival}. Choose a password to start.",
   "invite.accept": "Accept the invitation",
+  "invite.confirmFestival": "Join the team of {festival} as {role}?",
+  "invite.signInToAccept":
+    "This address already has an account. Sign in as {email} to accept the invitation.",
+  "invite.signIn": "Sign in to accept",
+  "invite.wrongAccount":
+    "This invitation is for {email}, but you are signed in as {current}. Sign out, then open the link again.",
 
   "admin.nav": "Administration",
   "admin.festivals": "Festivals",
@@ -162,12 +168,15 @@ export const en = {
   "programme.timeHint": "Times are in the festival's time zone ({zone}).",
 
   "team.role": "Role",
-  "team.add": "Add a person",
-  "team.addSubmit": "Add or invite",
+  "team.add": "Invite a person or change a member's role",
+  "team.addSubmit": "Invite or change the role",
   "team.remove": "Remove",
   "team.pending": "Invitation sent",
-  "team.added": "Added to the team.",
-  "team.invited": "Invitation sent.",
+  "team.updated": "Role changed.",
+  "team.invited": "Invitation sent: they join the team once they accept it.",
+  "team.protected":
+    "The festival's creator and administrators keep their role: only an administrator can change it.",
+  "team.fixed": "creator or administrator",
   "team.cannotRemoveSelf": "You cannot remove yourself.",
 
   "users.role": "Role",
@@ -179,6 +188,17 @@ export const en = {
   "users.inviteSubmit": "Send the invitation",
   "users.invited": "Invitation sent.",
   "users.emailTaken": "An account with this email already exists.",
+  "users.disable": "Disable",
+  "users.enable": "Enable",
+  "users.delete": "Delete",
+  "users.disabledDone": "Account disabled: its sessions, API tokens and door devices have ended.",
+  "users.enabledDone": "Account enabled.",
+  "users.deleteConfirm":
+    "Delete {email} for good? Their sessions, API tokens, team places and door devices end.",
+  "users.deleteConfirmSubmit": "Yes, delete the account",
+  "users.deleteCancel": "Keep it",
+  "users.deletedDone": "Account deleted.",
+  "users.notSelf": "You cannot disable or delete your own account.",
 
   "account.title": "Your account",
   "account.changePassword": "Change password",
@@ -388,6 +408,10 @@ export const en = {
   "door.lastSeen": "last seen {time}",
   "door.neverSeen": "not used yet",
   "door.revoke": "Revoke",
+  "door.setUpBy": "set up by {name}",
+  "door.setUpByNobody": "set up by an account that no longer exists",
+  "door.searchCounts": "Searches: {today} today / {total} in all",
+  "door.lastSearch": "last search {time}",
   "door.deviceName": "Device name",
   "door.deviceNameExample": "Door 1",
   "door.addDevice": "Add a door device",
@@ -504,7 +528,11 @@ export const en = {
   "door.searchPlaceholder": "Name or order code",
   "door.searchSubmit": "Search",
   "door.searchResults": "Tickets found",
-  "door.searchTooShort": "Type at least 2 characters.",
+  "door.searchHint": "At least {n} characters of a name or an order code.",
+  "door.searchTooShort": "Type at least {n} characters.",
+  "door.searchRateLimited":
+    "Too many searches from this phone. Search again in {seconds, plural, one {# second} other {# seconds}}.",
+  "door.searchTruncated": "Only the first {n} are shown: type more of the name or code.",
   "door.searchNothing": "No tickets found.",
   "door.searchNeedsNetwork": "Search needs the network",
   "door.searchClose": "Close the search",

@@ -105,6 +105,12 @@ export const ru: Record<MessageKey, string> = {
   "invite.introFestival":
     "Вас пригласили в команду фестиваля «{festival}». Придумайте пароль, чтобы начать.",
   "invite.accept": "Принять приглашение",
+  "invite.confirmFestival": "Войти в команду фестиваля {festival} в роли «{role}»?",
+  "invite.signInToAccept":
+    "У этого адреса уже есть учётная запись. Войдите как {email}, чтобы принять приглашение.",
+  "invite.signIn": "Войти и принять",
+  "invite.wrongAccount":
+    "Это приглашение для {email}, а вы вошли как {current}. Выйдите и откройте ссылку снова.",
 
   "admin.nav": "Управление",
   "admin.festivals": "Фестивали",
@@ -165,12 +171,15 @@ export const ru: Record<MessageKey, string> = {
   "programme.timeHint": "Время указывается в часовом поясе фестиваля ({zone}).",
 
   "team.role": "Роль",
-  "team.add": "Добавить человека",
-  "team.addSubmit": "Добавить или пригласить",
+  "team.add": "Пригласить человека или изменить роль участника",
+  "team.addSubmit": "Пригласить или изменить роль",
   "team.remove": "Убрать",
   "team.pending": "Приглашение отправлено",
-  "team.added": "Добавлен(а) в команду.",
-  "team.invited": "Приглашение отправлено.",
+  "team.updated": "Роль изменена.",
+  "team.invited": "Приглашение отправлено: человек войдёт в команду, когда примет его.",
+  "team.protected":
+    "Создатель фестиваля и администраторы сохраняют свою роль: изменить её может только администратор.",
+  "team.fixed": "создатель или администратор",
   "team.cannotRemoveSelf": "Нельзя убрать из команды себя.",
 
   "users.role": "Роль",
@@ -182,6 +191,18 @@ export const ru: Record<MessageKey, string> = {
   "users.inviteSubmit": "Отправить приглашение",
   "users.invited": "Приглашение отправлено.",
   "users.emailTaken": "Учётная запись с такой почтой уже есть.",
+  "users.disable": "Заблокировать",
+  "users.enable": "Разблокировать",
+  "users.delete": "Удалить",
+  "users.disabledDone":
+    "Учётная запись заблокирована: её сеансы, API-токены и устройства на входе отключены.",
+  "users.enabledDone": "Учётная запись разблокирована.",
+  "users.deleteConfirm":
+    "Удалить {email} навсегда? Сеансы, API-токены, места в командах и устройства на входе будут отключены.",
+  "users.deleteConfirmSubmit": "Да, удалить учётную запись",
+  "users.deleteCancel": "Оставить",
+  "users.deletedDone": "Учётная запись удалена.",
+  "users.notSelf": "Нельзя заблокировать или удалить собственную учётную запись.",
 
   "account.title": "Ваша учётная запись",
   "account.changePassword": "Сменить пароль",
@@ -394,6 +415,10 @@ export const ru: Record<MessageKey, string> = {
   "door.lastSeen": "последний раз {time}",
   "door.neverSeen": "ещё не использовалось",
   "door.revoke": "Отключить",
+  "door.setUpBy": "подключил(а) {name}",
+  "door.setUpByNobody": "подключено учётной записью, которой больше нет",
+  "door.searchCounts": "Поисков: {today} сегодня / {total} всего",
+  "door.lastSearch": "последний поиск {time}",
   "door.deviceName": "Название устройства",
   "door.deviceNameExample": "Вход 1",
   "door.addDevice": "Добавить устройство",
@@ -511,7 +536,13 @@ export const ru: Record<MessageKey, string> = {
   "door.searchPlaceholder": "Имя или код заказа",
   "door.searchSubmit": "Найти",
   "door.searchResults": "Найденные билеты",
-  "door.searchTooShort": "Введите хотя бы 2 символа.",
+  "door.searchHint":
+    "Не меньше {n, plural, one {# символа} few {# символов} many {# символов} other {# символа}} имени или кода заказа.",
+  "door.searchTooShort":
+    "Введите хотя бы {n, plural, one {# символ} few {# символа} many {# символов} other {# символа}}.",
+  "door.searchRateLimited":
+    "С этого телефона слишком много поисков. Повторите через {seconds, plural, one {# секунду} few {# секунды} many {# секунд} other {# секунды}}.",
+  "door.searchTruncated": "Показаны только первые {n}: введите имя или код подробнее.",
   "door.searchNothing": "Билеты не найдены.",
   "door.searchNeedsNetwork": "Для поиска нужна сеть",
   "door.searchClose": "Закрыть поиск",

@@ -27,3 +27,8 @@ export type Verdict = {
 };
 
 export type Direction = "in" | "out";
+
+/** A name/code search needs this many characters: two let 1,296 queries list every buyer. */
+export const SEARCH_MIN_LENGTH = 3;
+/** A search answers at most this many tickets (and says when there were more). */
+export const SEARCH_MAX_RESULTS = 10;

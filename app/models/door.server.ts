@@ -3,6 +3,7 @@
 // scanning the same ticket at the same moment admit it exactly once, and a
 // retried request (same nonce) gets the same answer without counting twice.
 import type { InStatement } from "@libsql/client";
+import { DateTime } from "luxon";
 import { z } from "zod";
 import { audit } from "~/utils/audit.server";
 import type { CurrentUser } from "~/utils/auth.server";
@@ -13,12 +14,19 @@ import {
   sqlDate,
   writeTransaction,
   type SqlExecutor,
+  type TransactionClient,
 } from "~/utils/db.server";
-import { unauthorized } from "~/utils/http.server";
+import { FieldRulesError, unauthorized } from "~/utils/http.server";
+import { rateLimits } from "~/utils/rate-limit.server";
 import { parseTicketToken, verifyTicketToken } from "~/utils/ticket-token";
 import { parseMoment, text } from "~/utils/validation";
 import { FestivalStateError } from "./festival.server";
-import type { Direction, Verdict } from "./door-verdict";
+import {
+  SEARCH_MAX_RESULTS,
+  SEARCH_MIN_LENGTH,
+  type Direction,
+  type Verdict,
+} from "./door-verdict";
 import { movement } from "./order.server";
 import { festivalSigner } from "./ticket.server";
 import { pickLanguage } from "./ticket-type.server";
@@ -64,11 +72,26 @@ export function deviceExpiresAt(festivalEndsAt: Date) {
   return new Date(festivalEndsAt.getTime() + DEVICE_GRACE_MS);
 }
 
+/**
+ * The festival's door devices for organisers: who set each one up, when it was
+ * last seen, and how much it searched (today in the festival's zone, in all).
+ */
 export async function listDoorDevices(festivalId: string, now = new Date()) {
-  const { rows } = await sqlClient().execute({
-    sql: `SELECT d.id, d.name, d.createdAt, d.lastSeenAt, d.revokedAt, f.endsAt
-          FROM DoorDevice d JOIN Festival f ON f.id = d.festivalId WHERE d.festivalId = ? ORDER BY d.createdAt`,
+  const festival = await sqlClient().execute({
+    sql: "SELECT timezone FROM Festival WHERE id = ?",
     args: [festivalId],
+  });
+  const zone = String(festival.rows[0]?.timezone ?? "UTC");
+  const startOfToday = DateTime.fromJSDate(now).setZone(zone).startOf("day").toJSDate();
+  const { rows } = await sqlClient().execute({
+    sql: `SELECT d.id, d.name, d.createdAt, d.lastSeenAt, d.revokedAt, f.endsAt,
+                 u.id AS creatorId, u.name AS creatorName, u.email AS creatorEmail,
+                 (SELECT COUNT(*) FROM DoorSearch s WHERE s.deviceId = d.id) AS searchesTotal,
+                 (SELECT COUNT(*) FROM DoorSearch s WHERE s.deviceId = d.id AND s.at >= ?) AS searchesToday,
+                 (SELECT MAX(s.at) FROM DoorSearch s WHERE s.deviceId = d.id) AS lastSearchAt
+          FROM DoorDevice d JOIN Festival f ON f.id = d.festivalId LEFT JOIN User u ON u.id = d.createdById
+          WHERE d.festivalId = ? ORDER BY d.createdAt`,
+    args: [sqlDate(startOfToday), festivalId],
   });
   return rows.map((r) => {
     const expiresAt = deviceExpiresAt(dateFromSql(r.endsAt));
@@ -76,10 +99,23 @@ export async function listDoorDevices(festivalId: string, now = new Date()) {
       id: String(r.id),
       name: String(r.name),
       createdAt: dateFromSql(r.createdAt).toISOString(),
+      createdBy:
+        r.creatorId === null
+          ? null
+          : {
+              id: String(r.creatorId),
+              name: r.creatorName === null ? null : String(r.creatorName),
+              email: String(r.creatorEmail),
+            },
       lastSeenAt: r.lastSeenAt === null ? null : dateFromSql(r.lastSeenAt).toISOString(),
       expiresAt: expiresAt.toISOString(),
       revoked: r.revokedAt !== null,
       expired: expiresAt.getTime() < now.getTime(),
+      searches: {
+        today: Number(r.searchesToday),
+        total: Number(r.searchesTotal),
+        lastAt: r.lastSearchAt === null ? null : dateFromSql(r.lastSearchAt).toISOString(),
+      },
     };
   });
 }
@@ -113,23 +149,69 @@ export async function revokeDoorDevice(
   });
 }
 
+/** Why a person's devices end: the change to their standing that ended them. */
+export type StandingChange =
+  "member.remove" | "member.demote" | "account.disable" | "account.delete" | "password.reset";
+
+/**
+ * The one way a person's loss of standing reaches the door: every device they
+ * set up (at one festival, or everywhere) is revoked, each with an audit row,
+ * inside the caller's transaction — the same one that removes, demotes,
+ * disables, deletes or resets them. The phone's next request gets the answer
+ * of any revoked device.
+ */
+export async function revokeDevicesOf(
+  tx: TransactionClient,
+  actor: { id: string } | null,
+  userId: string,
+  change: StandingChange,
+  festivalId?: string,
+) {
+  const devices = await tx.doorDevice.findMany({
+    where: { createdById: userId, revokedAt: null, ...(festivalId ? { festivalId } : {}) },
+    select: { id: true, festivalId: true },
+  });
+  if (devices.length === 0) return 0;
+  await tx.doorDevice.updateMany({
+    where: { id: { in: devices.map((d) => d.id) }, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
+  for (const device of devices)
+    await audit(
+      {
+        actorUserId: actor?.id ?? null,
+        action: "door.device.revoke",
+        targetType: "doorDevice",
+        targetId: device.id,
+        festivalId: device.festivalId,
+        details: { reason: change, setUpBy: userId },
+      },
+      tx,
+    );
+  return devices.length;
+}
+
 export type Device = { id: string; festivalId: string; name: string };
 
 const lastSeenWritten = new Map<string, number>();
 
-/** The door device behind a bearer token; 401 when unknown, revoked or expired. */
+/**
+ * The door device behind a bearer token; 401 when unknown, revoked, expired, or
+ * set up by nobody (its creator's account is gone: decision 0016).
+ */
 export async function requireDevice(request: Request): Promise<Device> {
   const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/.exec(
     (request.headers.get("Authorization") ?? "").trim(),
   );
   if (!match?.[1]) throw unauthorized("A door device token is required.");
   const { rows } = await sqlClient().execute({
-    sql: `SELECT d.id, d.festivalId, d.name, d.revokedAt, f.endsAt
+    sql: `SELECT d.id, d.festivalId, d.name, d.revokedAt, d.createdById, f.endsAt
           FROM DoorDevice d JOIN Festival f ON f.id = d.festivalId WHERE d.tokenHash = ?`,
     args: [sha256(match[1])],
   });
   const r = rows[0];
-  if (!r || r.revokedAt !== null) throw unauthorized("This door device is unknown or was revoked.");
+  if (!r || r.revokedAt !== null || r.createdById === null)
+    throw unauthorized("This door device is unknown or was revoked.");
   const now = Date.now();
   if (deviceExpiresAt(dateFromSql(r.endsAt)).getTime() < now)
     throw unauthorized("This door device has expired: its festival is over.");
@@ -697,19 +779,39 @@ export async function undoCheckIn(
 /**
  * Online search by order code or buyer's name, for someone without their phone.
  * Names appear only here, never in the manifest or on the device's storage.
+ * At least SEARCH_MIN_LENGTH characters (else a 422), within the device's
+ * search budget (else a 429), at most SEARCH_MAX_RESULTS tickets; each search
+ * is counted for the organisers (when and how many results, never the query).
  */
-export async function searchTickets(device: Device, query: string, locale = "en") {
+export async function searchTickets(
+  device: Device,
+  query: string,
+  locale = "en",
+  now = new Date(),
+) {
   const q = query.trim().slice(0, 60);
-  if (q.length < 2) return [];
+  if ([...q].length < SEARCH_MIN_LENGTH)
+    throw new FieldRulesError({ q: `v.minLength|${SEARCH_MIN_LENGTH}` });
+  await rateLimits.doorSearch(device.id);
   const like = likeContains(q);
   const { rows } = await sqlClient().execute({
     sql: `SELECT t.id, t.status, t.amountDueMinor, t.admittedAt, tt.name AS typeName, o.code, o.name, o.currency
           FROM Ticket t JOIN "Order" o ON o.id = t.orderId JOIN TicketType tt ON tt.id = t.ticketTypeId
           WHERE t.festivalId = ? AND (o.code LIKE ? ESCAPE '\\' OR o.name LIKE ? ESCAPE '\\')
-          ORDER BY o.code LIMIT 20`,
-    args: [device.festivalId, like.toUpperCase(), like],
+          ORDER BY o.code LIMIT ?`,
+    args: [device.festivalId, like.toUpperCase(), like, SEARCH_MAX_RESULTS + 1],
   });
-  return rows.map((r) => ({
+  const truncated = rows.length > SEARCH_MAX_RESULTS;
+  const shown = rows.slice(0, SEARCH_MAX_RESULTS);
+  await sqlClient().execute({
+    sql: "INSERT INTO DoorSearch (deviceId, at, results) VALUES (?, ?, ?)",
+    args: [device.id, sqlDate(now), shown.length],
+  });
+  return { results: shown.map(foundTicket(locale)), truncated };
+}
+
+function foundTicket(locale: string) {
+  return (r: Record<string, unknown>) => ({
     ticketId: String(r.id),
     ticketType: pickLanguage(String(r.typeName), locale),
     orderCode: String(r.code),
@@ -718,7 +820,7 @@ export async function searchTickets(device: Device, query: string, locale = "en"
     admitted: r.admittedAt !== null,
     amountDueMinor: Number(r.amountDueMinor),
     currency: String(r.currency),
-  }));
+  });
 }
 
 // ---------------------------------------------------------------- organisers

@@ -5,6 +5,7 @@ import type { CurrentUser, FestivalRole, GlobalRole } from "~/utils/auth.server"
 import { randomToken, sha256 } from "~/utils/crypto.server";
 import { prisma } from "~/utils/db.server";
 import { enqueueEmail, kickEmailWorker } from "~/utils/email.server";
+import { forbidden } from "~/utils/http.server";
 import { publicUrl } from "~/utils/env.server";
 import { isLocale, translate, type Locale } from "~/utils/i18n";
 import {
@@ -16,6 +17,7 @@ import {
 import { email, optionalText } from "~/utils/validation";
 
 import { FESTIVAL_ROLES, GLOBAL_ROLES, RESET_LINK_MINUTES } from "./choices";
+import { revokeDevicesOf } from "./door.server";
 
 // Routes' components import these from ~/models/choices (this module is server-only).
 export { FESTIVAL_ROLES, GLOBAL_ROLES };
@@ -44,6 +46,19 @@ export class ConflictError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/**
+ * An organiser tried to change the team standing of the festival's creator or
+ * of an admin: only admins may (the API answers 403 `protected_member`).
+ */
+export class ProtectedMemberError extends Error {
+  readonly code = "protected_member";
+  constructor() {
+    super(
+      "The festival's creator and administrators keep their role: only an administrator can change it.",
+    );
   }
 }
 
@@ -139,37 +154,55 @@ async function createInvitation(
   );
 }
 
-/** Find a live invitation by the token from its link. */
+/**
+ * Find a live invitation by the token from its link, with whether its address
+ * already has an account with a password (that account accepts by signing in;
+ * the link never sets its password). Only the link's holder learns this.
+ */
 export async function findInvitation(token: string) {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
   const invitation = await prisma.invitation.findUnique({
     where: { tokenHash: sha256(token) },
-    include: { festival: { select: { name: true } } },
+    include: { festival: { select: { name: true, createdById: true } } },
   });
   if (!invitation || invitation.acceptedAt || invitation.expiresAt < new Date()) return null;
-  return invitation;
+  const account = await prisma.user.findUnique({
+    where: { email: invitation.email },
+    select: { passwordHash: true },
+  });
+  return { ...invitation, hasAccount: Boolean(account?.passwordHash) };
 }
+
+type LiveInvitation = NonNullable<Awaited<ReturnType<typeof findInvitation>>>;
 
 export const acceptInvitationInput = z.object({ name: optionalText({ max: 120 }), password });
 
-/** Accept: set the password (creating the account if needed) and join the festival team. */
+/** The address already has an account: accept by signing in as it (the link sets no password). */
+export class SignInToAcceptError extends Error {
+  constructor(readonly email: string) {
+    super("This address already has an account: sign in to accept.");
+  }
+}
+
+/**
+ * Accept as a newcomer (or an account that never chose a password): set the
+ * password, creating the account if needed, and join the festival team.
+ */
 export async function acceptInvitation(
   token: string,
   input: z.output<typeof acceptInvitationInput>,
 ) {
   const invitation = await findInvitation(token);
   if (!invitation) return null;
+  if (invitation.hasAccount) throw new SignInToAcceptError(invitation.email);
   const passwordHash = await hashPassword(input.password);
   return prisma.$transaction(async (tx) => {
-    const taken = await tx.invitation.updateMany({
-      where: { id: invitation.id, acceptedAt: null },
-      data: { acceptedAt: new Date() },
-    });
-    if (taken.count === 0) return null; // accepted concurrently
+    if (!(await takeInvitation(tx, invitation))) return null;
     const existing = await tx.user.findUnique({
       where: { email: invitation.email },
-      select: { id: true },
+      select: { id: true, passwordHash: true },
     });
+    if (existing?.passwordHash) throw new SignInToAcceptError(invitation.email); // set concurrently
     const user = existing
       ? await tx.user.update({
           where: { id: existing.id },
@@ -185,29 +218,68 @@ export async function acceptInvitation(
           },
           select: { id: true },
         });
-    if (invitation.festivalId && invitation.festivalRole) {
-      await tx.festivalMember.upsert({
-        where: { festivalId_userId: { festivalId: invitation.festivalId, userId: user.id } },
-        create: {
-          festivalId: invitation.festivalId,
-          userId: user.id,
-          role: invitation.festivalRole,
-        },
-        update: { role: invitation.festivalRole },
-      });
-    }
-    await audit(
-      {
-        actorUserId: user.id,
-        action: "invitation.accept",
-        targetType: "invitation",
-        targetId: invitation.id,
-        festivalId: invitation.festivalId,
-      },
-      tx,
-    );
+    await joinTeam(tx, invitation, user.id);
     return user;
   });
+}
+
+/**
+ * Accept as the signed-in account the invitation was sent to (confirmed on the
+ * invitation page): join the festival team. Null when the link is dead; 403
+ * when signed in as someone else.
+ */
+export async function acceptInvitationAs(token: string, user: CurrentUser) {
+  const invitation = await findInvitation(token);
+  if (!invitation) return null;
+  if (invitation.email !== user.email) throw forbidden("This invitation is for another address.");
+  return prisma.$transaction(async (tx) => {
+    if (!(await takeInvitation(tx, invitation))) return null;
+    await joinTeam(tx, invitation, user.id);
+    return { id: user.id };
+  });
+}
+
+/** Mark the invitation used; false when it was accepted concurrently. */
+async function takeInvitation(tx: Tx, invitation: LiveInvitation) {
+  const taken = await tx.invitation.updateMany({
+    where: { id: invitation.id, acceptedAt: null },
+    data: { acceptedAt: new Date() },
+  });
+  return taken.count > 0;
+}
+
+/**
+ * The membership an accepted invitation creates (the only way onto a team
+ * besides creating the festival). The festival's creator stays organiser;
+ * an organiser who accepts a door invitation is demoted, with their devices.
+ */
+async function joinTeam(tx: Tx, invitation: LiveInvitation, userId: string) {
+  if (invitation.festivalId && invitation.festivalRole) {
+    const festivalId = invitation.festivalId;
+    const role =
+      invitation.festival?.createdById === userId ? "organiser" : invitation.festivalRole;
+    const before = await tx.festivalMember.findUnique({
+      where: { festivalId_userId: { festivalId, userId } },
+      select: { role: true },
+    });
+    await tx.festivalMember.upsert({
+      where: { festivalId_userId: { festivalId, userId } },
+      create: { festivalId, userId, role },
+      update: { role },
+    });
+    if (before?.role === "organiser" && role === "door")
+      await revokeDevicesOf(tx, { id: userId }, userId, "member.demote", festivalId);
+  }
+  await audit(
+    {
+      actorUserId: userId,
+      action: "invitation.accept",
+      targetType: "invitation",
+      targetId: invitation.id,
+      festivalId: invitation.festivalId,
+    },
+    tx,
+  );
 }
 
 // ---------------------------------------------------------------- festival teams
@@ -216,40 +288,64 @@ export const memberInput = z
   .object({ email, role: z.enum(FESTIVAL_ROLES, { error: "v.festivalRole" }) })
   .strict();
 
+type TeamFestival = { id: string; name: string; createdById: string | null };
+
+/** Only admins change the standing of the festival's creator or of an admin. */
+function refuseIfProtected(
+  actor: CurrentUser,
+  festival: TeamFestival,
+  target: { id: string; role: string },
+) {
+  if (actor.role !== "admin" && (target.role === "admin" || target.id === festival.createdById))
+    throw new ProtectedMemberError();
+}
+
 /**
- * Add someone to a festival's team. An existing account joins at once; an
- * unknown email gets an invitation that adds them when accepted.
+ * Put someone on a festival's team, or change the role of someone already on
+ * it. Anyone not on the team is invited — whether or not the address has an
+ * account, with the same answer, the same email and the same work — and joins
+ * only by accepting. A member's role changes at once (a demotion to door staff
+ * ends the devices they set up); the creator's and admins' only by an admin.
  */
 export async function addFestivalMember(
   actor: CurrentUser,
-  festival: { id: string; name: string },
+  festival: TeamFestival,
   input: z.output<typeof memberInput>,
   context: { locale: Locale },
-): Promise<{ status: "added" | "invited"; userId?: string }> {
-  const user = await prisma.user.findUnique({
-    where: { email: input.email },
-    select: { id: true, locale: true },
+): Promise<{ status: "invited" } | { status: "updated"; userId: string; role: FestivalRole }> {
+  const member = await prisma.festivalMember.findFirst({
+    where: { festivalId: festival.id, user: { email: input.email } },
+    select: { role: true, user: { select: { id: true, role: true } } },
   });
-  const result = await prisma.$transaction(async (tx) => {
-    if (user) {
-      await tx.festivalMember.upsert({
-        where: { festivalId_userId: { festivalId: festival.id, userId: user.id } },
-        create: { festivalId: festival.id, userId: user.id, role: input.role },
-        update: { role: input.role },
+  if (member) {
+    refuseIfProtected(actor, festival, member.user);
+    const userId = member.user.id;
+    await prisma.$transaction(async (tx) => {
+      await tx.festivalMember.update({
+        where: { festivalId_userId: { festivalId: festival.id, userId } },
+        data: { role: input.role },
       });
       await audit(
         {
           actorUserId: actor.id,
-          action: "festival.member.add",
+          action: "festival.member.role",
           targetType: "user",
-          targetId: user.id,
+          targetId: userId,
           festivalId: festival.id,
-          details: { role: input.role },
+          details: { from: member.role, to: input.role },
         },
         tx,
       );
-      return { status: "added" as const, userId: user.id };
-    }
+      if (member.role === "organiser" && input.role === "door")
+        await revokeDevicesOf(tx, actor, userId, "member.demote", festival.id);
+    });
+    return { status: "updated", userId, role: input.role };
+  }
+  await prisma.$transaction(async (tx) => {
+    // A new invitation replaces the address's earlier ones to this team.
+    await tx.invitation.deleteMany({
+      where: { festivalId: festival.id, email: input.email, acceptedAt: null },
+    });
     await createInvitation(tx, {
       email: input.email,
       role: "member",
@@ -268,15 +364,27 @@ export async function addFestivalMember(
       },
       tx,
     );
-    return { status: "invited" as const };
   });
   kickEmailWorker();
-  return result;
+  return { status: "invited" };
 }
 
-export async function removeFestivalMember(actor: CurrentUser, festivalId: string, userId: string) {
+/** Take someone off the team; the devices they set up for this festival end with it. */
+export async function removeFestivalMember(
+  actor: CurrentUser,
+  festival: TeamFestival,
+  userId: string,
+) {
+  const member = await prisma.festivalMember.findUnique({
+    where: { festivalId_userId: { festivalId: festival.id, userId } },
+    select: { user: { select: { id: true, role: true } } },
+  });
+  if (!member) return false;
+  refuseIfProtected(actor, festival, member.user);
   return prisma.$transaction(async (tx) => {
-    const { count } = await tx.festivalMember.deleteMany({ where: { festivalId, userId } });
+    const { count } = await tx.festivalMember.deleteMany({
+      where: { festivalId: festival.id, userId },
+    });
     if (count) {
       await audit(
         {
@@ -284,12 +392,70 @@ export async function removeFestivalMember(actor: CurrentUser, festivalId: strin
           action: "festival.member.remove",
           targetType: "user",
           targetId: userId,
-          festivalId,
+          festivalId: festival.id,
         },
         tx,
       );
+      await revokeDevicesOf(tx, actor, userId, "member.remove", festival.id);
     }
     return count > 0;
+  });
+}
+
+// ---------------------------------------------------------------- accounts (admins)
+
+/** An admin acting on their own account here (disable, delete) would lock themselves out. */
+export class SelfActionError extends Error {}
+
+/**
+ * Disable an account (or enable it again). Disabling signs it out everywhere,
+ * ends its API tokens and the door devices it set up, in one transaction.
+ */
+export async function setUserDisabled(actor: CurrentUser, userId: string, disabled: boolean) {
+  if (userId === actor.id) throw new SelfActionError();
+  return prisma.$transaction(async (tx) => {
+    const { count } = await tx.user.updateMany({
+      where: { id: userId, disabledAt: disabled ? null : { not: null } },
+      data: { disabledAt: disabled ? new Date() : null },
+    });
+    if (count === 0) return false;
+    if (disabled) {
+      await tx.session.deleteMany({ where: { userId } });
+      await tx.apiToken.updateMany({
+        where: { userId, revokedAt: null },
+        data: { revokedAt: new Date() },
+      });
+      await revokeDevicesOf(tx, actor, userId, "account.disable");
+    }
+    await audit(
+      {
+        actorUserId: actor.id,
+        action: disabled ? "user.disable" : "user.enable",
+        targetType: "user",
+        targetId: userId,
+      },
+      tx,
+    );
+    return true;
+  });
+}
+
+/**
+ * Delete an account: its sessions, tokens and memberships go with it; the
+ * door devices it set up are revoked first (they stay listed, by nobody).
+ */
+export async function deleteUser(actor: CurrentUser, userId: string) {
+  if (userId === actor.id) throw new SelfActionError();
+  return prisma.$transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true } });
+    if (!user) return false;
+    await revokeDevicesOf(tx, actor, userId, "account.delete");
+    await tx.user.delete({ where: { id: userId } });
+    await audit(
+      { actorUserId: actor.id, action: "user.delete", targetType: "user", targetId: userId },
+      tx,
+    );
+    return true;
   });
 }
 
@@ -386,6 +552,7 @@ export async function completePasswordReset(
       where: { userId: user.id, revokedAt: null },
       data: { revokedAt: new Date() },
     });
+    await revokeDevicesOf(tx, { id: user.id }, user.id, "password.reset");
     await audit(
       { actorUserId: user.id, action: "password.reset", targetType: "user", targetId: user.id },
       tx,

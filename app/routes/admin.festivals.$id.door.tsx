@@ -176,6 +176,17 @@ export default function DoorAdmin() {
                 : d.lastSeenAt
                   ? t("door.lastSeen", { time: formatDateTime(d.lastSeenAt, locale, timezone) })
                   : t("door.neverSeen")}
+            <br />
+            <span className="muted">
+              {d.createdBy
+                ? t("door.setUpBy", { name: d.createdBy.name ?? d.createdBy.email })
+                : t("door.setUpByNobody")}
+              {" · "}
+              {t("door.searchCounts", { today: d.searches.today, total: d.searches.total })}
+              {d.searches.lastAt
+                ? ` · ${t("door.lastSearch", { time: formatDateTime(d.searches.lastAt, locale, timezone) })}`
+                : null}
+            </span>
             {canManage && !d.revoked && !d.expired ? (
               <Form method="post" className="inline">
                 <input type="hidden" name="deviceId" value={d.id} />{" "}

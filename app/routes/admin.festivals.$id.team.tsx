@@ -4,7 +4,12 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field } from "~/components/field";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { FESTIVAL_ROLES } from "~/models/choices";
-import { addFestivalMember, memberInput, removeFestivalMember } from "~/models/user.server";
+import {
+  addFestivalMember,
+  memberInput,
+  ProtectedMemberError,
+  removeFestivalMember,
+} from "~/models/user.server";
 import { prisma } from "~/utils/db.server";
 import { field, readForm } from "~/utils/forms.server";
 import { errorResponse } from "~/utils/http.server";
@@ -14,13 +19,19 @@ import { fieldErrors } from "~/utils/validation";
 import { useT } from "~/utils/use-t";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requireUserWith(request, "festival:team", params.id);
+  const user = await requireUserWith(request, "festival:team", params.id);
   const festival = await getFestivalOrThrow(params.id);
-  const members = await prisma.festivalMember.findMany({
+  const rows = await prisma.festivalMember.findMany({
     where: { festivalId: festival.id },
-    select: { role: true, user: { select: { id: true, email: true, name: true } } },
+    select: { role: true, user: { select: { id: true, email: true, name: true, role: true } } },
     orderBy: { createdAt: "asc" },
   });
+  // The creator's and admins' standing is for admins to change (addFestivalMember).
+  const members = rows.map(({ role, user: { role: globalRole, ...person } }) => ({
+    role,
+    user: person,
+    fixed: user.role !== "admin" && (globalRole === "admin" || person.id === festival.createdById),
+  }));
   const invitations = await prisma.invitation.findMany({
     where: { festivalId: festival.id, acceptedAt: null, expiresAt: { gt: new Date() } },
     select: { id: true, email: true, festivalRole: true },
@@ -41,15 +52,32 @@ export async function action({ request, params }: ActionFunctionArgs) {
         { errors: { _form: t("team.cannotRemoveSelf") } as Record<string, string>, status: null },
         { status: 400 },
       );
-    await removeFestivalMember(user, festival.id, userId);
+    try {
+      await removeFestivalMember(user, festival, userId);
+    } catch (e) {
+      if (e instanceof ProtectedMemberError) return protectedMember(t("team.protected"));
+      throw e;
+    }
     return { errors: {} as Record<string, string>, status: null };
   }
   if (intent !== "add") throw errorResponse(400, "bad_intent", "Unknown action.");
   const parsed = memberInput.safeParse({ email: field(form, "email"), role: field(form, "role") });
   if (!parsed.success)
     return data({ errors: fieldErrors(parsed.error, t), status: null }, { status: 400 });
-  const result = await addFestivalMember(user, festival, parsed.data, { locale });
-  return { errors: {} as Record<string, string>, status: result.status };
+  try {
+    const result = await addFestivalMember(user, festival, parsed.data, { locale });
+    return { errors: {} as Record<string, string>, status: result.status };
+  } catch (e) {
+    if (e instanceof ProtectedMemberError) return protectedMember(t("team.protected"));
+    throw e;
+  }
+}
+
+function protectedMember(message: string) {
+  return data(
+    { errors: { _form: message } as Record<string, string>, status: null },
+    { status: 403 },
+  );
 }
 
 export default function Team() {
@@ -62,7 +90,7 @@ export default function Team() {
       <h2>{t("festivalAdmin.team")}</h2>
       {result?.status ? (
         <p role="status" className="notice">
-          {t(result.status === "added" ? "team.added" : "team.invited")}
+          {t(result.status === "updated" ? "team.updated" : "team.invited")}
         </p>
       ) : null}
       {e._form ? <p className="form-error">{e._form}</p> : null}
@@ -82,12 +110,16 @@ export default function Team() {
               <td>{m.user.name}</td>
               <td>{t(m.role === "door" ? "role.door" : "role.organiser")}</td>
               <td>
-                <Form method="post" className="inline">
-                  <input type="hidden" name="userId" value={m.user.id} />
-                  <button type="submit" name="intent" value="remove" className="link danger">
-                    {t("team.remove")}
-                  </button>
-                </Form>
+                {m.fixed ? (
+                  <span className="muted">{t("team.fixed")}</span>
+                ) : (
+                  <Form method="post" className="inline">
+                    <input type="hidden" name="userId" value={m.user.id} />
+                    <button type="submit" name="intent" value="remove" className="link danger">
+                      {t("team.remove")}
+                    </button>
+                  </Form>
+                )}
               </td>
             </tr>
           ))}

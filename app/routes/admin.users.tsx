@@ -3,7 +3,14 @@ import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field, FormError } from "~/components/field";
 import { GLOBAL_ROLES } from "~/models/choices";
-import { ConflictError, createUser, newUserInput } from "~/models/user.server";
+import {
+  ConflictError,
+  createUser,
+  deleteUser,
+  newUserInput,
+  SelfActionError,
+  setUserDisabled,
+} from "~/models/user.server";
 import { prisma } from "~/utils/db.server";
 import { field, readForm } from "~/utils/forms.server";
 import { getTranslator } from "~/utils/i18n.server";
@@ -14,39 +21,73 @@ import { useT } from "~/utils/use-t";
 export const meta: MetaFunction = () => [{ title: "Users" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireUserWith(request, "users:manage");
+  const me = await requireUserWith(request, "users:manage");
   const users = await prisma.user.findMany({
     orderBy: { createdAt: "asc" },
     select: { id: true, email: true, name: true, role: true, passwordHash: true, disabledAt: true },
   });
   return {
     users: users.map(({ passwordHash, ...u }) => ({ ...u, active: Boolean(passwordHash) })),
+    me: me.id,
   };
 }
+
+type Result = {
+  errors: Record<string, string>;
+  invited: boolean;
+  done?: "disabledDone" | "enabledDone" | "deletedDone";
+  confirmDelete?: { id: string; email: string };
+};
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUserWith(request, "users:manage");
   const { t, locale } = await getTranslator(request);
   const form = await readForm(request);
+  const intent = field(form, "intent");
+  if (intent === "disable" || intent === "enable" || intent === "delete") {
+    const userId = (field(form, "userId") ?? "").slice(0, 64);
+    const none: Result = { errors: {}, invited: false };
+    try {
+      if (intent === "delete") {
+        // Irreversible: a second submit (the confirmation form) does it.
+        if (field(form, "confirm") !== "yes") {
+          const target = await prisma.user.findUnique({
+            where: { id: userId },
+            select: { id: true, email: true },
+          });
+          return { ...none, confirmDelete: target ?? undefined };
+        }
+        await deleteUser(user, userId);
+        return { ...none, done: "deletedDone" as const };
+      }
+      await setUserDisabled(user, userId, intent === "disable");
+      return { ...none, done: intent === "disable" ? "disabledDone" : "enabledDone" } as Result;
+    } catch (e) {
+      if (e instanceof SelfActionError)
+        return data({ ...none, errors: { _form: t("users.notSelf") } } as Result, { status: 400 });
+      throw e;
+    }
+  }
   const raw = { email: field(form, "email"), name: field(form, "name"), role: field(form, "role") };
   const parsed = newUserInput.safeParse(raw);
   if (!parsed.success)
-    return data({ errors: fieldErrors(parsed.error, t), invited: false }, { status: 400 });
+    return data({ errors: fieldErrors(parsed.error, t), invited: false } as Result, {
+      status: 400,
+    });
   try {
     await createUser(user, parsed.data, { locale });
   } catch (e) {
     if (e instanceof ConflictError)
-      return data(
-        { errors: { email: t("users.emailTaken") } as Record<string, string>, invited: false },
-        { status: 409 },
-      );
+      return data({ errors: { email: t("users.emailTaken") }, invited: false } as Result, {
+        status: 409,
+      });
     throw e;
   }
-  return { errors: {} as Record<string, string>, invited: true };
+  return { errors: {}, invited: true } as Result;
 }
 
 export default function Users() {
-  const { users } = useLoaderData<typeof loader>();
+  const { users, me } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   const e = result?.errors ?? {};
@@ -58,6 +99,25 @@ export default function Users() {
           {t("users.invited")}
         </p>
       ) : null}
+      {result?.done ? (
+        <p role="status" className="notice">
+          {t(`users.${result.done}`)}
+        </p>
+      ) : null}
+      <FormError error={e._form} />
+      {result?.confirmDelete ? (
+        <Form method="post" className="card" role="alertdialog" aria-labelledby="delete-confirm">
+          <p id="delete-confirm">
+            {t("users.deleteConfirm", { email: result.confirmDelete.email })}
+          </p>
+          <input type="hidden" name="userId" value={result.confirmDelete.id} />
+          <input type="hidden" name="confirm" value="yes" />
+          <button type="submit" name="intent" value="delete" className="danger">
+            {t("users.deleteConfirmSubmit")}
+          </button>{" "}
+          <a href="/admin/users">{t("users.deleteCancel")}</a>
+        </Form>
+      ) : null}
       <table className="table">
         <thead>
           <tr>
@@ -65,6 +125,7 @@ export default function Users() {
             <th>{t("field.name")}</th>
             <th>{t("users.role")}</th>
             <th>{t("users.state")}</th>
+            <th />
           </tr>
         </thead>
         <tbody>
@@ -80,13 +141,30 @@ export default function Users() {
                     ? t("users.active")
                     : t("users.pending")}
               </td>
+              <td>
+                {u.id === me ? null : (
+                  <Form method="post" className="inline">
+                    <input type="hidden" name="userId" value={u.id} />
+                    <button
+                      type="submit"
+                      name="intent"
+                      value={u.disabledAt ? "enable" : "disable"}
+                      className="link"
+                    >
+                      {t(u.disabledAt ? "users.enable" : "users.disable")}
+                    </button>{" "}
+                    <button type="submit" name="intent" value="delete" className="link danger">
+                      {t("users.delete")}
+                    </button>
+                  </Form>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
       <Form method="post" noValidate className="card">
         <h2>{t("users.invite")}</h2>
-        <FormError error={e._form} />
         <Field
           label={t("field.email")}
           name="email"

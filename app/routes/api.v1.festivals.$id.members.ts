@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { addFestivalMember, memberInput } from "~/models/user.server";
-import { api, created, methodNotAllowed, parseOrThrow, readJsonBody } from "~/utils/api.server";
+import { api, methodNotAllowed, parseOrThrow, readJsonBody } from "~/utils/api.server";
 import { prisma } from "~/utils/db.server";
 import { getLocale } from "~/utils/i18n.server";
 import { requireApiUserWith } from "~/utils/permissions.server";
@@ -18,7 +18,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   });
 }
 
-/** Add an existing account to the team, or invite an unknown email. */
+/**
+ * `{email, role}`: someone not on the team is invited (202, the same answer
+ * whether or not the address has an account); a member's role changes (200).
+ */
 export async function action({ request, params }: ActionFunctionArgs) {
   return api(async () => {
     if (request.method !== "POST") return methodNotAllowed(["GET", "POST"]);
@@ -28,6 +31,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const result = await addFestivalMember(user, festival, input, {
       locale: await getLocale(request),
     });
-    return created(result);
+    return Response.json(result, { status: result.status === "invited" ? 202 : 200 });
   });
 }

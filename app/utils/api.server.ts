@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { FestivalStateError } from "~/models/festival.server";
 import { SoldOutError } from "~/models/order.server";
-import { ConflictError } from "~/models/user.server";
+import { ConflictError, ProtectedMemberError } from "~/models/user.server";
 import { errorResponse, FieldRulesError, readBodyLimited, tooManyRequests } from "./http.server";
 import { RateLimitedError } from "./rate-limit.server";
 import { translator } from "./i18n";
@@ -96,6 +96,7 @@ export async function api(fn: () => Promise<Response>): Promise<Response> {
     if (error instanceof RateLimitedError) return tooManyRequests(error.retryAfterSeconds);
     if (error instanceof ConflictError || error instanceof FestivalStateError)
       return errorResponse(409, error.code, error.message);
+    if (error instanceof ProtectedMemberError) return errorResponse(403, error.code, error.message);
     if (error instanceof SoldOutError)
       return errorResponse(409, "sold_out", "Not enough places are left for this order.");
     if (error instanceof FieldRulesError) {

@@ -2,7 +2,12 @@
 // localStorage, the offline queue in IndexedDB, online and offline verdicts.
 // Only ids, amounts and ticket tokens (which carry ids, never people) are kept
 // on the device: no names, no emails.
-import type { Direction, ScanResult, Verdict } from "~/models/door-verdict";
+import {
+  SEARCH_MIN_LENGTH,
+  type Direction,
+  type ScanResult,
+  type Verdict,
+} from "~/models/door-verdict";
 import { parseTicketToken, verifyTicketToken, ed25519Verifier } from "~/utils/ticket-token";
 
 export type DoorResult = ScanResult;
@@ -268,6 +273,12 @@ export function newNonce(): string {
 
 /** The network is gone (or the server cannot answer): decide offline. */
 export class NetworkError extends Error {}
+/** The server asks this phone to wait (429); for a scan that is like the network being gone. */
+export class RateLimitedError extends NetworkError {
+  constructor(readonly retryAfterSeconds: number) {
+    super("HTTP 429");
+  }
+}
 /** The server does not know this device (revoked or never set up). */
 export class DeviceRejectedError extends Error {}
 
@@ -302,7 +313,9 @@ async function send(
     throw new NetworkError(e instanceof Error ? e.message : "network error");
   }
   if (res.status === 401) throw new DeviceRejectedError("device rejected");
-  if (res.status >= 500 || res.status === 429) throw new NetworkError(`HTTP ${res.status}`);
+  if (res.status === 429)
+    throw new RateLimitedError(Math.max(1, Number(res.headers.get("Retry-After")) || 60));
+  if (res.status >= 500) throw new NetworkError(`HTTP ${res.status}`);
   if (!res.ok && res.status !== 304) throw new Error(`HTTP ${res.status}`);
   return res;
 }
@@ -410,14 +423,25 @@ export type FoundTicket = {
   currency: string;
 };
 
-/** Order code or name → tickets (online only: names never stay on the phone). */
-export async function searchOnline(deviceToken: string, query: string): Promise<FoundTicket[]> {
-  const { results } = await call<{ results: FoundTicket[] }>(
+/** Refused before asking: fewer than SEARCH_MIN_LENGTH characters. */
+export class SearchTooShortError extends Error {}
+
+/**
+ * Order code or name (SEARCH_MIN_LENGTH characters at least) → at most
+ * SEARCH_MAX_RESULTS tickets, and whether there were more (online only: names
+ * never stay on the phone). Over the device's search budget: RateLimitedError.
+ */
+export async function searchOnline(
+  deviceToken: string,
+  query: string,
+): Promise<{ results: FoundTicket[]; truncated: boolean }> {
+  const q = query.trim().slice(0, 60);
+  if ([...q].length < SEARCH_MIN_LENGTH) throw new SearchTooShortError("too short");
+  return call<{ results: FoundTicket[]; truncated: boolean }>(
     deviceToken,
     "GET",
-    `/api/v1/door/search?q=${encodeURIComponent(query.trim().slice(0, 60))}`,
+    `/api/v1/door/search?q=${encodeURIComponent(q)}`,
   );
-  return results;
 }
 
 export type UndoOutcome = "undone" | "too_late" | "needs_network";

@@ -75,6 +75,24 @@ const resetEmailsPerAccount = new RateLimiterMemory({
 /** An (account, address) key; addresses contain no newline, so it is unambiguous. */
 const pair = (email: string, address: string) => `${address}\n${email}`;
 
+/**
+ * Door name search, per device (a stolen phone must not list every buyer):
+ * a burst per minute and a ceiling per hour. Never disabled — it guards
+ * personal data, not load (decision 0016).
+ */
+export const DOOR_SEARCHES_PER_MINUTE = 20;
+export const DOOR_SEARCHES_PER_HOUR = 120;
+const doorSearchPerMinute = new RateLimiterMemory({
+  keyPrefix: "door-search-min",
+  points: DOOR_SEARCHES_PER_MINUTE,
+  duration: 60,
+});
+const doorSearchPerHour = new RateLimiterMemory({
+  keyPrefix: "door-search-hour",
+  points: DOOR_SEARCHES_PER_HOUR,
+  duration: 60 * 60,
+});
+
 /** A venue's doors share one address: its budget for door-device writes is this many devices' worth. */
 const DOORS_PER_ADDRESS = 10;
 
@@ -167,6 +185,11 @@ export const rateLimits = {
   async apiWrite(address: string) {
     const limiters = apiWriteLimiters();
     if (limiters) await take(limiters.perKey, `address:${address}`);
+  },
+  /** A door device's name search (a read, counted all the same). */
+  async doorSearch(deviceId: string) {
+    await take(doorSearchPerHour, deviceId);
+    await take(doorSearchPerMinute, deviceId);
   },
   /**
    * A door device's write: RATE_LIMIT_PER_MINUTE per device, because all the

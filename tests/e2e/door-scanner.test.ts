@@ -224,6 +224,13 @@ describe("door scanner with a camera", () => {
     await searchOpen.click();
     const searchSection = page.getByRole("region", { name: "Someone without their phone" });
     await searchSection.waitFor({ state: "visible" });
+    // The minimum is said up front, and again when a search is too short (no request made).
+    expect(await searchSection.textContent()).toContain(
+      "At least 3 characters of a name or an order code.",
+    );
+    await page.getByRole("searchbox", { name: "Name or order code" }).fill("do");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await searchSection.getByText("Type at least 3 characters.").waitFor({ state: "visible" });
     await page.getByRole("searchbox", { name: "Name or order code" }).fill("doorsearch");
     await page.getByRole("button", { name: "Search", exact: true }).click();
     const results = page.getByRole("list", { name: "Tickets found" });

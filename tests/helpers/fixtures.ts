@@ -1,5 +1,7 @@
 // Data builders for tests: accounts, tokens and festivals made through the
 // app's own domain modules, against the test file's database.
+import { acceptInvitationAs, addFestivalMember } from "~/models/user.server";
+import type { CurrentUser, GlobalRole } from "~/utils/auth.server";
 import { hashPassword } from "~/utils/password.server";
 import { prisma } from "~/utils/db.server";
 import { openPrivateKey, signTicketToken } from "~/utils/ticket-signing.server";
@@ -30,8 +32,47 @@ export async function createUserRow(
   });
 }
 
+function asCurrentUser(user: {
+  id: string;
+  email: string;
+  name: string | null;
+  role: string;
+}): CurrentUser {
+  return { ...user, role: user.role as GlobalRole, locale: null, memberships: [] };
+}
+
+let inviter: Promise<CurrentUser> | undefined;
+
+/**
+ * Put an existing account on a festival's team the way people join: invited
+ * (by the festival's creator, else an admin) through the domain module, then
+ * accepted by the person with the link from the invitation email in the
+ * outbox. The one way tests add members; someone already on the team just
+ * gets the role.
+ */
 export async function addMember(festivalId: string, userId: string, role: "organiser" | "door") {
-  return prisma.festivalMember.create({ data: { festivalId, userId, role } });
+  const festival = await prisma.festival.findUniqueOrThrow({ where: { id: festivalId } });
+  const person = await prisma.user.findUniqueOrThrow({ where: { id: userId } });
+  const creator = festival.createdById
+    ? await prisma.user.findUnique({ where: { id: festival.createdById } })
+    : null;
+  inviter ??= createUserRow({ role: "admin", name: "Test Inviter" }).then(asCurrentUser);
+  const by = creator?.role === "admin" ? asCurrentUser(creator) : await inviter;
+  const result = await addFestivalMember(
+    by,
+    festival,
+    { email: person.email, role },
+    { locale: "en" },
+  );
+  if (result.status === "updated") return;
+  const mail = await prisma.outboxEmail.findFirstOrThrow({
+    where: { to: person.email, template: "invitation" },
+    orderBy: { createdAt: "desc" },
+  });
+  const link = (JSON.parse(mail.payload) as { inviteUrl: string }).inviteUrl;
+  const token = /\/invite\/([A-Za-z0-9_-]+)$/.exec(link)?.[1];
+  if (!token || !(await acceptInvitationAs(token, asCurrentUser(person))))
+    throw new Error(`the invitation of ${person.email} could not be accepted`);
 }
 
 export function festivalBody(overrides: Record<string, unknown> = {}) {

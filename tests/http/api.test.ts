@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
 import { recipients } from "../helpers/smtp";
-import { apiToken, createUserRow, festivalBody, PASSWORD, uniqueEmail } from "../helpers/fixtures";
+import {
+  addMember,
+  apiToken,
+  createUserRow,
+  festivalBody,
+  PASSWORD,
+  uniqueEmail,
+} from "../helpers/fixtures";
 
 let app: TestApp;
 let client: Client;
@@ -192,19 +199,20 @@ describe("users and members API", () => {
     expect(dup.json()).toMatchObject({ error: "email_taken" });
   });
 
-  it("adds an existing account to a festival team, and invites an unknown email", async () => {
+  it("invites an existing account and an unknown email alike, and changes a member's role at once", async () => {
     const { id } = (
       await client.api("POST", "/api/v1/festivals", festivalBody(), adminToken)
     ).json<{ id: string }>();
     const door = await createUserRow();
-    const added = await client.api(
+    const invitedAccount = await client.api(
       "POST",
       `/api/v1/festivals/${id}/members`,
       { email: door.email, role: "door" },
       adminToken,
     );
-    expect(added.status).toBe(201);
-    expect(added.json()).toMatchObject({ status: "added", userId: door.id });
+    expect(invitedAccount.status).toBe(202);
+    expect(invitedAccount.json()).toEqual({ status: "invited" });
+    await addMember(id, door.id, "door");
     const newcomer = uniqueEmail("organiser");
     const invited = await client.api(
       "POST",
@@ -213,9 +221,18 @@ describe("users and members API", () => {
       adminToken,
       { "Accept-Language": "ru" },
     );
-    expect(invited.json()).toMatchObject({ status: "invited" });
+    expect(invited.status).toBe(202);
+    expect(invited.json()).toEqual({ status: "invited" });
     const mail = await app.mail.waitFor((m) => recipients(m).includes(newcomer));
     expect(mail.subject).toContain("Приглашение");
+    const promoted = await client.api(
+      "POST",
+      `/api/v1/festivals/${id}/members`,
+      { email: door.email, role: "organiser" },
+      adminToken,
+    );
+    expect(promoted.status).toBe(200);
+    expect(promoted.json()).toEqual({ status: "updated", userId: door.id, role: "organiser" });
     const members = await client.api(
       "GET",
       `/api/v1/festivals/${id}/members`,
@@ -223,7 +240,7 @@ describe("users and members API", () => {
       adminToken,
     );
     expect(members.json<{ members: { email: string; role: string }[] }>().members).toEqual(
-      expect.arrayContaining([expect.objectContaining({ email: door.email, role: "door" })]),
+      expect.arrayContaining([expect.objectContaining({ email: door.email, role: "organiser" })]),
     );
   });
 });

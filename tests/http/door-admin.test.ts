@@ -3,7 +3,13 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
-import { apiToken, createUserRow, festivalBody, signedInClient } from "../helpers/fixtures";
+import {
+  addMember,
+  apiToken,
+  createUserRow,
+  festivalBody,
+  signedInClient,
+} from "../helpers/fixtures";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -112,9 +118,7 @@ it("lets a signed-in door-staff account turn its phone into a door device", asyn
     id: string;
   }>();
   const staff = await createUserRow({ name: "Door Volunteer" });
-  await prisma.festivalMember.create({
-    data: { festivalId: f.id, userId: staff.id, role: "door" },
-  });
+  await addMember(f.id, staff.id, "door");
   const phone = await signedInClient(app.url, staff.email);
   const dashboard = await phone.get("/admin");
   expect(dashboard.text).toContain('action="/door/setup"');
@@ -160,9 +164,7 @@ it("refuses new door devices once the festival is over", async () => {
   expect(res.status).toBe(409);
   expect(res.text).toContain("This festival is over");
   const staff = await createUserRow();
-  await prisma.festivalMember.create({
-    data: { festivalId: f.id, userId: staff.id, role: "door" },
-  });
+  await addMember(f.id, staff.id, "door");
   const phone = await signedInClient(app.url, staff.email);
   expect((await phone.postForm("/door/setup", { festivalId: f.id })).status).toBe(409);
   expect(await prisma.doorDevice.count({ where: { festivalId: f.id } })).toBe(0);

@@ -22,6 +22,7 @@ import {
   loadManifest,
   NetworkError,
   type QueuedScan,
+  RateLimitedError,
   queuedScan,
   queuedScans,
   queueLength,
@@ -32,6 +33,7 @@ import {
   scanOffline,
   scanOnline,
   searchOnline,
+  SearchTooShortError,
   syncQueue,
   undoAdmission,
 } from "~/utils/door-client";
@@ -616,7 +618,7 @@ describe("searchOnline and scanFoundTicket", () => {
     const ticket = await buyTicket({ name, email });
     await fetchManifest(device.token);
 
-    const byCode = await searchOnline(device.token, ticket.orderCode);
+    const byCode = (await searchOnline(device.token, ticket.orderCode)).results;
     expect(byCode).toEqual([
       expect.objectContaining({
         ticketId: ticket.id,
@@ -629,7 +631,7 @@ describe("searchOnline and scanFoundTicket", () => {
         currency: "EUR",
       }),
     ]);
-    const byName = await searchOnline(device.token, "  searchable-doorCLIENT ");
+    const byName = (await searchOnline(device.token, "  searchable-doorCLIENT ")).results;
     expect(byName.map((r) => [r.ticketId, r.name])).toEqual([[ticket.id, name]]);
 
     const admitted = await scanFoundTicket(device.token, ticket.id, "in");
@@ -639,7 +641,7 @@ describe("searchOnline and scanFoundTicket", () => {
       ["admitted", false],
     ]);
     expect(loadLocalState()[ticket.id]?.state).toBe("in");
-    expect((await searchOnline(device.token, ticket.orderCode))[0]?.admitted).toBe(true);
+    expect((await searchOnline(device.token, ticket.orderCode)).results[0]?.admitted).toBe(true);
 
     // Something queued offline too, then look at everything the phone keeps.
     offline();
@@ -651,6 +653,31 @@ describe("searchOnline and scanFoundTicket", () => {
       expect(stored.toLowerCase()).not.toContain(secret.toLowerCase());
 
     await expect(searchOnline(device.token, ticket.orderCode)).rejects.toBeInstanceOf(NetworkError);
+  });
+});
+
+describe("searchOnline: the minimum length and the device's search budget", () => {
+  it("refuses fewer than 3 characters without asking, and reports the server's wait once the budget is spent", async () => {
+    const device = await setUpPhone();
+    const adapter = globalThis.fetch;
+    let asked = 0;
+    globalThis.fetch = (...args: Parameters<typeof fetch>) => {
+      asked++;
+      return adapter(...args);
+    };
+    try {
+      await expect(searchOnline(device.token, "  ab ")).rejects.toBeInstanceOf(SearchTooShortError);
+      expect(asked).toBe(0);
+    } finally {
+      globalThis.fetch = adapter;
+    }
+    let refusal: unknown;
+    for (let i = 0; i < 30 && !refusal; i++)
+      await searchOnline(device.token, "Nobody Here").catch((e: unknown) => (refusal = e));
+    expect(refusal).toBeInstanceOf(RateLimitedError);
+    // Still a NetworkError for the code paths that fall back to offline mode.
+    expect(refusal).toBeInstanceOf(NetworkError);
+    expect((refusal as RateLimitedError).retryAfterSeconds).toBeGreaterThan(0);
   });
 });
 

@@ -2,13 +2,16 @@
 // online only. Names stay on screen only while the search is open; they are
 // never stored on the phone.
 import { useState, type FormEvent } from "react";
+import { SEARCH_MAX_RESULTS, SEARCH_MIN_LENGTH } from "~/models/door-verdict";
 import {
   DeviceRejectedError,
+  RateLimitedError,
+  SearchTooShortError,
   searchOnline,
   type Direction,
   type FoundTicket,
 } from "~/utils/door-client";
-import type { MessageKey } from "~/utils/i18n";
+import type { MessageKey, MessageValues } from "~/utils/i18n";
 import { formatMoney } from "~/utils/money";
 import { useLocale, useT } from "~/utils/use-t";
 
@@ -35,7 +38,8 @@ export function DoorSearch({
   const [open, setOpen] = useState(false);
   const [query, setQuery] = useState("");
   const [found, setFound] = useState<FoundTicket[] | null>(null);
-  const [note, setNote] = useState<MessageKey | null>(null);
+  const [note, setNote] = useState<{ key: MessageKey; values?: MessageValues } | null>(null);
+  const [truncated, setTruncated] = useState(false);
   const [searching, setSearching] = useState(false);
 
   const close = () => {
@@ -43,25 +47,29 @@ export function DoorSearch({
     setFound(null);
     setQuery("");
     setNote(null);
+    setTruncated(false);
   };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (query.trim().length < 2) {
-      setNote("door.searchTooShort");
-      return;
-    }
     setSearching(true);
     setNote(null);
+    setTruncated(false);
     try {
-      const results = await searchOnline(deviceToken, query);
-      setFound(results);
-      if (results.length === 0) setNote("door.searchNothing");
+      const answer = await searchOnline(deviceToken, query);
+      setFound(answer.results);
+      setTruncated(answer.truncated);
+      if (answer.results.length === 0) setNote({ key: "door.searchNothing" });
     } catch (e) {
       if (e instanceof DeviceRejectedError) onRejected();
-      else {
+      else if (e instanceof SearchTooShortError)
+        setNote({ key: "door.searchTooShort", values: { n: SEARCH_MIN_LENGTH } });
+      else if (e instanceof RateLimitedError) {
         setFound(null);
-        setNote("door.searchNeedsNetwork");
+        setNote({ key: "door.searchRateLimited", values: { seconds: e.retryAfterSeconds } });
+      } else {
+        setFound(null);
+        setNote({ key: "door.searchNeedsNetwork" });
       }
     } finally {
       setSearching(false);
@@ -71,7 +79,7 @@ export function DoorSearch({
   const choose = async (ticket: FoundTicket) => {
     const outcome = await onChoose(ticket);
     if (outcome === "done") close();
-    else if (outcome === "offline") setNote("door.searchNeedsNetwork");
+    else if (outcome === "offline") setNote({ key: "door.searchNeedsNetwork" });
   };
 
   if (!open)
@@ -101,15 +109,24 @@ export function DoorSearch({
           value={query}
           onChange={(e) => setQuery(e.target.value)}
           aria-label={t("door.searchLabel")}
+          aria-describedby="door-search-hint"
           placeholder={t("door.searchPlaceholder")}
         />
         <button type="submit" disabled={busy || searching}>
           {t("door.searchSubmit")}
         </button>
       </form>
+      <p id="door-search-hint" className="door-muted">
+        {t("door.searchHint", { n: SEARCH_MIN_LENGTH })}
+      </p>
       {note ? (
         <p className="door-muted" role="status">
-          {t(note)}
+          {t(note.key, note.values)}
+        </p>
+      ) : null}
+      {truncated ? (
+        <p className="door-muted" role="status">
+          {t("door.searchTruncated", { n: SEARCH_MAX_RESULTS })}
         </p>
       ) : null}
       {found && found.length > 0 ? (
