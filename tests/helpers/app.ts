@@ -5,7 +5,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { root } from "../../scripts/lib.js";
 import { freshTestEnv, type TestEnv } from "./env";
-import { startSmtpServer, type Mailbox } from "./smtp";
+import { recipients, startSmtpServer, type Mailbox } from "./smtp";
 
 export type TestApp = TestEnv & {
   url: string;
@@ -187,4 +187,20 @@ export function sendRaw(
         req.end();
       })().catch(() => undefined);
   });
+}
+
+/**
+ * Ask for a password reset as a browser would and return the path of the link
+ * the email carries (`/reset-password/<token>`) with the email itself.
+ */
+export async function requestPasswordResetLink(app: Pick<TestApp, "url" | "mail">, email: string) {
+  const count = () => app.mail.messages.filter((m) => recipients(m).includes(email)).length;
+  const before = count();
+  const res = await new Client(app.url).postForm("/forgot-password", { email });
+  if (res.status !== 302) throw new Error(`/forgot-password answered ${res.status}`);
+  await app.mail.waitFor(() => count() > before);
+  const mail = app.mail.messages.filter((m) => recipients(m).includes(email)).at(-1)!;
+  const link = /https?:\/\/\S+\/reset-password\/[A-Za-z0-9_-]{43}/.exec(mail.text ?? "")?.[0];
+  if (!link) throw new Error(`no reset link in the email:\n${mail.text}`);
+  return { path: new URL(link).pathname, mail };
 }

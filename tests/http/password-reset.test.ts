@@ -4,7 +4,7 @@
 import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
-import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { Client, requestPasswordResetLink, startTestApp, type TestApp } from "../helpers/app";
 import { apiToken, createUserRow, signedInClient, uniqueEmail } from "../helpers/fixtures";
 import { recipients } from "../helpers/smtp";
 
@@ -122,18 +122,7 @@ describe("password reset", () => {
   });
 
   /** Ask for a link through the form; the path of the link in the newest email. */
-  async function requestLink(email: string) {
-    const before = app.mail.messages.filter((m) => recipients(m).includes(email)).length;
-    const res = await new Client(app.url).postForm("/forgot-password", { email });
-    expect(res.status).toBe(302);
-    await app.mail.waitFor(
-      () => app.mail.messages.filter((m) => recipients(m).includes(email)).length > before,
-    );
-    const mail = app.mail.messages.filter((m) => recipients(m).includes(email)).at(-1)!;
-    const link = /https?:\/\/\S+\/reset-password\/[A-Za-z0-9_-]{43}/.exec(mail.text ?? "")?.[0];
-    expect(link).toBeDefined();
-    return { path: new URL(link!).pathname, mail };
-  }
+  const requestLink = (email: string) => requestPasswordResetLink(app, email);
 
   it("resets once with the link, ends other sessions and tokens, and the link cannot be reused", async () => {
     const user = await createUserRow();
