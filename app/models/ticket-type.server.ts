@@ -186,10 +186,30 @@ export async function createTicketType(
   });
 }
 
-/** The text of a per-language field in `locale`, falling back to any language given. */
+/** The text of a per-language field (stored JSON) in `locale`, falling back to any language given. */
 export function pickLanguage(json: string, locale: string): string {
+  return textIn(parseJsonObject(json), locale);
+}
+
+/** The text of a per-language value, as `apiText` gives it, in `locale`. */
+export function textIn(value: string | Record<string, string>, locale: string): string {
+  if (typeof value === "string") return value;
+  return value[locale] ?? value["*"] ?? value.en ?? Object.values(value)[0] ?? "";
+}
+
+/**
+ * A stored per-language field in the shape the API takes it (`localized()`):
+ * one string for every language, or `{ "en": …, "ru": … }`.
+ */
+export function apiText(json: string): string | Record<string, string> {
   const values = parseJsonObject(json);
-  return values[locale] ?? values["*"] ?? values.en ?? Object.values(values)[0] ?? "";
+  const keys = Object.keys(values);
+  return keys.length === 1 && keys[0] === "*" ? values["*"]! : values;
+}
+
+/** A ticket type row as the API answers it: its texts in the shape the API takes them. */
+export function ticketTypeForApi<T extends { name: string; description: string }>(type: T) {
+  return { ...type, name: apiText(type.name), description: apiText(type.description) };
 }
 
 /** Ticket types with what is left, for organisers and the public shop. */

@@ -3,7 +3,7 @@ import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { ORDER_STATUSES } from "~/models/choices";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { festivalStats, listOrders, parseOrderFilter } from "~/models/sales.server";
-import { pickLanguage } from "~/models/ticket-type.server";
+import { textIn } from "~/models/ticket-type.server";
 import { formatDateTime } from "~/utils/format";
 import { getLocale } from "~/utils/i18n.server";
 import { formatMoney } from "~/utils/money";
@@ -26,7 +26,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     list,
     stats: {
       ...stats,
-      ticketTypes: stats.ticketTypes.map((t) => ({ ...t, name: pickLanguage(t.name, locale) })),
+      ticketTypes: stats.ticketTypes.map((t) => ({ ...t, name: textIn(t.name, locale) })),
     },
   };
 }
