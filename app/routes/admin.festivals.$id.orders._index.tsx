@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
-import { ORDER_STATUSES } from "~/models/choices";
+import { ORDER_STATUSES, orderStatusKey } from "~/models/choices";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { festivalStats, listOrders, parseOrderFilter } from "~/models/sales.server";
 import { textIn } from "~/models/ticket-type.server";
@@ -133,9 +133,7 @@ export default function Orders() {
                 <td>{o.tickets}</td>
                 <td>{formatMoney(o.totalMinor, o.currency, locale)}</td>
                 <td>
-                  <span className={`badge status-${o.status}`}>
-                    {t(`order.status.${o.status as "paid"}`)}
-                  </span>
+                  <span className={`badge status-${o.status}`}>{t(orderStatusKey(o))}</span>
                 </td>
               </tr>
             ))}

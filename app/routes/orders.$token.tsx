@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData, useSearchParams } from "@remix-run/react";
 import QRCode from "qrcode";
 import { OrderItems } from "~/components/order-items";
+import { orderStatusKey } from "~/models/choices";
 import { getOrderView } from "~/models/order-view.server";
 import { formatDateRange, formatTime, zoneLabel } from "~/utils/format";
 import { notFound } from "~/utils/http.server";
@@ -58,7 +59,7 @@ export default function OrderPage() {
       <p className="eyebrow">{f.name}</p>
       <h1>{t("order.title", { code: order.code })}</h1>
       <p className={`badge status-${status}`} role="status">
-        {t(`order.status.${status}`)}
+        {t(orderStatusKey(order))}
       </p>
       {status === "pending" ? (
         <p className="notice">
