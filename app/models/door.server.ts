@@ -17,7 +17,7 @@ import {
 import { unauthorized } from "~/utils/http.server";
 import { parseTicketToken, verifyTicketToken } from "~/utils/ticket-token";
 import { parseMoment, text } from "~/utils/validation";
-import { FestivalStateError } from "./festival.server";
+import { FestivalStateError, refuseIfCancelled } from "./festival.server";
 import type { Direction, Verdict } from "./door-verdict";
 import { movement } from "./order.server";
 import { festivalSigner } from "./ticket.server";
@@ -33,6 +33,7 @@ export async function createDoorDevice(
   name: string,
   now = new Date(),
 ) {
+  await refuseIfCancelled(festival.id);
   if (deviceExpiresAt(festival.endsAt).getTime() < now.getTime())
     throw new FestivalStateError("invalid_state", "This festival is over: no new door devices.");
   const festivalId = festival.id;

@@ -7,7 +7,7 @@ import type { CurrentUser } from "~/utils/auth.server";
 import { prisma } from "~/utils/db.server";
 import { optionalText, parseMoment, text } from "~/utils/validation";
 import { FESTIVAL_LANGUAGES } from "./choices";
-import { parseJsonObject } from "./festival.server";
+import { parseJsonObject, refuseIfCancelled } from "./festival.server";
 
 /** Upper bound for any single price or amount, in minor units (1,000,000.00). */
 export const MAX_AMOUNT_MINOR = 100_000_000;
@@ -106,6 +106,7 @@ export async function createQuota(
   festivalId: string,
   input: z.output<typeof quotaInput>,
 ) {
+  await refuseIfCancelled(festivalId);
   return prisma.$transaction(async (tx) => {
     const quota = await tx.quota.create({
       data: { festivalId, name: input.name, capacity: input.capacity },
@@ -132,6 +133,7 @@ export async function createTicketType(
   festival: { id: string; timezone: string },
   input: TicketTypeInput,
 ) {
+  await refuseIfCancelled(festival.id);
   const fields: Record<string, string> = {};
   const salesStartAt = input.salesStartAt
     ? parseMoment(input.salesStartAt, festival.timezone)
@@ -302,6 +304,7 @@ export async function updateTicketType(
 ) {
   const row = await findTicketType(festival.id, ticketTypeId);
   if (!row) throw notFound();
+  await refuseIfCancelled(festival.id);
   const fields: Record<string, string> = {};
   const data: Prisma.TicketTypeUncheckedUpdateInput = {};
 
@@ -444,6 +447,7 @@ export async function updateQuota(
       ? await prisma.quota.findFirst({ where: { id: quotaId, festivalId } })
       : null;
   if (!quota) throw notFound();
+  await refuseIfCancelled(festivalId);
   if (input.capacity !== undefined && input.capacity < quota.reserved)
     throw new FieldRulesError({ capacity: `v.capacityBelowReserved|${quota.reserved}` });
   try {
