@@ -229,6 +229,10 @@ export const en = {
   "shop.name": "Name (optional — you can stay anonymous)",
   "shop.paymentMethod": "Payment",
   "shop.buy": "Order",
+  "shop.ordering": "Ordering…",
+  "shop.alreadySent":
+    "This order form was already sent with other choices. Check them and press “Order” again.",
+  "shop.stillPlacing": "Your order is still being placed. Please wait a moment and try again.",
   "shop.accessCode": "Access code",
   "shop.noTickets": "No tickets are on sale for this festival.",
   "shop.soldOutError": "Sorry — not enough places are left for this order.",
