@@ -17,24 +17,11 @@ beforeAll(async () => {
   freshTestEnv();
   db = await import("~/utils/db.server");
   orders = await import("~/models/order.server");
-  const festival = await db.prisma.festival.create({
-    data: {
-      slug: "idempotency-property",
-      name: "Idempotency",
-      city: "Riga",
-      country: "LV",
-      venueName: "Hall",
-      venueAddress: "Street 1",
-      timezone: "Europe/Riga",
-      currency: "EUR",
-      startsAt: new Date("2030-01-26T13:00:00Z"),
-      endsAt: new Date("2030-01-26T21:00:00Z"),
-      languages: JSON.stringify(["en"]),
-      description: "{}",
-      paymentMethods: JSON.stringify(["door"]),
-      status: "published",
-      publishedAt: new Date(),
-    },
+  const { createFestivalRow } = await import("../helpers/fixtures");
+  const festival = await createFestivalRow({
+    status: "published",
+    publishedAt: new Date(),
+    paymentMethods: JSON.stringify(["door"]),
   });
   festivalId = festival.id;
   typeId = (
