@@ -55,6 +55,17 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/**
+ * What an order's status is called for people (catalog key): a paid order of
+ * nothing is "Free". The API and the CSV keep the status code itself.
+ */
+export function orderStatusKey(order: { status: string; totalMinor: number }) {
+  const status = ORDER_STATUSES.find((s) => s === order.status) ?? "pending";
+  return status === "paid" && order.totalMinor === 0
+    ? ("order.status.free" as const)
+    : (`order.status.${status}` as const);
+}
+
 /** Password length limits: checked on the server, and `maxLength` of the password inputs. */
 export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 200;

@@ -20,7 +20,7 @@ import { FieldRulesError, unauthorized } from "~/utils/http.server";
 import { rateLimits } from "~/utils/rate-limit.server";
 import { parseTicketToken, verifyTicketToken } from "~/utils/ticket-token";
 import { parseMoment, text } from "~/utils/validation";
-import { FestivalStateError } from "./festival.server";
+import { FestivalStateError, refuseIfCancelled } from "./festival.server";
 import {
   SEARCH_MAX_RESULTS,
   SEARCH_MIN_LENGTH,
@@ -41,6 +41,7 @@ export async function createDoorDevice(
   name: string,
   now = new Date(),
 ) {
+  await refuseIfCancelled(festival.id);
   if (deviceExpiresAt(festival.endsAt).getTime() < now.getTime())
     throw new FestivalStateError("invalid_state", "This festival is over: no new door devices.");
   const festivalId = festival.id;

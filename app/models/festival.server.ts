@@ -5,7 +5,7 @@ import { z } from "zod";
 import { audit } from "~/utils/audit.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { prisma } from "~/utils/db.server";
-import { errorResponse, notFound } from "~/utils/http.server";
+import { notFound } from "~/utils/http.server";
 import { requirePermission } from "~/utils/permissions.server";
 import type { Translate } from "~/utils/i18n";
 import {
@@ -224,6 +224,7 @@ export function festivalAsInput(f: FestivalRecord): FestivalFieldsInput {
 }
 
 export async function updateFestival(actor: CurrentUser, festivalId: string, input: FestivalInput) {
+  await refuseIfCancelled(festivalId);
   await prisma.$transaction(async (tx) => {
     await tx.festival.update({ where: { id: festivalId }, data: festivalRow(input) });
     await audit(
@@ -248,6 +249,28 @@ export class FestivalStateError extends Error {
   }
 }
 
+/** A change to a cancelled festival (API: 409 `invalid_state`; pages: `festivalAdmin.cancelledReadOnly`). */
+export class FestivalCancelledError extends FestivalStateError {
+  constructor() {
+    super("invalid_state", "A cancelled festival cannot be changed.");
+  }
+}
+
+/**
+ * The one rule for every writer of a festival's own records — its details,
+ * programme, ticket types, quotas, supported prisoners and door devices: once
+ * the festival is cancelled they no longer change. Read at the write (callers
+ * cannot pass a stale festival). Refunds, cancelling orders, revoking devices
+ * and team changes stay possible: a cancellation needs them (docs/api.md).
+ */
+export async function refuseIfCancelled(festivalId: string) {
+  const festival = await prisma.festival.findUnique({
+    where: { id: festivalId },
+    select: { status: true },
+  });
+  if (festival?.status === "cancelled") throw new FestivalCancelledError();
+}
+
 const TRANSITIONS: Record<
   "publish" | "unpublish" | "cancel",
   { from: FestivalStatus[]; to: FestivalStatus }
@@ -270,14 +293,12 @@ export async function changeFestivalStatus(
       select: { status: true },
     });
     if (festival.status === to) return to;
-    if (!from.includes(festival.status as FestivalStatus)) {
+    if (festival.status === "cancelled") throw new FestivalCancelledError();
+    if (!from.includes(festival.status as FestivalStatus))
       throw new FestivalStateError(
         "invalid_state",
-        festival.status === "cancelled"
-          ? "A cancelled festival cannot be changed."
-          : `Cannot ${change} a ${festival.status} festival.`,
+        `Cannot ${change} a ${festival.status} festival.`,
       );
-    }
     const now = new Date();
     await tx.festival.update({
       where: { id: festivalId },
@@ -320,6 +341,7 @@ export async function addProgrammeItem(
   raw: unknown,
   t: Translate,
 ): Promise<{ ok: true; id: string } | { ok: false; errors: Record<string, string> }> {
+  await refuseIfCancelled(festival.id);
   const parsed = programmeItemInput.safeParse(raw);
   const errors: Record<string, string> = {};
   if (!parsed.success) {
@@ -359,6 +381,7 @@ export async function addProgrammeItem(
 }
 
 export async function removeProgrammeItem(actor: CurrentUser, festivalId: string, itemId: string) {
+  await refuseIfCancelled(festivalId);
   return prisma.$transaction(async (tx) => {
     const { count } = await tx.programmeItem.deleteMany({ where: { id: itemId, festivalId } });
     if (count) {
@@ -484,25 +507,14 @@ export async function getFestivalOrThrow(id: string | undefined) {
 }
 
 /**
- * API changes to a festival's own records (its ticket types, quotas…) stop
- * once it is cancelled: 409 `invalid_state` (pages show their own message).
- */
-export function refuseIfCancelled(festival: { status: string }) {
-  if (festival.status === "cancelled")
-    throw errorResponse(409, "invalid_state", "A cancelled festival cannot be changed.");
-}
-
-/**
  * The festival a record belongs to, for an API change by `user`: 404 for an
  * unknown record (and another festival's looks the same), 403 without
- * `festival:edit`, 409 when cancelled.
+ * `festival:edit`. (The writer itself refuses a cancelled festival.)
  */
 export async function festivalToChange(user: CurrentUser, festivalId: string | undefined) {
   if (!festivalId) throw notFound();
   requirePermission(user, "festival:edit", festivalId);
-  const festival = await getFestivalOrThrow(festivalId);
-  refuseIfCancelled(festival);
-  return festival;
+  return getFestivalOrThrow(festivalId);
 }
 
 /** Read the festival form (no JavaScript needed) into the API's input shape. */

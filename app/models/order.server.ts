@@ -8,7 +8,7 @@
 // costs ~10x more and orders must reach 100/s on two cores (docs/benchmarks.md).
 import type { InStatement } from "@libsql/client";
 import { z } from "zod";
-import { humanCode, randomToken } from "~/utils/crypto.server";
+import { humanCode, randomToken, sha256 } from "~/utils/crypto.server";
 import { dateFromSql, sqlClient, sqlDate } from "~/utils/db.server";
 import { kickEmailWorker } from "~/utils/email.server";
 import { errorResponse, notFound, FieldRulesError } from "~/utils/http.server";
@@ -96,6 +96,41 @@ export class SoldOutError extends Error {
     super("sold out");
   }
 }
+
+/**
+ * An Idempotency-Key as a client sends it (the API's header, the checkout form's
+ * hidden field): 16–128 characters, so a key is not guessed by trying.
+ */
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{16,128}$/;
+
+/** The client's Idempotency-Key, if any; 400 `invalid_idempotency_key` when malformed. */
+export function readIdempotencyKey(raw: string | null | undefined): string | undefined {
+  if (raw === null || raw === undefined || raw === "") return undefined;
+  if (!IDEMPOTENCY_KEY.test(raw))
+    throw errorResponse(
+      400,
+      "invalid_idempotency_key",
+      "An Idempotency-Key is 16–128 characters: letters, digits, '-', '_', '.' or ':'.",
+    );
+  return raw;
+}
+
+/**
+ * A repeated checkout that cannot be answered with its order: the key was used
+ * for a different request (422), or its first request is still running (409).
+ */
+export class IdempotencyError extends Error {
+  constructor(
+    readonly status: 409 | 422,
+    readonly code: "idempotency_key_reused" | "idempotency_in_progress",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How long a repeat waits for its first request to open the card payment. */
+const REPLAY_WAIT_MS = 15_000;
 
 /** A checkout rule broken by the request: 422 with the field, or 409 for the festival's state. */
 function reject(
@@ -262,12 +297,20 @@ export type PaymentHooks = {
 export async function placeOrder(
   festivalId: string,
   input: CheckoutInput,
-  context: { locale: Locale; now?: Date; stripeAvailable: boolean },
+  context: {
+    locale: Locale;
+    now?: Date;
+    stripeAvailable: boolean;
+    /** From `readIdempotencyKey`: the same key and request answer with the same order. */
+    idempotencyKey?: string;
+  },
 ): Promise<{
   order: PlacedOrder;
   festival: FestivalForSale;
   lines: PricedLine[];
   donation: CheckoutInput["donation"];
+  /** True when this request repeated an earlier one: `order` is that order, as it is now. */
+  replayed: boolean;
 }> {
   const now = context.now ?? new Date();
   const festival = await loadFestival(festivalId);
@@ -309,28 +352,41 @@ export async function placeOrder(
   const holdExpiresAt =
     status === "pending" ? new Date(now.getTime() + HOLD_MINUTES * 60_000) : null;
 
-  const statements: InStatement[] = [...reserveStatements(lines, +1)];
-  statements.push({
-    sql: `INSERT INTO "Order" (id, festivalId, code, accessToken, email, name, locale, status, paymentMethod, currency, totalMinor,
-                               holdExpiresAt, createdAt, paidAt)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    args: [
-      orderId,
-      festival.id,
-      code,
-      accessToken,
-      input.email,
-      input.name ?? null,
-      context.locale,
-      status,
-      input.paymentMethod,
-      festival.currency,
-      totalMinor,
-      holdExpiresAt ? sqlDate(holdExpiresAt) : null,
-      sqlDate(now),
-      status === "paid" ? sqlDate(now) : null,
-    ],
-  });
+  // Scoped to the festival and the buyer, and stored hashed: the same key from
+  // someone else is another key, and the table never holds a client's key.
+  const idempotencyKey = context.idempotencyKey
+    ? sha256(`${festival.id}\n${input.email}\n${context.idempotencyKey}`)
+    : null;
+  const requestHash = idempotencyKey ? sha256(JSON.stringify(input)) : null;
+
+  // The order row comes first: a repeated key fails on its unique index before
+  // any place is taken, so a repeat is never mistaken for "sold out".
+  const statements: InStatement[] = [
+    {
+      sql: `INSERT INTO "Order" (id, festivalId, code, accessToken, email, name, locale, status, paymentMethod, currency, totalMinor,
+                                 holdExpiresAt, createdAt, paidAt, idempotencyKey, requestHash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      args: [
+        orderId,
+        festival.id,
+        code,
+        accessToken,
+        input.email,
+        input.name ?? null,
+        context.locale,
+        status,
+        input.paymentMethod,
+        festival.currency,
+        totalMinor,
+        holdExpiresAt ? sqlDate(holdExpiresAt) : null,
+        sqlDate(now),
+        status === "paid" ? sqlDate(now) : null,
+        idempotencyKey,
+        requestHash,
+      ],
+    },
+    ...reserveStatements(lines, +1),
+  ];
   const itemIds: string[] = [];
   for (const line of lines) {
     const itemId = randomToken(12);
@@ -387,11 +443,20 @@ export async function placeOrder(
     );
   }
 
-  try {
-    await sqlClient().batch(statements, "write");
-  } catch (error) {
-    if (isCapacityViolation(error)) throw new SoldOutError();
-    throw error;
+  // One attempt, or a repeat of an earlier request: the unique index decides, in
+  // the same batch (no lookup before it). An earlier attempt can vanish (its
+  // card payment could not start): then this one is a new attempt.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sqlClient().batch(statements, "write");
+      break;
+    } catch (error) {
+      if (isCapacityViolation(error)) throw new SoldOutError();
+      if (!idempotencyKey || !isIdempotencyClash(error) || attempt >= 3) throw error;
+      const earlier = await orderOfKey(idempotencyKey, requestHash!);
+      if (earlier)
+        return { order: earlier, festival, lines, donation: input.donation, replayed: true };
+    }
   }
   if (status !== "pending") kickEmailWorker();
   return {
@@ -408,7 +473,71 @@ export async function placeOrder(
     festival,
     lines,
     donation: input.donation,
+    replayed: false,
   };
+}
+
+function isIdempotencyClash(error: unknown) {
+  return (
+    error instanceof Error &&
+    /UNIQUE constraint failed: Order\.idempotencyKey/.test(
+      `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}`,
+    )
+  );
+}
+
+/**
+ * The order an earlier request made with this (scoped) key, as it is now; null
+ * if it is gone. A card order whose first request is still opening its payment
+ * is waited for, so every repeat answers alike.
+ */
+async function orderOfKey(
+  idempotencyKey: string,
+  requestHash: string,
+): Promise<PlacedOrder | null> {
+  const until = Date.now() + REPLAY_WAIT_MS;
+  for (;;) {
+    const { rows } = await sqlClient().execute({
+      sql: `SELECT id, code, accessToken, status, totalMinor, currency, holdExpiresAt, stripeSessionId, requestHash
+            FROM "Order" WHERE idempotencyKey = ?`,
+      args: [idempotencyKey],
+    });
+    const r = rows[0];
+    if (!r) return null;
+    if (r.requestHash !== requestHash)
+      throw new IdempotencyError(
+        422,
+        "idempotency_key_reused",
+        "This Idempotency-Key was already used for a different order.",
+      );
+    if (r.status !== "pending" || r.stripeSessionId !== null) {
+      const tickets = await sqlClient().execute({
+        sql: "SELECT id, qrToken, ticketTypeId FROM Ticket WHERE orderId = ? ORDER BY rowid",
+        args: [String(r.id)],
+      });
+      return {
+        id: String(r.id),
+        code: String(r.code),
+        accessToken: String(r.accessToken),
+        status: String(r.status) as OrderStatus,
+        totalMinor: Number(r.totalMinor),
+        currency: String(r.currency),
+        holdExpiresAt: r.holdExpiresAt === null ? null : dateFromSql(r.holdExpiresAt),
+        tickets: tickets.rows.map((t) => ({
+          id: String(t.id),
+          qrToken: String(t.qrToken),
+          ticketTypeId: String(t.ticketTypeId),
+        })),
+      };
+    }
+    if (Date.now() > until)
+      throw new IdempotencyError(
+        409,
+        "idempotency_in_progress",
+        "An order with this Idempotency-Key is still being placed; try again in a moment.",
+      );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 function checkPaymentMethod(

@@ -92,14 +92,38 @@ export async function startCardPayment(placed: Placed): Promise<string> {
       ],
       "write",
     );
-    throw errorResponse(
-      503,
-      "payment_unavailable",
-      "Card payment is unavailable right now. Please try again in a moment or choose another payment method.",
-      {
-        headers: { "Retry-After": "30" },
-      },
-    );
+    throw paymentUnavailable();
+  }
+}
+
+function paymentUnavailable() {
+  return errorResponse(
+    503,
+    "payment_unavailable",
+    "Card payment is unavailable right now. Please try again in a moment or choose another payment method.",
+    { headers: { "Retry-After": "30" } },
+  );
+}
+
+/**
+ * Where a placed order is paid by card: a new Checkout Session for a new order;
+ * for a repeated request (same Idempotency-Key), the session its first request
+ * opened. Undefined when nothing is paid online.
+ */
+export async function cardCheckoutUrl(placed: Placed) {
+  if (placed.order.status !== "pending") return undefined;
+  if (!placed.replayed) return startCardPayment(placed);
+  const { rows } = await sqlClient().execute({
+    sql: `SELECT stripeSessionId FROM "Order" WHERE id = ?`,
+    args: [placed.order.id],
+  });
+  const sessionId = rows[0]?.stripeSessionId;
+  if (sessionId === null || sessionId === undefined) return undefined;
+  try {
+    return (await stripe().checkout.sessions.retrieve(String(sessionId))).url ?? undefined;
+  } catch (error) {
+    console.error("Stripe session lookup failed:", error instanceof Error ? error.message : error);
+    throw paymentUnavailable();
   }
 }
 

@@ -2,6 +2,7 @@
 import { audit } from "~/utils/audit.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { prisma } from "~/utils/db.server";
+import { refuseIfCancelled } from "./festival.server";
 import { pickLanguage } from "./ticket-type.server";
 
 export async function listPrisoners(locale: string) {
@@ -32,6 +33,7 @@ export async function setSupportedPrisoners(
   festivalId: string,
   prisonerIds: string[],
 ) {
+  await refuseIfCancelled(festivalId);
   const ids = [...new Set(prisonerIds.filter((id) => id.length <= 64))].slice(0, 200);
   const known = await prisma.prisoner.findMany({
     where: { id: { in: ids } },

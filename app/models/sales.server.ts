@@ -4,7 +4,8 @@ import { stringify } from "csv-stringify/sync";
 import type { Prisma } from "@prisma/client";
 import { prisma } from "~/utils/db.server";
 import { ORDER_STATUSES, type OrderStatus } from "./order.server";
-import { listTicketTypes, pickLanguage } from "./ticket-type.server";
+import { doorCounters } from "./door.server";
+import { apiText, listTicketTypes, pickLanguage } from "./ticket-type.server";
 
 export const ORDERS_PAGE_SIZE = 50;
 
@@ -74,12 +75,16 @@ export async function listOrders(festivalId: string, filter: OrderFilter) {
   };
 }
 
-/** capacity, sold, held, checked in and revenue per currency (for the API and the dashboard). */
+/**
+ * Capacity, sold, held, checked in, inside now and revenue per currency (for
+ * the API and the dashboard). Sold, checked in and inside are the door's own
+ * counters; ticket type names are in the shape the API takes them.
+ */
 export async function festivalStats(festivalId: string) {
-  const [types, quotas, sold, held, revenue, perType] = await Promise.all([
+  const [types, quotas, door, held, revenue, perType] = await Promise.all([
     listTicketTypes(festivalId),
     prisma.quota.findMany({ where: { festivalId }, select: { capacity: true } }),
-    prisma.ticket.count({ where: { festivalId, status: "valid" } }),
+    doorCounters(festivalId),
     prisma.orderItem.aggregate({
       where: { kind: "ticket", order: { festivalId, status: "pending" } },
       _sum: { quantity: true },
@@ -96,14 +101,14 @@ export async function festivalStats(festivalId: string) {
     types.filter((t) => !t.quotaId).reduce((s, t) => s + t.capacity, 0);
   return {
     capacity,
-    sold,
+    sold: door.sold,
     held: held._sum.quantity ?? 0,
-    // Check-in arrives with door scanning; until then nobody is checked in.
-    checkedIn: 0,
+    checkedIn: door.checkedIn,
+    inside: door.inside,
     revenue: Object.fromEntries(revenue.map((r) => [r.currency, r._sum.amountMinor ?? 0])),
     ticketTypes: types.map((t) => ({
       id: t.id,
-      name: t.name,
+      name: apiText(t.name),
       capacity: t.capacity,
       reserved: t.reserved,
       available: t.available,

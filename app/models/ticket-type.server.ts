@@ -7,7 +7,7 @@ import type { CurrentUser } from "~/utils/auth.server";
 import { prisma } from "~/utils/db.server";
 import { optionalText, parseMoment, text } from "~/utils/validation";
 import { FESTIVAL_LANGUAGES } from "./choices";
-import { parseJsonObject } from "./festival.server";
+import { parseJsonObject, refuseIfCancelled } from "./festival.server";
 
 /** Upper bound for any single price or amount, in minor units (1,000,000.00). */
 export const MAX_AMOUNT_MINOR = 100_000_000;
@@ -106,6 +106,7 @@ export async function createQuota(
   festivalId: string,
   input: z.output<typeof quotaInput>,
 ) {
+  await refuseIfCancelled(festivalId);
   return prisma.$transaction(async (tx) => {
     const quota = await tx.quota.create({
       data: { festivalId, name: input.name, capacity: input.capacity },
@@ -132,6 +133,7 @@ export async function createTicketType(
   festival: { id: string; timezone: string },
   input: TicketTypeInput,
 ) {
+  await refuseIfCancelled(festival.id);
   const fields: Record<string, string> = {};
   const salesStartAt = input.salesStartAt
     ? parseMoment(input.salesStartAt, festival.timezone)
@@ -186,10 +188,30 @@ export async function createTicketType(
   });
 }
 
-/** The text of a per-language field in `locale`, falling back to any language given. */
+/** The text of a per-language field (stored JSON) in `locale`, falling back to any language given. */
 export function pickLanguage(json: string, locale: string): string {
+  return textIn(parseJsonObject(json), locale);
+}
+
+/** The text of a per-language value, as `apiText` gives it, in `locale`. */
+export function textIn(value: string | Record<string, string>, locale: string): string {
+  if (typeof value === "string") return value;
+  return value[locale] ?? value["*"] ?? value.en ?? Object.values(value)[0] ?? "";
+}
+
+/**
+ * A stored per-language field in the shape the API takes it (`localized()`):
+ * one string for every language, or `{ "en": …, "ru": … }`.
+ */
+export function apiText(json: string): string | Record<string, string> {
   const values = parseJsonObject(json);
-  return values[locale] ?? values["*"] ?? values.en ?? Object.values(values)[0] ?? "";
+  const keys = Object.keys(values);
+  return keys.length === 1 && keys[0] === "*" ? values["*"]! : values;
+}
+
+/** A ticket type row as the API answers it: its texts in the shape the API takes them. */
+export function ticketTypeForApi<T extends { name: string; description: string }>(type: T) {
+  return { ...type, name: apiText(type.name), description: apiText(type.description) };
 }
 
 /** Ticket types with what is left, for organisers and the public shop. */
@@ -282,6 +304,7 @@ export async function updateTicketType(
 ) {
   const row = await findTicketType(festival.id, ticketTypeId);
   if (!row) throw notFound();
+  await refuseIfCancelled(festival.id);
   const fields: Record<string, string> = {};
   const data: Prisma.TicketTypeUncheckedUpdateInput = {};
 
@@ -424,6 +447,7 @@ export async function updateQuota(
       ? await prisma.quota.findFirst({ where: { id: quotaId, festivalId } })
       : null;
   if (!quota) throw notFound();
+  await refuseIfCancelled(festivalId);
   if (input.capacity !== undefined && input.capacity < quota.reserved)
     throw new FieldRulesError({ capacity: `v.capacityBelowReserved|${quota.reserved}` });
   try {

@@ -9,6 +9,7 @@ import {
   festivalAsInput,
   festivalFormToInput,
   festivalInput,
+  FestivalCancelledError,
   FestivalStateError,
   getFestivalOrThrow,
   updateFestival,
@@ -47,12 +48,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (intent === "save") {
     const user = await requireUserWith(request, "festival:edit", params.id);
     const festival = await getFestivalOrThrow(params.id);
-    if (festival.status === "cancelled") {
-      return data(
-        { errors: { _form: t("festivalAdmin.cancelledReadOnly") }, values: null, saved: false },
-        { status: 409 },
-      );
-    }
     const raw = festivalFormToInput(form);
     const parsed = festivalInput.safeParse(raw);
     if (!parsed.success)
@@ -60,7 +55,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
         { errors: fieldErrors(parsed.error, t), values: raw, saved: false },
         { status: 400 },
       );
-    await updateFestival(user, festival.id, parsed.data);
+    try {
+      await updateFestival(user, festival.id, parsed.data);
+    } catch (e) {
+      if (!(e instanceof FestivalCancelledError)) throw e;
+      return data(
+        { errors: { _form: t("festivalAdmin.cancelledReadOnly") }, values: null, saved: false },
+        { status: 409 },
+      );
+    }
     return { errors: {} as Record<string, string>, values: null, saved: true };
   }
   const change = STATUS_INTENTS.find((i) => i === intent);
@@ -73,10 +76,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return { errors: {} as Record<string, string>, values: null, saved: true };
   } catch (e) {
     if (e instanceof FestivalStateError) {
-      return data(
-        { errors: { _form: t("festivalAdmin.invalidTransition") }, values: null, saved: false },
-        { status: 409 },
-      );
+      const message =
+        e instanceof FestivalCancelledError
+          ? t("festivalAdmin.cancelledReadOnly")
+          : t("festivalAdmin.invalidTransition");
+      return data({ errors: { _form: message }, values: null, saved: false }, { status: 409 });
     }
     throw e;
   }

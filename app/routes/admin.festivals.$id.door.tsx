@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import QRCode from "qrcode";
-import { Field } from "~/components/field";
+import { Field, FormError } from "~/components/field";
 import {
   arrivalsPer10Minutes,
   createDoorDevice,
@@ -13,7 +13,11 @@ import {
   listDoorDevices,
   revokeDoorDevice,
 } from "~/models/door.server";
-import { FestivalStateError, getFestivalOrThrow } from "~/models/festival.server";
+import {
+  FestivalCancelledError,
+  FestivalStateError,
+  getFestivalOrThrow,
+} from "~/models/festival.server";
 import { pickLanguage } from "~/models/ticket-type.server";
 import { publicUrl } from "~/utils/env.server";
 import { formatDateTime, formatTime } from "~/utils/format";
@@ -68,6 +72,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
     try {
       device = await createDoorDevice(user, festival, parsed.data.name);
     } catch (error) {
+      if (error instanceof FestivalCancelledError)
+        return data<Result>(
+          { errors: { _form: t("festivalAdmin.cancelledReadOnly") } },
+          { status: 409 },
+        );
       if (!(error instanceof FestivalStateError)) throw error;
       return data<Result>({ errors: { name: t("door.festivalOver") } }, { status: 409 });
     }
@@ -143,6 +152,7 @@ export default function DoorAdmin() {
   return (
     <>
       <h2>{t("door.title")}</h2>
+      <FormError error={e._form} />
       <dl className="stats">
         <div>
           <dt>{t("door.checkedIn")}</dt>

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { OrderItems } from "~/components/order-items";
+import { orderStatusKey } from "~/models/choices";
 import { getOrderView } from "~/models/order-view.server";
 import { cancelOrRefundOrder } from "~/models/payment.server";
 import { formatDateTime } from "~/utils/format";
@@ -55,18 +56,19 @@ export default function OrderDetail() {
       <p>
         <Link to={`/admin/festivals/${order.festival.id}/orders`}>← {t("orders.title")}</Link>
       </p>
-      <h2>{t("order.title", { code: order.code })}</h2>
+      <h2>{t("order.adminTitle", { code: order.code })}</h2>
       {result?.status ? (
         <p role="status" className="notice">
           {t(`order.status.${result.status as "refunded"}`)}
         </p>
       ) : null}
       <p>
-        <span className={`badge status-${order.status}`}>
-          {t(`order.status.${order.status as "paid"}`)}
-        </span>{" "}
-        · {t(`payment.${order.paymentMethod as "door"}`)} ·{" "}
-        {formatDateTime(order.createdAt, locale, tz)}
+        <span className={`badge status-${order.status}`}>{t(orderStatusKey(order))}</span>{" "}
+        {/* A free order says so once, not as its status and again as its payment method. */}
+        {order.paymentMethod !== "free"
+          ? `· ${t(`payment.${order.paymentMethod as "door"}`)} `
+          : ""}
+        · {formatDateTime(order.createdAt, locale, tz)}
       </p>
       <p>
         {order.name ?? (

@@ -1,9 +1,9 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
-import { ORDER_STATUSES } from "~/models/choices";
+import { ORDER_STATUSES, orderStatusKey } from "~/models/choices";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { festivalStats, listOrders, parseOrderFilter } from "~/models/sales.server";
-import { pickLanguage } from "~/models/ticket-type.server";
+import { textIn } from "~/models/ticket-type.server";
 import { formatDateTime } from "~/utils/format";
 import { getLocale } from "~/utils/i18n.server";
 import { formatMoney } from "~/utils/money";
@@ -26,7 +26,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     list,
     stats: {
       ...stats,
-      ticketTypes: stats.ticketTypes.map((t) => ({ ...t, name: pickLanguage(t.name, locale) })),
+      ticketTypes: stats.ticketTypes.map((t) => ({ ...t, name: textIn(t.name, locale) })),
     },
   };
 }
@@ -139,9 +139,7 @@ export default function Orders() {
                 <td>{o.tickets}</td>
                 <td>{formatMoney(o.totalMinor, o.currency, locale)}</td>
                 <td>
-                  <span className={`badge status-${o.status}`}>
-                    {t(`order.status.${o.status as "paid"}`)}
-                  </span>
+                  <span className={`badge status-${o.status}`}>{t(orderStatusKey(o))}</span>
                 </td>
               </tr>
             ))}

@@ -1,10 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { Field } from "~/components/field";
+import { Field, FormError } from "~/components/field";
 import { PROGRAMME_KINDS } from "~/models/choices";
 import {
   addProgrammeItem,
+  FestivalCancelledError,
   getFestivalOrThrow,
   removeProgrammeItem,
 } from "~/models/festival.server";
@@ -38,15 +39,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUserWith(request, "festival:edit", params.id);
   const festival = await getFestivalOrThrow(params.id);
   const { t } = await getTranslator(request);
-  if (festival.status === "cancelled")
-    throw errorResponse(409, "cancelled", t("festivalAdmin.cancelledReadOnly"));
   const form = await readForm(request);
   const intent = field(form, "intent");
-  if (intent === "remove") {
-    await removeProgrammeItem(user, festival.id, (field(form, "itemId") ?? "").slice(0, 64));
-    return { errors: {} as Record<string, string>, values: null };
-  }
-  if (intent !== "add") throw errorResponse(400, "bad_intent", "Unknown action.");
   const raw = {
     title: field(form, "title"),
     person: field(form, "person"),
@@ -54,9 +48,25 @@ export async function action({ request, params }: ActionFunctionArgs) {
     startsAt: field(form, "startsAt"),
     endsAt: field(form, "endsAt"),
   };
-  const result = await addProgrammeItem(user, festival, raw, t);
-  if (!result.ok) return data({ errors: result.errors, values: raw }, { status: 400 });
-  return { errors: {} as Record<string, string>, values: null };
+  try {
+    if (intent === "remove") {
+      await removeProgrammeItem(user, festival.id, (field(form, "itemId") ?? "").slice(0, 64));
+      return { errors: {} as Record<string, string>, values: null };
+    }
+    if (intent !== "add") throw errorResponse(400, "bad_intent", "Unknown action.");
+    const result = await addProgrammeItem(user, festival, raw, t);
+    if (!result.ok) return data({ errors: result.errors, values: raw }, { status: 400 });
+    return { errors: {} as Record<string, string>, values: null };
+  } catch (error) {
+    if (!(error instanceof FestivalCancelledError)) throw error;
+    return data(
+      {
+        errors: { _form: t("festivalAdmin.cancelledReadOnly") } as Record<string, string>,
+        values: null,
+      },
+      { status: 409 },
+    );
+  }
 }
 
 export default function Programme() {
@@ -69,6 +79,7 @@ export default function Programme() {
   return (
     <>
       <h2>{t("festivalAdmin.programme")}</h2>
+      <FormError error={e._form} />
       {items.length === 0 ? <p>{t("festival.noProgramme")}</p> : null}
       <ol className="programme">
         {items.map((item) => (

@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { Field } from "~/components/field";
+import { Field, FormError } from "~/components/field";
 import { TicketTypeFields } from "~/components/ticket-type-fields";
-import { getFestivalOrThrow } from "~/models/festival.server";
+import { FestivalCancelledError, getFestivalOrThrow } from "~/models/festival.server";
 import { listPrisoners, setSupportedPrisoners, supportedPrisoners } from "~/models/prisoner.server";
 import { soldPerType } from "~/models/sales.server";
 import {
@@ -74,8 +74,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUserWith(request, "festival:edit", params.id);
   const festival = await getFestivalOrThrow(params.id);
   const { t } = await getTranslator(request);
-  if (festival.status === "cancelled")
-    throw errorResponse(409, "cancelled", t("festivalAdmin.cancelledReadOnly"));
   const form = await readForm(request);
   const intent = field(form, "intent") ?? "";
   const money = (name: string) => {
@@ -170,6 +168,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
       );
       return data<Result>({ intent, ok: false, errors }, { status: 400 });
     }
+    if (error instanceof FestivalCancelledError)
+      return data<Result>(
+        { intent, ok: false, errors: { _form: t("festivalAdmin.cancelledReadOnly") } },
+        { status: 409 },
+      );
     throw error;
   }
   throw errorResponse(400, "bad_intent", "Unknown action.");
@@ -190,6 +193,7 @@ export default function Tickets() {
   return (
     <>
       <h2>{t("tickets.title")}</h2>
+      <FormError error={e._form} />
       {result?.ok ? (
         <p role="status" className="notice">
           {t("festivalAdmin.saved")}
@@ -288,7 +292,6 @@ export default function Tickets() {
               timezone={timezone}
               quotas={quotas}
             />
-            {e._form ? <p className="form-error">{e._form}</p> : null}
             <button type="submit" name="intent" value="add-type" className="primary">
               {t("tickets.addType")}
             </button>

@@ -4,7 +4,11 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { TicketTypeFields } from "~/components/ticket-type-fields";
-import { getFestivalOrThrow, parseJsonObject } from "~/models/festival.server";
+import {
+  FestivalCancelledError,
+  getFestivalOrThrow,
+  parseJsonObject,
+} from "~/models/festival.server";
 import {
   findTicketType,
   pickLanguage,
@@ -13,7 +17,7 @@ import {
 } from "~/models/ticket-type.server";
 import { prisma } from "~/utils/db.server";
 import { field, readForm } from "~/utils/forms.server";
-import { errorResponse, FieldRulesError, notFound } from "~/utils/http.server";
+import { FieldRulesError, notFound } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { parseMoneyInput, toMajorInput } from "~/utils/money";
 import { can, requireUserWith } from "~/utils/permissions.server";
@@ -90,8 +94,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const type = await findTicketType(festival.id, params.typeId);
   if (!type) throw notFound();
   const { t } = await getTranslator(request);
-  if (festival.status === "cancelled")
-    throw errorResponse(409, "cancelled", t("festivalAdmin.cancelledReadOnly"));
   const form = await readForm(request);
   const values: FormValues = {};
   for (const name of TEXT_FIELDS) values[name] = (field(form, name) ?? "").slice(0, 4000);
@@ -145,6 +147,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
       );
       return data<Result>({ ok: false, errors: formErrors(errors), values }, { status: 400 });
     }
+    if (error instanceof FestivalCancelledError)
+      return data<Result>(
+        { ok: false, errors: { _form: t("festivalAdmin.cancelledReadOnly") }, values },
+        { status: 409 },
+      );
     throw error;
   }
   return { ok: true, errors: {} } satisfies Result;

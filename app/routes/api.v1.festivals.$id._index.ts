@@ -5,7 +5,6 @@ import {
   festivalPatch,
   getFestivalOrThrow,
   publicFestival,
-  refuseIfCancelled,
   updateFestival,
 } from "~/models/festival.server";
 import { api, methodNotAllowed, parseOrThrow, readJsonBody } from "~/utils/api.server";
@@ -29,7 +28,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (request.method !== "PATCH") return methodNotAllowed(["GET", "PATCH"]);
     const user = await requireApiUserWith(request, "festival:edit", params.id);
     const festival = await getFestivalOrThrow(params.id);
-    refuseIfCancelled(festival);
     const patch = parseOrThrow(festivalPatch, await readJsonBody(request));
     const merged = { ...festivalAsInput(festival), ...patch };
     const input = parseOrThrow(festivalInput, merged);

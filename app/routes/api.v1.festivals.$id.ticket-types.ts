@@ -1,6 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { getFestivalOrThrow } from "~/models/festival.server";
-import { createTicketType, listTicketTypes, ticketTypeInput } from "~/models/ticket-type.server";
+import {
+  createTicketType,
+  listTicketTypes,
+  ticketTypeForApi,
+  ticketTypeInput,
+} from "~/models/ticket-type.server";
 import { api, created, methodNotAllowed, parseOrThrow, readJsonBody } from "~/utils/api.server";
 import { requireApiUserWith } from "~/utils/permissions.server";
 
@@ -12,7 +17,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const types = await listTicketTypes(festival.id);
     return Response.json({
       festival: { id: festival.id, name: festival.name, currency: festival.currency },
-      ticketTypes: types.map(({ quota: _q, ...t }) => t),
+      ticketTypes: types.map(({ quota: _q, ...t }) => ticketTypeForApi(t)),
     });
   });
 }

@@ -1,10 +1,23 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import {
+  Form,
+  useActionData,
+  useLoaderData,
+  useNavigation,
+  useSearchParams,
+} from "@remix-run/react";
 import { getPublicFestival } from "~/models/festival.server";
-import { checkoutInput, placeOrder, SoldOutError } from "~/models/order.server";
-import { startCardPayment } from "~/models/payment.server";
+import {
+  checkoutInput,
+  IdempotencyError,
+  placeOrder,
+  readIdempotencyKey,
+  SoldOutError,
+} from "~/models/order.server";
+import { cardCheckoutUrl } from "~/models/payment.server";
 import { shopFor } from "~/models/shop.server";
+import { randomToken } from "~/utils/crypto.server";
 import { field, readForm } from "~/utils/forms.server";
 import { clientAddress, FieldRulesError } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
@@ -40,7 +53,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     festival.languages.map((l) => festival.description[l]).find(Boolean) ??
     null;
   const accessCode = new URL(request.url).searchParams.get("code")?.slice(0, 40) ?? null;
-  return { festival, description, shop: await shopFor(festival, locale, accessCode) };
+  return {
+    festival,
+    description,
+    shop: await shopFor(festival, locale, accessCode),
+    // Made at each render: the checkout form sends it, so a double submit is one order.
+    idempotencyKey: randomToken(18),
+  };
 }
 
 type CheckoutResult = { errors: Record<string, string>; values: Record<string, string> };
@@ -85,6 +104,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const donationMinor = donationRaw ? parseMoneyInput(donationRaw, festival.currency) : 0;
   if (donationMinor === null) errors.donation = localizeMessage("v.money", t);
   if (Object.keys(errors).length) return fail(errors);
+  const idempotencyKey = readIdempotencyKey(field(form, "idempotencyKey"));
   const prisonerId = field(form, "prisonerId") || undefined;
   const parsed = checkoutInput.safeParse({
     items,
@@ -97,7 +117,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     ...(field(form, "accessCode") ? { accessCode: field(form, "accessCode") } : {}),
   });
   if (!parsed.success) return fail(formFieldNames(fieldErrors(parsed.error, t), items));
-  const context2 = { locale, stripeAvailable: stripeAvailable() };
+  const context2 = { locale, stripeAvailable: stripeAvailable(), idempotencyKey };
   try {
     let placed;
     try {
@@ -108,10 +128,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         placed = await placeOrder(festival.id, { ...parsed.data, paymentMethod: "free" }, context2);
       } else throw e;
     }
-    if (placed.order.status === "pending") return redirect(await startCardPayment(placed));
-    return redirect(`/orders/${placed.order.accessToken}`);
+    const checkoutUrl = await cardCheckoutUrl(placed);
+    return redirect(checkoutUrl ?? `/orders/${placed.order.accessToken}`);
   } catch (e) {
     if (e instanceof SoldOutError) return fail({ _form: t("shop.soldOutError") }, 409);
+    if (e instanceof IdempotencyError)
+      return fail(
+        { _form: t(e.status === 422 ? "shop.alreadySent" : "shop.stillPlacing") },
+        e.status,
+      );
     if (e instanceof FieldRulesError) {
       const localized = Object.fromEntries(
         Object.entries(e.fields).map(([k, v]) => [k, localizeMessage(v, t)]),
@@ -142,8 +167,11 @@ function formFieldNames(errors: Record<string, string>, items: { ticketTypeId: s
 }
 
 function Shop() {
-  const { festival, shop } = useLoaderData<typeof loader>();
+  const { festival, shop, idempotencyKey } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  // With JavaScript: the button shows the order is on its way and takes no second click.
+  const navigation = useNavigation();
+  const ordering = navigation.state !== "idle" && navigation.formData?.has("idempotencyKey");
   const [params] = useSearchParams();
   const t = useT();
   const locale = useLocale();
@@ -161,6 +189,7 @@ function Shop() {
             {e._form}
           </p>
         ) : null}
+        <input type="hidden" name="idempotencyKey" value={idempotencyKey} />
         {params.get("code") ? (
           <input type="hidden" name="accessCode" value={params.get("code") ?? ""} />
         ) : null}
@@ -299,8 +328,8 @@ function Shop() {
               </fieldset>
             ) : null}
             <p className="hint">{t("shop.privacy")}</p>
-            <button type="submit" className="primary">
-              {t("shop.buy")}
+            <button type="submit" className="primary" disabled={ordering} aria-busy={ordering}>
+              {ordering ? t("shop.ordering") : t("shop.buy")}
             </button>
           </>
         ) : null}

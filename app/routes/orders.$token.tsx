@@ -3,6 +3,7 @@ import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import QRCode from "qrcode";
 import { OrderItems } from "~/components/order-items";
+import { orderStatusKey } from "~/models/choices";
 import { getOrderView } from "~/models/order-view.server";
 import { eraseOrderOnRequest, erasurePlan, retentionDays } from "~/models/privacy.server";
 import { field, readForm } from "~/utils/forms.server";
@@ -88,7 +89,7 @@ export default function OrderPage() {
       <p className="eyebrow">{f.name}</p>
       <h1>{t("order.title", { code: order.code })}</h1>
       <p className={`badge status-${status}`} role="status">
-        {t(`order.status.${status}`)}
+        {t(orderStatusKey(order))}
       </p>
       {status === "pending" ? (
         <p className="notice">

@@ -2,7 +2,7 @@
 // place that turns domain errors into the documented error shape.
 import { z } from "zod";
 import { FestivalStateError } from "~/models/festival.server";
-import { SoldOutError } from "~/models/order.server";
+import { IdempotencyError, SoldOutError } from "~/models/order.server";
 import { ConflictError, ProtectedMemberError } from "~/models/user.server";
 import { errorResponse, FieldRulesError, readBodyLimited, tooManyRequests } from "./http.server";
 import { RateLimitedError } from "./rate-limit.server";
@@ -99,6 +99,10 @@ export async function api(fn: () => Promise<Response>): Promise<Response> {
     if (error instanceof ProtectedMemberError) return errorResponse(403, error.code, error.message);
     if (error instanceof SoldOutError)
       return errorResponse(409, "sold_out", "Not enough places are left for this order.");
+    if (error instanceof IdempotencyError)
+      return errorResponse(error.status, error.code, error.message, {
+        headers: error.status === 409 ? { "Retry-After": "1" } : undefined,
+      });
     if (error instanceof FieldRulesError) {
       const t = translator("en");
       const fields = Object.fromEntries(

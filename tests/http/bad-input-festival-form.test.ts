@@ -290,7 +290,7 @@ describe("festival edit page: status intents", () => {
         () => client.postForm(`/admin/festivals/${cancelled.id}?index`, { intent }),
         cancelled.id,
       );
-      expectFormError(res, 409, null, t("festivalAdmin.invalidTransition"));
+      expectFormError(res, 409, null, t("festivalAdmin.cancelledReadOnly"));
     },
   );
 

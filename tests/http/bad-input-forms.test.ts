@@ -649,13 +649,13 @@ describe("/admin/festivals/:id/programme", () => {
     expectErrorPage(await unchanged(() => adminClient.postForm(path(), fields), festival.id), 400);
   });
 
-  it("a cancelled festival's programme cannot change (409 page)", async () => {
+  it("a cancelled festival's programme cannot change (409, said on the page)", async () => {
     const cancelled = await createFestivalRow({ status: "cancelled", cancelledAt: new Date() });
     const res = await unchanged(
       () => adminClient.postForm(`/admin/festivals/${cancelled.id}/programme`, valid),
       cancelled.id,
     );
-    expectErrorPage(res, 409);
+    expectFormError(res, 409, null, t("festivalAdmin.cancelledReadOnly"));
   });
 
   it("script-like titles and names are stored as text and escaped on the admin and public pages", async () => {

@@ -1,0 +1,104 @@
+// GET /api/v1/festivals/:id/stats after real scans through the door API: the
+// checked-in and inside-now counts are the door's own, and ticket type names
+// come back in the shape the API takes them.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { apiToken, buyDoorTicket, createUserRow, doorFestival } from "../helpers/fixtures";
+
+let app: TestApp;
+let client: Client;
+let token: string;
+let nonceCounter = 0;
+const nonce = () => `stats-${Date.now().toString(36)}-${++nonceCounter}`;
+
+type Stats = {
+  sold: number;
+  checkedIn: number;
+  inside: number;
+  ticketTypes: { id: string; name: unknown; sold: number }[];
+};
+
+beforeAll(async () => {
+  app = await startTestApp({ RATE_LIMIT_PER_MINUTE: "0" });
+  client = new Client(app.url);
+  const admin = await createUserRow({ role: "admin" });
+  token = await apiToken(app.url, admin.email);
+});
+afterAll(() => app.close());
+
+describe("festival stats", () => {
+  it("counts admissions and who is inside now from real door scans, like the door's counters", async () => {
+    const festival = await doorFestival(client, token, {
+      typeName: { en: "Standard", ru: "Стандарт" },
+    });
+    const single = await client.api(
+      "POST",
+      `/api/v1/festivals/${festival.id}/ticket-types`,
+      { name: "Door test", priceMinor: 1000, capacity: 100 },
+      token,
+    );
+    expect(single.status).toBe(201);
+    const singleId = single.json<{ id: string }>().id;
+    const tickets = [
+      await buyDoorTicket(client, festival.id, festival.typeId),
+      await buyDoorTicket(client, festival.id, festival.typeId),
+      await buyDoorTicket(client, festival.id, singleId),
+      await buyDoorTicket(client, festival.id, singleId),
+    ];
+    const device = await client.api(
+      "POST",
+      `/api/v1/festivals/${festival.id}/door-devices`,
+      { name: "Front door" },
+      token,
+    );
+    const deviceToken = device.json<{ token: string }>().token;
+    const scan = async (qrToken: string, direction: "in" | "out") => {
+      const res = await client.api(
+        "POST",
+        "/api/v1/door/scans",
+        { token: qrToken, nonce: nonce(), direction },
+        deviceToken,
+      );
+      expect(res.status).toBe(200);
+      return res.json<{ result: string }>().result;
+    };
+    // Three come in, one of them goes out again; the fourth never arrives.
+    expect(await scan(tickets[0]!.qrToken, "in")).toBe("admitted");
+    expect(await scan(tickets[1]!.qrToken, "in")).toBe("admitted");
+    expect(await scan(tickets[2]!.qrToken, "in")).toBe("admitted");
+    expect(await scan(tickets[1]!.qrToken, "out")).toBe("exited");
+
+    const res = await client.api("GET", `/api/v1/festivals/${festival.id}/stats`, undefined, token);
+    expect(res.status).toBe(200);
+    const stats = res.json<Stats>();
+    expect(stats).toMatchObject({ sold: 4, checkedIn: 3, inside: 2 });
+    const manifest = await client.api("GET", "/api/v1/door/manifest", undefined, deviceToken);
+    const counters = manifest.json<{ counters: Record<string, number> }>().counters;
+    expect(counters).toEqual({
+      sold: stats.sold,
+      checkedIn: stats.checkedIn,
+      inside: stats.inside,
+    });
+
+    // Names as the ticket-type endpoint takes them: one string, or one per language.
+    expect(stats.ticketTypes).toEqual([
+      expect.objectContaining({
+        id: festival.typeId,
+        name: { en: "Standard", ru: "Стандарт" },
+        sold: 2,
+      }),
+      expect.objectContaining({ id: singleId, name: "Door test", sold: 2 }),
+    ]);
+    const list = await client.api(
+      "GET",
+      `/api/v1/festivals/${festival.id}/ticket-types`,
+      undefined,
+      token,
+    );
+    const types = list.json<{
+      ticketTypes: { id: string; name: unknown; description: unknown }[];
+    }>().ticketTypes;
+    expect(types.map((t) => t.name)).toEqual([{ en: "Standard", ru: "Стандарт" }, "Door test"]);
+    expect(types.map((t) => t.description)).toEqual([{}, {}]);
+  });
+});
