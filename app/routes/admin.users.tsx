@@ -10,6 +10,7 @@ import { getTranslator } from "~/utils/i18n.server";
 import { requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors } from "~/utils/validation";
 import { useT } from "~/utils/use-t";
+import { Table } from "~/components/table";
 
 export const meta: MetaFunction = () => [{ title: "Users" }];
 
@@ -58,7 +59,7 @@ export default function Users() {
           {t("users.invited")}
         </p>
       ) : null}
-      <table className="table">
+      <Table label={t("admin.users")}>
         <thead>
           <tr>
             <th>{t("field.email")}</th>
@@ -83,7 +84,7 @@ export default function Users() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
       <Form method="post" noValidate className="card">
         <h2>{t("users.invite")}</h2>
         <FormError error={e._form} />
