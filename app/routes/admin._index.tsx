@@ -5,6 +5,7 @@ import { formatDateRange } from "~/utils/format";
 import { requireSessionUser } from "~/utils/auth.server";
 import { can, visibleFestivalIds } from "~/utils/permissions.server";
 import { useLocale, useT } from "~/utils/use-t";
+import { Table } from "~/components/table";
 
 export const meta: MetaFunction = () => [{ title: "Dashboard" }];
 
@@ -59,7 +60,7 @@ export default function Dashboard() {
       ) : null}
       {festivals.length === 0 && doors.length === 0 ? <p>{t("dashboard.empty")}</p> : null}
       {festivals.length > 0 ? (
-        <table className="table">
+        <Table label={t("admin.festivals")}>
           <thead>
             <tr>
               <th>{t("field.festivalName")}</th>
@@ -84,7 +85,7 @@ export default function Dashboard() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       ) : null}
       {doors.length > 0 ? (
         <>

@@ -3,6 +3,7 @@ import { useLoaderData } from "@remix-run/react";
 import { prisma } from "~/utils/db.server";
 import { requireUserWith } from "~/utils/permissions.server";
 import { useT } from "~/utils/use-t";
+import { Table } from "~/components/table";
 
 export const meta: MetaFunction = () => [{ title: "Audit log" }];
 
@@ -35,7 +36,7 @@ export default function Audit() {
   return (
     <section>
       <h1>{t("admin.audit")}</h1>
-      <table className="table">
+      <Table label={t("admin.audit")}>
         <thead>
           <tr>
             <th>{t("audit.when")}</th>
@@ -58,7 +59,7 @@ export default function Audit() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
     </section>
   );
 }

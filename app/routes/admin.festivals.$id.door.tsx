@@ -27,6 +27,7 @@ import { getTranslator } from "~/utils/i18n.server";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors } from "~/utils/validation";
 import { useLocale, useT } from "~/utils/use-t";
+import { Table } from "~/components/table";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:view", params.id);
@@ -243,7 +244,7 @@ export default function DoorAdmin() {
       </p>
       {checkIns.length === 0 ? <p className="muted">{t("door.noCheckIns")}</p> : null}
       {checkIns.length > 0 ? (
-        <table className="table">
+        <Table label={t("door.checkIns")}>
           <thead>
             <tr>
               <th>{t("orders.when")}</th>
@@ -271,7 +272,7 @@ export default function DoorAdmin() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       ) : null}
     </>
   );

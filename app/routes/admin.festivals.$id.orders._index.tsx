@@ -9,6 +9,7 @@ import { getLocale } from "~/utils/i18n.server";
 import { formatMoney } from "~/utils/money";
 import { requireUserWith } from "~/utils/permissions.server";
 import { useLocale, useT } from "~/utils/use-t";
+import { Table } from "~/components/table";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUserWith(request, "festival:view", params.id);
@@ -60,7 +61,7 @@ export default function Orders() {
           <dd>{formatMoney(stats.revenue[currency] ?? 0, currency, locale)}</dd>
         </div>
       </dl>
-      <table className="table">
+      <Table label={t("tickets.title")}>
         <thead>
           <tr>
             <th>{t("tickets.name")}</th>
@@ -77,7 +78,7 @@ export default function Orders() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
       <Form method="get" className="filters row">
         <div className="field">
           <label htmlFor="q">{t("orders.search")}</label>
@@ -109,7 +110,7 @@ export default function Orders() {
       </p>
       {list.orders.length === 0 ? <p>{t("orders.none")}</p> : null}
       {list.orders.length > 0 ? (
-        <table className="table">
+        <Table label={t("orders.title")}>
           <thead>
             <tr>
               <th>{t("orders.code")}</th>
@@ -144,7 +145,7 @@ export default function Orders() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       ) : null}
       {list.pages > 1 ? (
         <nav className="pager" aria-label={t("orders.pages")}>

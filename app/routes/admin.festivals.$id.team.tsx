@@ -17,6 +17,7 @@ import { getTranslator } from "~/utils/i18n.server";
 import { requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors } from "~/utils/validation";
 import { useT } from "~/utils/use-t";
+import { Table } from "~/components/table";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:team", params.id);
@@ -94,7 +95,7 @@ export default function Team() {
         </p>
       ) : null}
       {e._form ? <p className="form-error">{e._form}</p> : null}
-      <table className="table">
+      <Table label={t("festivalAdmin.team")}>
         <thead>
           <tr>
             <th>{t("field.email")}</th>
@@ -132,7 +133,7 @@ export default function Team() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
       <Form method="post" noValidate className="card">
         <h3>{t("team.add")}</h3>
         <Field

@@ -25,6 +25,7 @@ import { formatMoney, parseMoneyInput } from "~/utils/money";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors, localizeMessage } from "~/utils/validation";
 import { useLocale, useT } from "~/utils/use-t";
+import { Table } from "~/components/table";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:view", params.id);
@@ -201,7 +202,7 @@ export default function Tickets() {
       ) : null}
       {types.length === 0 ? <p>{t("tickets.none")}</p> : null}
       {types.length > 0 ? (
-        <table className="table">
+        <Table label={t("tickets.title")}>
           <thead>
             <tr>
               <th>{t("tickets.name")}</th>
@@ -245,7 +246,7 @@ export default function Tickets() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       ) : null}
       {quotas.length > 0 ? (
         <>

@@ -17,6 +17,7 @@ import { getTranslator } from "~/utils/i18n.server";
 import { requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors } from "~/utils/validation";
 import { useT } from "~/utils/use-t";
+import { Table } from "~/components/table";
 
 export const meta: MetaFunction = () => [{ title: "Users" }];
 
@@ -118,7 +119,7 @@ export default function Users() {
           <a href="/admin/users">{t("users.deleteCancel")}</a>
         </Form>
       ) : null}
-      <table className="table">
+      <Table label={t("admin.users")}>
         <thead>
           <tr>
             <th>{t("field.email")}</th>
@@ -162,7 +163,7 @@ export default function Users() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
       <Form method="post" noValidate className="card">
         <h2>{t("users.invite")}</h2>
         <Field

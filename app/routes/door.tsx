@@ -355,7 +355,7 @@ export default function DoorScanner() {
   return (
     <div className="door-app">
       <div className="door-status">
-        <p className="door-festival">{manifest?.festival.name ?? t("door.title")}</p>
+        <h1 className="door-festival">{manifest?.festival.name ?? t("door.title")}</h1>
         {manifest ? (
           <dl className="door-counters" aria-label={t("door.counters")}>
             <div>

@@ -118,6 +118,20 @@ export async function createFestivalRow(
   });
 }
 
+/** A prisoner in the registry (names per language), supported by `festivalIds`. */
+export async function createPrisonerRow(
+  slug: string,
+  name: Record<string, string>,
+  festivalIds: string[] = [],
+) {
+  const prisoner = await prisma.prisoner.create({ data: { slug, name: JSON.stringify(name) } });
+  if (festivalIds.length)
+    await prisma.festivalPrisoner.createMany({
+      data: festivalIds.map((festivalId) => ({ festivalId, prisonerId: prisoner.id })),
+    });
+  return prisoner;
+}
+
 /** Sign a browser client in through the real form. */
 export async function signedInClient(base: string, email: string, password = PASSWORD) {
   const client = new Client(base);
