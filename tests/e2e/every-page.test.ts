@@ -28,6 +28,7 @@ import {
   createFestivalRow,
   createPrisonerRow,
   createUserRow,
+  liveResetPath,
   signedInClient,
   uniqueEmail,
 } from "../helpers/fixtures";
@@ -59,6 +60,7 @@ type Seed = {
   orderId: string;
   orderToken: string;
   inviteToken: string;
+  resetPath: string;
   deviceToken: string;
   /** Tickets for the scanner's verdicts: one with its price due at the door, one paid. */
   unpaidQr: string;
@@ -96,7 +98,8 @@ const PAGES: PageSpec[] = [
   { route: "orders.$token", path: (s) => `/orders/${s.orderToken}`, as: ["public"], axe: true },
   { route: "login", path: () => "/login", as: ["public"], axe: true },
   { route: "forgot-password", path: () => "/forgot-password", as: ["public"], axe: true },
-  { route: "reset-password", path: () => "/reset-password", as: ["public"], axe: true },
+  { route: "reset-password.$token", path: (s) => s.resetPath, as: ["public"], axe: true },
+  { route: "orders.erased", path: () => "/orders/erased?cancelled=1", as: ["public"], axe: true },
   { route: "invite.$token", path: (s) => `/invite/${s.inviteToken}`, as: ["public"], axe: true },
   { route: "door.setup", path: () => "/door/setup", as: ["public"], axe: true, ready: ".door-setup", before: forgetDoorDevice }, // prettier-ignore
   { route: "door", path: (s) => `/door#device=${s.deviceToken}`, as: ["public"], axe: true, ready: ".door-counters" }, // prettier-ignore
@@ -114,6 +117,7 @@ const PAGES: PageSpec[] = [
   { route: "admin.festivals.$id.team", path: (s) => `${festivalAdmin(s)}/team`, as: STAFF },
   { route: "admin.users", path: () => "/admin/users", as: ["admin"] },
   { route: "admin.audit", path: () => "/admin/audit", as: ["admin"] },
+  { route: "admin.privacy", path: () => "/admin/privacy", as: ["admin"] },
 ];
 
 /** Route modules with a component that are not pages of their own. */
@@ -296,6 +300,9 @@ async function seedFestival(): Promise<Seed> {
     orderId: order.id,
     orderToken: accessToken,
     inviteToken,
+    resetPath: await liveResetPath(
+      (await createUserRow({ name: "Забывшая пароль Александра Константиновна" })).id,
+    ),
     deviceToken: device.token,
     unpaidQr: unpaid.qrToken,
     paidQr: paid.qrToken,

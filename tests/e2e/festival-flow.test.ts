@@ -3,9 +3,7 @@
 // public list. The app is the production build over a fresh database.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app";
-import { createFestivalRow, createUserRow, PASSWORD } from "../helpers/fixtures";
-import { randomToken, sha256 } from "~/utils/crypto.server";
-import { prisma } from "~/utils/db.server";
+import { createFestivalRow, createUserRow, liveResetPath, PASSWORD } from "../helpers/fixtures";
 import { browserPerFile, type Problem } from "./browser";
 
 let app: TestApp;
@@ -16,15 +14,6 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 const browser = browserPerFile(() => app.url);
-
-/** The path of a live password-reset link of `userId`. */
-async function liveResetPath(userId: string) {
-  const token = randomToken(32);
-  await prisma.passwordReset.create({
-    data: { userId, tokenHash: sha256(token), expiresAt: new Date(Date.now() + 600_000) },
-  });
-  return `/reset-password/${token}`;
-}
 
 /** `YYYY-MM-DDTHH:mm` (a datetime-local value) for a day `days` from now. */
 function localInput(days: number, time: string) {

@@ -2,6 +2,7 @@
 // app's own domain modules, against the test file's database.
 import { acceptInvitationAs, addFestivalMember } from "~/models/user.server";
 import type { CurrentUser, GlobalRole } from "~/utils/auth.server";
+import { randomToken, sha256 } from "~/utils/crypto.server";
 import { hashPassword } from "~/utils/password.server";
 import { prisma } from "~/utils/db.server";
 import { openPrivateKey, signTicketToken } from "~/utils/ticket-signing.server";
@@ -242,4 +243,13 @@ export async function tokenValidFromTomorrow(ticketId: string) {
       notAfter: Date.now() + 2 * 86_400_000,
     }),
   );
+}
+
+/** The path of a live password-reset link for `userId` (as the reset email would carry it). */
+export async function liveResetPath(userId: string) {
+  const token = randomToken(32);
+  await prisma.passwordReset.create({
+    data: { userId, tokenHash: sha256(token), expiresAt: new Date(Date.now() + 600_000) },
+  });
+  return `/reset-password/${token}`;
 }
