@@ -16,6 +16,7 @@ import { startEmailWorker, stopEmailWorker } from "~/utils/email.server";
 import { startHoldExpiryWorker, stopHoldExpiryWorker } from "~/models/payment.server";
 import { sha256 } from "~/utils/crypto.server";
 import { tooManyRequests } from "~/utils/http.server";
+import { carriesCredentials, decideCacheControl } from "~/utils/cache-policy.server";
 import { rateLimits, RateLimitedError } from "~/utils/rate-limit.server";
 import { runStartupTasks } from "~/utils/startup.server";
 
@@ -62,6 +63,15 @@ function limitBodySize(req: express.Request, res: express.Response, next: expres
   next();
 }
 
+/** Run `fn` just before the status line and headers go out, whoever sends them. */
+function beforeHeaders(res: express.Response, fn: (status: number) => void) {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: express.Response, ...args: Parameters<typeof writeHead>) {
+    if (!this.headersSent) fn(typeof args[0] === "number" ? args[0] : this.statusCode);
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
+}
+
 /**
  * A response sent before its request's body was read to the end (a refused,
  * oversized upload) closes the connection: the unread bytes would otherwise
@@ -72,11 +82,32 @@ function closeIfBodyUnread(
   res: express.Response,
   next: express.NextFunction,
 ) {
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: express.Response, ...args: Parameters<typeof writeHead>) {
-    if (!req.complete && !this.headersSent) this.setHeader("Connection", "close");
-    return writeHead.apply(this, args);
-  } as typeof writeHead;
+  beforeHeaders(res, () => {
+    if (!req.complete) res.setHeader("Connection", "close");
+  });
+  next();
+}
+
+/**
+ * Cache-Control for everything but static files, in one place: `no-store`
+ * unless a public page loosened it for a visitor without a session (the rule is
+ * in app/utils/cache-policy.server.ts; pages opt in with `publicPage`).
+ */
+function cachePolicy(req: express.Request, res: express.Response, next: express.NextFunction) {
+  beforeHeaders(res, (status) => {
+    const routeValue = res.getHeader("Cache-Control");
+    const { cacheControl, shared } = decideCacheControl({
+      method: req.method,
+      status,
+      routeValue: routeValue === undefined ? undefined : String(routeValue),
+      credentials: carriesCredentials(req.headers),
+      setsCookie: res.getHeader("Set-Cookie") !== undefined,
+    });
+    res.setHeader("Cache-Control", cacheControl);
+    // A shared cache must not hand one language's page to another, nor a
+    // visitor's page to someone signed in.
+    if (shared) res.vary("Cookie").vary("Accept-Language");
+  });
   next();
 }
 
@@ -155,6 +186,7 @@ export function createApp() {
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
   app.use(express.static("public", { maxAge: "1h" }));
 
+  app.use(cachePolicy);
   app.use(closeIfBodyUnread);
   app.use(limitBodySize);
   app.use(refuseCrossSite);

@@ -8,6 +8,7 @@ import { shopFor } from "~/models/shop.server";
 import { publicUrl } from "~/utils/env.server";
 import { field, readForm } from "~/utils/forms.server";
 import { clientAddress, FieldRulesError } from "~/utils/http.server";
+import { publicPage } from "~/utils/headers";
 import { getTranslator } from "~/utils/i18n.server";
 import { formatMoney, parseMoneyInput, toMajorInput } from "~/utils/money";
 import { RateLimitedError, rateLimits } from "~/utils/rate-limit.server";
@@ -26,6 +27,9 @@ import {
 import { notFound } from "~/utils/http.server";
 import { getLocale } from "~/utils/i18n.server";
 import { useLocale, useT } from "~/utils/use-t";
+
+/** The same for every visitor: cacheable for visitors without a session (utils/headers.ts). */
+export const headers = publicPage;
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.festival.name} — ${data.festival.city}` : "Festival" },

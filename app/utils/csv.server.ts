@@ -39,12 +39,11 @@ export function toCsv<C extends string>(
   return stringify(cells, { header: true, columns: [...columns], quoted_string: true });
 }
 
-/** An export as a download. */
+/** An export as a download (not stored: the server's no-store default holds). */
 export function csvResponse(filename: string, csv: string): Response {
   return new Response(csv, {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",
-      "Cache-Control": "no-store",
       "Content-Disposition": `attachment; filename="${filename.replace(/[^A-Za-z0-9._-]/g, "_")}"`,
     },
   });

@@ -144,10 +144,22 @@ export function sendRaw(
   body: Buffer | (() => AsyncGenerator<Buffer>),
   headers: Record<string, string>,
 ) {
-  return new Promise<{ status: number; text: string; contentType: string }>((resolve, reject) => {
+  const base = new URL(baseUrl);
+  return new Promise<{
+    status: number;
+    text: string;
+    contentType: string;
+    headers: http.IncomingHttpHeaders;
+  }>((resolve, reject) => {
+    // The path goes out exactly as given (dot segments, "//", escapes), as a hostile client sends it.
     const req = http.request(
-      baseUrl + path,
-      { method, headers: { Origin: baseUrl, ...headers } },
+      {
+        hostname: base.hostname,
+        port: base.port,
+        path,
+        method,
+        headers: { Origin: baseUrl, ...headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -156,6 +168,7 @@ export function sendRaw(
             status: res.statusCode ?? 0,
             text: Buffer.concat(chunks).toString(),
             contentType: res.headers["content-type"] ?? "",
+            headers: res.headers,
           }),
         );
       },
