@@ -389,6 +389,7 @@ export const en = {
   "v.festivalRole": "Role must be organiser or door.",
   "v.resetCode": "The code has 6 digits.",
   "v.unknownField": "This field is not accepted.",
+  "v.moreErrors": "More fields need attention: correct these and send the form again.",
   "v.invalidType": "This value has the wrong type.",
   "v.tooBig": "This value is too large.",
   "v.tooSmall": "This value is too small.",

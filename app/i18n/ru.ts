@@ -392,6 +392,7 @@ export const ru: Record<MessageKey, string> = {
   "v.festivalRole": "Роль: organiser или door.",
   "v.resetCode": "Код состоит из 6 цифр.",
   "v.unknownField": "Это поле не принимается.",
+  "v.moreErrors": "Есть и другие ошибки: исправьте эти поля и отправьте форму ещё раз.",
   "v.invalidType": "У значения неверный тип.",
   "v.tooBig": "Значение слишком большое.",
   "v.tooSmall": "Значение слишком маленькое.",

@@ -141,7 +141,31 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   return "v.invalid";
 }
 
-/** Turn zod issues into {field: message} (first message per field), in the reader's language. */
+/** At most this many fields are reported at once; the rest wait for the next try. */
+export const MAX_FIELD_ERRORS = 20;
+/** A key that may be named back to the client: short, plain (a schema's own names are). */
+const PLAIN_KEY = /^[A-Za-z0-9_$-]{1,64}$/;
+
+/**
+ * A field's name in an error answer: its path, cut before the first key that is
+ * not a plain short name (never an echo of arbitrary input), "_form" for the
+ * whole body.
+ */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  const kept: string[] = [];
+  for (const segment of path) {
+    if (typeof segment === "number") kept.push(String(segment));
+    else if (typeof segment === "string" && PLAIN_KEY.test(segment)) kept.push(segment);
+    else break;
+  }
+  return kept.join(".") || "_form";
+}
+
+/**
+ * Turn zod issues into {field: message} (first message per field), in the
+ * reader's language: at most MAX_FIELD_ERRORS fields, and `_form` says when
+ * there were more.
+ */
 export function fieldErrors(
   error: z.ZodError,
   t: Translate = translator("en"),
@@ -149,14 +173,25 @@ export function fieldErrors(
   // No prototype: keys such as "__proto__" or "constructor" (unknown fields a
   // client sent) must become own keys, not hit Object.prototype.
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  let count = 0;
+  let more = false;
+  const add = (key: string, message: string) => {
+    if (key in out) return;
+    if (count >= MAX_FIELD_ERRORS) {
+      more = true;
+      return;
+    }
+    out[key] = localizeMessage(message, t);
+    count++;
+  };
   for (const issue of error.issues) {
+    if (more) break;
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys)
-        out[[...issue.path, key].join(".")] ??= localizeMessage("v.unknownField", t);
+      for (const key of issue.keys) add(fieldPath([...issue.path, key]), "v.unknownField");
       continue;
     }
-    const key = issue.path.length ? issue.path.join(".") : "_form";
-    out[key] ??= localizeMessage(issueMessage(issue), t);
+    add(fieldPath(issue.path), issueMessage(issue));
   }
+  if (more && !("_form" in out)) out._form = localizeMessage("v.moreErrors", t);
   return out;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { festivalInput } from "~/models/festival.server";
 import { translator } from "~/utils/i18n";
 import {
@@ -6,6 +7,8 @@ import {
   currency,
   email,
   fieldErrors,
+  fieldPath,
+  MAX_FIELD_ERRORS,
   parseMoment,
   text,
   timeZone,
@@ -105,5 +108,34 @@ describe("festivalInput", () => {
       festivalBody({ languages: ["en"], description: { ru: "Привет" } }),
     );
     expect(fieldErrors(result.error!)["description.ru"]).toBeDefined();
+  });
+});
+
+describe("fieldErrors: bounded, and no echo of input", () => {
+  const strict = z.object({ name: z.string() }).strict();
+
+  it("names at most MAX_FIELD_ERRORS fields, and says there were more", () => {
+    const body = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, 1]));
+    const fields = fieldErrors(strict.safeParse(body).error!);
+    expect(Object.keys(fields)).toHaveLength(MAX_FIELD_ERRORS + 1);
+    expect(fields._form).toBe(translator("en")("v.moreErrors"));
+    expect(fieldErrors(strict.safeParse(body).error!, translator("ru"))._form).toBe(
+      translator("ru")("v.moreErrors"),
+    );
+  });
+
+  it("never names a key that is long or not a plain name", () => {
+    const long = "k".repeat(65);
+    const fields = fieldErrors(
+      strict.safeParse({ name: "x", [long]: 1, "<img src=x>": 1, ok_key: 1 }).error!,
+    );
+    expect(Object.keys(fields).sort()).toEqual(["_form", "ok_key"]);
+  });
+
+  it("cuts a path before its first strange segment", () => {
+    expect(fieldPath(["description", "en"])).toBe("description.en");
+    expect(fieldPath(["items", 3, "quantity"])).toBe("items.3.quantity");
+    expect(fieldPath(["description", "a b", "x"])).toBe("description");
+    expect(fieldPath(["\u202e"])).toBe("_form");
   });
 });
