@@ -25,8 +25,108 @@ export type LoadContext = { cspNonce: string; clientAddress: string };
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Hard cap on declared request bodies; routes apply their own, smaller limits. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** Server-to-server endpoints that carry their own signature check. */
-const CROSS_SITE_ALLOWED = [/^\/webhooks\//];
+/**
+ * Server-to-server endpoints that carry their own signature check, exempt from
+ * the cross-site refusal. Matched against the request's path exactly as sent:
+ * any other spelling of a path (dot segments, "//", %-escapes, another case, a
+ * trailing slash) is not exempt, so nothing but the webhook itself can be
+ * reached through the exemption ("/webhooks/../admin/users" is /admin/users to
+ * the router).
+ */
+const CROSS_SITE_ALLOWED = new Set(["/webhooks/stripe"]);
+
+/** The request's path as sent, without the query. */
+function rawPath(req: express.Request) {
+  const url = req.originalUrl;
+  const end = url.search(/[?#]/);
+  return end < 0 ? url : url.slice(0, end);
+}
+
+/**
+ * A path whose %-escapes do not decode (e.g. "/api/%zz") is bad client input:
+ * a JSON 400 before anything else runs, never a stack trace in the log.
+ */
+function refuseMalformedUrl(
+  req: express.Request,
+  res: express.Response,
+  next: express.NextFunction,
+) {
+  try {
+    decodeURIComponent(rawPath(req));
+  } catch {
+    res.status(400).json({
+      error: "invalid_url",
+      message: "The address is malformed: a % must be followed by two hexadecimal digits.",
+    });
+    return;
+  }
+  next();
+}
+
+/**
+ * Powerful browser features, all off; the door scanner's page may use the
+ * camera of its own origin. Only features browsers know are named (an unknown
+ * one is a console error).
+ */
+const POWERFUL_FEATURES = [
+  "accelerometer",
+  "bluetooth",
+  "camera",
+  "display-capture",
+  "geolocation",
+  "gyroscope",
+  "hid",
+  "magnetometer",
+  "microphone",
+  "midi",
+  "payment",
+  "publickey-credentials-get",
+  "screen-wake-lock",
+  "serial",
+  "usb",
+  "xr-spatial-tracking",
+];
+const CAMERA_PAGES = new Set(["/door"]);
+const policyFor = (camera: boolean) =>
+  POWERFUL_FEATURES.map((f) => `${f}=${f === "camera" && camera ? "(self)" : "()"}`).join(", ");
+const PERMISSIONS_POLICY = policyFor(false);
+const PERMISSIONS_POLICY_CAMERA = policyFor(true);
+
+function permissionsPolicy(
+  req: express.Request,
+  res: express.Response,
+  next: express.NextFunction,
+) {
+  res.setHeader(
+    "Permissions-Policy",
+    CAMERA_PAGES.has(rawPath(req)) ? PERMISSIONS_POLICY_CAMERA : PERMISSIONS_POLICY,
+  );
+  next();
+}
+
+/**
+ * Errors that reach Express itself (not the app's own handlers): a client's
+ * mistake (4xx) is answered in the JSON error shape without a log line; anything
+ * else is logged once and answered without details.
+ */
+function answerErrors(
+  error: unknown,
+  _req: express.Request,
+  res: express.Response,
+  next: express.NextFunction,
+) {
+  if (res.headersSent) return next(error);
+  const status = Number(
+    (error as { status?: unknown; statusCode?: unknown })?.status ??
+      (error as { statusCode?: unknown })?.statusCode,
+  );
+  if (status >= 400 && status < 500) {
+    res.status(status).json({ error: "bad_request", message: "The request could not be read." });
+    return;
+  }
+  console.error("Server error:", error instanceof Error ? error.stack : error);
+  res.status(500).json({ error: "internal_error", message: "Something went wrong on our side." });
+}
 
 function ownOrigins(req: express.Request) {
   const origins = new Set([`${req.protocol}://${req.get("host") ?? ""}`]);
@@ -37,8 +137,7 @@ function ownOrigins(req: express.Request) {
 
 /** Refuse state-changing requests that a browser marks as coming from another site. */
 function refuseCrossSite(req: express.Request, res: express.Response, next: express.NextFunction) {
-  if (SAFE_METHODS.has(req.method) || CROSS_SITE_ALLOWED.some((r) => r.test(req.path)))
-    return next();
+  if (SAFE_METHODS.has(req.method) || CROSS_SITE_ALLOWED.has(rawPath(req))) return next();
   const site = req.get("sec-fetch-site");
   const origin = req.get("origin");
   const crossSite = site ? site !== "same-origin" && site !== "none" : false;
@@ -146,6 +245,7 @@ export function createApp() {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
+  app.use(permissionsPolicy);
   app.use(compression());
 
   app.use((_req, res, next) => {
@@ -187,6 +287,7 @@ export function createApp() {
   app.use(express.static("public", { maxAge: "1h" }));
 
   app.use(cachePolicy);
+  app.use(refuseMalformedUrl);
   app.use(closeIfBodyUnread);
   app.use(limitBodySize);
   app.use(refuseCrossSite);
@@ -203,6 +304,7 @@ export function createApp() {
       }),
     }),
   );
+  app.use(answerErrors);
   return app;
 }
 

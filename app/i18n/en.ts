@@ -370,6 +370,8 @@ export const en = {
   "v.maxLength": "Use at most {n} characters.",
   "v.minLength": "Use at least {n} characters.",
   "v.controlChars": "Remove control or invisible formatting characters.",
+  "v.invisibleChars":
+    "Remove the invisible formatting characters (such as zero-width spaces or soft hyphens).",
   "v.email": "Enter a valid email address.",
   "v.password": "Enter a password.",
   "v.country": "Use the two-letter ISO 3166-1 country code, e.g. LV.",

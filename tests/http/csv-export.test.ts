@@ -122,6 +122,6 @@ describe("check-ins.csv", () => {
     const res = await admin.get(`/admin/festivals/${festival.id}/check-ins.csv`);
     expectNoFormula(res.text);
     const row = csvRecords(res.text).find((r) => r.ticket_id === ticket.id)!;
-    expect(row.device.startsWith(`'${name} (`)).toBe(true);
+    expect(row.device!.startsWith(`'${name} (`)).toBe(true);
   });
 });
