@@ -6,11 +6,11 @@ import { prisma } from "~/utils/db.server";
 import { Client, sendRaw, startTestApp, type TestApp } from "../helpers/app";
 import {
   addMember,
-  apiToken,
   buyDoorTicket,
+  createDoorDeviceViaApi,
   createUserRow,
   doorFestival,
-  signedInClient,
+  signedInAdmin,
   uniqueEmail,
 } from "../helpers/fixtures";
 
@@ -36,20 +36,13 @@ let ctx: Ctx;
 beforeAll(async () => {
   app = await startTestApp({ RATE_LIMIT_PER_MINUTE: "0" });
   anonymous = new Client(app.url);
-  const admin = await createUserRow({ role: "admin", name: "Admin Person" });
-  session = await signedInClient(app.url, admin.email);
-  token = await apiToken(app.url, admin.email);
+  ({ token, browser: session } = await signedInAdmin(app.url, "Admin Person"));
   const { id: festivalId, typeId } = await doorFestival(anonymous, token);
   const festival = await prisma.festival.findUniqueOrThrow({ where: { id: festivalId } });
   const ticket = await buyDoorTicket(anonymous, festivalId, typeId, { name: "Buyer Person" });
   const order = await prisma.order.findUniqueOrThrow({ where: { id: ticket.orderId } });
   await addMember(festivalId, (await createUserRow()).id, "door");
-  const device = await anonymous.api(
-    "POST",
-    `/api/v1/festivals/${festivalId}/door-devices`,
-    { name: "Door 1" },
-    token,
-  );
+  const device = await createDoorDeviceViaApi(anonymous, token, festivalId);
   const home = await anonymous.get("/");
   ctx = {
     festivalId,
@@ -57,7 +50,7 @@ beforeAll(async () => {
     typeId,
     orderId: order.id,
     orderToken: order.accessToken,
-    deviceToken: device.json<{ token: string }>().token,
+    deviceToken: device.token,
     asset: /(\/build\/[^"]+\.js)"/.exec(home.text)![1]!,
   };
 });

@@ -8,10 +8,11 @@ import { Client, startTestApp, type TestApp } from "../helpers/app";
 import { csvRecords, FORMULA_START, parseCsv } from "../helpers/csv";
 import {
   addMember,
-  apiToken,
   buyDoorTicket,
+  createDoorDeviceViaApi,
   createUserRow,
   doorFestival,
+  signedInAdmin,
   signedInClient,
 } from "../helpers/fixtures";
 
@@ -40,9 +41,7 @@ function expectNoFormula(csv: string) {
 beforeAll(async () => {
   app = await startTestApp({ RATE_LIMIT_PER_MINUTE: "0" });
   client = new Client(app.url);
-  const adminRow = await createUserRow({ role: "admin" });
-  token = await apiToken(app.url, adminRow.email);
-  admin = await signedInClient(app.url, adminRow.email);
+  ({ token, browser: admin } = await signedInAdmin(app.url));
   festival = await doorFestival(client, token);
 });
 afterAll(() => app.close());
@@ -77,14 +76,7 @@ describe("orders.csv", () => {
 
 describe("check-ins.csv", () => {
   it.each(TRIGGERS)("neutralises %j in the device name", async (c) => {
-    const d = await client.api(
-      "POST",
-      `/api/v1/festivals/${festival.id}/door-devices`,
-      { name: "Door" },
-      token,
-    );
-    expect(d.status).toBe(201);
-    const device = d.json<{ id: string; token: string }>();
+    const device = await createDoorDeviceViaApi(client, token, festival.id);
     const name = payload(c, "device");
     await prisma.doorDevice.update({ where: { id: device.id }, data: { name } });
     const ticket = await buyDoorTicket(client, festival.id, festival.typeId);

@@ -15,11 +15,12 @@ import {
   unchanged,
 } from "../helpers/bad-input";
 import {
-  apiToken,
   buyDoorTicket,
+  createDoorDeviceViaApi,
   createUserRow,
   doorFestival,
   festivalBody,
+  signedInAdmin,
   signedInClient,
   uniqueEmail,
 } from "../helpers/fixtures";
@@ -38,18 +39,10 @@ let orderToken: string;
 beforeAll(async () => {
   app = await startTestApp({ RATE_LIMIT_PER_MINUTE: "0" });
   client = new Client(app.url);
-  const row = await createUserRow({ role: "admin" });
-  token = await apiToken(app.url, row.email);
-  admin = await signedInClient(app.url, row.email);
+  ({ token, browser: admin } = await signedInAdmin(app.url));
   adminCookie = [...admin.cookies.entries()].map(([k, v]) => `${k}=${v}`).join("; ");
   festival = await doorFestival(client, token);
-  const device = await client.api(
-    "POST",
-    `/api/v1/festivals/${festival.id}/door-devices`,
-    { name: "Door" },
-    token,
-  );
-  deviceToken = device.json<{ token: string }>().token;
+  deviceToken = (await createDoorDeviceViaApi(client, token, festival.id)).token;
   const ticket = await buyDoorTicket(client, festival.id, festival.typeId);
   orderToken = (await prisma.order.findUniqueOrThrow({ where: { id: ticket.orderId } }))
     .accessToken;

@@ -6,13 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
 import { unchanged } from "../helpers/bad-input";
-import {
-  apiToken,
-  createUserRow,
-  doorFestival,
-  festivalBody,
-  signedInClient,
-} from "../helpers/fixtures";
+import { doorFestival, festivalBody, signedInAdmin } from "../helpers/fixtures";
 import { prisma } from "~/utils/db.server";
 
 const SMALL = 4 * 1024;
@@ -48,9 +42,7 @@ const asForm = (o: Record<string, number>) =>
 beforeAll(async () => {
   app = await startTestApp({ RATE_LIMIT_PER_MINUTE: "0" });
   client = new Client(app.url);
-  const row = await createUserRow({ role: "admin" });
-  token = await apiToken(app.url, row.email);
-  admin = await signedInClient(app.url, row.email);
+  ({ token, browser: admin } = await signedInAdmin(app.url));
   const { id } = await doorFestival(client, token);
   slug = (await prisma.festival.findUniqueOrThrow({ where: { id } })).slug;
 });
