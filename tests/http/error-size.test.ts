@@ -88,11 +88,15 @@ describe("JSON API", () => {
     expect(Object.keys(res.json<{ fields: object }>().fields).sort()).toEqual(["colour", "size"]);
   });
 
-  it("costs about what an ordinary request costs", async () => {
+  it("costs about what an ordinary request of the same size costs", async () => {
     const attack = JSON.stringify({ ...festivalBody(), ...manyKeys("u") });
+    // The same number of bytes in one long description: what sending them costs anyway.
+    const ordinary = JSON.stringify(
+      festivalBody({ description: { en: "a".repeat(attack.length - 400) } }),
+    );
     const normal = await fastest(3, async () => {
-      const res = await client.api("POST", "/api/v1/festivals", festivalBody(), token);
-      expect(res.status).toBe(201);
+      const res = await client.api("POST", "/api/v1/festivals", ordinary, token);
+      expect(res.status).toBe(422);
     });
     const hostileTime = await fastest(3, async () => {
       const res = await client.api("POST", "/api/v1/festivals", attack, token);
@@ -136,14 +140,14 @@ describe("form posts", () => {
     expect(res.text.length).toBeLessThan(normal.text.length + SMALL);
   });
 
-  it("costs about what an ordinary form post costs", async () => {
+  it("costs about what an ordinary form post of the same size costs", async () => {
     // Encoded once, outside the timing: only the server's work is compared.
     const encode = (fields: Record<string, string>) => ({
       body: new URLSearchParams(fields).toString(),
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
     });
     const attack = encode(form(asForm(manyKeys("x"))));
-    const ordinary = encode(form({}));
+    const ordinary = encode(form({ name: "a".repeat(attack.body.length) }));
     const path = `/festivals/${slug}`;
     const normal = await fastest(3, () => client.request("POST", path, ordinary));
     const hostileTime = await fastest(3, () => client.request("POST", path, attack));
