@@ -17,6 +17,7 @@ import { startHoldExpiryWorker, stopHoldExpiryWorker } from "~/models/payment.se
 import { startPrivacyWorker, stopPrivacyWorker } from "~/models/privacy.server";
 import { sha256 } from "~/utils/crypto.server";
 import { tooManyRequests } from "~/utils/http.server";
+import { carriesCredentials, decideCacheControl } from "~/utils/cache-policy.server";
 import { rateLimits, RateLimitedError } from "~/utils/rate-limit.server";
 import { runStartupTasks } from "~/utils/startup.server";
 
@@ -25,8 +26,108 @@ export type LoadContext = { cspNonce: string; clientAddress: string };
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Hard cap on declared request bodies; routes apply their own, smaller limits. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** Server-to-server endpoints that carry their own signature check. */
-const CROSS_SITE_ALLOWED = [/^\/webhooks\//];
+/**
+ * Server-to-server endpoints that carry their own signature check, exempt from
+ * the cross-site refusal. Matched against the request's path exactly as sent:
+ * any other spelling of a path (dot segments, "//", %-escapes, another case, a
+ * trailing slash) is not exempt, so nothing but the webhook itself can be
+ * reached through the exemption ("/webhooks/../admin/users" is /admin/users to
+ * the router).
+ */
+const CROSS_SITE_ALLOWED = new Set(["/webhooks/stripe"]);
+
+/** The request's path as sent, without the query. */
+function rawPath(req: express.Request) {
+  const url = req.originalUrl;
+  const end = url.search(/[?#]/);
+  return end < 0 ? url : url.slice(0, end);
+}
+
+/**
+ * A path whose %-escapes do not decode (e.g. "/api/%zz") is bad client input:
+ * a JSON 400 before anything else runs, never a stack trace in the log.
+ */
+function refuseMalformedUrl(
+  req: express.Request,
+  res: express.Response,
+  next: express.NextFunction,
+) {
+  try {
+    decodeURIComponent(rawPath(req));
+  } catch {
+    res.status(400).json({
+      error: "invalid_url",
+      message: "The address is malformed: a % must be followed by two hexadecimal digits.",
+    });
+    return;
+  }
+  next();
+}
+
+/**
+ * Powerful browser features, all off; the door scanner's page may use the
+ * camera of its own origin. Only features browsers know are named (an unknown
+ * one is a console error).
+ */
+const POWERFUL_FEATURES = [
+  "accelerometer",
+  "bluetooth",
+  "camera",
+  "display-capture",
+  "geolocation",
+  "gyroscope",
+  "hid",
+  "magnetometer",
+  "microphone",
+  "midi",
+  "payment",
+  "publickey-credentials-get",
+  "screen-wake-lock",
+  "serial",
+  "usb",
+  "xr-spatial-tracking",
+];
+const CAMERA_PAGES = new Set(["/door"]);
+const policyFor = (camera: boolean) =>
+  POWERFUL_FEATURES.map((f) => `${f}=${f === "camera" && camera ? "(self)" : "()"}`).join(", ");
+const PERMISSIONS_POLICY = policyFor(false);
+const PERMISSIONS_POLICY_CAMERA = policyFor(true);
+
+function permissionsPolicy(
+  req: express.Request,
+  res: express.Response,
+  next: express.NextFunction,
+) {
+  res.setHeader(
+    "Permissions-Policy",
+    CAMERA_PAGES.has(rawPath(req)) ? PERMISSIONS_POLICY_CAMERA : PERMISSIONS_POLICY,
+  );
+  next();
+}
+
+/**
+ * Errors that reach Express itself (not the app's own handlers): a client's
+ * mistake (4xx) is answered in the JSON error shape without a log line; anything
+ * else is logged once and answered without details.
+ */
+function answerErrors(
+  error: unknown,
+  _req: express.Request,
+  res: express.Response,
+  next: express.NextFunction,
+) {
+  if (res.headersSent) return next(error);
+  const status = Number(
+    (error as { status?: unknown; statusCode?: unknown })?.status ??
+      (error as { statusCode?: unknown })?.statusCode,
+  );
+  if (status >= 400 && status < 500) {
+    res.status(status).json({ error: "bad_request", message: "The request could not be read." });
+    return;
+  }
+  console.error("Server error:", error instanceof Error ? error.stack : error);
+  res.status(500).json({ error: "internal_error", message: "Something went wrong on our side." });
+}
 
 function ownOrigins(req: express.Request) {
   const origins = new Set([`${req.protocol}://${req.get("host") ?? ""}`]);
@@ -37,8 +138,7 @@ function ownOrigins(req: express.Request) {
 
 /** Refuse state-changing requests that a browser marks as coming from another site. */
 function refuseCrossSite(req: express.Request, res: express.Response, next: express.NextFunction) {
-  if (SAFE_METHODS.has(req.method) || CROSS_SITE_ALLOWED.some((r) => r.test(req.path)))
-    return next();
+  if (SAFE_METHODS.has(req.method) || CROSS_SITE_ALLOWED.has(rawPath(req))) return next();
   const site = req.get("sec-fetch-site");
   const origin = req.get("origin");
   const crossSite = site ? site !== "same-origin" && site !== "none" : false;
@@ -63,6 +163,15 @@ function limitBodySize(req: express.Request, res: express.Response, next: expres
   next();
 }
 
+/** Run `fn` just before the status line and headers go out, whoever sends them. */
+function beforeHeaders(res: express.Response, fn: (status: number) => void) {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: express.Response, ...args: Parameters<typeof writeHead>) {
+    if (!this.headersSent) fn(typeof args[0] === "number" ? args[0] : this.statusCode);
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
+}
+
 /**
  * A response sent before its request's body was read to the end (a refused,
  * oversized upload) closes the connection: the unread bytes would otherwise
@@ -73,11 +182,32 @@ function closeIfBodyUnread(
   res: express.Response,
   next: express.NextFunction,
 ) {
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: express.Response, ...args: Parameters<typeof writeHead>) {
-    if (!req.complete && !this.headersSent) this.setHeader("Connection", "close");
-    return writeHead.apply(this, args);
-  } as typeof writeHead;
+  beforeHeaders(res, () => {
+    if (!req.complete) res.setHeader("Connection", "close");
+  });
+  next();
+}
+
+/**
+ * Cache-Control for everything but static files, in one place: `no-store`
+ * unless a public page loosened it for a visitor without a session (the rule is
+ * in app/utils/cache-policy.server.ts; pages opt in with `publicPage`).
+ */
+function cachePolicy(req: express.Request, res: express.Response, next: express.NextFunction) {
+  beforeHeaders(res, (status) => {
+    const routeValue = res.getHeader("Cache-Control");
+    const { cacheControl, shared } = decideCacheControl({
+      method: req.method,
+      status,
+      routeValue: routeValue === undefined ? undefined : String(routeValue),
+      credentials: carriesCredentials(req.headers),
+      setsCookie: res.getHeader("Set-Cookie") !== undefined,
+    });
+    res.setHeader("Cache-Control", cacheControl);
+    // A shared cache must not hand one language's page to another, nor a
+    // visitor's page to someone signed in.
+    if (shared) res.vary("Cookie").vary("Accept-Language");
+  });
   next();
 }
 
@@ -116,6 +246,7 @@ export function createApp() {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
+  app.use(permissionsPolicy);
   app.use(compression());
 
   app.use((_req, res, next) => {
@@ -156,6 +287,8 @@ export function createApp() {
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
   app.use(express.static("public", { maxAge: "1h" }));
 
+  app.use(cachePolicy);
+  app.use(refuseMalformedUrl);
   app.use(closeIfBodyUnread);
   app.use(limitBodySize);
   app.use(refuseCrossSite);
@@ -172,6 +305,7 @@ export function createApp() {
       }),
     }),
   );
+  app.use(answerErrors);
   return app;
 }
 

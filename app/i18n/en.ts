@@ -446,6 +446,8 @@ export const en = {
   "v.maxLength": "Use at most {n} characters.",
   "v.minLength": "Use at least {n} characters.",
   "v.controlChars": "Remove control or invisible formatting characters.",
+  "v.invisibleChars":
+    "Remove the invisible formatting characters (such as zero-width spaces or soft hyphens).",
   "v.email": "Enter a valid email address.",
   "v.password": "Enter a password.",
   "v.country": "Use the two-letter ISO 3166-1 country code, e.g. LV.",
@@ -464,6 +466,7 @@ export const en = {
   "v.globalRole": "Role must be admin, treasurer or member.",
   "v.festivalRole": "Role must be organiser or door.",
   "v.unknownField": "This field is not accepted.",
+  "v.moreErrors": "More fields need attention: correct these and send the form again.",
   "v.invalidType": "This value has the wrong type.",
   "v.tooBig": "This value is too large.",
   "v.tooSmall": "This value is too small.",

@@ -453,6 +453,8 @@ export const ru: Record<MessageKey, string> = {
   "v.maxLength": "Не больше {n, plural, one {# символа} other {# символов}}.",
   "v.minLength": "Не меньше {n, plural, one {# символа} other {# символов}}.",
   "v.controlChars": "Уберите управляющие или невидимые символы форматирования.",
+  "v.invisibleChars":
+    "Уберите невидимые символы форматирования (например, пробелы нулевой ширины или мягкие переносы).",
   "v.email": "Введите корректный адрес эл. почты.",
   "v.password": "Введите пароль.",
   "v.country": "Укажите двухбуквенный код страны по ISO 3166-1, например LV.",
@@ -471,6 +473,7 @@ export const ru: Record<MessageKey, string> = {
   "v.globalRole": "Роль: admin, treasurer или member.",
   "v.festivalRole": "Роль: organiser или door.",
   "v.unknownField": "Это поле не принимается.",
+  "v.moreErrors": "Есть и другие ошибки: исправьте эти поля и отправьте форму ещё раз.",
   "v.invalidType": "У значения неверный тип.",
   "v.tooBig": "Значение слишком большое.",
   "v.tooSmall": "Значение слишком маленькое.",

@@ -1,7 +1,7 @@
 // The organiser's view of sales: orders with search and filters, per-type
 // figures, the stats the API returns, and the CSV export.
-import { stringify } from "csv-stringify/sync";
 import type { Prisma } from "@prisma/client";
+import { toCsv } from "~/utils/csv.server";
 import { prisma } from "~/utils/db.server";
 import { ORDER_STATUSES, type OrderStatus } from "./order.server";
 import { doorCounters } from "./door.server";
@@ -157,26 +157,19 @@ export async function ordersCsv(festivalId: string, locale: string) {
       email: anonymous ? "" : (o.email ?? ""),
     };
   });
-  const columns = [
-    "code",
-    "created_at",
-    "status",
-    "payment_method",
-    "currency",
-    "total_minor",
-    "tickets",
-    "donation_minor",
-    "name",
-    "email",
-  ];
-  // Cells starting with = + - @ are prefixed so spreadsheets do not run them as formulas.
-  const safe = rows.map((r) =>
-    Object.fromEntries(
-      Object.entries(r).map(([k, v]) => [
-        k,
-        typeof v === "string" && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v,
-      ]),
-    ),
+  return toCsv(
+    [
+      "code",
+      "created_at",
+      "status",
+      "payment_method",
+      "currency",
+      "total_minor",
+      "tickets",
+      "donation_minor",
+      "name",
+      "email",
+    ],
+    rows,
   );
-  return stringify(safe, { header: true, columns });
 }

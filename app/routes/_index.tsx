@@ -2,8 +2,12 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { groupByPlace, listPublicFestivals } from "~/models/festival.server";
 import { countryName, formatDateRange } from "~/utils/format";
+import { publicPage } from "~/utils/headers";
 import { getTranslator } from "~/utils/i18n.server";
 import { useLocale, useT } from "~/utils/use-t";
+
+/** The same for every visitor: cacheable for visitors without a session (utils/headers.ts). */
+export const headers = publicPage;
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data?.title ?? "Festivals" },

@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { stringify } from "csv-stringify/sync";
 import { listCheckIns } from "~/models/door.server";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { audit } from "~/utils/audit.server";
+import { csvResponse, toCsv } from "~/utils/csv.server";
 import { requireUserWith } from "~/utils/permissions.server";
 
 /** Check-ins as CSV: ids, times, verdicts, devices and order codes — no names or emails. */
@@ -17,36 +17,27 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     targetId: festival.id,
     festivalId: festival.id,
   });
-  const csv = stringify(
+  const csv = toCsv(
+    [
+      "scanned_at",
+      "recorded_at",
+      "result",
+      "direction",
+      "offline",
+      "device",
+      "order_code",
+      "ticket_id",
+    ],
     rows.map((r) => ({
       scanned_at: r.scannedAt,
       recorded_at: r.recordedAt,
       result: r.result,
       direction: r.direction,
       offline: r.offline ? "yes" : "no",
-      device: r.device ?? "",
-      order_code: r.orderCode ?? "",
-      ticket_id: r.ticketId ?? "",
+      device: r.device,
+      order_code: r.orderCode,
+      ticket_id: r.ticketId,
     })),
-    {
-      header: true,
-      columns: [
-        "scanned_at",
-        "recorded_at",
-        "result",
-        "direction",
-        "offline",
-        "device",
-        "order_code",
-        "ticket_id",
-      ],
-    },
   );
-  return new Response(csv, {
-    headers: {
-      "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="${festival.slug}-check-ins.csv"`,
-      "Cache-Control": "private, no-store",
-    },
-  });
+  return csvResponse(`${festival.slug}-check-ins.csv`, csv);
 }

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { ordersCsv } from "~/models/sales.server";
 import { audit } from "~/utils/audit.server";
+import { csvResponse } from "~/utils/csv.server";
 import { getLocale } from "~/utils/i18n.server";
 import { requireUserWith } from "~/utils/permissions.server";
 
@@ -17,11 +18,5 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     targetId: festival.id,
     festivalId: festival.id,
   });
-  return new Response(csv, {
-    headers: {
-      "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="${festival.slug}-orders.csv"`,
-      "Cache-Control": "private, no-store",
-    },
-  });
+  return csvResponse(`${festival.slug}-orders.csv`, csv);
 }

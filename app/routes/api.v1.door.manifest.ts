@@ -15,7 +15,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     const device = await requireDevice(request);
     const { generatedAt, ...content } = await doorManifest(device, await getLocale(request));
     const etag = `"${sha256(JSON.stringify(content)).slice(0, 32)}"`;
-    const headers = { "Cache-Control": "no-store", ETag: etag };
+    const headers = { ETag: etag };
     const known = (request.headers.get("If-None-Match") ?? "").split(",").map((t) => t.trim());
     if (known.includes(etag)) return new Response(null, { status: 304, headers });
     return Response.json({ ...content, generatedAt }, { headers });

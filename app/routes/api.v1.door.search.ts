@@ -11,8 +11,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return api(async () => {
     const device = await requireDevice(request);
     const q = new URL(request.url).searchParams.get("q") ?? "";
-    return Response.json(await searchTickets(device, q, await getLocale(request)), {
-      headers: { "Cache-Control": "no-store" },
-    });
+    return Response.json(await searchTickets(device, q, await getLocale(request)));
   });
 }

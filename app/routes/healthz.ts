@@ -4,8 +4,8 @@ import { rawQuery } from "~/utils/db.server";
 export async function loader() {
   try {
     await rawQuery("SELECT 1");
-    return Response.json({ ok: true }, { headers: { "Cache-Control": "no-store" } });
+    return Response.json({ ok: true });
   } catch {
-    return Response.json({ ok: false }, { status: 503, headers: { "Cache-Control": "no-store" } });
+    return Response.json({ ok: false }, { status: 503 });
   }
 }

@@ -58,7 +58,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     headers: {
       "Content-Type": "text/calendar; charset=utf-8",
       "Content-Disposition": `attachment; filename="${f.slug}.ics"`,
-      "Cache-Control": "private, no-store",
     },
   });
 }

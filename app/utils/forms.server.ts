@@ -2,21 +2,38 @@
 import { errorResponse, readBodyLimited } from "./http.server";
 
 export const MAX_FORM_BYTES = 2 * 1024 * 1024;
+/** More than any page's form has (the checkout: two per ticket type, and a few more). */
+export const MAX_FORM_FIELDS = 200;
 
 const tooLarge = () => errorResponse(413, "payload_too_large", "The form is too large.");
+const tooManyFields = () =>
+  errorResponse(400, "too_many_fields", `The form has more than ${MAX_FORM_FIELDS} fields.`);
+
+const AMPERSAND = 0x26;
 
 export async function readForm(request: Request): Promise<FormData> {
   const declared = Number(request.headers.get("Content-Length") ?? "0");
   if (declared > MAX_FORM_BYTES) throw tooLarge();
   // The limit holds for bodies without a Content-Length (chunked) too.
   const body = await readBodyLimited(request, MAX_FORM_BYTES, tooLarge);
+  const type = request.headers.get("Content-Type") ?? "";
+  // Counted before parsing: a form of 150,000 fields is refused for the price of one scan.
+  if (/^application\/x-www-form-urlencoded\b/i.test(type)) {
+    let separators = 0;
+    for (let i = body.indexOf(AMPERSAND); i !== -1; i = body.indexOf(AMPERSAND, i + 1))
+      if (++separators >= MAX_FORM_FIELDS) throw tooManyFields();
+  }
+  let form: FormData;
   try {
-    return await new Response(new Uint8Array(body), {
-      headers: { "Content-Type": request.headers.get("Content-Type") ?? "" },
+    form = await new Response(new Uint8Array(body), {
+      headers: { "Content-Type": type },
     }).formData();
   } catch {
     throw errorResponse(400, "bad_form", "The form could not be read.");
   }
+  let count = 0;
+  for (const _ of form.keys()) if (++count > MAX_FORM_FIELDS) throw tooManyFields();
+  return form;
 }
 
 /** A single text value of a form field (files and missing fields become undefined). */

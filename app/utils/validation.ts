@@ -1,6 +1,7 @@
 // Input rules shared by forms and the JSON API (zod). Every text goes through
-// `text()`: NFC-normalised, trimmed, length-limited, and free of control and
-// bidirectional-override characters, which have no place in these fields.
+// `text()`: NFC-normalised, trimmed, length-limited, and free of control,
+// bidirectional-override and invisible format characters, which have no place
+// in these fields.
 import countries from "i18n-iso-countries";
 import { DateTime } from "luxon";
 import { z } from "zod";
@@ -14,6 +15,32 @@ const FORBIDDEN_SINGLE_LINE =
   /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]/;
 const FORBIDDEN_MULTILINE =
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]/;
+/**
+ * Format characters (Unicode category Cf: U+200B zero-width space, U+2060 word
+ * joiner, U+00AD soft hyphen, U+200E marks, tags …) are invisible: they let two
+ * names look the same. Refused, except where a script or an emoji needs one:
+ * a joiner inside an emoji sequence, the tags of a subdivision flag, and a
+ * (non-)joiner between two letters of a script that shapes with it.
+ */
+const FORMAT_CHARACTER = /\p{Cf}/u;
+const JOINING_SCRIPT = String.raw`\p{sc=Arabic}\p{sc=Syriac}\p{sc=Devanagari}\p{sc=Bengali}\p{sc=Gurmukhi}\p{sc=Gujarati}\p{sc=Oriya}\p{sc=Tamil}\p{sc=Telugu}\p{sc=Kannada}\p{sc=Malayalam}\p{sc=Sinhala}`;
+const ALLOWED_FORMAT = new RegExp(
+  [
+    // Family and rainbow-flag emoji: a ZWJ between pictographs (after a variation selector or skin tone).
+    String.raw`(?<=\p{Extended_Pictographic}(?:\u{FE0F}|[\u{1F3FB}-\u{1F3FF}])?)\u200D(?=\p{Extended_Pictographic})`,
+    // Black flag + tag letters + cancel tag: the flags of Scotland, Wales, England.
+    String.raw`(?<=\u{1F3F4})[\u{E0020}-\u{E007E}]+\u{E007F}`,
+    // Persian, Hindi …: a (non-)joiner between two letters of a script that shapes with it.
+    String.raw`(?<=[${JOINING_SCRIPT}]\p{M}*)[\u200C\u200D](?=[${JOINING_SCRIPT}])`,
+  ].join("|"),
+  "gu",
+);
+
+/** Whether `s` holds an invisible format character that no script or emoji needs there. */
+export function hasInvisibleFormat(s: string) {
+  return FORMAT_CHARACTER.test(s) && FORMAT_CHARACTER.test(s.replace(ALLOWED_FORMAT, ""));
+}
+
 /** A UTF-16 surrogate without its pair: not Unicode text (SQLite/Prisma cannot store it). */
 export const LONE_SURROGATE =
   /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -36,7 +63,8 @@ export function text(options: { max: number; min?: number; multiline?: boolean }
           {
             error: "v.controlChars",
           },
-        ),
+        )
+        .refine((s) => !hasInvisibleFormat(s), { error: "v.invisibleChars" }),
     );
 }
 
@@ -141,7 +169,45 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   return "v.invalid";
 }
 
-/** Turn zod issues into {field: message} (first message per field), in the reader's language. */
+/**
+ * A union that matched no option (a text or a per-language record, say) reports
+ * the issues of the one option whose type fitted, at their own paths, so the
+ * field gets its specific message; otherwise the union's own issue.
+ */
+function unionBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union" || !issue.errors.length) return [issue];
+  const fitting = issue.errors.filter(
+    (branch) => !branch.some((i) => i.code === "invalid_type" && i.path.length === 0),
+  );
+  if (fitting.length !== 1) return [issue];
+  return fitting[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] })).flatMap(unionBranch);
+}
+
+/** At most this many fields are reported at once; the rest wait for the next try. */
+export const MAX_FIELD_ERRORS = 20;
+/** A key that may be named back to the client: short, plain (a schema's own names are). */
+const PLAIN_KEY = /^[A-Za-z0-9_$-]{1,64}$/;
+
+/**
+ * A field's name in an error answer: its path, cut before the first key that is
+ * not a plain short name (never an echo of arbitrary input), "_form" for the
+ * whole body.
+ */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  const kept: string[] = [];
+  for (const segment of path) {
+    if (typeof segment === "number") kept.push(String(segment));
+    else if (typeof segment === "string" && PLAIN_KEY.test(segment)) kept.push(segment);
+    else break;
+  }
+  return kept.join(".") || "_form";
+}
+
+/**
+ * Turn zod issues into {field: message} (first message per field), in the
+ * reader's language: at most MAX_FIELD_ERRORS fields, and `_form` says when
+ * there were more.
+ */
 export function fieldErrors(
   error: z.ZodError,
   t: Translate = translator("en"),
@@ -149,14 +215,25 @@ export function fieldErrors(
   // No prototype: keys such as "__proto__" or "constructor" (unknown fields a
   // client sent) must become own keys, not hit Object.prototype.
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const issue of error.issues) {
+  let count = 0;
+  let more = false;
+  const add = (key: string, message: string) => {
+    if (key in out) return;
+    if (count >= MAX_FIELD_ERRORS) {
+      more = true;
+      return;
+    }
+    out[key] = localizeMessage(message, t);
+    count++;
+  };
+  for (const issue of error.issues.flatMap(unionBranch)) {
+    if (more) break;
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys)
-        out[[...issue.path, key].join(".")] ??= localizeMessage("v.unknownField", t);
+      for (const key of issue.keys) add(fieldPath([...issue.path, key]), "v.unknownField");
       continue;
     }
-    const key = issue.path.length ? issue.path.join(".") : "_form";
-    out[key] ??= localizeMessage(issueMessage(issue), t);
+    add(fieldPath(issue.path), issueMessage(issue));
   }
+  if (more && !("_form" in out)) out._form = localizeMessage("v.moreErrors", t);
   return out;
 }

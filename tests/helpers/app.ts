@@ -158,24 +158,37 @@ export function sendRaw(
       (e): e is [string, string] => e[1] !== undefined,
     ),
   );
+  const base = new URL(baseUrl);
   return new Promise<{
     status: number;
     text: string;
     contentType: string;
     location: string | null;
+    headers: http.IncomingHttpHeaders;
   }>((resolve, reject) => {
-    const req = http.request(baseUrl + path, { method, headers: sent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          text: Buffer.concat(chunks).toString(),
-          contentType: res.headers["content-type"] ?? "",
-          location: res.headers.location ?? null,
-        }),
-      );
-    });
+    // The path goes out exactly as given (dot segments, "//", escapes), as a hostile client sends it.
+    const req = http.request(
+      {
+        hostname: base.hostname,
+        port: base.port,
+        path,
+        method,
+        headers: sent,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString(),
+            contentType: res.headers["content-type"] ?? "",
+            location: res.headers.location ?? null,
+            headers: res.headers,
+          }),
+        );
+      },
+    );
     req.on("error", (e: NodeJS.ErrnoException) =>
       e.code === "EPIPE" || e.code === "ECONNRESET" ? undefined : reject(e),
     );

@@ -172,3 +172,31 @@ export function expectEscaped(html: string, payloads: string[] = [SCRIPT, IMG]) 
   expect(html).not.toMatch(/<img[^>]*onerror/i);
   for (const p of payloads) expect(html).toContain(escapeHtml(p));
 }
+
+/**
+ * Invisible format characters (Unicode category Cf) that are not bidi controls:
+ * each would let two names look the same. [label, value].
+ */
+export const INVISIBLE: [string, string][] = [
+  ["zero-width space U+200B", "Ri\u200bga"],
+  ["word joiner U+2060", "Ri\u2060ga"],
+  ["soft hyphen U+00AD", "Ri\u00adga"],
+  ["left-to-right mark U+200E", "Riga\u200e"],
+  ["Arabic letter mark U+061C", "Ri\u061cga"],
+  ["Mongolian vowel separator U+180E", "Ri\u180ega"],
+  ["invisible plus U+2064", "Ri\u2064ga"],
+  ["zero-width non-joiner between Latin letters U+200C", "Ri\u200cga"],
+  ["zero-width joiner between Latin letters U+200D", "Ri\u200dga"],
+  ["a lone tag character U+E0041", "Riga\u{e0041}"],
+  ["language tag U+E0001", "\u{e0001}Riga"],
+];
+/** Format characters that belong where they are: emoji sequences, a subdivision flag, Persian. */
+export const JOINED_TEXT: [string, string][] = [
+  ["a family emoji (ZWJ)", ZWJ_EMOJI],
+  ["a rainbow flag (ZWJ after a variation selector)", "Pride \u{1f3f3}\ufe0f\u200d\u{1f308}"],
+  [
+    "the flag of Scotland (tag characters)",
+    "Glasgow \u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}",
+  ],
+  ["a Persian word with a zero-width non-joiner", "\u0645\u06cc\u200c\u0631\u0648\u062f"],
+];

@@ -142,6 +142,30 @@ export async function signedInClient(base: string, email: string, password = PAS
   return client;
 }
 
+/** An admin account with an API token and a signed-in browser client, made through the real endpoints. */
+export async function signedInAdmin(base: string, name?: string) {
+  const user = await createUserRow({ role: "admin", ...(name ? { name } : {}) });
+  const token = await apiToken(base, user.email);
+  return { user, token, browser: await signedInClient(base, user.email) };
+}
+
+/** A door device for a festival through the API (`token`: an organiser's): its id and one-time token. */
+export async function createDoorDeviceViaApi(
+  client: Client,
+  token: string,
+  festivalId: string,
+  name = "Door",
+) {
+  const res = await client.api(
+    "POST",
+    `/api/v1/festivals/${festivalId}/door-devices`,
+    { name },
+    token,
+  );
+  if (res.status !== 201) throw new Error(`device refused: ${res.status} ${res.text}`);
+  return res.json<{ id: string; token: string }>();
+}
+
 /** Get an API token through the real endpoint. */
 export async function apiToken(base: string, email: string, password = PASSWORD) {
   const res = await new Client(base).api("POST", "/api/v1/tokens", { email, password });

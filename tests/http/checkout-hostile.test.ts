@@ -958,7 +958,8 @@ const buyerCases: OrderCase[] = [
     "items.0.ticketTypeId",
     msg.control,
   ],
-  ["a key with a lone surrogate", () => order({ "\ud800": 1 }), 422, "\ud800", msg.control],
+  // A key that is not text is never echoed back: the message is the form's (decision 0017).
+  ["a key with a lone surrogate", () => order({ "\ud800": 1 }), 422, "_form", msg.control],
 ];
 
 const bodyCases: OrderCase[] = [

@@ -447,8 +447,8 @@ describe("the edit form", () => {
       [{ capacity: "99999999" }, "Use a whole number from 0 to 1,000,000."],
       [{ maxPerOrder: "0" }, "Use a whole number from 1 to 50."],
       [{ "name.en": "", "name.ru": "" }, "This field is required."],
-      // The name is a string-or-per-language union: the message stays generic.
-      [{ "name.en": "Bad\u0007bell" }, "This value is not valid."],
+      // The name is a string-or-per-language union; the option that fits gives its message.
+      [{ "name.en": "Bad\u0007bell" }, "Remove control or invisible formatting characters."],
       [{ salesStartAt: "2030-13-45T99:99" }, "Use a valid date and time"],
       [{ visibility: "hidden" }, "Use 4–40 letters, digits, - or _."],
       [{ quotaId: otherQuotaId }, "No such quota in this festival."],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { festivalInput } from "~/models/festival.server";
 import { translator } from "~/utils/i18n";
 import {
@@ -6,11 +7,15 @@ import {
   currency,
   email,
   fieldErrors,
+  fieldPath,
+  hasInvisibleFormat,
+  MAX_FIELD_ERRORS,
   parseMoment,
   text,
   timeZone,
   toLocalInput,
 } from "~/utils/validation";
+import { INVISIBLE, JOINED_TEXT } from "../helpers/bad-input";
 import { festivalBody } from "../helpers/fixtures";
 
 describe("text()", () => {
@@ -105,5 +110,86 @@ describe("festivalInput", () => {
       festivalBody({ languages: ["en"], description: { ru: "Привет" } }),
     );
     expect(fieldErrors(result.error!)["description.ru"]).toBeDefined();
+  });
+});
+
+describe("fieldErrors: bounded, and no echo of input", () => {
+  const strict = z.object({ name: z.string() }).strict();
+
+  it("names at most MAX_FIELD_ERRORS fields, and says there were more", () => {
+    const body = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, 1]));
+    const fields = fieldErrors(strict.safeParse(body).error!);
+    expect(Object.keys(fields)).toHaveLength(MAX_FIELD_ERRORS + 1);
+    expect(fields._form).toBe(translator("en")("v.moreErrors"));
+    expect(fieldErrors(strict.safeParse(body).error!, translator("ru"))._form).toBe(
+      translator("ru")("v.moreErrors"),
+    );
+  });
+
+  it("never names a key that is long or not a plain name", () => {
+    const long = "k".repeat(65);
+    const fields = fieldErrors(
+      strict.safeParse({ name: "x", [long]: 1, "<img src=x>": 1, ok_key: 1 }).error!,
+    );
+    expect(Object.keys(fields).sort()).toEqual(["_form", "ok_key"]);
+  });
+
+  it("cuts a path before its first strange segment", () => {
+    expect(fieldPath(["description", "en"])).toBe("description.en");
+    expect(fieldPath(["items", 3, "quantity"])).toBe("items.3.quantity");
+    expect(fieldPath(["description", "a b", "x"])).toBe("description");
+    expect(fieldPath(["\u202e"])).toBe("_form");
+  });
+});
+
+describe("text(): invisible format characters (Unicode Cf)", () => {
+  const name = text({ max: 120 });
+  const messageOf = (value: string) => {
+    const r = name.safeParse(value);
+    return r.success ? null : fieldErrors(r.error)._form;
+  };
+
+  it.each(INVISIBLE)("refuses %s with its own message", (_label, value) => {
+    expect(messageOf(value)).toBe(translator("en")("v.invisibleChars"));
+    expect(hasInvisibleFormat(value)).toBe(true);
+  });
+
+  it("refuses every other format character too (the whole category)", () => {
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const c = String.fromCodePoint(cp);
+      if (!/\p{Cf}/u.test(c)) continue;
+      expect(name.safeParse(`Ri${c}ga`).success, `U+${cp.toString(16).toUpperCase()}`).toBe(false);
+    }
+  });
+
+  it("keeps bidi controls and the byte order mark under their existing message", () => {
+    expect(messageOf("Riga \u202egnp.exe")).toBe(translator("en")("v.controlChars"));
+    expect(messageOf("Ri\ufeffga")).toBe(translator("en")("v.controlChars"));
+  });
+
+  it.each(JOINED_TEXT)("keeps %s", (_label, value) => {
+    expect(name.parse(value)).toBe(value.normalize("NFC"));
+  });
+
+  it("a joiner at the edge of an emoji or between a letter and an emoji is refused", () => {
+    expect(hasInvisibleFormat("\u{1f469}\u200d")).toBe(true);
+    expect(hasInvisibleFormat("a\u200d\u{1f469}")).toBe(true);
+    expect(hasInvisibleFormat("\u{e0067}\u{e0062}\u{e007f}")).toBe(true);
+  });
+});
+
+describe("fieldErrors: unions", () => {
+  it("reports the specific message of the option whose type fitted", () => {
+    const localizedName = z.union([text({ max: 10 }), z.record(z.string(), text({ max: 10 }))]);
+    const schema = z.object({ name: localizedName });
+    const asText = fieldErrors(schema.safeParse({ name: "Ri\u200bga" }).error!);
+    expect(asText).toEqual({ name: translator("en")("v.invisibleChars") });
+    const asRecord = fieldErrors(schema.safeParse({ name: { en: "Ri\u200bga" } }).error!);
+    expect(asRecord).toEqual({ "name.en": translator("en")("v.invisibleChars") });
+    // Neither option's type fits: the union's own message.
+    expect(fieldErrors(schema.safeParse({ name: 42 }).error!)).toEqual({
+      name: translator("en")("v.invalid"),
+    });
   });
 });

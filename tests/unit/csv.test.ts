@@ -1,0 +1,32 @@
+// The one CSV writer (app/utils/csv.server.ts), called directly.
+import { describe, expect, it } from "vitest";
+import { neutraliseCell, toCsv } from "~/utils/csv.server";
+import { csvRecords, FORMULA_START, parseCsv } from "../helpers/csv";
+
+describe("toCsv", () => {
+  it.each(["=", "+", "-", "@", "\t", "\r"])("prefixes a text cell starting with %j", (c) => {
+    const csv = toCsv(["name"], [{ name: `${c}1+1` }]);
+    expect(csvRecords(csv)).toEqual([{ name: `'${c}1+1` }]);
+    for (const row of parseCsv(csv))
+      for (const cell of row) expect(cell).not.toMatch(FORMULA_START);
+  });
+
+  it("keeps system numbers numeric, negative ones too, but quotes a person's '-5'", () => {
+    const csv = toCsv(["amount", "note"], [{ amount: -500, note: "-5" }]);
+    expect(csv.split("\n")[1]).toBe(`-500,"'-5"`);
+  });
+
+  it("quotes every text cell, so a ';' or tab separated reading cannot split out a formula", () => {
+    const csv = toCsv(["name"], [{ name: "Bob;=1+1" }, { name: 'Say "hi",\nthen go' }]);
+    expect(csv).toBe(`"name"\n"Bob;=1+1"\n"Say ""hi"",\nthen go"\n`);
+  });
+
+  it("writes missing values as empty cells and leaves harmless text alone", () => {
+    expect(csvRecords(toCsv(["a", "b"], [{ a: null, b: "Anna" }]))).toEqual([{ a: "", b: "Anna" }]);
+    expect(neutraliseCell("1 × Standard")).toBe("1 × Standard");
+  });
+
+  it("refuses a non-finite number instead of writing NaN", () => {
+    expect(() => toCsv(["n"], [{ n: Number.NaN }])).toThrow();
+  });
+});
