@@ -387,11 +387,17 @@ async function postVerdict(
   return { ...verdict, nonce };
 }
 
-export function scanOnline(
+/**
+ * Ask the server for a verdict. Scans reach it in the order they were made: what
+ * waits in the offline queue is uploaded first, so a ticket this phone admitted
+ * offline is not admitted again by the first online scan after the network returns.
+ */
+export async function scanOnline(
   deviceToken: string,
   token: string,
   direction: Direction,
 ): Promise<DoorVerdict> {
+  if ((await queueLength().catch(() => 0)) > 0) await syncQueue(deviceToken);
   return postVerdict(deviceToken, "/api/v1/door/scans", { token, direction }, direction);
 }
 

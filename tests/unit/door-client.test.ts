@@ -476,6 +476,24 @@ describe("syncQueue", () => {
     expect(await states()).toEqual([false, true, true]);
     expect(await prisma.checkIn.count({ where: { ticketId: a.id, result: "admitted" } })).toBe(1);
   });
+
+  it("an online scan waits for the queue: a ticket admitted offline is not admitted again when the network returns", async () => {
+    const device = await setUpPhone();
+    const ticket = await buyTicket();
+    await fetchManifest(device.token);
+    offline();
+    expect((await scanOff(ticket.qrToken)).result).toBe("admitted");
+    // The network returns and the camera reads the same code before any sync ran.
+    online();
+    const again = await scanOnline(device.token, ticket.qrToken, "in");
+    expect(again.result).toBe("already_admitted");
+    expect(await queueLength()).toBe(0);
+    const rows = await checkIns(ticket.id);
+    expect(rows.map((r) => [r.result, r.offline])).toEqual([
+      ["admitted", true],
+      ["already_admitted", false],
+    ]);
+  });
 });
 
 // ---------------------------------------------------------------- 4. two phones
