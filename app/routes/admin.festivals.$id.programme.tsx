@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { Field } from "~/components/field";
+import { Field, FocusFirstError } from "~/components/field";
 import { PROGRAMME_KINDS } from "~/models/choices";
 import {
   addProgrammeItem,
@@ -93,6 +93,7 @@ export default function Programme() {
       {canEdit ? (
         <Form method="post" noValidate className="card">
           <h3>{t("programme.add")}</h3>
+          <FocusFirstError errors={e} />
           <p className="hint">{t("programme.timeHint", { zone: timezone })}</p>
           <Field
             label={t("programme.titleField")}

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { Field } from "~/components/field";
+import { Field, FocusFirstError } from "~/components/field";
 import { TicketTypeFields } from "~/components/ticket-type-fields";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { listPrisoners, setSupportedPrisoners, supportedPrisoners } from "~/models/prisoner.server";
@@ -18,10 +18,17 @@ import {
 } from "~/models/ticket-type.server";
 import { prisma } from "~/utils/db.server";
 import { formatDateTime } from "~/utils/format";
-import { field, fields, readForm } from "~/utils/forms.server";
+import {
+  field,
+  fields,
+  integerField,
+  moneyField,
+  moneyFieldError,
+  readForm,
+} from "~/utils/forms.server";
 import { errorResponse, FieldRulesError } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
-import { formatMoney, parseMoneyInput } from "~/utils/money";
+import { formatMoney } from "~/utils/money";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors, localizeMessage } from "~/utils/validation";
 import { useLocale, useT } from "~/utils/use-t";
@@ -78,15 +85,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     throw errorResponse(409, "cancelled", t("festivalAdmin.cancelledReadOnly"));
   const form = await readForm(request);
   const intent = field(form, "intent") ?? "";
-  const money = (name: string) => {
-    const raw = field(form, name)?.trim();
-    if (!raw) return undefined;
-    return parseMoneyInput(raw, festival.currency) ?? Number.NaN;
-  };
-  const integer = (name: string) => {
-    const raw = field(form, name)?.trim();
-    return raw ? (/^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN) : undefined;
-  };
+  const integer = (name: string) => integerField(form, name);
   try {
     if (intent === "add-quota") {
       const parsed = quotaInput.safeParse({
@@ -132,16 +131,28 @@ export async function action({ request, params }: ActionFunctionArgs) {
       const descriptionRu = field(form, "description.ru")?.trim();
       const payWhatYouWant = field(form, "payWhatYouWant") === "on";
       const visibility = field(form, "visibility") === "hidden" ? "hidden" : "public";
+      // Amounts are typed in major units; an unreadable one is reported with the schema's errors.
+      const moneyErrors: Record<string, string> = {};
+      const money = (name: string, key: string) => {
+        const minor = moneyField(form, name, festival.currency);
+        if (minor === null)
+          moneyErrors[key] = localizeMessage(moneyFieldError(festival.currency), t);
+        return minor ?? undefined;
+      };
       const parsed = ticketTypeInput.safeParse({
         name: { ...(nameEn ? { en: nameEn } : {}), ...(nameRu ? { ru: nameRu } : {}) },
         description: {
           ...(descriptionEn ? { en: descriptionEn } : {}),
           ...(descriptionRu ? { ru: descriptionRu } : {}),
         },
-        priceMinor: money("price") ?? 0,
+        priceMinor: money("price", "priceMinor") ?? 0,
         payWhatYouWant,
+        // The minimum and suggested prices belong to pay-what-you-want only: otherwise ignored.
         ...(payWhatYouWant
-          ? { minPriceMinor: money("minPrice"), suggestedPriceMinor: money("suggestedPrice") }
+          ? {
+              minPriceMinor: money("minPrice", "minPriceMinor"),
+              suggestedPriceMinor: money("suggestedPrice", "suggestedPriceMinor"),
+            }
           : {}),
         capacity: integer("capacity"),
         quotaId: field(form, "quotaId") || undefined,
@@ -151,9 +162,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
         accessCode: visibility === "hidden" ? field(form, "accessCode") : undefined,
         maxPerOrder: integer("maxPerOrder") ?? 10,
       });
-      if (!parsed.success)
+      if (!parsed.success || Object.keys(moneyErrors).length)
         return data<Result>(
-          { intent, ok: false, errors: fieldErrors(parsed.error, t) },
+          {
+            intent,
+            ok: false,
+            errors: { ...(parsed.success ? {} : fieldErrors(parsed.error, t)), ...moneyErrors },
+          },
           { status: 400 },
         );
       await createTicketType(user, festival, parsed.data);
@@ -253,6 +268,7 @@ export default function Tickets() {
                 {canEdit ? (
                   <Form method="post" noValidate className="row">
                     <input type="hidden" name="quotaId" value={q.id} />
+                    <FocusFirstError errors={failedQuota === q.id ? e : null} />
                     <Field
                       label={t("tickets.quotaName")}
                       name="quotaName"
@@ -295,6 +311,7 @@ export default function Tickets() {
           </Form>
           <Form method="post" noValidate className="card">
             <h3>{t("tickets.addQuota")}</h3>
+            <FocusFirstError errors={result?.intent === "add-quota" ? e : null} />
             <p className="hint">{t("tickets.quotaHint")}</p>
             <div className="row">
               <Field
