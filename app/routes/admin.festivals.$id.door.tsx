@@ -2,7 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import QRCode from "qrcode";
-import { Field } from "~/components/field";
+import { ConfirmButton } from "~/components/confirm-button";
+import { Field, FormError } from "~/components/field";
 import {
   arrivalsPer10Minutes,
   createDoorDevice,
@@ -17,7 +18,7 @@ import { FestivalStateError, getFestivalOrThrow } from "~/models/festival.server
 import { pickLanguage } from "~/models/ticket-type.server";
 import { publicUrl } from "~/utils/env.server";
 import { formatDateTime, formatTime } from "~/utils/format";
-import { field, readForm } from "~/utils/forms.server";
+import { confirmationError, field, readForm } from "~/utils/forms.server";
 import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { can, requireUserWith } from "~/utils/permissions.server";
@@ -83,6 +84,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     } satisfies Result;
   }
   if (intent === "revoke-device") {
+    const refused = confirmationError(form, t);
+    if (refused) return data<Result>({ errors: { _form: refused } }, { status: 400 });
     const device = await findDevice((field(form, "deviceId") ?? "").slice(0, 64));
     if (device && device.festivalId === festival.id) await revokeDoorDevice(user, device);
     return { errors: {} } satisfies Result;
@@ -157,6 +160,7 @@ export default function DoorAdmin() {
       </dl>
       <ArrivalsChart arrivals={arrivals} timezone={timezone} />
       <h3>{t("door.devices")}</h3>
+      <FormError error={e._form} />
       {result?.created ? (
         <div className="card" role="status">
           <p>{t("door.deviceCreated", { name: result.created.name })}</p>
@@ -177,12 +181,17 @@ export default function DoorAdmin() {
                   ? t("door.lastSeen", { time: formatDateTime(d.lastSeenAt, locale, timezone) })
                   : t("door.neverSeen")}
             {canManage && !d.revoked && !d.expired ? (
-              <Form method="post" className="inline">
-                <input type="hidden" name="deviceId" value={d.id} />{" "}
-                <button type="submit" name="intent" value="revoke-device" className="link danger">
-                  {t("door.revoke")}
-                </button>
-              </Form>
+              <>
+                {" "}
+                <ConfirmButton
+                  label={t("door.revoke")}
+                  warning={t("door.revokeWarning")}
+                  confirmLabel={t("door.revokeConfirm", { name: d.name })}
+                  intent="revoke-device"
+                >
+                  <input type="hidden" name="deviceId" value={d.id} />
+                </ConfirmButton>
+              </>
             ) : null}
           </li>
         ))}

@@ -2,6 +2,7 @@
 import { MAX_AMOUNT_MINOR } from "~/models/ticket-type.server";
 import { errorResponse, readBodyLimited } from "./http.server";
 import { parseMoneyInput } from "./money";
+import type { Translate } from "./i18n";
 import { moneyMessage } from "./validation";
 
 export const MAX_FORM_BYTES = 2 * 1024 * 1024;
@@ -57,4 +58,13 @@ export function integerField(form: FormData, name: string): number | undefined {
   const raw = field(form, name)?.trim();
   if (!raw) return undefined;
   return /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+}
+
+/**
+ * An irreversible action (cancel, refund, revoke, remove) acts only on a post
+ * confirmed in its confirmation step (app/components/confirm-button.tsx sends
+ * `confirm=yes`). The message to show when it was not, or null when it was.
+ */
+export function confirmationError(form: FormData, t: Translate): string | null {
+  return field(form, "confirm") === "yes" ? null : t("confirm.required");
 }

@@ -1487,7 +1487,9 @@ describe("POST /admin/festivals/:id/door", () => {
   ] as [string, () => Record<string, string>][])(
     "revoke-device, %s → nothing revoked",
     async (_label, fields) => {
-      const res = await unchangedDoor(() => adminPage.postForm(path(), fields()));
+      const res = await unchangedDoor(() =>
+        adminPage.postForm(path(), { confirm: "yes", ...fields() }),
+      );
       expect(res.status, res.text.slice(0, 300)).toBeLessThan(500);
       expect([200, 400, 404]).toContain(res.status);
     },
@@ -1498,6 +1500,7 @@ describe("POST /admin/festivals/:id/door", () => {
       orgBPage.postForm(`/admin/festivals/${festB.id}/door`, {
         intent: "revoke-device",
         deviceId: devA.id,
+        confirm: "yes",
       }),
     );
     expect(res.status).toBeLessThan(500);
