@@ -1,4 +1,5 @@
 // The fields of a ticket type, shared by the "add" form and the edit page.
+import { useEffect, useState } from "react";
 import { ErrorSummary, Field, fieldId, TextArea } from "~/components/field";
 import { useT } from "~/utils/use-t";
 
@@ -183,5 +184,42 @@ export function TicketTypeFields({
         />
       </div>
     </>
+  );
+}
+
+/**
+ * A hidden type's link with its access code, to copy and send to its buyers.
+ * The field can be selected without JavaScript; the copy button appears with it.
+ */
+export function ShareLink({ link }: { link: string }) {
+  const t = useT();
+  const [canCopy, setCanCopy] = useState(false);
+  const [copied, setCopied] = useState(false);
+  useEffect(() => setCanCopy(typeof navigator !== "undefined" && Boolean(navigator.clipboard)), []);
+  return (
+    <div className="card share-link">
+      <Field
+        label={t("tickets.shareLink")}
+        name="shareLink"
+        readOnly
+        value={link}
+        hint={t("tickets.shareLinkHint")}
+        onFocus={(e) => e.currentTarget.select()}
+      />
+      {canCopy ? (
+        <button
+          type="button"
+          onClick={() =>
+            void navigator.clipboard.writeText(link).then(
+              () => setCopied(true),
+              () => setCopied(false),
+            )
+          }
+        >
+          {t("tickets.copy")}
+        </button>
+      ) : null}{" "}
+      {copied ? <span role="status">{t("tickets.copied")}</span> : null}
+    </div>
   );
 }

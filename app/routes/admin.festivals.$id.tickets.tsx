@@ -6,6 +6,8 @@ import { TicketTypeFields } from "~/components/ticket-type-fields";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { listPrisoners, setSupportedPrisoners, supportedPrisoners } from "~/models/prisoner.server";
 import { soldPerType } from "~/models/sales.server";
+import { accessCodeLink } from "~/models/shop.server";
+import { publicUrl } from "~/utils/env.server";
 import {
   createQuota,
   createTicketType,
@@ -61,6 +63,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       sold: sold.get(t.id) ?? 0,
       quotaName: t.quota?.name ?? null,
       visibility: t.visibility,
+      shareLink:
+        t.visibility === "hidden" && t.accessCode
+          ? accessCodeLink(publicUrl(request), festival.slug, t.accessCode)
+          : null,
       salesStartAt: t.salesStartAt?.toISOString() ?? null,
       salesEndAt: t.salesEndAt?.toISOString() ?? null,
     })),
@@ -234,6 +240,9 @@ export default function Tickets() {
                   )}
                   {tt.visibility === "hidden" ? (
                     <span className="badge"> {t("tickets.hidden")}</span>
+                  ) : null}
+                  {tt.shareLink ? (
+                    <div className="muted mono share-link-text">{tt.shareLink}</div>
                   ) : null}
                   {tt.quotaName ? (
                     <div className="muted">{t("tickets.inQuota", { quota: tt.quotaName })}</div>

@@ -3,8 +3,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { TicketTypeFields } from "~/components/ticket-type-fields";
+import { ShareLink, TicketTypeFields } from "~/components/ticket-type-fields";
 import { getFestivalOrThrow, parseJsonObject } from "~/models/festival.server";
+import { accessCodeLink } from "~/models/shop.server";
+import { publicUrl } from "~/utils/env.server";
 import {
   findTicketType,
   NO_OWN_CAPACITY,
@@ -74,6 +76,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
   return {
     festivalId: festival.id,
+    shareLink:
+      type.visibility === "hidden" && type.accessCode
+        ? accessCodeLink(publicUrl(request), festival.slug, type.accessCode)
+        : null,
     currency,
     timezone: tz,
     canEdit: can(user, "festival:edit", festival.id) && festival.status !== "cancelled",
@@ -159,7 +165,7 @@ function formErrors(errors: Record<string, string>) {
 }
 
 export default function EditTicketType() {
-  const { festivalId, currency, timezone, canEdit, type, values, quotas } =
+  const { festivalId, shareLink, currency, timezone, canEdit, type, values, quotas } =
     useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
@@ -178,6 +184,7 @@ export default function EditTicketType() {
         </p>
       ) : null}
       <p className="hint">{t("tickets.reservedNow", { n: type.reserved })}</p>
+      {shareLink ? <ShareLink link={shareLink} /> : null}
       {!canEdit ? <p>{t("tickets.readOnly")}</p> : null}
       <Form method="post" noValidate className="card">
         <fieldset disabled={!canEdit}>

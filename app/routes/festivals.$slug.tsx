@@ -40,7 +40,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     festival.description[locale] ??
     festival.languages.map((l) => festival.description[l]).find(Boolean) ??
     null;
-  const accessCode = new URL(request.url).searchParams.get("code")?.slice(0, 40) ?? null;
+  const accessCode = new URL(request.url).searchParams.get("code")?.trim().slice(0, 40) || null;
   return { festival, description, shop: await shopFor(festival, locale, accessCode) };
 }
 
@@ -155,7 +155,7 @@ function Shop() {
   const e: Record<string, string> = result?.errors ?? {};
   const v: Record<string, string> = result?.values ?? {};
   const onSale = shop.types.filter((x) => x.onSale);
-  if (!shop.open || shop.types.length === 0) return null;
+  if (!shop.open || (shop.types.length === 0 && !shop.hasHidden)) return null;
   const money = (minor: number) => formatMoney(minor, festival.currency, locale);
   const summary = [
     ...shop.types.flatMap((tt) => [
@@ -179,6 +179,24 @@ function Shop() {
   return (
     <section aria-labelledby="tickets" className="shop">
       <h2 id="tickets">{t("shop.title")}</h2>
+      {shop.hasHidden ? (
+        <Form method="get" className="access-code" preventScrollReset>
+          <Field
+            label={t("shop.accessCodeLabel")}
+            name="code"
+            maxLength={40}
+            autoComplete="off"
+            defaultValue={params.get("code") ?? ""}
+            error={shop.code === "unknown" ? t("shop.codeUnknown") : undefined}
+          />
+          <button type="submit">{t("shop.accessCodeSubmit")}</button>
+          {shop.code === "accepted" ? (
+            <p role="status" className="notice">
+              {t("shop.codeAccepted")}
+            </p>
+          ) : null}
+        </Form>
+      ) : null}
       <Form method="post" noValidate>
         {e._form ? (
           <p className="form-error" role="alert">
@@ -186,8 +204,8 @@ function Shop() {
           </p>
         ) : null}
         <ErrorSummary errors={e} fields={summary} />
-        {params.get("code") ? (
-          <input type="hidden" name="accessCode" value={params.get("code") ?? ""} />
+        {params.get("code")?.trim() ? (
+          <input type="hidden" name="accessCode" value={params.get("code")?.trim() ?? ""} />
         ) : null}
         <ul className="ticket-types">
           {shop.types.map((tt) => (
