@@ -1,5 +1,5 @@
 // The fields of a ticket type, shared by the "add" form and the edit page.
-import { useEffect, useState } from "react";
+import { useState, useSyncExternalStore } from "react";
 import { ErrorSummary, Field, fieldId, TextArea } from "~/components/field";
 import { useT } from "~/utils/use-t";
 
@@ -191,11 +191,17 @@ export function TicketTypeFields({
  * A hidden type's link with its access code, to copy and send to its buyers.
  * The field can be selected without JavaScript; the copy button appears with it.
  */
+const noSubscription = () => () => {};
+
 export function ShareLink({ link }: { link: string }) {
   const t = useT();
-  const [canCopy, setCanCopy] = useState(false);
+  // The server has no clipboard: the button appears once the page runs in a browser that has one.
+  const canCopy = useSyncExternalStore(
+    noSubscription,
+    () => Boolean(navigator.clipboard),
+    () => false,
+  );
   const [copied, setCopied] = useState(false);
-  useEffect(() => setCanCopy(typeof navigator !== "undefined" && Boolean(navigator.clipboard)), []);
   return (
     <div className="card share-link">
       <Field

@@ -6,6 +6,9 @@ import { requireSessionUser } from "~/utils/auth.server";
 import { can, visibleFestivalIds } from "~/utils/permissions.server";
 import { useLocale, useT } from "~/utils/use-t";
 
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
+
 export const meta: MetaFunction = () => [{ title: "Dashboard" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {

@@ -4,6 +4,9 @@ import { prisma } from "~/utils/db.server";
 import { requireUserWith } from "~/utils/permissions.server";
 import { useT } from "~/utils/use-t";
 
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
+
 export const meta: MetaFunction = () => [{ title: "Audit log" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {

@@ -14,6 +14,9 @@ import { formatMoney } from "~/utils/money";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { useLocale, useT } from "~/utils/use-t";
 
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
+
 async function orderOfFestival(
   festivalId: string | undefined,
   orderId: string | undefined,

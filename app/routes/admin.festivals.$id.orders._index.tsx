@@ -10,6 +10,9 @@ import { formatMoney } from "~/utils/money";
 import { requireUserWith } from "~/utils/permissions.server";
 import { useLocale, useT } from "~/utils/use-t";
 
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUserWith(request, "festival:view", params.id);
   const festival = await getFestivalOrThrow(params.id);

@@ -14,6 +14,9 @@ import { requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors } from "~/utils/validation";
 import { useT } from "~/utils/use-t";
 
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUserWith(request, "festival:team", params.id);
   const festival = await getFestivalOrThrow(params.id);

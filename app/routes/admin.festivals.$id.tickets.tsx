@@ -35,6 +35,9 @@ import { can, requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors, localizeMessage } from "~/utils/validation";
 import { useLocale, useT } from "~/utils/use-t";
 
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:view", params.id);
   const festival = await getFestivalOrThrow(params.id);

@@ -23,6 +23,9 @@ import { can, requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors, localizeMessage, toLocalInput } from "~/utils/validation";
 import { useT } from "~/utils/use-t";
 
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
+
 const TEXT_FIELDS = [
   "name.en",
   "name.ru",
