@@ -30,7 +30,7 @@ export function ErrorMessage({
   ];
   const Heading = heading;
   return (
-    <section className="error-page" data-status={status}>
+    <section className="error-page">
       <Heading>{t(title)}</Heading>
       <p>{t(message)}</p>
       {children}

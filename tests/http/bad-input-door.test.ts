@@ -433,7 +433,7 @@ function expectErrorPage(res: HttpResponse, statuses: number[]) {
     return;
   }
   expect(res.headers.get("content-type")).toContain("text/html");
-  expect(res.text).toMatch(/<section class="error-page"><h1>[^<]+<\/h1><p>[^<]+<\/p>/);
+  expect(res.text).toMatch(/<section class="error-page"><h([12])>[^<]+<\/h\1><p>[^<]+<\/p>/);
 }
 
 const post = (path: string, body: unknown, token: string) => client.api("POST", path, body, token);

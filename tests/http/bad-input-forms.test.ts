@@ -81,7 +81,7 @@ function expectErrorPage(res: HttpResponse, status: number) {
     return;
   }
   expect(res.headers.get("content-type")).toContain("text/html");
-  expect(res.text).toMatch(/<section class="error-page"><h1>[^<]+<\/h1><p>[^<]+<\/p>/);
+  expect(res.text).toMatch(/<section class="error-page"><h([12])>[^<]+<\/h\1><p>[^<]+<\/p>/);
 }
 
 describe("/login", () => {
