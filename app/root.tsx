@@ -1,7 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import {
   Form,
-  isRouteErrorResponse,
   Link,
   Links,
   Meta,
@@ -12,9 +11,9 @@ import {
   useLoaderData,
   useLocation,
   useMatches,
-  useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
+import { ErrorMessage } from "~/components/error-message";
 import stylesheet from "~/styles/app.css";
 import { getSessionUser } from "~/utils/auth.server";
 import { DEFAULT_LOCALE, isLocale, LOCALES, translator } from "~/utils/i18n";
@@ -126,32 +125,14 @@ export default function App() {
   return <Outlet />;
 }
 
+/** Errors of pages without a boundary of their own (the admin layouts keep their frame: admin.tsx). */
 export function ErrorBoundary() {
-  const error = useRouteError();
   const t = useT();
-  let title = t("error.title");
-  let message = t("error.unexpected");
-  if (isRouteErrorResponse(error)) {
-    if (error.status === 404) {
-      title = t("error.notFoundTitle");
-      message = t("error.notFound");
-    } else if (error.status === 403) {
-      title = t("error.forbiddenTitle");
-      message = t("error.forbidden");
-    } else if (error.status === 429) {
-      title = t("error.rateLimitedTitle");
-      message = t("error.rateLimited");
-    } else {
-      title = `${error.status}`;
-    }
-  }
   return (
-    <section className="error-page">
-      <h1>{title}</h1>
-      <p>{message}</p>
+    <ErrorMessage>
       <p>
         <Link to="/">{t("error.home")}</Link>
       </p>
-    </section>
+    </ErrorMessage>
   );
 }

@@ -1,6 +1,6 @@
 // The festival form, shared by "new" and "edit". Works without JavaScript.
 import { Form } from "@remix-run/react";
-import { Field, FormError, TextArea } from "~/components/field";
+import { ErrorSummary, Field, fieldId, FormError, TextArea } from "~/components/field";
 import { languageName } from "~/utils/format";
 import { useLocale, useT } from "~/utils/use-t";
 
@@ -72,10 +72,34 @@ export function FestivalForm({
   const stray = Object.entries(e).find(
     ([k]) => !shown.has(k) && !/^(languages|paymentMethods)(\.|$)/.test(k),
   )?.[1];
+  const summary = [
+    ["name", t("field.festivalName")],
+    ["city", t("field.city")],
+    ["country", t("field.country")],
+    ["venueName", t("field.venueName")],
+    ["venueAddress", t("field.venueAddress")],
+    ["mapUrl", t("field.mapUrl")],
+    ["timezone", t("field.timezone")],
+    ["currency", t("field.currency")],
+    ["startsAt", t("field.startsAt")],
+    ["endsAt", t("field.endsAt")],
+    ["languages", t("field.languages")],
+    ...descriptionLanguages.map((l) => [
+      `description.${l}`,
+      t("field.descriptionIn", { language: languageName(l, locale) }),
+    ]),
+    ["paymentMethods", t("field.paymentMethods")],
+  ].map(([name, label]) => ({ name: name!, label: label! }));
+  const summaryErrors = {
+    ...e,
+    languages: listError("languages"),
+    paymentMethods: listError("paymentMethods"),
+  } as Record<string, string>;
   return (
     <Form method="post" noValidate className="festival-form">
       <input type="hidden" name="intent" value="save" />
       <FormError error={e._form ?? stray} />
+      <ErrorSummary errors={summaryErrors} fields={summary} />
       <fieldset disabled={disabled}>
         <Field
           label={t("field.festivalName")}
@@ -172,7 +196,10 @@ export function FestivalForm({
             error={e.endsAt}
           />
         </div>
-        <fieldset className={`choices${listError("languages") ? " has-error" : ""}`}>
+        <fieldset
+          className={`choices${listError("languages") ? " has-error" : ""}`}
+          id={listError("languages") ? fieldId("languages") : undefined}
+        >
           <legend>{t("field.languages")}</legend>
           {languages.map((l) => (
             <label key={l} className="choice">
@@ -197,7 +224,10 @@ export function FestivalForm({
             error={e[`description.${l}`]}
           />
         ))}
-        <fieldset className={`choices${listError("paymentMethods") ? " has-error" : ""}`}>
+        <fieldset
+          className={`choices${listError("paymentMethods") ? " has-error" : ""}`}
+          id={listError("paymentMethods") ? fieldId("paymentMethods") : undefined}
+        >
           <legend>{t("field.paymentMethods")}</legend>
           {(["door", "free", "stripe"] as const).map((m) => (
             <label key={m} className="choice">

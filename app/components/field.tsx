@@ -1,6 +1,9 @@
 // A labelled form control with its error message right beside it.
+import { useActionData } from "@remix-run/react";
 import {
+  useEffect,
   useId,
+  useRef,
   type InputHTMLAttributes,
   type ReactNode,
   type TextareaHTMLAttributes,
@@ -10,13 +13,27 @@ import { useT } from "~/utils/use-t";
 
 type Common = { label: ReactNode; error?: string | null; hint?: ReactNode };
 
+/**
+ * The id of a control that has an error, from its name, so the error summary
+ * can link to it (without JavaScript too). Controls without an error keep a
+ * generated id: the same name may appear in several forms of a page.
+ */
+export function fieldId(name: string) {
+  return `field-${name.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
+}
+
+function useFieldId(name: string | undefined, error: string | null | undefined, given?: string) {
+  const generated = useId();
+  return given ?? (error && name ? fieldId(name) : generated);
+}
+
 export function Field({
   label,
   error,
   hint,
   ...input
 }: Common & InputHTMLAttributes<HTMLInputElement>) {
-  const id = useId();
+  const id = useFieldId(input.name, error, input.id);
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
   return (
@@ -28,12 +45,12 @@ export function Field({
         </p>
       ) : null}
       <input
+        {...input}
         id={id}
         aria-invalid={error ? true : undefined}
         aria-describedby={
           [error ? errorId : "", hint ? hintId : ""].filter(Boolean).join(" ") || undefined
         }
-        {...input}
       />
       {error ? (
         <p id={errorId} className="field-error" role="alert">
@@ -50,17 +67,17 @@ export function TextArea({
   hint,
   ...input
 }: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
-  const id = useId();
+  const id = useFieldId(input.name, error, input.id);
   const errorId = `${id}-error`;
   return (
     <div className={`field${error ? " has-error" : ""}`}>
       <label htmlFor={id}>{label}</label>
       {hint ? <p className="hint">{hint}</p> : null}
       <textarea
+        {...input}
         id={id}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? errorId : undefined}
-        {...input}
       />
       {error ? (
         <p id={errorId} className="field-error" role="alert">
@@ -68,6 +85,63 @@ export function TextArea({
         </p>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * With JavaScript: when a form comes back with errors, its first invalid control
+ * gets the focus and is scrolled into view. Render it inside the form.
+ */
+export function FocusFirstError({ errors }: { errors?: Record<string, string> | null }) {
+  const ref = useRef<HTMLSpanElement>(null);
+  // Each answer of the action is a new object: focus once per submission, not per render.
+  const answer = useActionData();
+  const hasErrors = Boolean(errors && Object.values(errors).some(Boolean));
+  useEffect(() => {
+    if (!hasErrors) return;
+    const form = ref.current?.closest("form");
+    const first = form?.querySelector<HTMLElement>(
+      '[aria-invalid="true"], .has-error input, .has-error select, .has-error textarea',
+    );
+    if (!first) return;
+    first.focus({ preventScroll: true });
+    first.scrollIntoView({ block: "center" });
+  }, [answer, hasErrors]);
+  return <span ref={ref} hidden />;
+}
+
+/**
+ * Every error of a form at its top, each linking to its field (works without
+ * JavaScript), in the order of `fields`; also moves the focus (FocusFirstError).
+ * Render it inside the form.
+ */
+export function ErrorSummary({
+  errors,
+  fields,
+}: {
+  errors?: Record<string, string> | null;
+  fields: { name: string; label: string; id?: string }[];
+}) {
+  const t = useT();
+  const listed = fields.filter((f) => errors?.[f.name]);
+  return (
+    <>
+      <FocusFirstError errors={errors} />
+      {listed.length > 0 ? (
+        <div className="error-summary" role="alert">
+          <p className="error-summary-title">{t("form.errorSummary", { count: listed.length })}</p>
+          <ul>
+            {listed.map((f) => (
+              <li key={f.name}>
+                <a href={`#${f.id ?? fieldId(f.name)}`}>
+                  {f.label}: {errors?.[f.name]}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+    </>
   );
 }
 

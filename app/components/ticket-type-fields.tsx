@@ -1,5 +1,6 @@
 // The fields of a ticket type, shared by the "add" form and the edit page.
-import { Field, TextArea } from "~/components/field";
+import { useState, useSyncExternalStore } from "react";
+import { ErrorSummary, Field, fieldId, TextArea } from "~/components/field";
 import { useT } from "~/utils/use-t";
 
 export type TicketTypeFieldValues = Partial<Record<string, string>>;
@@ -20,8 +21,36 @@ export function TicketTypeFields({
   priceChangeHint?: boolean;
 }) {
   const t = useT();
+  // The summary at the top: [error key, label, the control's name].
+  const summary = (
+    [
+      ["name.en", t("tickets.nameEn"), "name.en"],
+      ["name.ru", t("tickets.nameRu"), "name.ru"],
+      ["description.en", t("tickets.descriptionEn"), "description.en"],
+      ["description.ru", t("tickets.descriptionRu"), "description.ru"],
+      ["priceMinor", t("tickets.priceIn", { currency }), "price"],
+      ["capacity", t("tickets.capacity"), "capacity"],
+      ["maxPerOrder", t("tickets.maxPerOrder"), "maxPerOrder"],
+      ["minPriceMinor", t("tickets.minPrice", { currency }), "minPrice"],
+      ["suggestedPriceMinor", t("tickets.suggestedPrice", { currency }), "suggestedPrice"],
+      ["quotaId", t("tickets.quota"), "quotaId"],
+      ["salesStartAt", t("tickets.salesStart"), "salesStartAt"],
+      ["salesEndAt", t("tickets.salesEnd"), "salesEndAt"],
+      ["accessCode", t("shop.accessCode"), "accessCode"],
+    ] as const
+  ).map(([name, label, input]) => ({
+    name,
+    label,
+    id: input === "quotaId" ? "quotaId" : fieldId(input),
+  }));
+  const shown = {
+    ...e,
+    "name.en": e["name.en"] ?? e.name,
+    "description.en": e.description ?? e["description.en"],
+  } as Record<string, string>;
   return (
     <>
+      <ErrorSummary errors={shown} fields={summary} />
       <div className="row">
         <Field
           label={t("tickets.nameEn")}
@@ -69,6 +98,7 @@ export function TicketTypeFields({
           inputMode="numeric"
           defaultValue={v.capacity}
           error={e.capacity}
+          hint={quotas.length > 0 ? t("tickets.capacityHint") : undefined}
         />
         <Field
           label={t("tickets.maxPerOrder")}
@@ -154,5 +184,48 @@ export function TicketTypeFields({
         />
       </div>
     </>
+  );
+}
+
+/**
+ * A hidden type's link with its access code, to copy and send to its buyers.
+ * The field can be selected without JavaScript; the copy button appears with it.
+ */
+const noSubscription = () => () => {};
+
+export function ShareLink({ link }: { link: string }) {
+  const t = useT();
+  // The server has no clipboard: the button appears once the page runs in a browser that has one.
+  const canCopy = useSyncExternalStore(
+    noSubscription,
+    () => Boolean(navigator.clipboard),
+    () => false,
+  );
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="card share-link">
+      <Field
+        label={t("tickets.shareLink")}
+        name="shareLink"
+        readOnly
+        value={link}
+        hint={t("tickets.shareLinkHint")}
+        onFocus={(e) => e.currentTarget.select()}
+      />
+      {canCopy ? (
+        <button
+          type="button"
+          onClick={() =>
+            void navigator.clipboard.writeText(link).then(
+              () => setCopied(true),
+              () => setCopied(false),
+            )
+          }
+        >
+          {t("tickets.copy")}
+        </button>
+      ) : null}{" "}
+      {copied ? <span role="status">{t("tickets.copied")}</span> : null}
+    </div>
   );
 }

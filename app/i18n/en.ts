@@ -55,6 +55,18 @@ export const en = {
   "error.rateLimitedTitle": "Too many attempts",
   "error.rateLimited": "Please wait a little and try again.",
   "error.home": "Go to the festivals",
+  "error.badRequestTitle": "Not understood",
+  "error.badRequest":
+    "The request could not be understood. Go back, reload the page and try again.",
+  "error.conflictTitle": "Not possible now",
+  "error.conflict":
+    "This cannot be done in the current state (for example, the festival is cancelled or the item changed meanwhile). Reload the page to see how things are now.",
+  "error.serverTitle": "Something went wrong on our side",
+  "error.back": "Back to the festival",
+  "form.errorSummary":
+    "{count, plural, one {# field needs attention} other {# fields need attention}}",
+  "confirm.required":
+    "Nothing was done: this cannot be undone, so confirm it first with the button in the confirmation step.",
 
   "field.email": "Email",
   "field.emailInvalid": "Enter a valid email address.",
@@ -156,6 +168,9 @@ export const en = {
   "festivalAdmin.publish": "Publish",
   "festivalAdmin.unpublish": "Unpublish",
   "festivalAdmin.cancel": "Cancel the festival",
+  "festivalAdmin.cancelWarning":
+    "Cancelling is final: sales stop, the public page says the festival is cancelled, and it can never be published again. Orders are not refunded by this; do that per order.",
+  "festivalAdmin.cancelConfirm": "Yes, cancel the festival for good",
   "festivalAdmin.saved": "Saved.",
   "festivalAdmin.cancelledReadOnly": "A cancelled festival cannot be changed.",
   "festivalAdmin.invalidTransition": "This change is not possible in the festival's current state.",
@@ -171,6 +186,9 @@ export const en = {
   "team.add": "Invite a person or change a member's role",
   "team.addSubmit": "Invite or change the role",
   "team.remove": "Remove",
+  "team.removeWarning":
+    "{name} loses access to this festival at once; to come back they need a new invitation.",
+  "team.removeConfirm": "Yes, remove",
   "team.pending": "Invitation sent",
   "team.updated": "Role changed.",
   "team.invited": "Invitation sent: they join the team once they accept it.",
@@ -299,13 +317,19 @@ export const en = {
     "This order form was already sent with other choices. Check them and press “Order” again.",
   "shop.stillPlacing": "Your order is still being placed. Please wait a moment and try again.",
   "shop.accessCode": "Access code",
+  "shop.accessCodeLabel": "Access code for hidden tickets",
+  "shop.accessCodeSubmit": "Show tickets",
+  "shop.codeAccepted": "Tickets for this access code are shown below.",
+  "shop.codeUnknown": "This code unlocks no tickets. Check it and try again.",
   "shop.noTickets": "No tickets are on sale for this festival.",
   "shop.soldOutError": "Sorry — not enough places are left for this order.",
   "shop.paymentUnavailable":
     "Card payment is unavailable right now. Please try again in a moment or choose another payment method.",
   "shop.privacy":
     "We use your email (and your name, if you give it) only for your tickets. Both are erased after the festival, or sooner if you ask on your ticket page.",
-  "v.amount": "Use a whole number of minor units (cents), from 0 to 100,000,000.",
+  "v.amount":
+    "Use a whole number from 0 to 100,000,000: amounts are counted in the currency's smallest unit (1550 is €15.50).",
+  "v.totalTooLarge": "The order's total may be at most {amount}.",
   "v.boolean": "Use true or false.",
   "v.capacity": "Use a whole number from 0 to 1,000,000.",
   "v.visibility": "Use public or hidden.",
@@ -323,7 +347,7 @@ export const en = {
   "v.tooManyTickets": "At most {n} tickets per order.",
   "v.salesClosed": "This ticket type is not on sale now.",
   "v.maxPerOrderExceeded": "At most {n} of this ticket per order.",
-  "v.belowMinimum": "The price is below the minimum ({n} minor units).",
+  "v.belowMinimum": "The price is below the minimum of {amount}.",
   "v.fixedPrice": "This ticket has a fixed price.",
   "v.freeOrder": "An order with nothing to pay uses the method free.",
   "v.notFree": "This order is not free; choose how to pay.",
@@ -341,6 +365,12 @@ export const en = {
   "orders.buyer": "Buyer",
   "orders.cancel": "Cancel the order",
   "orders.refund": "Refund the order",
+  "orders.cancelWarning":
+    "The order's tickets stop working at the door and the buyer is told by email. This cannot be undone.",
+  "orders.refundWarning":
+    "The money goes back to the buyer's card, the tickets stop working at the door and the buyer is told by email. This cannot be undone.",
+  "orders.cancelConfirm": "Yes, cancel the order",
+  "orders.refundConfirm": "Yes, refund the order",
   "orders.code": "Code",
   "orders.csv": "Export orders (CSV)",
   "orders.filter": "Filter",
@@ -396,7 +426,14 @@ export const en = {
   "tickets.reservedNow": "{n} places are sold or held now; the capacity cannot go below that.",
   "tickets.readOnly": "You can look at this ticket type but not change it.",
   "tickets.saveQuota": "Save",
-  "v.money": "Enter an amount such as 15 or 15.50.",
+  "tickets.shareLink": "Link for buyers with the code",
+  "tickets.shareLinkHint":
+    "Send this link to the people who may buy this ticket type: it opens the festival page with the code filled in. Buyers can also type the code on the festival page.",
+  "tickets.copy": "Copy",
+  "tickets.copied": "Copied",
+  "tickets.capacityHint":
+    "Leave empty for a type on a shared capacity: the shared capacity then limits it.",
+  "v.money": "Enter an amount such as 15 or 15.50, at most {amount}.",
   "v.ticketToken": "Send the scanned ticket code.",
   "v.nonce": "Send a nonce of 8–64 letters, digits, - or _.",
   "v.direction": "Use in or out.",
@@ -418,6 +455,9 @@ export const en = {
   "door.setUpByNobody": "set up by an account that no longer exists",
   "door.searchCounts": "Searches: {today} today / {total} in all",
   "door.lastSearch": "last search {time}",
+  "door.revokeWarning":
+    "The phone stops scanning at once and cannot be switched back on; set up a new device instead.",
+  "door.revokeConfirm": "Yes, revoke {name}",
   "door.deviceName": "Device name",
   "door.deviceNameExample": "Door 1",
   "door.addDevice": "Add a door device",
@@ -473,6 +513,8 @@ export const en = {
   "v.invalid": "This value is not valid.",
 
   "door.title": "Door scanner",
+  "door.needsJavaScript":
+    "The door scanner needs JavaScript: it uses the camera and keeps working offline. Turn JavaScript on in this browser (or use another one) and reload the page.",
   "door.setupTitle": "Set up this phone as a door scanner",
   "door.setupHelp":
     "Ask the festival's organiser for this door's setup link (or its QR code) and open it on this phone. The link signs this phone in as that door; nothing else is needed.",

@@ -10,7 +10,9 @@ import { requirePermission } from "~/utils/permissions.server";
 import type { Translate } from "~/utils/i18n";
 import {
   countryCode,
+  dateTimeText,
   fieldErrors,
+  fieldsValid,
   localizeMessage,
   currency,
   httpUrl,
@@ -52,8 +54,8 @@ const festivalFields = z.object({
   mapUrl: z.preprocess((v) => (v === "" || v === null ? undefined : v), httpUrl.optional()),
   timezone: timeZone,
   currency,
-  startsAt: z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }),
-  endsAt: z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }),
+  startsAt: dateTimeText,
+  endsAt: dateTimeText,
   languages: z
     .array(language, { error: "v.languages" })
     .min(1, { error: "v.languages" })
@@ -89,9 +91,16 @@ function checkFestival(value: z.infer<typeof festivalFields>, addIssue: (i: Issu
   return { startsAt, endsAt };
 }
 
-function finishFestival(value: z.output<typeof festivalFields>, ctx: z.RefinementCtx) {
-  const { startsAt, endsAt } = checkFestival(value, (i) => ctx.addIssue({ code: "custom", ...i }));
-  if (!startsAt || !endsAt) return z.NEVER;
+/** The rules across fields, run whenever the fields they read are valid (reported with every other error). */
+function crossCheckFestival(value: z.output<typeof festivalFields>, ctx: z.RefinementCtx) {
+  checkFestival(value, (i) => ctx.addIssue({ code: "custom", ...i }));
+}
+const CROSS_CHECKED = ["startsAt", "endsAt", "timezone", "languages", "description"];
+
+function finishFestival(value: z.output<typeof festivalFields>) {
+  const startsAt = parseMoment(value.startsAt, value.timezone);
+  const endsAt = parseMoment(value.endsAt, value.timezone);
+  if (!startsAt || !endsAt) return z.NEVER; // refused by crossCheckFestival
   const description = Object.fromEntries(
     Object.entries(value.description ?? {}).filter(
       (e): e is [string, string] => typeof e[1] === "string",
@@ -106,10 +115,15 @@ function finishFestival(value: z.output<typeof festivalFields>, ctx: z.Refinemen
   };
 }
 
-export const festivalInput = festivalFields.transform(finishFestival);
+export const festivalInput = festivalFields
+  .superRefine(crossCheckFestival, { when: fieldsValid(...CROSS_CHECKED) })
+  .transform(finishFestival);
 
 /** The API's create body: the same rules, but unknown keys are refused (422), not dropped. */
-export const festivalApiInput = festivalFields.strict().transform(finishFestival);
+export const festivalApiInput = festivalFields
+  .strict()
+  .superRefine(crossCheckFestival, { when: fieldsValid(...CROSS_CHECKED) })
+  .transform(finishFestival);
 
 export type FestivalInput = z.output<typeof festivalInput>;
 
@@ -328,11 +342,8 @@ export const programmeItemInput = z.object({
   title: text({ max: 200 }),
   person: optionalText({ max: 200 }),
   kind: z.enum(PROGRAMME_KINDS, { error: "v.programmeKind" }),
-  startsAt: z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }),
-  endsAt: z.preprocess(
-    (v) => (v === "" || v === null ? undefined : v),
-    z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }).optional(),
-  ),
+  startsAt: dateTimeText,
+  endsAt: z.preprocess((v) => (v === "" || v === null ? undefined : v), dateTimeText.optional()),
 });
 
 export async function addProgrammeItem(

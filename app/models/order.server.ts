@@ -13,7 +13,7 @@ import { dateFromSql, sqlClient, sqlDate } from "~/utils/db.server";
 import { kickEmailWorker } from "~/utils/email.server";
 import { errorResponse, notFound, FieldRulesError } from "~/utils/http.server";
 import type { Locale } from "~/utils/i18n";
-import { email, optionalText } from "~/utils/validation";
+import { email, fieldsValid, moneyMessage, optionalText } from "~/utils/validation";
 import { parseJsonArray } from "./festival.server";
 import { MAX_AMOUNT_MINOR, MAX_TICKETS_PER_ORDER, pickLanguage } from "./ticket-type.server";
 import { issueTicketTokens } from "./ticket.server";
@@ -68,26 +68,30 @@ export const checkoutInput = z
     accessCode: z.string({ error: "v.accessCode" }).max(40, { error: "v.accessCode" }).optional(),
   })
   .strict()
-  .superRefine((v, ctx) => {
-    if (v.items.length === 0 && !v.donation)
-      ctx.addIssue({ code: "custom", path: ["items"], message: "v.emptyOrder" });
-    const seen = new Set<string>();
-    v.items.forEach((item, i) => {
-      if (seen.has(item.ticketTypeId))
+  .superRefine(
+    (v, ctx) => {
+      if (v.items.length === 0 && !v.donation)
+        ctx.addIssue({ code: "custom", path: ["items"], message: "v.emptyOrder" });
+      const seen = new Set<string>();
+      v.items.forEach((item, i) => {
+        if (seen.has(item.ticketTypeId))
+          ctx.addIssue({
+            code: "custom",
+            path: ["items", i, "ticketTypeId"],
+            message: "v.duplicateItem",
+          });
+        seen.add(item.ticketTypeId);
+      });
+      if (v.items.reduce((n, i) => n + i.quantity, 0) > MAX_TICKETS_PER_ORDER)
         ctx.addIssue({
           code: "custom",
-          path: ["items", i, "ticketTypeId"],
-          message: "v.duplicateItem",
+          path: ["items"],
+          message: `v.tooManyTickets|${MAX_TICKETS_PER_ORDER}`,
         });
-      seen.add(item.ticketTypeId);
-    });
-    if (v.items.reduce((n, i) => n + i.quantity, 0) > MAX_TICKETS_PER_ORDER)
-      ctx.addIssue({
-        code: "custom",
-        path: ["items"],
-        message: `v.tooManyTickets|${MAX_TICKETS_PER_ORDER}`,
-      });
-  });
+    },
+    // Also when the email or the payment method is wrong: every error at once.
+    { when: fieldsValid("items", "donation") },
+  );
 
 export type CheckoutInput = z.output<typeof checkoutInput>;
 
@@ -230,6 +234,7 @@ function priceLines(
   input: CheckoutInput,
   types: Map<string, TypeForSale>,
   now: Date,
+  currency: string,
 ): PricedLine[] {
   const fields: Record<string, string> = {};
   const lines: PricedLine[] = [];
@@ -260,7 +265,7 @@ function priceLines(
       const min = type.minPriceMinor ?? type.priceMinor;
       unit = item.priceMinor ?? type.suggestedPriceMinor ?? min;
       if (unit < min) {
-        fields[`${at}.priceMinor`] = `v.belowMinimum|${min}`;
+        fields[`${at}.priceMinor`] = moneyMessage("v.belowMinimum", min, currency);
         return;
       }
     } else if (item.priceMinor !== undefined && item.priceMinor !== type.priceMinor) {
@@ -324,7 +329,7 @@ export async function placeOrder(
     festival.id,
     input.items.map((i) => i.ticketTypeId),
   );
-  const lines = priceLines(input, types, now);
+  const lines = priceLines(input, types, now, festival.currency);
 
   if (input.donation?.prisonerId) {
     const { rows } = await sqlClient().execute({
@@ -337,7 +342,10 @@ export async function placeOrder(
 
   const ticketsTotal = lines.reduce((sum, l) => sum + l.unitPriceMinor * l.quantity, 0);
   const totalMinor = ticketsTotal + (input.donation?.amountMinor ?? 0);
-  if (totalMinor > MAX_AMOUNT_MINOR) throw new FieldRulesError({ _form: "v.amount" });
+  if (totalMinor > MAX_AMOUNT_MINOR)
+    throw new FieldRulesError({
+      _form: moneyMessage("v.totalTooLarge", MAX_AMOUNT_MINOR, festival.currency),
+    });
   checkPaymentMethod(input.paymentMethod, totalMinor, festival, context.stripeAvailable);
 
   const orderId = randomToken(16);

@@ -5,6 +5,11 @@ import { parseJsonArray } from "./festival.server";
 import { supportedPrisoners } from "./prisoner.server";
 import { listTicketTypes, pickLanguage } from "./ticket-type.server";
 
+/** The festival page with an access code filled in: what organisers send to buyers of hidden types. */
+export function accessCodeLink(origin: string, slug: string, accessCode: string) {
+  return `${origin}/festivals/${encodeURIComponent(slug)}?code=${encodeURIComponent(accessCode)}`;
+}
+
 export async function shopFor(
   festival: { id: string; endsAt: string; status: string },
   locale: string,
@@ -18,10 +23,18 @@ export async function shopFor(
   const configured = parseJsonArray(String(rows[0]?.paymentMethods ?? "[]"));
   const methods = configured.filter((m) => (m === "stripe" ? stripeAvailable() : m === "door"));
   const open = festival.status === "published" && new Date(festival.endsAt) > now;
-  const types = (await listTicketTypes(festival.id))
-    .filter(
-      (t) => t.visibility === "public" || (accessCode !== null && t.accessCode === accessCode),
-    )
+  const all = await listTicketTypes(festival.id);
+  const unlocked = (t: (typeof all)[number]) =>
+    t.visibility === "hidden" && accessCode !== null && t.accessCode === accessCode;
+  // An access code (from the page's code field, a GET form: ?code=…) shows the hidden
+  // types it unlocks; it is a code shared with a group, not personal data.
+  const code = !accessCode
+    ? null
+    : all.some(unlocked)
+      ? ("accepted" as const)
+      : ("unknown" as const);
+  const types = all
+    .filter((t) => t.visibility === "public" || unlocked(t))
     .map((t) => {
       const notYet = t.salesStartAt !== null && now < t.salesStartAt;
       const over = t.salesEndAt !== null && now >= t.salesEndAt;
@@ -39,5 +52,13 @@ export async function shopFor(
         salesStartAt: notYet ? t.salesStartAt!.toISOString() : null,
       };
     });
-  return { open, types, methods, prisoners: await supportedPrisoners(festival.id, locale) };
+  return {
+    open,
+    types,
+    methods,
+    /** Whether the page offers the access-code field (some types are hidden). */
+    hasHidden: all.some((t) => t.visibility === "hidden"),
+    code,
+    prisoners: await supportedPrisoners(festival.id, locale),
+  };
 }

@@ -5,7 +5,7 @@ import { FieldRulesError, notFound } from "~/utils/http.server";
 import { audit } from "~/utils/audit.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { prisma } from "~/utils/db.server";
-import { optionalText, parseMoment, text } from "~/utils/validation";
+import { dateTimeText, fieldsValid, optionalText, parseMoment, text } from "~/utils/validation";
 import { FESTIVAL_LANGUAGES } from "./choices";
 import { parseJsonObject, refuseIfCancelled } from "./festival.server";
 
@@ -39,10 +39,10 @@ const maxPerOrderNumber = z
 
 const language = z.enum(FESTIVAL_LANGUAGES, { error: "v.language" });
 
-/** A name given as one string (stored for every language) or per language. */
+/** A name given as one string (stored for every language) or per language (at least one unless optional). */
 function localized(max: number, optional: boolean) {
   const one = optional ? optionalText({ max, multiline: true }) : text({ max });
-  return z.union([
+  const either = z.union([
     one.transform((s) => (s === undefined ? {} : { "*": s })),
     z
       .partialRecord(language, optionalText({ max, multiline: optional }))
@@ -52,7 +52,46 @@ function localized(max: number, optional: boolean) {
         ),
       ),
   ]);
+  return optional
+    ? either
+    : either.refine((r) => Object.keys(r).length > 0, { error: "v.required" });
 }
+
+/**
+ * Rules across a ticket type's fields, each run whenever the fields it reads are
+ * valid (so they are reported together with every other error). `capacity`
+ * may be left out only for a type on a shared capacity (the quota limits it).
+ */
+type TypeRulesInput = {
+  payWhatYouWant?: boolean;
+  priceMinor?: number;
+  minPriceMinor?: number | null;
+  suggestedPriceMinor?: number | null;
+  visibility?: "public" | "hidden";
+  accessCode?: string | null;
+};
+
+function priceRule(v: TypeRulesInput, ctx: z.RefinementCtx) {
+  if (v.payWhatYouWant) {
+    const min = v.minPriceMinor ?? v.priceMinor ?? 0;
+    if (typeof v.suggestedPriceMinor === "number" && v.suggestedPriceMinor < min)
+      ctx.addIssue({
+        code: "custom",
+        path: ["suggestedPriceMinor"],
+        message: "v.suggestedBelowMin",
+      });
+  } else if (typeof v.minPriceMinor === "number" || typeof v.suggestedPriceMinor === "number") {
+    ctx.addIssue({ code: "custom", path: ["minPriceMinor"], message: "v.onlyPayWhatYouWant" });
+  }
+}
+
+function accessCodeRule(v: TypeRulesInput, ctx: z.RefinementCtx) {
+  if (v.visibility === "hidden" && !v.accessCode)
+    ctx.addIssue({ code: "custom", path: ["accessCode"], message: "v.accessCode" });
+}
+
+/** A type without a capacity of its own is limited by its shared capacity alone (stored as the upper bound). */
+export const NO_OWN_CAPACITY = MAX_CAPACITY;
 
 export const ticketTypeInput = z
   .object({
@@ -62,10 +101,10 @@ export const ticketTypeInput = z
     payWhatYouWant: z.boolean({ error: "v.boolean" }).optional().default(false),
     minPriceMinor: minorAmount.optional(),
     suggestedPriceMinor: minorAmount.optional(),
-    capacity: capacityNumber,
+    capacity: capacityNumber.optional(),
     quotaId: z.string({ error: "v.invalid" }).max(64, { error: "v.invalid" }).optional(),
-    salesStartAt: z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }).optional(),
-    salesEndAt: z.string({ error: "v.dateTime" }).max(40, { error: "v.dateTime" }).optional(),
+    salesStartAt: dateTimeText.optional(),
+    salesEndAt: dateTimeText.optional(),
     visibility: z
       .enum(["public", "hidden"], { error: "v.visibility" })
       .optional()
@@ -74,23 +113,17 @@ export const ticketTypeInput = z
     maxPerOrder: maxPerOrderNumber.optional().default(10),
   })
   .strict()
-  .superRefine((v, ctx) => {
-    if (Object.keys(v.name).length === 0)
-      ctx.addIssue({ code: "custom", path: ["name"], message: "v.required" });
-    if (v.payWhatYouWant) {
-      const min = v.minPriceMinor ?? v.priceMinor;
-      if (v.suggestedPriceMinor !== undefined && v.suggestedPriceMinor < min)
-        ctx.addIssue({
-          code: "custom",
-          path: ["suggestedPriceMinor"],
-          message: "v.suggestedBelowMin",
-        });
-    } else if (v.minPriceMinor !== undefined || v.suggestedPriceMinor !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["minPriceMinor"], message: "v.onlyPayWhatYouWant" });
-    }
-    if (v.visibility === "hidden" && !v.accessCode)
-      ctx.addIssue({ code: "custom", path: ["accessCode"], message: "v.accessCode" });
-  });
+  .superRefine(priceRule, {
+    when: fieldsValid("payWhatYouWant", "priceMinor", "minPriceMinor", "suggestedPriceMinor"),
+  })
+  .superRefine(accessCodeRule, { when: fieldsValid("visibility", "accessCode") })
+  .superRefine(
+    (v, ctx) => {
+      if (v.capacity === undefined && !v.quotaId)
+        ctx.addIssue({ code: "custom", path: ["capacity"], message: "v.capacity" });
+    },
+    { when: fieldsValid("capacity", "quotaId") },
+  );
 
 export type TicketTypeInput = z.output<typeof ticketTypeInput>;
 
@@ -135,12 +168,11 @@ export async function createTicketType(
 ) {
   await refuseIfCancelled(festival.id);
   const fields: Record<string, string> = {};
+  // Both are valid date-times (the schema checked them); read in the festival's zone.
   const salesStartAt = input.salesStartAt
     ? parseMoment(input.salesStartAt, festival.timezone)
     : null;
   const salesEndAt = input.salesEndAt ? parseMoment(input.salesEndAt, festival.timezone) : null;
-  if (input.salesStartAt && !salesStartAt) fields.salesStartAt = "v.dateTime";
-  if (input.salesEndAt && !salesEndAt) fields.salesEndAt = "v.dateTime";
   if (salesStartAt && salesEndAt && salesEndAt <= salesStartAt)
     fields.salesEndAt = "v.endBeforeStart";
   if (input.quotaId) {
@@ -162,7 +194,7 @@ export async function createTicketType(
         payWhatYouWant: input.payWhatYouWant,
         minPriceMinor: input.payWhatYouWant ? (input.minPriceMinor ?? input.priceMinor) : null,
         suggestedPriceMinor: input.payWhatYouWant ? (input.suggestedPriceMinor ?? null) : null,
-        capacity: input.capacity,
+        capacity: input.capacity ?? NO_OWN_CAPACITY,
         quotaId: input.quotaId ?? null,
         salesStartAt,
         salesEndAt,
@@ -180,7 +212,7 @@ export async function createTicketType(
         targetType: "ticketType",
         targetId: row.id,
         festivalId: festival.id,
-        details: { priceMinor: input.priceMinor, capacity: input.capacity },
+        details: { priceMinor: input.priceMinor, capacity: input.capacity ?? null },
       },
       tx,
     );
@@ -232,11 +264,7 @@ export async function listTicketTypes(festivalId: string) {
 
 // ------------------------------------------------------------------ changes
 
-const nullableDate = z
-  .string({ error: "v.dateTime" })
-  .max(40, { error: "v.dateTime" })
-  .nullable()
-  .optional();
+const nullableDate = dateTimeText.nullable().optional();
 
 /**
  * A change to a ticket type: every field optional, unknown fields refused.
@@ -252,7 +280,7 @@ export const ticketTypePatch = z
     payWhatYouWant: z.boolean({ error: "v.boolean" }).optional(),
     minPriceMinor: minorAmount.nullable().optional(),
     suggestedPriceMinor: minorAmount.nullable().optional(),
-    capacity: capacityNumber.optional(),
+    capacity: capacityNumber.nullable().optional(),
     quotaId: z.string({ error: "v.invalid" }).max(64, { error: "v.invalid" }).nullable().optional(),
     salesStartAt: nullableDate,
     salesEndAt: nullableDate,
@@ -260,11 +288,7 @@ export const ticketTypePatch = z
     accessCode: accessCode.nullable().optional(),
     maxPerOrder: maxPerOrderNumber.optional(),
   })
-  .strict()
-  .superRefine((v, ctx) => {
-    if (v.name !== undefined && Object.keys(v.name).length === 0)
-      ctx.addIssue({ code: "custom", path: ["name"], message: "v.required" });
-  });
+  .strict();
 
 export type TicketTypePatch = z.output<typeof ticketTypePatch>;
 
@@ -356,10 +380,12 @@ export async function updateTicketType(
 
   // Capacity and quota, first against what is known now (for a clear message);
   // the CHECK constraints decide under concurrent sales.
-  const capacity = input.capacity ?? row.capacity;
-  if (capacity < row.reserved) fields.capacity = `v.capacityBelowReserved|${row.reserved}`;
-  data.capacity = capacity;
   const quotaId = input.quotaId !== undefined ? (input.quotaId ?? null) : row.quotaId;
+  // null: no capacity of its own, which only a type on a shared capacity may have.
+  const capacity = input.capacity === null ? NO_OWN_CAPACITY : (input.capacity ?? row.capacity);
+  if (input.capacity === null && quotaId === null) fields.capacity = "v.capacity";
+  else if (capacity < row.reserved) fields.capacity = `v.capacityBelowReserved|${row.reserved}`;
+  data.capacity = capacity;
   if (quotaId !== row.quotaId && quotaId !== null) {
     const quota = await prisma.quota.findFirst({
       where: { id: quotaId, festivalId: festival.id },

@@ -594,6 +594,7 @@ export async function updateProfile(actor: CurrentUser, input: z.output<typeof p
 export const passwordChangeInput = z.object({
   currentPassword: z
     .string({ error: "v.password" })
+    .min(1, { error: "v.required" })
     .max(PASSWORD_MAX_LENGTH, { error: `v.maxLength|${PASSWORD_MAX_LENGTH}` }),
   password,
 });

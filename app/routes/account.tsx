@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { Field, NewPasswordField } from "~/components/field";
+import { Field, FocusFirstError, NewPasswordField } from "~/components/field";
 import { PASSWORD_MAX_LENGTH } from "~/models/choices";
 import {
   changePassword,
@@ -87,6 +87,7 @@ export default function Account() {
       </Form>
       <Form method="post" noValidate className="card">
         <h2>{t("account.changePassword")}</h2>
+        <FocusFirstError errors={result?.done === null ? e : null} />
         <input type="hidden" name="username" autoComplete="username" value={email} />
         <Field
           label={t("account.currentPassword")}

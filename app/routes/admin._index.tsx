@@ -7,6 +7,9 @@ import { can, visibleFestivalIds } from "~/utils/permissions.server";
 import { useLocale, useT } from "~/utils/use-t";
 import { Table } from "~/components/table";
 
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
+
 export const meta: MetaFunction = () => [{ title: "Dashboard" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {

@@ -5,6 +5,9 @@ import { requireUserWith } from "~/utils/permissions.server";
 import { useT } from "~/utils/use-t";
 import { Table } from "~/components/table";
 
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
+
 export const meta: MetaFunction = () => [{ title: "Audit log" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {

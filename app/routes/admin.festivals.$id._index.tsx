@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { FestivalForm, type FestivalFormValues } from "~/components/festival-form";
+import { ConfirmButton } from "~/components/confirm-button";
 import { FormError } from "~/components/field";
 import { FESTIVAL_LANGUAGES } from "~/models/choices";
 import {
@@ -14,12 +15,15 @@ import {
   getFestivalOrThrow,
   updateFestival,
 } from "~/models/festival.server";
-import { field, readForm } from "~/utils/forms.server";
+import { confirmationError, field, readForm } from "~/utils/forms.server";
 import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors, toLocalInput } from "~/utils/validation";
 import { useT } from "~/utils/use-t";
+
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:view", params.id);
@@ -70,6 +74,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   // Permission first: an outsider learns nothing from the form it sent.
   const user = await requireUserWith(request, "festival:publish", params.id);
   if (!change) throw errorResponse(400, "bad_intent", "Unknown action.");
+  // Cancelling cannot be undone: only from its confirmation step.
+  const refused = change === "cancel" ? confirmationError(form, t) : null;
+  if (refused)
+    return data({ errors: { _form: refused }, values: null, saved: false }, { status: 400 });
   const festival = await getFestivalOrThrow(params.id);
   try {
     await changeFestivalStatus(user, festival.id, change);
@@ -111,11 +119,12 @@ export default function FestivalDetails() {
               </button>
             )}
           </Form>
-          <Form method="post" className="inline">
-            <button type="submit" name="intent" value="cancel" className="danger">
-              {t("festivalAdmin.cancel")}
-            </button>
-          </Form>
+          <ConfirmButton
+            label={t("festivalAdmin.cancel")}
+            warning={t("festivalAdmin.cancelWarning")}
+            confirmLabel={t("festivalAdmin.cancelConfirm")}
+            intent="cancel"
+          />
         </div>
       ) : null}
       <FestivalForm

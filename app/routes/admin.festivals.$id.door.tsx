@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import QRCode from "qrcode";
+import { ConfirmButton } from "~/components/confirm-button";
 import { Field, FormError } from "~/components/field";
 import {
   arrivalsPer10Minutes,
@@ -21,13 +22,16 @@ import {
 import { pickLanguage } from "~/models/ticket-type.server";
 import { publicUrl } from "~/utils/env.server";
 import { formatDateTime, formatTime } from "~/utils/format";
-import { field, readForm } from "~/utils/forms.server";
+import { confirmationError, field, readForm } from "~/utils/forms.server";
 import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors } from "~/utils/validation";
 import { useLocale, useT } from "~/utils/use-t";
 import { Table } from "~/components/table";
+
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:view", params.id);
@@ -93,6 +97,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     } satisfies Result;
   }
   if (intent === "revoke-device") {
+    const refused = confirmationError(form, t);
+    if (refused) return data<Result>({ errors: { _form: refused } }, { status: 400 });
     const device = await findDevice((field(form, "deviceId") ?? "").slice(0, 64));
     if (device && device.festivalId === festival.id) await revokeDoorDevice(user, device);
     return { errors: {} } satisfies Result;
@@ -168,6 +174,7 @@ export default function DoorAdmin() {
       </dl>
       <ArrivalsChart arrivals={arrivals} timezone={timezone} />
       <h3>{t("door.devices")}</h3>
+      <FormError error={e._form} />
       {result?.created ? (
         <div className="card" role="status">
           <p>{t("door.deviceCreated", { name: result.created.name })}</p>
@@ -199,12 +206,17 @@ export default function DoorAdmin() {
                 : null}
             </span>
             {canManage && !d.revoked && !d.expired ? (
-              <Form method="post" className="inline">
-                <input type="hidden" name="deviceId" value={d.id} />{" "}
-                <button type="submit" name="intent" value="revoke-device" className="link danger">
-                  {t("door.revoke")}
-                </button>
-              </Form>
+              <>
+                {" "}
+                <ConfirmButton
+                  label={t("door.revoke")}
+                  warning={t("door.revokeWarning")}
+                  confirmLabel={t("door.revokeConfirm", { name: d.name })}
+                  intent="revoke-device"
+                >
+                  <input type="hidden" name="deviceId" value={d.id} />
+                </ConfirmButton>
+              </>
             ) : null}
           </li>
         ))}

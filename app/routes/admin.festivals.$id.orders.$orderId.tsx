@@ -1,16 +1,22 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { data } from "@remix-run/node";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { ConfirmButton } from "~/components/confirm-button";
+import { FormError } from "~/components/field";
 import { OrderItems } from "~/components/order-items";
 import { orderStatusKey } from "~/models/choices";
 import { getOrderView } from "~/models/order-view.server";
 import { cancelOrRefundOrder } from "~/models/payment.server";
 import { formatDateTime } from "~/utils/format";
-import { field, readForm } from "~/utils/forms.server";
+import { confirmationError, field, readForm } from "~/utils/forms.server";
 import { errorResponse, notFound } from "~/utils/http.server";
-import { getLocale } from "~/utils/i18n.server";
+import { getLocale, getTranslator } from "~/utils/i18n.server";
 import { formatMoney } from "~/utils/money";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { useLocale, useT } from "~/utils/use-t";
+
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
 
 async function orderOfFestival(
   festivalId: string | undefined,
@@ -41,8 +47,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const order = await orderOfFestival(params.id, params.orderId, "en");
   const form = await readForm(request);
   if (field(form, "intent") !== "cancel") throw errorResponse(400, "bad_intent", "Unknown action.");
+  const { t } = await getTranslator(request);
+  const refused = confirmationError(form, t);
+  if (refused) return data({ status: null, error: refused }, { status: 400 });
   const status = await cancelOrRefundOrder(user, order.id);
-  return { status };
+  return { status, error: null };
 }
 
 export default function OrderDetail() {
@@ -51,6 +60,7 @@ export default function OrderDetail() {
   const t = useT();
   const locale = useLocale();
   const tz = order.festival.timezone;
+  const refund = order.paymentMethod === "stripe" && order.status === "paid";
   return (
     <>
       <p>
@@ -89,14 +99,23 @@ export default function OrderDetail() {
           </li>
         ))}
       </ul>
+      <FormError error={result?.error} />
       {canRefund ? (
-        <Form method="post">
-          <button type="submit" name="intent" value="cancel" className="danger">
-            {order.paymentMethod === "stripe" && order.status === "paid"
-              ? t("orders.refund")
-              : t("orders.cancel")}
-          </button>
-        </Form>
+        refund ? (
+          <ConfirmButton
+            label={t("orders.refund")}
+            warning={t("orders.refundWarning")}
+            confirmLabel={t("orders.refundConfirm")}
+            intent="cancel"
+          />
+        ) : (
+          <ConfirmButton
+            label={t("orders.cancel")}
+            warning={t("orders.cancelWarning")}
+            confirmLabel={t("orders.cancelConfirm")}
+            intent="cancel"
+          />
+        )
       ) : null}
     </>
   );

@@ -11,6 +11,9 @@ import { requireUserWith } from "~/utils/permissions.server";
 import { useLocale, useT } from "~/utils/use-t";
 import { Table } from "~/components/table";
 
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUserWith(request, "festival:view", params.id);
   const festival = await getFestivalOrThrow(params.id);

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { Field, FormError } from "~/components/field";
+import { Field, FocusFirstError, FormError } from "~/components/field";
 import { PROGRAMME_KINDS } from "~/models/choices";
 import {
   addProgrammeItem,
@@ -16,6 +16,9 @@ import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { useLocale, useT } from "~/utils/use-t";
+
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:view", params.id);
@@ -104,6 +107,7 @@ export default function Programme() {
       {canEdit ? (
         <Form method="post" noValidate className="card">
           <h3>{t("programme.add")}</h3>
+          <FocusFirstError errors={e} />
           <p className="hint">{t("programme.timeHint", { zone: timezone })}</p>
           <Field
             label={t("programme.titleField")}

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { ConfirmButton } from "~/components/confirm-button";
 import { Field } from "~/components/field";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { FESTIVAL_ROLES } from "~/models/choices";
@@ -11,13 +12,16 @@ import {
   removeFestivalMember,
 } from "~/models/user.server";
 import { prisma } from "~/utils/db.server";
-import { field, readForm } from "~/utils/forms.server";
+import { confirmationError, field, readForm } from "~/utils/forms.server";
 import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors } from "~/utils/validation";
 import { useT } from "~/utils/use-t";
 import { Table } from "~/components/table";
+
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:team", params.id);
@@ -47,6 +51,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const form = await readForm(request);
   const intent = field(form, "intent");
   if (intent === "remove") {
+    const refused = confirmationError(form, t);
+    if (refused)
+      return data(
+        { errors: { _form: refused } as Record<string, string>, status: null },
+        { status: 400 },
+      );
     const userId = (field(form, "userId") ?? "").slice(0, 64);
     if (userId === user.id)
       return data(
@@ -114,12 +124,14 @@ export default function Team() {
                 {m.fixed ? (
                   <span className="muted">{t("team.fixed")}</span>
                 ) : (
-                  <Form method="post" className="inline">
+                  <ConfirmButton
+                    label={t("team.remove")}
+                    warning={t("team.removeWarning", { name: m.user.name ?? m.user.email })}
+                    confirmLabel={t("team.removeConfirm")}
+                    intent="remove"
+                  >
                     <input type="hidden" name="userId" value={m.user.id} />
-                    <button type="submit" name="intent" value="remove" className="link danger">
-                      {t("team.remove")}
-                    </button>
-                  </Form>
+                  </ConfirmButton>
                 )}
               </td>
             </tr>

@@ -1,11 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { Field, FormError } from "~/components/field";
+import { Field, FocusFirstError, FormError } from "~/components/field";
 import { TicketTypeFields } from "~/components/ticket-type-fields";
 import { FestivalCancelledError, getFestivalOrThrow } from "~/models/festival.server";
 import { listPrisoners, setSupportedPrisoners, supportedPrisoners } from "~/models/prisoner.server";
 import { soldPerType } from "~/models/sales.server";
+import { accessCodeLink } from "~/models/shop.server";
+import { publicUrl } from "~/utils/env.server";
 import {
   createQuota,
   createTicketType,
@@ -18,14 +20,24 @@ import {
 } from "~/models/ticket-type.server";
 import { prisma } from "~/utils/db.server";
 import { formatDateTime } from "~/utils/format";
-import { field, fields, readForm } from "~/utils/forms.server";
+import {
+  field,
+  fields,
+  integerField,
+  moneyField,
+  moneyFieldError,
+  readForm,
+} from "~/utils/forms.server";
 import { errorResponse, FieldRulesError } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
-import { formatMoney, parseMoneyInput } from "~/utils/money";
+import { formatMoney } from "~/utils/money";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors, localizeMessage } from "~/utils/validation";
 import { useLocale, useT } from "~/utils/use-t";
 import { Table } from "~/components/table";
+
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:view", params.id);
@@ -55,6 +67,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       sold: sold.get(t.id) ?? 0,
       quotaName: t.quota?.name ?? null,
       visibility: t.visibility,
+      shareLink:
+        t.visibility === "hidden" && t.accessCode
+          ? accessCodeLink(publicUrl(), festival.slug, t.accessCode)
+          : null,
       salesStartAt: t.salesStartAt?.toISOString() ?? null,
       salesEndAt: t.salesEndAt?.toISOString() ?? null,
     })),
@@ -77,15 +93,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { t } = await getTranslator(request);
   const form = await readForm(request);
   const intent = field(form, "intent") ?? "";
-  const money = (name: string) => {
-    const raw = field(form, name)?.trim();
-    if (!raw) return undefined;
-    return parseMoneyInput(raw, festival.currency) ?? Number.NaN;
-  };
-  const integer = (name: string) => {
-    const raw = field(form, name)?.trim();
-    return raw ? (/^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN) : undefined;
-  };
+  const integer = (name: string) => integerField(form, name);
   try {
     if (intent === "add-quota") {
       const parsed = quotaInput.safeParse({
@@ -131,16 +139,28 @@ export async function action({ request, params }: ActionFunctionArgs) {
       const descriptionRu = field(form, "description.ru")?.trim();
       const payWhatYouWant = field(form, "payWhatYouWant") === "on";
       const visibility = field(form, "visibility") === "hidden" ? "hidden" : "public";
+      // Amounts are typed in major units; an unreadable one is reported with the schema's errors.
+      const moneyErrors: Record<string, string> = {};
+      const money = (name: string, key: string) => {
+        const minor = moneyField(form, name, festival.currency);
+        if (minor === null)
+          moneyErrors[key] = localizeMessage(moneyFieldError(festival.currency), t);
+        return minor ?? undefined;
+      };
       const parsed = ticketTypeInput.safeParse({
         name: { ...(nameEn ? { en: nameEn } : {}), ...(nameRu ? { ru: nameRu } : {}) },
         description: {
           ...(descriptionEn ? { en: descriptionEn } : {}),
           ...(descriptionRu ? { ru: descriptionRu } : {}),
         },
-        priceMinor: money("price") ?? 0,
+        priceMinor: money("price", "priceMinor") ?? 0,
         payWhatYouWant,
+        // The minimum and suggested prices belong to pay-what-you-want only: otherwise ignored.
         ...(payWhatYouWant
-          ? { minPriceMinor: money("minPrice"), suggestedPriceMinor: money("suggestedPrice") }
+          ? {
+              minPriceMinor: money("minPrice", "minPriceMinor"),
+              suggestedPriceMinor: money("suggestedPrice", "suggestedPriceMinor"),
+            }
           : {}),
         capacity: integer("capacity"),
         quotaId: field(form, "quotaId") || undefined,
@@ -150,9 +170,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
         accessCode: visibility === "hidden" ? field(form, "accessCode") : undefined,
         maxPerOrder: integer("maxPerOrder") ?? 10,
       });
-      if (!parsed.success)
+      if (!parsed.success || Object.keys(moneyErrors).length)
         return data<Result>(
-          { intent, ok: false, errors: fieldErrors(parsed.error, t) },
+          {
+            intent,
+            ok: false,
+            errors: { ...(parsed.success ? {} : fieldErrors(parsed.error, t)), ...moneyErrors },
+          },
           { status: 400 },
         );
       await createTicketType(user, festival, parsed.data);
@@ -225,6 +249,9 @@ export default function Tickets() {
                   {tt.visibility === "hidden" ? (
                     <span className="badge"> {t("tickets.hidden")}</span>
                   ) : null}
+                  {tt.shareLink ? (
+                    <div className="muted mono share-link-text">{tt.shareLink}</div>
+                  ) : null}
                   {tt.quotaName ? (
                     <div className="muted">{t("tickets.inQuota", { quota: tt.quotaName })}</div>
                   ) : null}
@@ -258,6 +285,7 @@ export default function Tickets() {
                 {canEdit ? (
                   <Form method="post" noValidate className="row">
                     <input type="hidden" name="quotaId" value={q.id} />
+                    <FocusFirstError errors={failedQuota === q.id ? e : null} />
                     <Field
                       label={t("tickets.quotaName")}
                       name="quotaName"
@@ -299,6 +327,7 @@ export default function Tickets() {
           </Form>
           <Form method="post" noValidate className="card">
             <h3>{t("tickets.addQuota")}</h3>
+            <FocusFirstError errors={result?.intent === "add-quota" ? e : null} />
             <p className="hint">{t("tickets.quotaHint")}</p>
             <div className="row">
               <Field

@@ -3,26 +3,32 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { TicketTypeFields } from "~/components/ticket-type-fields";
+import { ShareLink, TicketTypeFields } from "~/components/ticket-type-fields";
 import {
   FestivalCancelledError,
   getFestivalOrThrow,
   parseJsonObject,
 } from "~/models/festival.server";
+import { accessCodeLink } from "~/models/shop.server";
+import { publicUrl } from "~/utils/env.server";
 import {
   findTicketType,
+  NO_OWN_CAPACITY,
   pickLanguage,
   ticketTypePatch,
   updateTicketType,
 } from "~/models/ticket-type.server";
 import { prisma } from "~/utils/db.server";
-import { field, readForm } from "~/utils/forms.server";
+import { field, integerField, moneyField, moneyFieldError, readForm } from "~/utils/forms.server";
 import { FieldRulesError, notFound } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
-import { parseMoneyInput, toMajorInput } from "~/utils/money";
+import { toMajorInput } from "~/utils/money";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors, localizeMessage, toLocalInput } from "~/utils/validation";
 import { useT } from "~/utils/use-t";
+
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
 
 const TEXT_FIELDS = [
   "name.en",
@@ -67,7 +73,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     minPrice: type.minPriceMinor === null ? "" : toMajorInput(type.minPriceMinor, currency),
     suggestedPrice:
       type.suggestedPriceMinor === null ? "" : toMajorInput(type.suggestedPriceMinor, currency),
-    capacity: String(type.capacity),
+    capacity: type.quotaId && type.capacity >= NO_OWN_CAPACITY ? "" : String(type.capacity),
     maxPerOrder: String(type.maxPerOrder),
     quotaId: type.quotaId ?? "",
     salesStartAt: type.salesStartAt ? toLocalInput(type.salesStartAt, tz) : "",
@@ -77,6 +83,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
   return {
     festivalId: festival.id,
+    shareLink:
+      type.visibility === "hidden" && type.accessCode
+        ? accessCodeLink(publicUrl(), festival.slug, type.accessCode)
+        : null,
     currency,
     timezone: tz,
     canEdit: can(user, "festival:edit", festival.id) && festival.status !== "cancelled",
@@ -99,11 +109,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
   for (const name of TEXT_FIELDS) values[name] = (field(form, name) ?? "").slice(0, 4000);
   values.payWhatYouWant = field(form, "payWhatYouWant") === "on" ? "on" : "";
   const raw = (name: (typeof TEXT_FIELDS)[number]) => values[name]?.trim() ?? "";
-  // Empty money fields clear the value; anything unreadable is refused by the schema.
-  const money = (name: "price" | "minPrice" | "suggestedPrice") =>
-    raw(name) ? (parseMoneyInput(raw(name), festival.currency) ?? Number.NaN) : null;
-  const integer = (name: "capacity" | "maxPerOrder") =>
-    /^\d{1,9}$/.test(raw(name)) ? Number(raw(name)) : Number.NaN;
+  // Empty money fields clear the value; an unreadable one is reported with the schema's errors.
+  const moneyErrors: Record<string, string> = {};
+  const money = (name: "price" | "minPrice" | "suggestedPrice", key: string) => {
+    const minor = moneyField(form, name, festival.currency);
+    if (minor === null) moneyErrors[key] = localizeMessage(moneyFieldError(festival.currency), t);
+    return minor ?? null;
+  };
+  const integer = (name: "capacity" | "maxPerOrder") => integerField(form, name) ?? Number.NaN;
   const perLanguage = (prefix: "name" | "description") =>
     Object.fromEntries(
       (["en", "ru"] as const)
@@ -115,11 +128,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const parsed = ticketTypePatch.safeParse({
     name: perLanguage("name"),
     description: perLanguage("description"),
-    priceMinor: money("price") ?? 0,
+    priceMinor: money("price", "priceMinor") ?? 0,
     payWhatYouWant,
-    minPriceMinor: payWhatYouWant ? money("minPrice") : null,
-    suggestedPriceMinor: payWhatYouWant ? money("suggestedPrice") : null,
-    capacity: integer("capacity"),
+    minPriceMinor: payWhatYouWant ? money("minPrice", "minPriceMinor") : null,
+    suggestedPriceMinor: payWhatYouWant ? money("suggestedPrice", "suggestedPriceMinor") : null,
+    // Empty: no capacity of its own (allowed on a shared capacity only).
+    capacity: raw("capacity") ? integer("capacity") : null,
     maxPerOrder: integer("maxPerOrder"),
     quotaId: raw("quotaId") || null,
     salesStartAt: raw("salesStartAt") || null,
@@ -127,15 +141,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
     visibility,
     accessCode: visibility === "hidden" ? raw("accessCode") || null : null,
   });
-  if (!parsed.success) {
-    const errors = formErrors(fieldErrors(parsed.error, t));
-    // An amount that is not a number at all gets the form's own hint.
-    for (const [input, key] of [
-      ["price", "priceMinor"],
-      ["minPrice", "minPriceMinor"],
-      ["suggestedPrice", "suggestedPriceMinor"],
-    ] as const)
-      if (errors[key] && Number.isNaN(money(input))) errors[key] = t("v.money");
+  if (!parsed.success || Object.keys(moneyErrors).length) {
+    const errors = formErrors({
+      ...(parsed.success ? {} : fieldErrors(parsed.error, t)),
+      ...moneyErrors,
+    });
     return data<Result>({ ok: false, errors, values }, { status: 400 });
   }
   try {
@@ -165,7 +175,7 @@ function formErrors(errors: Record<string, string>) {
 }
 
 export default function EditTicketType() {
-  const { festivalId, currency, timezone, canEdit, type, values, quotas } =
+  const { festivalId, shareLink, currency, timezone, canEdit, type, values, quotas } =
     useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
@@ -184,6 +194,7 @@ export default function EditTicketType() {
         </p>
       ) : null}
       <p className="hint">{t("tickets.reservedNow", { n: type.reserved })}</p>
+      {shareLink ? <ShareLink link={shareLink} /> : null}
       {!canEdit ? <p>{t("tickets.readOnly")}</p> : null}
       <Form method="post" noValidate className="card">
         <fieldset disabled={!canEdit}>

@@ -1,5 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { Link, NavLink, Outlet, useRouteLoaderData } from "@remix-run/react";
+import type { ReactNode } from "react";
+import { ErrorMessage } from "~/components/error-message";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { useT } from "~/utils/use-t";
@@ -22,9 +24,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-export default function FestivalAdminLayout() {
-  const { festival, canTeam } = useLoaderData<typeof loader>();
+/** The festival's name and tabs around a section, or around the error that replaced it. */
+function FestivalFrame({ children }: { children: ReactNode }) {
+  const data = useRouteLoaderData<typeof loader>("routes/admin.festivals.$id");
   const t = useT();
+  if (!data) return <>{children}</>; // the festival itself could not be loaded
+  const { festival, canTeam } = data;
   return (
     <section>
       <p className="eyebrow">
@@ -57,7 +62,23 @@ export default function FestivalAdminLayout() {
           <NavLink to={`/admin/festivals/${festival.id}/team`}>{t("festivalAdmin.team")}</NavLink>
         ) : null}
       </nav>
-      <Outlet />
+      {children}
     </section>
   );
+}
+
+export default function FestivalAdminLayout() {
+  return (
+    <FestivalFrame>
+      <Outlet />
+    </FestivalFrame>
+  );
+}
+
+/**
+ * The festival could not be loaded (unknown, not allowed): the admin navigation
+ * stays. The sections have boundaries of their own, inside the festival's tabs.
+ */
+export function ErrorBoundary() {
+  return <ErrorMessage />;
 }

@@ -10,6 +10,9 @@ import { requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors } from "~/utils/validation";
 import { useT } from "~/utils/use-t";
 
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
+
 export const meta: MetaFunction = () => [{ title: "New festival" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {

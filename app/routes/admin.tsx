@@ -1,5 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { NavLink, Outlet, useRouteLoaderData } from "@remix-run/react";
+import type { ReactNode } from "react";
+import { ErrorMessage } from "~/components/error-message";
 import { requireSessionUser } from "~/utils/auth.server";
 import { can } from "~/utils/permissions.server";
 import { useT } from "~/utils/use-t";
@@ -13,8 +15,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   };
 }
 
-export default function AdminLayout() {
-  const { canManageUsers, canReadAudit } = useLoaderData<typeof loader>();
+/** The admin navigation around a page, or around the error that replaced it. */
+function AdminFrame({ children }: { children: ReactNode }) {
+  const data = useRouteLoaderData<typeof loader>("routes/admin");
   const t = useT();
   return (
     <div className="admin">
@@ -22,11 +25,28 @@ export default function AdminLayout() {
         <NavLink to="/admin" end>
           {t("admin.festivals")}
         </NavLink>
-        {canManageUsers ? <NavLink to="/admin/users">{t("admin.users")}</NavLink> : null}
-        {canReadAudit ? <NavLink to="/admin/audit">{t("admin.audit")}</NavLink> : null}
-        {canManageUsers ? <NavLink to="/admin/privacy">{t("admin.privacy")}</NavLink> : null}
+        {data?.canManageUsers ? <NavLink to="/admin/users">{t("admin.users")}</NavLink> : null}
+        {data?.canReadAudit ? <NavLink to="/admin/audit">{t("admin.audit")}</NavLink> : null}
+        {data?.canManageUsers ? <NavLink to="/admin/privacy">{t("admin.privacy")}</NavLink> : null}
       </nav>
-      <Outlet />
+      {children}
     </div>
+  );
+}
+
+export default function AdminLayout() {
+  return (
+    <AdminFrame>
+      <Outlet />
+    </AdminFrame>
+  );
+}
+
+/** An error in an admin page keeps the admin navigation. */
+export function ErrorBoundary() {
+  return (
+    <AdminFrame>
+      <ErrorMessage />
+    </AdminFrame>
   );
 }

@@ -19,6 +19,9 @@ import { fieldErrors } from "~/utils/validation";
 import { useT } from "~/utils/use-t";
 import { Table } from "~/components/table";
 
+// Errors show inside the admin navigation (and the festival's tabs).
+export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
+
 export const meta: MetaFunction = () => [{ title: "Users" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {

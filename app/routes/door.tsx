@@ -327,9 +327,16 @@ export default function DoorScanner() {
   };
 
   if (deviceToken === undefined) {
+    // What the server renders (the phone's storage is read in the browser): without
+    // JavaScript the page would stay empty, so it says what it needs.
     return (
       <div className="door-app">
         <h1 className="door-title">{t("door.title")}</h1>
+        <noscript>
+          <p className="door-error" role="alert">
+            {t("door.needsJavaScript")}
+          </p>
+        </noscript>
       </div>
     );
   }

@@ -18,14 +18,14 @@ import {
 import { cardCheckoutUrl } from "~/models/payment.server";
 import { shopFor } from "~/models/shop.server";
 import { randomToken } from "~/utils/crypto.server";
-import { field, readForm } from "~/utils/forms.server";
+import { field, moneyField, moneyFieldError, readForm } from "~/utils/forms.server";
 import { clientAddress, FieldRulesError } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
-import { formatMoney, parseMoneyInput, toMajorInput } from "~/utils/money";
+import { formatMoney, toMajorInput } from "~/utils/money";
 import { RateLimitedError, rateLimits } from "~/utils/rate-limit.server";
 import { stripeAvailable } from "~/utils/stripe.server";
 import { fieldErrors, localizeMessage } from "~/utils/validation";
-import { Field } from "~/components/field";
+import { ErrorSummary, Field } from "~/components/field";
 import {
   countryName,
   formatDate,
@@ -54,7 +54,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     festival.description[locale] ??
     festival.languages.map((l) => festival.description[l]).find(Boolean) ??
     null;
-  const accessCode = new URL(request.url).searchParams.get("code")?.slice(0, 40) ?? null;
+  const accessCode = new URL(request.url).searchParams.get("code")?.trim().slice(0, 40) || null;
   return {
     festival,
     description,
@@ -85,7 +85,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if (e instanceof RateLimitedError) return fail({ _form: t("error.rateLimited") }, 429);
     throw e;
   }
+  // Unreadable amounts are reported together with the schema's errors (every error at once).
   const errors: Record<string, string> = {};
+  const unreadableAmount = localizeMessage(moneyFieldError(festival.currency), t);
   const items: { ticketTypeId: string; quantity: number; priceMinor?: number }[] = [];
   for (const [key, raw] of form.entries()) {
     if (
@@ -97,15 +99,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       continue;
     const ticketTypeId = key.slice(4, 70);
     const quantity = /^\d{1,3}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
-    const priceRaw = field(form, `price.${ticketTypeId}`)?.trim();
-    const priceMinor = priceRaw ? parseMoneyInput(priceRaw, festival.currency) : undefined;
-    if (priceMinor === null) errors[`price.${ticketTypeId}`] = localizeMessage("v.money", t);
+    const priceMinor = moneyField(form, `price.${ticketTypeId}`, festival.currency);
+    if (priceMinor === null) errors[`price.${ticketTypeId}`] = unreadableAmount;
     items.push({ ticketTypeId, quantity, ...(priceMinor != null ? { priceMinor } : {}) });
   }
-  const donationRaw = field(form, "donation")?.trim();
-  const donationMinor = donationRaw ? parseMoneyInput(donationRaw, festival.currency) : 0;
-  if (donationMinor === null) errors.donation = localizeMessage("v.money", t);
-  if (Object.keys(errors).length) return fail(errors);
+  const donationMinor = moneyField(form, "donation", festival.currency);
+  if (donationMinor === null) errors.donation = unreadableAmount;
   const idempotencyKey = readIdempotencyKey(field(form, "idempotencyKey"));
   const prisonerId = field(form, "prisonerId") || undefined;
   const parsed = checkoutInput.safeParse({
@@ -118,7 +117,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       : {}),
     ...(field(form, "accessCode") ? { accessCode: field(form, "accessCode") } : {}),
   });
-  if (!parsed.success) return fail(formFieldNames(fieldErrors(parsed.error, t), items));
+  if (!parsed.success || Object.keys(errors).length)
+    return fail({
+      ...(parsed.success ? {} : formFieldNames(fieldErrors(parsed.error, t), items)),
+      ...errors,
+    });
   const context2 = { locale, stripeAvailable: stripeAvailable(), idempotencyKey };
   try {
     let placed;
@@ -180,11 +183,48 @@ function Shop() {
   const e: Record<string, string> = result?.errors ?? {};
   const v: Record<string, string> = result?.values ?? {};
   const onSale = shop.types.filter((x) => x.onSale);
-  if (!shop.open || shop.types.length === 0) return null;
+  if (!shop.open || (shop.types.length === 0 && !shop.hasHidden)) return null;
   const money = (minor: number) => formatMoney(minor, festival.currency, locale);
+  const summary = [
+    ...shop.types.flatMap((tt) => [
+      { name: `qty.${tt.id}`, label: `${tt.name}: ${t("shop.quantity")}`, id: `qty-${tt.id}` },
+      {
+        name: `price.${tt.id}`,
+        label: `${tt.name}: ${t("shop.yourPrice", { currency: festival.currency })}`,
+        id: `price-${tt.id}`,
+      },
+    ]),
+    {
+      name: "donation",
+      label: t("shop.donation", { currency: festival.currency }),
+      id: "donation",
+    },
+    { name: "prisonerId", label: t("shop.earmark"), id: "prisonerId" },
+    { name: "email", label: t("shop.email") },
+    { name: "name", label: t("shop.name") },
+    { name: "paymentMethod", label: t("shop.paymentMethod"), id: "paymentMethod" },
+  ];
   return (
     <section aria-labelledby="tickets" className="shop">
       <h2 id="tickets">{t("shop.title")}</h2>
+      {shop.hasHidden ? (
+        <Form method="get" className="access-code" preventScrollReset>
+          <Field
+            label={t("shop.accessCodeLabel")}
+            name="code"
+            maxLength={40}
+            autoComplete="off"
+            defaultValue={params.get("code") ?? ""}
+            error={shop.code === "unknown" ? t("shop.codeUnknown") : undefined}
+          />
+          <button type="submit">{t("shop.accessCodeSubmit")}</button>
+          {shop.code === "accepted" ? (
+            <p role="status" className="notice">
+              {t("shop.codeAccepted")}
+            </p>
+          ) : null}
+        </Form>
+      ) : null}
       <Form method="post" noValidate>
         {e._form ? (
           <p className="form-error" role="alert">
@@ -192,8 +232,9 @@ function Shop() {
           </p>
         ) : null}
         <input type="hidden" name="idempotencyKey" value={idempotencyKey} />
-        {params.get("code") ? (
-          <input type="hidden" name="accessCode" value={params.get("code") ?? ""} />
+        <ErrorSummary errors={e} fields={summary} />
+        {params.get("code")?.trim() ? (
+          <input type="hidden" name="accessCode" value={params.get("code")?.trim() ?? ""} />
         ) : null}
         <ul className="ticket-types">
           {shop.types.map((tt) => (
@@ -311,7 +352,10 @@ function Shop() {
               error={e.name}
             />
             {shop.methods.length > 0 ? (
-              <fieldset className={`choices${e.paymentMethod ? " has-error" : ""}`}>
+              <fieldset
+                className={`choices${e.paymentMethod ? " has-error" : ""}`}
+                id="paymentMethod"
+              >
                 <legend>{t("shop.paymentMethod")}</legend>
                 {shop.methods.map((m, i) => (
                   <label key={m} className="choice">

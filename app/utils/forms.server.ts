@@ -1,5 +1,9 @@
 // Reading HTML form posts with a size limit (pages; the API uses api.server.ts).
+import { MAX_AMOUNT_MINOR } from "~/models/ticket-type.server";
 import { errorResponse, readBodyLimited } from "./http.server";
+import { parseMoneyInput } from "./money";
+import type { Translate } from "./i18n";
+import { moneyMessage } from "./validation";
 
 export const MAX_FORM_BYTES = 2 * 1024 * 1024;
 /** More than any page's form has (the checkout: two per ticket type, and a few more). */
@@ -44,4 +48,40 @@ export function field(form: FormData, name: string): string | undefined {
 
 export function fields(form: FormData, name: string): string[] {
   return form.getAll(name).filter((v): v is string => typeof v === "string");
+}
+
+/**
+ * An amount a person typed in major units ("15", "15,50"): undefined when left
+ * empty, null when unreadable or above the largest amount (say `moneyFieldError`).
+ */
+export function moneyField(
+  form: FormData,
+  name: string,
+  currency: string,
+): number | null | undefined {
+  const raw = field(form, name)?.trim();
+  if (!raw) return undefined;
+  const minor = parseMoneyInput(raw, currency);
+  return minor !== null && minor <= MAX_AMOUNT_MINOR ? minor : null;
+}
+
+/** The message for an unreadable amount: "Enter an amount such as 15 or 15.50, at most €1,000,000.00." */
+export function moneyFieldError(currency: string) {
+  return moneyMessage("v.money", MAX_AMOUNT_MINOR, currency);
+}
+
+/** A whole number typed in a form: undefined when empty, NaN when not one (the schema says why). */
+export function integerField(form: FormData, name: string): number | undefined {
+  const raw = field(form, name)?.trim();
+  if (!raw) return undefined;
+  return /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+}
+
+/**
+ * An irreversible action (cancel, refund, revoke, remove) acts only on a post
+ * confirmed in its confirmation step (app/components/confirm-button.tsx sends
+ * `confirm=yes`). The message to show when it was not, or null when it was.
+ */
+export function confirmationError(form: FormData, t: Translate): string | null {
+  return field(form, "confirm") === "yes" ? null : t("confirm.required");
 }

@@ -15,7 +15,10 @@ export function isLocale(value: unknown): value is Locale {
 }
 
 export type MessageValues = Record<string, string | number | Date>;
-export type Translate = (key: MessageKey, values?: MessageValues) => string;
+/** A message lookup in one language; `locale` says which (for formatting values such as money). */
+export type Translate = ((key: MessageKey, values?: MessageValues) => string) & {
+  readonly locale?: Locale;
+};
 
 const formatters = new Map<string, IntlMessageFormat>();
 
@@ -33,7 +36,10 @@ export function translate(locale: Locale, key: MessageKey, values?: MessageValue
 }
 
 export function translator(locale: Locale): Translate {
-  return (key, values) => translate(locale, key, values);
+  return Object.assign(
+    (key: MessageKey, values?: MessageValues) => translate(locale, key, values),
+    { locale },
+  );
 }
 
 export type { MessageKey };

@@ -6,8 +6,8 @@ import countries from "i18n-iso-countries";
 import { DateTime } from "luxon";
 import { z } from "zod";
 import { en, type MessageKey } from "~/i18n/en";
-import { translator, type Translate } from "./i18n";
-import { isCurrency } from "./money";
+import { translator, type MessageValues, type Translate } from "./i18n";
+import { formatMoney, isCurrency } from "./money";
 
 // C0/C1 controls (tab and newlines allowed only where multiline), bidi overrides
 // and isolates, and non-characters.
@@ -147,13 +147,43 @@ export function toLocalInput(date: Date | string, zone: string) {
 }
 
 /**
- * Validation messages are catalog keys ("v.maxLength|120" carries a number);
- * this turns one into text in the reader's language.
+ * Validation messages are catalog keys ("v.maxLength|120" carries a number;
+ * "v.belowMinimum|500|EUR" an amount of money, shown as "€5.00" in the reader's
+ * locale); this turns one into text in the reader's language.
  */
 export function localizeMessage(message: string, t: Translate): string {
-  const [key, n] = message.split("|");
-  if (key && isMessageKey(key)) return t(key, n !== undefined ? { n: Number(n) } : undefined);
-  return t("v.invalid");
+  const [key, n, currency] = message.split("|");
+  if (!key || !isMessageKey(key)) return t("v.invalid");
+  if (n === undefined) return t(key);
+  const values: MessageValues = { n: Number(n) };
+  if (currency && isCurrency(currency) && Number.isSafeInteger(Number(n)))
+    values.amount = formatMoney(Number(n), currency, t.locale ?? "en");
+  return t(key, values);
+}
+
+/** A money message with its amount: `moneyMessage("v.belowMinimum", 500, "EUR")` → "v.belowMinimum|500|EUR". */
+export function moneyMessage(key: MessageKey, amountMinor: number, currency: string) {
+  return `${key}|${amountMinor}|${currency}`;
+}
+
+/**
+ * A date and time as typed (a datetime-local value, or ISO 8601 with an offset
+ * from the API): checked on its own here, so a bad one is reported together with
+ * every other field; it is read in the festival's zone later (parseMoment).
+ */
+export const dateTimeText = z
+  .string({ error: "v.dateTime" })
+  .max(40, { error: "v.dateTime" })
+  .refine((s) => parseMoment(s, "UTC") !== null, { error: "v.dateTime" });
+
+/**
+ * For a rule across fields (`.superRefine(rule, { when: fieldsValid("a", "b") })`):
+ * run it whenever the fields it reads are valid, even if other fields are not,
+ * so every broken rule is reported at once.
+ */
+export function fieldsValid(...names: string[]) {
+  return (payload: z.core.ParsePayload) =>
+    !payload.issues.some((i) => !i.path?.length || names.includes(String(i.path[0])));
 }
 
 function isMessageKey(key: string): key is MessageKey {

@@ -433,7 +433,7 @@ function expectErrorPage(res: HttpResponse, statuses: number[]) {
     return;
   }
   expect(res.headers.get("content-type")).toContain("text/html");
-  expect(res.text).toMatch(/<section class="error-page"><h1>[^<]+<\/h1><p>[^<]+<\/p>/);
+  expect(res.text).toMatch(/<section class="error-page"><h([12])>[^<]+<\/h\1><p>[^<]+<\/p>/);
 }
 
 const post = (path: string, body: unknown, token: string) => client.api("POST", path, body, token);
@@ -1498,7 +1498,9 @@ describe("POST /admin/festivals/:id/door", () => {
   ] as [string, () => Record<string, string>][])(
     "revoke-device, %s → nothing revoked",
     async (_label, fields) => {
-      const res = await unchangedDoor(() => adminPage.postForm(path(), fields()));
+      const res = await unchangedDoor(() =>
+        adminPage.postForm(path(), { confirm: "yes", ...fields() }),
+      );
       expect(res.status, res.text.slice(0, 300)).toBeLessThan(500);
       expect([200, 400, 404]).toContain(res.status);
     },
@@ -1509,6 +1511,7 @@ describe("POST /admin/festivals/:id/door", () => {
       orgBPage.postForm(`/admin/festivals/${festB.id}/door`, {
         intent: "revoke-device",
         deviceId: devA.id,
+        confirm: "yes",
       }),
     );
     expect(res.status).toBeLessThan(500);

@@ -279,7 +279,7 @@ describe("festival edit page: status intents", () => {
       editable.id,
     );
     expect(res.status).toBe(400);
-    expect(res.text).toMatch(/<section class="error-page"><h1>[^<]+<\/h1><p>[^<]+<\/p>/);
+    expect(res.text).toMatch(/<section class="error-page"><h([12])>[^<]+<\/h\1><p>[^<]+<\/p>/);
     expectEscaped(res.text, []);
   });
 

@@ -81,7 +81,7 @@ function expectErrorPage(res: HttpResponse, status: number) {
     return;
   }
   expect(res.headers.get("content-type")).toContain("text/html");
-  expect(res.text).toMatch(/<section class="error-page"><h1>[^<]+<\/h1><p>[^<]+<\/p>/);
+  expect(res.text).toMatch(/<section class="error-page"><h([12])>[^<]+<\/h\1><p>[^<]+<\/p>/);
 }
 
 describe("/login", () => {
@@ -531,7 +531,7 @@ describe("/admin/festivals/:id/team", () => {
       update: {},
     });
     const res = await unchanged(
-      () => adminClient.postForm(path(), { intent: "remove", userId: admin.id }),
+      () => adminClient.postForm(path(), { intent: "remove", userId: admin.id, confirm: "yes" }),
       festival.id,
     );
     expectFormError(res, 400, null, t("team.cannotRemoveSelf"));
@@ -544,7 +544,7 @@ describe("/admin/festivals/:id/team", () => {
     ["missing user id", ""],
   ])("remove, %s: nothing removed, no error page", async (_label, userId) => {
     const res = await unchanged(
-      () => adminClient.postForm(path(), { intent: "remove", userId }),
+      () => adminClient.postForm(path(), { intent: "remove", userId, confirm: "yes" }),
       festival.id,
     );
     expect(res.status).toBe(200);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
 import { translator } from "~/utils/i18n";
+import { formatMoney } from "~/utils/money";
 import { Client, sendRaw, startTestApp, type TestApp } from "../helpers/app";
 import {
   expectApiError,
@@ -32,9 +33,10 @@ const t = translator("en");
 const msg = {
   quantity: t("v.quantity"),
   amount: t("v.amount"),
+  totalTooLarge: t("v.totalTooLarge", { amount: formatMoney(100_000_000, "EUR", "en") }),
   capacity: t("v.capacity"),
   items: t("v.items"),
-  belowMinimum: (n: number) => t("v.belowMinimum", { n }),
+  belowMinimum: (n: number) => t("v.belowMinimum", { amount: formatMoney(n, "EUR", "en") }),
   fixedPrice: t("v.fixedPrice"),
   unknownType: t("v.unknownTicketType"),
   salesClosed: t("v.salesClosed"),
@@ -522,7 +524,7 @@ const priceCases: OrderCase[] = [
     () => order({ items: [pwywLine({ priceMinor: 100_000_000, quantity: 2 })] }),
     422,
     "_form",
-    msg.amount,
+    msg.totalTooLarge,
   ],
 ];
 
@@ -792,7 +794,7 @@ const donationCases: OrderCase[] = [
     () => order({ donation: { amountMinor: 100_000_000 } }),
     422,
     "_form",
-    msg.amount,
+    msg.totalTooLarge,
   ],
   [
     "a donation earmarked for a prisoner the festival does not support",

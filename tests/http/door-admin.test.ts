@@ -106,6 +106,7 @@ it("manages devices and shows check-ins to organisers", async () => {
   await page.postForm(`/admin/festivals/${f.id}/door`, {
     intent: "revoke-device",
     deviceId: device.id,
+    confirm: "yes",
   });
   expect((await api.api("GET", "/api/v1/door/manifest", undefined, deviceToken)).status).toBe(401);
 });

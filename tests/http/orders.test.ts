@@ -200,7 +200,7 @@ describe("checkout form without JavaScript", () => {
       donation: "abc",
     });
     expect(res.status).toBe(400);
-    expect(res.text).toContain("Enter an amount such as 15 or 15.50.");
+    expect(res.text).toContain("Enter an amount such as 15 or 15.50, at most €1,000,000.00.");
     expect(await prisma.order.count()).toBe(before);
   });
 });

@@ -797,7 +797,7 @@ const ROUTES: Record<string, RouteRow> = {
         kind: "page",
         method: "POST",
         path: (t) => `/admin/festivals/${t.id}?index`,
-        form: () => ({ intent: "cancel" }),
+        form: () => ({ intent: "cancel", confirm: "yes" }),
         access: fest("publish"),
       },
       {
@@ -893,7 +893,7 @@ const ROUTES: Record<string, RouteRow> = {
         kind: "page",
         method: "POST",
         path: (t) => `/admin/festivals/${t.id}/team`,
-        form: (t) => ({ intent: "remove", userId: t.doorUserId }),
+        form: (t) => ({ intent: "remove", userId: t.doorUserId, confirm: "yes" }),
         access: fest("team"),
       },
     ],
@@ -1064,7 +1064,7 @@ const ROUTES: Record<string, RouteRow> = {
         kind: "page",
         method: "POST",
         path: (t) => `/admin/festivals/${t.id}/orders/${t.orderId}`,
-        form: () => ({ intent: "cancel" }),
+        form: () => ({ intent: "cancel", confirm: "yes" }),
         access: fest("edit"),
       },
       {
@@ -1121,7 +1121,7 @@ const ROUTES: Record<string, RouteRow> = {
         kind: "page",
         method: "POST",
         path: (t) => `/admin/festivals/${t.id}/door`,
-        form: () => ({ intent: "revoke-device", deviceId: "no-such-device" }),
+        form: () => ({ intent: "revoke-device", deviceId: "no-such-device", confirm: "yes" }),
         access: fest("edit"),
         changes: false,
       },
@@ -2283,6 +2283,7 @@ describe("cross-festival references through one's own festival", () => {
     const member = await clients.organiserA.postForm(`/admin/festivals/${ctx.A.id}/team`, {
       intent: "remove",
       userId: ctx.B.doorUserId,
+      confirm: "yes",
     });
     expect(member.status).toBe(200);
     expect(await snapshot()).toEqual(before);
@@ -2311,7 +2312,7 @@ describe("cross-festival references through one's own festival", () => {
     for (const res of [
       await clients.organiserA.get(path),
       await clients.organiserA.get(data(path, "routes/admin.festivals.$id.orders.$orderId")),
-      await clients.organiserA.postForm(path, { intent: "cancel" }),
+      await clients.organiserA.postForm(path, { intent: "cancel", confirm: "yes" }),
     ]) {
       expect(res.status).toBe(404);
       expectNoSecrets(res, secretsOf(ctx.B), "B's order through A's pages");

@@ -441,8 +441,8 @@ describe("the edit form", () => {
     const type = await makeType();
     const before = await typeRow(type.id);
     const cases: [Record<string, string>, string][] = [
-      [{ price: "abc" }, "Enter an amount such as 15 or 15.50."],
-      [{ price: "1.234" }, "Enter an amount such as 15 or 15.50."],
+      [{ price: "abc" }, "Enter an amount such as 15 or 15.50, at most €1,000,000.00."],
+      [{ price: "1.234" }, "Enter an amount such as 15 or 15.50, at most €1,000,000.00."],
       [{ capacity: "-1" }, "Use a whole number from 0 to 1,000,000."],
       [{ capacity: "99999999" }, "Use a whole number from 0 to 1,000,000."],
       [{ maxPerOrder: "0" }, "Use a whole number from 1 to 50."],
