@@ -61,6 +61,25 @@ export function Field({
   );
 }
 
+/** Someone else's email address (invitations, the privacy desk): required, at most 254 characters. */
+export function EmailField({
+  label,
+  error,
+  ...input
+}: Omit<Common, "hint"> & Omit<InputHTMLAttributes<HTMLInputElement>, "name" | "type">) {
+  return (
+    <Field
+      label={label}
+      name="email"
+      type="email"
+      required
+      maxLength={254}
+      error={error}
+      {...input}
+    />
+  );
+}
+
 export function TextArea({
   label,
   error,

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { ConfirmButton } from "~/components/confirm-button";
-import { Field } from "~/components/field";
+import { EmailField } from "~/components/field";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { FESTIVAL_ROLES } from "~/models/choices";
 import {
@@ -148,14 +148,7 @@ export default function Team() {
       </Table>
       <Form method="post" noValidate className="card">
         <h3>{t("team.add")}</h3>
-        <Field
-          label={t("field.email")}
-          name="email"
-          type="email"
-          required
-          maxLength={254}
-          error={e.email}
-        />
+        <EmailField label={t("field.email")} error={e.email} />
         <div className="field">
           <label htmlFor="role">{t("team.role")}</label>
           <select id="role" name="role" defaultValue="door">

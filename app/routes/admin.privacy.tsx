@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { Field } from "~/components/field";
+import { EmailField } from "~/components/field";
 import {
   addressErasurePlan,
   addressInput,
@@ -83,15 +83,7 @@ export default function Privacy() {
       ) : (
         // reloadDocument: the export is a file download, not page data.
         <Form method="post" reloadDocument className="card">
-          <Field
-            label={t("field.email")}
-            name="email"
-            type="email"
-            required
-            maxLength={254}
-            autoComplete="off"
-            error={errors.email}
-          />
+          <EmailField label={t("field.email")} autoComplete="off" error={errors.email} />
           <button type="submit" formAction="/admin/privacy.json">
             {t("privacy.export")}
           </button>{" "}

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { Field, FormError } from "~/components/field";
+import { EmailField, Field, FormError } from "~/components/field";
 import { GLOBAL_ROLES } from "~/models/choices";
 import {
   ConflictError,
@@ -169,14 +169,7 @@ export default function Users() {
       </Table>
       <Form method="post" noValidate className="card">
         <h2>{t("users.invite")}</h2>
-        <Field
-          label={t("field.email")}
-          name="email"
-          type="email"
-          required
-          maxLength={254}
-          error={e.email}
-        />
+        <EmailField label={t("field.email")} error={e.email} />
         <Field label={t("field.name")} name="name" maxLength={120} error={e.name} />
         <div className="field">
           <label htmlFor="role">{t("users.role")}</label>

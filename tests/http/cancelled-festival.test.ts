@@ -291,6 +291,7 @@ describe("what a cancellation still needs", () => {
     const remove = await organiser.postForm(`/admin/festivals/${festivalId}/team`, {
       intent: "remove",
       userId: member.id,
+      confirm: "yes",
     });
     expect(remove.status).toBe(200);
     expect(await prisma.festivalMember.count({ where: { festivalId, userId: member.id } })).toBe(0);

@@ -59,7 +59,7 @@ describe("item 20: route-level error boundaries", () => {
     expect(res.text).toContain(escapeHtml(t("error.notFound")));
   });
 
-  it("a 409 (a cancelled festival's tickets) keeps the frame and explains", async () => {
+  it("a 409 (a cancelled festival's programme) keeps the frame and says why", async () => {
     await prisma.festival.update({
       where: { id: festivalId },
       data: { status: "cancelled", cancelledAt: new Date() },
@@ -72,7 +72,7 @@ describe("item 20: route-level error boundaries", () => {
     });
     expect(res.status).toBe(409);
     expect(res.text).toContain(festivalTabs(t));
-    expect(res.text).toContain(escapeHtml(t("error.conflict")));
+    expect(res.text).toContain(escapeHtml(t("festivalAdmin.cancelledReadOnly")));
   });
 
   it("a 400 (an unknown action) keeps the frame and explains", async () => {

@@ -196,6 +196,7 @@ describe("adding someone to a team", () => {
     const removed = await page.postForm(`/admin/festivals/${id}/team`, {
       intent: "remove",
       userId: admin.id,
+      confirm: "yes",
     });
     expect(removed.status).toBe(403);
     // Another admin on the team is protected the same way.
@@ -237,6 +238,7 @@ describe("losing one's standing ends one's door phones", () => {
     const removed = await doorPage.postForm(`/admin/festivals/${id}/team`, {
       intent: "remove",
       userId: leaving.id,
+      confirm: "yes",
     });
     expect(removed.status).toBe(200);
     await expectRevokedAnswer(await manifest(leavingPhone));
