@@ -136,8 +136,20 @@ describe("door scanner with a camera", () => {
     await page.getByTestId("door-queue").waitFor({ state: "detached" });
 
     // In Russian (the header's language switch): the same ticket seen again is refused.
-    await page.getByRole("button", { name: "Русский" }).click();
-    await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("ru");
+    // The camera still sees the code, so a verdict may cover the screen: staff tap it
+    // away and reach for the switch before the next read.
+    const russian = page.getByRole("button", { name: "Русский" });
+    await expect
+      .poll(
+        async () => {
+          if (await verdict.isVisible().catch(() => false))
+            await verdict.click({ timeout: 1_000 }).catch(() => undefined);
+          await russian.click({ timeout: 1_000 }).catch(() => undefined);
+          return page.locator("html").getAttribute("lang");
+        },
+        { timeout: 20_000 },
+      )
+      .toBe("ru");
     await session.hydrated();
     await expect
       .poll(() => verdict.getAttribute("data-result").catch(() => null), { timeout: 20_000 })
@@ -149,7 +161,10 @@ describe("door scanner with a camera", () => {
     const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
     expect(stored).not.toContain("door-e2e@example.test");
 
-    expect(problems).toEqual([]);
+    // A request already on its way when the network went fails, and Chromium logs it;
+    // the scanner answers it offline. Anything else is a problem.
+    const cutOff = (p: { text: string }) => p.text.includes("net::ERR_INTERNET_DISCONNECTED");
+    expect(problems.filter((p) => !cutOff(p))).toEqual([]);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
