@@ -457,6 +457,7 @@ async function main() {
     DATABASE_URL: `file:${file}`,
     DATA_DIR: dir,
     SESSION_SECRET: "bench-secret-0123456789abcdef",
+    PUBLIC_URL: "http://127.0.0.1",
     DATA_ENCRYPTION_KEY: `k1:${crypto.randomBytes(32).toString("base64")}`,
     RATE_LIMIT_PER_MINUTE: "0",
     ADMIN_EMAIL: "bench@example.test",
