@@ -443,10 +443,12 @@ export async function searchOnline(
 ): Promise<{ results: FoundTicket[]; truncated: boolean }> {
   const q = query.trim().slice(0, 60);
   if ([...q].length < SEARCH_MIN_LENGTH) throw new SearchTooShortError("too short");
+  // POST: a name must not travel in a URL (logs, histories).
   return call<{ results: FoundTicket[]; truncated: boolean }>(
     deviceToken,
-    "GET",
-    `/api/v1/door/search?q=${encodeURIComponent(q)}`,
+    "POST",
+    "/api/v1/door/search",
+    { q },
   );
 }
 

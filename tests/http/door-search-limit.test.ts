@@ -47,7 +47,7 @@ async function device(name: string) {
 }
 
 const search = (q: string, token: string) =>
-  client.api("GET", `/api/v1/door/search?q=${encodeURIComponent(q)}`, undefined, token);
+  client.api("POST", "/api/v1/door/search", { q }, token);
 
 describe("door search", () => {
   it("refuses fewer than 3 characters with a 422 naming the field", async () => {

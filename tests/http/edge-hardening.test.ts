@@ -113,7 +113,7 @@ describe("malformed % escapes", () => {
 
   it.each([
     ["/api/v1/festivals?q=%E0%A4%A", undefined],
-    ["/api/v1/door/search?q=%zz%", "device"],
+    ["/api/v1/door/manifest?q=%zz%", "device"],
     [`/api/v1/festivals/${"FESTIVAL"}/stats?x=%`, "token"],
   ] as const)("GET %s (a malformed query) → JSON, nothing in the log", async (path, auth) => {
     const lines = await logDuring(async () => {
