@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import QRCode from "qrcode";
 import { ConfirmButton } from "~/components/confirm-button";
 import { Field, FormError } from "~/components/field";
@@ -37,12 +37,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:view", params.id);
   const festival = await getFestivalOrThrow(params.id);
   const { locale } = await getTranslator(request);
-  const q = new URL(request.url).searchParams.get("q") ?? "";
+  // The check-in search text (a buyer's name) comes only in a POST body, never from the URL.
   const [devices, counters, arrivals, checkIns] = await Promise.all([
     listDoorDevices(festival.id),
     doorCounters(festival.id),
     arrivalsPer10Minutes(festival.id),
-    listCheckIns(festival.id, q),
+    checkInsFor(festival, "", locale),
   ]);
   return {
     festivalId: festival.id,
@@ -51,24 +51,37 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     devices,
     counters,
     arrivals,
-    checkIns: checkIns.map((c) => ({
-      ...c,
-      typeName: c.typeName ? pickLanguage(c.typeName, locale) : null,
-    })),
+    checkIns,
   };
+}
+
+/** The check-ins matching `q` (all when empty), ticket type names in the reader's language. */
+async function checkInsFor(festival: { id: string }, q: string, locale: string) {
+  return (await listCheckIns(festival.id, q)).map((c) => ({
+    ...c,
+    typeName: c.typeName ? pickLanguage(c.typeName, locale) : null,
+  }));
 }
 
 type Result = {
   errors: Record<string, string>;
   created?: { name: string; setupUrl: string; qr: string };
+  search?: { q: string; checkIns: Awaited<ReturnType<typeof checkInsFor>> };
 };
 
 export async function action({ request, params }: ActionFunctionArgs) {
+  await requireUserWith(request, "festival:view", params.id);
+  const form = await readForm(request);
+  const intent = field(form, "intent");
+  if (intent === "search") {
+    const festival = await getFestivalOrThrow(params.id);
+    const { locale } = await getTranslator(request);
+    const q = (field(form, "q") ?? "").slice(0, 60);
+    return { errors: {}, search: { q, checkIns: await checkInsFor(festival, q, locale) } };
+  }
   const user = await requireUserWith(request, "festival:edit", params.id);
   const festival = await getFestivalOrThrow(params.id);
   const { t } = await getTranslator(request);
-  const form = await readForm(request);
-  const intent = field(form, "intent");
   if (intent === "add-device") {
     const parsed = deviceInput.safeParse({ name: field(form, "name") });
     if (!parsed.success)
@@ -149,10 +162,10 @@ function ArrivalsChart({
 }
 
 export default function DoorAdmin() {
-  const { festivalId, timezone, canManage, devices, counters, arrivals, checkIns } =
+  const { festivalId, timezone, canManage, devices, counters, arrivals, ...loaded } =
     useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const [params] = useSearchParams();
+  const checkIns = result?.search?.checkIns ?? loaded.checkIns;
   const t = useT();
   const locale = useLocale();
   const e: Record<string, string> = result?.errors ?? {};
@@ -236,7 +249,7 @@ export default function DoorAdmin() {
         </Form>
       ) : null}
       <h3>{t("door.checkIns")}</h3>
-      <Form method="get" className="filters row">
+      <Form method="post" className="filters row">
         <div className="field">
           <label htmlFor="q">{t("door.search")}</label>
           <input
@@ -244,10 +257,12 @@ export default function DoorAdmin() {
             name="q"
             type="search"
             maxLength={60}
-            defaultValue={params.get("q") ?? ""}
+            defaultValue={result?.search?.q ?? ""}
           />
         </div>
-        <button type="submit">{t("orders.filter")}</button>
+        <button type="submit" name="intent" value="search">
+          {t("orders.filter")}
+        </button>
       </Form>
       <p>
         <a href={`/admin/festivals/${festivalId}/check-ins.csv`} download>

@@ -1,10 +1,16 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { ORDER_STATUSES, orderStatusKey } from "~/models/choices";
 import { getFestivalOrThrow } from "~/models/festival.server";
-import { festivalStats, listOrders, parseOrderFilter } from "~/models/sales.server";
+import {
+  festivalStats,
+  listOrders,
+  parseOrderFilter,
+  type OrderFilter,
+} from "~/models/sales.server";
 import { textIn } from "~/models/ticket-type.server";
 import { formatDateTime } from "~/utils/format";
+import { field, readForm } from "~/utils/forms.server";
 import { getLocale } from "~/utils/i18n.server";
 import { formatMoney } from "~/utils/money";
 import { requireUserWith } from "~/utils/permissions.server";
@@ -14,11 +20,15 @@ import { Table } from "~/components/table";
 // Errors show inside the admin navigation (and the festival's tabs).
 export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requireUserWith(request, "festival:view", params.id);
-  const festival = await getFestivalOrThrow(params.id);
+/**
+ * The list for a filter. Status and page may be in the URL; the search text (a
+ * buyer's name or email) only ever comes in a POST body, never from the URL,
+ * where it would land in logs and histories.
+ */
+async function ordersPage(request: Request, festivalId: string | undefined, filter: OrderFilter) {
+  await requireUserWith(request, "festival:view", festivalId);
+  const festival = await getFestivalOrThrow(festivalId);
   const locale = await getLocale(request);
-  const filter = parseOrderFilter(new URL(request.url).searchParams);
   const [list, stats] = await Promise.all([
     listOrders(festival.id, filter),
     festivalStats(festival.id),
@@ -27,6 +37,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     festivalId: festival.id,
     timezone: festival.timezone,
     currency: festival.currency,
+    q: filter.q ?? "",
+    status: filter.status ?? "",
     list,
     stats: {
       ...stats,
@@ -35,16 +47,59 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-export default function Orders() {
-  const { festivalId, timezone, currency, list, stats } = useLoaderData<typeof loader>();
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const filter = parseOrderFilter(new URL(request.url).searchParams);
+  return ordersPage(request, params.id, { ...filter, q: undefined });
+}
+
+/** The search form posts its text here (see ordersPage). */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const form = await readForm(request);
+  const filter = parseOrderFilter(
+    new URLSearchParams({
+      q: field(form, "q") ?? "",
+      status: field(form, "status") ?? "",
+      page: field(form, "page") ?? "1",
+    }),
+  );
+  return ordersPage(request, params.id, filter);
+}
+
+/** A search's pages are posted again with its text; other pages are plain links. */
+function PageLink({
+  page,
+  label,
+  q,
+  status,
+}: {
+  page: number;
+  label: string;
+  q: string;
+  status: string;
+}) {
   const [params] = useSearchParams();
-  const t = useT();
-  const locale = useLocale();
-  const pageLink = (page: number) => {
+  if (!q) {
     const next = new URLSearchParams(params);
     next.set("page", String(page));
-    return `?${next}`;
-  };
+    return <Link to={`?${next}`}>{label}</Link>;
+  }
+  return (
+    <Form method="post" className="inline">
+      <input type="hidden" name="q" value={q} />
+      <input type="hidden" name="status" value={status} />
+      <button type="submit" name="page" value={page} className="link">
+        {label}
+      </button>
+    </Form>
+  );
+}
+
+export default function Orders() {
+  const loaded = useLoaderData<typeof loader>();
+  const searched = useActionData<typeof action>();
+  const { festivalId, timezone, currency, q, status, list, stats } = searched ?? loaded;
+  const t = useT();
+  const locale = useLocale();
   return (
     <>
       <h2>{t("orders.title")}</h2>
@@ -82,20 +137,14 @@ export default function Orders() {
           ))}
         </tbody>
       </Table>
-      <Form method="get" className="filters row">
+      <Form method="post" className="filters row">
         <div className="field">
           <label htmlFor="q">{t("orders.search")}</label>
-          <input
-            id="q"
-            name="q"
-            type="search"
-            maxLength={100}
-            defaultValue={params.get("q") ?? ""}
-          />
+          <input id="q" name="q" type="search" maxLength={100} defaultValue={q} />
         </div>
         <div className="field">
           <label htmlFor="status">{t("dashboard.status")}</label>
-          <select id="status" name="status" defaultValue={params.get("status") ?? ""}>
+          <select id="status" name="status" defaultValue={status}>
             <option value="">{t("orders.allStatuses")}</option>
             {ORDER_STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -152,11 +201,13 @@ export default function Orders() {
       ) : null}
       {list.pages > 1 ? (
         <nav className="pager" aria-label={t("orders.pages")}>
-          {list.page > 1 ? <Link to={pageLink(list.page - 1)}>←</Link> : null}
+          {list.page > 1 ? <PageLink page={list.page - 1} label="←" q={q} status={status} /> : null}
           <span>
             {list.page} / {list.pages}
           </span>
-          {list.page < list.pages ? <Link to={pageLink(list.page + 1)}>→</Link> : null}
+          {list.page < list.pages ? (
+            <PageLink page={list.page + 1} label="→" q={q} status={status} />
+          ) : null}
         </nav>
       ) : null}
     </>
