@@ -104,11 +104,6 @@ export class PreparedClient implements Client {
     this.#gate = gateFor(options.url);
   }
 
-  /** How many connections are open now (for tests and diagnostics). */
-  get openConnections() {
-    return this.#members.length;
-  }
-
   async #open(heldByTransaction: boolean): Promise<Member> {
     this.#opening++;
     try {
