@@ -223,7 +223,7 @@ export async function doorFestival(
     priceMinor?: number;
     paymentMethods?: string[];
   } = {},
-): Promise<{ id: string; typeId: string }> {
+): Promise<{ id: string; slug: string; typeId: string }> {
   const f = await client.api(
     "POST",
     "/api/v1/festivals",
@@ -234,7 +234,7 @@ export async function doorFestival(
     organiserToken,
   );
   if (f.status !== 201) throw new Error(`festival refused: ${f.status} ${f.text}`);
-  const id = f.json<{ id: string }>().id;
+  const { id, slug } = f.json<{ id: string; slug: string }>();
   const p = await client.api("POST", `/api/v1/festivals/${id}/publish`, undefined, organiserToken);
   if (p.status >= 300) throw new Error(`publish refused: ${p.status} ${p.text}`);
   const t = await client.api(
@@ -248,7 +248,7 @@ export async function doorFestival(
     organiserToken,
   );
   if (t.status !== 201) throw new Error(`ticket type refused: ${t.status} ${t.text}`);
-  return { id, typeId: t.json<{ id: string }>().id };
+  return { id, slug, typeId: t.json<{ id: string }>().id };
 }
 
 /** A genuine token for an existing ticket, signed with its festival's key, valid only from tomorrow. */

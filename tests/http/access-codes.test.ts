@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { escapeHtml, renderedErrors } from "../helpers/bad-input";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
-import { apiToken, createUserRow, doorFestival, signedInClient } from "../helpers/fixtures";
+import { doorFestival, signedInAdmin } from "../helpers/fixtures";
 import { prisma } from "~/utils/db.server";
 import { translator } from "~/utils/i18n";
 
@@ -36,13 +36,9 @@ async function hiddenType(festivalId: string, name: string) {
 
 beforeAll(async () => {
   app = await startTestApp();
-  const user = await createUserRow({ role: "admin" });
-  admin = await signedInClient(app.url, user.email);
-  token = await apiToken(app.url, user.email);
+  ({ browser: admin, token } = await signedInAdmin(app.url));
   const f = await doorFestival(new Client(app.url), token);
-  const hiddenId = await hiddenType(f.id, "Crew pass");
-  const slug = (await prisma.festival.findUniqueOrThrow({ where: { id: f.id } })).slug;
-  festival = { ...f, slug, hiddenId };
+  festival = { ...f, hiddenId: await hiddenType(f.id, "Crew pass") };
 });
 afterAll(() => app.close());
 
@@ -86,8 +82,7 @@ describe("item 19: access codes", () => {
       where: { id: f.typeId },
       data: { visibility: "hidden", accessCode: CODE },
     });
-    const slug = (await prisma.festival.findUniqueOrThrow({ where: { id: f.id } })).slug;
-    const res = await new Client(app.url).get(`/festivals/${slug}`);
+    const res = await new Client(app.url).get(`/festivals/${f.slug}`);
     expect(res.text).toMatch(/<input[^>]*name="code"/);
   });
 

@@ -26,12 +26,13 @@ import { translator } from "~/utils/i18n";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
 import { expectFormError } from "../helpers/bad-input";
 import {
-  apiToken,
   buyDoorTicket,
+  createDoorDeviceViaApi,
+  createPrisonerRow,
   createUserRow,
   doorFestival,
   festivalBody,
-  signedInClient,
+  signedInAdmin,
 } from "../helpers/fixtures";
 
 let app: TestApp;
@@ -69,10 +70,10 @@ async function snapshot() {
 beforeAll(async () => {
   app = await startTestApp({ RATE_LIMIT_PER_MINUTE: "0" });
   client = new Client(app.url);
-  const admin = await createUserRow({ role: "admin" });
-  adminId = admin.id;
-  token = await apiToken(app.url, admin.email);
-  organiser = await signedInClient(app.url, admin.email);
+  const admin = await signedInAdmin(app.url);
+  adminId = admin.user.id;
+  token = admin.token;
+  organiser = admin.browser;
   ({ id: festivalId, typeId } = await doorFestival(client, token));
   quotaId = (
     await client.api(
@@ -87,20 +88,9 @@ beforeAll(async () => {
       data: { festivalId, title: "Talk", kind: "talk", startsAt: new Date("2030-01-26T16:00:00Z") },
     })
   ).id;
-  prisonerId = (
-    await prisma.prisoner.create({
-      data: { slug: "p-cancel", name: JSON.stringify({ en: "A. Prisoner" }) },
-    })
-  ).id;
+  prisonerId = (await createPrisonerRow("p-cancel", { en: "A. Prisoner" })).id;
   orderId = (await buyDoorTicket(client, festivalId, typeId, { paid: false })).orderId;
-  deviceId = (
-    await client.api(
-      "POST",
-      `/api/v1/festivals/${festivalId}/door-devices`,
-      { name: "Door 1" },
-      token,
-    )
-  ).json<{ id: string }>().id;
+  deviceId = (await createDoorDeviceViaApi(client, token, festivalId, "Door 1")).id;
   const cancel = await client.api(
     "POST",
     `/api/v1/festivals/${festivalId}/cancel`,

@@ -7,11 +7,10 @@ import { escapeHtml, renderedErrors } from "../helpers/bad-input";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
 import {
   addMember,
-  apiToken,
   buyDoorTicket,
   createUserRow,
   doorFestival,
-  signedInClient,
+  signedInAdmin,
 } from "../helpers/fixtures";
 import { prisma } from "~/utils/db.server";
 import { translator } from "~/utils/i18n";
@@ -25,9 +24,7 @@ let adminToken: string;
 
 beforeAll(async () => {
   app = await startTestApp();
-  const user = await createUserRow({ role: "admin", name: "Admin" });
-  admin = await signedInClient(app.url, user.email);
-  adminToken = await apiToken(app.url, user.email);
+  ({ browser: admin, token: adminToken } = await signedInAdmin(app.url, "Admin"));
 });
 afterAll(() => app.close());
 

@@ -6,6 +6,7 @@ import { Client, startTestApp, type TestApp } from "../helpers/app";
 import {
   apiToken,
   buyDoorTicket,
+  createDoorDeviceViaApi,
   createUserRow,
   doorFestival,
   signedInClient,
@@ -35,16 +36,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-async function device(name: string) {
-  const res = await client.api(
-    "POST",
-    `/api/v1/festivals/${festival.id}/door-devices`,
-    { name },
-    adminToken,
-  );
-  expect(res.status).toBe(201);
-  return res.json<{ id: string; token: string }>();
-}
+const device = (name: string) => createDoorDeviceViaApi(client, adminToken, festival.id, name);
 
 const search = (q: string, token: string) =>
   client.api("POST", "/api/v1/door/search", { q }, token);

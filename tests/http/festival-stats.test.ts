@@ -3,7 +3,13 @@
 // come back in the shape the API takes them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
-import { apiToken, buyDoorTicket, createUserRow, doorFestival } from "../helpers/fixtures";
+import {
+  apiToken,
+  buyDoorTicket,
+  createDoorDeviceViaApi,
+  createUserRow,
+  doorFestival,
+} from "../helpers/fixtures";
 
 let app: TestApp;
 let client: Client;
@@ -45,13 +51,8 @@ describe("festival stats", () => {
       await buyDoorTicket(client, festival.id, singleId),
       await buyDoorTicket(client, festival.id, singleId),
     ];
-    const device = await client.api(
-      "POST",
-      `/api/v1/festivals/${festival.id}/door-devices`,
-      { name: "Front door" },
-      token,
-    );
-    const deviceToken = device.json<{ token: string }>().token;
+    const deviceToken = (await createDoorDeviceViaApi(client, token, festival.id, "Front door"))
+      .token;
     const scan = async (qrToken: string, direction: "in" | "out") => {
       const res = await client.api(
         "POST",

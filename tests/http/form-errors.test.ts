@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorNextTo, escapeHtml, renderedErrors } from "../helpers/bad-input";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
-import { apiToken, createUserRow, doorFestival, signedInClient } from "../helpers/fixtures";
+import { doorFestival, signedInAdmin } from "../helpers/fixtures";
 import { en } from "~/i18n/en";
 import { ru } from "~/i18n/ru";
 import { prisma } from "~/utils/db.server";
@@ -23,12 +23,11 @@ let pwywTypeId: string;
 
 beforeAll(async () => {
   app = await startTestApp();
-  const user = await createUserRow({ role: "admin", name: "Admin" });
-  admin = await signedInClient(app.url, user.email);
-  const token = await apiToken(app.url, user.email);
+  const { browser, token } = await signedInAdmin(app.url, "Admin");
+  admin = browser;
   const f = await doorFestival(new Client(app.url), token);
   festivalId = f.id;
-  slug = (await prisma.festival.findUniqueOrThrow({ where: { id: festivalId } })).slug;
+  slug = f.slug;
   const res = await new Client(app.url).api(
     "POST",
     `/api/v1/festivals/${festivalId}/ticket-types`,

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { purgeDueFestivals } from "~/models/privacy.server";
 import { prisma, sqlClient } from "~/utils/db.server";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
-import { apiToken, createUserRow, festivalBody, signedInClient } from "../helpers/fixtures";
+import { createDoorDeviceViaApi, doorFestival, signedInAdmin } from "../helpers/fixtures";
 import { recipients } from "../helpers/smtp";
 import { startStripeFake, type StripeFake } from "../helpers/stripe-fake";
 
@@ -101,24 +101,10 @@ beforeAll(async () => {
     PERSONAL_DATA_RETENTION_DAYS: "30",
   });
   client = new Client(app.url);
-  const user = await createUserRow({ role: "admin", name: "Privacy Admin" });
-  token = await apiToken(app.url, user.email);
-  admin = await signedInClient(app.url, user.email);
-  const f = await client.api(
-    "POST",
-    "/api/v1/festivals",
-    festivalBody({ paymentMethods: ["stripe", "door"] }),
-    token,
-  );
-  festivalId = f.json<{ id: string }>().id;
-  await client.api("POST", `/api/v1/festivals/${festivalId}/publish`, undefined, token);
-  const t = await client.api(
-    "POST",
-    `/api/v1/festivals/${festivalId}/ticket-types`,
-    { name: { en: "Standard", ru: "Стандарт" }, priceMinor: 1500, capacity: 100 },
-    token,
-  );
-  typeId = t.json<{ id: string }>().id;
+  ({ token, browser: admin } = await signedInAdmin(app.url, "Privacy Admin"));
+  ({ id: festivalId, typeId } = await doorFestival(client, token, {
+    paymentMethods: ["stripe", "door"],
+  }));
 });
 afterAll(async () => {
   await app?.close();
@@ -158,13 +144,8 @@ describe("a buyer's erased personal data", () => {
     );
     // The door order's ticket is admitted, and the buyer is looked up by name at the door.
     await prisma.ticket.updateMany({ where: { orderId: door.id }, data: { amountDueMinor: 0 } });
-    const device = await client.api(
-      "POST",
-      `/api/v1/festivals/${festivalId}/door-devices`,
-      { name: "Main door" },
-      token,
-    );
-    const deviceToken = device.json<{ token: string }>().token;
+    const deviceToken = (await createDoorDeviceViaApi(client, token, festivalId, "Main door"))
+      .token;
     const scan = await client.api(
       "POST",
       "/api/v1/door/scans",

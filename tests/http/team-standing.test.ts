@@ -15,6 +15,7 @@ import {
 import {
   addMember,
   apiToken,
+  createDoorDeviceViaApi,
   createUserRow,
   festivalBody,
   PASSWORD,
@@ -64,15 +65,8 @@ async function phoneOf(email: string, festivalId: string) {
 }
 
 /** A device made by an organiser on the door page (through the API). */
-async function deviceBy(token: string, festivalId: string, name: string) {
-  const res = await api.api(
-    "POST",
-    `/api/v1/festivals/${festivalId}/door-devices`,
-    { name },
-    token,
-  );
-  expect(res.status).toBe(201);
-  return res.json<{ id: string; token: string }>();
+function deviceBy(token: string, festivalId: string, name: string) {
+  return createDoorDeviceViaApi(api, token, festivalId, name);
 }
 
 /** `POST …/members`: invite someone, or change a member's role. */
