@@ -151,7 +151,7 @@ export async function revokeDoorDevice(
 }
 
 /** Why a person's devices end: the change to their standing that ended them. */
-export type StandingChange =
+type StandingChange =
   "member.remove" | "member.demote" | "account.disable" | "account.delete" | "password.reset";
 
 /**

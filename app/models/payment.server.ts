@@ -40,7 +40,7 @@ const SESSION_SLACK_SECONDS = 120;
  * reached the order and its hold are removed again (nothing half-written) and
  * the buyer gets a clear 503.
  */
-export async function startCardPayment(placed: Placed): Promise<string> {
+async function startCardPayment(placed: Placed): Promise<string> {
   const baseUrl = publicUrl();
   const { order, festival, lines, donation } = placed;
   const locale = "en";

@@ -23,7 +23,7 @@ import { revokeDevicesOf } from "./door.server";
 export { FESTIVAL_ROLES, GLOBAL_ROLES };
 
 /** Longer than the window of the per-account email limit, so a recent link always works (decision 0015). */
-export const RESET_LINK_TTL_MS = RESET_LINK_MINUTES * 60_000;
+const RESET_LINK_TTL_MS = RESET_LINK_MINUTES * 60_000;
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60_000;
 
 export const password = z

@@ -1,6 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import {
+  Form,
+  useActionData,
+  useLoaderData,
+  type ShouldRevalidateFunction,
+} from "@remix-run/react";
 import QRCode from "qrcode";
 import { ConfirmButton } from "~/components/confirm-button";
 import { Field, FormError } from "~/components/field";
@@ -62,6 +67,12 @@ async function checkInsFor(festival: { id: string }, q: string, locale: string) 
     typeName: c.typeName ? pickLanguage(c.typeName, locale) : null,
   }));
 }
+
+/** A check-in search answers with its own list: the page's loader need not run again for it. */
+export const shouldRevalidate: ShouldRevalidateFunction = ({
+  formData,
+  defaultShouldRevalidate,
+}) => (formData?.get("intent") === "search" ? false : defaultShouldRevalidate);
 
 type Result = {
   errors: Record<string, string>;
@@ -187,7 +198,6 @@ export default function DoorAdmin() {
       </dl>
       <ArrivalsChart arrivals={arrivals} timezone={timezone} />
       <h3>{t("door.devices")}</h3>
-      <FormError error={e._form} />
       {result?.created ? (
         <div className="card" role="status">
           <p>{t("door.deviceCreated", { name: result.created.name })}</p>

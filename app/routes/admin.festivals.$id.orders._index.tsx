@@ -1,5 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import {
+  Form,
+  Link,
+  useActionData,
+  useLoaderData,
+  useSearchParams,
+  type ShouldRevalidateFunction,
+} from "@remix-run/react";
 import { ORDER_STATUSES, orderStatusKey } from "~/models/choices";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import {
@@ -51,6 +58,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const filter = parseOrderFilter(new URL(request.url).searchParams);
   return ordersPage(request, params.id, { ...filter, q: undefined });
 }
+
+/** A search answers with its own list: the page's loader need not run again for it. */
+export const shouldRevalidate: ShouldRevalidateFunction = ({
+  formMethod,
+  defaultShouldRevalidate,
+}) => (formMethod === "POST" ? false : defaultShouldRevalidate);
 
 /** The search form posts its text here (see ordersPage). */
 export async function action({ request, params }: ActionFunctionArgs) {

@@ -21,7 +21,6 @@ export async function action({ request }: ActionFunctionArgs) {
     headers: {
       "Content-Type": "application/json; charset=utf-8",
       "Content-Disposition": 'attachment; filename="personal-data.json"',
-      "Cache-Control": "no-store",
     },
   });
 }

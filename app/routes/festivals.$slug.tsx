@@ -39,8 +39,6 @@ import { notFound } from "~/utils/http.server";
 import { getLocale } from "~/utils/i18n.server";
 import { useLocale, useT } from "~/utils/use-t";
 
-/** The same for every visitor: cacheable for visitors without a session (utils/headers.ts). */
-
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.festival.name} — ${data.festival.city}` : "Festival" },
 ];

@@ -7,7 +7,7 @@ import { moneyMessage } from "./validation";
 
 export const MAX_FORM_BYTES = 2 * 1024 * 1024;
 /** More than any page's form has (the checkout: two per ticket type, and a few more). */
-export const MAX_FORM_FIELDS = 200;
+const MAX_FORM_FIELDS = 200;
 
 const tooLarge = () => errorResponse(413, "payload_too_large", "The form is too large.");
 const tooManyFields = () =>

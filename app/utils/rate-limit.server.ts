@@ -80,8 +80,8 @@ const pair = (email: string, address: string) => `${address}\n${email}`;
  * a burst per minute and a ceiling per hour. Never disabled — it guards
  * personal data, not load (decision 0016).
  */
-export const DOOR_SEARCHES_PER_MINUTE = 20;
-export const DOOR_SEARCHES_PER_HOUR = 120;
+const DOOR_SEARCHES_PER_MINUTE = 20;
+const DOOR_SEARCHES_PER_HOUR = 120;
 const doorSearchPerMinute = new RateLimiterMemory({
   keyPrefix: "door-search-min",
   points: DOOR_SEARCHES_PER_MINUTE,
