@@ -55,6 +55,11 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/** An order in one of these still holds its places and can be cancelled (or refunded). */
+export function isCancellable(status: string) {
+  return status === "pending" || status === "confirmed" || status === "paid";
+}
+
 /**
  * What an order's status is called for people (catalog key): a paid order of
  * nothing is "Free". The API and the CSV keep the status code itself.

@@ -4,11 +4,16 @@ import { prisma } from "~/utils/db.server";
 import { parseJsonObject, publicFestival } from "./festival.server";
 import { pickLanguage } from "./ticket-type.server";
 
+/** The shape of an order's link token (anything else is not looked up). */
+export function isOrderAccessToken(token: string) {
+  return /^[A-Za-z0-9_-]{20,64}$/.test(token);
+}
+
 export async function getOrderView(
   where: { id: string } | { accessToken: string },
   locale: string,
 ) {
-  if ("accessToken" in where && !/^[A-Za-z0-9_-]{20,64}$/.test(where.accessToken)) return null;
+  if ("accessToken" in where && !isOrderAccessToken(where.accessToken)) return null;
   const order = await prisma.order.findUnique({
     where,
     include: {

@@ -287,6 +287,8 @@ export type PlacedOrder = {
   currency: string;
   holdExpiresAt: Date | null;
   tickets: { id: string; qrToken: string; ticketTypeId: string }[];
+  /** The Checkout Session an earlier request opened (only on a replayed order). */
+  stripeSessionId?: string | null;
 };
 
 export type PaymentHooks = {
@@ -531,6 +533,7 @@ async function orderOfKey(
         totalMinor: Number(r.totalMinor),
         currency: String(r.currency),
         holdExpiresAt: r.holdExpiresAt === null ? null : dateFromSql(r.holdExpiresAt),
+        stripeSessionId: r.stripeSessionId === null ? null : String(r.stripeSessionId),
         tickets: tickets.rows.map((t) => ({
           id: String(t.id),
           qrToken: String(t.qrToken),

@@ -28,6 +28,7 @@ import {
   type PricedLine,
   type placeOrder,
 } from "./order.server";
+import { isCancellable } from "./choices";
 import { festivalSigner, issueTicketTokens } from "./ticket.server";
 
 type Placed = Awaited<ReturnType<typeof placeOrder>>;
@@ -113,14 +114,11 @@ function paymentUnavailable() {
 export async function cardCheckoutUrl(placed: Placed) {
   if (placed.order.status !== "pending") return undefined;
   if (!placed.replayed) return startCardPayment(placed);
-  const { rows } = await sqlClient().execute({
-    sql: `SELECT stripeSessionId FROM "Order" WHERE id = ?`,
-    args: [placed.order.id],
-  });
-  const sessionId = rows[0]?.stripeSessionId;
-  if (sessionId === null || sessionId === undefined) return undefined;
+  // The replay read the order's session with it (orderOfKey).
+  const sessionId = placed.order.stripeSessionId;
+  if (!sessionId) return undefined;
   try {
-    return (await stripe().checkout.sessions.retrieve(String(sessionId))).url ?? undefined;
+    return (await stripe().checkout.sessions.retrieve(sessionId)).url ?? undefined;
   } catch (error) {
     console.error("Stripe session lookup failed:", error instanceof Error ? error.message : error);
     throw paymentUnavailable();
@@ -545,7 +543,7 @@ export async function cancelOrRefundOrder(
 ) {
   const order = await readOrder(sqlClient(), orderId);
   if (!order) throw errorResponse(404, "not_found", "No such order.");
-  if (!["paid", "confirmed", "pending"].includes(order.status)) {
+  if (!isCancellable(order.status)) {
     throw errorResponse(
       409,
       "invalid_state",

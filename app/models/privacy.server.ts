@@ -18,6 +18,8 @@ import { getEnv } from "~/utils/env.server";
 import { errorResponse } from "~/utils/http.server";
 import { email as emailRule } from "~/utils/validation";
 import { z } from "zod";
+import { isCancellable } from "./choices";
+import { isOrderAccessToken } from "./order-view.server";
 import { cancelOrRefundOrder } from "./payment.server";
 import { pickLanguage } from "./ticket-type.server";
 
@@ -25,7 +27,6 @@ const DAY_MS = 86_400_000;
 /** Orders erased per transaction: short write locks, so sales go on meanwhile. */
 const BATCH = 200;
 /** Order statuses that still hold places (and perhaps money): cancelled before erasure. */
-const ACTIVE = new Set(["paid", "confirmed", "pending"]);
 
 export function retentionDays() {
   return getEnv().PERSONAL_DATA_RETENTION_DAYS;
@@ -125,7 +126,7 @@ async function ordersForErasure(
 
 /** Before its festival ends, an order that still holds places is cancelled first. */
 function needsCancelling(order: OrderForErasure, now: Date) {
-  return now < order.festivalEndsAt && ACTIVE.has(order.status);
+  return now < order.festivalEndsAt && isCancellable(order.status);
 }
 
 export type ErasurePlan = {
@@ -146,10 +147,8 @@ function planFor(order: OrderForErasure, now: Date): ErasurePlan {
   };
 }
 
-const ACCESS_TOKEN = /^[A-Za-z0-9_-]{20,64}$/;
-
 async function orderByLink(accessToken: string) {
-  if (!ACCESS_TOKEN.test(accessToken)) return null;
+  if (!isOrderAccessToken(accessToken)) return null;
   return (await ordersForErasure({ accessToken }))[0] ?? null;
 }
 

@@ -407,6 +407,17 @@ export async function removeFestivalMember(
 /** An admin acting on their own account here (disable, delete) would lock themselves out. */
 export class SelfActionError extends Error {}
 
+/** End an account's sessions (but `keepSessionId`) and API tokens, inside `tx`. */
+async function endSignIns(tx: Tx, userId: string, keepSessionId?: string | null) {
+  await tx.session.deleteMany({
+    where: { userId, ...(keepSessionId ? { id: { not: keepSessionId } } : {}) },
+  });
+  await tx.apiToken.updateMany({
+    where: { userId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
+}
+
 /**
  * Disable an account (or enable it again). Disabling signs it out everywhere,
  * ends its API tokens and the door devices it set up, in one transaction.
@@ -420,11 +431,7 @@ export async function setUserDisabled(actor: CurrentUser, userId: string, disabl
     });
     if (count === 0) return false;
     if (disabled) {
-      await tx.session.deleteMany({ where: { userId } });
-      await tx.apiToken.updateMany({
-        where: { userId, revokedAt: null },
-        data: { revokedAt: new Date() },
-      });
+      await endSignIns(tx, userId);
       await revokeDevicesOf(tx, actor, userId, "account.disable");
     }
     await audit(
@@ -547,11 +554,7 @@ export async function completePasswordReset(
       data: { usedAt: new Date() },
     });
     await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
-    await tx.session.deleteMany({ where: { userId: user.id } });
-    await tx.apiToken.updateMany({
-      where: { userId: user.id, revokedAt: null },
-      data: { revokedAt: new Date() },
-    });
+    await endSignIns(tx, user.id);
     await revokeDevicesOf(tx, { id: user.id }, user.id, "password.reset");
     await audit(
       { actorUserId: user.id, action: "password.reset", targetType: "user", targetId: user.id },
@@ -616,13 +619,7 @@ export async function changePassword(
   const passwordHash = await hashPassword(input.password);
   await prisma.$transaction(async (tx) => {
     await tx.user.update({ where: { id: actor.id }, data: { passwordHash } });
-    await tx.session.deleteMany({
-      where: { userId: actor.id, ...(keepSessionId ? { id: { not: keepSessionId } } : {}) },
-    });
-    await tx.apiToken.updateMany({
-      where: { userId: actor.id, revokedAt: null },
-      data: { revokedAt: new Date() },
-    });
+    await endSignIns(tx, actor.id, keepSessionId);
     await audit(
       { actorUserId: actor.id, action: "password.change", targetType: "user", targetId: actor.id },
       tx,

@@ -4,7 +4,7 @@ import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ConfirmButton } from "~/components/confirm-button";
 import { FormError } from "~/components/field";
 import { OrderItems } from "~/components/order-items";
-import { orderStatusKey } from "~/models/choices";
+import { isCancellable, orderStatusKey } from "~/models/choices";
 import { getOrderView } from "~/models/order-view.server";
 import { cancelOrRefundOrder } from "~/models/payment.server";
 import { formatDateTime } from "~/utils/format";
@@ -36,9 +36,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { accessToken: _link, ...rest } = order;
   return {
     order: { ...rest, tickets: order.tickets.map(({ qrToken: _q, ...t }) => t) },
-    canRefund:
-      can(user, "festival:edit", order.festival.id) &&
-      ["paid", "confirmed", "pending"].includes(order.status),
+    canRefund: can(user, "festival:edit", order.festival.id) && isCancellable(order.status),
   };
 }
 
