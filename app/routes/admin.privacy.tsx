@@ -1,14 +1,14 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { EmailField } from "~/components/field";
+import { EmailField, FormError } from "~/components/field";
 import {
   addressErasurePlan,
   addressInput,
   eraseEmailAddress,
   retentionDays,
 } from "~/models/privacy.server";
-import { field, readForm } from "~/utils/forms.server";
+import { confirmationError, field, readForm } from "~/utils/forms.server";
 import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { requireUserWith } from "~/utils/permissions.server";
@@ -38,8 +38,12 @@ export async function action({ request }: ActionFunctionArgs) {
   switch (intent) {
     case "preview":
       return { preview: { ...(await addressErasurePlan(address)), email: address } };
-    case "erase":
+    case "erase": {
+      const refused = confirmationError(form, t);
+      if (refused)
+        return data({ errors: { _form: refused } as Record<string, string> }, { status: 400 });
       return { erased: await eraseEmailAddress(user, address) };
+    }
     default:
       throw errorResponse(400, "bad_intent", "Unknown action.");
   }
@@ -56,6 +60,7 @@ export default function Privacy() {
     <section>
       <h1>{t("privacy.title")}</h1>
       <p className="hint">{t("privacy.intro", { days: retentionDays })}</p>
+      <FormError error={errors._form} />
       {erased ? (
         <p role="status" className="notice">
           {t("privacy.erased", erased)}
@@ -75,6 +80,7 @@ export default function Privacy() {
           </ul>
           {preview.hasAccount ? <p>{t("privacy.account")}</p> : null}
           <input type="hidden" name="email" value={preview.email} />
+          <input type="hidden" name="confirm" value="yes" />
           <button type="submit" name="intent" value="erase" className="danger">
             {t("privacy.confirm")}
           </button>{" "}

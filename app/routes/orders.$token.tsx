@@ -62,6 +62,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const form = await readForm(request);
   if (field(form, "intent") !== "erase") return data({ error: "bad_intent" }, { status: 400 });
+  // Only the confirmation step sends this (see confirm-button.tsx for the rule).
+  if (field(form, "confirm") !== "yes") return data({ error: "confirm_required" }, { status: 400 });
   try {
     const { cancelled } = await eraseOrderOnRequest(params.token ?? "");
     return redirect(cancelled ? "/orders/erased?cancelled=1" : "/orders/erased");
@@ -200,6 +202,7 @@ function Erasure({
       <p className="hint">{t("order.erase.retention", { days: retentionDays })}</p>
       {plan.allowed ? (
         <Form method="post" action={`/orders/${token}`}>
+          <input type="hidden" name="confirm" value="yes" />
           <button type="submit" name="intent" value="erase" className="danger">
             {t(plan.cancels ? "order.erase.confirmCancel" : "order.erase.confirm")}
           </button>{" "}

@@ -174,7 +174,11 @@ describe("a buyer's erased personal data", () => {
     expect((await prisma.order.findUniqueOrThrow({ where: { id: card.id } })).email).toBe(
       BUYER_EMAIL,
     );
-    const erased = await client.postForm(link, { intent: "erase" });
+    // The confirmation step is required: a bare post erases nothing.
+    const bare = await client.postForm(link, { intent: "erase" });
+    expect(bare.status).toBe(400);
+    expect(await prisma.order.count({ where: { email: BUYER_EMAIL } })).toBeGreaterThan(0);
+    const erased = await client.postForm(link, { intent: "erase", confirm: "yes" });
     expect(erased.status).toBe(302);
     expect(erased.location).toBe("/orders/erased?cancelled=1");
     expect((await client.get(erased.location!)).text).toContain(
@@ -224,7 +228,16 @@ describe("a buyer's erased personal data", () => {
     expect((await prisma.order.findUniqueOrThrow({ where: { id: door.id } })).email).toBe(
       BUYER_EMAIL,
     );
-    const done = await admin.postForm("/admin/privacy", { intent: "erase", email: BUYER_EMAIL });
+    const unconfirmed = await admin.postForm("/admin/privacy", {
+      intent: "erase",
+      email: BUYER_EMAIL,
+    });
+    expect(unconfirmed.status).toBe(400);
+    const done = await admin.postForm("/admin/privacy", {
+      intent: "erase",
+      email: BUYER_EMAIL,
+      confirm: "yes",
+    });
     expect(done.status).toBe(200);
     expect(done.text).toContain("Erased: 1 order (0 cancelled first)");
     // Used at the door: the ticket stays valid and admitted; only the person is gone.
