@@ -27,7 +27,7 @@ import {
   type Direction,
   type Verdict,
 } from "./door-verdict";
-import { movement } from "./order.server";
+import { entryStatements, moneyInPostings } from "./ledger.server";
 import { festivalSigner } from "./ticket.server";
 import { pickLanguage } from "./ticket-type.server";
 
@@ -611,17 +611,24 @@ export async function payAtDoor(
       sql: "UPDATE Ticket SET amountDueMinor = 0 WHERE id = ?",
       args: [ticketId],
     });
-    await tx.execute(
-      movement(
-        { id: device.festivalId, currency: String(r.currency) },
-        orderId,
-        "ticket_sale",
-        Number(r.amountDueMinor),
-        null,
-        "door",
-        now,
+    // The cash is in this device's hands until it is handed over (cash custody).
+    for (const stmt of entryStatements({
+      id: `door:${ticketId}:payment`,
+      festivalId: device.festivalId,
+      orderId,
+      kind: "payment",
+      at: now,
+      postings: moneyInPostings(
+        {
+          festivalId: device.festivalId,
+          currency: String(r.currency),
+          code: "door_cash",
+          holder: { type: "device", id: device.id },
+        },
+        [{ category: "ticket", amountMinor: Number(r.amountDueMinor) }],
       ),
-    );
+    }))
+      await tx.execute(stmt);
     await tx.execute({
       sql: `UPDATE "Order" SET status = 'paid', paidAt = ? WHERE id = ? AND status = 'confirmed'
             AND NOT EXISTS (SELECT 1 FROM Ticket WHERE orderId = ? AND status = 'valid' AND amountDueMinor > 0)`,

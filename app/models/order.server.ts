@@ -16,6 +16,7 @@ import type { Locale } from "~/utils/i18n";
 import { email, fieldsValid, moneyMessage, optionalText } from "~/utils/validation";
 import { parseJsonArray } from "./festival.server";
 import { MAX_AMOUNT_MINOR, MAX_TICKETS_PER_ORDER, pickLanguage } from "./ticket-type.server";
+import { entryStatements, moneyInPostings, type IncomePart } from "./ledger.server";
 import { issueTicketTokens } from "./ticket.server";
 
 import { ORDER_STATUSES, type OrderStatus } from "./choices";
@@ -599,7 +600,7 @@ export function isCapacityViolation(error: unknown) {
   return /CHECK constraint failed: .*reserved_within_capacity/i.test(message);
 }
 
-/** Money movements and the confirmation email, written with the fulfilment. */
+/** The ledger entry and the confirmation email, written with the fulfilment. */
 export function fulfilmentStatements(args: {
   orderId: string;
   festival: FestivalForSale;
@@ -613,26 +614,22 @@ export function fulfilmentStatements(args: {
 }): InStatement[] {
   const { orderId, festival, input, lines, now } = args;
   const statements: InStatement[] = [];
-  // Money has moved only for paid orders; door orders post theirs when staff take the cash.
-  if (args.status === "paid") {
-    const ticketsTotal = lines.reduce((s, l) => s + l.unitPriceMinor * l.quantity, 0);
-    if (ticketsTotal > 0)
-      statements.push(
-        movement(festival, orderId, "ticket_sale", ticketsTotal, null, input.paymentMethod, now),
-      );
-    if (input.donation)
-      statements.push(
-        movement(
-          festival,
-          orderId,
-          "donation",
-          input.donation.amountMinor,
-          input.donation.prisonerId ?? null,
-          input.paymentMethod,
-          now,
+  // Money has moved only for paid card orders (free ones take none); door
+  // orders post theirs when staff take the cash (door.server.ts).
+  if (args.status === "paid" && input.paymentMethod === "stripe")
+    statements.push(
+      ...entryStatements({
+        id: `order:${orderId}:payment`,
+        festivalId: festival.id,
+        orderId,
+        kind: "payment",
+        at: now,
+        postings: moneyInPostings(
+          { festivalId: festival.id, currency: festival.currency, code: "stripe_balance" },
+          incomeParts(lines, input.donation),
         ),
-      );
-  }
+      }),
+    );
   // An erased order (late card payment after the retention job) has no address left.
   if (!input.email) return statements;
   statements.push({
@@ -650,28 +647,18 @@ export function fulfilmentStatements(args: {
   return statements;
 }
 
-export function movement(
-  festival: { id: string; currency: string },
-  orderId: string,
-  kind: "ticket_sale" | "donation" | "processing_fee" | "refund",
-  amountMinor: number,
-  prisonerId: string | null,
-  paymentMethod: string,
-  now: Date,
-): InStatement {
-  return {
-    sql: `INSERT INTO MoneyMovement (festivalId, orderId, kind, amountMinor, currency, prisonerId, paymentMethod, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    args: [
-      festival.id,
-      orderId,
-      kind,
-      amountMinor,
-      festival.currency,
-      prisonerId,
-      paymentMethod,
-      sqlDate(now),
-    ],
-  };
+/** What an order's money is for, part by part: its tickets, and its donation with the earmark. */
+export function incomeParts(
+  lines: { quantity: number; unitPriceMinor: number }[],
+  donation: { amountMinor: number; prisonerId?: string | null } | undefined,
+): IncomePart[] {
+  const ticketsTotal = lines.reduce((s, l) => s + l.unitPriceMinor * l.quantity, 0);
+  return [
+    { category: "ticket", amountMinor: ticketsTotal },
+    ...(donation
+      ? [{ category: "donation", prisonerId: donation.prisonerId ?? null, amountMinor: donation.amountMinor }]
+      : []),
+  ].filter((p) => p.amountMinor > 0);
 }
 
 export { pickLanguage };

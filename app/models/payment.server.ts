@@ -1,6 +1,6 @@
 // Card payments through Stripe Checkout, hold expiry, and refunds/cancellations.
 // The success page never fulfils: only a verified webhook does, exactly once per
-// event, in one transaction with the tickets, the money movements and the email.
+// event, in one transaction with the tickets, the ledger entries and the email.
 import type { InStatement } from "@libsql/client";
 import type Stripe from "stripe";
 import { audit } from "~/utils/audit.server";
@@ -21,14 +21,20 @@ import { stripe, stripeAvailable } from "~/utils/stripe.server";
 import {
   fulfilmentStatements,
   HOLD_MINUTES,
+  incomeParts,
   isCapacityViolation,
-  movement,
   pickLanguage,
   reserveStatements,
   type PricedLine,
   type placeOrder,
 } from "./order.server";
 import { isCancellable } from "./choices";
+import {
+  entryStatements,
+  moneyInPostings,
+  moneyOutPostings,
+  orderReversalPostings,
+} from "./ledger.server";
 import { festivalSigner, issueTicketTokens } from "./ticket.server";
 
 type Placed = Awaited<ReturnType<typeof placeOrder>>;
@@ -367,17 +373,23 @@ async function fulfilCardOrder(
         status: "paid",
       }),
       ...(fee
-        ? [
-            movement(
-              { id: festival.id, currency: fee.currency },
-              orderId,
-              "processing_fee",
-              -fee.amountMinor,
-              null,
-              "stripe",
-              now,
-            ),
-          ]
+        ? entryStatements({
+            id: `order:${orderId}:fee`,
+            festivalId: festival.id,
+            orderId,
+            kind: "processing_fee",
+            at: now,
+            postings: [
+              {
+                account: { festivalId: festival.id, currency: fee.currency, code: "processing_fees" },
+                amountMinor: fee.amountMinor,
+              },
+              {
+                account: { festivalId: festival.id, currency: fee.currency, code: "stripe_balance" },
+                amountMinor: -fee.amountMinor,
+              },
+            ],
+          })
         : []),
       recordEvent(event, orderId, now),
     ];
@@ -390,7 +402,7 @@ async function fulfilCardOrder(
 
 /**
  * Money arrived after the hold ended and the places are gone (or after the
- * order was cancelled): give it back, and record both movements. Two deliveries
+ * order was cancelled): give it back, and post both entries. Two deliveries
  * at once both refund (Stripe's idempotency key makes that one refund), but only
  * the one that moves the order to "refunded" records it.
  */
@@ -411,7 +423,12 @@ async function refundLatePayment(
     },
     { idempotencyKey: `late-refund-${order.id}` },
   );
-  const ticketsTotal = lines.reduce((s, l) => s + l.unitPriceMinor * l.quantity, 0);
+  const parts = incomeParts(lines, donation);
+  const stripeBalance = {
+    festivalId: festival.id,
+    currency: festival.currency,
+    code: "stripe_balance" as const,
+  };
   let recorded = false;
   await writeTransaction(async (tx) => {
     const changed = await tx.execute({
@@ -421,23 +438,23 @@ async function refundLatePayment(
     recorded = changed.rowsAffected > 0;
     const statements: InStatement[] = recorded
       ? [
-          ...(ticketsTotal > 0
-            ? [movement(festival, order.id, "ticket_sale", ticketsTotal, null, "stripe", now)]
-            : []),
-          ...(donation
-            ? [
-                movement(
-                  festival,
-                  order.id,
-                  "donation",
-                  donation.amountMinor,
-                  donation.prisonerId ?? null,
-                  "stripe",
-                  now,
-                ),
-              ]
-            : []),
-          movement(festival, order.id, "refund", -order.totalMinor, null, "stripe", now),
+          ...entryStatements({
+            id: `order:${order.id}:payment`,
+            festivalId: festival.id,
+            orderId: order.id,
+            kind: "payment",
+            at: now,
+            postings: moneyInPostings(stripeBalance, parts),
+          }),
+          ...entryStatements({
+            id: `order:${order.id}:refund`,
+            festivalId: festival.id,
+            orderId: order.id,
+            kind: "refund",
+            memo: "late payment: the hold had ended",
+            at: now,
+            postings: moneyOutPostings(stripeBalance, parts),
+          }),
           recordEvent(event, order.id, now),
           // An erased order has no address left to write to.
           ...(order.email ? [cancellationEmail(order, now)] : []),
@@ -589,10 +606,18 @@ export async function cancelOrRefundOrder(
         args: [sqlDate(now), order.id],
       },
     ];
-    if (order.status === "paid" && order.totalMinor > 0)
-      statements.push(
-        movement(festival, order.id, "refund", -order.totalMinor, null, order.paymentMethod, now),
-      );
+    // Whatever money the order took in goes back, under the categories and earmarks it came in under.
+    statements.push(
+      ...entryStatements({
+        id: `order:${order.id}:refund`,
+        festivalId: festival.id,
+        orderId: order.id,
+        kind: "refund",
+        actorUserId: actor?.id ?? null,
+        at: now,
+        postings: await orderReversalPostings(tx, order.id),
+      }),
+    );
     if (order.email && order.status !== "pending" && options.notify !== false)
       statements.push(cancellationEmail(order, now));
     for (const stmt of statements) await tx.execute(stmt);

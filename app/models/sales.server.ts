@@ -5,6 +5,7 @@ import { toCsv } from "~/utils/csv.server";
 import { prisma } from "~/utils/db.server";
 import { ORDER_STATUSES, type OrderStatus } from "./order.server";
 import { doorCounters } from "./door.server";
+import { festivalBalances, summarize } from "./ledger.server";
 import { apiText, listTicketTypes, pickLanguage } from "./ticket-type.server";
 
 export const ORDERS_PAGE_SIZE = 50;
@@ -89,11 +90,7 @@ export async function festivalStats(festivalId: string) {
       where: { kind: "ticket", order: { festivalId, status: "pending" } },
       _sum: { quantity: true },
     }),
-    prisma.moneyMovement.groupBy({
-      by: ["currency"],
-      where: { festivalId },
-      _sum: { amountMinor: true },
-    }),
+    festivalBalances(festivalId).then(summarize),
     soldPerType(festivalId),
   ]);
   const capacity =
@@ -105,7 +102,18 @@ export async function festivalStats(festivalId: string) {
     held: held._sum.quantity ?? 0,
     checkedIn: door.checkedIn,
     inside: door.inside,
-    revenue: Object.fromEntries(revenue.map((r) => [r.currency, r._sum.amountMinor ?? 0])),
+    // From the ledger, per currency: income net of refunds and chargebacks; fees apart.
+    revenue: Object.fromEntries(
+      Object.entries(revenue).map(([currency, s]) => [
+        currency,
+        Object.values(s.net).reduce((a, b) => a + b, 0),
+      ]),
+    ),
+    processingFees: Object.fromEntries(
+      Object.entries(revenue)
+        .filter(([, s]) => s.processingFees !== 0)
+        .map(([currency, s]) => [currency, s.processingFees]),
+    ),
     ticketTypes: types.map((t) => ({
       id: t.id,
       name: apiText(t.name),

@@ -5,6 +5,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { root } from "../../scripts/lib.js";
 import { freshTestEnv, type TestEnv } from "./env";
+import { assertLedgerBalanced } from "./ledger";
 import { recipients, startSmtpServer, type Mailbox } from "./smtp";
 
 export type TestApp = TestEnv & {
@@ -36,9 +37,11 @@ async function serve(testEnv: TestEnv, mail: Mailbox): Promise<TestApp> {
     ...testEnv,
     url: server.url,
     mail,
+    /** Stops the app, then checks the books: no test file may leave them unbalanced. */
     async close() {
       await server.close();
       await mail.close();
+      await assertLedgerBalanced(testEnv.databaseUrl);
     },
     async restart() {
       await server.close();

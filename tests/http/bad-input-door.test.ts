@@ -190,7 +190,7 @@ async function doorState() {
       orderBy: { id: "asc" },
       select: { id: true, festivalId: true, name: true, tokenHash: true, revokedAt: true },
     }),
-    prisma.moneyMovement.findMany({ orderBy: { id: "asc" } }),
+    prisma.ledgerPosting.findMany({ orderBy: { id: "asc" } }),
     prisma.checkIn.findMany({ orderBy: { id: "asc" } }),
   ]);
   return { snap, tickets, orders, devices, money, checkIns };

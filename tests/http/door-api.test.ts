@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { incomeOf, ledgerOf } from "../helpers/ledger";
 import { apiToken, createUserRow, doorFestival, tokenValidFromTomorrow } from "../helpers/fixtures";
 
 let app: TestApp;
@@ -151,7 +152,7 @@ describe("door devices", () => {
 });
 
 describe("verdicts", () => {
-  let d: { token: string };
+  let d: { id: string; token: string };
   beforeAll(async () => {
     d = await device();
   });
@@ -198,9 +199,9 @@ describe("verdicts", () => {
     expect(paid.json()).toMatchObject({ result: "admitted" });
     const o = await prisma.order.findUniqueOrThrow({ where: { id: order.id } });
     expect(o.status).toBe("paid");
-    const movements = await prisma.moneyMovement.findMany({ where: { orderId: order.id } });
-    expect(movements).toEqual([
-      expect.objectContaining({ kind: "ticket_sale", amountMinor: 1500, paymentMethod: "door" }),
+    expect(await incomeOf(order.id)).toEqual({ ticket: 1500 });
+    expect((await ledgerOf(order.id)).filter((l) => l.account === "door_cash")).toEqual([
+      expect.objectContaining({ kind: "payment", amountMinor: 1500, holder: `device:${d.id}` }),
     ]);
   });
 
@@ -490,13 +491,13 @@ describe("search, manual admission and undo", () => {
       d.token,
     );
     expect(again.json()).toMatchObject({ result: "admitted", ticketId });
-    const moves = await prisma.moneyMovement.findMany({ where: { orderId: order.id } });
-    expect(moves.map((m) => [m.kind, m.amountMinor, m.paymentMethod])).toEqual([
-      ["ticket_sale", 1500, "door"],
+    expect((await ledgerOf(order.id)).map((l) => [l.kind, l.account, l.amountMinor])).toEqual([
+      ["payment", "door_cash", 1500],
+      ["payment", "income", -1500],
     ]);
     expect((await prisma.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe("paid");
     // Hostile or unknown ids change nothing.
-    const countBefore = await prisma.moneyMovement.count();
+    const countBefore = await prisma.ledgerPosting.count();
     for (const body of [
       { ticketId: "x", nonce: nonce() },
       { ticketId: "'; DROP TABLE Ticket; --", nonce: nonce() },
@@ -514,6 +515,6 @@ describe("search, manual admission and undo", () => {
       d.token,
     );
     expect(unknown.json()).toMatchObject({ result: "invalid" });
-    expect(await prisma.moneyMovement.count()).toBe(countBefore);
+    expect(await prisma.ledgerPosting.count()).toBe(countBefore);
   });
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { purgeDueFestivals } from "~/models/privacy.server";
 import { prisma, sqlClient } from "~/utils/db.server";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { ledgerOf } from "../helpers/ledger";
 import { createDoorDeviceViaApi, doorFestival, signedInAdmin } from "../helpers/fixtures";
 import { recipients } from "../helpers/smtp";
 import { startStripeFake, type StripeFake } from "../helpers/stripe-fake";
@@ -195,10 +196,11 @@ describe("a buyer's erased personal data", () => {
     expect(
       [...fake.refunds.values()].filter((r) => r.payment_intent === paid.payment_intent),
     ).toHaveLength(1);
-    const refund = await prisma.moneyMovement.findMany({
-      where: { orderId: card.id, kind: "refund" },
-    });
-    expect(refund.map((m) => m.amountMinor)).toEqual([-1500]);
+    const refund = (await ledgerOf(card.id)).filter((l) => l.kind === "refund");
+    expect(refund.map((l) => [l.account, l.category, l.amountMinor])).toEqual([
+      ["refunds", "ticket", 1500],
+      ["stripe_balance", null, -1500],
+    ]);
 
     // 3. The door order's ticket was used, so the buyer cannot erase it before the end…
     const doorLink = `/orders/${await accessToken(door.id)}`;
