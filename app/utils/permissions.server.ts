@@ -15,6 +15,8 @@ export type Permission =
   | "festival:publish"
   | "festival:team"
   | "festival:door"
+  | "festival:money" // the festival's books: money page, ledger balances (organisers, treasurers)
+  | "ledger:check" // the whole ledger's invariant check (treasurers)
   | "users:manage"
   | "audit:read";
 
@@ -35,6 +37,8 @@ export function decide(user: CurrentUser, permission: Permission, festivalId?: s
     case "users:manage":
     case "audit:read":
       return "forbidden";
+    case "ledger:check":
+      return user.role === "treasurer" ? "allow" : "forbidden";
     case "festival:create":
       return user.memberships.some((m) => m.role === "organiser") ? "allow" : "forbidden";
     default: {
@@ -43,7 +47,10 @@ export function decide(user: CurrentUser, permission: Permission, festivalId?: s
       if (role === "organiser") return "allow";
       if (role === "door" && permission === "festival:door") return "allow";
       // Treasurers see every festival (read-only), so refusing them is a 403, not a 404.
-      if (user.role === "treasurer") return permission === "festival:view" ? "allow" : "forbidden";
+      if (user.role === "treasurer")
+        return permission === "festival:view" || permission === "festival:money"
+          ? "allow"
+          : "forbidden";
       if (role === "door") return "forbidden";
       return "not_found";
     }
