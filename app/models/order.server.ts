@@ -1,5 +1,6 @@
-// Checkout: one order holds tickets, a donation (and later a tattoo slot), with
-// one inventory hold, one payment and one fulfilment. Overselling is impossible:
+// Checkout: one order holds lines of any item kind (tickets, a donation, later a
+// tattoo slot: app/models/item-kinds/), with one inventory hold, one payment and
+// one fulfilment. Overselling is impossible:
 // places are taken with `reserved = reserved + n` under CHECK (reserved <= capacity)
 // constraints inside one write transaction, so the last place goes to exactly one
 // buyer and everyone else gets a clean `sold_out`.
@@ -15,86 +16,57 @@ import { errorResponse, notFound, FieldRulesError } from "~/utils/http.server";
 import type { Locale } from "~/utils/i18n";
 import { email, fieldsValid, moneyMessage, optionalText } from "~/utils/validation";
 import { parseJsonArray } from "./festival.server";
-import { MAX_AMOUNT_MINOR, MAX_TICKETS_PER_ORDER, pickLanguage } from "./ticket-type.server";
-import { entryStatements, moneyInPostings, type IncomePart } from "./ledger.server";
-import { issueTicketTokens } from "./ticket.server";
+import {
+  fulfilLines,
+  incomeParts,
+  itemKinds,
+  memoisedSchema,
+  reserveStatements,
+  type OrderLine,
+  type PricedItem,
+} from "./item-kinds/index.server";
+import { entryStatements, moneyInPostings } from "./ledger.server";
+import { MAX_AMOUNT_MINOR } from "./ticket-type.server";
 
 import { ORDER_STATUSES, type OrderStatus } from "./choices";
 
 export { ORDER_STATUSES, type OrderStatus };
 export const HOLD_MINUTES = 30;
 
-const amount = z
-  .number({ error: "v.amount" })
-  .int({ error: "v.amount" })
-  .min(0, { error: "v.amount" })
-  .max(MAX_AMOUNT_MINOR, { error: "v.amount" });
-
-export const checkoutInput = z
-  .object({
-    items: z
-      .array(
-        z
-          .object({
-            ticketTypeId: z
-              .string({ error: "v.unknownTicketType" })
-              .min(1, { error: "v.unknownTicketType" })
-              .max(64, { error: "v.unknownTicketType" }),
-            quantity: z
-              .number({ error: "v.quantity" })
-              .int({ error: "v.quantity" })
-              .min(1, { error: "v.quantity" })
-              .max(MAX_TICKETS_PER_ORDER, { error: "v.quantity" }),
-            priceMinor: amount.optional(),
-          })
-          .strict(),
-        { error: "v.items" },
-      )
-      .max(20, { error: "v.items" })
-      .optional()
-      .default([]),
-    email,
-    name: optionalText({ max: 120 }),
-    paymentMethod: z.enum(["stripe", "door", "free"], { error: "v.paymentMethod" }),
-    donation: z
+/**
+ * The checkout request: who buys and how they pay, plus the fields of every item
+ * kind (tickets' `items` and `accessCode`, `donation`, …), built from the registry.
+ */
+export function checkoutSchema(): z.ZodType<CheckoutInput> {
+  return memoisedSchema(() => {
+    const kinds = itemKinds();
+    const fields = kinds.flatMap((k) => Object.keys(k.input));
+    return z
       .object({
-        amountMinor: amount.refine((n) => n >= 1, { error: "v.amount" }),
-        prisonerId: z
-          .string({ error: "v.unknownPrisoner" })
-          .max(64, { error: "v.unknownPrisoner" })
-          .optional(),
+        email,
+        name: optionalText({ max: 120 }),
+        paymentMethod: z.enum(["stripe", "door", "free"], { error: "v.paymentMethod" }),
+        ...Object.assign({}, ...kinds.map((k) => k.input)),
       })
       .strict()
-      .optional(),
-    accessCode: z.string({ error: "v.accessCode" }).max(40, { error: "v.accessCode" }).optional(),
-  })
-  .strict()
-  .superRefine(
-    (v, ctx) => {
-      if (v.items.length === 0 && !v.donation)
-        ctx.addIssue({ code: "custom", path: ["items"], message: "v.emptyOrder" });
-      const seen = new Set<string>();
-      v.items.forEach((item, i) => {
-        if (seen.has(item.ticketTypeId))
-          ctx.addIssue({
-            code: "custom",
-            path: ["items", i, "ticketTypeId"],
-            message: "v.duplicateItem",
-          });
-        seen.add(item.ticketTypeId);
-      });
-      if (v.items.reduce((n, i) => n + i.quantity, 0) > MAX_TICKETS_PER_ORDER)
-        ctx.addIssue({
-          code: "custom",
-          path: ["items"],
-          message: `v.tooManyTickets|${MAX_TICKETS_PER_ORDER}`,
-        });
-    },
-    // Also when the email or the payment method is wrong: every error at once.
-    { when: fieldsValid("items", "donation") },
-  );
+      .superRefine(
+        (v, ctx) => {
+          if (!kinds.some((k) => k.requested(v)))
+            ctx.addIssue({ code: "custom", path: ["items"], message: "v.emptyOrder" });
+        },
+        // Also when the email or the payment method is wrong: every error at once.
+        { when: fieldsValid(...fields) },
+      ) as unknown as z.ZodType<CheckoutInput>; // the kinds' fields are only known at run time
+  });
+}
 
-export type CheckoutInput = z.output<typeof checkoutInput>;
+/** A parsed checkout request: the buyer, the payment method, and each item kind's fields. */
+export type CheckoutInput = {
+  email: string;
+  name?: string;
+  paymentMethod: "stripe" | "door" | "free";
+  [field: string]: unknown;
+};
 
 export class SoldOutError extends Error {
   constructor() {
@@ -184,101 +156,6 @@ async function loadFestival(festivalId: string): Promise<FestivalForSale | null>
   };
 }
 
-type TypeForSale = {
-  id: string;
-  name: string;
-  priceMinor: number;
-  payWhatYouWant: boolean;
-  minPriceMinor: number | null;
-  suggestedPriceMinor: number | null;
-  quotaId: string | null;
-  salesStartAt: Date | null;
-  salesEndAt: Date | null;
-  visibility: string;
-  accessCode: string | null;
-  maxPerOrder: number;
-};
-
-async function loadTypes(festivalId: string, ids: string[]): Promise<Map<string, TypeForSale>> {
-  if (ids.length === 0) return new Map();
-  const { rows } = await sqlClient().execute({
-    sql: `SELECT id, name, priceMinor, payWhatYouWant, minPriceMinor, suggestedPriceMinor, quotaId, salesStartAt, salesEndAt,
-                 visibility, accessCode, maxPerOrder
-          FROM TicketType WHERE festivalId = ? AND id IN (${ids.map(() => "?").join(",")})`,
-    args: [festivalId, ...ids],
-  });
-  return new Map(
-    rows.map((r) => [
-      String(r.id),
-      {
-        id: String(r.id),
-        name: String(r.name),
-        priceMinor: Number(r.priceMinor),
-        payWhatYouWant: Boolean(Number(r.payWhatYouWant)),
-        minPriceMinor: r.minPriceMinor === null ? null : Number(r.minPriceMinor),
-        suggestedPriceMinor: r.suggestedPriceMinor === null ? null : Number(r.suggestedPriceMinor),
-        quotaId: r.quotaId === null ? null : String(r.quotaId),
-        salesStartAt: r.salesStartAt === null ? null : dateFromSql(r.salesStartAt),
-        salesEndAt: r.salesEndAt === null ? null : dateFromSql(r.salesEndAt),
-        visibility: String(r.visibility),
-        accessCode: r.accessCode === null ? null : String(r.accessCode),
-        maxPerOrder: Number(r.maxPerOrder),
-      },
-    ]),
-  );
-}
-
-export type PricedLine = { type: TypeForSale; quantity: number; unitPriceMinor: number };
-
-/** Check every line against the ticket types' rules and fix each unit price. */
-function priceLines(
-  input: CheckoutInput,
-  types: Map<string, TypeForSale>,
-  now: Date,
-  currency: string,
-): PricedLine[] {
-  const fields: Record<string, string> = {};
-  const lines: PricedLine[] = [];
-  input.items.forEach((item, i) => {
-    const at = `items.${i}`;
-    const type = types.get(item.ticketTypeId);
-    // A hidden type without its code is indistinguishable from an unknown one.
-    if (
-      !type ||
-      (type.visibility === "hidden" && (!input.accessCode || input.accessCode !== type.accessCode))
-    ) {
-      fields[`${at}.ticketTypeId`] = "v.unknownTicketType";
-      return;
-    }
-    if (
-      (type.salesStartAt && now < type.salesStartAt) ||
-      (type.salesEndAt && now >= type.salesEndAt)
-    ) {
-      fields[`${at}.ticketTypeId`] = "v.salesClosed";
-      return;
-    }
-    if (item.quantity > type.maxPerOrder) {
-      fields[`${at}.quantity`] = `v.maxPerOrderExceeded|${type.maxPerOrder}`;
-      return;
-    }
-    let unit = type.priceMinor;
-    if (type.payWhatYouWant) {
-      const min = type.minPriceMinor ?? type.priceMinor;
-      unit = item.priceMinor ?? type.suggestedPriceMinor ?? min;
-      if (unit < min) {
-        fields[`${at}.priceMinor`] = moneyMessage("v.belowMinimum", min, currency);
-        return;
-      }
-    } else if (item.priceMinor !== undefined && item.priceMinor !== type.priceMinor) {
-      fields[`${at}.priceMinor`] = "v.fixedPrice";
-      return;
-    }
-    lines.push({ type, quantity: item.quantity, unitPriceMinor: unit });
-  });
-  if (Object.keys(fields).length) throw new FieldRulesError(fields);
-  return lines;
-}
-
 export type PlacedOrder = {
   id: string;
   code: string;
@@ -315,8 +192,8 @@ export async function placeOrder(
 ): Promise<{
   order: PlacedOrder;
   festival: FestivalForSale;
-  lines: PricedLine[];
-  donation: CheckoutInput["donation"];
+  /** Every line of the order, each kind's, priced (what Stripe is asked for). */
+  lines: PricedItem[];
   /** True when this request repeated an earlier one: `order` is that order, as it is now. */
   replayed: boolean;
 }> {
@@ -328,23 +205,10 @@ export async function placeOrder(
   if (now >= festival.endsAt)
     throw reject(409, "sales_closed", "Sales for this festival have ended.");
 
-  const types = await loadTypes(
-    festival.id,
-    input.items.map((i) => i.ticketTypeId),
-  );
-  const lines = priceLines(input, types, now, festival.currency);
-
-  if (input.donation?.prisonerId) {
-    const { rows } = await sqlClient().execute({
-      sql: "SELECT 1 FROM FestivalPrisoner WHERE festivalId = ? AND prisonerId = ?",
-      args: [festival.id, input.donation.prisonerId],
-    });
-    if (rows.length === 0)
-      throw new FieldRulesError({ "donation.prisonerId": "v.unknownPrisoner" });
-  }
-
-  const ticketsTotal = lines.reduce((sum, l) => sum + l.unitPriceMinor * l.quantity, 0);
-  const totalMinor = ticketsTotal + (input.donation?.amountMinor ?? 0);
+  // Each item kind checks and prices its own part of the request, in registry order.
+  const lines: PricedItem[] = [];
+  for (const kind of itemKinds()) lines.push(...(await kind.price({ festival, now, input })));
+  const totalMinor = lines.reduce((sum, l) => sum + l.amountMinor, 0);
   if (totalMinor > MAX_AMOUNT_MINOR)
     throw new FieldRulesError({
       _form: moneyMessage("v.totalTooLarge", MAX_AMOUNT_MINOR, festival.currency),
@@ -396,59 +260,43 @@ export async function placeOrder(
         requestHash,
       ],
     },
-    ...reserveStatements(lines, +1),
-  ];
-  const itemIds: string[] = [];
-  for (const line of lines) {
-    const itemId = randomToken(12);
-    itemIds.push(itemId);
-    statements.push({
-      sql: `INSERT INTO OrderItem (id, orderId, kind, ticketTypeId, quotaId, quantity, unitPriceMinor, amountMinor) VALUES (?, ?, 'ticket', ?, ?, ?, ?, ?)`,
+    ...lines.map((line): InStatement => ({
+      sql: `INSERT INTO OrderItem (id, orderId, kind, ticketTypeId, quotaId, quantity, unitPriceMinor, amountMinor, prisonerId)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       args: [
-        itemId,
+        line.itemId,
         orderId,
-        line.type.id,
-        line.type.quotaId,
+        line.kind,
+        line.ticketTypeId,
+        line.quotaId,
         line.quantity,
         line.unitPriceMinor,
-        line.unitPriceMinor * line.quantity,
+        line.amountMinor,
+        line.prisonerId,
       ],
-    });
-  }
-  if (input.donation) {
-    statements.push({
-      sql: `INSERT INTO OrderItem (id, orderId, kind, quantity, unitPriceMinor, amountMinor, prisonerId) VALUES (?, ?, 'donation', 1, ?, ?, ?)`,
-      args: [
-        randomToken(12),
-        orderId,
-        input.donation.amountMinor,
-        input.donation.amountMinor,
-        input.donation.prisonerId ?? null,
-      ],
-    });
-  }
+    })),
+    ...reserveStatements(lines, +1),
+  ];
 
   let tickets: PlacedOrder["tickets"] = [];
   if (status !== "pending") {
-    const issued = await issueTicketTokens(
+    const issued = await fulfilLines(lines, {
       festival,
       orderId,
-      lines.map((l, i) => ({ ...l, itemId: itemIds[i]! })),
       now,
-      input.paymentMethod === "door",
-    );
+      payAtDoor: input.paymentMethod === "door",
+    });
     tickets = issued.tickets;
     statements.push(...issued.statements);
     statements.push(
       ...fulfilmentStatements({
         orderId,
         festival,
-        input,
+        email: input.email,
+        paymentMethod: input.paymentMethod,
         lines,
         now,
         locale: context.locale,
-        code,
-        accessToken,
         status,
       }),
     );
@@ -465,8 +313,7 @@ export async function placeOrder(
       if (isCapacityViolation(error)) throw new SoldOutError();
       if (!idempotencyKey || !isIdempotencyClash(error) || attempt >= 3) throw error;
       const earlier = await orderOfKey(idempotencyKey, requestHash!);
-      if (earlier)
-        return { order: earlier, festival, lines, donation: input.donation, replayed: true };
+      if (earlier) return { order: earlier, festival, lines, replayed: true };
     }
   }
   if (status !== "pending") kickEmailWorker();
@@ -483,7 +330,6 @@ export async function placeOrder(
     },
     festival,
     lines,
-    donation: input.donation,
     replayed: false,
   };
 }
@@ -567,31 +413,6 @@ function checkPaymentMethod(
     throw new FieldRulesError({ paymentMethod: "v.paymentMethodUnavailable" });
 }
 
-/** Take (+1) or give back (-1) the places of these lines, on ticket types and their quotas. */
-export function reserveStatements(
-  lines: { type: { id: string; quotaId: string | null }; quantity: number }[],
-  sign: 1 | -1,
-): InStatement[] {
-  const statements: InStatement[] = [];
-  const perQuota = new Map<string, number>();
-  for (const line of lines) {
-    statements.push({
-      sql: "UPDATE TicketType SET reserved = reserved + ? WHERE id = ?",
-      args: [sign * line.quantity, line.type.id],
-    });
-    if (line.type.quotaId)
-      perQuota.set(line.type.quotaId, (perQuota.get(line.type.quotaId) ?? 0) + line.quantity);
-  }
-  // Always in the same order, so concurrent transactions take locks alike.
-  for (const [quotaId, n] of [...perQuota.entries()].sort()) {
-    statements.push({
-      sql: "UPDATE Quota SET reserved = reserved + ? WHERE id = ?",
-      args: [sign * n, quotaId],
-    });
-  }
-  return statements;
-}
-
 export function isCapacityViolation(error: unknown) {
   const message =
     error instanceof Error
@@ -603,20 +424,19 @@ export function isCapacityViolation(error: unknown) {
 /** The ledger entry and the confirmation email, written with the fulfilment. */
 export function fulfilmentStatements(args: {
   orderId: string;
-  festival: FestivalForSale;
-  input: Pick<CheckoutInput, "email" | "donation" | "paymentMethod">;
-  lines: PricedLine[];
+  festival: { id: string; currency: string };
+  email: string | null;
+  paymentMethod: string;
+  lines: OrderLine[];
   now: Date;
   locale: Locale;
-  code: string;
-  accessToken: string;
   status: OrderStatus;
 }): InStatement[] {
-  const { orderId, festival, input, lines, now } = args;
+  const { orderId, festival, lines, now } = args;
   const statements: InStatement[] = [];
   // Money has moved only for paid card orders (free ones take none); door
   // orders post theirs when staff take the cash (door.server.ts).
-  if (args.status === "paid" && input.paymentMethod === "stripe")
+  if (args.status === "paid" && args.paymentMethod === "stripe")
     statements.push(
       ...entryStatements({
         id: `order:${orderId}:payment`,
@@ -626,18 +446,18 @@ export function fulfilmentStatements(args: {
         at: now,
         postings: moneyInPostings(
           { festivalId: festival.id, currency: festival.currency, code: "stripe_balance" },
-          incomeParts(lines, input.donation),
+          incomeParts(lines),
         ),
       }),
     );
   // An erased order (late card payment after the retention job) has no address left.
-  if (!input.email) return statements;
+  if (!args.email) return statements;
   statements.push({
     sql: `INSERT INTO OutboxEmail (id, "to", template, locale, payload, status, attempts, nextAttemptAt, createdAt)
           VALUES (?, ?, 'order-confirmation', ?, ?, 'pending', 0, ?, ?)`,
     args: [
       randomToken(12),
-      input.email,
+      args.email,
       args.locale,
       JSON.stringify({ orderId }),
       sqlDate(now),
@@ -646,19 +466,3 @@ export function fulfilmentStatements(args: {
   });
   return statements;
 }
-
-/** What an order's money is for, part by part: its tickets, and its donation with the earmark. */
-export function incomeParts(
-  lines: { quantity: number; unitPriceMinor: number }[],
-  donation: { amountMinor: number; prisonerId?: string | null } | undefined,
-): IncomePart[] {
-  const ticketsTotal = lines.reduce((s, l) => s + l.unitPriceMinor * l.quantity, 0);
-  return [
-    { category: "ticket", amountMinor: ticketsTotal },
-    ...(donation
-      ? [{ category: "donation", prisonerId: donation.prisonerId ?? null, amountMinor: donation.amountMinor }]
-      : []),
-  ].filter((p) => p.amountMinor > 0);
-}
-
-export { pickLanguage };

@@ -16,16 +16,21 @@ import {
 import { kickEmailWorker } from "~/utils/email.server";
 import { publicUrl } from "~/utils/env.server";
 import { errorResponse } from "~/utils/http.server";
-import { isLocale, translate } from "~/utils/i18n";
+import { isLocale } from "~/utils/i18n";
 import { stripe, stripeAvailable } from "~/utils/stripe.server";
+import {
+  fulfilLines,
+  incomeParts,
+  readOrderLines,
+  releaseStatements,
+  reserveStatements,
+  stripeLineItems,
+  type OrderLine,
+} from "./item-kinds/index.server";
 import {
   fulfilmentStatements,
   HOLD_MINUTES,
-  incomeParts,
   isCapacityViolation,
-  pickLanguage,
-  reserveStatements,
-  type PricedLine,
   type placeOrder,
 } from "./order.server";
 import { isCancellable } from "./choices";
@@ -35,7 +40,7 @@ import {
   moneyOutPostings,
   orderReversalPostings,
 } from "./ledger.server";
-import { festivalSigner, issueTicketTokens } from "./ticket.server";
+import { festivalSigner } from "./ticket.server";
 
 type Placed = Awaited<ReturnType<typeof placeOrder>>;
 
@@ -49,27 +54,10 @@ const SESSION_SLACK_SECONDS = 120;
  */
 async function startCardPayment(placed: Placed): Promise<string> {
   const baseUrl = publicUrl();
-  const { order, festival, lines, donation } = placed;
+  const { order, festival, lines } = placed;
   const locale = "en";
   try {
-    const lineItems: Stripe.Checkout.SessionCreateParams.LineItem[] = lines.map((l) => ({
-      quantity: l.quantity,
-      price_data: {
-        currency: festival.currency.toLowerCase(),
-        unit_amount: l.unitPriceMinor,
-        product_data: { name: `${festival.name}: ${pickLanguage(l.type.name, locale)}` },
-      },
-    }));
-    // No prisoner or recipient data ever goes to Stripe: a donation is just "Donation".
-    if (donation)
-      lineItems.push({
-        quantity: 1,
-        price_data: {
-          currency: festival.currency.toLowerCase(),
-          unit_amount: donation.amountMinor,
-          product_data: { name: `${festival.name}: ${translate("en", "order.donation")}` },
-        },
-      });
+    const lineItems = stripeLineItems(lines, { festival, locale });
     const session = await stripe().checkout.sessions.create(
       {
         mode: "payment",
@@ -168,36 +156,6 @@ async function readOrder(tx: SqlExecutor, orderId: string): Promise<OrderRow | n
     stripePaymentIntentId:
       r.stripePaymentIntentId === null ? null : String(r.stripePaymentIntentId),
   };
-}
-
-async function readLines(tx: SqlExecutor, orderId: string) {
-  const { rows } = await tx.execute({
-    sql: `SELECT i.id, i.kind, i.ticketTypeId, i.quotaId, i.quantity, i.unitPriceMinor, i.amountMinor, i.prisonerId, t.name AS typeName
-          FROM OrderItem i LEFT JOIN TicketType t ON t.id = i.ticketTypeId WHERE i.orderId = ?`,
-    args: [orderId],
-  });
-  const tickets: (PricedLine & { itemId: string })[] = [];
-  let donation: { amountMinor: number; prisonerId?: string } | undefined;
-  for (const r of rows) {
-    if (r.kind === "ticket") {
-      tickets.push({
-        itemId: String(r.id),
-        quantity: Number(r.quantity),
-        unitPriceMinor: Number(r.unitPriceMinor),
-        type: {
-          id: String(r.ticketTypeId),
-          quotaId: r.quotaId === null ? null : String(r.quotaId),
-          name: String(r.typeName),
-        } as PricedLine["type"],
-      });
-    } else if (r.kind === "donation") {
-      donation = {
-        amountMinor: Number(r.amountMinor),
-        ...(r.prisonerId ? { prisonerId: String(r.prisonerId) } : {}),
-      };
-    }
-  }
-  return { tickets, donation };
 }
 
 async function readFestival(tx: SqlExecutor, festivalId: string) {
@@ -339,10 +297,10 @@ async function fulfilCardOrder(
       return "duplicate";
     }
     const festival = await readFestival(tx, order.festivalId);
-    const { tickets: lines, donation } = await readLines(tx, orderId);
+    const lines = await readOrderLines(tx, orderId);
     if (cancelledWhilePaying) {
       await tx.rollback();
-      return refundLatePayment(event, order, festival, lines, donation, paymentIntent, now);
+      return refundLatePayment(event, order, festival, lines, paymentIntent, now);
     }
     if (order.status === "expired") {
       // The hold was released before the money arrived: take the places again if they are still there.
@@ -351,10 +309,10 @@ async function fulfilCardOrder(
       } catch (error) {
         if (!isCapacityViolation(error)) throw error;
         await tx.rollback();
-        return refundLatePayment(event, order, festival, lines, donation, paymentIntent, now);
+        return refundLatePayment(event, order, festival, lines, paymentIntent, now);
       }
     }
-    const issued = await issueTicketTokens(festival, orderId, lines, now, false);
+    const issued = await fulfilLines(lines, { festival, orderId, now, payAtDoor: false });
     const statements: InStatement[] = [
       {
         sql: `UPDATE "Order" SET status = 'paid', paidAt = ?, holdExpiresAt = NULL, expiredAt = NULL, stripePaymentIntentId = ?, stripeSessionId = COALESCE(stripeSessionId, ?) WHERE id = ?`,
@@ -363,13 +321,12 @@ async function fulfilCardOrder(
       ...issued.statements,
       ...fulfilmentStatements({
         orderId,
-        festival: festival as never,
-        input: { email: order.email ?? "", donation, paymentMethod: "stripe" },
+        festival,
+        email: order.email,
+        paymentMethod: "stripe",
         lines,
         now,
         locale: isLocale(order.locale) ? order.locale : "en",
-        code: order.code,
-        accessToken: order.accessToken,
         status: "paid",
       }),
       ...(fee
@@ -381,11 +338,19 @@ async function fulfilCardOrder(
             at: now,
             postings: [
               {
-                account: { festivalId: festival.id, currency: fee.currency, code: "processing_fees" },
+                account: {
+                  festivalId: festival.id,
+                  currency: fee.currency,
+                  code: "processing_fees",
+                },
                 amountMinor: fee.amountMinor,
               },
               {
-                account: { festivalId: festival.id, currency: fee.currency, code: "stripe_balance" },
+                account: {
+                  festivalId: festival.id,
+                  currency: fee.currency,
+                  code: "stripe_balance",
+                },
                 amountMinor: -fee.amountMinor,
               },
             ],
@@ -410,8 +375,7 @@ async function refundLatePayment(
   event: Stripe.Event,
   order: OrderRow,
   festival: { id: string; currency: string },
-  lines: PricedLine[],
-  donation: { amountMinor: number; prisonerId?: string } | undefined,
+  lines: OrderLine[],
   paymentIntent: string | null,
   now: Date,
 ): Promise<WebhookOutcome> {
@@ -423,7 +387,7 @@ async function refundLatePayment(
     },
     { idempotencyKey: `late-refund-${order.id}` },
   );
-  const parts = incomeParts(lines, donation);
+  const parts = incomeParts(lines);
   const stripeBalance = {
     festivalId: festival.id,
     currency: festival.currency,
@@ -497,8 +461,9 @@ export async function releaseHold(
       await tx.rollback();
       return false;
     }
-    const { tickets: lines } = await readLines(tx, orderId);
-    for (const stmt of [...reserveStatements(lines, -1), ...extra]) await tx.execute(stmt);
+    const lines = await readOrderLines(tx, orderId);
+    for (const stmt of [...releaseStatements(lines, { orderId, now, reason: "expired" }), ...extra])
+      await tx.execute(stmt);
     await tx.commit();
     return true;
   });
@@ -597,20 +562,17 @@ export async function cancelOrRefundOrder(
         "invalid_state",
         "The order changed meanwhile; reload and try again.",
       );
-    const { tickets: lines } = await readLines(tx, order.id);
-    const festival = await readFestival(tx, order.festivalId);
-    const statements: InStatement[] = [
-      ...reserveStatements(lines, -1),
-      {
-        sql: `UPDATE Ticket SET status = 'revoked', revokedAt = ? WHERE orderId = ? AND status = 'valid'`,
-        args: [sqlDate(now), order.id],
-      },
-    ];
+    const lines = await readOrderLines(tx, order.id);
+    const statements: InStatement[] = releaseStatements(lines, {
+      orderId: order.id,
+      now,
+      reason: refundCard ? "refunded" : "cancelled",
+    });
     // Whatever money the order took in goes back, under the categories and earmarks it came in under.
     statements.push(
       ...entryStatements({
         id: `order:${order.id}:refund`,
-        festivalId: festival.id,
+        festivalId: order.festivalId,
         orderId: order.id,
         kind: "refund",
         actorUserId: actor?.id ?? null,

@@ -5,8 +5,9 @@ import { toCsv } from "~/utils/csv.server";
 import { prisma } from "~/utils/db.server";
 import { ORDER_STATUSES, type OrderStatus } from "./order.server";
 import { doorCounters } from "./door.server";
+import { csvItemColumns } from "./item-kinds/index.server";
 import { festivalBalances, summarize } from "./ledger.server";
-import { apiText, listTicketTypes, pickLanguage } from "./ticket-type.server";
+import { apiText, listTicketTypes } from "./ticket-type.server";
 
 export const ORDERS_PAGE_SIZE = 50;
 
@@ -145,8 +146,21 @@ export async function ordersCsv(festivalId: string, locale: string) {
     orderBy: { createdAt: "asc" },
     include: { items: { include: { ticketType: { select: { name: true } } } } },
   });
+  // Each item kind adds its own columns (tickets, donation_minor, …).
+  const itemColumns = csvItemColumns();
   const rows = orders.map((o) => {
     const anonymous = !o.name;
+    const lines = o.items.map((i) => ({
+      itemId: i.id,
+      kind: i.kind,
+      quantity: i.quantity,
+      unitPriceMinor: i.unitPriceMinor,
+      amountMinor: i.amountMinor,
+      ticketTypeId: i.ticketTypeId,
+      quotaId: i.quotaId,
+      prisonerId: i.prisonerId,
+      label: i.ticketType?.name ?? null,
+    }));
     return {
       code: o.code,
       created_at: o.createdAt.toISOString(),
@@ -154,13 +168,15 @@ export async function ordersCsv(festivalId: string, locale: string) {
       payment_method: o.paymentMethod,
       currency: o.currency,
       total_minor: o.totalMinor,
-      tickets: o.items
-        .filter((i) => i.kind === "ticket")
-        .map((i) => `${i.quantity} × ${pickLanguage(i.ticketType?.name ?? "{}", locale)}`)
-        .join("; "),
-      donation_minor: o.items
-        .filter((i) => i.kind === "donation")
-        .reduce((s, i) => s + i.amountMinor, 0),
+      ...Object.fromEntries(
+        itemColumns.map((c) => [
+          c.header,
+          c.value(
+            lines.filter((l) => l.kind === c.kind),
+            locale,
+          ),
+        ]),
+      ),
       name: anonymous ? "" : o.name,
       email: anonymous ? "" : (o.email ?? ""),
     };
@@ -173,8 +189,7 @@ export async function ordersCsv(festivalId: string, locale: string) {
       "payment_method",
       "currency",
       "total_minor",
-      "tickets",
-      "donation_minor",
+      ...itemColumns.map((c) => c.header),
       "name",
       "email",
     ],

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { checkoutInput, placeOrder, readIdempotencyKey } from "~/models/order.server";
+import { checkoutSchema, placeOrder, readIdempotencyKey } from "~/models/order.server";
 import { api, methodNotAllowed, parseOrThrow, readJsonBody } from "~/utils/api.server";
 import { publicUrl } from "~/utils/env.server";
 import { getLocale } from "~/utils/i18n.server";
@@ -15,7 +15,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   return api(async () => {
     if (request.method !== "POST") return methodNotAllowed(["POST"]);
     const idempotencyKey = readIdempotencyKey(request.headers.get("Idempotency-Key"));
-    const input = parseOrThrow(checkoutInput, await readJsonBody(request, 32 * 1024));
+    const input = parseOrThrow(checkoutSchema(), await readJsonBody(request, 32 * 1024));
     const locale = await getLocale(request);
     const placed = await placeOrder(params.id ?? "", input, {
       locale,

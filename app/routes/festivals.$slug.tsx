@@ -9,7 +9,7 @@ import {
 } from "@remix-run/react";
 import { getPublicFestival } from "~/models/festival.server";
 import {
-  checkoutInput,
+  checkoutSchema,
   IdempotencyError,
   placeOrder,
   readIdempotencyKey,
@@ -105,7 +105,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (donationMinor === null) errors.donation = unreadableAmount;
   const idempotencyKey = readIdempotencyKey(field(form, "idempotencyKey"));
   const prisonerId = field(form, "prisonerId") || undefined;
-  const parsed = checkoutInput.safeParse({
+  const parsed = checkoutSchema().safeParse({
     items,
     email: field(form, "email"),
     name: field(form, "name"),

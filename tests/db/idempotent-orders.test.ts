@@ -49,7 +49,7 @@ describe("placeOrder with an idempotency key", () => {
         fc.boolean(),
         async (delays, quantity, withDonation) => {
           const key = `property-key-${++keys}-${Date.now()}`;
-          const input = orders.checkoutInput.parse({
+          const input = orders.checkoutSchema().parse({
             items: [{ ticketTypeId: typeId, quantity }],
             email: `buyer-${keys}@example.test`,
             paymentMethod: "door",
@@ -95,8 +95,8 @@ describe("placeOrder with an idempotency key", () => {
       stripeAvailable: false,
       idempotencyKey: "changed-mind-key-1",
     };
-    const first = await orders.placeOrder(festivalId, orders.checkoutInput.parse(base), context);
-    const changed = orders.checkoutInput.parse({
+    const first = await orders.placeOrder(festivalId, orders.checkoutSchema().parse(base), context);
+    const changed = orders.checkoutSchema().parse({
       ...base,
       items: [{ ticketTypeId: typeId, quantity: 2 }],
     });
