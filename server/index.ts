@@ -358,3 +358,6 @@ export async function startServer(
   };
   return { url, port, close };
 }
+
+// For scripts that run the app's own code on a database (npm run bench).
+export { entryStatements, moneyInPostings } from "~/models/ledger.server";
