@@ -294,7 +294,8 @@ export function paymentMismatchStatements(
         args.expected.amountMinor,
         args.expected.currency,
         Number.isSafeInteger(received.amountMinor) ? received.amountMinor : 0,
-        received.currency.slice(0, 3),
+        // "XXX": ISO 4217's "no currency", for a session without a readable one.
+        validCurrency ? received.currency : "XXX",
         sqlDate(ctx.at),
       ],
     },
