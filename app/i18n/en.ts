@@ -592,6 +592,18 @@ export const en = {
   "door.foundNotYet": "not checked in",
   "door.admit": "Admit",
   "door.letOut": "Let out",
+
+  // Card money on the organisers' order page (issue 9: Stripe refunds, disputes, payment problems).
+  "cardMoney.title": "Card payment",
+  "cardMoney.refunded": "Refunded to the card: {amount}",
+  "cardMoney.chargedBack": "Taken back by the card holder's bank: {amount}",
+  "cardMoney.dispute": "Dispute: {status}",
+  "cardMoney.dispute.open": "open — Stripe holds the money back until it is decided",
+  "cardMoney.dispute.won": "won — the money is back",
+  "cardMoney.dispute.lost": "lost — the money went back to the card holder",
+  "cardMoney.problems": "Payment problems",
+  "cardMoney.mismatch":
+    "{at}: Stripe reported a payment of {received}, but the order is for {expected}. Nothing was issued for it; the money is booked as unmatched until it is refunded in Stripe.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -602,4 +602,16 @@ export const ru: Record<MessageKey, string> = {
   "door.foundNotYet": "ещё не входил",
   "door.admit": "Впустить",
   "door.letOut": "Выпустить",
+
+  // Card money on the organisers' order page (issue 9: Stripe refunds, disputes, payment problems).
+  "cardMoney.title": "Оплата картой",
+  "cardMoney.refunded": "Возвращено на карту: {amount}",
+  "cardMoney.chargedBack": "Отозвано банком держателя карты: {amount}",
+  "cardMoney.dispute": "Спор: {status}",
+  "cardMoney.dispute.open": "открыт — Stripe удерживает деньги до решения",
+  "cardMoney.dispute.won": "выигран — деньги вернулись",
+  "cardMoney.dispute.lost": "проигран — деньги ушли держателю карты",
+  "cardMoney.problems": "Проблемы с оплатой",
+  "cardMoney.mismatch":
+    "{at}: Stripe сообщил об оплате {received}, а заказ на {expected}. По ней ничего не выдано; деньги учтены как несопоставленные, пока их не вернут в Stripe.",
 };

@@ -37,6 +37,8 @@ export const ACCOUNT_CODES = {
   currency_exchange: "expense",
   /** Counted cash minus expected cash at a handover (a shortfall is a debit). */
   cash_difference: "expense",
+  /** Card money that arrived for an order but not its amount or currency (a payment problem): owed back, never income. */
+  unmatched_payments: "liability",
 } as const;
 
 export type AccountCode = keyof typeof ACCOUNT_CODES;
@@ -68,6 +70,10 @@ export const ENTRY_KINDS = [
   "reclassification",
   "cash_handover",
   "cash_received",
+  /** A charge, refund or dispute that Stripe settled in another currency: the conversion, per currency. */
+  "currency_exchange",
+  /** Money that arrived for an order but did not match it (unmatched_payments). */
+  "unmatched_payment",
 ] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
@@ -341,7 +347,8 @@ export async function orderNetIncome(
 
 /**
  * Which asset accounts an order's money is in now (debit-normal, positive =
- * held), e.g. the door devices that took its cash. Fees are not the order's.
+ * held), e.g. the door devices that took its cash. Fees, conversions and
+ * unmatched money are not the order's (its money is counted in its own currency).
  */
 export async function orderAssets(
   db: SqlExecutor,
@@ -350,7 +357,7 @@ export async function orderAssets(
   const { rows } = await db.execute({
     sql: `SELECT a.festivalId, a.code, a.holderType, a.holderId, p.currency, SUM(p.amountMinor) AS held
           FROM LedgerEntry e JOIN LedgerPosting p ON p.entryId = e.id JOIN LedgerAccount a ON a.id = p.accountId
-          WHERE e.orderId = ? AND a.type = 'asset' AND e.kind <> 'processing_fee'
+          WHERE e.orderId = ? AND a.type = 'asset' AND e.kind NOT IN ('processing_fee', 'currency_exchange', 'unmatched_payment')
           GROUP BY a.id HAVING held <> 0 ORDER BY a.id`,
     args: [orderId],
   });
@@ -423,6 +430,8 @@ export function summarize(balances: AccountBalance[]) {
     doorCash: number;
     inTransit: number;
     treasurerCash: number;
+    /** Card money that did not match its order, owed back (a liability, credit-normal). */
+    unmatched: number;
     /** Net income minus fees and differences: the money not yet allocated to a fund. */
     unallocated: number;
   };
@@ -442,6 +451,7 @@ export function summarize(balances: AccountBalance[]) {
       doorCash: 0,
       inTransit: 0,
       treasurerCash: 0,
+      unmatched: 0,
       unallocated: 0,
     });
     const credit = -b.balanceMinor;
@@ -479,6 +489,9 @@ export function summarize(balances: AccountBalance[]) {
         break;
       case "treasurer_cash":
         s.treasurerCash += b.balanceMinor;
+        break;
+      case "unmatched_payments":
+        s.unmatched += credit;
         break;
     }
     if (b.type === "income") {

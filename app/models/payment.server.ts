@@ -35,11 +35,21 @@ import {
 } from "./order.server";
 import { isCancellable } from "./choices";
 import {
-  entryStatements,
-  moneyInPostings,
-  moneyOutPostings,
-  orderReversalPostings,
-} from "./ledger.server";
+  chargeSettlementStatements,
+  disputeLostStatements,
+  disputeOpenedStatements,
+  disputeWonStatements,
+  entryExists,
+  heldIncome,
+  paymentMismatchStatements,
+  settlementOf,
+  stripeRefundStatements,
+  unmatchedHeld,
+  unmatchedRefundStatements,
+  type CardContext,
+  type Settlement,
+} from "./card-money.server";
+import { entryStatements, moneyInPostings, orderReversalPostings } from "./ledger.server";
 import { festivalSigner } from "./ticket.server";
 
 type Placed = Awaited<ReturnType<typeof placeOrder>>;
@@ -193,7 +203,17 @@ function orderIdOf(session: Stripe.Checkout.Session) {
 }
 
 export type WebhookOutcome =
-  "duplicate" | "fulfilled" | "released" | "refunded_late_payment" | "ignored";
+  | "duplicate"
+  | "fulfilled"
+  | "released"
+  | "refunded_late_payment"
+  | "payment_mismatch"
+  | "refunded"
+  | "partially_refunded"
+  | "dispute_opened"
+  | "dispute_won"
+  | "dispute_lost"
+  | "ignored";
 
 /** Apply one verified Stripe event. Safe to receive twice and out of order. */
 export async function applyStripeEvent(
@@ -217,7 +237,13 @@ export async function applyStripeEvent(
       const released = await releaseHold(orderId, now, [recordEvent(event, orderId, now)]);
       return released ? "released" : record(event, orderId, now, "ignored");
     }
+    case "charge.refunded":
+      return applyChargeRefunded(event, event.data.object, now);
+    case "charge.dispute.created":
+    case "charge.dispute.closed":
+      return applyDispute(event, event.data.object, now);
     default:
+      // charge.dispute.funds_withdrawn / funds_reinstated add nothing: created and closed carry the money.
       return record(event, null, now, "ignored");
   }
 }
@@ -233,24 +259,21 @@ async function record(
 }
 
 /**
- * The processing fee Stripe took, from the charge's balance transaction, in the
- * currency Stripe settled in (which may differ from the order's: the ledger
- * converts explicitly). Null if Stripe cannot tell us now; the sale is still fulfilled.
+ * What Stripe settled a payment as, from the charge's balance transaction:
+ * amount and fee in the settlement currency, and the rate (which may differ
+ * from the order's currency: the ledger converts explicitly). Null if Stripe
+ * cannot tell us now; the sale is still fulfilled, in the order's currency.
  */
-async function stripeFee(
-  paymentIntentId: string,
-): Promise<{ amountMinor: number; currency: string } | null> {
+async function stripeSettlement(paymentIntentId: string): Promise<Settlement | null> {
   try {
     const pi = await stripe().paymentIntents.retrieve(paymentIntentId, {
       expand: ["latest_charge.balance_transaction"],
     });
     const charge = pi.latest_charge;
-    const balance = charge && typeof charge === "object" ? charge.balance_transaction : null;
-    if (!balance || typeof balance !== "object" || !Number.isSafeInteger(balance.fee)) return null;
-    return { amountMinor: balance.fee, currency: balance.currency.toUpperCase() };
+    return charge && typeof charge === "object" ? settlementOf(charge.balance_transaction) : null;
   } catch (error) {
     console.warn(
-      `Stripe fee for ${paymentIntentId} unknown:`,
+      `Stripe settlement of ${paymentIntentId} unknown:`,
       error instanceof Error ? error.message : error,
     );
     return null;
@@ -273,10 +296,10 @@ async function fulfilCardOrder(
   // transaction takes the write lock, or it waits on us until SQLITE_BUSY.
   const known = await readOrder(sqlClient(), orderId);
   if (known) await festivalSigner(known.festivalId);
-  // Stripe's fee, asked before the transaction (a network call must not hold the write lock).
-  const fee =
-    paymentIntent && (known?.status === "pending" || known?.status === "expired")
-      ? await stripeFee(paymentIntent)
+  // Stripe's settlement and fee, asked before the transaction (a network call must not hold the write lock).
+  const settlement =
+    paymentIntent && ["pending", "expired", "cancelled"].includes(known?.status ?? "")
+      ? await stripeSettlement(paymentIntent)
       : null;
   return await writeTransaction(async (tx) => {
     const order = await readOrder(tx, orderId);
@@ -296,11 +319,42 @@ async function fulfilCardOrder(
       await tx.commit();
       return "duplicate";
     }
-    const festival = await readFestival(tx, order.festivalId);
+    const ctx: CardContext = {
+      festivalId: order.festivalId,
+      orderId,
+      currency: order.currency,
+      at: now,
+    };
+    // What the buyer paid must be the order: anything else fulfils nothing, and
+    // the money that did arrive is booked as owed back (unmatched_payments).
+    const received = {
+      amountMinor: session.amount_total ?? 0,
+      currency: (session.currency ?? "").toUpperCase(),
+    };
+    if (received.amountMinor !== order.totalMinor || received.currency !== order.currency) {
+      console.warn(
+        `Stripe event ${event.id}: order ${orderId} expected ${order.totalMinor} ${order.currency}, got ${received.amountMinor} ${received.currency}`,
+      );
+      for (const stmt of [
+        ...paymentMismatchStatements(ctx, {
+          eventId: event.id,
+          paymentIntentId: paymentIntent,
+          expected: { amountMinor: order.totalMinor, currency: order.currency },
+          received,
+          settlement,
+        }),
+        recordEvent(event, orderId, now),
+      ])
+        await tx.execute(stmt);
+      await tx.commit();
+      return "payment_mismatch";
+    }
+    // The order's currency is the one its prices and its payment are posted in.
+    const festival = { ...(await readFestival(tx, order.festivalId)), currency: order.currency };
     const lines = await readOrderLines(tx, orderId);
     if (cancelledWhilePaying) {
       await tx.rollback();
-      return refundLatePayment(event, order, festival, lines, paymentIntent, now);
+      return refundLatePayment(event, order, festival, lines, paymentIntent, settlement, now);
     }
     if (order.status === "expired") {
       // The hold was released before the money arrived: take the places again if they are still there.
@@ -309,7 +363,7 @@ async function fulfilCardOrder(
       } catch (error) {
         if (!isCapacityViolation(error)) throw error;
         await tx.rollback();
-        return refundLatePayment(event, order, festival, lines, paymentIntent, now);
+        return refundLatePayment(event, order, festival, lines, paymentIntent, settlement, now);
       }
     }
     const issued = await fulfilLines(lines, { festival, orderId, now, payAtDoor: false });
@@ -329,33 +383,13 @@ async function fulfilCardOrder(
         locale: isLocale(order.locale) ? order.locale : "en",
         status: "paid",
       }),
-      ...(fee
-        ? entryStatements({
-            id: `order:${orderId}:fee`,
-            festivalId: festival.id,
-            orderId,
-            kind: "processing_fee",
-            at: now,
-            postings: [
-              {
-                account: {
-                  festivalId: festival.id,
-                  currency: fee.currency,
-                  code: "processing_fees",
-                },
-                amountMinor: fee.amountMinor,
-              },
-              {
-                account: {
-                  festivalId: festival.id,
-                  currency: fee.currency,
-                  code: "stripe_balance",
-                },
-                amountMinor: -fee.amountMinor,
-              },
-            ],
-          })
-        : []),
+      // Stripe's conversion to the settlement currency (its own entry) and its fee.
+      ...chargeSettlementStatements(
+        ctx,
+        `order:${orderId}`,
+        { currency: order.currency, amountMinor: order.totalMinor },
+        settlement,
+      ),
       recordEvent(event, orderId, now),
     ];
     for (const stmt of statements) await tx.execute(stmt);
@@ -367,9 +401,11 @@ async function fulfilCardOrder(
 
 /**
  * Money arrived after the hold ended and the places are gone (or after the
- * order was cancelled): give it back, and post both entries. Two deliveries
- * at once both refund (Stripe's idempotency key makes that one refund), but only
- * the one that moves the order to "refunded" records it.
+ * order was cancelled): give it back, and post it in and out again exactly —
+ * the payment, its conversion and Stripe's fee (which Stripe keeps), and the
+ * refund keyed by Stripe's refund id (so its `charge.refunded` posts nothing).
+ * Two deliveries at once both refund (Stripe's idempotency key makes that one
+ * refund), but only the one that moves the order to "refunded" records it.
  */
 async function refundLatePayment(
   event: Stripe.Event,
@@ -377,21 +413,29 @@ async function refundLatePayment(
   festival: { id: string; currency: string },
   lines: OrderLine[],
   paymentIntent: string | null,
+  settlement: Settlement | null,
   now: Date,
 ): Promise<WebhookOutcome> {
   if (!paymentIntent) throw new Error("late payment without a payment intent");
-  await stripe().refunds.create(
+  const refund = await stripe().refunds.create(
     {
       payment_intent: paymentIntent,
       metadata: { order_id: order.id, reason: "sold_out_after_hold" },
+      expand: ["balance_transaction"],
     },
     { idempotencyKey: `late-refund-${order.id}` },
   );
   const parts = incomeParts(lines);
   const stripeBalance = {
     festivalId: festival.id,
-    currency: festival.currency,
+    currency: order.currency,
     code: "stripe_balance" as const,
+  };
+  const ctx: CardContext = {
+    festivalId: festival.id,
+    orderId: order.id,
+    currency: order.currency,
+    at: now,
   };
   let recorded = false;
   await writeTransaction(async (tx) => {
@@ -400,36 +444,185 @@ async function refundLatePayment(
       args: [sqlDate(now), paymentIntent, order.id],
     });
     recorded = changed.rowsAffected > 0;
-    const statements: InStatement[] = recorded
-      ? [
-          ...entryStatements({
-            id: `order:${order.id}:payment`,
-            festivalId: festival.id,
-            orderId: order.id,
-            kind: "payment",
-            at: now,
-            postings: moneyInPostings(stripeBalance, parts),
-          }),
-          ...entryStatements({
-            id: `order:${order.id}:refund`,
-            festivalId: festival.id,
-            orderId: order.id,
-            kind: "refund",
-            memo: "late payment: the hold had ended",
-            at: now,
-            postings: moneyOutPostings(stripeBalance, parts),
-          }),
-          recordEvent(event, order.id, now),
-          // An erased order has no address left to write to.
-          ...(order.email ? [cancellationEmail(order, now)] : []),
-        ]
-      : [recordEvent(event, order.id, now)];
+    if (!recorded) {
+      await tx.execute(recordEvent(event, order.id, now));
+      await tx.commit();
+      return;
+    }
+    const money: InStatement[] = [
+      ...entryStatements({
+        id: `order:${order.id}:payment`,
+        festivalId: festival.id,
+        orderId: order.id,
+        kind: "payment",
+        at: now,
+        postings: moneyInPostings(stripeBalance, parts),
+      }),
+      ...chargeSettlementStatements(
+        ctx,
+        `order:${order.id}`,
+        { currency: order.currency, amountMinor: order.totalMinor },
+        settlement,
+      ),
+    ];
+    for (const stmt of money) await tx.execute(stmt);
+    const statements: InStatement[] = [
+      ...(await stripeRefundStatements(tx, ctx, refund, "late payment: the hold had ended")),
+      recordEvent(event, order.id, now),
+      // An erased order has no address left to write to.
+      ...(order.email ? [cancellationEmail(order, now)] : []),
+    ];
     for (const stmt of statements) await tx.execute(stmt);
     await tx.commit();
   });
   if (!recorded) return "duplicate";
   kickEmailWorker();
   return "refunded_late_payment";
+}
+
+/** The order a charge (or its dispute) belongs to: by its PaymentIntent, or an unmatched payment's. */
+async function orderOfCharge(paymentIntent: string | null, metadata: unknown) {
+  if (paymentIntent) {
+    const { rows } = await sqlClient().execute({
+      sql: `SELECT id FROM "Order" WHERE stripePaymentIntentId = ?
+            UNION ALL SELECT orderId FROM PaymentProblem WHERE stripePaymentIntentId = ? LIMIT 1`,
+      args: [paymentIntent, paymentIntent],
+    });
+    if (rows[0]) return String(rows[0].id);
+  }
+  const id = (metadata as Record<string, unknown> | null)?.order_id;
+  return typeof id === "string" && id.length <= 64 ? id : null;
+}
+
+function idOf(x: string | { id: string } | null | undefined) {
+  return typeof x === "string" ? x : (x?.id ?? null);
+}
+
+/**
+ * A refund made in Stripe (its dashboard, or ours: both end here): every
+ * refund of the charge not yet posted is posted, keyed by its id, out of what
+ * the order still holds (tickets first, earmarked donations last). When nothing
+ * is left the order is refunded: its tickets revoked, its places released.
+ */
+async function applyChargeRefunded(
+  event: Stripe.Event,
+  charge: Stripe.Charge,
+  now: Date,
+): Promise<WebhookOutcome> {
+  const orderId = await orderOfCharge(idOf(charge.payment_intent), charge.metadata);
+  if (!orderId) return record(event, null, now, "ignored");
+  // Stripe's refunds of this charge with their balance transactions, asked
+  // before the transaction; if Stripe cannot answer, the webhook is retried.
+  const listed = await stripe().refunds.list({
+    charge: charge.id,
+    limit: 100,
+    expand: ["data.balance_transaction"],
+  });
+  const refunds = listed.data
+    .filter((r) => r.status === "succeeded" || r.status === "pending")
+    .sort((a, b) => a.created - b.created);
+  return await writeTransaction(async (tx) => {
+    const order = await readOrder(tx, orderId);
+    if (!order) {
+      await tx.execute(recordEvent(event, null, now));
+      await tx.commit();
+      return "ignored";
+    }
+    const ctx: CardContext = {
+      festivalId: order.festivalId,
+      orderId,
+      currency: order.currency,
+      at: now,
+    };
+    let posted = 0;
+    for (const refund of refunds) {
+      if (await entryExists(tx, `stripe:refund:${refund.id}`)) continue;
+      let statements: InStatement[];
+      if ((await heldIncome(tx, orderId, order.currency)).length > 0) {
+        statements = await stripeRefundStatements(tx, ctx, refund, "refunded in Stripe");
+      } else {
+        // Nothing taken in: money that did not match the order goes back, or (a
+        // late payment not yet recorded) its own path posts it in and out.
+        const owed = await unmatchedHeld(tx, orderId, refund.currency.toUpperCase());
+        statements =
+          owed > 0 ? unmatchedRefundStatements(ctx, refund, Math.min(owed, refund.amount)) : [];
+      }
+      for (const stmt of statements) await tx.execute(stmt);
+      if (statements.length) posted++;
+    }
+    let outcome: WebhookOutcome = posted ? "partially_refunded" : "duplicate";
+    if (
+      posted &&
+      order.status === "paid" &&
+      (await heldIncome(tx, orderId, order.currency)).length === 0
+    ) {
+      // All of it went back: the order is refunded as if the organisers had done it.
+      const changed = await tx.execute({
+        sql: `UPDATE "Order" SET status = 'refunded', refundedAt = ? WHERE id = ? AND status = 'paid'`,
+        args: [sqlDate(now), orderId],
+      });
+      if (changed.rowsAffected > 0) {
+        const lines = await readOrderLines(tx, orderId);
+        for (const stmt of releaseStatements(lines, { orderId, now, reason: "refunded" }))
+          await tx.execute(stmt);
+      }
+      outcome = "refunded";
+    }
+    await tx.execute(recordEvent(event, orderId, now));
+    await tx.commit();
+    return outcome;
+  });
+}
+
+/**
+ * A dispute on the order's charge: opened, Stripe holds the money back (and
+ * takes its fee); won, it is ours again; lost, it is a chargeback under the
+ * categories and earmarks it came in under. Each phase posts once (keyed by the
+ * dispute id and phase); a `closed` that arrives first posts the opening too.
+ */
+async function applyDispute(
+  event: Stripe.Event,
+  dispute: Stripe.Dispute,
+  now: Date,
+): Promise<WebhookOutcome> {
+  const orderId = await orderOfCharge(idOf(dispute.payment_intent), dispute.metadata);
+  if (!orderId) return record(event, null, now, "ignored");
+  return await writeTransaction(async (tx) => {
+    const order = await readOrder(tx, orderId);
+    if (!order) {
+      await tx.execute(recordEvent(event, null, now));
+      await tx.commit();
+      return "ignored";
+    }
+    const ctx: CardContext = {
+      festivalId: order.festivalId,
+      orderId,
+      currency: order.currency,
+      at: now,
+    };
+    for (const stmt of disputeOpenedStatements(ctx, dispute)) await tx.execute(stmt);
+    let outcome: WebhookOutcome = "dispute_opened";
+    const closed = event.type === "charge.dispute.closed";
+    if (closed && dispute.status === "won") {
+      for (const stmt of disputeWonStatements(ctx, dispute)) await tx.execute(stmt);
+      outcome = "dispute_won";
+    } else if (closed && dispute.status === "lost") {
+      for (const stmt of await disputeLostStatements(tx, ctx, dispute)) await tx.execute(stmt);
+      outcome = "dispute_lost";
+    }
+    const status = outcome === "dispute_won" ? "won" : outcome === "dispute_lost" ? "lost" : "open";
+    await tx.execute({
+      // A late "created" never reopens a decided dispute.
+      sql:
+        status === "open"
+          ? `UPDATE "Order" SET disputeStatus = 'open' WHERE id = ? AND disputeStatus IS NULL`
+          : `UPDATE "Order" SET disputeStatus = ? WHERE id = ?`,
+      args: status === "open" ? [orderId] : [status, orderId],
+    });
+    await tx.execute(recordEvent(event, orderId, now));
+    await tx.commit();
+    return outcome;
+  });
 }
 
 function cancellationEmail(order: OrderRow, now: Date): InStatement {
@@ -533,12 +726,18 @@ export async function cancelOrRefundOrder(
     );
   }
   const refundCard = order.paymentMethod === "stripe" && order.status === "paid";
+  let cardRefund: Stripe.Refund | null = null;
   if (refundCard) {
     if (!order.stripePaymentIntentId)
       throw errorResponse(409, "invalid_state", "This card order has no payment to refund.");
     try {
-      await stripe().refunds.create(
-        { payment_intent: order.stripePaymentIntentId, metadata: { order_id: order.id } },
+      // What is left of the charge (a partial refund in Stripe may have come first).
+      cardRefund = await stripe().refunds.create(
+        {
+          payment_intent: order.stripePaymentIntentId,
+          metadata: { order_id: order.id },
+          expand: ["balance_transaction"],
+        },
         { idempotencyKey: `refund-${order.id}` },
       );
     } catch (error) {
@@ -556,6 +755,15 @@ export async function cancelOrRefundOrder(
       sql: `UPDATE "Order" SET status = ?, ${refundCard ? "refundedAt" : "cancelledAt"} = ?, holdExpiresAt = NULL WHERE id = ? AND status = ?`,
       args: [newStatus, sqlDate(now), order.id, order.status],
     });
+    // Our refund's charge.refunded webhook came first and refunded the order already.
+    if (
+      changed.rowsAffected === 0 &&
+      cardRefund &&
+      (await entryExists(tx, `stripe:refund:${cardRefund.id}`))
+    ) {
+      await tx.rollback();
+      return;
+    }
     if (changed.rowsAffected === 0)
       throw errorResponse(
         409,
@@ -568,17 +776,30 @@ export async function cancelOrRefundOrder(
       now,
       reason: refundCard ? "refunded" : "cancelled",
     });
-    // Whatever money the order took in goes back, under the categories and earmarks it came in under.
+    // Whatever money the order took in goes back, under the categories and earmarks it came in under;
+    // a card refund is keyed by Stripe's refund id, so its charge.refunded webhook posts nothing.
     statements.push(
-      ...entryStatements({
-        id: `order:${order.id}:refund`,
-        festivalId: order.festivalId,
-        orderId: order.id,
-        kind: "refund",
-        actorUserId: actor?.id ?? null,
-        at: now,
-        postings: await orderReversalPostings(tx, order.id),
-      }),
+      ...(cardRefund
+        ? await stripeRefundStatements(
+            tx,
+            {
+              festivalId: order.festivalId,
+              orderId: order.id,
+              currency: order.currency,
+              at: now,
+              actorUserId: actor?.id ?? null,
+            },
+            cardRefund,
+          )
+        : entryStatements({
+            id: `order:${order.id}:refund`,
+            festivalId: order.festivalId,
+            orderId: order.id,
+            kind: "refund",
+            actorUserId: actor?.id ?? null,
+            at: now,
+            postings: await orderReversalPostings(tx, order.id),
+          })),
     );
     if (order.email && order.status !== "pending" && options.notify !== false)
       statements.push(cancellationEmail(order, now));

@@ -4,6 +4,7 @@ import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ConfirmButton } from "~/components/confirm-button";
 import { FormError } from "~/components/field";
 import { OrderItems } from "~/components/order-items";
+import { orderCardMoney } from "~/models/card-money.server";
 import { isCancellable, orderStatusKey } from "~/models/choices";
 import { getOrderView } from "~/models/order-view.server";
 import { cancelOrRefundOrder } from "~/models/payment.server";
@@ -37,6 +38,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return {
     order: { ...rest, tickets: order.tickets.map(({ qrToken: _q, ...t }) => t) },
     canRefund: can(user, "festival:edit", order.festival.id) && isCancellable(order.status),
+    cardMoney: order.paymentMethod === "stripe" ? await orderCardMoney(order.id) : null,
   };
 }
 
@@ -53,7 +55,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function OrderDetail() {
-  const { order, canRefund } = useLoaderData<typeof loader>();
+  const { order, canRefund, cardMoney } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   const locale = useLocale();
@@ -97,6 +99,7 @@ export default function OrderDetail() {
           </li>
         ))}
       </ul>
+      {cardMoney ? <CardMoney money={cardMoney} currency={order.currency} tz={tz} /> : null}
       <FormError error={result?.error} />
       {canRefund ? (
         refund ? (
@@ -116,5 +119,69 @@ export default function OrderDetail() {
         )
       ) : null}
     </>
+  );
+}
+
+/** Stripe's side of the order: refunds and disputes made in Stripe, and payments that did not match. */
+function CardMoney({
+  money,
+  currency,
+  tz,
+}: {
+  money: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["cardMoney"]>;
+  currency: string;
+  tz: string;
+}) {
+  const t = useT();
+  const locale = useLocale();
+  const shown =
+    money.refundedMinor > 0 ||
+    money.chargedBackMinor > 0 ||
+    money.disputeStatus ||
+    money.paymentProblems.length > 0;
+  if (!shown) return null;
+  return (
+    <section aria-labelledby="card-money">
+      <h3 id="card-money">{t("cardMoney.title")}</h3>
+      <ul>
+        {money.refundedMinor > 0 ? (
+          <li>
+            {t("cardMoney.refunded", {
+              amount: formatMoney(money.refundedMinor, currency, locale),
+            })}
+          </li>
+        ) : null}
+        {money.chargedBackMinor > 0 ? (
+          <li>
+            {t("cardMoney.chargedBack", {
+              amount: formatMoney(money.chargedBackMinor, currency, locale),
+            })}
+          </li>
+        ) : null}
+        {money.disputeStatus ? (
+          <li className={`dispute-${money.disputeStatus}`}>
+            {t("cardMoney.dispute", {
+              status: t(`cardMoney.dispute.${money.disputeStatus as "open"}`),
+            })}
+          </li>
+        ) : null}
+      </ul>
+      {money.paymentProblems.length > 0 ? (
+        <>
+          <h4>{t("cardMoney.problems")}</h4>
+          <ul>
+            {money.paymentProblems.map((p) => (
+              <li key={p.stripeEventId} className="payment-problem">
+                {t("cardMoney.mismatch", {
+                  at: formatDateTime(p.createdAt, locale, tz),
+                  received: formatMoney(p.receivedMinor, p.receivedCurrency, locale),
+                  expected: formatMoney(p.expectedMinor, p.expectedCurrency, locale),
+                })}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </section>
   );
 }

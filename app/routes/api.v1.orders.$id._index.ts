@@ -1,11 +1,12 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
+import { orderCardMoney } from "~/models/card-money.server";
 import { getOrderView } from "~/models/order-view.server";
 import { api, methodNotAllowed } from "~/utils/api.server";
 import { requireApiUser } from "~/utils/auth.server";
 import { notFound } from "~/utils/http.server";
 import { requirePermission } from "~/utils/permissions.server";
 
-/** An order with its items and tickets (organisers of its festival, treasurers, admins). */
+/** An order with its items, tickets and card money (organisers of its festival, treasurers, admins). */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   return api(async () => {
     const user = await requireApiUser(request);
@@ -15,7 +16,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     requirePermission(user, "festival:view", order.festival.id);
     // No door credentials here: QR tokens and the buyer's link stay with the buyer.
     const { accessToken: _link, tickets, ...rest } = order;
-    return Response.json({ ...rest, tickets: tickets.map(({ qrToken: _token, ...t }) => t) });
+    return Response.json({
+      ...rest,
+      // Stripe's side: refunded and charged-back amounts, dispute status, payment problems.
+      ...(await orderCardMoney(order.id)),
+      tickets: tickets.map(({ qrToken: _token, ...t }) => t),
+    });
   });
 }
 

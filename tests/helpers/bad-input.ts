@@ -41,6 +41,7 @@ const TABLES = [
   "LedgerEntry",
   "LedgerPosting",
   "StripeEvent",
+  "PaymentProblem",
   "Prisoner",
   "FestivalPrisoner",
   // Door scanning (issue 4).

@@ -10,7 +10,9 @@
 //   POST /v1/checkout/sessions/:id/expire         expire an open session
 //   GET  /v1/payment_intents/:id                  retrieve the PaymentIntent of a completed session
 //   POST /v1/refunds                              refund (payment_intent or charge, amount?, reason?, metadata?)
-//   GET  /v1/refunds/:id                          retrieve a refund
+//   GET  /v1/refunds/:id                          retrieve a refund (expand: balance_transaction)
+//   GET  /v1/refunds                              list refunds (charge?, payment_intent?, expand: data.balance_transaction)
+//   GET  /v1/charges/:id                          retrieve a charge (expand: balance_transaction)
 //   GET  /v1/events/:id                           retrieve an event built with `fake.event()`
 //   GET  /pay/:id, POST /pay/:id                  a stand-in for the hosted payment page (browser tests)
 //
@@ -22,7 +24,11 @@
 // metadata limits (50 keys, 40-char keys, 500-char values).
 //
 // Things tests drive directly (plain methods, not HTTP): `completeSession`,
-// `expireSession`, `setDown`, and the `requests` log plus the stores.
+// `expireSession`, `setDown`, `setSettlement` (the currency and rate Stripe
+// settles charges in), `dashboardRefund`, `openDispute`/`closeDispute`, the
+// event builders `chargeRefundedEvent`/`disputeEvent`, and the `requests` log
+// plus the stores. Every charge, refund and dispute has its balance
+// transaction (amount and fee in the settlement currency, exchange_rate).
 //
 // --- How the app must configure the SDK (see `stripeConfigFromApiUrl`) ---
 // STRIPE_API_URL (e.g. `http://127.0.0.1:12111`, no path) maps to the SDK's
@@ -186,6 +192,72 @@ export type FakeRefund = {
   transfer_reversal: null;
 };
 
+/** How Stripe moved the festival's balance for a charge, refund or dispute (settlement currency). */
+export type FakeBalanceTransaction = {
+  id: string;
+  object: "balance_transaction";
+  amount: number;
+  available_on: number;
+  created: number;
+  currency: string;
+  description: string | null;
+  /** Charge currency → settlement currency; null when they are the same. */
+  exchange_rate: number | null;
+  fee: number;
+  fee_details: { amount: number; currency: string; description: string; type: string }[];
+  net: number;
+  reporting_category: "charge" | "refund" | "dispute" | "dispute_reversal";
+  source: string;
+  status: "available";
+  type: "charge" | "refund" | "adjustment";
+};
+
+export type FakeCharge = {
+  id: string;
+  object: "charge";
+  amount: number;
+  amount_captured: number;
+  amount_refunded: number;
+  balance_transaction: string;
+  captured: true;
+  created: number;
+  currency: string;
+  disputed: boolean;
+  livemode: false;
+  metadata: Record<string, string>;
+  paid: true;
+  payment_intent: string;
+  refunded: boolean;
+  status: "succeeded";
+};
+
+export type FakeDispute = {
+  id: string;
+  object: "dispute";
+  amount: number;
+  /** Full objects, as Stripe sends them: the withdrawal (with the dispute fee) and, if won, the reinstatement. */
+  balance_transactions: FakeBalanceTransaction[];
+  charge: string;
+  created: number;
+  currency: string;
+  is_charge_refundable: false;
+  livemode: false;
+  metadata: Record<string, string>;
+  payment_intent: string;
+  reason: string;
+  status: "warning_needs_response" | "needs_response" | "under_review" | "won" | "lost";
+};
+
+/** The currency and rate Stripe settles new charges in (default: the charge's own currency, no conversion). */
+export type Settlement = {
+  /** Lower-case ISO code, e.g. "usd". */
+  currency: string;
+  /** Charge currency → settlement currency (required when the currencies differ). */
+  exchangeRate?: number;
+  /** The fee in settlement minor units (default: 1.5% of the settled amount + 25). */
+  fee?: number;
+};
+
 export type FakeEvent<T = unknown> = {
   id: string;
   object: "event";
@@ -231,6 +303,23 @@ export type StripeFake = {
   paymentIntents: Map<string, FakePaymentIntent>;
   refunds: Map<string, FakeRefund>;
   events: Map<string, FakeEvent>;
+  charges: Map<string, FakeCharge>;
+  balanceTransactions: Map<string, FakeBalanceTransaction>;
+  disputes: Map<string, FakeDispute>;
+  /** Settle the charges made from now on in this currency and rate (null: in the charge's currency). */
+  setSettlement: (settlement: Settlement | null) => void;
+  /** A refund made in Stripe's dashboard (all that is left, or `amount`). Returns a copy. */
+  dashboardRefund: (paymentIntentId: string, amount?: number) => FakeRefund;
+  /** The charge of a PaymentIntent (a copy), as `charge.*` events carry it. */
+  chargeOf: (paymentIntentId: string) => FakeCharge;
+  /** The card holder's bank disputes the charge: Stripe withdraws the amount and its dispute fee (default 1500). */
+  openDispute: (paymentIntentId: string, opts?: { fee?: number }) => FakeDispute;
+  /** The dispute is decided: won reinstates the amount (not the fee), lost keeps it withdrawn. */
+  closeDispute: (disputeId: string, status: "won" | "lost") => FakeDispute;
+  /** `charge.refunded` for a PaymentIntent's charge as it is now. */
+  chargeRefundedEvent: (paymentIntentId: string) => FakeEvent<FakeCharge>;
+  /** A `charge.dispute.*` event for a dispute as it is now. */
+  disputeEvent: (type: string, disputeId: string) => FakeEvent<FakeDispute>;
   /** Mark a session complete as if the customer paid; creates its PaymentIntent. Returns a copy of the session. */
   completeSession: (id: string, opts?: CompleteOptions) => FakeCheckoutSession;
   /** Expire an open session as Stripe does at `expires_at`. Returns a copy of the session. */
@@ -820,6 +909,92 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     { metadata: Record<string, string>; description: string | null }
   >();
   const intentByCharge = new Map<string, string>();
+  const charges = new Map<string, FakeCharge>();
+  const balanceTransactions = new Map<string, FakeBalanceTransaction>();
+  const disputes = new Map<string, FakeDispute>();
+  let settlement: Settlement | null = null;
+
+  /** A balance transaction in the settlement currency of a charge (`rate` null: no conversion). */
+  function balanceTransaction(
+    source: string,
+    type: FakeBalanceTransaction["type"],
+    category: FakeBalanceTransaction["reporting_category"],
+    amount: number,
+    currency: string,
+    rate: number | null,
+    fee: number,
+  ): FakeBalanceTransaction {
+    const bt: FakeBalanceTransaction = {
+      id: randomId("txn_test_"),
+      object: "balance_transaction",
+      amount,
+      available_on: nowSec() + 2 * 86_400,
+      created: nowSec(),
+      currency,
+      description: null,
+      exchange_rate: rate,
+      fee,
+      fee_details: fee
+        ? [{ amount: fee, currency, description: "Stripe processing fees", type: "stripe_fee" }]
+        : [],
+      net: amount - fee,
+      reporting_category: category,
+      source,
+      status: "available",
+      type,
+    };
+    balanceTransactions.set(bt.id, bt);
+    return bt;
+  }
+  /** The charge's settlement: its balance transaction's currency and rate. */
+  function settlementOf(charge: FakeCharge) {
+    const bt = balanceTransactions.get(charge.balance_transaction)!;
+    return { currency: bt.currency, rate: bt.exchange_rate };
+  }
+  function converted(amount: number, rate: number | null) {
+    return rate === null ? amount : Math.round(amount * rate);
+  }
+  /** The charge of a PaymentIntent that just succeeded, settled as `setSettlement` says. */
+  function makeCharge(pi: FakePaymentIntent, id: string) {
+    const currency = settlement?.currency.toLowerCase() ?? pi.currency;
+    const rate = currency === pi.currency ? null : (settlement?.exchangeRate ?? null);
+    if (currency !== pi.currency && rate === null)
+      throw new Error("stripe-fake: setSettlement needs an exchangeRate for another currency");
+    const settled = converted(pi.amount, rate);
+    const fee = settlement?.fee ?? Math.round(settled * 0.015) + 25;
+    const bt = balanceTransaction(id, "charge", "charge", settled, currency, rate, fee);
+    charges.set(id, {
+      id,
+      object: "charge",
+      amount: pi.amount,
+      amount_captured: pi.amount,
+      amount_refunded: 0,
+      balance_transaction: bt.id,
+      captured: true,
+      created: nowSec(),
+      currency: pi.currency,
+      disputed: false,
+      livemode: false,
+      metadata: { ...pi.metadata },
+      paid: true,
+      payment_intent: pi.id,
+      refunded: false,
+      status: "succeeded",
+    });
+    intentByCharge.set(id, pi.id);
+  }
+  function chargeOfIntent(paymentIntentId: string): FakeCharge {
+    const pi = paymentIntents.get(paymentIntentId);
+    const charge = pi?.latest_charge ? charges.get(pi.latest_charge) : undefined;
+    if (!charge) throw new Error(`stripe-fake: no charge for ${paymentIntentId}`);
+    return charge;
+  }
+  function renderRefund(r: FakeRefund, expand: string[]) {
+    const body: Record<string, unknown> = structuredClone(r);
+    if (expand.includes("balance_transaction"))
+      body.balance_transaction = structuredClone(balanceTransactions.get(r.balance_transaction));
+    return body;
+  }
   const idempotency = new Map<
     string,
     { method: string; path: string; fingerprint: string; reply: Reply }
@@ -1119,27 +1294,14 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         throw invalid(`This property cannot be expanded (${e}).`, "expand");
     }
     const body: Record<string, unknown> = structuredClone(pi);
-    if (expand.length && pi.latest_charge) {
-      // Stripe's fee on the charge: the fake's own rule, 1.5% + 25 minor units.
-      const fee = Math.round(pi.amount_received * 0.015) + 25;
-      const balance = {
-        id: `txn_${pi.latest_charge}`,
-        object: "balance_transaction",
-        amount: pi.amount_received,
-        currency: pi.currency,
-        fee,
-        net: pi.amount_received - fee,
-      };
-      body.latest_charge = {
-        id: pi.latest_charge,
-        object: "charge",
-        amount: pi.amount_received,
-        currency: pi.currency,
-        payment_intent: pi.id,
-        balance_transaction: expand.includes("latest_charge.balance_transaction")
-          ? balance
-          : balance.id,
-      };
+    const charge = pi.latest_charge ? charges.get(pi.latest_charge) : undefined;
+    if (expand.length && charge) {
+      const out: Record<string, unknown> = structuredClone(charge);
+      if (expand.includes("latest_charge.balance_transaction"))
+        out.balance_transaction = structuredClone(
+          balanceTransactions.get(charge.balance_transaction),
+        );
+      body.latest_charge = out;
     }
     return { status: 200, body };
   }
@@ -1198,13 +1360,31 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     nonEmptyString(params.instructions_email, "instructions_email");
     const expand = stringList(params.expand, "expand") ?? [];
     for (const e of expand)
-      if (e !== "payment_intent")
+      if (e !== "payment_intent" && e !== "balance_transaction")
         throw invalid(`This property cannot be expanded (${e}).`, "expand");
+    const refundId = randomId("re_test_");
+    const charge = charges.get(pi.latest_charge);
+    let btId = randomId("txn_test_");
+    if (charge) {
+      // Stripe takes the refund from the balance in the settlement currency; its fee stays.
+      const { currency, rate } = settlementOf(charge);
+      btId = balanceTransaction(
+        refundId,
+        "refund",
+        "refund",
+        -converted(amount, rate),
+        currency,
+        rate,
+        0,
+      ).id;
+      charge.amount_refunded += amount;
+      charge.refunded = charge.amount_refunded >= charge.amount;
+    }
     const refund: FakeRefund = {
-      id: randomId("re_test_"),
+      id: refundId,
       object: "refund",
       amount,
-      balance_transaction: randomId("txn_test_"),
+      balance_transaction: btId,
       charge: pi.latest_charge,
       created: nowSec(),
       currency: pi.currency,
@@ -1219,16 +1399,65 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       transfer_reversal: null,
     };
     refunds.set(refund.id, refund);
-    const body: Record<string, unknown> = structuredClone(refund);
+    const body = renderRefund(refund, expand);
     if (expand.includes("payment_intent")) body.payment_intent = structuredClone(pi);
     return { status: 200, body };
   }
 
   function retrieveRefund(id: string, params: FormObject): Reply {
-    checkKeys(params, ["expand"], []);
+    checkKeys(params, ["expand"], ["expand"]);
     const r = refunds.get(id);
     if (!r) throw noSuch("refund", id, "refund", 404);
-    return { status: 200, body: structuredClone(r) };
+    const expand = stringList(params.expand, "expand") ?? [];
+    for (const e of expand)
+      if (e !== "balance_transaction")
+        throw invalid(`This property cannot be expanded (${e}).`, "expand");
+    return { status: 200, body: renderRefund(r, expand) };
+  }
+
+  function listRefunds(params: FormObject): Reply {
+    checkKeys(
+      params,
+      ["charge", "created", "ending_before", "expand", "limit", "payment_intent", "starting_after"],
+      ["charge", "expand", "limit", "payment_intent"],
+    );
+    const chargeId = nonEmptyString(params.charge, "charge");
+    const piId = nonEmptyString(params.payment_intent, "payment_intent");
+    const limit = integer(params.limit, "limit", 1, 100) ?? 10;
+    const expand = stringList(params.expand, "expand") ?? [];
+    for (const e of expand)
+      if (e !== "data.balance_transaction")
+        throw invalid(`This property cannot be expanded (${e}).`, "expand");
+    const found = [...refunds.values()]
+      .filter((r) => (!chargeId || r.charge === chargeId) && (!piId || r.payment_intent === piId))
+      .reverse(); // newest first, like Stripe
+    return {
+      status: 200,
+      body: {
+        object: "list",
+        data: found
+          .slice(0, limit)
+          .map((r) => renderRefund(r, expand.length ? ["balance_transaction"] : [])),
+        has_more: found.length > limit,
+        url: "/v1/refunds",
+      },
+    };
+  }
+
+  function retrieveCharge(id: string, params: FormObject): Reply {
+    checkKeys(params, ["expand"], ["expand"]);
+    const charge = charges.get(id);
+    if (!charge) throw noSuch("charge", id, "charge", 404);
+    const expand = stringList(params.expand, "expand") ?? [];
+    const body: Record<string, unknown> = structuredClone(charge);
+    for (const e of expand) {
+      if (e !== "balance_transaction")
+        throw invalid(`This property cannot be expanded (${e}).`, "expand");
+      body.balance_transaction = structuredClone(
+        balanceTransactions.get(charge.balance_transaction),
+      );
+    }
+    return { status: 200, body };
   }
 
   function retrieveEvent(id: string, params: FormObject): Reply {
@@ -1253,6 +1482,9 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       if (a === "payment_intents" && b !== undefined && c === undefined && method === "GET")
         return retrievePaymentIntent(b, params);
       if (a === "refunds" && b === undefined && method === "POST") return createRefund(params);
+      if (a === "refunds" && b === undefined && method === "GET") return listRefunds(params);
+      if (a === "charges" && b !== undefined && c === undefined && method === "GET")
+        return retrieveCharge(b, params);
       if (a === "refunds" && b !== undefined && c === undefined && method === "GET")
         return retrieveRefund(b, params);
       if (a === "events" && b !== undefined && c === undefined && method === "GET")
@@ -1403,7 +1635,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         pi.status = "succeeded";
         pi.amount_received = pi.amount;
         pi.latest_charge = randomId("ch_test_");
-        intentByCharge.set(pi.latest_charge, pi.id);
+        makeCharge(pi, pi.latest_charge);
         return structuredClone(s);
       }
       throw new Error(
@@ -1431,7 +1663,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       status: paid ? "succeeded" : "processing",
     };
     paymentIntents.set(pi.id, pi);
-    if (charge) intentByCharge.set(charge, pi.id);
+    if (charge) makeCharge(pi, charge);
     s.status = "complete";
     s.payment_status = paid ? "paid" : "unpaid";
     s.payment_intent = pi.id;
@@ -1456,6 +1688,71 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       throw new Error(`stripe-fake: Checkout Session ${id} is complete and cannot expire`);
     markExpired(s);
     return structuredClone(s);
+  }
+
+  function dashboardRefund(paymentIntentId: string, amount?: number): FakeRefund {
+    const params: FormObject = { payment_intent: paymentIntentId };
+    if (amount !== undefined) params.amount = String(amount);
+    const reply = createRefund(params);
+    return structuredClone(refunds.get((reply.body as { id: string }).id)!);
+  }
+
+  function openDispute(paymentIntentId: string, opts: { fee?: number } = {}): FakeDispute {
+    const charge = chargeOfIntent(paymentIntentId);
+    if (charge.disputed) throw new Error(`stripe-fake: ${charge.id} is already disputed`);
+    const { currency, rate } = settlementOf(charge);
+    const id = randomId("dp_test_");
+    const amount = charge.amount - charge.amount_refunded;
+    const withdrawn = balanceTransaction(
+      id,
+      "adjustment",
+      "dispute",
+      -converted(amount, rate),
+      currency,
+      rate,
+      opts.fee ?? 1500,
+    );
+    charge.disputed = true;
+    const dispute: FakeDispute = {
+      id,
+      object: "dispute",
+      amount,
+      balance_transactions: [withdrawn],
+      charge: charge.id,
+      created: nowSec(),
+      currency: charge.currency,
+      is_charge_refundable: false,
+      livemode: false,
+      metadata: {},
+      payment_intent: paymentIntentId,
+      reason: "fraudulent",
+      status: "needs_response",
+    };
+    disputes.set(id, dispute);
+    return structuredClone(dispute);
+  }
+
+  function closeDispute(disputeId: string, status: "won" | "lost"): FakeDispute {
+    const dispute = disputes.get(disputeId);
+    if (!dispute) throw new Error(`stripe-fake: no dispute ${disputeId}`);
+    if (dispute.status === "won" || dispute.status === "lost")
+      throw new Error(`stripe-fake: dispute ${disputeId} is already ${dispute.status}`);
+    dispute.status = status;
+    if (status === "won") {
+      const withdrawn = dispute.balance_transactions[0]!;
+      dispute.balance_transactions.push(
+        balanceTransaction(
+          disputeId,
+          "adjustment",
+          "dispute_reversal",
+          -withdrawn.amount,
+          withdrawn.currency,
+          withdrawn.exchange_rate,
+          0,
+        ),
+      );
+    }
+    return structuredClone(dispute);
   }
 
   function event<T>(type: string, object: T, opts: EventOptions<T> = {}): FakeEvent<T> {
@@ -1562,6 +1859,22 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     paymentIntents,
     refunds,
     events,
+    charges,
+    balanceTransactions,
+    disputes,
+    setSettlement(s) {
+      settlement = s;
+    },
+    dashboardRefund,
+    chargeOf: (pi) => structuredClone(chargeOfIntent(pi)),
+    openDispute,
+    closeDispute,
+    chargeRefundedEvent: (pi) => event("charge.refunded", structuredClone(chargeOfIntent(pi))),
+    disputeEvent(type, disputeId) {
+      const dispute = disputes.get(disputeId);
+      if (!dispute) throw new Error(`stripe-fake: no dispute ${disputeId}`);
+      return event(type, structuredClone(dispute));
+    },
     completeSession,
     expireSession,
     setDown(mode) {

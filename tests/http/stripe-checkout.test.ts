@@ -1,7 +1,7 @@
 // Card checkout through Stripe, end to end: the real production build talks to
 // the Stripe-compatible fake through the real SDK, webhooks are signed with the
 // SDK's own test helper, and every case checks the database precisely (order,
-// tickets, reserved counters, money movements, Stripe events, outbox, mail).
+// tickets, reserved counters, the order's exact ledger postings, Stripe events, outbox, mail).
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { deliverDueEmails } from "~/utils/email.server";
 import { verifyTicketToken } from "~/utils/ticket-token";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
 import { apiToken, createUserRow, festivalBody } from "../helpers/fixtures";
+import { incomeOf, ledgerOf, type LedgerLine } from "../helpers/ledger";
 import { recipients } from "../helpers/smtp";
 import {
   startStripeFake,
@@ -124,10 +125,7 @@ async function state(orderId: string) {
   const order = await prisma.order.findUnique({ where: { id: orderId } });
   const items = await prisma.orderItem.findMany({ where: { orderId }, orderBy: { kind: "desc" } });
   const tickets = await prisma.ticket.findMany({ where: { orderId } });
-  const movements = await prisma.moneyMovement.findMany({
-    where: { orderId },
-    orderBy: { id: "asc" },
-  });
+  const ledger = await ledgerOf(orderId);
   const events = await prisma.stripeEvent.findMany({
     where: { orderId },
     orderBy: { receivedAt: "asc" },
@@ -136,19 +134,78 @@ async function state(orderId: string) {
     where: { payload: JSON.stringify({ orderId }) },
     orderBy: { createdAt: "asc" },
   });
-  return { order, items, tickets, movements, events, outbox };
+  return { order, items, tickets, ledger, events, outbox };
 }
 
-/** Movements without ids and timestamps, for exact comparison. */
-function movementsOf(s: Awaited<ReturnType<typeof state>>) {
-  return s.movements.map((m) => ({
-    kind: m.kind,
-    amountMinor: m.amountMinor,
-    currency: m.currency,
-    prisonerId: m.prisonerId,
-    paymentMethod: m.paymentMethod,
-    festivalId: m.festivalId,
-  }));
+/** Stripe's fee on a charge in the fake: 1.5% + 25 minor units. */
+const feeOf = (gross: number) => Math.round(gross * 0.015) + 25;
+
+function line(
+  entry: string,
+  kind: string,
+  account: string,
+  amountMinor: number,
+  extra: { category?: string; prisonerId?: string } = {},
+): LedgerLine {
+  return {
+    entry,
+    kind,
+    account,
+    category: extra.category ?? null,
+    prisonerId: extra.prisonerId ?? null,
+    holder: null,
+    currency: "EUR",
+    amountMinor,
+  };
+}
+
+type Donation = { amountMinor: number; prisonerId: string };
+
+/** `order:<id>:payment`: money at Stripe against ticket and donation income. */
+function paymentLines(tickets: number, donation?: Donation): LedgerLine[] {
+  return [
+    line("payment", "payment", "stripe_balance", tickets + (donation?.amountMinor ?? 0)),
+    line("payment", "payment", "income", -tickets, { category: "ticket" }),
+    ...(donation
+      ? [
+          line("payment", "payment", "income", -donation.amountMinor, {
+            category: "donation",
+            prisonerId: donation.prisonerId,
+          }),
+        ]
+      : []),
+  ];
+}
+
+/** `order:<id>:fee`: Stripe's fee from the charge's balance transaction. */
+function feeLines(gross: number): LedgerLine[] {
+  return [
+    line("fee", "processing_fee", "processing_fees", feeOf(gross)),
+    line("fee", "processing_fee", "stripe_balance", -feeOf(gross)),
+  ];
+}
+
+/** `stripe:refund:<re_…>`: refunds under each category and earmark, out of money at Stripe. */
+function refundLines(refundId: string, tickets: number, donation?: Donation): LedgerLine[] {
+  return [
+    ...(tickets ? [line(refundId, "refund", "refunds", tickets, { category: "ticket" })] : []),
+    ...(donation
+      ? [
+          line(refundId, "refund", "refunds", donation.amountMinor, {
+            category: "donation",
+            prisonerId: donation.prisonerId,
+          }),
+        ]
+      : []),
+    line(refundId, "refund", "stripe_balance", -(tickets + (donation?.amountMinor ?? 0))),
+  ];
+}
+
+/** The one refund the fake made for a PaymentIntent. */
+function refundOf(paymentIntent: string | null) {
+  const found = [...fake.refunds.values()].filter((r) => r.payment_intent === paymentIntent);
+  expect(found).toHaveLength(1);
+  return found[0]!;
 }
 
 function mailsTo(address: string) {
@@ -330,7 +387,7 @@ describe("card checkout: happy path, privacy, duplicates", () => {
     );
     expect(s.items).toHaveLength(3);
     expect(s.tickets).toEqual([]);
-    expect(s.movements).toEqual([]);
+    expect(s.ledger).toEqual([]);
     expect(s.events).toEqual([]);
     expect(s.outbox).toEqual([]);
     expect(await reserved([quota, standard, solidarity])).toEqual({
@@ -353,11 +410,11 @@ describe("card checkout: happy path, privacy, duplicates", () => {
     const s = await state(placed.id);
     expect(s.order!.status).toBe("pending");
     expect(s.tickets).toEqual([]);
-    expect(s.movements).toEqual([]);
+    expect(s.ledger).toEqual([]);
     expect(s.outbox).toEqual([]);
   });
 
-  it("fulfils on checkout.session.completed: tickets, movements, one email, QR codes on the page", async () => {
+  it("fulfils on checkout.session.completed: tickets, ledger entries, one email, QR codes on the page", async () => {
     session = fake.completeSession(session.id);
     const res = await deliver("checkout.session.completed", session);
     completedEvent = res.event;
@@ -390,33 +447,12 @@ describe("card checkout: happy path, privacy, duplicates", () => {
       });
       expect(t.qrToken).not.toContain(email);
     }
-    expect(movementsOf(s)).toEqual([
-      {
-        kind: "ticket_sale",
-        amountMinor: 3800,
-        currency: "EUR",
-        prisonerId: null,
-        paymentMethod: "stripe",
-        festivalId,
-      },
-      {
-        kind: "donation",
-        amountMinor: 700,
-        currency: "EUR",
-        prisonerId: prisoner.id,
-        paymentMethod: "stripe",
-        festivalId,
-      },
-      // Stripe's fee from the charge's balance transaction (the fake charges 1.5% + 25).
-      {
-        kind: "processing_fee",
-        amountMinor: -(Math.round(4500 * 0.015) + 25),
-        currency: "EUR",
-        prisonerId: null,
-        paymentMethod: "stripe",
-        festivalId,
-      },
+    // The sale, and Stripe's fee from the charge's balance transaction (the fake charges 1.5% + 25).
+    expect(s.ledger).toEqual([
+      ...paymentLines(3800, { amountMinor: 700, prisonerId: prisoner.id }),
+      ...feeLines(4500),
     ]);
+    expect(await incomeOf(placed.id)).toEqual({ ticket: 3800, [`donation:${prisoner.id}`]: 700 });
     expect(s.events.map((e) => [e.id, e.type])).toEqual([
       [completedEvent.id, "checkout.session.completed"],
     ]);
@@ -480,7 +516,7 @@ describe("card checkout: happy path, privacy, duplicates", () => {
     const after = await state(placed.id);
     expect(after.order).toEqual(before.order);
     expect(after.tickets).toEqual(before.tickets);
-    expect(after.movements).toEqual(before.movements);
+    expect(after.ledger).toEqual(before.ledger);
     expect(after.outbox).toEqual(before.outbox);
     expect(after.events.map((e) => e.id).sort()).toEqual(
       [completedEvent.id, asyncOk.event.id].sort(),
@@ -521,24 +557,7 @@ describe("webhook ordering and signatures", () => {
       stripePaymentIntentId: fake.sessions.get(session.id)!.payment_intent,
     });
     expect(s.tickets).toHaveLength(1);
-    expect(movementsOf(s)).toEqual([
-      {
-        kind: "ticket_sale",
-        amountMinor: 1200,
-        currency: "EUR",
-        prisonerId: null,
-        paymentMethod: "stripe",
-        festivalId,
-      },
-      {
-        kind: "processing_fee",
-        amountMinor: -(Math.round(1200 * 0.015) + 25),
-        currency: "EUR",
-        prisonerId: null,
-        paymentMethod: "stripe",
-        festivalId,
-      },
-    ]);
+    expect(s.ledger).toEqual([...paymentLines(1200), ...feeLines(1200)]);
     expect(s.events.map((e) => e.id)).toEqual([res.event.id]);
     expect(s.outbox.map((o) => o.template)).toEqual(["order-confirmation"]);
     expect(await reserved([type])).toEqual({ [type]: 1 });
@@ -613,7 +632,7 @@ describe("hold expiry", () => {
     expect(s.order).toMatchObject({ status: "expired", holdExpiresAt: null, paidAt: null });
     expect(s.order!.expiredAt).toBeInstanceOf(Date);
     expect(s.tickets).toEqual([]);
-    expect(s.movements).toEqual([]);
+    expect(s.ledger).toEqual([]);
     expect(s.outbox).toEqual([]);
     expect(s.events.map((e) => [e.id, e.type])).toEqual([
       [res.event.id, "checkout.session.expired"],
@@ -650,7 +669,7 @@ describe("hold expiry", () => {
     const s = await state(placed.id);
     expect(s.order).toMatchObject({ status: "expired", holdExpiresAt: null });
     expect(s.tickets).toEqual([]);
-    expect(s.movements).toEqual([]);
+    expect(s.ledger).toEqual([]);
     expect(await reserved([type])).toEqual({ [type]: 0 });
     const expires = requestsSince(mark, "POST", `/v1/checkout/sessions/${session.id}/expire`);
     expect(expires.map((r) => r.status)).toEqual([200]);
@@ -705,7 +724,7 @@ describe("payment after the hold was released", () => {
     }
     const midway = await state(placed.id);
     expect(midway.order!.status).toBe("expired");
-    expect(midway.movements).toEqual([]);
+    expect(midway.ledger).toEqual([]);
     expect(midway.events).toEqual([]);
 
     const retried = await redeliver(event);
@@ -740,32 +759,15 @@ describe("payment after the hold was released", () => {
     });
     expect(s.order!.refundedAt).toBeInstanceOf(Date);
     expect(s.tickets).toEqual([]);
-    expect(movementsOf(s)).toEqual([
-      {
-        kind: "ticket_sale",
-        amountMinor: 2000,
-        currency: "EUR",
-        prisonerId: null,
-        paymentMethod: "stripe",
-        festivalId,
-      },
-      {
-        kind: "donation",
-        amountMinor: 300,
-        currency: "EUR",
-        prisonerId: prisoner.id,
-        paymentMethod: "stripe",
-        festivalId,
-      },
-      {
-        kind: "refund",
-        amountMinor: -2300,
-        currency: "EUR",
-        prisonerId: null,
-        paymentMethod: "stripe",
-        festivalId,
-      },
+    // In and out again exactly: the payment, Stripe's fee (it keeps it), and the refund keyed
+    // by Stripe's refund id under the categories and earmark the money came in under.
+    const donation = { amountMinor: 300, prisonerId: prisoner.id };
+    expect(s.ledger).toEqual([
+      ...paymentLines(2000, donation),
+      ...feeLines(2300),
+      ...refundLines(refunds[0]!.id, 2000, donation),
     ]);
+    expect(await incomeOf(placed.id)).toEqual({});
     expect(s.events.map((e) => [e.id, e.type])).toEqual([[event.id, "checkout.session.completed"]]);
     expect(s.outbox.map((o) => [o.template, o.to])).toEqual([["order-cancelled", email]]);
     expect(await reserved([type])).toEqual({ [type]: 1 });
@@ -783,7 +785,7 @@ describe("payment after the hold was released", () => {
       [...fake.refunds.values()].filter((r) => r.payment_intent === paid.payment_intent),
     ).toHaveLength(1);
     const after = await state(placed.id);
-    expect(after.movements).toEqual(s.movements);
+    expect(after.ledger).toEqual(s.ledger);
     expect(after.order).toEqual(s.order);
     await outboxSent(placed.id, 1);
     expect(mailsTo(email)).toHaveLength(1);
@@ -809,24 +811,7 @@ describe("payment after the hold was released", () => {
     expect(s.order).toMatchObject({ status: "paid", expiredAt: null, holdExpiresAt: null });
     expect(s.tickets).toHaveLength(2);
     expect(s.tickets.every((t) => t.status === "valid")).toBe(true);
-    expect(movementsOf(s)).toEqual([
-      {
-        kind: "ticket_sale",
-        amountMinor: 2200,
-        currency: "EUR",
-        prisonerId: null,
-        paymentMethod: "stripe",
-        festivalId,
-      },
-      {
-        kind: "processing_fee",
-        amountMinor: -(Math.round(2200 * 0.015) + 25),
-        currency: "EUR",
-        prisonerId: null,
-        paymentMethod: "stripe",
-        festivalId,
-      },
-    ]);
+    expect(s.ledger).toEqual([...paymentLines(2200), ...feeLines(2200)]);
     expect(s.outbox.map((o) => o.template)).toEqual(["order-confirmation"]);
     expect(await reserved([type, quota])).toEqual({ [type]: 2, [quota]: 2 });
     expect(fake.refunds.size).toBe(refundsBefore);
@@ -863,9 +848,10 @@ describe("races around a late payment", () => {
     ).toHaveLength(1);
     const s = await state(placed.id);
     expect(s.order!.status).toBe("refunded");
-    expect(movementsOf(s).map((m) => [m.kind, m.amountMinor])).toEqual([
-      ["ticket_sale", 1600],
-      ["refund", -1600],
+    expect(s.ledger).toEqual([
+      ...paymentLines(1600),
+      ...feeLines(1600),
+      ...refundLines(refundOf(paid.payment_intent).id, 1600),
     ]);
     expect(s.outbox.map((o) => o.template)).toEqual(["order-cancelled"]);
     expect(s.events.map((e) => e.id)).toEqual([event.id]);
@@ -898,9 +884,10 @@ describe("races around a late payment", () => {
       stripePaymentIntentId: paid.payment_intent,
     });
     expect(s.tickets).toEqual([]);
-    expect(movementsOf(s).map((m) => [m.kind, m.amountMinor])).toEqual([
-      ["ticket_sale", 1400],
-      ["refund", -1400],
+    expect(s.ledger).toEqual([
+      ...paymentLines(1400),
+      ...feeLines(1400),
+      ...refundLines(refunds[0]!.id, 1400),
     ]);
     expect(s.outbox.map((o) => o.template)).toEqual(["order-cancelled"]);
     expect(await reserved([type])).toEqual({ [type]: 0 });
@@ -1012,41 +999,15 @@ describe("organiser refund", () => {
     expect(s.tickets.every((t) => t.status === "revoked" && t.revokedAt instanceof Date)).toBe(
       true,
     );
-    expect(movementsOf(s)).toEqual([
-      {
-        kind: "ticket_sale",
-        amountMinor: 2600,
-        currency: "EUR",
-        prisonerId: null,
-        paymentMethod: "stripe",
-        festivalId,
-      },
-      {
-        kind: "donation",
-        amountMinor: 400,
-        currency: "EUR",
-        prisonerId: prisoner.id,
-        paymentMethod: "stripe",
-        festivalId,
-      },
-      // Stripe keeps its fee on a refunded charge: the fee stays a cost.
-      {
-        kind: "processing_fee",
-        amountMinor: -(Math.round(3000 * 0.015) + 25),
-        currency: "EUR",
-        prisonerId: null,
-        paymentMethod: "stripe",
-        festivalId,
-      },
-      {
-        kind: "refund",
-        amountMinor: -3000,
-        currency: "EUR",
-        prisonerId: null,
-        paymentMethod: "stripe",
-        festivalId,
-      },
+    // Stripe keeps its fee on a refunded charge: the fee stays a cost. The refund is keyed
+    // by Stripe's refund id and keeps the donation's earmark.
+    const donation = { amountMinor: 400, prisonerId: prisoner.id };
+    expect(s.ledger).toEqual([
+      ...paymentLines(2600, donation),
+      ...feeLines(3000),
+      ...refundLines(refunds[0]!.id, 2600, donation),
     ]);
+    expect(await incomeOf(placed.id)).toEqual({});
     expect(s.outbox.map((o) => o.template)).toEqual(["order-confirmation", "order-cancelled"]);
     expect(await reserved([type, quota])).toEqual({ [type]: 0, [quota]: 0 });
     expect(
