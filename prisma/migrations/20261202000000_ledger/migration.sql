@@ -3,6 +3,9 @@
 -- LedgerEntry row written after them, which seals it: the insert trigger refuses an entry
 -- whose postings do not sum to zero per currency. Entries are append-only and their id is
 -- the event's source key, so the same event never posts twice.
+-- One transaction: a conversion that fails leaves the previous release's database as it was.
+
+BEGIN;
 
 CREATE TABLE "LedgerAccount" (
     "id" TEXT NOT NULL PRIMARY KEY,
@@ -46,51 +49,6 @@ CREATE TABLE "LedgerPosting" (
 CREATE INDEX "LedgerPosting_entryId_idx" ON "LedgerPosting"("entryId");
 CREATE INDEX "LedgerPosting_accountId_idx" ON "LedgerPosting"("accountId");
 
--- A replayed entry: its postings are skipped (the entry row itself is ON CONFLICT DO NOTHING).
-CREATE TRIGGER "LedgerPosting_replay" BEFORE INSERT ON "LedgerPosting"
-WHEN EXISTS (SELECT 1 FROM "LedgerEntry" WHERE "id" = NEW."entryId")
-BEGIN
-    SELECT RAISE(IGNORE);
-END;
-
-CREATE TRIGGER "LedgerPosting_currency" BEFORE INSERT ON "LedgerPosting"
-WHEN NEW."currency" IS NOT (SELECT "currency" FROM "LedgerAccount" WHERE "id" = NEW."accountId")
-BEGIN
-    SELECT RAISE(ABORT, 'ledger_currency_mismatch: a posting is in its account''s currency');
-END;
-
-CREATE TRIGGER "LedgerEntry_balanced" AFTER INSERT ON "LedgerEntry"
-WHEN (SELECT COUNT(*) FROM "LedgerPosting" WHERE "entryId" = NEW."id") < 2
-  OR EXISTS (SELECT 1 FROM "LedgerPosting" WHERE "entryId" = NEW."id" GROUP BY "currency" HAVING SUM("amountMinor") <> 0)
-BEGIN
-    SELECT RAISE(ABORT, 'ledger_unbalanced: an entry''s postings sum to zero per currency');
-END;
-
-CREATE TRIGGER "LedgerAccount_no_update" BEFORE UPDATE ON "LedgerAccount"
-BEGIN
-    SELECT RAISE(ABORT, 'LedgerAccount is append-only');
-END;
-CREATE TRIGGER "LedgerAccount_no_delete" BEFORE DELETE ON "LedgerAccount"
-BEGIN
-    SELECT RAISE(ABORT, 'LedgerAccount is append-only');
-END;
-CREATE TRIGGER "LedgerEntry_no_update" BEFORE UPDATE ON "LedgerEntry"
-BEGIN
-    SELECT RAISE(ABORT, 'LedgerEntry is append-only');
-END;
-CREATE TRIGGER "LedgerEntry_no_delete" BEFORE DELETE ON "LedgerEntry"
-BEGIN
-    SELECT RAISE(ABORT, 'LedgerEntry is append-only');
-END;
-CREATE TRIGGER "LedgerPosting_no_update" BEFORE UPDATE ON "LedgerPosting"
-BEGIN
-    SELECT RAISE(ABORT, 'LedgerPosting is append-only');
-END;
-CREATE TRIGGER "LedgerPosting_no_delete" BEFORE DELETE ON "LedgerPosting"
-BEGIN
-    SELECT RAISE(ABORT, 'LedgerPosting is append-only');
-END;
-
 -- ------------------------------------------------------------------ history
 -- Every MoneyMovement row of the previous release becomes one entry ('legacy:<id>').
 -- Money in: the asset of its payment method against its income account.
@@ -99,6 +57,11 @@ END;
 -- (a door order's unpaid donation); here a refund reverses exactly what that order's
 -- earlier rows took in, per category and earmark, and nothing else.
 -- Door cash of that release has no recorded device: it sits in the door's cash without holder.
+-- This runs before the triggers below exist and writes each entry before its postings, so
+-- it does not depend on how the migration is run (Prisma runs a script statement by
+-- statement: without the BEGIN above, the postings' deferred foreign key to their entry is
+-- checked, and fails, at each statement's end). The triggers' rules are checked at the end
+-- instead ("_legacy_check").
 
 CREATE TEMP TABLE "_legacy_posting" ("entryId" TEXT, "accountId" TEXT, "festivalId" TEXT, "currency" TEXT,
     "type" TEXT, "code" TEXT, "category" TEXT, "prisonerId" TEXT, "amountMinor" INTEGER, "seq" INTEGER);
@@ -155,10 +118,6 @@ GROUP BY r.id;
 INSERT OR IGNORE INTO "LedgerAccount" ("id", "festivalId", "currency", "type", "code", "category", "prisonerId")
 SELECT DISTINCT "accountId", "festivalId", "currency", "type", "code", "category", "prisonerId" FROM "_legacy_posting";
 
-INSERT INTO "LedgerPosting" ("entryId", "accountId", "amountMinor", "currency")
-SELECT "entryId", "accountId", "amountMinor", "currency" FROM "_legacy_posting"
-WHERE "amountMinor" <> 0 ORDER BY "entryId", "seq";
-
 INSERT INTO "LedgerEntry" ("id", "festivalId", "orderId", "kind", "memo", "createdAt")
 SELECT 'legacy:' || m.id, m.festivalId, m.orderId,
        CASE m.kind WHEN 'ticket_sale' THEN 'payment' WHEN 'donation' THEN 'payment' WHEN 'processing_fee' THEN 'processing_fee' ELSE 'refund' END,
@@ -166,5 +125,67 @@ SELECT 'legacy:' || m.id, m.festivalId, m.orderId,
 FROM "MoneyMovement" m
 WHERE EXISTS (SELECT 1 FROM "_legacy_posting" p WHERE p.entryId = 'legacy:' || m.id AND p.amountMinor <> 0);
 
+INSERT INTO "LedgerPosting" ("entryId", "accountId", "amountMinor", "currency")
+SELECT "entryId", "accountId", "amountMinor", "currency" FROM "_legacy_posting"
+WHERE "amountMinor" <> 0 ORDER BY "entryId", "seq";
+
+-- The converted history obeys the rules the triggers enforce from now on, or the migration fails.
+CREATE TEMP TABLE "_legacy_check" ("broken" INTEGER NOT NULL CHECK ("broken" = 0));
+INSERT INTO "_legacy_check"
+SELECT (SELECT COUNT(*) FROM "LedgerEntry" e
+        WHERE (SELECT COUNT(*) FROM "LedgerPosting" p WHERE p."entryId" = e."id") < 2
+           OR EXISTS (SELECT 1 FROM "LedgerPosting" p WHERE p."entryId" = e."id" GROUP BY p."currency" HAVING SUM(p."amountMinor") <> 0))
+     + (SELECT COUNT(*) FROM "LedgerPosting" p JOIN "LedgerAccount" a ON a."id" = p."accountId" WHERE p."currency" <> a."currency");
+DROP TABLE "_legacy_check";
+
 DROP TABLE "_legacy_posting";
 DROP TABLE "MoneyMovement";
+
+-- ------------------------------------------------------------------ rules
+
+-- A replayed entry: its postings are skipped (the entry row itself is ON CONFLICT DO NOTHING).
+CREATE TRIGGER "LedgerPosting_replay" BEFORE INSERT ON "LedgerPosting"
+WHEN EXISTS (SELECT 1 FROM "LedgerEntry" WHERE "id" = NEW."entryId")
+BEGIN
+    SELECT RAISE(IGNORE);
+END;
+
+CREATE TRIGGER "LedgerPosting_currency" BEFORE INSERT ON "LedgerPosting"
+WHEN NEW."currency" IS NOT (SELECT "currency" FROM "LedgerAccount" WHERE "id" = NEW."accountId")
+BEGIN
+    SELECT RAISE(ABORT, 'ledger_currency_mismatch: a posting is in its account''s currency');
+END;
+
+CREATE TRIGGER "LedgerEntry_balanced" AFTER INSERT ON "LedgerEntry"
+WHEN (SELECT COUNT(*) FROM "LedgerPosting" WHERE "entryId" = NEW."id") < 2
+  OR EXISTS (SELECT 1 FROM "LedgerPosting" WHERE "entryId" = NEW."id" GROUP BY "currency" HAVING SUM("amountMinor") <> 0)
+BEGIN
+    SELECT RAISE(ABORT, 'ledger_unbalanced: an entry''s postings sum to zero per currency');
+END;
+
+CREATE TRIGGER "LedgerAccount_no_update" BEFORE UPDATE ON "LedgerAccount"
+BEGIN
+    SELECT RAISE(ABORT, 'LedgerAccount is append-only');
+END;
+CREATE TRIGGER "LedgerAccount_no_delete" BEFORE DELETE ON "LedgerAccount"
+BEGIN
+    SELECT RAISE(ABORT, 'LedgerAccount is append-only');
+END;
+CREATE TRIGGER "LedgerEntry_no_update" BEFORE UPDATE ON "LedgerEntry"
+BEGIN
+    SELECT RAISE(ABORT, 'LedgerEntry is append-only');
+END;
+CREATE TRIGGER "LedgerEntry_no_delete" BEFORE DELETE ON "LedgerEntry"
+BEGIN
+    SELECT RAISE(ABORT, 'LedgerEntry is append-only');
+END;
+CREATE TRIGGER "LedgerPosting_no_update" BEFORE UPDATE ON "LedgerPosting"
+BEGIN
+    SELECT RAISE(ABORT, 'LedgerPosting is append-only');
+END;
+CREATE TRIGGER "LedgerPosting_no_delete" BEFORE DELETE ON "LedgerPosting"
+BEGIN
+    SELECT RAISE(ABORT, 'LedgerPosting is append-only');
+END;
+
+COMMIT;
