@@ -37,6 +37,7 @@ import {
   entryExists,
   heldIncome,
   paymentMismatchStatements,
+  refundedTotal,
   settlementOf,
   stripeRefundStatements,
   unmatchedHeld,
@@ -542,7 +543,11 @@ async function refundLatePayment(
   return "refunded_late_payment";
 }
 
-/** The order a charge (or its dispute) belongs to: by its PaymentIntent, or an unmatched payment's. */
+/**
+ * The order a charge (or its dispute) belongs to: by its PaymentIntent (or an
+ * unmatched payment's), else by the order id in the metadata. Null for a charge
+ * that is not a festival order's.
+ */
 async function orderOfCharge(paymentIntent: string | null, metadata: unknown) {
   if (paymentIntent) {
     const { rows } = await sqlClient().execute({
@@ -552,8 +557,22 @@ async function orderOfCharge(paymentIntent: string | null, metadata: unknown) {
     });
     if (rows[0]) return String(rows[0].id);
   }
-  const id = (metadata as Record<string, unknown> | null)?.order_id;
+  let id = (metadata as Record<string, unknown> | null)?.order_id;
+  // Not recorded yet (the payment's own webhook may still be on its way): the
+  // PaymentIntent carries the order's id (startCardPayment), a dispute does not.
+  if (id === undefined && paymentIntent)
+    id = (await stripe().paymentIntents.retrieve(paymentIntent)).metadata?.order_id;
   return typeof id === "string" && id.length <= 64 ? id : null;
+}
+
+/** Whether the order's card payment was recorded (it is paid, or was paid and refunded). */
+function hasPayment(order: OrderRow) {
+  return (order.status === "paid" || order.status === "refunded") && !!order.stripePaymentIntentId;
+}
+
+/** A payment problem's money is keyed by its PaymentIntent (paymentMismatchStatements). */
+function unmatchedKey(paymentIntent: string | null) {
+  return `stripe:unmatched:${paymentIntent ?? ""}`;
 }
 
 function idOf(x: string | { id: string } | null | undefined) {
@@ -571,7 +590,8 @@ async function applyChargeRefunded(
   charge: Stripe.Charge,
   now: Date,
 ): Promise<WebhookOutcome> {
-  const orderId = await orderOfCharge(idOf(charge.payment_intent), charge.metadata);
+  const paymentIntent = idOf(charge.payment_intent);
+  const orderId = await orderOfCharge(paymentIntent, charge.metadata);
   if (!orderId) return record(event, null, now, "ignored");
   // Stripe's refunds of this charge with their balance transactions, asked
   // before the transaction; if Stripe cannot answer, the webhook is retried.
@@ -589,6 +609,12 @@ async function applyChargeRefunded(
       await tx.execute(recordEvent(event, null, now));
       await tx.commit();
       return "ignored";
+    }
+    if (!hasPayment(order) && !(await entryExists(tx, unmatchedKey(paymentIntent)))) {
+      // The payment itself is not recorded yet (its checkout.session.completed, or a late
+      // payment's own refund, is still on its way): Stripe retries this event later.
+      await tx.rollback();
+      throw new Error(`charge.refunded for order ${orderId} before its payment; retry later`);
     }
     const ctx: CardContext = {
       festivalId: order.festivalId,
@@ -616,9 +642,10 @@ async function applyChargeRefunded(
     if (
       posted &&
       order.status === "paid" &&
-      (await heldIncome(tx, orderId, order.currency)).length === 0
+      (await refundedTotal(tx, orderId, order.currency)) >= order.totalMinor
     ) {
-      // All of it went back: the order is refunded as if the organisers had done it.
+      // All of it was refunded: the order is refunded as if the organisers had done it
+      // (what a lost dispute took back is a chargeback, and leaves the order paid).
       const changed = await tx.execute({
         sql: `UPDATE "Order" SET status = 'refunded', refundedAt = ? WHERE id = ? AND status = 'paid'`,
         args: [sqlDate(now), orderId],
@@ -653,7 +680,8 @@ async function applyDispute(
   dispute: Stripe.Dispute,
   now: Date,
 ): Promise<WebhookOutcome> {
-  const orderId = await orderOfCharge(idOf(dispute.payment_intent), dispute.metadata);
+  const paymentIntent = idOf(dispute.payment_intent);
+  const orderId = await orderOfCharge(paymentIntent, dispute.metadata);
   if (!orderId) return record(event, null, now, "ignored");
   return await writeTransaction(async (tx) => {
     const order = await readOrder(tx, orderId);
@@ -661,6 +689,18 @@ async function applyDispute(
       await tx.execute(recordEvent(event, null, now));
       await tx.commit();
       return "ignored";
+    }
+    if (!hasPayment(order)) {
+      // A dispute of a payment not recorded yet: Stripe retries this event later. (A
+      // dispute of money that did not match its order stays with the payment problem.)
+      const unmatched = await entryExists(tx, unmatchedKey(paymentIntent));
+      if (unmatched) {
+        await tx.execute(recordEvent(event, orderId, now));
+        await tx.commit();
+        return "ignored";
+      }
+      await tx.rollback();
+      throw new Error(`${event.type} for order ${orderId} before its payment; retry later`);
     }
     const ctx: CardContext = {
       festivalId: order.festivalId,
