@@ -862,13 +862,15 @@ export async function cancelOrRefundOrder(
       sql: `UPDATE "Order" SET status = ?, ${refundCard ? "refundedAt" : "cancelledAt"} = ?, holdExpiresAt = NULL WHERE id = ? AND status = ?`,
       args: [newStatus, sqlDate(now), order.id, order.status],
     });
-    // Our refund's charge.refunded webhook came first and refunded the order already.
+    // Our refund's charge.refunded webhook came first and refunded the order already
+    // (posted, tickets revoked, places released): only the buyer's email is left to write.
     if (
       changed.rowsAffected === 0 &&
       cardRefund &&
       (await entryExists(tx, `stripe:refund:${cardRefund.id}`))
     ) {
-      await tx.rollback();
+      if (order.email && options.notify !== false) await tx.execute(cancellationEmail(order, now));
+      await tx.commit();
       return;
     }
     if (changed.rowsAffected === 0)

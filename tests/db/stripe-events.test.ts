@@ -170,6 +170,11 @@ describe("applyStripeEvent: refunds made in Stripe", () => {
     expect(order.status).toBe("refunded");
     const tickets = await db.prisma.ticket.findMany({ where: { orderId } });
     expect(tickets.map((t) => t.status)).toEqual(["revoked"]);
+    // The buyer is still told, once.
+    const mails = await db.prisma.outboxEmail.findMany({
+      where: { payload: JSON.stringify({ orderId }) },
+    });
+    expect(mails.map((m) => m.template).sort()).toEqual(["order-cancelled", "order-confirmation"]);
   });
 
   it("a late payment's charge.refunded before the late refund is recorded: retried, and in and out post once", async () => {
