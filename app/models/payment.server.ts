@@ -480,13 +480,14 @@ async function refundLatePayment(
   now: Date,
 ): Promise<WebhookOutcome> {
   if (!paymentIntent) throw new Error("late payment without a payment intent");
-  const refund = await stripe().refunds.create(
-    {
-      payment_intent: paymentIntent,
-      metadata: { order_id: order.id, reason: "sold_out_after_hold" },
-      expand: ["balance_transaction"],
-    },
-    { idempotencyKey: `late-refund-${order.id}` },
+  const refund = await withBalanceTransaction(
+    await stripe().refunds.create(
+      {
+        payment_intent: paymentIntent,
+        metadata: { order_id: order.id, reason: "sold_out_after_hold" },
+      },
+      { idempotencyKey: `late-refund-${order.id}` },
+    ),
   );
   const parts = incomeParts(lines, donation);
   const stripeBalance = {
@@ -563,6 +564,25 @@ async function orderOfCharge(paymentIntent: string | null, metadata: unknown) {
   if (id === undefined && paymentIntent)
     id = (await stripe().paymentIntents.retrieve(paymentIntent)).metadata?.order_id;
   return typeof id === "string" && id.length <= 64 ? id : null;
+}
+
+/**
+ * A refund with its balance transaction (what left Stripe's balance, in the
+ * settlement currency), asked separately so the create call's parameters stay
+ * those its idempotency key was first used with. Without it (Stripe cannot
+ * tell us now) the refund is posted in the order's currency alone.
+ */
+async function withBalanceTransaction(refund: Stripe.Refund): Promise<Stripe.Refund> {
+  if (refund.balance_transaction && typeof refund.balance_transaction === "object") return refund;
+  try {
+    return await stripe().refunds.retrieve(refund.id, { expand: ["balance_transaction"] });
+  } catch (error) {
+    console.warn(
+      `Stripe balance transaction of ${refund.id} unknown:`,
+      error instanceof Error ? error.message : error,
+    );
+    return refund;
+  }
 }
 
 /** Whether the order's card payment was recorded (it is paid, or was paid and refunded). */
@@ -840,11 +860,7 @@ export async function cancelOrRefundOrder(
     try {
       // What is left of the charge (a partial refund in Stripe may have come first).
       cardRefund = await stripe().refunds.create(
-        {
-          payment_intent: order.stripePaymentIntentId,
-          metadata: { order_id: order.id },
-          expand: ["balance_transaction"],
-        },
+        { payment_intent: order.stripePaymentIntentId, metadata: { order_id: order.id } },
         { idempotencyKey: `refund-${order.id}` },
       );
     } catch (error) {
@@ -855,6 +871,7 @@ export async function cancelOrRefundOrder(
         "Stripe could not refund this payment right now; nothing was changed. Try again later.",
       );
     }
+    cardRefund = await withBalanceTransaction(cardRefund);
   }
   const newStatus = refundCard ? "refunded" : "cancelled";
   await writeTransaction(async (tx) => {
