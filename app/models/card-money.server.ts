@@ -218,6 +218,16 @@ export async function heldIncome(db: SqlExecutor, orderId: string, currency: str
   return (await orderNetIncome(db, orderId)).filter((p) => p.currency === currency);
 }
 
+/** What refunds gave back of an order so far, in its currency (chargebacks are not refunds). */
+export async function refundedTotal(db: SqlExecutor, orderId: string, currency: string) {
+  const { rows } = await db.execute({
+    sql: `SELECT COALESCE(SUM(p.amountMinor), 0) AS total FROM LedgerEntry e JOIN LedgerPosting p ON p.entryId = e.id
+          JOIN LedgerAccount a ON a.id = p.accountId WHERE e.orderId = ? AND a.code = 'refunds' AND p.currency = ?`,
+    args: [orderId, currency],
+  });
+  return Number(rows[0]?.total ?? 0);
+}
+
 export async function entryExists(db: SqlExecutor, id: string) {
   const { rows } = await db.execute({ sql: "SELECT 1 FROM LedgerEntry WHERE id = ?", args: [id] });
   return rows.length > 0;

@@ -42,6 +42,7 @@ import {
   entryExists,
   heldIncome,
   paymentMismatchStatements,
+  refundedTotal,
   settlementOf,
   stripeRefundStatements,
   unmatchedHeld,
@@ -417,13 +418,14 @@ async function refundLatePayment(
   now: Date,
 ): Promise<WebhookOutcome> {
   if (!paymentIntent) throw new Error("late payment without a payment intent");
-  const refund = await stripe().refunds.create(
-    {
-      payment_intent: paymentIntent,
-      metadata: { order_id: order.id, reason: "sold_out_after_hold" },
-      expand: ["balance_transaction"],
-    },
-    { idempotencyKey: `late-refund-${order.id}` },
+  const refund = await withBalanceTransaction(
+    await stripe().refunds.create(
+      {
+        payment_intent: paymentIntent,
+        metadata: { order_id: order.id, reason: "sold_out_after_hold" },
+      },
+      { idempotencyKey: `late-refund-${order.id}` },
+    ),
   );
   const parts = incomeParts(lines);
   const stripeBalance = {
@@ -480,7 +482,11 @@ async function refundLatePayment(
   return "refunded_late_payment";
 }
 
-/** The order a charge (or its dispute) belongs to: by its PaymentIntent, or an unmatched payment's. */
+/**
+ * The order a charge (or its dispute) belongs to: by its PaymentIntent (or an
+ * unmatched payment's), else by the order id in the metadata. Null for a charge
+ * that is not a festival order's.
+ */
 async function orderOfCharge(paymentIntent: string | null, metadata: unknown) {
   if (paymentIntent) {
     const { rows } = await sqlClient().execute({
@@ -490,8 +496,41 @@ async function orderOfCharge(paymentIntent: string | null, metadata: unknown) {
     });
     if (rows[0]) return String(rows[0].id);
   }
-  const id = (metadata as Record<string, unknown> | null)?.order_id;
+  let id = (metadata as Record<string, unknown> | null)?.order_id;
+  // Not recorded yet (the payment's own webhook may still be on its way): the
+  // PaymentIntent carries the order's id (startCardPayment), a dispute does not.
+  if (id === undefined && paymentIntent)
+    id = (await stripe().paymentIntents.retrieve(paymentIntent)).metadata?.order_id;
   return typeof id === "string" && id.length <= 64 ? id : null;
+}
+
+/**
+ * A refund with its balance transaction (what left Stripe's balance, in the
+ * settlement currency), asked separately so the create call's parameters stay
+ * those its idempotency key was first used with. Without it (Stripe cannot
+ * tell us now) the refund is posted in the order's currency alone.
+ */
+async function withBalanceTransaction(refund: Stripe.Refund): Promise<Stripe.Refund> {
+  if (refund.balance_transaction && typeof refund.balance_transaction === "object") return refund;
+  try {
+    return await stripe().refunds.retrieve(refund.id, { expand: ["balance_transaction"] });
+  } catch (error) {
+    console.warn(
+      `Stripe balance transaction of ${refund.id} unknown:`,
+      error instanceof Error ? error.message : error,
+    );
+    return refund;
+  }
+}
+
+/** Whether the order's card payment was recorded (it is paid, or was paid and refunded). */
+function hasPayment(order: OrderRow) {
+  return (order.status === "paid" || order.status === "refunded") && !!order.stripePaymentIntentId;
+}
+
+/** A payment problem's money is keyed by its PaymentIntent (paymentMismatchStatements). */
+function unmatchedKey(paymentIntent: string | null) {
+  return `stripe:unmatched:${paymentIntent ?? ""}`;
 }
 
 function idOf(x: string | { id: string } | null | undefined) {
@@ -509,7 +548,8 @@ async function applyChargeRefunded(
   charge: Stripe.Charge,
   now: Date,
 ): Promise<WebhookOutcome> {
-  const orderId = await orderOfCharge(idOf(charge.payment_intent), charge.metadata);
+  const paymentIntent = idOf(charge.payment_intent);
+  const orderId = await orderOfCharge(paymentIntent, charge.metadata);
   if (!orderId) return record(event, null, now, "ignored");
   // Stripe's refunds of this charge with their balance transactions, asked
   // before the transaction; if Stripe cannot answer, the webhook is retried.
@@ -527,6 +567,12 @@ async function applyChargeRefunded(
       await tx.execute(recordEvent(event, null, now));
       await tx.commit();
       return "ignored";
+    }
+    if (!hasPayment(order) && !(await entryExists(tx, unmatchedKey(paymentIntent)))) {
+      // The payment itself is not recorded yet (its checkout.session.completed, or a late
+      // payment's own refund, is still on its way): Stripe retries this event later.
+      await tx.rollback();
+      throw new Error(`charge.refunded for order ${orderId} before its payment; retry later`);
     }
     const ctx: CardContext = {
       festivalId: order.festivalId,
@@ -554,9 +600,10 @@ async function applyChargeRefunded(
     if (
       posted &&
       order.status === "paid" &&
-      (await heldIncome(tx, orderId, order.currency)).length === 0
+      (await refundedTotal(tx, orderId, order.currency)) >= order.totalMinor
     ) {
-      // All of it went back: the order is refunded as if the organisers had done it.
+      // All of it was refunded: the order is refunded as if the organisers had done it
+      // (what a lost dispute took back is a chargeback, and leaves the order paid).
       const changed = await tx.execute({
         sql: `UPDATE "Order" SET status = 'refunded', refundedAt = ? WHERE id = ? AND status = 'paid'`,
         args: [sqlDate(now), orderId],
@@ -585,7 +632,8 @@ async function applyDispute(
   dispute: Stripe.Dispute,
   now: Date,
 ): Promise<WebhookOutcome> {
-  const orderId = await orderOfCharge(idOf(dispute.payment_intent), dispute.metadata);
+  const paymentIntent = idOf(dispute.payment_intent);
+  const orderId = await orderOfCharge(paymentIntent, dispute.metadata);
   if (!orderId) return record(event, null, now, "ignored");
   return await writeTransaction(async (tx) => {
     const order = await readOrder(tx, orderId);
@@ -593,6 +641,18 @@ async function applyDispute(
       await tx.execute(recordEvent(event, null, now));
       await tx.commit();
       return "ignored";
+    }
+    if (!hasPayment(order)) {
+      // A dispute of a payment not recorded yet: Stripe retries this event later. (A
+      // dispute of money that did not match its order stays with the payment problem.)
+      const unmatched = await entryExists(tx, unmatchedKey(paymentIntent));
+      if (unmatched) {
+        await tx.execute(recordEvent(event, orderId, now));
+        await tx.commit();
+        return "ignored";
+      }
+      await tx.rollback();
+      throw new Error(`${event.type} for order ${orderId} before its payment; retry later`);
     }
     const ctx: CardContext = {
       festivalId: order.festivalId,
@@ -733,11 +793,7 @@ export async function cancelOrRefundOrder(
     try {
       // What is left of the charge (a partial refund in Stripe may have come first).
       cardRefund = await stripe().refunds.create(
-        {
-          payment_intent: order.stripePaymentIntentId,
-          metadata: { order_id: order.id },
-          expand: ["balance_transaction"],
-        },
+        { payment_intent: order.stripePaymentIntentId, metadata: { order_id: order.id } },
         { idempotencyKey: `refund-${order.id}` },
       );
     } catch (error) {
@@ -748,6 +804,7 @@ export async function cancelOrRefundOrder(
         "Stripe could not refund this payment right now; nothing was changed. Try again later.",
       );
     }
+    cardRefund = await withBalanceTransaction(cardRefund);
   }
   const newStatus = refundCard ? "refunded" : "cancelled";
   await writeTransaction(async (tx) => {
@@ -755,13 +812,15 @@ export async function cancelOrRefundOrder(
       sql: `UPDATE "Order" SET status = ?, ${refundCard ? "refundedAt" : "cancelledAt"} = ?, holdExpiresAt = NULL WHERE id = ? AND status = ?`,
       args: [newStatus, sqlDate(now), order.id, order.status],
     });
-    // Our refund's charge.refunded webhook came first and refunded the order already.
+    // Our refund's charge.refunded webhook came first and refunded the order already
+    // (posted, tickets revoked, places released): only the buyer's email is left to write.
     if (
       changed.rowsAffected === 0 &&
       cardRefund &&
       (await entryExists(tx, `stripe:refund:${cardRefund.id}`))
     ) {
-      await tx.rollback();
+      if (order.email && options.notify !== false) await tx.execute(cancellationEmail(order, now));
+      await tx.commit();
       return;
     }
     if (changed.rowsAffected === 0)

@@ -625,3 +625,96 @@ describe("webhooks", () => {
     }
   });
 });
+
+describe("charges, balance transactions, dashboard refunds and disputes", () => {
+  afterAll(() => fake.setSettlement(null));
+
+  it("settles a charge in its own currency by default: the fee rule on the charge's balance transaction", async () => {
+    const s = await paidSession();
+    const pi = await stripe.paymentIntents.retrieve(s.payment_intent ?? "", {
+      expand: ["latest_charge.balance_transaction"],
+    });
+    const charge = pi.latest_charge as Stripe.Charge;
+    expect(charge).toMatchObject({ object: "charge", amount: 3000, currency: "eur" });
+    expect(charge.balance_transaction).toMatchObject({
+      object: "balance_transaction",
+      amount: 3000,
+      currency: "eur",
+      exchange_rate: null,
+      fee: Math.round(3000 * 0.015) + 25,
+      net: 3000 - (Math.round(3000 * 0.015) + 25),
+      type: "charge",
+    });
+    const viaCharge = await stripe.charges.retrieve(charge.id, { expand: ["balance_transaction"] });
+    expect(viaCharge.balance_transaction).toEqual(charge.balance_transaction);
+  });
+
+  it("setSettlement settles in another currency at a rate; refunds leave the settlement balance at that rate", async () => {
+    fake.setSettlement({ currency: "usd", exchangeRate: 1.1, fee: 99 });
+    const s = await paidSession();
+    fake.setSettlement(null);
+    const pi = await stripe.paymentIntents.retrieve(s.payment_intent ?? "", {
+      expand: ["latest_charge.balance_transaction"],
+    });
+    const bt = (pi.latest_charge as Stripe.Charge).balance_transaction as Stripe.BalanceTransaction;
+    expect(bt).toMatchObject({ amount: 3300, currency: "usd", exchange_rate: 1.1, fee: 99 });
+    const refund = await stripe.refunds.create({
+      payment_intent: s.payment_intent ?? "",
+      amount: 1000,
+      expand: ["balance_transaction"],
+    });
+    expect(refund.balance_transaction).toMatchObject({
+      amount: -1100,
+      currency: "usd",
+      exchange_rate: 1.1,
+      fee: 0,
+      type: "refund",
+    });
+    const dashboard = fake.dashboardRefund(s.payment_intent ?? "");
+    expect(dashboard.amount).toBe(2000);
+    const listed = await stripe.refunds.list({
+      charge: String(refund.charge),
+      expand: ["data.balance_transaction"],
+    });
+    expect(
+      listed.data.map((r) => [r.id, (r.balance_transaction as Stripe.BalanceTransaction).amount]),
+    ).toEqual([
+      [dashboard.id, -2200],
+      [refund.id, -1100],
+    ]);
+    expect(fake.chargeOf(s.payment_intent ?? "")).toMatchObject({
+      amount_refunded: 3000,
+      refunded: true,
+    });
+    const event = fake.chargeRefundedEvent(s.payment_intent ?? "");
+    expect(event).toMatchObject({ type: "charge.refunded", data: { object: { refunded: true } } });
+  });
+
+  it("a dispute withdraws the amount and its fee; won reinstates the amount, lost keeps it", async () => {
+    const s = await paidSession();
+    const dispute = fake.openDispute(s.payment_intent ?? "", { fee: 1500 });
+    expect(dispute).toMatchObject({
+      object: "dispute",
+      amount: 3000,
+      currency: "eur",
+      status: "needs_response",
+      payment_intent: s.payment_intent,
+      balance_transactions: [{ amount: -3000, fee: 1500, net: -4500, currency: "eur" }],
+    });
+    expect(fake.chargeOf(s.payment_intent ?? "").disputed).toBe(true);
+    const won = fake.closeDispute(dispute.id, "won");
+    expect(won.status).toBe("won");
+    expect(won.balance_transactions.map((b) => [b.amount, b.fee])).toEqual([
+      [-3000, 1500],
+      [3000, 0],
+    ]);
+    expect(() => fake.closeDispute(dispute.id, "lost")).toThrow(/already won/);
+    const other = await paidSession();
+    const lost = fake.closeDispute(fake.openDispute(other.payment_intent ?? "").id, "lost");
+    expect(lost.balance_transactions).toHaveLength(1);
+    expect(fake.disputeEvent("charge.dispute.closed", lost.id)).toMatchObject({
+      type: "charge.dispute.closed",
+      data: { object: { id: lost.id, status: "lost" } },
+    });
+  });
+});
