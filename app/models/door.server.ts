@@ -5,7 +5,7 @@
 import type { InStatement } from "@libsql/client";
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { audit } from "~/utils/audit.server";
+import { audit, changeStatements } from "~/utils/change.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { randomToken, sha256 } from "~/utils/crypto.server";
 import {
@@ -47,18 +47,25 @@ export async function createDoorDevice(
   const festivalId = festival.id;
   const token = randomToken(32);
   const id = randomToken(12);
-  await sqlClient().execute({
-    sql: "INSERT INTO DoorDevice (id, festivalId, name, tokenHash, createdById, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
-    args: [id, festivalId, name, sha256(token), actor.id, sqlDate(new Date())],
-  });
-  await audit({
-    actorUserId: actor.id,
-    action: "door.device.create",
-    targetType: "doorDevice",
-    targetId: id,
-    festivalId,
-    details: { name },
-  });
+  await sqlClient().batch(
+    [
+      {
+        sql: "INSERT INTO DoorDevice (id, festivalId, name, tokenHash, createdById, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+        args: [id, festivalId, name, sha256(token), actor.id, sqlDate(new Date())],
+      },
+      ...changeStatements({
+        audit: {
+          actorUserId: actor.id,
+          action: "door.device.create",
+          targetType: "doorDevice",
+          targetId: id,
+          festivalId,
+          details: { name },
+        },
+      }),
+    ],
+    "write",
+  );
   return { id, token };
 }
 
@@ -137,17 +144,24 @@ export async function revokeDoorDevice(
   actor: CurrentUser,
   device: { id: string; festivalId: string },
 ) {
-  await sqlClient().execute({
-    sql: "UPDATE DoorDevice SET revokedAt = COALESCE(revokedAt, ?) WHERE id = ?",
-    args: [sqlDate(new Date()), device.id],
-  });
-  await audit({
-    actorUserId: actor.id,
-    action: "door.device.revoke",
-    targetType: "doorDevice",
-    targetId: device.id,
-    festivalId: device.festivalId,
-  });
+  await sqlClient().batch(
+    [
+      {
+        sql: "UPDATE DoorDevice SET revokedAt = COALESCE(revokedAt, ?) WHERE id = ?",
+        args: [sqlDate(new Date()), device.id],
+      },
+      ...changeStatements({
+        audit: {
+          actorUserId: actor.id,
+          action: "door.device.revoke",
+          targetType: "doorDevice",
+          targetId: device.id,
+          festivalId: device.festivalId,
+        },
+      }),
+    ],
+    "write",
+  );
 }
 
 /** Why a person's devices end: the change to their standing that ended them. */

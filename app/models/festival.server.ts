@@ -2,7 +2,7 @@
 // and the queries the public pages need. Routes and API call these.
 import slugify from "slugify";
 import { z } from "zod";
-import { audit } from "~/utils/audit.server";
+import { audit } from "~/utils/change.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { prisma } from "~/utils/db.server";
 import { notFound } from "~/utils/http.server";

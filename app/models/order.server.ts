@@ -10,6 +10,7 @@ import type { InStatement } from "@libsql/client";
 import { z } from "zod";
 import { humanCode, randomToken, sha256 } from "~/utils/crypto.server";
 import { dateFromSql, sqlClient, sqlDate } from "~/utils/db.server";
+import { changeStatements } from "~/utils/change.server";
 import { kickEmailWorker } from "~/utils/email.server";
 import { errorResponse, notFound, FieldRulesError } from "~/utils/http.server";
 import type { Locale } from "~/utils/i18n";
@@ -632,18 +633,19 @@ export function fulfilmentStatements(args: {
     );
   // An erased order (late card payment after the retention job) has no address left.
   if (!input.email) return statements;
-  statements.push({
-    sql: `INSERT INTO OutboxEmail (id, "to", template, locale, payload, status, attempts, nextAttemptAt, createdAt)
-          VALUES (?, ?, 'order-confirmation', ?, ?, 'pending', 0, ?, ?)`,
-    args: [
-      randomToken(12),
-      input.email,
-      args.locale,
-      JSON.stringify({ orderId }),
-      sqlDate(now),
-      sqlDate(now),
-    ],
-  });
+  statements.push(
+    ...changeStatements(
+      {
+        emails: {
+          to: input.email,
+          template: "order-confirmation",
+          locale: args.locale,
+          data: { orderId },
+        },
+      },
+      now,
+    ),
+  );
   return statements;
 }
 
@@ -656,7 +658,13 @@ export function incomeParts(
   return [
     { category: "ticket", amountMinor: ticketsTotal },
     ...(donation
-      ? [{ category: "donation", prisonerId: donation.prisonerId ?? null, amountMinor: donation.amountMinor }]
+      ? [
+          {
+            category: "donation",
+            prisonerId: donation.prisonerId ?? null,
+            amountMinor: donation.amountMinor,
+          },
+        ]
       : []),
   ].filter((p) => p.amountMinor > 0);
 }

@@ -3,9 +3,7 @@
 // event, in one transaction with the tickets, the ledger entries and the email.
 import type { InStatement } from "@libsql/client";
 import type Stripe from "stripe";
-import { audit } from "~/utils/audit.server";
 import type { CurrentUser } from "~/utils/auth.server";
-import { randomToken } from "~/utils/crypto.server";
 import {
   dateFromSql,
   sqlClient,
@@ -13,6 +11,7 @@ import {
   writeTransaction,
   type SqlExecutor,
 } from "~/utils/db.server";
+import { changeStatements, type OutboxMessage } from "~/utils/change.server";
 import { kickEmailWorker } from "~/utils/email.server";
 import { publicUrl } from "~/utils/env.server";
 import { errorResponse } from "~/utils/http.server";
@@ -381,11 +380,19 @@ async function fulfilCardOrder(
             at: now,
             postings: [
               {
-                account: { festivalId: festival.id, currency: fee.currency, code: "processing_fees" },
+                account: {
+                  festivalId: festival.id,
+                  currency: fee.currency,
+                  code: "processing_fees",
+                },
                 amountMinor: fee.amountMinor,
               },
               {
-                account: { festivalId: festival.id, currency: fee.currency, code: "stripe_balance" },
+                account: {
+                  festivalId: festival.id,
+                  currency: fee.currency,
+                  code: "stripe_balance",
+                },
                 amountMinor: -fee.amountMinor,
               },
             ],
@@ -457,7 +464,7 @@ async function refundLatePayment(
           }),
           recordEvent(event, order.id, now),
           // An erased order has no address left to write to.
-          ...(order.email ? [cancellationEmail(order, now)] : []),
+          ...changeStatements({ emails: order.email ? cancellationEmail(order) : [] }, now),
         ]
       : [recordEvent(event, order.id, now)];
     for (const stmt of statements) await tx.execute(stmt);
@@ -468,17 +475,12 @@ async function refundLatePayment(
   return "refunded_late_payment";
 }
 
-function cancellationEmail(order: OrderRow, now: Date): InStatement {
+function cancellationEmail(order: OrderRow): OutboxMessage {
   return {
-    sql: `INSERT INTO OutboxEmail (id, "to", template, locale, payload, status, attempts, nextAttemptAt, createdAt) VALUES (?, ?, 'order-cancelled', ?, ?, 'pending', 0, ?, ?)`,
-    args: [
-      randomToken(12),
-      order.email ?? "",
-      order.locale,
-      JSON.stringify({ orderId: order.id }),
-      sqlDate(now),
-      sqlDate(now),
-    ],
+    to: order.email ?? "",
+    template: "order-cancelled",
+    locale: isLocale(order.locale) ? order.locale : "en",
+    data: { orderId: order.id },
   };
 }
 
@@ -618,8 +620,26 @@ export async function cancelOrRefundOrder(
         postings: await orderReversalPostings(tx, order.id),
       }),
     );
-    if (order.email && order.status !== "pending" && options.notify !== false)
-      statements.push(cancellationEmail(order, now));
+    // The audit row and the email commit with the change (app/utils/change.server.ts).
+    statements.push(
+      ...changeStatements(
+        {
+          audit: {
+            actorUserId: actor?.id ?? null,
+            action: refundCard ? "order.refund" : "order.cancel",
+            targetType: "order",
+            targetId: order.id,
+            festivalId: order.festivalId,
+            details: { amountMinor: order.totalMinor, ...(actor ? {} : { requestedBy: "buyer" }) },
+          },
+          emails:
+            order.email && order.status !== "pending" && options.notify !== false
+              ? cancellationEmail(order)
+              : [],
+        },
+        now,
+      ),
+    );
     for (const stmt of statements) await tx.execute(stmt);
     await tx.commit();
   });
@@ -636,14 +656,6 @@ export async function cancelOrRefundOrder(
         console.warn("could not expire Stripe session:", e instanceof Error ? e.message : e),
       );
   }
-  await audit({
-    actorUserId: actor?.id ?? null,
-    action: refundCard ? "order.refund" : "order.cancel",
-    targetType: "order",
-    targetId: order.id,
-    festivalId: order.festivalId,
-    details: { amountMinor: order.totalMinor, ...(actor ? {} : { requestedBy: "buyer" }) },
-  });
   kickEmailWorker();
   return newStatus;
 }

@@ -10,7 +10,7 @@
 // audit log records what was done, never to whom. See docs/decisions/0018.
 import fs from "node:fs/promises";
 import path from "node:path";
-import { audit } from "~/utils/audit.server";
+import { audit, auditRead } from "~/utils/change.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { prisma, sqlClient, sqlDate, type TransactionClient } from "~/utils/db.server";
 import { mailFolder } from "~/utils/email.server";
@@ -274,7 +274,7 @@ export async function eraseEmailAddress(actor: CurrentUser, address: string, now
 /** Everything stored about one address, for a download (admins; audited without the address). */
 export async function exportPersonalData(actor: CurrentUser, address: string, now = new Date()) {
   const email = normalise(address);
-  await audit({ actorUserId: actor.id, action: "privacy.export" });
+  await auditRead({ actorUserId: actor.id, action: "privacy.export" });
   const [orders, emails, invitations, account] = await Promise.all([
     prisma.order.findMany({
       where: { email },

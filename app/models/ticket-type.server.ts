@@ -2,7 +2,7 @@
 import type { Prisma } from "@prisma/client";
 import { z } from "zod";
 import { FieldRulesError, notFound } from "~/utils/http.server";
-import { audit } from "~/utils/audit.server";
+import { audit } from "~/utils/change.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { prisma } from "~/utils/db.server";
 import { dateTimeText, fieldsValid, optionalText, parseMoment, text } from "~/utils/validation";

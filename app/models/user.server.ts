@@ -1,10 +1,10 @@
 // Accounts: creating users, invitations, festival teams and password resets.
 import { z } from "zod";
-import { audit } from "~/utils/audit.server";
+import { audit, enqueueEmail } from "~/utils/change.server";
 import type { CurrentUser, FestivalRole, GlobalRole } from "~/utils/auth.server";
 import { randomToken, sha256 } from "~/utils/crypto.server";
 import { prisma } from "~/utils/db.server";
-import { enqueueEmail, kickEmailWorker } from "~/utils/email.server";
+import { kickEmailWorker } from "~/utils/email.server";
 import { forbidden } from "~/utils/http.server";
 import { publicUrl } from "~/utils/env.server";
 import { isLocale, translate, type Locale } from "~/utils/i18n";
@@ -576,13 +576,19 @@ export async function ensureAdmin(emailAddress: string, plainPassword: string) {
     where: { email: parsedEmail.data },
     select: { id: true },
   });
-  const user = await prisma.user.upsert({
-    where: { email: parsedEmail.data },
-    create: { email: parsedEmail.data, role: "admin", passwordHash, name: "Admin" },
-    update: { role: "admin", passwordHash, disabledAt: null },
-    select: { id: true },
+  const user = await prisma.$transaction(async (tx) => {
+    const upserted = await tx.user.upsert({
+      where: { email: parsedEmail.data },
+      create: { email: parsedEmail.data, role: "admin", passwordHash, name: "Admin" },
+      update: { role: "admin", passwordHash, disabledAt: null },
+      select: { id: true },
+    });
+    await audit(
+      { actorUserId: null, action: "admin.ensure", targetType: "user", targetId: upserted.id },
+      tx,
+    );
+    return upserted;
   });
-  await audit({ actorUserId: null, action: "admin.ensure", targetType: "user", targetId: user.id });
   return { ...user, created: !existing };
 }
 
