@@ -14,7 +14,7 @@ import {
 import { changeStatements, type OutboxMessage } from "~/utils/change.server";
 import { kickEmailWorker } from "~/utils/email.server";
 import { publicUrl } from "~/utils/env.server";
-import { errorResponse } from "~/utils/http.server";
+import { DomainError } from "~/utils/domain-error";
 import { isLocale, translate } from "~/utils/i18n";
 import { stripe, stripeAvailable } from "~/utils/stripe.server";
 import {
@@ -103,7 +103,7 @@ async function startCardPayment(placed: Placed): Promise<string> {
 }
 
 function paymentUnavailable() {
-  return errorResponse(
+  return new DomainError(
     503,
     "payment_unavailable",
     "Card payment is unavailable right now. Please try again in a moment or choose another payment method.",
@@ -561,10 +561,9 @@ export async function cancelOrRefundOrder(
   options: { notify?: boolean } = {},
 ) {
   const order = await readOrder(sqlClient(), orderId);
-  if (!order) throw errorResponse(404, "not_found", "No such order.");
+  if (!order) throw DomainError.notFound("No such order.");
   if (!isCancellable(order.status)) {
-    throw errorResponse(
-      409,
+    throw DomainError.conflict(
       "invalid_state",
       `A ${order.status} order cannot be cancelled or refunded.`,
     );
@@ -572,7 +571,7 @@ export async function cancelOrRefundOrder(
   const refundCard = order.paymentMethod === "stripe" && order.status === "paid";
   if (refundCard) {
     if (!order.stripePaymentIntentId)
-      throw errorResponse(409, "invalid_state", "This card order has no payment to refund.");
+      throw DomainError.conflict("invalid_state", "This card order has no payment to refund.");
     try {
       await stripe().refunds.create(
         { payment_intent: order.stripePaymentIntentId, metadata: { order_id: order.id } },
@@ -580,7 +579,7 @@ export async function cancelOrRefundOrder(
       );
     } catch (error) {
       console.error("Stripe refund failed:", error instanceof Error ? error.message : error);
-      throw errorResponse(
+      throw new DomainError(
         503,
         "payment_unavailable",
         "Stripe could not refund this payment right now; nothing was changed. Try again later.",
@@ -594,8 +593,7 @@ export async function cancelOrRefundOrder(
       args: [newStatus, sqlDate(now), order.id, order.status],
     });
     if (changed.rowsAffected === 0)
-      throw errorResponse(
-        409,
+      throw DomainError.conflict(
         "invalid_state",
         "The order changed meanwhile; reload and try again.",
       );

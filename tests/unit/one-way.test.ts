@@ -1,5 +1,6 @@
 // "One way to do each thing", checked on the source: a change's records are
-// written by one module (app/utils/change.server.ts), never by hand elsewhere.
+// written by one module (app/utils/change.server.ts), never by hand elsewhere;
+// domain modules throw DomainErrors (app/utils/domain-error.ts), never HTTP responses.
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -48,5 +49,29 @@ describe("one write path", () => {
     const insert = /insert\s+(or\s+\w+\s+)?into\s+["'`]?OutboxEmail\b/i;
     expect(insert.test('sql: `INSERT INTO "OutboxEmail" (id) VALUES (?)`')).toBe(true);
     expect(insert.test("INSERT OR IGNORE INTO OutboxEmail (id)")).toBe(true);
+  });
+});
+
+describe("one convention for domain errors", () => {
+  const models = sources("app/models");
+
+  it("finds the domain modules", () => {
+    expect(models).toContain(path.join("app", "models", "order.server.ts"));
+  });
+
+  it("no domain module imports errorResponse or the HTTP helpers, or builds a Response", () => {
+    expect(filesMatching(models, /\berrorResponse\b/)).toEqual([]);
+    expect(filesMatching(models, /from\s+["'](~\/utils|\.\.\/utils)\/http\.server["']/)).toEqual(
+      [],
+    );
+    expect(filesMatching(models, /\bnew\s+Response\b|\bResponse\.json\b/)).toEqual([]);
+  });
+
+  it("every error class of a domain module is a DomainError", () => {
+    const plain = models.flatMap((f) =>
+      [...read(f).matchAll(/class\s+(\w+)\s+extends\s+Error\b/g)].map((m) => `${f}: ${m[1]}`),
+    );
+    // LedgerError is a bug in the posting code (a 500), never an answer to a request.
+    expect(plain).toEqual([path.join("app", "models", "ledger.server.ts") + ": LedgerError"]);
   });
 });
