@@ -95,8 +95,8 @@ async function doorOrder(email = fixtures.uniqueEmail("door")) {
   );
 }
 
-/** A card order paid through the fake Stripe and fulfilled by its webhook event. */
-async function paidCardOrder() {
+/** A card order waiting for its payment at the fake Stripe. */
+async function pendingCardOrder() {
   const placed = await orders.placeOrder(
     festival.id,
     orders.checkoutInput.parse({
@@ -108,14 +108,25 @@ async function paidCardOrder() {
     { locale: "en", stripeAvailable: true },
   );
   await payment.cardCheckoutUrl(placed);
-  const { stripeSessionId } = await db.prisma.order.findUniqueOrThrow({
-    where: { id: placed.order.id },
-  });
-  const session = stripeFake.completeSession(stripeSessionId!);
-  const event = stripeFake.event("checkout.session.completed", session);
-  expect(await payment.applyStripeEvent(event as unknown as Stripe.Event)).toBe("fulfilled");
   return placed.order.id;
 }
+
+/** The buyer pays at the fake Stripe: the signed event its webhook would deliver. */
+async function paymentEvent(orderId: string) {
+  const { stripeSessionId } = await db.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
+  const session = stripeFake.completeSession(stripeSessionId!, { force: true });
+  return stripeFake.event("checkout.session.completed", session) as unknown as Stripe.Event;
+}
+
+/** A card order paid through the fake Stripe and fulfilled by its webhook event. */
+async function paidCardOrder() {
+  const orderId = await pendingCardOrder();
+  expect(await payment.applyStripeEvent(await paymentEvent(orderId))).toBe("fulfilled");
+  return orderId;
+}
+
+const eventRecorded = (event: Stripe.Event) =>
+  count("SELECT COUNT(*) FROM StripeEvent WHERE id = ?", event.id);
 
 /** Everything a cancellation or refund would change about an order. */
 async function orderState(orderId: string) {
@@ -275,6 +286,45 @@ describe("a refused record rolls its change back", () => {
     });
   });
 
+  it("card fulfilment (webhook): a refused confirmation email issues nothing, and the retried event fulfils", async () => {
+    const orderId = await pendingCardOrder();
+    const event = await paymentEvent(orderId);
+    const before = await orderState(orderId);
+    await refuse("OutboxEmail", "NEW.template = 'order-confirmation'");
+    await expect(payment.applyStripeEvent(event)).rejects.toThrow(/refused by the test/);
+    expect(await orderState(orderId)).toEqual(before);
+    expect(before).toMatchObject({ status: "pending", tickets: [], entries: 0, emails: 0 });
+    // Not recorded either: Stripe's retry of the same event is applied in full.
+    expect(await eventRecorded(event)).toBe(0);
+    await db.sqlClient().execute(`DROP TRIGGER ${TRIGGER}`);
+    expect(await payment.applyStripeEvent(event)).toBe("fulfilled");
+    expect(await orderState(orderId)).toMatchObject({
+      status: "paid",
+      tickets: ["valid"],
+      emails: 1,
+    });
+  });
+
+  it("late-payment refund (webhook): a refused cancellation email books nothing, and the retried event does", async () => {
+    const orderId = await pendingCardOrder();
+    // Cancelled by the organisers while the buyer was still paying.
+    expect(await payment.cancelOrRefundOrder(organiser, orderId)).toBe("cancelled");
+    const event = await paymentEvent(orderId);
+    const before = await orderState(orderId);
+    await refuse("OutboxEmail", "NEW.template = 'order-cancelled'");
+    await expect(payment.applyStripeEvent(event)).rejects.toThrow(/refused by the test/);
+    expect(await orderState(orderId)).toEqual(before);
+    expect(before).toMatchObject({ status: "cancelled", entries: 0, emails: 0 });
+    expect(await eventRecorded(event)).toBe(0);
+    await db.sqlClient().execute(`DROP TRIGGER ${TRIGGER}`);
+    expect(await payment.applyStripeEvent(event)).toBe("refunded_late_payment");
+    expect(await orderState(orderId)).toMatchObject({
+      status: "refunded",
+      entries: 2, // the payment and its refund
+      emails: 1,
+    });
+  });
+
   it("placeOrder: a refused confirmation email writes no order and holds no places", async () => {
     const email = fixtures.uniqueEmail("refused");
     const held = await reserved();
@@ -329,5 +379,12 @@ describe("a refused record rolls its change back", () => {
     expect(await db.prisma.user.count({ where: { email } })).toBe(0);
     expect(await db.prisma.invitation.count({ where: { email } })).toBe(0);
     expect(await count("SELECT COUNT(*) FROM AuditEvent WHERE action = 'user.create'")).toBe(0);
+  });
+});
+
+describe("after every refused and retried change", () => {
+  it("the books balance", async () => {
+    const { checkLedger } = await import("~/models/ledger.server");
+    expect(await checkLedger(db.sqlClient())).toMatchObject({ balanced: true, problems: [] });
   });
 });
