@@ -652,13 +652,7 @@ export function incomeParts(
   return [
     { category: "ticket", amountMinor: ticketsTotal },
     ...(donation
-      ? [
-          {
-            category: "donation",
-            prisonerId: donation.prisonerId ?? null,
-            amountMinor: donation.amountMinor,
-          },
-        ]
+      ? [{ category: "donation", prisonerId: donation.prisonerId ?? null, amountMinor: donation.amountMinor }]
       : []),
   ].filter((p) => p.amountMinor > 0);
 }

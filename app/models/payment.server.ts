@@ -380,19 +380,11 @@ async function fulfilCardOrder(
             at: now,
             postings: [
               {
-                account: {
-                  festivalId: festival.id,
-                  currency: fee.currency,
-                  code: "processing_fees",
-                },
+                account: { festivalId: festival.id, currency: fee.currency, code: "processing_fees" },
                 amountMinor: fee.amountMinor,
               },
               {
-                account: {
-                  festivalId: festival.id,
-                  currency: fee.currency,
-                  code: "stripe_balance",
-                },
+                account: { festivalId: festival.id, currency: fee.currency, code: "stripe_balance" },
                 amountMinor: -fee.amountMinor,
               },
             ],
