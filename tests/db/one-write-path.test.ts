@@ -382,6 +382,61 @@ describe("a refused record rolls its change back", () => {
   });
 });
 
+describe("a ledger entry on either client", () => {
+  const entry = (id: string): ChangeServer.Change["ledger"] => ({
+    id,
+    festivalId: festival.id,
+    kind: "payment",
+    memo: "test",
+    at: new Date(),
+    postings: [
+      {
+        account: { festivalId: festival.id, currency: "EUR", code: "door_cash" },
+        amountMinor: 700,
+      },
+      {
+        account: { festivalId: festival.id, currency: "EUR", code: "income", category: "ticket" },
+        amountMinor: -700,
+      },
+    ],
+  });
+  const rename = (name: string) =>
+    db.prisma.festival.update({ where: { id: festival.id }, data: { venueName: name } });
+  const venue = async () =>
+    (await db.prisma.festival.findUniqueOrThrow({ where: { id: festival.id } })).venueName;
+  const postings = (id: string) =>
+    count("SELECT COUNT(*) FROM LedgerPosting WHERE entryId = ?", id);
+
+  it("posts inside a Prisma transaction, or not at all with its change", async () => {
+    const before = await venue();
+    await refuse("LedgerEntry", "NEW.id = 'test:prisma-ledger'");
+    await expect(
+      db.prisma.$transaction(async (tx) => {
+        await tx.festival.update({ where: { id: festival.id }, data: { venueName: "Refused" } });
+        await change.writeChange(tx, { ledger: entry("test:prisma-ledger") });
+      }),
+    ).rejects.toThrow(/refused by the test/);
+    expect(await venue()).toBe(before);
+    expect(await postings("test:prisma-ledger")).toBe(0);
+    await db.sqlClient().execute(`DROP TRIGGER ${TRIGGER}`);
+    await db.prisma.$transaction(async (tx) => {
+      await tx.festival.update({ where: { id: festival.id }, data: { venueName: "Posted" } });
+      await change.writeChange(tx, { ledger: entry("test:prisma-ledger") });
+    });
+    expect(await venue()).toBe("Posted");
+    expect(await postings("test:prisma-ledger")).toBe(2);
+    await rename(before);
+  });
+
+  it("posts inside a libSQL transaction, once per source key", async () => {
+    for (let i = 0; i < 2; i++)
+      await db.writeTransaction((tx) =>
+        change.writeChange(tx, { ledger: entry("test:libsql-ledger") }),
+      );
+    expect(await postings("test:libsql-ledger")).toBe(2);
+  });
+});
+
 describe("after every refused and retried change", () => {
   it("the books balance", async () => {
     const { checkLedger } = await import("~/models/ledger.server");
