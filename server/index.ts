@@ -16,7 +16,7 @@ import { startEmailWorker, stopEmailWorker } from "~/utils/email.server";
 import { startHoldExpiryWorker, stopHoldExpiryWorker } from "~/models/payment.server";
 import { startPrivacyWorker, stopPrivacyWorker } from "~/models/privacy.server";
 import { sha256 } from "~/utils/crypto.server";
-import { tooManyRequests } from "~/utils/http.server";
+import { tooManyRequests, withDomainErrors } from "~/utils/http.server";
 import { carriesCredentials, decideCacheControl } from "~/utils/cache-policy.server";
 import { rateLimits, RateLimitedError } from "~/utils/rate-limit.server";
 import { runStartupTasks } from "~/utils/startup.server";
@@ -297,7 +297,8 @@ export function createApp() {
   app.all(
     "*",
     createRequestHandler({
-      build,
+      // Domain errors a route lets through answer as their response (http.server.ts).
+      build: withDomainErrors(build),
       mode: build.mode,
       getLoadContext: (req, res): LoadContext => ({
         cspNonce: res.locals.cspNonce as string,

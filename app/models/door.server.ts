@@ -5,7 +5,7 @@
 import type { InStatement } from "@libsql/client";
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { audit } from "~/utils/audit.server";
+import { audit, changeStatements } from "~/utils/change.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { randomToken, sha256 } from "~/utils/crypto.server";
 import {
@@ -16,7 +16,7 @@ import {
   type SqlExecutor,
   type TransactionClient,
 } from "~/utils/db.server";
-import { FieldRulesError, unauthorized } from "~/utils/http.server";
+import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import { rateLimits } from "~/utils/rate-limit.server";
 import { parseTicketToken, verifyTicketToken } from "~/utils/ticket-token";
 import { parseMoment, text } from "~/utils/validation";
@@ -47,18 +47,25 @@ export async function createDoorDevice(
   const festivalId = festival.id;
   const token = randomToken(32);
   const id = randomToken(12);
-  await sqlClient().execute({
-    sql: "INSERT INTO DoorDevice (id, festivalId, name, tokenHash, createdById, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
-    args: [id, festivalId, name, sha256(token), actor.id, sqlDate(new Date())],
-  });
-  await audit({
-    actorUserId: actor.id,
-    action: "door.device.create",
-    targetType: "doorDevice",
-    targetId: id,
-    festivalId,
-    details: { name },
-  });
+  await sqlClient().batch(
+    [
+      {
+        sql: "INSERT INTO DoorDevice (id, festivalId, name, tokenHash, createdById, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+        args: [id, festivalId, name, sha256(token), actor.id, sqlDate(new Date())],
+      },
+      ...changeStatements({
+        audit: {
+          actorUserId: actor.id,
+          action: "door.device.create",
+          targetType: "doorDevice",
+          targetId: id,
+          festivalId,
+          details: { name },
+        },
+      }),
+    ],
+    "write",
+  );
   return { id, token };
 }
 
@@ -137,17 +144,24 @@ export async function revokeDoorDevice(
   actor: CurrentUser,
   device: { id: string; festivalId: string },
 ) {
-  await sqlClient().execute({
-    sql: "UPDATE DoorDevice SET revokedAt = COALESCE(revokedAt, ?) WHERE id = ?",
-    args: [sqlDate(new Date()), device.id],
-  });
-  await audit({
-    actorUserId: actor.id,
-    action: "door.device.revoke",
-    targetType: "doorDevice",
-    targetId: device.id,
-    festivalId: device.festivalId,
-  });
+  await sqlClient().batch(
+    [
+      {
+        sql: "UPDATE DoorDevice SET revokedAt = COALESCE(revokedAt, ?) WHERE id = ?",
+        args: [sqlDate(new Date()), device.id],
+      },
+      ...changeStatements({
+        audit: {
+          actorUserId: actor.id,
+          action: "door.device.revoke",
+          targetType: "doorDevice",
+          targetId: device.id,
+          festivalId: device.festivalId,
+        },
+      }),
+    ],
+    "write",
+  );
 }
 
 /** Why a person's devices end: the change to their standing that ended them. */
@@ -204,7 +218,7 @@ export async function requireDevice(request: Request): Promise<Device> {
   const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/.exec(
     (request.headers.get("Authorization") ?? "").trim(),
   );
-  if (!match?.[1]) throw unauthorized("A door device token is required.");
+  if (!match?.[1]) throw DomainError.unauthorized("A door device token is required.");
   const { rows } = await sqlClient().execute({
     sql: `SELECT d.id, d.festivalId, d.name, d.revokedAt, d.createdById, f.endsAt
           FROM DoorDevice d JOIN Festival f ON f.id = d.festivalId WHERE d.tokenHash = ?`,
@@ -212,10 +226,10 @@ export async function requireDevice(request: Request): Promise<Device> {
   });
   const r = rows[0];
   if (!r || r.revokedAt !== null || r.createdById === null)
-    throw unauthorized("This door device is unknown or was revoked.");
+    throw DomainError.unauthorized("This door device is unknown or was revoked.");
   const now = Date.now();
   if (deviceExpiresAt(dateFromSql(r.endsAt)).getTime() < now)
-    throw unauthorized("This door device has expired: its festival is over.");
+    throw DomainError.unauthorized("This door device has expired: its festival is over.");
   const device = { id: String(r.id), festivalId: String(r.festivalId), name: String(r.name) };
   // "Last seen" at most every 10 s per device: cheap enough for the hot path.
   if ((lastSeenWritten.get(device.id) ?? 0) < now - 10_000) {

@@ -2,10 +2,10 @@
 // and the queries the public pages need. Routes and API call these.
 import slugify from "slugify";
 import { z } from "zod";
-import { audit } from "~/utils/audit.server";
+import { audit } from "~/utils/change.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { prisma } from "~/utils/db.server";
-import { notFound } from "~/utils/http.server";
+import { DomainError } from "~/utils/domain-error";
 import { requirePermission } from "~/utils/permissions.server";
 import type { Translate } from "~/utils/i18n";
 import {
@@ -254,12 +254,10 @@ export async function updateFestival(actor: CurrentUser, festivalId: string, inp
   });
 }
 
-export class FestivalStateError extends Error {
-  constructor(
-    public readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/** The festival's state forbids the change (409 with the code given). */
+export class FestivalStateError extends DomainError {
+  constructor(code: string, message: string) {
+    super(409, code, message);
   }
 }
 
@@ -513,7 +511,7 @@ export function groupByPlace<T extends { country: string; city: string }>(festiv
 export async function getFestivalOrThrow(id: string | undefined) {
   const festival =
     id && id.length <= 64 ? await prisma.festival.findUnique({ where: { id } }) : null;
-  if (!festival) throw notFound();
+  if (!festival) throw DomainError.notFound();
   return festival;
 }
 
@@ -523,7 +521,7 @@ export async function getFestivalOrThrow(id: string | undefined) {
  * `festival:edit`. (The writer itself refuses a cancelled festival.)
  */
 export async function festivalToChange(user: CurrentUser, festivalId: string | undefined) {
-  if (!festivalId) throw notFound();
+  if (!festivalId) throw DomainError.notFound();
   requirePermission(user, "festival:edit", festivalId);
   return getFestivalOrThrow(festivalId);
 }

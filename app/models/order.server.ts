@@ -11,8 +11,9 @@ import type { InStatement } from "@libsql/client";
 import { z } from "zod";
 import { humanCode, randomToken, sha256 } from "~/utils/crypto.server";
 import { dateFromSql, sqlClient, sqlDate } from "~/utils/db.server";
+import { changeStatements } from "~/utils/change.server";
 import { kickEmailWorker } from "~/utils/email.server";
-import { errorResponse, notFound, FieldRulesError } from "~/utils/http.server";
+import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import type { Locale } from "~/utils/i18n";
 import { email, fieldsValid, moneyMessage, optionalText } from "~/utils/validation";
 import { parseJsonArray } from "./festival.server";
@@ -68,9 +69,10 @@ export type CheckoutInput = {
   [field: string]: unknown;
 };
 
-export class SoldOutError extends Error {
+/** Fewer places are left than the order asks for (409 `sold_out`). */
+export class SoldOutError extends DomainError {
   constructor() {
-    super("sold out");
+    super(409, "sold_out", "Not enough places are left for this order.");
   }
 }
 
@@ -84,7 +86,7 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{16,128}$/;
 export function readIdempotencyKey(raw: string | null | undefined): string | undefined {
   if (raw === null || raw === undefined || raw === "") return undefined;
   if (!IDEMPOTENCY_KEY.test(raw))
-    throw errorResponse(
+    throw new DomainError(
       400,
       "invalid_idempotency_key",
       "An Idempotency-Key is 16–128 characters: letters, digits, '-', '_', '.' or ':'.",
@@ -96,28 +98,21 @@ export function readIdempotencyKey(raw: string | null | undefined): string | und
  * A repeated checkout that cannot be answered with its order: the key was used
  * for a different request (422), or its first request is still running (409).
  */
-export class IdempotencyError extends Error {
+export class IdempotencyError extends DomainError {
+  declare readonly status: 409 | 422;
+  declare readonly code: "idempotency_key_reused" | "idempotency_in_progress";
   constructor(
-    readonly status: 409 | 422,
-    readonly code: "idempotency_key_reused" | "idempotency_in_progress",
+    status: 409 | 422,
+    code: "idempotency_key_reused" | "idempotency_in_progress",
     message: string,
   ) {
-    super(message);
+    // Still running: the client retries in a moment.
+    super(status, code, message, status === 409 ? { headers: { "Retry-After": "1" } } : {});
   }
 }
 
 /** How long a repeat waits for its first request to open the card payment. */
 const REPLAY_WAIT_MS = 15_000;
-
-/** A checkout rule broken by the request: 422 with the field, or 409 for the festival's state. */
-function reject(
-  status: 409 | 422,
-  error: string,
-  message: string,
-  fields?: Record<string, string>,
-) {
-  return errorResponse(status, error, message, fields ? { fields } : undefined);
-}
 
 type FestivalForSale = {
   id: string;
@@ -199,11 +194,11 @@ export async function placeOrder(
 }> {
   const now = context.now ?? new Date();
   const festival = await loadFestival(festivalId);
-  if (!festival || festival.status === "draft") throw notFound("No such festival.");
+  if (!festival || festival.status === "draft") throw DomainError.notFound("No such festival.");
   if (festival.status === "cancelled")
-    throw reject(409, "festival_cancelled", "This festival has been cancelled.");
+    throw DomainError.conflict("festival_cancelled", "This festival has been cancelled.");
   if (now >= festival.endsAt)
-    throw reject(409, "sales_closed", "Sales for this festival have ended.");
+    throw DomainError.conflict("sales_closed", "Sales for this festival have ended.");
 
   // Each item kind checks and prices its own part of the request, in registry order.
   const lines: PricedItem[] = [];
@@ -452,17 +447,18 @@ export function fulfilmentStatements(args: {
     );
   // An erased order (late card payment after the retention job) has no address left.
   if (!args.email) return statements;
-  statements.push({
-    sql: `INSERT INTO OutboxEmail (id, "to", template, locale, payload, status, attempts, nextAttemptAt, createdAt)
-          VALUES (?, ?, 'order-confirmation', ?, ?, 'pending', 0, ?, ?)`,
-    args: [
-      randomToken(12),
-      args.email,
-      args.locale,
-      JSON.stringify({ orderId }),
-      sqlDate(now),
-      sqlDate(now),
-    ],
-  });
+  statements.push(
+    ...changeStatements(
+      {
+        emails: {
+          to: args.email,
+          template: "order-confirmation",
+          locale: args.locale,
+          data: { orderId },
+        },
+      },
+      now,
+    ),
+  );
   return statements;
 }

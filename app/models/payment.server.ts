@@ -3,9 +3,7 @@
 // event, in one transaction with the tickets, the ledger entries and the email.
 import type { InStatement } from "@libsql/client";
 import type Stripe from "stripe";
-import { audit } from "~/utils/audit.server";
 import type { CurrentUser } from "~/utils/auth.server";
-import { randomToken } from "~/utils/crypto.server";
 import {
   dateFromSql,
   sqlClient,
@@ -13,9 +11,10 @@ import {
   writeTransaction,
   type SqlExecutor,
 } from "~/utils/db.server";
+import { changeStatements, type OutboxMessage } from "~/utils/change.server";
 import { kickEmailWorker } from "~/utils/email.server";
 import { publicUrl } from "~/utils/env.server";
-import { errorResponse } from "~/utils/http.server";
+import { DomainError } from "~/utils/domain-error";
 import { isLocale } from "~/utils/i18n";
 import { stripe, stripeAvailable } from "~/utils/stripe.server";
 import {
@@ -103,7 +102,7 @@ async function startCardPayment(placed: Placed): Promise<string> {
 }
 
 function paymentUnavailable() {
-  return errorResponse(
+  return new DomainError(
     503,
     "payment_unavailable",
     "Card payment is unavailable right now. Please try again in a moment or choose another payment method.",
@@ -472,7 +471,7 @@ async function refundLatePayment(
       ...(await stripeRefundStatements(tx, ctx, refund, "late payment: the hold had ended")),
       recordEvent(event, order.id, now),
       // An erased order has no address left to write to.
-      ...(order.email ? [cancellationEmail(order, now)] : []),
+      ...changeStatements({ emails: order.email ? cancellationEmail(order) : [] }, now),
     ];
     for (const stmt of statements) await tx.execute(stmt);
     await tx.commit();
@@ -685,17 +684,12 @@ async function applyDispute(
   });
 }
 
-function cancellationEmail(order: OrderRow, now: Date): InStatement {
+function cancellationEmail(order: OrderRow): OutboxMessage {
   return {
-    sql: `INSERT INTO OutboxEmail (id, "to", template, locale, payload, status, attempts, nextAttemptAt, createdAt) VALUES (?, ?, 'order-cancelled', ?, ?, 'pending', 0, ?, ?)`,
-    args: [
-      randomToken(12),
-      order.email ?? "",
-      order.locale,
-      JSON.stringify({ orderId: order.id }),
-      sqlDate(now),
-      sqlDate(now),
-    ],
+    to: order.email ?? "",
+    template: "order-cancelled",
+    locale: isLocale(order.locale) ? order.locale : "en",
+    data: { orderId: order.id },
   };
 }
 
@@ -777,10 +771,9 @@ export async function cancelOrRefundOrder(
   options: { notify?: boolean } = {},
 ) {
   const order = await readOrder(sqlClient(), orderId);
-  if (!order) throw errorResponse(404, "not_found", "No such order.");
+  if (!order) throw DomainError.notFound("No such order.");
   if (!isCancellable(order.status)) {
-    throw errorResponse(
-      409,
+    throw DomainError.conflict(
       "invalid_state",
       `A ${order.status} order cannot be cancelled or refunded.`,
     );
@@ -789,7 +782,7 @@ export async function cancelOrRefundOrder(
   let cardRefund: Stripe.Refund | null = null;
   if (refundCard) {
     if (!order.stripePaymentIntentId)
-      throw errorResponse(409, "invalid_state", "This card order has no payment to refund.");
+      throw DomainError.conflict("invalid_state", "This card order has no payment to refund.");
     try {
       // What is left of the charge (a partial refund in Stripe may have come first).
       cardRefund = await stripe().refunds.create(
@@ -798,7 +791,7 @@ export async function cancelOrRefundOrder(
       );
     } catch (error) {
       console.error("Stripe refund failed:", error instanceof Error ? error.message : error);
-      throw errorResponse(
+      throw new DomainError(
         503,
         "payment_unavailable",
         "Stripe could not refund this payment right now; nothing was changed. Try again later.",
@@ -807,25 +800,42 @@ export async function cancelOrRefundOrder(
     cardRefund = await withBalanceTransaction(cardRefund);
   }
   const newStatus = refundCard ? "refunded" : "cancelled";
+  // The audit row and the email commit with the change (app/utils/change.server.ts).
+  const auditAndEmail = changeStatements(
+    {
+      audit: {
+        actorUserId: actor?.id ?? null,
+        action: refundCard ? "order.refund" : "order.cancel",
+        targetType: "order",
+        targetId: order.id,
+        festivalId: order.festivalId,
+        details: { amountMinor: order.totalMinor, ...(actor ? {} : { requestedBy: "buyer" }) },
+      },
+      emails:
+        order.email && order.status !== "pending" && options.notify !== false
+          ? cancellationEmail(order)
+          : [],
+    },
+    now,
+  );
   await writeTransaction(async (tx) => {
     const changed = await tx.execute({
       sql: `UPDATE "Order" SET status = ?, ${refundCard ? "refundedAt" : "cancelledAt"} = ?, holdExpiresAt = NULL WHERE id = ? AND status = ?`,
       args: [newStatus, sqlDate(now), order.id, order.status],
     });
     // Our refund's charge.refunded webhook came first and refunded the order already
-    // (posted, tickets revoked, places released): only the buyer's email is left to write.
+    // (posted, tickets revoked, places released): only the audit row and the email are left.
     if (
       changed.rowsAffected === 0 &&
       cardRefund &&
       (await entryExists(tx, `stripe:refund:${cardRefund.id}`))
     ) {
-      if (order.email && options.notify !== false) await tx.execute(cancellationEmail(order, now));
+      for (const stmt of auditAndEmail) await tx.execute(stmt);
       await tx.commit();
       return;
     }
     if (changed.rowsAffected === 0)
-      throw errorResponse(
-        409,
+      throw DomainError.conflict(
         "invalid_state",
         "The order changed meanwhile; reload and try again.",
       );
@@ -860,8 +870,7 @@ export async function cancelOrRefundOrder(
             postings: await orderReversalPostings(tx, order.id),
           })),
     );
-    if (order.email && order.status !== "pending" && options.notify !== false)
-      statements.push(cancellationEmail(order, now));
+    statements.push(...auditAndEmail);
     for (const stmt of statements) await tx.execute(stmt);
     await tx.commit();
   });
@@ -878,14 +887,6 @@ export async function cancelOrRefundOrder(
         console.warn("could not expire Stripe session:", e instanceof Error ? e.message : e),
       );
   }
-  await audit({
-    actorUserId: actor?.id ?? null,
-    action: refundCard ? "order.refund" : "order.cancel",
-    targetType: "order",
-    targetId: order.id,
-    festivalId: order.festivalId,
-    details: { amountMinor: order.totalMinor, ...(actor ? {} : { requestedBy: "buyer" }) },
-  });
   kickEmailWorker();
   return newStatus;
 }

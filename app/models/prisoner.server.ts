@@ -1,5 +1,5 @@
 // Prisoners a festival supports (the registry itself grows in the proceeds issue).
-import { audit } from "~/utils/audit.server";
+import { audit } from "~/utils/change.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { prisma } from "~/utils/db.server";
 import { refuseIfCancelled } from "./festival.server";

@@ -10,12 +10,12 @@
 // audit log records what was done, never to whom. See docs/decisions/0018.
 import fs from "node:fs/promises";
 import path from "node:path";
-import { audit } from "~/utils/audit.server";
+import { audit, auditRead } from "~/utils/change.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { prisma, sqlClient, sqlDate, type TransactionClient } from "~/utils/db.server";
 import { mailFolder } from "~/utils/email.server";
 import { getEnv } from "~/utils/env.server";
-import { errorResponse } from "~/utils/http.server";
+import { DomainError } from "~/utils/domain-error";
 import { email as emailRule } from "~/utils/validation";
 import { z } from "zod";
 import { isCancellable } from "./choices";
@@ -165,11 +165,10 @@ export async function erasurePlan(accessToken: string, now = new Date()) {
  */
 export async function eraseOrderOnRequest(accessToken: string, now = new Date()) {
   const order = await orderByLink(accessToken);
-  if (!order) throw errorResponse(404, "not_found", "No such order.");
+  if (!order) throw DomainError.notFound("No such order.");
   const plan = planFor(order, now);
   if (!plan.allowed)
-    throw errorResponse(
-      409,
+    throw DomainError.conflict(
       "ticket_used",
       "A ticket of this order has been used at the door; you can erase your data after the festival.",
     );
@@ -274,7 +273,7 @@ export async function eraseEmailAddress(actor: CurrentUser, address: string, now
 /** Everything stored about one address, for a download (admins; audited without the address). */
 export async function exportPersonalData(actor: CurrentUser, address: string, now = new Date()) {
   const email = normalise(address);
-  await audit({ actorUserId: actor.id, action: "privacy.export" });
+  await auditRead({ actorUserId: actor.id, action: "privacy.export" });
   const [orders, emails, invitations, account] = await Promise.all([
     prisma.order.findMany({
       where: { email },

@@ -1,8 +1,8 @@
 // Ticket types and quotas: what a festival sells and how many.
 import type { Prisma } from "@prisma/client";
 import { z } from "zod";
-import { FieldRulesError, notFound } from "~/utils/http.server";
-import { audit } from "~/utils/audit.server";
+import { DomainError, FieldRulesError } from "~/utils/domain-error";
+import { audit } from "~/utils/change.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { prisma } from "~/utils/db.server";
 import { dateTimeText, fieldsValid, optionalText, parseMoment, text } from "~/utils/validation";
@@ -327,7 +327,7 @@ export async function updateTicketType(
   input: TicketTypePatch,
 ) {
   const row = await findTicketType(festival.id, ticketTypeId);
-  if (!row) throw notFound();
+  if (!row) throw DomainError.notFound();
   await refuseIfCancelled(festival.id);
   const fields: Record<string, string> = {};
   const data: Prisma.TicketTypeUncheckedUpdateInput = {};
@@ -472,7 +472,7 @@ export async function updateQuota(
     quotaId.length <= 64
       ? await prisma.quota.findFirst({ where: { id: quotaId, festivalId } })
       : null;
-  if (!quota) throw notFound();
+  if (!quota) throw DomainError.notFound();
   await refuseIfCancelled(festivalId);
   if (input.capacity !== undefined && input.capacity < quota.reserved)
     throw new FieldRulesError({ capacity: `v.capacityBelowReserved|${quota.reserved}` });

@@ -1,11 +1,11 @@
 // Accounts: creating users, invitations, festival teams and password resets.
 import { z } from "zod";
-import { audit } from "~/utils/audit.server";
+import { audit, enqueueEmail } from "~/utils/change.server";
 import type { CurrentUser, FestivalRole, GlobalRole } from "~/utils/auth.server";
 import { randomToken, sha256 } from "~/utils/crypto.server";
 import { prisma } from "~/utils/db.server";
-import { enqueueEmail, kickEmailWorker } from "~/utils/email.server";
-import { forbidden } from "~/utils/http.server";
+import { kickEmailWorker } from "~/utils/email.server";
+import { DomainError } from "~/utils/domain-error";
 import { publicUrl } from "~/utils/env.server";
 import { isLocale, translate, type Locale } from "~/utils/i18n";
 import {
@@ -40,12 +40,10 @@ export const newUserInput = z
   })
   .strict();
 
-export class ConflictError extends Error {
-  constructor(
-    public readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/** The record already exists or clashes with another (409 with the code given). */
+export class ConflictError extends DomainError {
+  constructor(code: string, message: string) {
+    super(409, code, message);
   }
 }
 
@@ -53,10 +51,11 @@ export class ConflictError extends Error {
  * An organiser tried to change the team standing of the festival's creator or
  * of an admin: only admins may (the API answers 403 `protected_member`).
  */
-export class ProtectedMemberError extends Error {
-  readonly code = "protected_member";
+export class ProtectedMemberError extends DomainError {
   constructor() {
     super(
+      403,
+      "protected_member",
       "The festival's creator and administrators keep their role: only an administrator can change it.",
     );
   }
@@ -178,9 +177,9 @@ type LiveInvitation = NonNullable<Awaited<ReturnType<typeof findInvitation>>>;
 export const acceptInvitationInput = z.object({ name: optionalText({ max: 120 }), password });
 
 /** The address already has an account: accept by signing in as it (the link sets no password). */
-export class SignInToAcceptError extends Error {
+export class SignInToAcceptError extends DomainError {
   constructor(readonly email: string) {
-    super("This address already has an account: sign in to accept.");
+    super(403, "sign_in_to_accept", "This address already has an account: sign in to accept.");
   }
 }
 
@@ -231,7 +230,8 @@ export async function acceptInvitation(
 export async function acceptInvitationAs(token: string, user: CurrentUser) {
   const invitation = await findInvitation(token);
   if (!invitation) return null;
-  if (invitation.email !== user.email) throw forbidden("This invitation is for another address.");
+  if (invitation.email !== user.email)
+    throw DomainError.forbidden("This invitation is for another address.");
   return prisma.$transaction(async (tx) => {
     if (!(await takeInvitation(tx, invitation))) return null;
     await joinTeam(tx, invitation, user.id);
@@ -405,7 +405,11 @@ export async function removeFestivalMember(
 // ---------------------------------------------------------------- accounts (admins)
 
 /** An admin acting on their own account here (disable, delete) would lock themselves out. */
-export class SelfActionError extends Error {}
+export class SelfActionError extends DomainError {
+  constructor() {
+    super(400, "self_action", "You cannot do this to your own account here.");
+  }
+}
 
 /** End an account's sessions (but `keepSessionId`) and API tokens, inside `tx`. */
 async function endSignIns(tx: Tx, userId: string, keepSessionId?: string | null) {
@@ -576,13 +580,19 @@ export async function ensureAdmin(emailAddress: string, plainPassword: string) {
     where: { email: parsedEmail.data },
     select: { id: true },
   });
-  const user = await prisma.user.upsert({
-    where: { email: parsedEmail.data },
-    create: { email: parsedEmail.data, role: "admin", passwordHash, name: "Admin" },
-    update: { role: "admin", passwordHash, disabledAt: null },
-    select: { id: true },
+  const user = await prisma.$transaction(async (tx) => {
+    const upserted = await tx.user.upsert({
+      where: { email: parsedEmail.data },
+      create: { email: parsedEmail.data, role: "admin", passwordHash, name: "Admin" },
+      update: { role: "admin", passwordHash, disabledAt: null },
+      select: { id: true },
+    });
+    await audit(
+      { actorUserId: null, action: "admin.ensure", targetType: "user", targetId: upserted.id },
+      tx,
+    );
+    return upserted;
   });
-  await audit({ actorUserId: null, action: "admin.ensure", targetType: "user", targetId: user.id });
   return { ...user, created: !existing };
 }
 

@@ -10,12 +10,17 @@ import {
   festivalAsInput,
   festivalFormToInput,
   festivalInput,
-  FestivalCancelledError,
   FestivalStateError,
   getFestivalOrThrow,
   updateFestival,
 } from "~/models/festival.server";
-import { confirmationError, field, readForm } from "~/utils/forms.server";
+import {
+  cancelledReadOnly,
+  confirmationError,
+  field,
+  formFailure,
+  readForm,
+} from "~/utils/forms.server";
 import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { can, requireUserWith } from "~/utils/permissions.server";
@@ -62,11 +67,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     try {
       await updateFestival(user, festival.id, parsed.data);
     } catch (e) {
-      if (!(e instanceof FestivalCancelledError)) throw e;
-      return data(
-        { errors: { _form: t("festivalAdmin.cancelledReadOnly") }, values: null, saved: false },
-        { status: 409 },
-      );
+      const failed = formFailure(e, t, cancelledReadOnly(t));
+      return data({ errors: failed.errors, values: null, saved: false }, { status: failed.status });
     }
     return { errors: {} as Record<string, string>, values: null, saved: true };
   }
@@ -83,14 +85,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
     await changeFestivalStatus(user, festival.id, change);
     return { errors: {} as Record<string, string>, values: null, saved: true };
   } catch (e) {
-    if (e instanceof FestivalStateError) {
-      const message =
-        e instanceof FestivalCancelledError
-          ? t("festivalAdmin.cancelledReadOnly")
-          : t("festivalAdmin.invalidTransition");
-      return data({ errors: { _form: message }, values: null, saved: false }, { status: 409 });
-    }
-    throw e;
+    const failed = formFailure(
+      e,
+      t,
+      (error) =>
+        cancelledReadOnly(t)(error) ??
+        (error instanceof FestivalStateError ? t("festivalAdmin.invalidTransition") : undefined),
+    );
+    return data({ errors: failed.errors, values: null, saved: false }, { status: failed.status });
   }
 }
 

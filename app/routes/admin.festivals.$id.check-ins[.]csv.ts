@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { listCheckIns } from "~/models/door.server";
 import { getFestivalOrThrow } from "~/models/festival.server";
-import { audit } from "~/utils/audit.server";
+import { auditRead } from "~/utils/change.server";
 import { csvResponse, toCsv } from "~/utils/csv.server";
 import { requireUserWith } from "~/utils/permissions.server";
 
@@ -10,7 +10,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:view", params.id);
   const festival = await getFestivalOrThrow(params.id);
   const rows = await listCheckIns(festival.id, "", 100_000);
-  await audit({
+  await auditRead({
     actorUserId: user.id,
     action: "checkins.export",
     targetType: "festival",

@@ -19,15 +19,17 @@ import {
   listDoorDevices,
   revokeDoorDevice,
 } from "~/models/door.server";
-import {
-  FestivalCancelledError,
-  FestivalStateError,
-  getFestivalOrThrow,
-} from "~/models/festival.server";
+import { FestivalStateError, getFestivalOrThrow } from "~/models/festival.server";
 import { pickLanguage } from "~/models/ticket-type.server";
 import { publicUrl } from "~/utils/env.server";
 import { formatDateTime, formatTime } from "~/utils/format";
-import { confirmationError, field, readForm } from "~/utils/forms.server";
+import {
+  cancelledReadOnly,
+  confirmationError,
+  field,
+  formFailure,
+  readForm,
+} from "~/utils/forms.server";
 import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { can, requireUserWith } from "~/utils/permissions.server";
@@ -101,13 +103,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
     try {
       device = await createDoorDevice(user, festival, parsed.data.name);
     } catch (error) {
-      if (error instanceof FestivalCancelledError)
-        return data<Result>(
-          { errors: { _form: t("festivalAdmin.cancelledReadOnly") } },
-          { status: 409 },
-        );
-      if (!(error instanceof FestivalStateError)) throw error;
-      return data<Result>({ errors: { name: t("door.festivalOver") } }, { status: 409 });
+      const failed = formFailure(
+        error,
+        t,
+        (e) =>
+          cancelledReadOnly(t)(e) ??
+          (e instanceof FestivalStateError ? { name: t("door.festivalOver") } : undefined),
+      );
+      return data<Result>({ errors: failed.errors }, { status: failed.status });
     }
     const setupUrl = `${publicUrl()}/door#device=${device.token}`;
     // Shown once: the token is stored only as a hash.

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { ordersCsv } from "~/models/sales.server";
-import { audit } from "~/utils/audit.server";
+import { auditRead } from "~/utils/change.server";
 import { csvResponse } from "~/utils/csv.server";
 import { getLocale } from "~/utils/i18n.server";
 import { requireUserWith } from "~/utils/permissions.server";
@@ -11,7 +11,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:view", params.id);
   const festival = await getFestivalOrThrow(params.id);
   const csv = await ordersCsv(festival.id, await getLocale(request));
-  await audit({
+  await auditRead({
     actorUserId: user.id,
     action: "orders.export",
     targetType: "festival",

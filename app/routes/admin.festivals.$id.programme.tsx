@@ -5,13 +5,12 @@ import { Field, FocusFirstError, FormError } from "~/components/field";
 import { PROGRAMME_KINDS } from "~/models/choices";
 import {
   addProgrammeItem,
-  FestivalCancelledError,
   getFestivalOrThrow,
   removeProgrammeItem,
 } from "~/models/festival.server";
 import { prisma } from "~/utils/db.server";
 import { formatDateTime } from "~/utils/format";
-import { field, readForm } from "~/utils/forms.server";
+import { cancelledReadOnly, field, formFailure, readForm } from "~/utils/forms.server";
 import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { can, requireUserWith } from "~/utils/permissions.server";
@@ -61,14 +60,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (!result.ok) return data({ errors: result.errors, values: raw }, { status: 400 });
     return { errors: {} as Record<string, string>, values: null };
   } catch (error) {
-    if (!(error instanceof FestivalCancelledError)) throw error;
-    return data(
-      {
-        errors: { _form: t("festivalAdmin.cancelledReadOnly") } as Record<string, string>,
-        values: null,
-      },
-      { status: 409 },
-    );
+    const failed = formFailure(error, t, cancelledReadOnly(t));
+    return data({ errors: failed.errors, values: null }, { status: failed.status });
   }
 }
 

@@ -5,14 +5,9 @@ import { ConfirmButton } from "~/components/confirm-button";
 import { EmailField } from "~/components/field";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { FESTIVAL_ROLES } from "~/models/choices";
-import {
-  addFestivalMember,
-  memberInput,
-  ProtectedMemberError,
-  removeFestivalMember,
-} from "~/models/user.server";
+import { addFestivalMember, memberInput, removeFestivalMember } from "~/models/user.server";
 import { prisma } from "~/utils/db.server";
-import { confirmationError, field, readForm } from "~/utils/forms.server";
+import { confirmationError, field, formFailure, readForm } from "~/utils/forms.server";
 import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { requireUserWith } from "~/utils/permissions.server";
@@ -66,8 +61,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     try {
       await removeFestivalMember(user, festival, userId);
     } catch (e) {
-      if (e instanceof ProtectedMemberError) return protectedMember(t("team.protected"));
-      throw e;
+      return refusal(formFailure(e, t, { protected_member: t("team.protected") }));
     }
     return { errors: {} as Record<string, string>, status: null };
   }
@@ -79,16 +73,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const result = await addFestivalMember(user, festival, parsed.data, { locale });
     return { errors: {} as Record<string, string>, status: result.status };
   } catch (e) {
-    if (e instanceof ProtectedMemberError) return protectedMember(t("team.protected"));
-    throw e;
+    return refusal(formFailure(e, t, { protected_member: t("team.protected") }));
   }
 }
 
-function protectedMember(message: string) {
-  return data(
-    { errors: { _form: message } as Record<string, string>, status: null },
-    { status: 403 },
-  );
+function refusal(failed: ReturnType<typeof formFailure>) {
+  return data({ errors: failed.errors, status: null }, { status: failed.status });
 }
 
 export default function Team() {

@@ -3,7 +3,7 @@ import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Field, FocusFirstError, FormError } from "~/components/field";
 import { TicketTypeFields } from "~/components/ticket-type-fields";
-import { FestivalCancelledError, getFestivalOrThrow } from "~/models/festival.server";
+import { getFestivalOrThrow } from "~/models/festival.server";
 import { listPrisoners, setSupportedPrisoners, supportedPrisoners } from "~/models/prisoner.server";
 import { soldPerType } from "~/models/sales.server";
 import { accessCodeLink } from "~/models/shop.server";
@@ -21,14 +21,16 @@ import {
 import { prisma } from "~/utils/db.server";
 import { formatDateTime } from "~/utils/format";
 import {
+  cancelledReadOnly,
   field,
   fields,
+  formFailure,
   integerField,
   moneyField,
   moneyFieldError,
   readForm,
 } from "~/utils/forms.server";
-import { errorResponse, FieldRulesError } from "~/utils/http.server";
+import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { formatMoney } from "~/utils/money";
 import { can, requireUserWith } from "~/utils/permissions.server";
@@ -122,13 +124,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
       try {
         await updateQuota(user, festival.id, quotaId, parsed.data);
       } catch (error) {
-        if (error instanceof FieldRulesError) {
-          const errors = Object.fromEntries(
-            Object.entries(error.fields).map(([k, v]) => [`quota.${k}`, localizeMessage(v, t)]),
-          );
-          return data<Result>({ intent, quotaId, ok: false, errors }, { status: 400 });
-        }
-        throw error;
+        // Broken rules show beside the quota's fields; anything else as below.
+        const failed = formFailure(error, t, {}, { fieldStatus: 400 });
+        return data<Result>(
+          { intent, quotaId, ok: false, errors: prefix(failed.errors, "quota") },
+          { status: failed.status },
+        );
       }
       return { intent, ok: true, errors: {} } satisfies Result;
     }
@@ -187,18 +188,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
       return { intent, ok: true, errors: {} } satisfies Result;
     }
   } catch (error) {
-    if (error instanceof FieldRulesError) {
-      const errors = Object.fromEntries(
-        Object.entries(error.fields).map(([k, v]) => [k, localizeMessage(v, t)]),
-      );
-      return data<Result>({ intent, ok: false, errors }, { status: 400 });
-    }
-    if (error instanceof FestivalCancelledError)
-      return data<Result>(
-        { intent, ok: false, errors: { _form: t("festivalAdmin.cancelledReadOnly") } },
-        { status: 409 },
-      );
-    throw error;
+    const failed = formFailure(error, t, cancelledReadOnly(t), { fieldStatus: 400 });
+    return data<Result>({ intent, ok: false, errors: failed.errors }, { status: failed.status });
   }
   throw errorResponse(400, "bad_intent", "Unknown action.");
 }

@@ -4,11 +4,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ShareLink, TicketTypeFields } from "~/components/ticket-type-fields";
-import {
-  FestivalCancelledError,
-  getFestivalOrThrow,
-  parseJsonObject,
-} from "~/models/festival.server";
+import { getFestivalOrThrow, parseJsonObject } from "~/models/festival.server";
 import { accessCodeLink } from "~/models/shop.server";
 import { publicUrl } from "~/utils/env.server";
 import {
@@ -19,8 +15,16 @@ import {
   updateTicketType,
 } from "~/models/ticket-type.server";
 import { prisma } from "~/utils/db.server";
-import { field, integerField, moneyField, moneyFieldError, readForm } from "~/utils/forms.server";
-import { FieldRulesError, notFound } from "~/utils/http.server";
+import {
+  cancelledReadOnly,
+  field,
+  formFailure,
+  integerField,
+  moneyField,
+  moneyFieldError,
+  readForm,
+} from "~/utils/forms.server";
+import { notFound } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { toMajorInput } from "~/utils/money";
 import { can, requireUserWith } from "~/utils/permissions.server";
@@ -151,18 +155,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     await updateTicketType(user, festival, type.id, parsed.data);
   } catch (error) {
-    if (error instanceof FieldRulesError) {
-      const errors = Object.fromEntries(
-        Object.entries(error.fields).map(([k, v]) => [k, localizeMessage(v, t)]),
-      );
-      return data<Result>({ ok: false, errors: formErrors(errors), values }, { status: 400 });
-    }
-    if (error instanceof FestivalCancelledError)
-      return data<Result>(
-        { ok: false, errors: { _form: t("festivalAdmin.cancelledReadOnly") }, values },
-        { status: 409 },
-      );
-    throw error;
+    const failed = formFailure(error, t, cancelledReadOnly(t), { fieldStatus: 400 });
+    return data<Result>(
+      { ok: false, errors: formErrors(failed.errors), values },
+      { status: failed.status },
+    );
   }
   return { ok: true, errors: {} } satisfies Result;
 }

@@ -3,16 +3,9 @@ import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { EmailField, Field, FormError } from "~/components/field";
 import { GLOBAL_ROLES } from "~/models/choices";
-import {
-  ConflictError,
-  createUser,
-  deleteUser,
-  newUserInput,
-  SelfActionError,
-  setUserDisabled,
-} from "~/models/user.server";
+import { createUser, deleteUser, newUserInput, setUserDisabled } from "~/models/user.server";
 import { prisma } from "~/utils/db.server";
-import { field, readForm } from "~/utils/forms.server";
+import { field, formFailure, readForm } from "~/utils/forms.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors } from "~/utils/validation";
@@ -67,9 +60,8 @@ export async function action({ request }: ActionFunctionArgs) {
       await setUserDisabled(user, userId, intent === "disable");
       return { ...none, done: intent === "disable" ? "disabledDone" : "enabledDone" } as Result;
     } catch (e) {
-      if (e instanceof SelfActionError)
-        return data({ ...none, errors: { _form: t("users.notSelf") } } as Result, { status: 400 });
-      throw e;
+      const failed = formFailure(e, t, { self_action: t("users.notSelf") });
+      return data({ ...none, errors: failed.errors } as Result, { status: failed.status });
     }
   }
   const raw = { email: field(form, "email"), name: field(form, "name"), role: field(form, "role") };
@@ -81,11 +73,8 @@ export async function action({ request }: ActionFunctionArgs) {
   try {
     await createUser(user, parsed.data, { locale });
   } catch (e) {
-    if (e instanceof ConflictError)
-      return data({ errors: { email: t("users.emailTaken") }, invited: false } as Result, {
-        status: 409,
-      });
-    throw e;
+    const failed = formFailure(e, t, { email_taken: { email: t("users.emailTaken") } });
+    return data({ errors: failed.errors, invited: false } as Result, { status: failed.status });
   }
   return { errors: {}, invited: true } as Result;
 }

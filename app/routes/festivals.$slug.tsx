@@ -8,21 +8,16 @@ import {
   useSearchParams,
 } from "@remix-run/react";
 import { getPublicFestival } from "~/models/festival.server";
-import {
-  checkoutSchema,
-  IdempotencyError,
-  placeOrder,
-  readIdempotencyKey,
-  SoldOutError,
-} from "~/models/order.server";
+import { checkoutSchema, placeOrder, readIdempotencyKey } from "~/models/order.server";
 import { cardCheckoutUrl } from "~/models/payment.server";
 import { shopFor } from "~/models/shop.server";
 import { randomToken } from "~/utils/crypto.server";
-import { field, moneyField, moneyFieldError, readForm } from "~/utils/forms.server";
-import { clientAddress, FieldRulesError } from "~/utils/http.server";
+import { field, formFailure, moneyField, moneyFieldError, readForm } from "~/utils/forms.server";
+import { FieldRulesError } from "~/utils/domain-error";
+import { clientAddress } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { formatMoney, toMajorInput } from "~/utils/money";
-import { RateLimitedError, rateLimits } from "~/utils/rate-limit.server";
+import { rateLimits } from "~/utils/rate-limit.server";
 import { stripeAvailable } from "~/utils/stripe.server";
 import { fieldErrors, localizeMessage } from "~/utils/validation";
 import { ErrorSummary, Field } from "~/components/field";
@@ -80,8 +75,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   try {
     await rateLimits.apiWrite(clientAddress(context));
   } catch (e) {
-    if (e instanceof RateLimitedError) return fail({ _form: t("error.rateLimited") }, 429);
-    throw e;
+    const failed = formFailure(e, t, { rate_limited: t("error.rateLimited") });
+    return fail(failed.errors, failed.status);
   }
   // Unreadable amounts are reported together with the schema's errors (every error at once).
   const errors: Record<string, string> = {};
@@ -134,21 +129,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const checkoutUrl = await cardCheckoutUrl(placed);
     return redirect(checkoutUrl ?? `/orders/${placed.order.accessToken}`);
   } catch (e) {
-    if (e instanceof SoldOutError) return fail({ _form: t("shop.soldOutError") }, 409);
-    if (e instanceof IdempotencyError)
-      return fail(
-        { _form: t(e.status === 422 ? "shop.alreadySent" : "shop.stillPlacing") },
-        e.status,
-      );
-    if (e instanceof FieldRulesError) {
-      const localized = Object.fromEntries(
-        Object.entries(e.fields).map(([k, v]) => [k, localizeMessage(v, t)]),
-      );
-      return fail(formFieldNames(localized, items), 422);
-    }
-    if (e instanceof Response && e.status === 503)
-      return fail({ _form: t("shop.paymentUnavailable") }, 503);
-    throw e;
+    // Sold out, a repeated or still running submission, broken rules, no card payment now.
+    const failed = formFailure(e, t, {
+      sold_out: t("shop.soldOutError"),
+      idempotency_key_reused: t("shop.alreadySent"),
+      idempotency_in_progress: t("shop.stillPlacing"),
+      payment_unavailable: t("shop.paymentUnavailable"),
+    });
+    return fail(formFieldNames(failed.errors, items), failed.status);
   }
 }
 

@@ -4,10 +4,10 @@ import { Form, useActionData, useSearchParams } from "@remix-run/react";
 import { Field, FormError } from "~/components/field";
 import { RESET_LINK_MINUTES } from "~/models/choices";
 import { requestPasswordReset } from "~/models/user.server";
-import { field, readForm } from "~/utils/forms.server";
+import { field, formFailure, rateLimitedMessage, readForm } from "~/utils/forms.server";
 import { clientAddress } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
-import { RateLimitedError, rateLimits } from "~/utils/rate-limit.server";
+import { rateLimits } from "~/utils/rate-limit.server";
 import { email as emailSchema } from "~/utils/validation";
 import { useT } from "~/utils/use-t";
 import { passActionHeaders } from "~/utils/headers";
@@ -25,10 +25,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     send = await rateLimits.passwordResetRequest(parsed.data, clientAddress(context));
   } catch (e) {
-    if (!(e instanceof RateLimitedError)) throw e;
+    const failed = formFailure(e, t, rateLimitedMessage(t));
     return data(
-      { fieldError: null, error: t("login.rateLimited", { seconds: e.retryAfterSeconds }) },
-      { status: 429, headers: { "Retry-After": String(e.retryAfterSeconds) } },
+      { fieldError: null, error: failed.errors._form },
+      { status: failed.status, headers: failed.headers },
     );
   }
   if (send) await requestPasswordReset(parsed.data, locale);

@@ -10,7 +10,7 @@ import {
   SignInToAcceptError,
 } from "~/models/user.server";
 import { getSessionUser } from "~/utils/auth.server";
-import { field, readForm } from "~/utils/forms.server";
+import { field, formFailure, readForm } from "~/utils/forms.server";
 import { notFound } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { signIn } from "~/utils/session.server";
@@ -65,17 +65,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (!user) throw deadLink();
     return signIn(request, user.id, "/admin");
   } catch (e) {
-    if (e instanceof SignInToAcceptError)
-      return data(
-        {
-          errors: { _form: t("invite.signInToAccept", { email: e.email }) } as Record<
-            string,
-            string
-          >,
-        },
-        { status: 403 },
-      );
-    throw e;
+    const failed = formFailure(e, t, (error) =>
+      error instanceof SignInToAcceptError
+        ? t("invite.signInToAccept", { email: error.email })
+        : undefined,
+    );
+    return data({ errors: failed.errors }, { status: failed.status });
   }
 }
 

@@ -4,10 +4,9 @@ import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remi
 import { Field, FormError } from "~/components/field";
 import { PASSWORD_MAX_LENGTH } from "~/models/choices";
 import { checkCredentials, getSessionUser } from "~/utils/auth.server";
-import { field, readForm } from "~/utils/forms.server";
+import { field, formFailure, rateLimitedMessage, readForm } from "~/utils/forms.server";
 import { clientAddress } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
-import { RateLimitedError } from "~/utils/rate-limit.server";
 import { safeRedirect, signIn } from "~/utils/session.server";
 import { useT } from "~/utils/use-t";
 import { passActionHeaders } from "~/utils/headers";
@@ -35,13 +34,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (!userId) return data({ error: t("login.invalid"), email }, { status: 401 });
     return signIn(request, userId, redirectTo);
   } catch (e) {
-    if (e instanceof RateLimitedError) {
-      return data(
-        { error: t("login.rateLimited", { seconds: e.retryAfterSeconds }), email },
-        { status: 429, headers: { "Retry-After": String(e.retryAfterSeconds) } },
-      );
-    }
-    throw e;
+    const failed = formFailure(e, t, rateLimitedMessage(t));
+    return data(
+      { error: failed.errors._form, email },
+      { status: failed.status, headers: failed.headers },
+    );
   }
 }
 

@@ -6,6 +6,7 @@ import { OrderItems } from "~/components/order-items";
 import { orderStatusKey } from "~/models/choices";
 import { getOrderView } from "~/models/order-view.server";
 import { eraseOrderOnRequest, erasurePlan, retentionDays } from "~/models/privacy.server";
+import { DomainError } from "~/utils/domain-error";
 import { field, readForm } from "~/utils/forms.server";
 import { formatDateRange, formatTime, zoneLabel } from "~/utils/format";
 import { notFound } from "~/utils/http.server";
@@ -69,10 +70,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return redirect(cancelled ? "/orders/erased?cancelled=1" : "/orders/erased");
   } catch (error) {
     // The refund failed (503) or the order changed meanwhile (409): nothing was erased.
-    if (error instanceof Response && (error.status === 503 || error.status === 409)) {
-      const { error: code } = (await error.json()) as { error: string };
-      return data({ error: code }, { status: error.status });
-    }
+    if (error instanceof DomainError && (error.status === 503 || error.status === 409))
+      return data({ error: error.code }, { status: error.status });
     throw error;
   }
 }

@@ -5,10 +5,10 @@ import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { FormError, NewPasswordField } from "~/components/field";
 import { completePasswordReset, isPasswordResetLive, resetInput } from "~/models/user.server";
-import { field, readForm } from "~/utils/forms.server";
+import { field, formFailure, rateLimitedMessage, readForm } from "~/utils/forms.server";
 import { clientAddress } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
-import { RateLimitedError, rateLimits } from "~/utils/rate-limit.server";
+import { rateLimits } from "~/utils/rate-limit.server";
 import { fieldErrors } from "~/utils/validation";
 import { useT } from "~/utils/use-t";
 import { passActionHeaders } from "~/utils/headers";
@@ -34,10 +34,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   try {
     await rateLimits.passwordResetLink(address);
   } catch (e) {
-    if (!(e instanceof RateLimitedError)) throw e;
+    const failed = formFailure(e, t, rateLimitedMessage(t));
     return data<Result>(
-      { errors: {}, error: t("login.rateLimited", { seconds: e.retryAfterSeconds }) },
-      { status: 429, headers: { "Retry-After": String(e.retryAfterSeconds) } },
+      { errors: {}, error: failed.errors._form ?? null },
+      { status: failed.status, headers: failed.headers },
     );
   }
   const done = await completePasswordReset(params.token ?? "", parsed.data);

@@ -1,11 +1,8 @@
 // Helpers for the JSON API under /api/v1: body parsing with limits, and one
-// place that turns domain errors into the documented error shape.
+// place (`api()`) that turns domain errors into the documented error shape.
 import { z } from "zod";
-import { FestivalStateError } from "~/models/festival.server";
-import { IdempotencyError, SoldOutError } from "~/models/order.server";
-import { ConflictError, ProtectedMemberError } from "~/models/user.server";
-import { errorResponse, FieldRulesError, readBodyLimited, tooManyRequests } from "./http.server";
-import { RateLimitedError } from "./rate-limit.server";
+import { DomainError } from "./domain-error";
+import { errorResponse, errorResponseOf, readBodyLimited } from "./http.server";
 import { translator } from "./i18n";
 import { fieldErrors, fieldPath, localizeMessage, LONE_SURROGATE } from "./validation";
 
@@ -136,25 +133,8 @@ export async function api(fn: () => Promise<Response>): Promise<Response> {
   } catch (error) {
     if (error instanceof Response) return error;
     if (error instanceof z.ZodError) return validationError(error);
-    if (error instanceof RateLimitedError) return tooManyRequests(error.retryAfterSeconds);
-    if (error instanceof ConflictError || error instanceof FestivalStateError)
-      return errorResponse(409, error.code, error.message);
-    if (error instanceof ProtectedMemberError) return errorResponse(403, error.code, error.message);
-    if (error instanceof SoldOutError)
-      return errorResponse(409, "sold_out", "Not enough places are left for this order.");
-    if (error instanceof IdempotencyError)
-      return errorResponse(error.status, error.code, error.message, {
-        headers: error.status === 409 ? { "Retry-After": "1" } : undefined,
-      });
-    if (error instanceof FieldRulesError) {
-      const t = translator("en");
-      const fields = Object.fromEntries(
-        Object.entries(error.fields).map(([k, v]) => [k, localizeMessage(v, t)]),
-      );
-      return errorResponse(422, "validation_failed", "Some fields are missing or invalid.", {
-        fields,
-      });
-    }
+    // Every domain error, one translation (app/utils/domain-error.ts).
+    if (error instanceof DomainError) return errorResponseOf(error);
     console.error("API error:", error instanceof Error ? error.stack : error);
     return errorResponse(500, "internal_error", "Something went wrong on our side.");
   }

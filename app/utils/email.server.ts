@@ -1,5 +1,6 @@
-// The one email path: `enqueueEmail` writes an outbox row (inside the caller's
-// transaction when given one); the worker renders and delivers it with retries
+// The one email path: `enqueueEmail`/`writeChange` (app/utils/change.server.ts)
+// write an outbox row inside the caller's transaction; after commit the caller
+// kicks the worker, which renders and delivers it with retries
 // and exponential backoff. Without SMTP_URL, mail is written as .eml files under
 // data/mail/ (listed at /dev/mail in development).
 import fs from "node:fs/promises";
@@ -8,7 +9,7 @@ import nodemailer, { type Transporter } from "nodemailer";
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { templates, type TemplateData, type TemplateName } from "../../emails/index";
-import { prisma, type TransactionClient } from "./db.server";
+import { prisma } from "./db.server";
 import { getEnv } from "./env.server";
 import { isLocale, translator, type Locale } from "./i18n";
 
@@ -19,24 +20,6 @@ const BATCH = 20;
 
 export function mailFolder() {
   return path.join(getEnv().DATA_DIR, "mail");
-}
-
-export async function enqueueEmail<K extends TemplateName>(
-  message: { to: string; template: K; locale: Locale; data: TemplateData[K] },
-  tx: TransactionClient = prisma,
-) {
-  const row = await tx.outboxEmail.create({
-    data: {
-      to: message.to,
-      template: message.template,
-      locale: message.locale,
-      payload: JSON.stringify(message.data),
-    },
-    select: { id: true },
-  });
-  // Inside a transaction the row is not visible yet: the caller kicks after commit.
-  if (tx === prisma) kickEmailWorker();
-  return row.id;
 }
 
 export async function renderEmail<K extends TemplateName>(

@@ -1,9 +1,13 @@
-// Reading HTML form posts with a size limit (pages; the API uses api.server.ts).
+// Reading HTML form posts with a size limit, and answering a form with a domain
+// error's messages (pages; the API uses api.server.ts).
+import { FestivalCancelledError } from "~/models/festival.server";
 import { MAX_AMOUNT_MINOR } from "~/models/ticket-type.server";
+import { DomainError } from "./domain-error";
 import { errorResponse, readBodyLimited } from "./http.server";
 import { parseMoneyInput } from "./money";
 import type { Translate } from "./i18n";
-import { moneyMessage } from "./validation";
+import { localizeMessage, moneyMessage } from "./validation";
+import { RateLimitedError } from "./rate-limit.server";
 
 export const MAX_FORM_BYTES = 2 * 1024 * 1024;
 /** More than any page's form has (the checkout: two per ticket type, and a few more). */
@@ -84,4 +88,56 @@ export function integerField(form: FormData, name: string): number | undefined {
  */
 export function confirmationError(form: FormData, t: Translate): string | null {
   return field(form, "confirm") === "yes" ? null : t("confirm.required");
+}
+
+/** What a page's form says for a domain error: one message for the form, or messages by field. */
+export type FormMessage = string | Record<string, string>;
+
+/**
+ * The one translation of a domain error for a page's form (the API's is
+ * `errorResponseOf`): its fields' catalog keys in the reader's language, or the
+ * page's own message for the error (by code, or chosen by a function), with the
+ * error's status and headers. Anything else — not a domain error, or one the
+ * form has nothing to say about — is thrown again: the route answers it with
+ * its error page (`withDomainErrors`).
+ */
+export function formFailure(
+  error: unknown,
+  t: Translate,
+  messages:
+    Partial<Record<string, FormMessage>> | ((error: DomainError) => FormMessage | undefined) = {},
+  options: { fieldStatus?: number } = {},
+): { status: number; errors: Record<string, string>; headers?: Record<string, string> } {
+  if (!(error instanceof DomainError)) throw error;
+  const said = typeof messages === "function" ? messages(error) : messages[error.code];
+  const headers = error.headers ? { headers: error.headers } : {};
+  if (said !== undefined)
+    return {
+      status: error.status,
+      errors: typeof said === "string" ? { _form: said } : said,
+      ...headers,
+    };
+  if (error.fields)
+    return {
+      status: options.fieldStatus ?? error.status,
+      errors: Object.fromEntries(
+        Object.entries(error.fields).map(([k, v]) => [k, localizeMessage(v, t)]),
+      ),
+      ...headers,
+    };
+  throw error;
+}
+
+/** The admin pages' message for a change refused because the festival is cancelled. */
+export function cancelledReadOnly(t: Translate) {
+  return (error: DomainError) =>
+    error instanceof FestivalCancelledError ? t("festivalAdmin.cancelledReadOnly") : undefined;
+}
+
+/** The sign-in pages' message for too many attempts, with the wait. */
+export function rateLimitedMessage(t: Translate) {
+  return (error: DomainError) =>
+    error instanceof RateLimitedError
+      ? t("login.rateLimited", { seconds: error.retryAfterSeconds })
+      : undefined;
 }

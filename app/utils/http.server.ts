@@ -1,6 +1,11 @@
 // One shape for errors, pages and API alike: JSON {error, message, fields?} with a 4xx.
 // Thrown from loaders/actions; API routes return it as is, pages show it in their
-// error boundary.
+// error boundary. Domain code throws DomainErrors instead (app/utils/domain-error.ts),
+// turned into this shape here, by `errorResponseOf`.
+import type { ServerBuild } from "@remix-run/node";
+import { DomainError } from "./domain-error";
+import { translator } from "./i18n";
+import { localizeMessage } from "./validation";
 
 export type FieldErrors = Record<string, string>;
 
@@ -33,13 +38,50 @@ export function clientAddress(context: unknown): string {
 }
 
 /**
- * Broken input rules found by domain code, as {field: catalog key}; API routes
- * answer 422 with the messages in English, pages show them in the reader's language.
+ * The one translation of a domain error into HTTP (app/utils/domain-error.ts):
+ * its status, code, message and headers, and its fields' messages in English.
+ * The API's `api()` answers with it; `withDomainErrors` does for every other route.
  */
-export class FieldRulesError extends Error {
-  constructor(public readonly fields: Record<string, string>) {
-    super("input rejected");
+export function errorResponseOf(error: DomainError): Response {
+  const t = translator("en");
+  const fields = error.fields
+    ? Object.fromEntries(Object.entries(error.fields).map(([k, v]) => [k, localizeMessage(v, t)]))
+    : undefined;
+  return errorResponse(error.status, error.code, error.message, {
+    fields,
+    headers: error.headers,
+  });
+}
+
+/**
+ * The server build with every route's loader and action answering a domain
+ * error it lets through with `errorResponseOf` (pages show it in their error
+ * boundary, as any thrown response); server/index.ts serves this build.
+ */
+export function withDomainErrors(build: ServerBuild): ServerBuild {
+  const translated =
+    <A extends unknown[], R>(fn: (...args: A) => R) =>
+    async (...args: A): Promise<Awaited<R>> => {
+      try {
+        return await fn(...args);
+      } catch (error) {
+        throw error instanceof DomainError ? errorResponseOf(error) : error;
+      }
+    };
+  const routes: ServerBuild["routes"] = {};
+  for (const [id, route] of Object.entries(build.routes)) {
+    if (!route) continue;
+    const { loader, action } = route.module;
+    routes[id] = {
+      ...route,
+      module: {
+        ...route.module,
+        ...(loader ? { loader: translated(loader) } : {}),
+        ...(action ? { action: translated(action) } : {}),
+      },
+    };
   }
+  return { ...build, routes };
 }
 
 /**

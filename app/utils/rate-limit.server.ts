@@ -1,6 +1,7 @@
 // Rate limits. In-memory (one process serves one collective); see docs/decisions/0005.
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { getEnv } from "./env.server";
+import { DomainError } from "./domain-error";
 
 const WINDOW_SECONDS = 15 * 60;
 
@@ -119,9 +120,12 @@ function apiWriteLimiters() {
   return apiWrites;
 }
 
-export class RateLimitedError extends Error {
-  constructor(public readonly retryAfterSeconds: number) {
-    super("Too many requests");
+/** Too many attempts: try again after `retryAfterSeconds` (429 `rate_limited` with Retry-After). */
+export class RateLimitedError extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, "rate_limited", `Too many requests; try again in ${retryAfterSeconds} s.`, {
+      headers: { "Retry-After": String(retryAfterSeconds) },
+    });
   }
 }
 

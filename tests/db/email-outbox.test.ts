@@ -4,6 +4,7 @@ import { simpleParser } from "mailparser";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as ChangeServer from "~/utils/change.server";
 import type * as DbServer from "~/utils/db.server";
 import type * as EmailServer from "~/utils/email.server";
 import type * as EnvServer from "~/utils/env.server";
@@ -16,6 +17,12 @@ let mail: Mailbox;
 let outbox: typeof EmailServer;
 let db: typeof DbServer;
 let envModule: typeof EnvServer;
+let change: typeof ChangeServer;
+/** Queue one email: in `tx` when given, else as a write of its own. */
+const enqueue = (
+  message: Parameters<typeof ChangeServer.enqueueEmail>[0],
+  tx: ChangeServer.ChangeTx = db.sqlClient(),
+) => change.enqueueEmail(message, tx);
 
 beforeAll(async () => {
   mail = await startSmtpServer();
@@ -23,6 +30,7 @@ beforeAll(async () => {
   outbox = await import("~/utils/email.server");
   db = await import("~/utils/db.server");
   envModule = await import("~/utils/env.server");
+  change = await import("~/utils/change.server");
 });
 afterAll(async () => {
   await mail.close();
@@ -38,7 +46,7 @@ const data = {
 
 describe("email outbox", () => {
   it("delivers a pending email in the recipient's language, with HTML and text parts", async () => {
-    await outbox.enqueueEmail({
+    await enqueue({
       to: "ru@example.test",
       template: "password-reset",
       locale: "ru",
@@ -56,7 +64,7 @@ describe("email outbox", () => {
 
   it("retries a temporary failure later with growing backoff, then succeeds", async () => {
     mail.failNext(2);
-    await outbox.enqueueEmail({
+    await enqueue({
       to: "retry@example.test",
       template: "password-reset",
       locale: "en",
@@ -84,7 +92,7 @@ describe("email outbox", () => {
 
   it("gives up after the maximum number of attempts and keeps the row for inspection", async () => {
     mail.failNext(outbox.MAX_ATTEMPTS);
-    await outbox.enqueueEmail({
+    await enqueue({
       to: "never@example.test",
       template: "password-reset",
       locale: "en",
@@ -105,7 +113,7 @@ describe("email outbox", () => {
   });
 
   it("does not send a row twice when two workers race for it", async () => {
-    await outbox.enqueueEmail({
+    await enqueue({
       to: "once@example.test",
       template: "password-reset",
       locale: "en",
@@ -121,7 +129,7 @@ describe("email outbox", () => {
   it("an email enqueued in a transaction that rolls back never exists", async () => {
     await expect(
       db.prisma.$transaction(async (tx) => {
-        await outbox.enqueueEmail(
+        await enqueue(
           { to: "rollback@example.test", template: "password-reset", locale: "en", data },
           tx,
         );
@@ -136,7 +144,7 @@ describe("email outbox", () => {
     envModule.resetEnvCache();
     outbox.resetEmailTransport();
     try {
-      await outbox.enqueueEmail({
+      await enqueue({
         to: "file@example.test",
         template: "invitation",
         locale: "en",

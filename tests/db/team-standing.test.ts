@@ -16,7 +16,8 @@ import { SEARCH_MAX_RESULTS } from "~/models/door-verdict";
 import { addFestivalMember } from "~/models/user.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { disconnectDatabase, prisma } from "~/utils/db.server";
-import { FieldRulesError } from "~/utils/http.server";
+import { DomainError, FieldRulesError } from "~/utils/domain-error";
+import { errorResponseOf } from "~/utils/http.server";
 
 beforeAll(() => {
   freshTestEnv();
@@ -42,8 +43,8 @@ async function refusal(token: string) {
     () => null,
     (e: unknown) => e,
   );
-  expect(thrown).toBeInstanceOf(Response);
-  const res = thrown as Response;
+  expect(thrown).toBeInstanceOf(DomainError);
+  const res = errorResponseOf(thrown as DomainError);
   return { status: res.status, body: (await res.json()) as unknown };
 }
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cancelOrRefundOrder, expireDueHolds } from "~/models/payment.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { prisma } from "~/utils/db.server";
+import { DomainError } from "~/utils/domain-error";
 import { deliverDueEmails } from "~/utils/email.server";
 import { verifyTicketToken } from "~/utils/ticket-token";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
@@ -1031,8 +1032,8 @@ describe("organiser refund", () => {
       () => null,
       (e: unknown) => e,
     );
-    expect(again).toBeInstanceOf(Response);
-    expect((again as Response).status).toBe(409);
+    expect(again).toBeInstanceOf(DomainError);
+    expect((again as DomainError).status).toBe(409);
     expect(requestsSince(mark, "POST", "/v1/refunds")).toHaveLength(1);
   });
 });

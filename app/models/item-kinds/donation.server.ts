@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { randomToken } from "~/utils/crypto.server";
 import { sqlClient } from "~/utils/db.server";
-import { FieldRulesError } from "~/utils/http.server";
+import { FieldRulesError } from "~/utils/domain-error";
 import { translate } from "~/utils/i18n";
 import { MAX_AMOUNT_MINOR } from "../ticket-type.server";
 import type { ItemKind } from "./index.server";

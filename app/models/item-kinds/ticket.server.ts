@@ -4,7 +4,7 @@
 import type { InStatement } from "@libsql/client";
 import { z } from "zod";
 import { dateFromSql, sqlClient, sqlDate } from "~/utils/db.server";
-import { FieldRulesError } from "~/utils/http.server";
+import { FieldRulesError } from "~/utils/domain-error";
 import { moneyMessage } from "~/utils/validation";
 import { randomToken } from "~/utils/crypto.server";
 import { MAX_AMOUNT_MINOR, MAX_TICKETS_PER_ORDER, pickLanguage } from "../ticket-type.server";
