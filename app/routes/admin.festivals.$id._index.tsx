@@ -7,12 +7,14 @@ import { FormError } from "~/components/field";
 import { FESTIVAL_LANGUAGES } from "~/models/choices";
 import {
   changeFestivalStatus,
+  CurrencyLockedError,
   festivalAsInput,
   festivalFormToInput,
   festivalInput,
   FestivalCancelledError,
   FestivalStateError,
   getFestivalOrThrow,
+  isCurrencyLocked,
   updateFestival,
 } from "~/models/festival.server";
 import { confirmationError, field, readForm } from "~/utils/forms.server";
@@ -38,6 +40,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       endsAt: toLocalInput(festival.endsAt, festival.timezone),
     },
     canEdit: can(user, "festival:edit", festival.id),
+    currencyLocked: await isCurrencyLocked(festival.id),
     canPublish: can(user, "festival:publish", festival.id),
     timeZones: Intl.supportedValuesOf("timeZone"),
   };
@@ -62,6 +65,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
     try {
       await updateFestival(user, festival.id, parsed.data);
     } catch (e) {
+      if (e instanceof CurrencyLockedError)
+        return data(
+          {
+            errors: { currency: t("festivalAdmin.currencyLocked") } as Record<string, string>,
+            values: raw,
+            saved: false,
+          },
+          { status: 409 },
+        );
       if (!(e instanceof FestivalCancelledError)) throw e;
       return data(
         { errors: { _form: t("festivalAdmin.cancelledReadOnly") }, values: null, saved: false },
@@ -95,7 +107,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function FestivalDetails() {
-  const { status, values, canEdit, canPublish, timeZones } = useLoaderData<typeof loader>();
+  const { status, values, canEdit, canPublish, timeZones, currencyLocked } =
+    useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   return (
@@ -135,6 +148,7 @@ export default function FestivalDetails() {
         timeZones={timeZones}
         submitLabel={t("festivalForm.save")}
         disabled={!canEdit || status === "cancelled"}
+        currencyLocked={currencyLocked}
       />
     </>
   );
