@@ -1,11 +1,15 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
+import { orderEntries } from "~/models/ledger.server";
 import { getOrderView } from "~/models/order-view.server";
 import { api, methodNotAllowed } from "~/utils/api.server";
 import { requireApiUser } from "~/utils/auth.server";
 import { notFound } from "~/utils/http.server";
-import { requirePermission } from "~/utils/permissions.server";
+import { can, requirePermission } from "~/utils/permissions.server";
 
-/** An order with its items and tickets (organisers of its festival, treasurers, admins). */
+/**
+ * An order with its items and tickets (organisers of its festival, treasurers,
+ * admins) and, for those who may see the festival's books, its ledger entries.
+ */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   return api(async () => {
     const user = await requireApiUser(request);
@@ -15,7 +19,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     requirePermission(user, "festival:view", order.festival.id);
     // No door credentials here: QR tokens and the buyer's link stay with the buyer.
     const { accessToken: _link, tickets, ...rest } = order;
-    return Response.json({ ...rest, tickets: tickets.map(({ qrToken: _token, ...t }) => t) });
+    const entries = can(user, "festival:money", order.festival.id)
+      ? await orderEntries(order.id)
+      : undefined;
+    return Response.json({
+      ...rest,
+      tickets: tickets.map(({ qrToken: _token, ...t }) => t),
+      entries,
+    });
   });
 }
 
