@@ -171,8 +171,11 @@ describe("the currency lock", () => {
   it("holds when a currency change and the first order race: every order is in the festival's currency", async () => {
     for (let round = 0; round < 6; round++) {
       const f = await doorFestival(client, token, { priceMinor: 1500 });
+      // The change starts later each round, so it lands before, during and after the order.
       const [patch, order] = await Promise.all([
-        patchCurrency(f.id, "PLN"),
+        new Promise((resolve) => setTimeout(resolve, round * 15)).then(() =>
+          patchCurrency(f.id, "PLN"),
+        ),
         client.api("POST", `/api/v1/festivals/${f.id}/orders`, {
           items: [{ ticketTypeId: f.typeId, quantity: 1 }],
           email: `race-${round}@example.test`,
