@@ -21,6 +21,9 @@ import { carriesCredentials, decideCacheControl } from "~/utils/cache-policy.ser
 import { rateLimits, RateLimitedError } from "~/utils/rate-limit.server";
 import { runStartupTasks } from "~/utils/startup.server";
 
+// For `npm run ledger:check` (scripts/ledger-check.js): the app's own check, not a copy of its SQL.
+export { checkLedger } from "~/models/ledger.server";
+
 export type LoadContext = { cspNonce: string; clientAddress: string };
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);

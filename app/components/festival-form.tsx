@@ -42,6 +42,7 @@ export function FestivalForm({
   timeZones,
   submitLabel,
   disabled,
+  currencyLocked,
 }: {
   values: FestivalFormValues;
   errors?: Record<string, string>;
@@ -49,6 +50,8 @@ export function FestivalForm({
   timeZones: readonly string[];
   submitLabel: string;
   disabled?: boolean;
+  /** Something was sold or held: the currency is shown, with why it cannot change. */
+  currencyLocked?: boolean;
 }) {
   const t = useT();
   const locale = useLocale();
@@ -175,7 +178,9 @@ export function FestivalForm({
             maxLength={3}
             defaultValue={values.currency ?? "EUR"}
             error={e.currency}
-            hint={t("field.currencyHint")}
+            readOnly={currencyLocked}
+            aria-readonly={currencyLocked || undefined}
+            hint={currencyLocked ? t("festivalAdmin.currencyLocked") : t("field.currencyHint")}
           />
         </div>
         <div className="row">

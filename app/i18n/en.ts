@@ -174,6 +174,9 @@ export const en = {
   "festivalAdmin.saved": "Saved.",
   "festivalAdmin.cancelledReadOnly": "A cancelled festival cannot be changed.",
   "festivalAdmin.invalidTransition": "This change is not possible in the festival's current state.",
+  // Currency lock (issue 9, the money spine)
+  "festivalAdmin.currencyLocked":
+    "The currency cannot change any more: the festival has orders or money in its books, and every price, order and payment is in this currency.",
 
   "programme.add": "Add to the programme",
   "programme.titleField": "Title",

@@ -177,6 +177,9 @@ export const ru: Record<MessageKey, string> = {
   "festivalAdmin.saved": "Сохранено.",
   "festivalAdmin.cancelledReadOnly": "Отменённый фестиваль нельзя изменить.",
   "festivalAdmin.invalidTransition": "В текущем состоянии фестиваля это изменение невозможно.",
+  // Currency lock (issue 9, the money spine)
+  "festivalAdmin.currencyLocked":
+    "Валюту больше нельзя изменить: у фестиваля есть заказы или деньги в учёте, и все цены, заказы и платежи — в этой валюте.",
 
   "programme.add": "Добавить в программу",
   "programme.titleField": "Название",

@@ -237,9 +237,29 @@ export function festivalAsInput(f: FestivalRecord): FestivalFieldsInput {
   };
 }
 
+/**
+ * Whether the festival's currency is fixed: it has an order in any state (pending,
+ * confirmed, paid, expired, cancelled, refunded) or a ledger entry. `updateFestival`
+ * checks the same inside its write; this is for showing the form.
+ */
+export async function isCurrencyLocked(festivalId: string) {
+  const count = await prisma.festival.count({
+    where: { id: festivalId, OR: [{ orders: { some: {} } }, { ledgerEntries: { some: {} } }] },
+  });
+  return count > 0;
+}
+
 export async function updateFestival(actor: CurrentUser, festivalId: string, input: FestivalInput) {
   await refuseIfCancelled(festivalId);
   await prisma.$transaction(async (tx) => {
+    // One conditional UPDATE, the check inside the write: the currency changes only while
+    // nothing was sold or held (an order placed meanwhile cannot slip in between).
+    const changed = await tx.$executeRaw`
+      UPDATE Festival SET currency = ${input.currency}
+      WHERE id = ${festivalId} AND (currency = ${input.currency} OR (
+        NOT EXISTS (SELECT 1 FROM "Order" WHERE festivalId = ${festivalId})
+        AND NOT EXISTS (SELECT 1 FROM LedgerEntry WHERE festivalId = ${festivalId})))`;
+    if (changed === 0) throw new CurrencyLockedError();
     await tx.festival.update({ where: { id: festivalId }, data: festivalRow(input) });
     await audit(
       {
@@ -265,6 +285,16 @@ export class FestivalStateError extends DomainError {
 export class FestivalCancelledError extends FestivalStateError {
   constructor() {
     super("invalid_state", "A cancelled festival cannot be changed.");
+  }
+}
+
+/** A currency change after something was sold or held (API: 409 `currency_locked`; pages: `festivalAdmin.currencyLocked`). */
+export class CurrencyLockedError extends FestivalStateError {
+  constructor() {
+    super(
+      "currency_locked",
+      "The currency cannot change once the festival has an order or money in its books: every price, order and entry is in this currency.",
+    );
   }
 }
 

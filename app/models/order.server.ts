@@ -230,12 +230,16 @@ export async function placeOrder(
   const requestHash = idempotencyKey ? sha256(JSON.stringify(input)) : null;
 
   // The order row comes first: a repeated key fails on its unique index before
-  // any place is taken, so a repeat is never mistaken for "sold out".
+  // any place is taken, so a repeat is never mistaken for "sold out". It is
+  // written only while the festival's currency is still the one the prices were
+  // read in (a currency change in between leaves no order row, and the items'
+  // foreign key then fails the batch: see `currencyChanged` below).
   const statements: InStatement[] = [
     {
       sql: `INSERT INTO "Order" (id, festivalId, code, accessToken, email, name, locale, status, paymentMethod, currency, totalMinor,
                                  holdExpiresAt, createdAt, paidAt, idempotencyKey, requestHash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+            WHERE EXISTS (SELECT 1 FROM Festival WHERE id = ?2 AND currency = ?10)`,
       args: [
         orderId,
         festival.id,
@@ -306,6 +310,11 @@ export async function placeOrder(
       break;
     } catch (error) {
       if (isCapacityViolation(error)) throw new SoldOutError();
+      if (await currencyChanged(festival))
+        throw DomainError.conflict(
+          "festival_changed",
+          "The festival's currency changed while the order was placed; reload and try again.",
+        );
       if (!idempotencyKey || !isIdempotencyClash(error) || attempt >= 3) throw error;
       const earlier = await orderOfKey(idempotencyKey, requestHash!);
       if (earlier) return { order: earlier, festival, lines, replayed: true };
@@ -327,6 +336,15 @@ export async function placeOrder(
     lines,
     replayed: false,
   };
+}
+
+/** Whether the festival's currency is no longer the one an order's prices were read in. */
+async function currencyChanged(festival: { id: string; currency: string }) {
+  const { rows } = await sqlClient().execute({
+    sql: "SELECT currency FROM Festival WHERE id = ?",
+    args: [festival.id],
+  });
+  return rows[0]?.currency !== festival.currency;
 }
 
 function isIdempotencyClash(error: unknown) {

@@ -103,12 +103,12 @@ export async function festivalStats(festivalId: string) {
     held: held._sum.quantity ?? 0,
     checkedIn: door.checkedIn,
     inside: door.inside,
-    // From the ledger, per currency: income net of refunds and chargebacks; fees apart.
+    // From the ledger, per currency in which money came in (never added across
+    // currencies): income net of refunds and chargebacks; fees apart, never subtracted.
     revenue: Object.fromEntries(
-      Object.entries(revenue).map(([currency, s]) => [
-        currency,
-        Object.values(s.net).reduce((a, b) => a + b, 0),
-      ]),
+      Object.entries(revenue)
+        .filter(([, s]) => Object.keys(s.net).length > 0)
+        .map(([currency, s]) => [currency, Object.values(s.net).reduce((a, b) => a + b, 0)]),
     ),
     processingFees: Object.fromEntries(
       Object.entries(revenue)

@@ -7,11 +7,13 @@ import { FormError } from "~/components/field";
 import { FESTIVAL_LANGUAGES } from "~/models/choices";
 import {
   changeFestivalStatus,
+  CurrencyLockedError,
   festivalAsInput,
   festivalFormToInput,
   festivalInput,
   FestivalStateError,
   getFestivalOrThrow,
+  isCurrencyLocked,
   updateFestival,
 } from "~/models/festival.server";
 import {
@@ -43,6 +45,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       endsAt: toLocalInput(festival.endsAt, festival.timezone),
     },
     canEdit: can(user, "festival:edit", festival.id),
+    currencyLocked: await isCurrencyLocked(festival.id),
     canPublish: can(user, "festival:publish", festival.id),
     timeZones: Intl.supportedValuesOf("timeZone"),
   };
@@ -67,6 +70,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
     try {
       await updateFestival(user, festival.id, parsed.data);
     } catch (e) {
+      if (e instanceof CurrencyLockedError)
+        return data(
+          {
+            errors: { currency: t("festivalAdmin.currencyLocked") } as Record<string, string>,
+            values: raw,
+            saved: false,
+          },
+          { status: 409 },
+        );
       const failed = formFailure(e, t, cancelledReadOnly(t));
       return data({ errors: failed.errors, values: null, saved: false }, { status: failed.status });
     }
@@ -97,7 +109,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function FestivalDetails() {
-  const { status, values, canEdit, canPublish, timeZones } = useLoaderData<typeof loader>();
+  const { status, values, canEdit, canPublish, timeZones, currencyLocked } =
+    useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   return (
@@ -137,6 +150,7 @@ export default function FestivalDetails() {
         timeZones={timeZones}
         submitLabel={t("festivalForm.save")}
         disabled={!canEdit || status === "cancelled"}
+        currencyLocked={currencyLocked}
       />
     </>
   );

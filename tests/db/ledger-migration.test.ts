@@ -55,6 +55,8 @@ function migratePreviousRelease(databaseUrl: string) {
 }
 
 const F = "fest-old";
+/** A festival whose organiser changed its currency after selling (the old defect). */
+const F2 = "fest-changed";
 const P = "prisoner-old";
 const T = "type-old";
 const at = (minute: number) => `2026-11-30T18:${String(minute).padStart(2, "0")}:00.000+00:00`;
@@ -78,6 +80,8 @@ async function fillAsThePreviousRelease() {
       [T, F, at(0), at(0)],
     ],
   ];
+  // The festival the rows below are for.
+  let fest = F;
   const order = (
     id: string,
     status: string,
@@ -90,7 +94,7 @@ async function fillAsThePreviousRelease() {
      VALUES (?, ?, ?, ?, ?, NULL, 'en', ?, ?, 'EUR', ?, ?, ?, ?, ?)`,
     [
       id,
-      F,
+      fest,
       `CODE-${id}`,
       `access-token-of-${id}-0123456789`,
       `${id}@example.test`,
@@ -147,7 +151,7 @@ async function fillAsThePreviousRelease() {
     prisonerId: string | null = null,
   ): [string, unknown[]] => [
     `INSERT INTO MoneyMovement (festivalId, orderId, kind, amountMinor, currency, prisonerId, paymentMethod, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    [F, orderId, kind, amount, currency, prisonerId, method, at(minute)],
+    [fest, orderId, kind, amount, currency, prisonerId, method, at(minute)],
   ];
   statements.push(
     // A: a card order, 2 × €12 + €20 for the prisoner; Stripe's fee in USD (its settlement currency).
@@ -195,6 +199,29 @@ async function fillAsThePreviousRelease() {
     order("pending-g", "pending", "stripe", 1200),
     item("pending-g-t", "pending-g", "ticket", 1, 1200),
   );
+  // F2: two €15 card orders, then the organiser switched the festival to yen, which that
+  // release allowed; it then recorded the festival's new currency for the same euros.
+  statements.push([
+    `INSERT INTO Festival (id, slug, name, city, country, venueName, venueAddress, timezone, currency, startsAt, endsAt,
+       paymentMethods, status, publishedAt, createdAt, updatedAt)
+     VALUES (?, 'changed-fest', 'Changed festival', 'Riga', 'LV', 'Hall', 'Street 1', 'Europe/Riga', 'EUR', ?, ?, '["stripe"]', 'published', ?, ?, ?)`,
+    [F2, at(0), at(59), at(0), at(0), at(0)],
+  ]);
+  fest = F2;
+  statements.push(
+    // H: sold in euros, refunded after the switch: the refund was recorded as 1,500 yen.
+    order("card-h", "refunded", "stripe", 1500, { paidAt: at(4), refundedAt: at(45), pi: "pi_h" }),
+    movement("card-h", "ticket_sale", 1500, "stripe", 4), // id 14
+    movement("card-h", "processing_fee", -48, "stripe", 4), // id 15
+    // I: placed in euros before the switch, paid after it: the sale was recorded in yen.
+    order("card-i", "paid", "stripe", 1500, { paidAt: at(46), pi: "pi_i" }),
+    movement("card-i", "ticket_sale", 1500, "stripe", 46), // id 16
+    movement("card-i", "processing_fee", -48, "stripe", 46), // id 17
+    [`UPDATE Festival SET currency = 'JPY' WHERE id = ?`, [F2]],
+    movement("card-h", "refund", -1500, "stripe", 45, "JPY"), // id 18
+  );
+  // The yen sale of I: written after the switch too.
+  statements.push([`UPDATE MoneyMovement SET currency = 'JPY' WHERE id = 16`, []]);
   await client.batch(
     statements.map(([sql, args]) => ({ sql, args: args as never })),
     "write",
@@ -244,7 +271,7 @@ async function ledgerLines(orderId: string): Promise<Line[]> {
   });
   return postings.map((r) => [
     String(r.entryId),
-    String(r.accountId).slice(F.length + 1),
+    String(r.accountId).replace(/^[^:]+:/, ""), // without the festival's id
     Number(r.amountMinor),
   ]);
 }
@@ -306,9 +333,10 @@ describe("the ledger migration on a database made by the previous release", () =
   });
 
   it("keeps each entry's kind, order, time and a memo without personal data", async () => {
-    const { rows: entries } = await client.execute(
-      "SELECT id, festivalId, orderId, kind, actorUserId, memo, createdAt FROM LedgerEntry ORDER BY rowid",
-    );
+    const { rows: entries } = await client.execute({
+      sql: "SELECT id, festivalId, orderId, kind, actorUserId, memo, createdAt FROM LedgerEntry WHERE festivalId = ? ORDER BY rowid",
+      args: [F],
+    });
     expect(entries).toHaveLength(13);
     const byId = new Map(entries.map((e) => [String(e.id), e]));
     expect(byId.get("legacy:3")).toMatchObject({
@@ -327,10 +355,39 @@ describe("the ledger migration on a database made by the previous release", () =
     for (const e of entries) expect(String(e.memo)).not.toMatch(/@|example/);
   });
 
-  it("makes accounts shaped as the code names them, each in its own currency", async () => {
-    const { rows: accounts } = await client.execute(
-      "SELECT id, currency, type, code, category, prisonerId, holderType FROM LedgerAccount ORDER BY id",
+  it("books money in the order's currency when the old rows recorded the festival's new one", async () => {
+    expect(await ledgerLines("card-h")).toEqual([
+      ["legacy:14", "EUR:income:ticket", -1500],
+      ["legacy:14", "EUR:stripe_balance", 1500],
+      ["legacy:15", "EUR:processing_fees", 48],
+      ["legacy:15", "EUR:stripe_balance", -48],
+      ["legacy:18", "EUR:refunds:ticket", 1500],
+      ["legacy:18", "EUR:stripe_balance", -1500],
+    ]);
+    expect(await ledgerLines("card-i")).toEqual([
+      ["legacy:16", "EUR:income:ticket", -1500],
+      ["legacy:16", "EUR:stripe_balance", 1500],
+      ["legacy:17", "EUR:processing_fees", 48],
+      ["legacy:17", "EUR:stripe_balance", -48],
+    ]);
+    const { rows } = await client.execute(
+      "SELECT id, memo FROM LedgerEntry WHERE id IN ('legacy:16', 'legacy:18') ORDER BY id",
     );
+    expect(rows.map((r) => [r.id, r.memo])).toEqual([
+      ["legacy:16", "migrated from MoneyMovement (ticket_sale, stripe, recorded in JPY)"],
+      ["legacy:18", "migrated from MoneyMovement (refund, stripe, recorded in JPY)"],
+    ]);
+    const { rows: yen } = await client.execute(
+      "SELECT COUNT(*) AS n FROM LedgerPosting WHERE currency = 'JPY'",
+    );
+    expect(Number(yen[0]?.n)).toBe(0);
+  });
+
+  it("makes accounts shaped as the code names them, each in its own currency", async () => {
+    const { rows: accounts } = await client.execute({
+      sql: "SELECT id, currency, type, code, category, prisonerId, holderType FROM LedgerAccount WHERE festivalId = ? ORDER BY id",
+      args: [F],
+    });
     expect(accounts.map((a) => ({ ...a }))).toEqual([
       {
         id: `${F}:EUR:door_cash`,
@@ -427,7 +484,7 @@ describe("the ledger migration on a database made by the previous release", () =
 
   it("balances: the whole-ledger check finds nothing, and the festival's figures add up", async () => {
     const check = await checkLedger(client);
-    expect(check).toEqual({ balanced: true, entries: 13, problems: [] });
+    expect(check).toEqual({ balanced: true, entries: 18, problems: [] });
     const { rows: balances } = await client.execute({
       sql: `SELECT a.id, SUM(p.amountMinor) AS b FROM LedgerAccount a JOIN LedgerPosting p ON p.accountId = a.id
             WHERE a.festivalId = ? GROUP BY a.id ORDER BY a.id`,
@@ -499,7 +556,7 @@ describe("a conversion that fails", () => {
       );
       expect(tables.map((t) => t.name)).toEqual(["MoneyMovement"]);
       const { rows: movements } = await client.execute("SELECT COUNT(*) AS n FROM MoneyMovement");
-      expect(Number(movements[0]?.n)).toBe(14);
+      expect(Number(movements[0]?.n)).toBe(19);
     } finally {
       client.close();
       fs.rmSync(dir, { recursive: true, force: true });

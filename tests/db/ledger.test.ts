@@ -159,7 +159,9 @@ describe("the database's rules (raw SQL, bypassing entryStatements)", () => {
   });
 
   it("refuses postings whose entry never comes (deferred foreign key)", async () => {
-    // In a copy: a COMMIT refused this way leaves its connection's transaction open.
+    // In a copy: @libsql/client does not recover from a COMMIT refused this way (the
+    // connection keeps the write lock; ROLLBACK says no transaction is active), so it
+    // must never happen on the real file: entryStatements always writes the entry.
     const client = await copyOfDatabase();
     try {
       await client.execute("PRAGMA foreign_keys = ON");

@@ -1,7 +1,10 @@
 // GET /api/v1/festivals/:id/stats after real scans through the door API: the
 // checked-in and inside-now counts are the door's own, and ticket type names
-// come back in the shape the API takes them.
+// come back in the shape the API takes them. `revenue` comes from the ledger,
+// per currency, with Stripe's fees apart (`processingFees`).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { entryStatements, moneyInPostings, orderReversalPostings } from "~/models/ledger.server";
+import { prisma, sqlClient } from "~/utils/db.server";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
 import {
   apiToken,
@@ -18,6 +21,8 @@ let nonceCounter = 0;
 const nonce = () => `stats-${Date.now().toString(36)}-${++nonceCounter}`;
 
 type Stats = {
+  revenue: Record<string, number>;
+  processingFees: Record<string, number>;
   sold: number;
   checkedIn: number;
   inside: number;
@@ -101,5 +106,103 @@ describe("festival stats", () => {
     }>().ticketTypes;
     expect(types.map((t) => t.name)).toEqual([{ en: "Standard", ru: "Стандарт" }, "Door test"]);
     expect(types.map((t) => t.description)).toEqual([{}, {}]);
+  });
+
+  it("takes revenue from the ledger per currency: never mixed, fees never subtracted silently", async () => {
+    const festival = await doorFestival(client, token, { priceMinor: 1500 });
+    const stats = async () => {
+      const res = await client.api(
+        "GET",
+        `/api/v1/festivals/${festival.id}/stats`,
+        undefined,
+        token,
+      );
+      expect(res.status).toBe(200);
+      const { revenue, processingFees } = res.json<Stats>();
+      return { revenue, processingFees };
+    };
+    expect(await stats()).toEqual({ revenue: {}, processingFees: {} });
+
+    // €15 in cash at the door, through the door API.
+    const device = await createDoorDeviceViaApi(client, token, festival.id, "Till");
+    const ticket = await buyDoorTicket(client, festival.id, festival.typeId, { paid: false });
+    const paid = await client.api(
+      "POST",
+      "/api/v1/door/payments",
+      { token: ticket.qrToken, nonce: nonce() },
+      device.token,
+    );
+    expect(paid.status, paid.text).toBe(200);
+    expect(await stats()).toEqual({ revenue: { EUR: 1500 }, processingFees: {} });
+
+    // A €44 card order, as card fulfilment posts it, and Stripe's fee settled in USD.
+    const order = await prisma.order.create({
+      data: {
+        id: `card-${festival.id}`,
+        festivalId: festival.id,
+        code: `CARD-${festival.id}`.toUpperCase(),
+        accessToken: `card-${festival.id}-access-token-0123`,
+        status: "paid",
+        paymentMethod: "stripe",
+        currency: "EUR",
+        totalMinor: 4400,
+      },
+    });
+    const at = new Date();
+    await sqlClient().batch(
+      [
+        ...entryStatements({
+          id: `order:${order.id}:payment`,
+          festivalId: festival.id,
+          orderId: order.id,
+          kind: "payment",
+          at,
+          postings: moneyInPostings(
+            { festivalId: festival.id, currency: "EUR", code: "stripe_balance" },
+            [
+              { category: "ticket", amountMinor: 2400 },
+              { category: "donation", amountMinor: 2000 },
+            ],
+          ),
+        }),
+        ...entryStatements({
+          id: `order:${order.id}:fee`,
+          festivalId: festival.id,
+          orderId: order.id,
+          kind: "processing_fee",
+          at,
+          postings: [
+            {
+              account: { festivalId: festival.id, currency: "USD", code: "processing_fees" },
+              amountMinor: 145,
+            },
+            {
+              account: { festivalId: festival.id, currency: "USD", code: "stripe_balance" },
+              amountMinor: -145,
+            },
+          ],
+        }),
+      ],
+      "write",
+    );
+    // Gross income per currency; the USD fee is no revenue and is not taken off the euros.
+    expect(await stats()).toEqual({
+      revenue: { EUR: 1500 + 4400 },
+      processingFees: { USD: 145 },
+    });
+
+    // Refunded: revenue is net of it; the fee stays a cost of its own.
+    await sqlClient().batch(
+      entryStatements({
+        id: `order:${order.id}:refund`,
+        festivalId: festival.id,
+        orderId: order.id,
+        kind: "refund",
+        at,
+        postings: await orderReversalPostings(sqlClient(), order.id),
+      }),
+      "write",
+    );
+    expect(await stats()).toEqual({ revenue: { EUR: 1500 }, processingFees: { USD: 145 } });
   });
 });

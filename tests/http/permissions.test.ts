@@ -75,7 +75,7 @@ type Ctx = { A: Target; B: Target; bystanderEmail: string; prisonerId: string };
  * error like the API; api: bearer token.
  */
 type Kind = "page" | "data" | "download" | "api";
-type FestivalPermission = "view" | "edit" | "publish" | "team" | "door";
+type FestivalPermission = "view" | "edit" | "publish" | "team" | "door" | "money";
 type Access =
   /** Same answer whatever the account; `status` says which. */
   | { type: "public"; status: (actor: ActorName) => number }
@@ -83,6 +83,8 @@ type Access =
   /** festival:create — admins and organisers of any festival. */
   | { type: "create" }
   | { type: "admin" }
+  /** ledger:check — treasurers and admins (the whole ledger, every festival). */
+  | { type: "treasurer" }
   | { type: "festival"; permission: FestivalPermission }
   | { type: "dev-only" };
 
@@ -105,7 +107,13 @@ type Call = {
 };
 
 type Category =
-  "public" | "signed-in" | "festival-create" | "admin-only" | "festival-scoped" | "dev-only";
+  | "public"
+  | "signed-in"
+  | "festival-create"
+  | "admin-only"
+  | "treasurer-only"
+  | "festival-scoped"
+  | "dev-only";
 type RouteRow = { category: Category; calls: Call[] };
 
 const pub = (status: number | ((actor: ActorName) => number)): Access => ({
@@ -1307,6 +1315,46 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  "routes/api.v1.festivals.$id.ledger": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/ledger",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/ledger`,
+        access: fest("money"),
+      },
+      {
+        label: "POST /api/v1/festivals/:id/ledger",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/ledger`,
+        json: () => ({}),
+        access: pub(405),
+      },
+    ],
+  },
+  "routes/api.v1.ledger.check": {
+    category: "treasurer-only",
+    calls: [
+      {
+        label: "GET /api/v1/ledger/check",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/ledger/check",
+        access: { type: "treasurer" },
+      },
+      {
+        label: "POST /api/v1/ledger/check",
+        kind: "api",
+        method: "POST",
+        path: () => "/api/v1/ledger/check",
+        json: () => ({}),
+        access: pub(405),
+      },
+    ],
+  },
   // Orders by id: the permission is that of the order's festival.
   "routes/api.v1.orders.$id._index": {
     category: "festival-scoped",
@@ -1727,6 +1775,14 @@ function cases(call: Call): Case[] {
         ),
       ];
       break;
+    case "treasurer":
+      list = [
+        signIn(),
+        ok("admin"),
+        ok("treasurer"),
+        ...(["organiserA", "organiserB", "doorA", "member"] as const).map((x) => deny(x, 403)),
+      ];
+      break;
     case "festival": {
       // Allowed writes run against a fresh festival so that B stays as it was.
       const allowedTarget = isWrite(call) ? "fresh" : "B";
@@ -1736,7 +1792,9 @@ function cases(call: Call): Case[] {
         deny("organiserA", 404),
         deny("doorA", 404),
         a.permission === "door" ? ok("doorA", "A") : deny("doorA", 403, "A"),
-        a.permission === "view" ? ok("treasurer") : deny("treasurer", 403),
+        a.permission === "view" || a.permission === "money"
+          ? ok("treasurer")
+          : deny("treasurer", 403),
         ok("organiserB", allowedTarget),
         ok("admin", allowedTarget),
         ...(isWrite(call) ? [] : [ok("organiserA", "A")]),
@@ -2244,6 +2302,11 @@ describe("route table", () => {
       if (row.category === "admin-only")
         expect(
           row.calls.some((c) => c.access.type === "admin"),
+          id,
+        ).toBe(true);
+      if (row.category === "treasurer-only")
+        expect(
+          row.calls.some((c) => c.access.type === "treasurer"),
           id,
         ).toBe(true);
       if (row.category === "festival-create")

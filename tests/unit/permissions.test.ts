@@ -47,11 +47,13 @@ const FESTIVAL_PERMISSIONS = [
   "festival:publish",
   "festival:team",
   "festival:door",
+  "festival:money",
 ] as const satisfies readonly Permission[];
 const GLOBAL_PERMISSIONS = [
   "festival:create",
   "users:manage",
   "audit:read",
+  "ledger:check",
 ] as const satisfies readonly Permission[];
 
 type D = "allow" | "forbidden" | "not_found";
@@ -62,9 +64,15 @@ const all = (d: D): Row => ({
   "festival:publish": d,
   "festival:team": d,
   "festival:door": d,
+  "festival:money": d,
 });
 const doorOnly: Row = { ...all("forbidden"), "festival:door": "allow" };
-const treasurerView: Row = { ...all("forbidden"), "festival:view": "allow" };
+// Treasurers see every festival and its books, and change nothing.
+const treasurerView: Row = {
+  ...all("forbidden"),
+  "festival:view": "allow",
+  "festival:money": "allow",
+};
 
 /** Expected decision for festival permissions, asked about festival A and about festival B. */
 const festivalMatrix: Record<Actor, { A: Row; B: Row }> = {
@@ -81,39 +89,60 @@ const festivalMatrix: Record<Actor, { A: Row; B: Row }> = {
 
 /** Expected decision for permissions that are not about one festival. */
 const globalMatrix: Record<Actor, Record<(typeof GLOBAL_PERMISSIONS)[number], D>> = {
-  admin: { "festival:create": "allow", "users:manage": "allow", "audit:read": "allow" },
+  admin: {
+    "festival:create": "allow",
+    "users:manage": "allow",
+    "audit:read": "allow",
+    "ledger:check": "allow",
+  },
   treasurer: {
     "festival:create": "forbidden",
     "users:manage": "forbidden",
     "audit:read": "forbidden",
+    "ledger:check": "allow",
   },
   organiserA: {
     "festival:create": "allow",
     "users:manage": "forbidden",
     "audit:read": "forbidden",
+    "ledger:check": "forbidden",
   },
-  doorA: { "festival:create": "forbidden", "users:manage": "forbidden", "audit:read": "forbidden" },
+  doorA: {
+    "festival:create": "forbidden",
+    "users:manage": "forbidden",
+    "audit:read": "forbidden",
+    "ledger:check": "forbidden",
+  },
   member: {
     "festival:create": "forbidden",
     "users:manage": "forbidden",
     "audit:read": "forbidden",
+    "ledger:check": "forbidden",
   },
   organiserAdoorB: {
     "festival:create": "allow",
     "users:manage": "forbidden",
     "audit:read": "forbidden",
+    "ledger:check": "forbidden",
   },
   treasurerOrganiserA: {
     "festival:create": "allow",
     "users:manage": "forbidden",
     "audit:read": "forbidden",
+    "ledger:check": "allow",
   },
   treasurerDoorA: {
     "festival:create": "forbidden",
     "users:manage": "forbidden",
     "audit:read": "forbidden",
+    "ledger:check": "allow",
   },
-  adminDoorA: { "festival:create": "allow", "users:manage": "allow", "audit:read": "allow" },
+  adminDoorA: {
+    "festival:create": "allow",
+    "users:manage": "allow",
+    "audit:read": "allow",
+    "ledger:check": "allow",
+  },
 };
 
 describe("decide(): festival permissions", () => {

@@ -63,6 +63,15 @@ CREATE INDEX "LedgerPosting_accountId_idx" ON "LedgerPosting"("accountId");
 -- checked, and fails, at each statement's end). The triggers' rules are checked at the end
 -- instead ("_legacy_check").
 
+-- Each old row in the currency its money was in: the order's for money in and out (that
+-- release wrote the festival's currency of the moment, which an organiser could change after
+-- the sale: a €15 sale's refund was recorded as 1,500 yen), Stripe's own for its fees.
+CREATE TEMP TABLE "_legacy_movement" AS
+SELECT m."id", m."festivalId", m."orderId", m."kind", m."amountMinor", m."prisonerId", m."paymentMethod",
+       m."createdAt", m."currency" AS "recordedCurrency",
+       CASE m."kind" WHEN 'processing_fee' THEN m."currency" ELSE o."currency" END AS "currency"
+FROM "MoneyMovement" m JOIN "Order" o ON o."id" = m."orderId";
+
 CREATE TEMP TABLE "_legacy_posting" ("entryId" TEXT, "accountId" TEXT, "festivalId" TEXT, "currency" TEXT,
     "type" TEXT, "code" TEXT, "category" TEXT, "prisonerId" TEXT, "amountMinor" INTEGER, "seq" INTEGER);
 
@@ -72,7 +81,7 @@ SELECT 'legacy:' || m.id,
        m.festivalId || ':' || m.currency || ':' || CASE m.paymentMethod WHEN 'stripe' THEN 'stripe_balance' ELSE 'door_cash' END,
        m.festivalId, m.currency, 'asset',
        CASE m.paymentMethod WHEN 'stripe' THEN 'stripe_balance' ELSE 'door_cash' END, NULL, NULL, m.amountMinor, 1
-FROM "MoneyMovement" m WHERE m.kind IN ('ticket_sale', 'donation') AND m.amountMinor > 0;
+FROM "_legacy_movement" m WHERE m.kind IN ('ticket_sale', 'donation') AND m.amountMinor > 0;
 -- money in: the income side
 INSERT INTO "_legacy_posting"
 SELECT 'legacy:' || m.id,
@@ -81,16 +90,16 @@ SELECT 'legacy:' || m.id,
        m.festivalId, m.currency, 'income', 'income',
        CASE m.kind WHEN 'ticket_sale' THEN 'ticket' ELSE 'donation' END,
        CASE WHEN m.kind = 'donation' THEN m.prisonerId END, -m.amountMinor, 2
-FROM "MoneyMovement" m WHERE m.kind IN ('ticket_sale', 'donation') AND m.amountMinor > 0;
+FROM "_legacy_movement" m WHERE m.kind IN ('ticket_sale', 'donation') AND m.amountMinor > 0;
 -- card fees (stored as negative amounts)
 INSERT INTO "_legacy_posting"
 SELECT 'legacy:' || m.id, m.festivalId || ':' || m.currency || ':processing_fees', m.festivalId, m.currency,
        'expense', 'processing_fees', NULL, NULL, -m.amountMinor, 1
-FROM "MoneyMovement" m WHERE m.kind = 'processing_fee' AND m.amountMinor < 0;
+FROM "_legacy_movement" m WHERE m.kind = 'processing_fee' AND m.amountMinor < 0;
 INSERT INTO "_legacy_posting"
 SELECT 'legacy:' || m.id, m.festivalId || ':' || m.currency || ':stripe_balance', m.festivalId, m.currency,
        'asset', 'stripe_balance', NULL, NULL, m.amountMinor, 2
-FROM "MoneyMovement" m WHERE m.kind = 'processing_fee' AND m.amountMinor < 0;
+FROM "_legacy_movement" m WHERE m.kind = 'processing_fee' AND m.amountMinor < 0;
 -- refunds: what the same order took in before, per category and earmark
 INSERT INTO "_legacy_posting"
 SELECT 'legacy:' || r.id,
@@ -99,8 +108,8 @@ SELECT 'legacy:' || r.id,
        r.festivalId, r.currency, 'income', 'refunds',
        CASE i.kind WHEN 'ticket_sale' THEN 'ticket' ELSE 'donation' END,
        CASE WHEN i.kind = 'donation' THEN i.prisonerId END, SUM(i.amountMinor), 1
-FROM "MoneyMovement" r
-JOIN "MoneyMovement" i ON i.orderId = r.orderId AND i.id < r.id AND i.currency = r.currency
+FROM "_legacy_movement" r
+JOIN "_legacy_movement" i ON i.orderId = r.orderId AND i.id < r.id AND i.currency = r.currency
      AND i.kind IN ('ticket_sale', 'donation') AND i.amountMinor > 0
 WHERE r.kind = 'refund'
 GROUP BY r.id, i.kind, i.prisonerId;
@@ -109,8 +118,8 @@ SELECT 'legacy:' || r.id,
        r.festivalId || ':' || r.currency || ':' || CASE r.paymentMethod WHEN 'stripe' THEN 'stripe_balance' ELSE 'door_cash' END,
        r.festivalId, r.currency, 'asset',
        CASE r.paymentMethod WHEN 'stripe' THEN 'stripe_balance' ELSE 'door_cash' END, NULL, NULL, -SUM(i.amountMinor), 2
-FROM "MoneyMovement" r
-JOIN "MoneyMovement" i ON i.orderId = r.orderId AND i.id < r.id AND i.currency = r.currency
+FROM "_legacy_movement" r
+JOIN "_legacy_movement" i ON i.orderId = r.orderId AND i.id < r.id AND i.currency = r.currency
      AND i.kind IN ('ticket_sale', 'donation') AND i.amountMinor > 0
 WHERE r.kind = 'refund'
 GROUP BY r.id;
@@ -121,8 +130,9 @@ SELECT DISTINCT "accountId", "festivalId", "currency", "type", "code", "category
 INSERT INTO "LedgerEntry" ("id", "festivalId", "orderId", "kind", "memo", "createdAt")
 SELECT 'legacy:' || m.id, m.festivalId, m.orderId,
        CASE m.kind WHEN 'ticket_sale' THEN 'payment' WHEN 'donation' THEN 'payment' WHEN 'processing_fee' THEN 'processing_fee' ELSE 'refund' END,
-       'migrated from MoneyMovement (' || m.kind || ', ' || m.paymentMethod || ')', m.createdAt
-FROM "MoneyMovement" m
+       'migrated from MoneyMovement (' || m.kind || ', ' || m.paymentMethod
+         || CASE WHEN m.recordedCurrency <> m.currency THEN ', recorded in ' || m.recordedCurrency ELSE '' END || ')', m.createdAt
+FROM "_legacy_movement" m
 WHERE EXISTS (SELECT 1 FROM "_legacy_posting" p WHERE p.entryId = 'legacy:' || m.id AND p.amountMinor <> 0);
 
 INSERT INTO "LedgerPosting" ("entryId", "accountId", "amountMinor", "currency")
@@ -139,6 +149,7 @@ SELECT (SELECT COUNT(*) FROM "LedgerEntry" e
 DROP TABLE "_legacy_check";
 
 DROP TABLE "_legacy_posting";
+DROP TABLE "_legacy_movement";
 DROP TABLE "MoneyMovement";
 
 -- ------------------------------------------------------------------ rules
