@@ -36,6 +36,7 @@ import {
   orderReversalPostings,
 } from "./ledger.server";
 import { festivalSigner, issueTicketTokens } from "./ticket.server";
+import { keptCashStatements, requireCashChoice, type CashChoice } from "./cash.server";
 
 type Placed = Awaited<ReturnType<typeof placeOrder>>;
 
@@ -381,11 +382,19 @@ async function fulfilCardOrder(
             at: now,
             postings: [
               {
-                account: { festivalId: festival.id, currency: fee.currency, code: "processing_fees" },
+                account: {
+                  festivalId: festival.id,
+                  currency: fee.currency,
+                  code: "processing_fees",
+                },
                 amountMinor: fee.amountMinor,
               },
               {
-                account: { festivalId: festival.id, currency: fee.currency, code: "stripe_balance" },
+                account: {
+                  festivalId: festival.id,
+                  currency: fee.currency,
+                  code: "stripe_balance",
+                },
                 amountMinor: -fee.amountMinor,
               },
             ],
@@ -556,7 +565,7 @@ export async function cancelOrRefundOrder(
   actor: CurrentUser | null,
   orderId: string,
   now = new Date(),
-  options: { notify?: boolean } = {},
+  options: { notify?: boolean; cash?: CashChoice } = {},
 ) {
   const order = await readOrder(sqlClient(), orderId);
   if (!order) throw errorResponse(404, "not_found", "No such order.");
@@ -567,6 +576,9 @@ export async function cancelOrRefundOrder(
       `A ${order.status} order cannot be cancelled or refunded.`,
     );
   }
+  // ---- door cash (cash.server.ts): the organiser's choice, required once cash was taken.
+  const cashChoice = await requireCashChoice(sqlClient(), order.id, options.cash);
+  // ---- end door cash
   const refundCard = order.paymentMethod === "stripe" && order.status === "paid";
   if (refundCard) {
     if (!order.stripePaymentIntentId)
@@ -606,17 +618,21 @@ export async function cancelOrRefundOrder(
         args: [sqlDate(now), order.id],
       },
     ];
-    // Whatever money the order took in goes back, under the categories and earmarks it came in under.
+    // Whatever money the order took in goes back, under the categories and earmarks it came in under
+    // ---- door cash: unless the organiser kept the door cash as a donation (cash.server.ts).
+    const keptCash = await keptCashStatements(tx, order, cashChoice, actor, now);
+    // ---- end door cash
     statements.push(
-      ...entryStatements({
-        id: `order:${order.id}:refund`,
-        festivalId: festival.id,
-        orderId: order.id,
-        kind: "refund",
-        actorUserId: actor?.id ?? null,
-        at: now,
-        postings: await orderReversalPostings(tx, order.id),
-      }),
+      ...(keptCash ??
+        entryStatements({
+          id: `order:${order.id}:refund`,
+          festivalId: festival.id,
+          orderId: order.id,
+          kind: "refund",
+          actorUserId: actor?.id ?? null,
+          at: now,
+          postings: await orderReversalPostings(tx, order.id),
+        })),
     );
     if (order.email && order.status !== "pending" && options.notify !== false)
       statements.push(cancellationEmail(order, now));
@@ -642,7 +658,11 @@ export async function cancelOrRefundOrder(
     targetType: "order",
     targetId: order.id,
     festivalId: order.festivalId,
-    details: { amountMinor: order.totalMinor, ...(actor ? {} : { requestedBy: "buyer" }) },
+    details: {
+      amountMinor: order.totalMinor,
+      ...(actor ? {} : { requestedBy: "buyer" }),
+      ...(cashChoice ? { cash: cashChoice } : {}),
+    },
   });
   kickEmailWorker();
   return newStatus;
