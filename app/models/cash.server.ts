@@ -24,7 +24,15 @@ import {
   type SqlExecutor,
 } from "~/utils/db.server";
 import { errorResponse, forbidden, notFound } from "~/utils/http.server";
-import { entryStatements, orderAssets, orderNetIncome, type Posting } from "./ledger.server";
+import {
+  entryStatements,
+  festivalBalances,
+  orderAssets,
+  orderNetIncome,
+  summarize,
+  type Posting,
+} from "./ledger.server";
+import { pickLanguage } from "./ticket-type.server";
 
 /**
  * An audit row as a statement, to run in the transaction of the change it
@@ -466,3 +474,98 @@ export async function cashHolders(festivalId: string) {
 }
 
 export type CashHolder = Awaited<ReturnType<typeof cashHolders>>[number];
+
+// ---------------------------------------------------------------- the money page
+
+/** One income line: what came in under a category (and earmark), what went back, what stays. */
+export type IncomeLine = {
+  category: string;
+  prisonerId: string | null;
+  prisonerName: string | null;
+  inMinor: number;
+  refundedMinor: number;
+  chargedBackMinor: number;
+  netMinor: number;
+};
+
+/**
+ * The festival's money per currency, from the ledger (summarize) and the cash
+ * custody records: income by category and earmark, fees, refunds, chargebacks,
+ * net, the cash at the door per device, in transit and confirmed per treasurer,
+ * differences, unallocated; and the handovers.
+ */
+export async function festivalMoney(festivalId: string, locale: string) {
+  const [balances, holders, handovers] = await Promise.all([
+    festivalBalances(festivalId),
+    cashHolders(festivalId),
+    listHandovers(festivalId),
+  ]);
+  const prisonerIds = [...new Set(balances.map((b) => b.prisonerId).filter(Boolean))] as string[];
+  const names = new Map<string, string>();
+  if (prisonerIds.length) {
+    const { rows } = await sqlClient().execute({
+      sql: `SELECT id, name FROM Prisoner WHERE id IN (${prisonerIds.map(() => "?").join(", ")})`,
+      args: prisonerIds,
+    });
+    for (const r of rows) names.set(String(r.id), pickLanguage(String(r.name), locale));
+  }
+  const lines = new Map<string, IncomeLine & { currency: string }>();
+  for (const b of balances) {
+    if (b.code !== "income" && b.code !== "refunds" && b.code !== "chargebacks") continue;
+    const key = `${b.currency}|${b.category ?? ""}|${b.prisonerId ?? ""}`;
+    const line =
+      lines.get(key) ??
+      lines
+        .set(key, {
+          currency: b.currency,
+          category: b.category ?? "other",
+          prisonerId: b.prisonerId,
+          prisonerName: b.prisonerId ? (names.get(b.prisonerId) ?? null) : null,
+          inMinor: 0,
+          refundedMinor: 0,
+          chargedBackMinor: 0,
+          netMinor: 0,
+        })
+        .get(key)!;
+    if (b.code === "income") line.inMinor -= b.balanceMinor;
+    else if (b.code === "refunds") line.refundedMinor += b.balanceMinor;
+    else line.chargedBackMinor += b.balanceMinor;
+    line.netMinor -= b.balanceMinor;
+  }
+  const summary = summarize(balances);
+  const currencies = [
+    ...new Set([...Object.keys(summary), ...handovers.map((h) => h.currency)]),
+  ].sort();
+  return {
+    currencies: currencies.map((currency) => ({
+      currency,
+      summary: summary[currency] ?? null,
+      income: [...lines.values()]
+        .filter((l) => l.currency === currency)
+        .sort(
+          (a, b) =>
+            a.category.localeCompare(b.category) ||
+            (a.prisonerName ?? "").localeCompare(b.prisonerName ?? ""),
+        ),
+      doorCash: holders.filter((h) => h.currency === currency && h.code === "door_cash"),
+      treasurers: treasurerLines(holders.filter((h) => h.currency === currency)),
+      handovers: handovers.filter((h) => h.currency === currency),
+    })),
+  };
+}
+
+/** Per treasurer: cash in transit to them and cash they confirmed. */
+function treasurerLines(holders: CashHolder[]) {
+  const out = new Map<
+    string,
+    { user: NonNullable<CashHolder["user"]>; inTransitMinor: number; confirmedMinor: number }
+  >();
+  for (const h of holders) {
+    if (!h.user) continue;
+    const line = out.get(h.user.id) ?? { user: h.user, inTransitMinor: 0, confirmedMinor: 0 };
+    if (h.code === "cash_in_transit") line.inTransitMinor += h.balanceMinor;
+    if (h.code === "treasurer_cash") line.confirmedMinor += h.balanceMinor;
+    out.set(h.user.id, line);
+  }
+  return [...out.values()];
+}

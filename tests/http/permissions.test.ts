@@ -65,7 +65,14 @@ type Target = {
   buyerName: string;
   buyerEmail: string;
 };
-type Ctx = { A: Target; B: Target; bystanderEmail: string; prisonerId: string };
+type Ctx = {
+  A: Target;
+  B: Target;
+  bystanderEmail: string;
+  prisonerId: string;
+  /** The treasurer actor's account id (cash handovers name a treasurer). */
+  treasurerId: string;
+};
 
 // ------------------------------------------------------------------ the route table
 
@@ -75,7 +82,7 @@ type Ctx = { A: Target; B: Target; bystanderEmail: string; prisonerId: string };
  * error like the API; api: bearer token.
  */
 type Kind = "page" | "data" | "download" | "api";
-type FestivalPermission = "view" | "edit" | "publish" | "team" | "door";
+type FestivalPermission = "view" | "edit" | "publish" | "team" | "door" | "money";
 type Access =
   /** Same answer whatever the account; `status` says which. */
   | { type: "public"; status: (actor: ActorName) => number }
@@ -1129,6 +1136,54 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  // Door cash and custody (issue 9): the festival's money page.
+  "routes/admin.festivals.$id.money": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/money",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/money`,
+        access: fest("money"),
+      },
+      {
+        label: "GET /admin/festivals/:id/money.data",
+        kind: "data",
+        method: "GET",
+        path: (t) => data(`/admin/festivals/${t.id}/money`, "routes/admin.festivals.$id.money"),
+        access: fest("money"),
+      },
+      {
+        // Organisers only; a person who is not a treasurer is refused, nothing written.
+        label: "POST money intent=handover (not a treasurer)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/money`,
+        form: () => ({
+          intent: "handover",
+          confirm: "yes",
+          deviceId: "",
+          treasurerId: "no-such-person",
+          expectedMinor: "100",
+          counted: "1",
+        }),
+        access: fest("edit"),
+        okStatus: 422,
+        changes: false,
+      },
+      {
+        label: "POST money intent=confirm (unknown handover)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/money`,
+        form: () => ({ intent: "confirm", confirm: "yes", handoverId: "no-such-handover" }),
+        access: fest("money"),
+        okStatus: 400,
+        changes: false,
+      },
+    ],
+  },
   "routes/admin.festivals.$id.check-ins[.]csv": {
     category: "festival-scoped",
     calls: [
@@ -1496,6 +1551,55 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  // Cash custody (issue 9).
+  "routes/api.v1.festivals.$id.cash-handovers": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/cash-handovers",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/cash-handovers`,
+        access: fest("money"),
+      },
+      {
+        // A festival holding no door cash: nothing to hand over (409), nothing written.
+        label: "POST /api/v1/festivals/:id/cash-handovers (no cash)",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/cash-handovers`,
+        json: (_t, c) => ({
+          deviceId: null,
+          treasurerId: c.treasurerId,
+          expectedMinor: 100,
+          countedMinor: 100,
+        }),
+        access: fest("edit"),
+        okStatus: 409,
+        changes: false,
+      },
+    ],
+  },
+  "routes/api.v1.cash-handovers.$id.confirm": {
+    // A handover id nobody has: everyone signed in gets 404, anonymous 401.
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/cash-handovers/:id/confirm",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/cash-handovers/no-such-handover/confirm",
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/cash-handovers/:id/confirm (unknown)",
+        kind: "api",
+        method: "POST",
+        path: () => "/api/v1/cash-handovers/no-such-handover/confirm",
+        access: pub((actor) => (actor === "anonymous" ? 401 : 404)),
+      },
+    ],
+  },
   "routes/api.v1.door-devices.$id": {
     // A device id nobody has: strangers and organisers alike get 404, anonymous 401.
     category: "public",
@@ -1736,7 +1840,9 @@ function cases(call: Call): Case[] {
         deny("organiserA", 404),
         deny("doorA", 404),
         a.permission === "door" ? ok("doorA", "A") : deny("doorA", 403, "A"),
-        a.permission === "view" ? ok("treasurer") : deny("treasurer", 403),
+        a.permission === "view" || a.permission === "money"
+          ? ok("treasurer")
+          : deny("treasurer", 403),
         ok("organiserB", allowedTarget),
         ok("admin", allowedTarget),
         ...(isWrite(call) ? [] : [ok("organiserA", "A")]),
@@ -2149,7 +2255,13 @@ beforeAll(async () => {
   const prisoner = await prisma.prisoner.create({
     data: { slug: "permissions-test-prisoner", name: JSON.stringify({ en: "Test Prisoner" }) },
   });
-  ctx = { A, B, bystanderEmail: bystander.email, prisonerId: prisoner.id };
+  ctx = {
+    A,
+    B,
+    bystanderEmail: bystander.email,
+    prisonerId: prisoner.id,
+    treasurerId: treasurer.id,
+  };
   const accounts = { admin, treasurer, organiserA, organiserB, doorA, member };
   for (const [name, user] of Object.entries(accounts) as [
     keyof typeof accounts,
