@@ -182,6 +182,22 @@ describe("a door order's pledged donation", () => {
     expect(await books.incomeOf(order.id)).toEqual({ ticket: 1200, donation: 500 });
   });
 
+  it("cash another door already took is refused (409); this door's own retry is not", async () => {
+    const mine = await newDevice();
+    const other = await newDevice();
+    const order = await doorOrder(1);
+    const ticketId = order.tickets[0]!.id;
+    await door.payAtDoor(mine, { ticketId, nonce: nonce(), amountMinor: 1200 });
+    await expect(
+      door.payAtDoor(other, { ticketId, nonce: nonce(), amountMinor: 1200 }),
+    ).rejects.toMatchObject({ status: 409 });
+    // The same door again, with a new nonce (its first answer was lost): no refusal, no second post.
+    expect(
+      (await door.payAtDoor(mine, { ticketId, nonce: nonce(), amountMinor: 1200 })).result,
+    ).toBe("already_admitted");
+    expect(await books.incomeOf(order.id)).toEqual({ ticket: 1200 });
+  });
+
   it("the buyer declines the pledge: the donation leaves the order, audited, never booked", async () => {
     const device = await newDevice();
     const order = await doorOrder(1, { amountMinor: 2000, prisonerId });

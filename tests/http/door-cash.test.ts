@@ -368,5 +368,31 @@ describe("cash custody", () => {
       }),
     );
     expect(refused.status).toBe(400);
+    // Wrong, hostile or missing form values: a message on the page, nothing written.
+    const form = {
+      intent: "handover",
+      confirm: "yes",
+      deviceId: device3.id,
+      currency: "EUR",
+      expectedMinor: "700",
+      treasurerId: treasurer.id,
+      counted: "7",
+    };
+    for (const [patch, status] of [
+      [{ counted: "seven" }, 400],
+      [{ counted: "-7" }, 400],
+      [{ counted: "7.001" }, 400],
+      [{ counted: "" }, 400],
+      [{ expectedMinor: "6.5" }, 400],
+      [{ treasurerId: "<script>alert(1)</script>" }, 400],
+      [{ treasurerId: otherTreasurer.id, expectedMinor: "701" }, 409],
+      [{ deviceId: "x".repeat(80) }, 400],
+    ] as [Record<string, string>, number][]) {
+      const res = await unchanged(() =>
+        organiser.postForm(`/admin/festivals/${festivalId}/money`, { ...form, ...patch }),
+      );
+      expect(res.status, JSON.stringify(patch)).toBe(status);
+      expect(res.text).not.toContain("<script>alert(1)</script>");
+    }
   });
 });

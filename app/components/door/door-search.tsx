@@ -204,7 +204,7 @@ export function DoorSearch({
       {donations.length > 0 ? (
         <ul className="door-found" aria-label={t("door.donationsDue")}>
           {donations.map((d) => (
-            <li key={d.orderId}>
+            <li key={d.orderId} className="door-found-donation">
               <div>
                 <strong>{d.name ?? t("door.noName")}</strong>{" "}
                 <span className="mono">{d.orderCode}</span>
@@ -215,23 +215,25 @@ export function DoorSearch({
                   })}
                 </span>
               </div>
-              <button
-                type="button"
-                disabled={busy || searching}
-                onClick={() => void settle(d, "collect")}
-              >
-                {t("door.cashReceivedAmount", {
-                  amount: formatMoney(d.donationDueMinor, d.currency, locale),
-                })}
-              </button>
-              <button
-                type="button"
-                className="door-small-button"
-                disabled={busy || searching}
-                onClick={() => void settle(d, "decline")}
-              >
-                {t("door.buyerDeclines")}
-              </button>
+              <div className="door-found-actions">
+                <button
+                  type="button"
+                  disabled={busy || searching}
+                  onClick={() => void settle(d, "collect")}
+                >
+                  {t("door.cashReceivedAmount", {
+                    amount: formatMoney(d.donationDueMinor, d.currency, locale),
+                  })}
+                </button>
+                <button
+                  type="button"
+                  className="door-small-button"
+                  disabled={busy || searching}
+                  onClick={() => void settle(d, "decline")}
+                >
+                  {t("door.buyerDeclines")}
+                </button>
+              </div>
             </li>
           ))}
         </ul>
