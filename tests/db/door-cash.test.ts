@@ -3,6 +3,8 @@
 // declined), a donation-only order is collected by the order, a cancelled
 // part-paid order returns its cash or keeps it as a donation, and the cash
 // moves from the device to a treasurer with every difference on the books.
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as CashServer from "~/models/cash.server";
 import type * as DoorServer from "~/models/door.server";
@@ -252,6 +254,37 @@ describe("a door order's pledged donation", () => {
       await door.payOrderAtDoor(device, { orderId: order.id, donation: "decline", amountMinor: 0 }),
     ).toMatchObject({ result: "donation_declined", orderStatus: "cancelled" });
     expect(await books.ledgerOf(order.id)).toEqual([]);
+  });
+});
+
+describe("the migration 20261202010000_cash_custody", () => {
+  it("turns door orders marked paid with their donation never collected back to confirmed", async () => {
+    const sql = fs.readFileSync(
+      path.join(process.cwd(), "prisma/migrations/20261202010000_cash_custody/migration.sql"),
+      "utf8",
+    );
+    const fix = sql.slice(sql.indexOf('UPDATE "Order"'));
+    const device = await newDevice();
+    // As the old scanner left it: both tickets paid, the order "paid", the donation never taken.
+    const legacy = await doorOrder(1, { amountMinor: 2000, prisonerId });
+    await db.sqlClient().execute({
+      sql: `UPDATE Ticket SET amountDueMinor = 0 WHERE orderId = ?`,
+      args: [legacy.id],
+    });
+    await db.sqlClient().execute({
+      sql: `UPDATE "Order" SET status = 'paid', paidAt = ? WHERE id = ?`,
+      args: [db.sqlDate(new Date()), legacy.id],
+    });
+    // A door order that really is paid in full stays paid.
+    const whole = await doorOrder(1, { amountMinor: 300 });
+    await door.payAtDoor(device, { ticketId: whole.tickets[0]!.id, nonce: nonce() });
+    await db.sqlClient().executeMultiple(fix);
+    expect((await orderRow(legacy.id)).status).toBe("confirmed");
+    expect((await orderRow(whole.id)).status).toBe("paid");
+    // The door can now collect the pledge.
+    expect(
+      await door.payOrderAtDoor(device, { orderId: legacy.id, amountMinor: 2000 }),
+    ).toMatchObject({ result: "donation_collected", orderStatus: "paid" });
   });
 });
 
