@@ -97,6 +97,17 @@ export async function requireCashChoice(
 }
 
 /**
+ * The choice when an erasure of personal data cancels a door order that took
+ * cash: the cash stays (software cannot hand it back, and nobody at the desk
+ * decided to); an erasure is allowed before the festival only while no ticket
+ * was used, so such cash is the order's pledged donation. Undefined when no
+ * cash was taken.
+ */
+export async function erasureCashChoice(db: SqlExecutor, orderId: string) {
+  return (await doorCashTaken(db, orderId)) > 0 ? ("keep_as_donation" as const) : undefined;
+}
+
+/**
  * Door cash kept as a donation when its order is cancelled: the cash stays with
  * the devices holding it, and what came in as anything but a donation (the
  * tickets) becomes donation income — unearmarked, unless it was earmarked. One

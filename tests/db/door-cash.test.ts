@@ -247,6 +247,16 @@ describe("a door order's pledged donation", () => {
     expect((await door.searchTickets(device, order.code)).donations).toEqual([]);
   });
 
+  it("a buyer's erasure of a donation-only order paid in cash cancels it and keeps the donation", async () => {
+    const device = await newDevice();
+    const order = await doorOrder(0, { amountMinor: 1100, prisonerId });
+    await door.payOrderAtDoor(device, { orderId: order.id, amountMinor: 1100 });
+    const { eraseOrderOnRequest } = await import("~/models/privacy.server");
+    await eraseOrderOnRequest(order.accessToken);
+    expect(await orderRow(order.id)).toMatchObject({ status: "cancelled", email: null });
+    expect(await books.incomeOf(order.id)).toEqual({ [`donation:${prisonerId}`]: 1100 });
+  });
+
   it("a declined donation-only order is cancelled and books nothing", async () => {
     const device = await newDevice();
     const order = await doorOrder(0, { amountMinor: 900 });
