@@ -2,9 +2,12 @@
 // phone-sized window, codes typed by hand): the verdict asks for the ticket and
 // the donation on its own line and takes both in one payment; another order's
 // buyer declines the pledge; a donation-only order, found by the search, is
-// collected from its row. The ledger holds exactly what staff took.
+// collected from its row. The ledger holds exactly what staff took. Then, on
+// the festival's money page, an organiser records the device's cash handed to
+// a treasurer with a shortfall, and the treasurer confirms receiving it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
+import { createUserRow, PASSWORD } from "../helpers/fixtures";
 import { incomeOf } from "../helpers/ledger";
 import { browserPerTest, PHONE } from "./browser";
 import { fakeCameraArgs, newDevice, startDoorFestival, type DoorFestival } from "./door-fixtures";
@@ -97,5 +100,67 @@ describe("the pledged donation at the door", () => {
     expect((await prisma.order.findUniqueOrThrow({ where: { id: donationOnly.id } })).status).toBe(
       "paid",
     );
+  });
+});
+
+describe("cash custody on the money page", () => {
+  it("an organiser records a handover with a shortfall and the named treasurer confirms it", async () => {
+    const organiser = await createUserRow({ role: "admin", name: "Mona Organiser" });
+    const treasurer = await createUserRow({ role: "treasurer", name: "Tomas Treasurer" });
+    const device = await newDevice(door, "Cash door");
+    const placed = await order(0, 2500, "Cash Custody Buyer");
+    const paid = await door.client.api(
+      "POST",
+      "/api/v1/door/payments",
+      { orderId: placed.id, amountMinor: 2500 },
+      device.token,
+    );
+    expect(paid.status, paid.text).toBe(200);
+
+    const signIn = async (email: string) => {
+      const session = await browsers.launch(door.app.url, { viewport: PHONE });
+      await session.open("/login");
+      await session.page.getByLabel("Email").fill(email);
+      await session.page.getByLabel("Password").fill(PASSWORD);
+      await session.page.getByRole("button", { name: "Sign in" }).click();
+      await session.page.waitForURL((u) => u.pathname === "/admin");
+      await session.open(`/admin/festivals/${door.festivalId}/money`);
+      return session;
+    };
+    const noSidewaysScroll = (session: Awaited<ReturnType<typeof signIn>>) =>
+      session.page.evaluate(
+        () => document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+      );
+
+    // The organiser: the device holds €25.00; counted €24.00 are handed to Tomas.
+    const org = await signIn(organiser.email);
+    const row = org.page.getByRole("row", { name: /Cash door/ });
+    expect(await row.textContent()).toContain("€25.00");
+    await row.getByText("Record a handover").click();
+    await row.getByLabel("Handed to treasurer").selectOption(treasurer.id);
+    await row.getByLabel("Counted cash").fill("24.00");
+    await row.getByRole("button", { name: "Yes, record the handover" }).click();
+    await org.page.getByText("Handover recorded.").waitFor({ state: "visible" });
+    const handovers = org.page.getByRole("region", { name: "Handovers" });
+    expect(await handovers.textContent()).toContain("-€1.00");
+    expect(await handovers.textContent()).toContain("In transit");
+    expect(await noSidewaysScroll(org)).toBe(true);
+    await org.screenshot("money-handover-recorded");
+    const handover = await prisma.cashHandover.findFirstOrThrow({
+      where: { deviceId: device.id },
+    });
+    expect(handover).toMatchObject({ expectedMinor: 2500, countedMinor: 2400, confirmedAt: null });
+
+    // The treasurer named in it confirms.
+    const tre = await signIn(treasurer.email);
+    await tre.page.getByText("Confirm I received it").click();
+    await tre.page.getByRole("button", { name: "Yes, I received €24.00" }).click();
+    await tre.page.getByText("Receipt confirmed.").waitFor({ state: "visible" });
+    expect(await tre.page.getByTestId("treasurer-cash-EUR").textContent()).toBe("€24.00");
+    expect(await noSidewaysScroll(tre)).toBe(true);
+    await tre.screenshot("money-receipt-confirmed");
+    expect(
+      (await prisma.cashHandover.findUniqueOrThrow({ where: { id: handover.id } })).confirmedById,
+    ).toBe(treasurer.id);
   });
 });
