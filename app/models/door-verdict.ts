@@ -21,6 +21,11 @@ export type Verdict = {
   ticketId?: string;
   ticketType?: string;
   amountDueMinor?: number;
+  /**
+   * Payment due: the order's pledged donation still to collect, on top of the
+   * ticket's `amountDueMinor` (asked once per order, with its first ticket paid).
+   */
+  donationDueMinor?: number;
   currency?: string;
   admittedAt?: string;
   admittedBy?: string;
@@ -32,3 +37,18 @@ export type Direction = "in" | "out";
 export const SEARCH_MIN_LENGTH = 3;
 /** A search answers at most this many tickets (and says when there were more). */
 export const SEARCH_MAX_RESULTS = 10;
+
+/** What staff do with a pledged donation when they take the cash: take it too, or the buyer declines. */
+export const DONATION_CHOICES = ["collect", "decline"] as const;
+export type DonationChoice = (typeof DONATION_CHOICES)[number];
+
+/** The answer to collecting a door order's donation by order (a donation-only order, found by search). */
+export type OrderPayment = {
+  result: "donation_collected" | "donation_declined" | "nothing_due";
+  orderId: string;
+  orderCode: string;
+  /** Taken in cash now (0 when declined or nothing was due). */
+  amountMinor: number;
+  currency: string;
+  orderStatus: string;
+};

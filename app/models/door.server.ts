@@ -5,7 +5,7 @@
 import type { InStatement } from "@libsql/client";
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { audit, changeStatements } from "~/utils/change.server";
+import { audit, auditStatement, changeStatements } from "~/utils/change.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { randomToken, sha256 } from "~/utils/crypto.server";
 import {
@@ -22,11 +22,15 @@ import { parseTicketToken, verifyTicketToken } from "~/utils/ticket-token";
 import { parseMoment, text } from "~/utils/validation";
 import { FestivalStateError, refuseIfCancelled } from "./festival.server";
 import {
+  DONATION_CHOICES,
   SEARCH_MAX_RESULTS,
   SEARCH_MIN_LENGTH,
   type Direction,
+  type DonationChoice,
+  type OrderPayment,
   type Verdict,
 } from "./door-verdict";
+
 import { entryStatements, moneyInPostings } from "./ledger.server";
 import { festivalSigner } from "./ticket.server";
 import { pickLanguage } from "./ticket-type.server";
@@ -272,9 +276,35 @@ export const manualScanInput = z
 
 export const undoInput = z.object({ nonce: nonceField }).strict();
 
-/** Cash taken at the door: for a scanned code, or (online) a ticket found by search. */
-export const paymentInput = scanInput.omit({ direction: true });
-export const manualPaymentInput = manualScanInput.omit({ direction: true });
+/** What staff took in cash (minor units), to be sure it is what is due now. */
+const takenField = z
+  .number({ error: "v.amount" })
+  .int({ error: "v.amount" })
+  .min(0, { error: "v.amount" })
+  .max(100_000_000, { error: "v.amount" })
+  .optional();
+const donationField = z.enum(DONATION_CHOICES, { error: "v.invalid" }).optional();
+
+/**
+ * Cash taken at the door: for a scanned code, or (online) a ticket found by
+ * search — with the order's pledged donation collected (the default) or declined.
+ */
+export const paymentInput = scanInput
+  .omit({ direction: true })
+  .extend({ donation: donationField, amountMinor: takenField });
+export const manualPaymentInput = manualScanInput
+  .omit({ direction: true })
+  .extend({ donation: donationField, amountMinor: takenField });
+/** A door order's pledged donation, by the order (found by search). */
+export const orderPaymentInput = z
+  .object({
+    orderId: z
+      .string({ error: "v.invalid" })
+      .regex(/^[A-Za-z0-9_-]{8,64}$/, { error: "v.invalid" }),
+    donation: donationField,
+    amountMinor: takenField,
+  })
+  .strict();
 
 export const batchInput = z
   .object({
@@ -336,6 +366,7 @@ function isNonceClash(error: unknown) {
 
 type TicketRow = {
   id: string;
+  orderId: string;
   festivalId: string;
   status: string;
   amountDueMinor: number;
@@ -348,7 +379,7 @@ type TicketRow = {
 
 async function readTicket(tx: SqlExecutor, id: string): Promise<TicketRow | null> {
   const { rows } = await tx.execute({
-    sql: `SELECT t.id, t.festivalId, t.status, t.amountDueMinor, t.admittedAt, t.admittedBy, t.inside, tt.name AS typeName, o.currency
+    sql: `SELECT t.id, t.orderId, t.festivalId, t.status, t.amountDueMinor, t.admittedAt, t.admittedBy, t.inside, tt.name AS typeName, o.currency
           FROM Ticket t JOIN TicketType tt ON tt.id = t.ticketTypeId JOIN "Order" o ON o.id = t.orderId WHERE t.id = ?`,
     args: [id],
   });
@@ -356,6 +387,7 @@ async function readTicket(tx: SqlExecutor, id: string): Promise<TicketRow | null
   if (!r) return null;
   return {
     id: String(r.id),
+    orderId: String(r.orderId),
     festivalId: String(r.festivalId),
     status: String(r.status),
     amountDueMinor: Number(r.amountDueMinor),
@@ -452,14 +484,16 @@ export async function scanTicket(
       else {
         const base = { ticketId: ticket.id, ticketType: pickLanguage(ticket.typeName, locale) };
         if (ticket.status !== "valid") v = { ...base, result: "revoked" };
-        else if (ticket.amountDueMinor > 0)
+        else if (ticket.amountDueMinor > 0) {
+          const donation = sumMinor(await donationDue(tx, ticket.orderId));
           v = {
             ...base,
             result: "payment_due",
             amountDueMinor: ticket.amountDueMinor,
+            ...(donation > 0 ? { donationDueMinor: donation } : {}),
             currency: ticket.currency,
           };
-        else if (input.direction === "out") {
+        } else if (input.direction === "out") {
           if (ticket.inside)
             await tx.execute({
               sql: "UPDATE Ticket SET inside = 0 WHERE id = ?",
@@ -582,20 +616,158 @@ async function admitInOneBatch(
   return row ? storedVerdict(row.response) : null;
 }
 
+// ---------------------------------------------------------------- cash at the door
+
+/** The source key of a door order's donation taken in cash: it posts once per order. */
+export function doorDonationKey(orderId: string) {
+  return `door:${orderId}:donation`;
+}
+
 /**
- * Staff took the cash for a pay-at-the-door ticket: record the payment (money
- * movement for the ledger), mark the order paid once all its tickets are, and
- * admit the ticket.
+ * The pledged donation a pay-at-the-door order still owes, part by part (with
+ * its earmark): nothing once collected (its entry exists) or declined (the item
+ * is gone), and nothing for orders that are not confirmed door orders.
+ */
+export async function donationDue(
+  db: SqlExecutor,
+  orderId: string,
+): Promise<{ amountMinor: number; prisonerId: string | null }[]> {
+  const { rows } = await db.execute({
+    sql: `SELECT i.amountMinor, i.prisonerId FROM OrderItem i JOIN "Order" o ON o.id = i.orderId
+          WHERE i.orderId = ? AND i.kind = 'donation' AND i.amountMinor > 0
+            AND o.paymentMethod = 'door' AND o.status = 'confirmed'
+            AND NOT EXISTS (SELECT 1 FROM LedgerEntry e WHERE e.id = ?)
+          ORDER BY i.id`,
+    args: [orderId, doorDonationKey(orderId)],
+  });
+  return rows.map((r) => ({
+    amountMinor: Number(r.amountMinor),
+    prisonerId: r.prisonerId === null ? null : String(r.prisonerId),
+  }));
+}
+
+function sumMinor(parts: { amountMinor: number }[]) {
+  return parts.reduce((sum, p) => sum + p.amountMinor, 0);
+}
+
+/** Staff took a different amount than is due now (another door took part of it meanwhile). */
+function amountChanged(dueMinor: number) {
+  return new DomainError(
+    409,
+    "amount_changed",
+    `What is due changed meanwhile: ${dueMinor} (minor units) is due now; nothing was recorded. Scan or search again.`,
+  );
+}
+
+/**
+ * The statements that settle an order's pledged donation at the door, in the
+ * caller's transaction: collected (an entry Dr door_cash[device] / Cr donation
+ * income under its earmark, posted once per order), or declined by the buyer
+ * (the donation leaves the order and its total, with an audit row; nothing is
+ * booked: no money moved).
+ */
+function donationStatements(
+  device: Device,
+  order: { id: string; currency: string },
+  pledged: { amountMinor: number; prisonerId: string | null }[],
+  choice: DonationChoice,
+  now: Date,
+): InStatement[] {
+  if (pledged.length === 0) return [];
+  if (choice === "collect")
+    return entryStatements({
+      id: doorDonationKey(order.id),
+      festivalId: device.festivalId,
+      orderId: order.id,
+      kind: "payment",
+      at: now,
+      postings: moneyInPostings(
+        doorCash(device, order.currency),
+        pledged.map((p) => ({ category: "donation", ...p })),
+      ),
+    });
+  const declined = sumMinor(pledged);
+  return [
+    { sql: "DELETE FROM OrderItem WHERE orderId = ? AND kind = 'donation'", args: [order.id] },
+    {
+      sql: `UPDATE "Order" SET totalMinor = totalMinor - ? WHERE id = ?`,
+      args: [declined, order.id],
+    },
+    auditStatement(
+      {
+        actorUserId: null,
+        action: "order.donation.decline",
+        targetType: "order",
+        targetId: order.id,
+        festivalId: device.festivalId,
+        details: {
+          deviceId: device.id,
+          amountMinor: declined,
+          currency: order.currency,
+          prisonerIds: pledged.map((p) => p.prisonerId ?? "").filter(Boolean),
+        },
+      },
+      now,
+    ),
+    // A donation-only order whose donation was declined holds nothing any more.
+    {
+      sql: `UPDATE "Order" SET status = 'cancelled', cancelledAt = ? WHERE id = ? AND status = 'confirmed' AND totalMinor = 0`,
+      args: [sqlDate(now), order.id],
+    },
+  ];
+}
+
+/** The cash a device took, held by that device until it is handed over (cash.server.ts). */
+function doorCash(device: Device, currency: string) {
+  return {
+    festivalId: device.festivalId,
+    currency,
+    code: "door_cash" as const,
+    holder: { type: "device" as const, id: device.id },
+  };
+}
+
+/** A door order is paid once nothing is due: no ticket's price, no pledged donation. */
+function markPaidStatement(orderId: string, now: Date): InStatement {
+  return {
+    sql: `UPDATE "Order" SET status = 'paid', paidAt = ? WHERE id = ? AND status = 'confirmed' AND totalMinor > 0
+          AND NOT EXISTS (SELECT 1 FROM Ticket WHERE orderId = ? AND status = 'valid' AND amountDueMinor > 0)
+          AND (NOT EXISTS (SELECT 1 FROM OrderItem WHERE orderId = ? AND kind = 'donation' AND amountMinor > 0)
+               OR EXISTS (SELECT 1 FROM LedgerEntry WHERE id = ?))`,
+    args: [sqlDate(now), orderId, orderId, orderId, doorDonationKey(orderId)],
+  };
+}
+
+/**
+ * Staff took the cash for a pay-at-the-door ticket — its price, and the order's
+ * pledged donation still due (the verdict showed both), unless the buyer
+ * declined it (`donation: "decline"`) — then admit the ticket. Each amount
+ * posts Dr door_cash[device] / Cr income in the same transaction; the order is
+ * paid once nothing is due. `amountMinor`, when given, is what staff took: a
+ * different amount due now (another door was quicker) is a 409, nothing written.
  */
 export async function payAtDoor(
   device: Device,
-  input: { token: string; nonce: string } | { ticketId: string; nonce: string },
+  input: ({ token: string } | { ticketId: string }) & {
+    nonce: string;
+    donation?: DonationChoice;
+    amountMinor?: number;
+  },
   locale = "en",
   now = new Date(),
 ): Promise<Verdict> {
-  // No replay check of its own: a retry finds nothing left to pay, and scanTicket
-  // answers it with the verdict stored under its nonce.
-  const admit = () => scanTicket(device, { ...input, direction: "in" }, locale, now);
+  // A retry of a payment that went through answers what it answered then.
+  const previous = await replay(nonceKey(device, input.nonce));
+  if (previous) return previous;
+  const admit = () =>
+    scanTicket(
+      device,
+      "ticketId" in input
+        ? { ticketId: input.ticketId, nonce: input.nonce, direction: "in" }
+        : { token: input.token, nonce: input.nonce, direction: "in" },
+      locale,
+      now,
+    );
   let ticketId: string;
   if ("ticketId" in input) {
     // Found by search on an authenticated device: no token to check.
@@ -619,38 +791,111 @@ export async function payAtDoor(
       args: [ticketId, device.festivalId],
     });
     const r = rows[0];
-    if (!r) return;
-    const orderId = String(r.orderId);
-    await tx.execute({
-      sql: "UPDATE Ticket SET amountDueMinor = 0 WHERE id = ?",
-      args: [ticketId],
-    });
-    // The cash is in this device's hands until it is handed over (cash custody).
-    for (const stmt of entryStatements({
-      id: `door:${ticketId}:payment`,
-      festivalId: device.festivalId,
-      orderId,
-      kind: "payment",
-      at: now,
-      postings: moneyInPostings(
-        {
-          festivalId: device.festivalId,
-          currency: String(r.currency),
-          code: "door_cash",
-          holder: { type: "device", id: device.id },
-        },
-        [{ category: "ticket", amountMinor: Number(r.amountDueMinor) }],
-      ),
-    }))
-      await tx.execute(stmt);
-    await tx.execute({
-      sql: `UPDATE "Order" SET status = 'paid', paidAt = ? WHERE id = ? AND status = 'confirmed'
-            AND NOT EXISTS (SELECT 1 FROM Ticket WHERE orderId = ? AND status = 'valid' AND amountDueMinor > 0)`,
-      args: [sqlDate(now), orderId, orderId],
-    });
+    if (!r) {
+      if (input.amountMinor === undefined || input.amountMinor === 0) return;
+      // Nothing due: fine if this device's own payment of the ticket went through (a retry
+      // whose answer was lost before the admission was recorded), else staff took too much.
+      const own = await tx.execute({
+        sql: `SELECT 1 FROM LedgerPosting p JOIN LedgerAccount a ON a.id = p.accountId
+              WHERE p.entryId = ? AND a.code = 'door_cash' AND a.holderType = 'device' AND a.holderId = ?`,
+        args: [`door:${ticketId}:payment`, device.id],
+      });
+      if (own.rows.length === 0) throw amountChanged(0);
+      return;
+    }
+    const order = { id: String(r.orderId), currency: String(r.currency) };
+    const ticketMinor = Number(r.amountDueMinor);
+    const pledged = await donationDue(tx, order.id);
+    const choice = input.donation ?? "collect";
+    const takenMinor = ticketMinor + (choice === "collect" ? sumMinor(pledged) : 0);
+    if (input.amountMinor !== undefined && input.amountMinor !== takenMinor)
+      throw amountChanged(takenMinor);
+    const statements: InStatement[] = [
+      { sql: "UPDATE Ticket SET amountDueMinor = 0 WHERE id = ?", args: [ticketId] },
+      // The cash is in this device's hands until it is handed over (cash custody).
+      ...entryStatements({
+        id: `door:${ticketId}:payment`,
+        festivalId: device.festivalId,
+        orderId: order.id,
+        kind: "payment",
+        at: now,
+        postings: moneyInPostings(doorCash(device, order.currency), [
+          { category: "ticket", amountMinor: ticketMinor },
+        ]),
+      }),
+      ...donationStatements(device, order, pledged, choice, now),
+      markPaidStatement(order.id, now),
+    ];
+    for (const stmt of statements) await tx.execute(stmt);
   });
   // The code's signature is checked: admit by id rather than verify it again.
   return scanTicket(device, { ticketId, nonce: input.nonce, direction: "in" }, locale, now);
+}
+
+/**
+ * Staff collected a door order's pledged donation by the order (found by search:
+ * a donation-only order has no ticket to scan), or the buyer declined it. A
+ * repeat posts nothing and answers from the order's state.
+ */
+export async function payOrderAtDoor(
+  device: Device,
+  input: { orderId: string; donation?: DonationChoice; amountMinor?: number },
+  now = new Date(),
+): Promise<OrderPayment> {
+  return writeTransaction(async (tx) => {
+    const { rows } = await tx.execute({
+      sql: `SELECT id, code, currency, status, paymentMethod FROM "Order" WHERE id = ? AND festivalId = ?`,
+      args: [input.orderId, device.festivalId],
+    });
+    const r = rows[0];
+    // Another festival's order is as unknown as a missing one.
+    if (!r) throw DomainError.notFound("No such order at this festival.");
+    if (r.paymentMethod !== "door")
+      throw new DomainError(409, "invalid_state", "This order is not paid at the door.");
+    const order = { id: String(r.id), currency: String(r.currency) };
+    const answer = async (
+      result: OrderPayment["result"],
+      amountMinor: number,
+    ): Promise<OrderPayment> => {
+      const status = await tx.execute({
+        sql: `SELECT status FROM "Order" WHERE id = ?`,
+        args: [order.id],
+      });
+      return {
+        result,
+        orderId: order.id,
+        orderCode: String(r.code),
+        amountMinor,
+        currency: order.currency,
+        orderStatus: String(status.rows[0]?.status ?? r.status),
+      };
+    };
+    const pledged = await donationDue(tx, order.id);
+    const choice = input.donation ?? "collect";
+    if (pledged.length === 0) {
+      if (input.amountMinor !== undefined && input.amountMinor > 0) {
+        // A retry of the collection that went through: the same answer, nothing posted.
+        const collected = await tx.execute({
+          sql: `SELECT COALESCE(-SUM(p.amountMinor), 0) AS n FROM LedgerPosting p JOIN LedgerAccount a ON a.id = p.accountId
+                WHERE p.entryId = ? AND a.code = 'income'`,
+          args: [doorDonationKey(order.id)],
+        });
+        const n = Number(collected.rows[0]?.n ?? 0);
+        if (n === input.amountMinor && choice === "collect") return answer("donation_collected", n);
+        throw amountChanged(0);
+      }
+      return answer("nothing_due", 0);
+    }
+    const takenMinor = choice === "collect" ? sumMinor(pledged) : 0;
+    if (input.amountMinor !== undefined && input.amountMinor !== takenMinor)
+      throw amountChanged(takenMinor);
+    for (const stmt of [
+      ...donationStatements(device, order, pledged, choice, now),
+      markPaidStatement(order.id, now),
+    ])
+      await tx.execute(stmt);
+    return answer(choice === "collect" ? "donation_collected" : "donation_declined", takenMinor);
+  });
 }
 
 // ---------------------------------------------------------------- manifest
@@ -816,20 +1061,49 @@ export async function searchTickets(
     throw new FieldRulesError({ q: `v.minLength|${SEARCH_MIN_LENGTH}` });
   await rateLimits.doorSearch(device.id);
   const like = likeContains(q);
-  const { rows } = await sqlClient().execute({
-    sql: `SELECT t.id, t.status, t.amountDueMinor, t.admittedAt, tt.name AS typeName, o.code, o.name, o.currency
-          FROM Ticket t JOIN "Order" o ON o.id = t.orderId JOIN TicketType tt ON tt.id = t.ticketTypeId
-          WHERE t.festivalId = ? AND (o.code LIKE ? ESCAPE '\\' OR o.name LIKE ? ESCAPE '\\')
-          ORDER BY o.code LIMIT ?`,
-    args: [device.festivalId, like.toUpperCase(), like, SEARCH_MAX_RESULTS + 1],
-  });
-  const truncated = rows.length > SEARCH_MAX_RESULTS;
-  const shown = rows.slice(0, SEARCH_MAX_RESULTS);
+  // A door order's pledged donation still due: its items, unless its collection entry exists.
+  const pledged = `CASE WHEN o.paymentMethod = 'door' AND o.status = 'confirmed'
+      AND NOT EXISTS (SELECT 1 FROM LedgerEntry e WHERE e.id = 'door:' || o.id || ':donation')
+    THEN (SELECT COALESCE(SUM(i.amountMinor), 0) FROM OrderItem i WHERE i.orderId = o.id AND i.kind = 'donation')
+    ELSE 0 END`;
+  const [tickets, donations] = await Promise.all([
+    sqlClient().execute({
+      sql: `SELECT t.id, t.status, t.amountDueMinor, t.admittedAt, tt.name AS typeName, o.code, o.name, o.currency,
+                   ${pledged} AS donationDue
+            FROM Ticket t JOIN "Order" o ON o.id = t.orderId JOIN TicketType tt ON tt.id = t.ticketTypeId
+            WHERE t.festivalId = ? AND (o.code LIKE ? ESCAPE '\\' OR o.name LIKE ? ESCAPE '\\')
+            ORDER BY o.code LIMIT ?`,
+      args: [device.festivalId, like.toUpperCase(), like, SEARCH_MAX_RESULTS + 1],
+    }),
+    // Orders whose donation is still due (a donation-only order has no ticket to find).
+    sqlClient().execute({
+      sql: `SELECT o.id, o.code, o.name, o.currency, ${pledged} AS donationDue,
+                   (SELECT COUNT(*) FROM Ticket t WHERE t.orderId = o.id AND t.status = 'valid') AS tickets
+            FROM "Order" o
+            WHERE o.festivalId = ? AND o.paymentMethod = 'door' AND o.status = 'confirmed'
+              AND (o.code LIKE ? ESCAPE '\\' OR o.name LIKE ? ESCAPE '\\') AND donationDue > 0
+            ORDER BY o.code LIMIT ?`,
+      args: [device.festivalId, like.toUpperCase(), like, SEARCH_MAX_RESULTS],
+    }),
+  ]);
+  const truncated = tickets.rows.length > SEARCH_MAX_RESULTS;
+  const shown = tickets.rows.slice(0, SEARCH_MAX_RESULTS);
   await sqlClient().execute({
     sql: "INSERT INTO DoorSearch (deviceId, at, results) VALUES (?, ?, ?)",
-    args: [device.id, sqlDate(now), shown.length],
+    args: [device.id, sqlDate(now), shown.length + donations.rows.length],
   });
-  return { results: shown.map(foundTicket(locale)), truncated };
+  return {
+    results: shown.map(foundTicket(locale)),
+    truncated,
+    donations: donations.rows.map((r) => ({
+      orderId: String(r.id),
+      orderCode: String(r.code),
+      name: r.name === null ? null : String(r.name),
+      donationDueMinor: Number(r.donationDue),
+      currency: String(r.currency),
+      tickets: Number(r.tickets),
+    })),
+  };
 }
 
 function foundTicket(locale: string) {
@@ -841,6 +1115,7 @@ function foundTicket(locale: string) {
     status: String(r.status),
     admitted: r.admittedAt !== null,
     amountDueMinor: Number(r.amountDueMinor),
+    donationDueMinor: Number(r.donationDue),
     currency: String(r.currency),
   });
 }

@@ -51,6 +51,7 @@ import {
 } from "./card-money.server";
 import { entryStatements, moneyInPostings, orderReversalPostings } from "./ledger.server";
 import { festivalSigner } from "./ticket.server";
+import { keptCashStatements, requireCashChoice, type CashChoice } from "./cash.server";
 
 type Placed = Awaited<ReturnType<typeof placeOrder>>;
 
@@ -768,7 +769,7 @@ export async function cancelOrRefundOrder(
   actor: CurrentUser | null,
   orderId: string,
   now = new Date(),
-  options: { notify?: boolean } = {},
+  options: { notify?: boolean; cash?: CashChoice } = {},
 ) {
   const order = await readOrder(sqlClient(), orderId);
   if (!order) throw DomainError.notFound("No such order.");
@@ -778,6 +779,9 @@ export async function cancelOrRefundOrder(
       `A ${order.status} order cannot be cancelled or refunded.`,
     );
   }
+  // ---- door cash (cash.server.ts): the organiser's choice, required once cash was taken.
+  const cashChoice = await requireCashChoice(sqlClient(), order.id, options.cash);
+  // ---- end door cash
   const refundCard = order.paymentMethod === "stripe" && order.status === "paid";
   let cardRefund: Stripe.Refund | null = null;
   if (refundCard) {
@@ -809,7 +813,11 @@ export async function cancelOrRefundOrder(
         targetType: "order",
         targetId: order.id,
         festivalId: order.festivalId,
-        details: { amountMinor: order.totalMinor, ...(actor ? {} : { requestedBy: "buyer" }) },
+        details: {
+          amountMinor: order.totalMinor,
+          ...(actor ? {} : { requestedBy: "buyer" }),
+          ...(cashChoice ? { cash: cashChoice } : {}),
+        },
       },
       emails:
         order.email && order.status !== "pending" && options.notify !== false
@@ -860,7 +868,9 @@ export async function cancelOrRefundOrder(
             },
             cardRefund,
           )
-        : entryStatements({
+        : // door cash kept as a donation, by the organiser's choice (cash.server.ts)
+          ((await keptCashStatements(tx, order, cashChoice, actor, now)) ??
+          entryStatements({
             id: `order:${order.id}:refund`,
             festivalId: order.festivalId,
             orderId: order.id,
@@ -868,7 +878,7 @@ export async function cancelOrRefundOrder(
             actorUserId: actor?.id ?? null,
             at: now,
             postings: await orderReversalPostings(tx, order.id),
-          })),
+          }))),
     );
     statements.push(...auditAndEmail);
     for (const stmt of statements) await tx.execute(stmt);

@@ -20,6 +20,7 @@ import { email as emailRule } from "~/utils/validation";
 import { z } from "zod";
 import { isCancellable } from "./choices";
 import { isOrderAccessToken } from "./order-view.server";
+import { erasureCashChoice } from "./cash.server";
 import { cancelOrRefundOrder } from "./payment.server";
 import { pickLanguage } from "./ticket-type.server";
 
@@ -173,7 +174,12 @@ export async function eraseOrderOnRequest(accessToken: string, now = new Date())
       "A ticket of this order has been used at the door; you can erase your data after the festival.",
     );
   // Refund first: if Stripe cannot refund now, nothing is erased (503, try again later).
-  if (plan.cancels) await cancelOrRefundOrder(null, order.id, now, { notify: false });
+  if (plan.cancels)
+    await cancelOrRefundOrder(null, order.id, now, {
+      notify: false,
+      // Door cash already taken stays (cash.server.ts).
+      cash: await erasureCashChoice(sqlClient(), order.id),
+    });
   const mails = await prisma.$transaction(async (tx) => {
     const ids = await eraseOrders(tx, [order.id], now);
     await audit(
@@ -243,7 +249,11 @@ export async function eraseEmailAddress(actor: CurrentUser, address: string, now
   for (const order of orders) {
     const plan = planFor(order, now);
     if (!plan.cancels || !plan.allowed) continue;
-    await cancelOrRefundOrder(actor, order.id, now, { notify: false });
+    await cancelOrRefundOrder(actor, order.id, now, {
+      notify: false,
+      // Door cash already taken stays (cash.server.ts).
+      cash: await erasureCashChoice(sqlClient(), order.id),
+    });
     cancelled++;
   }
   const result = await prisma.$transaction(async (tx) => {

@@ -8,6 +8,9 @@ import { orderCardMoney } from "~/models/card-money.server";
 import { isCancellable, orderStatusKey } from "~/models/choices";
 import { getOrderView } from "~/models/order-view.server";
 import { cancelOrRefundOrder } from "~/models/payment.server";
+import { CASH_CHOICES, doorCashTaken, type CashChoice } from "~/models/cash.server";
+import { orderNetIncome } from "~/models/ledger.server";
+import { sqlClient } from "~/utils/db.server";
 import { formatDateTime } from "~/utils/format";
 import { confirmationError, field, readForm } from "~/utils/forms.server";
 import { errorResponse, notFound } from "~/utils/http.server";
@@ -35,10 +38,17 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:view", params.id);
   const order = await orderOfFestival(params.id, params.orderId, await getLocale(request));
   const { accessToken: _link, ...rest } = order;
+  const [cashTakenMinor, net] = await Promise.all([
+    doorCashTaken(sqlClient(), order.id),
+    orderNetIncome(sqlClient(), order.id),
+  ]);
   return {
     order: { ...rest, tickets: order.tickets.map(({ qrToken: _q, ...t }) => t) },
     canRefund: can(user, "festival:edit", order.festival.id) && isCancellable(order.status),
     cardMoney: order.paymentMethod === "stripe" ? await orderCardMoney(order.id) : null,
+    // What came in (net of what went back): a part-paid door order is never shown as paid in full.
+    receivedMinor: net.reduce((sum, part) => sum + part.amountMinor, 0),
+    cashTakenMinor,
   };
 }
 
@@ -50,12 +60,24 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { t } = await getTranslator(request);
   const refused = confirmationError(form, t);
   if (refused) return data({ status: null, error: refused }, { status: 400 });
-  const status = await cancelOrRefundOrder(user, order.id);
-  return { status, error: null };
+  // Door cash already taken: the organiser says whether it goes back or stays as a donation.
+  const chosen = field(form, "cash");
+  const cash = CASH_CHOICES.find((c) => c === chosen) as CashChoice | undefined;
+  if (!cash && (await doorCashTaken(sqlClient(), order.id)) > 0)
+    return data({ status: null, error: t("v.cashChoice") }, { status: 400 });
+  try {
+    const status = await cancelOrRefundOrder(user, order.id, new Date(), { cash });
+    return { status, error: null };
+  } catch (error) {
+    if (error instanceof Response && error.status === 422)
+      return data({ status: null, error: t("v.cashChoiceNotApplicable") }, { status: 422 });
+    throw error;
+  }
 }
 
 export default function OrderDetail() {
-  const { order, canRefund, cardMoney } = useLoaderData<typeof loader>();
+  const { order, canRefund, cardMoney, receivedMinor, cashTakenMinor } =
+    useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   const locale = useLocale();
@@ -87,6 +109,14 @@ export default function OrderDetail() {
         {order.email ? ` · ${order.email}` : ""}
       </p>
       <OrderItems items={order.items} totalMinor={order.totalMinor} currency={order.currency} />
+      {order.paymentMethod === "door" && order.status === "confirmed" && receivedMinor > 0 ? (
+        <p data-testid="order-received">
+          {t("order.received", {
+            received: formatMoney(receivedMinor, order.currency, locale),
+            total: formatMoney(order.totalMinor, order.currency, locale),
+          })}
+        </p>
+      ) : null}
       <h3>{t("order.tickets")}</h3>
       <ul>
         {order.tickets.map((ticket) => (
@@ -115,7 +145,24 @@ export default function OrderDetail() {
             warning={t("orders.cancelWarning")}
             confirmLabel={t("orders.cancelConfirm")}
             intent="cancel"
-          />
+          >
+            {cashTakenMinor > 0 ? (
+              <fieldset>
+                <legend>
+                  {t("orders.cashTaken", {
+                    amount: formatMoney(cashTakenMinor, order.currency, locale),
+                  })}
+                </legend>
+                <label>
+                  <input type="radio" name="cash" value="return" required />{" "}
+                  {t("orders.cashReturn")}
+                </label>
+                <label>
+                  <input type="radio" name="cash" value="keep_as_donation" /> {t("orders.cashKeep")}
+                </label>
+              </fieldset>
+            ) : null}
+          </ConfirmButton>
         )
       ) : null}
     </>

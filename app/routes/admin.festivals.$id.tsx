@@ -21,6 +21,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       status: festival.status,
     },
     canTeam: can(user, "festival:team", festival.id),
+    canMoney: can(user, "festival:money", festival.id),
   };
 }
 
@@ -29,7 +30,7 @@ function FestivalFrame({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("routes/admin.festivals.$id");
   const t = useT();
   if (!data) return <>{children}</>; // the festival itself could not be loaded
-  const { festival, canTeam } = data;
+  const { festival, canTeam, canMoney } = data;
   return (
     <section>
       <p className="eyebrow">
@@ -58,6 +59,9 @@ function FestivalFrame({ children }: { children: ReactNode }) {
         </NavLink>
         <NavLink to={`/admin/festivals/${festival.id}/orders`}>{t("festivalAdmin.orders")}</NavLink>
         <NavLink to={`/admin/festivals/${festival.id}/door`}>{t("festivalAdmin.door")}</NavLink>
+        {canMoney ? (
+          <NavLink to={`/admin/festivals/${festival.id}/money`}>{t("festivalAdmin.money")}</NavLink>
+        ) : null}
         {canTeam ? (
           <NavLink to={`/admin/festivals/${festival.id}/team`}>{t("festivalAdmin.team")}</NavLink>
         ) : null}

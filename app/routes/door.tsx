@@ -18,8 +18,11 @@ import {
   loadDeviceToken,
   loadManifest,
   manifestCheckedAt,
+  AmountChangedError,
+  cashDue,
   NetworkError,
   payOnline,
+  payOrderOnline,
   queueLength,
   scanFoundTicket,
   scanOffline,
@@ -27,9 +30,11 @@ import {
   syncQueue,
   undoAdmission,
   type Direction,
+  type FoundDonation,
   type FoundTicket,
   type DoorManifest,
 } from "~/utils/door-client";
+import type { DonationChoice } from "~/models/door-verdict";
 import { formatTime } from "~/utils/format";
 import { DEFAULT_LOCALE, isLocale, translator } from "~/utils/i18n";
 import { useLocale, useT } from "~/utils/use-t";
@@ -241,7 +246,7 @@ export default function DoorScanner() {
     setShown(null);
   };
 
-  const takeCash = async () => {
+  const takeCash = async (donation: DonationChoice) => {
     if (!deviceToken || !shown) return;
     const ticket = shown.token
       ? { token: shown.token }
@@ -251,10 +256,17 @@ export default function DoorScanner() {
     if (!ticket) return;
     setBusy(true);
     try {
-      show({ ...(await payOnline(deviceToken, ticket)), token: shown.token });
+      show({
+        ...(await payOnline(deviceToken, ticket, {
+          donation,
+          amountMinor: cashDue(shown, donation),
+        })),
+        token: shown.token,
+      });
       void refresh();
     } catch (e) {
       if (e instanceof DeviceRejectedError) setRejected(true);
+      else if (e instanceof AmountChangedError) setShown({ ...shown, note: "door.amountChanged" });
       else setShown({ ...shown, note: "door.cashNeedsNetwork" });
     } finally {
       setBusy(false);
@@ -299,6 +311,26 @@ export default function DoorScanner() {
       void refresh();
       return "done" as const;
     } catch (e) {
+      if (!(e instanceof DeviceRejectedError)) return "offline" as const;
+      setRejected(true);
+      return "rejected" as const;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  /** A door order's pledged donation, by the order (a donation-only order found by search). */
+  const collectDonation = async (found: FoundDonation, donation: DonationChoice) => {
+    if (!deviceToken) return "rejected" as const;
+    setBusy(true);
+    try {
+      return await payOrderOnline(deviceToken, {
+        orderId: found.orderId,
+        donation,
+        amountMinor: donation === "collect" ? found.donationDueMinor : 0,
+      });
+    } catch (e) {
+      if (e instanceof AmountChangedError) return "changed" as const;
       if (!(e instanceof DeviceRejectedError)) return "offline" as const;
       setRejected(true);
       return "rejected" as const;
@@ -477,6 +509,7 @@ export default function DoorScanner() {
           direction={direction}
           onRejected={() => setRejected(true)}
           onChoose={scanFound}
+          onDonation={collectDonation}
         />
 
         <form className="door-manual" onSubmit={submitManual}>
@@ -509,7 +542,7 @@ export default function DoorScanner() {
           shown={shown}
           time={time}
           onDismiss={dismiss}
-          onCash={() => void takeCash()}
+          onCash={(donation) => void takeCash(donation)}
           busy={busy}
         />
       ) : null}

@@ -5,6 +5,8 @@
 import {
   SEARCH_MIN_LENGTH,
   type Direction,
+  type DonationChoice,
+  type OrderPayment,
   type ScanResult,
   type Verdict,
 } from "~/models/door-verdict";
@@ -281,6 +283,8 @@ export class RateLimitedError extends NetworkError {
 }
 /** The server does not know this device (revoked or never set up). */
 export class DeviceRejectedError extends Error {}
+/** What is due changed between the verdict and the cash (another door was quicker): scan again. */
+export class AmountChangedError extends Error {}
 
 export function isOnline() {
   return typeof navigator === "undefined" || navigator.onLine !== false;
@@ -316,6 +320,8 @@ async function send(
   if (res.status === 429)
     throw new RateLimitedError(Math.max(1, Number(res.headers.get("Retry-After")) || 60));
   if (res.status >= 500) throw new NetworkError(`HTTP ${res.status}`);
+  if (res.status === 409 && path === "/api/v1/door/payments")
+    throw new AmountChangedError("amount changed");
   if (!res.ok && res.status !== 304) throw new Error(`HTTP ${res.status}`);
   return res;
 }
@@ -410,12 +416,33 @@ export function scanFoundTicket(
   return postVerdict(deviceToken, "/api/v1/door/scans", { ticketId, direction }, direction);
 }
 
-/** Staff took the cash: for a scanned code (`{token}`) or a ticket found by search (`{ticketId}`). */
+/**
+ * Staff took the cash: for a scanned code (`{token}`) or a ticket found by
+ * search (`{ticketId}`) — the ticket's price and the order's pledged donation
+ * (or the buyer declined it). `amountMinor` is what they took: the server
+ * refuses (AmountChangedError) if that is no longer what is due.
+ */
 export function payOnline(
   deviceToken: string,
   ticket: { token: string } | { ticketId: string },
+  cash: { donation: DonationChoice; amountMinor: number },
 ): Promise<DoorVerdict> {
-  return postVerdict(deviceToken, "/api/v1/door/payments", ticket, "in");
+  return postVerdict(deviceToken, "/api/v1/door/payments", { ...ticket, ...cash }, "in");
+}
+
+/** Collect (or record declined) a door order's pledged donation by the order: a donation-only order. */
+export function payOrderOnline(
+  deviceToken: string,
+  order: { orderId: string; donation: DonationChoice; amountMinor: number },
+): Promise<OrderPayment> {
+  return call<OrderPayment>(deviceToken, "POST", "/api/v1/door/payments", order);
+}
+
+/** What staff take for a payment-due verdict: the ticket, plus the pledge unless declined. */
+export function cashDue(verdict: Verdict, donation: DonationChoice) {
+  return (
+    (verdict.amountDueMinor ?? 0) + (donation === "collect" ? (verdict.donationDueMinor ?? 0) : 0)
+  );
 }
 
 export type FoundTicket = {
@@ -426,7 +453,26 @@ export type FoundTicket = {
   status: string;
   admitted: boolean;
   amountDueMinor: number;
+  /** The order's pledged donation still due (asked with this ticket's payment). */
+  donationDueMinor: number;
   currency: string;
+};
+
+/** A door order whose pledged donation is still due (a donation-only order has no ticket to find). */
+export type FoundDonation = {
+  orderId: string;
+  orderCode: string;
+  name: string | null;
+  donationDueMinor: number;
+  currency: string;
+  /** The order's valid tickets (0: a donation-only order). */
+  tickets: number;
+};
+
+export type SearchAnswer = {
+  results: FoundTicket[];
+  truncated: boolean;
+  donations: FoundDonation[];
 };
 
 /** Refused before asking: fewer than SEARCH_MIN_LENGTH characters. */
@@ -437,19 +483,11 @@ export class SearchTooShortError extends Error {}
  * SEARCH_MAX_RESULTS tickets, and whether there were more (online only: names
  * never stay on the phone). Over the device's search budget: RateLimitedError.
  */
-export async function searchOnline(
-  deviceToken: string,
-  query: string,
-): Promise<{ results: FoundTicket[]; truncated: boolean }> {
+export async function searchOnline(deviceToken: string, query: string): Promise<SearchAnswer> {
   const q = query.trim().slice(0, 60);
   if ([...q].length < SEARCH_MIN_LENGTH) throw new SearchTooShortError("too short");
   // POST: a name must not travel in a URL (logs, histories).
-  return call<{ results: FoundTicket[]; truncated: boolean }>(
-    deviceToken,
-    "POST",
-    "/api/v1/door/search",
-    { q },
-  );
+  return call<SearchAnswer>(deviceToken, "POST", "/api/v1/door/search", { q });
 }
 
 export type UndoOutcome = "undone" | "too_late" | "needs_network";

@@ -114,6 +114,7 @@ const PAGES: PageSpec[] = [
   { route: "admin.festivals.$id.orders._index", path: (s) => `${festivalAdmin(s)}/orders`, as: STAFF }, // prettier-ignore
   { route: "admin.festivals.$id.orders.$orderId", path: (s) => `${festivalAdmin(s)}/orders/${s.orderId}`, as: STAFF }, // prettier-ignore
   { route: "admin.festivals.$id.door", path: (s) => `${festivalAdmin(s)}/door`, as: STAFF },
+  { route: "admin.festivals.$id.money", path: (s) => `${festivalAdmin(s)}/money`, as: STAFF },
   { route: "admin.festivals.$id.team", path: (s) => `${festivalAdmin(s)}/team`, as: STAFF },
   { route: "admin.users", path: () => "/admin/users", as: ["admin"] },
   { route: "admin.audit", path: () => "/admin/audit", as: ["admin"] },

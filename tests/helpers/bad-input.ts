@@ -40,6 +40,8 @@ const TABLES = [
   "LedgerAccount",
   "LedgerEntry",
   "LedgerPosting",
+  // Cash custody (issue 9).
+  "CashHandover",
   "StripeEvent",
   "PaymentProblem",
   "Prisoner",

@@ -781,7 +781,13 @@ describe("POST /api/v1/door/payments", () => {
     ["direction (not taken here): in", { direction: "in" }, "direction", msg.unknown],
     ["direction (not taken here): out", { direction: "out" }, "direction", msg.unknown],
     ["direction (not taken here): script", { direction: SCRIPT }, "direction", msg.unknown],
-    ["unknown key `amountMinor`", { amountMinor: 0 }, "amountMinor", msg.unknown],
+    // What staff took (issue 9): a whole number of minor units, checked against what is due.
+    ["amountMinor: negative", { amountMinor: -1 }, "amountMinor", t("v.amount")],
+    ["amountMinor: a fraction", { amountMinor: 15.5 }, "amountMinor", t("v.amount")],
+    ["amountMinor: a string", { amountMinor: "1500" }, "amountMinor", t("v.amount")],
+    ["amountMinor: huge", { amountMinor: 1e20 }, "amountMinor", t("v.amount")],
+    ["donation: unknown choice", { donation: "maybe" }, "donation", msg.invalid],
+    ["donation: script", { donation: SCRIPT }, "donation", msg.invalid],
     ["unknown key `paymentMethod`", { paymentMethod: "stripe" }, "paymentMethod", msg.unknown],
     ["unknown key `currency`", { currency: "USD" }, "currency", msg.unknown],
   ];
@@ -802,10 +808,10 @@ describe("POST /api/v1/door/payments", () => {
       msg.unknown,
     ],
     [
-      "amountMinor with a ticket id",
-      { ticketId: "ticket-id-1234", amountMinor: 1 },
+      "negative amountMinor with a ticket id",
+      { ticketId: "ticket-id-1234", amountMinor: -1 },
       "amountMinor",
-      msg.unknown,
+      t("v.amount"),
     ],
   ] as Case[])(
     "by ticket id, %s → 422, no money recorded",

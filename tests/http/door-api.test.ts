@@ -440,7 +440,7 @@ describe("search, manual admission and undo", () => {
     expect(byCode.results.map((r) => r.ticketId)).toContain(order.tickets[0]!.id);
     // LIKE wildcards are taken literally.
     expect((await client.api("POST", "/api/v1/door/search", { q: "%%%" }, d.token)).json()).toEqual(
-      { results: [], truncated: false },
+      { results: [], truncated: false, donations: [] },
     );
 
     const n = nonce();

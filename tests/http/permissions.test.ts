@@ -65,7 +65,14 @@ type Target = {
   buyerName: string;
   buyerEmail: string;
 };
-type Ctx = { A: Target; B: Target; bystanderEmail: string; prisonerId: string };
+type Ctx = {
+  A: Target;
+  B: Target;
+  bystanderEmail: string;
+  prisonerId: string;
+  /** The treasurer actor's account id (cash handovers name a treasurer). */
+  treasurerId: string;
+};
 
 // ------------------------------------------------------------------ the route table
 
@@ -1137,6 +1144,54 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  // Door cash and custody (issue 9): the festival's money page.
+  "routes/admin.festivals.$id.money": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/money",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/money`,
+        access: fest("money"),
+      },
+      {
+        label: "GET /admin/festivals/:id/money.data",
+        kind: "data",
+        method: "GET",
+        path: (t) => data(`/admin/festivals/${t.id}/money`, "routes/admin.festivals.$id.money"),
+        access: fest("money"),
+      },
+      {
+        // Organisers only; a person who is not a treasurer is refused, nothing written.
+        label: "POST money intent=handover (not a treasurer)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/money`,
+        form: () => ({
+          intent: "handover",
+          confirm: "yes",
+          deviceId: "",
+          treasurerId: "no-such-person",
+          expectedMinor: "100",
+          counted: "1",
+        }),
+        access: fest("edit"),
+        okStatus: 422,
+        changes: false,
+      },
+      {
+        label: "POST money intent=confirm (unknown handover)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/money`,
+        form: () => ({ intent: "confirm", confirm: "yes", handoverId: "no-such-handover" }),
+        access: fest("money"),
+        okStatus: 400,
+        changes: false,
+      },
+    ],
+  },
   "routes/admin.festivals.$id.check-ins[.]csv": {
     category: "festival-scoped",
     calls: [
@@ -1541,6 +1596,55 @@ const ROUTES: Record<string, RouteRow> = {
         json: () => ({ name: "Injected door" }),
         access: fest("edit"),
         okStatus: 201,
+      },
+    ],
+  },
+  // Cash custody (issue 9).
+  "routes/api.v1.festivals.$id.cash-handovers": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/cash-handovers",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/cash-handovers`,
+        access: fest("money"),
+      },
+      {
+        // A festival holding no door cash: nothing to hand over (409), nothing written.
+        label: "POST /api/v1/festivals/:id/cash-handovers (no cash)",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/cash-handovers`,
+        json: (_t, c) => ({
+          deviceId: null,
+          treasurerId: c.treasurerId,
+          expectedMinor: 100,
+          countedMinor: 100,
+        }),
+        access: fest("edit"),
+        okStatus: 409,
+        changes: false,
+      },
+    ],
+  },
+  "routes/api.v1.cash-handovers.$id.confirm": {
+    // A handover id nobody has: everyone signed in gets 404, anonymous 401.
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/cash-handovers/:id/confirm",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/cash-handovers/no-such-handover/confirm",
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/cash-handovers/:id/confirm (unknown)",
+        kind: "api",
+        method: "POST",
+        path: () => "/api/v1/cash-handovers/no-such-handover/confirm",
+        access: pub((actor) => (actor === "anonymous" ? 401 : 404)),
       },
     ],
   },
@@ -2207,7 +2311,13 @@ beforeAll(async () => {
   const prisoner = await prisma.prisoner.create({
     data: { slug: "permissions-test-prisoner", name: JSON.stringify({ en: "Test Prisoner" }) },
   });
-  ctx = { A, B, bystanderEmail: bystander.email, prisonerId: prisoner.id };
+  ctx = {
+    A,
+    B,
+    bystanderEmail: bystander.email,
+    prisonerId: prisoner.id,
+    treasurerId: treasurer.id,
+  };
   const accounts = { admin, treasurer, organiserA, organiserB, doorA, member };
   for (const [name, user] of Object.entries(accounts) as [
     keyof typeof accounts,

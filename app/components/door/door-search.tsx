@@ -2,13 +2,19 @@
 // online only. Names stay on screen only while the search is open; they are
 // never stored on the phone.
 import { useState, type FormEvent } from "react";
-import { SEARCH_MAX_RESULTS, SEARCH_MIN_LENGTH } from "~/models/door-verdict";
+import {
+  SEARCH_MAX_RESULTS,
+  SEARCH_MIN_LENGTH,
+  type DonationChoice,
+  type OrderPayment,
+} from "~/models/door-verdict";
 import {
   DeviceRejectedError,
   RateLimitedError,
   SearchTooShortError,
   searchOnline,
   type Direction,
+  type FoundDonation,
   type FoundTicket,
 } from "~/utils/door-client";
 import type { MessageKey, MessageValues } from "~/utils/i18n";
@@ -22,6 +28,7 @@ export function DoorSearch({
   direction,
   onRejected,
   onChoose,
+  onDonation,
 }: {
   deviceToken: string;
   online: boolean;
@@ -32,12 +39,18 @@ export function DoorSearch({
   onRejected: () => void;
   /** Admit (or let out) the ticket: done, the network was gone, or the device was refused. */
   onChoose: (ticket: FoundTicket) => Promise<"done" | "offline" | "rejected">;
+  /** Collect a found order's pledged donation (or record that the buyer declined it). */
+  onDonation: (
+    order: FoundDonation,
+    donation: DonationChoice,
+  ) => Promise<OrderPayment | "changed" | "offline" | "rejected">;
 }) {
   const t = useT();
   const locale = useLocale();
   const [open, setOpen] = useState(false);
   const [query, setQuery] = useState("");
   const [found, setFound] = useState<FoundTicket[] | null>(null);
+  const [donations, setDonations] = useState<FoundDonation[]>([]);
   const [note, setNote] = useState<{ key: MessageKey; values?: MessageValues } | null>(null);
   const [truncated, setTruncated] = useState(false);
   const [searching, setSearching] = useState(false);
@@ -45,6 +58,7 @@ export function DoorSearch({
   const close = () => {
     setOpen(false);
     setFound(null);
+    setDonations([]);
     setQuery("");
     setNote(null);
     setTruncated(false);
@@ -58,8 +72,10 @@ export function DoorSearch({
     try {
       const answer = await searchOnline(deviceToken, query);
       setFound(answer.results);
+      setDonations(answer.donations ?? []);
       setTruncated(answer.truncated);
-      if (answer.results.length === 0) setNote({ key: "door.searchNothing" });
+      if (answer.results.length === 0 && !answer.donations?.length)
+        setNote({ key: "door.searchNothing" });
     } catch (e) {
       if (e instanceof DeviceRejectedError) onRejected();
       else if (e instanceof SearchTooShortError)
@@ -80,6 +96,29 @@ export function DoorSearch({
     const outcome = await onChoose(ticket);
     if (outcome === "done") close();
     else if (outcome === "offline") setNote({ key: "door.searchNeedsNetwork" });
+  };
+
+  const settle = async (order: FoundDonation, donation: DonationChoice) => {
+    const outcome = await onDonation(order, donation);
+    if (outcome === "rejected") return;
+    if (outcome === "offline") setNote({ key: "door.searchNeedsNetwork" });
+    else if (outcome === "changed") setNote({ key: "door.amountChanged" });
+    else {
+      setDonations((list) => list.filter((d) => d.orderId !== order.orderId));
+      setNote(
+        outcome.result === "donation_collected"
+          ? {
+              key: "door.donationCollected",
+              values: { amount: formatMoney(outcome.amountMinor, outcome.currency, locale) },
+            }
+          : {
+              key:
+                outcome.result === "donation_declined"
+                  ? "door.donationWithdrawn"
+                  : "door.nothingDue",
+            },
+      );
+    }
   };
 
   if (!open)
@@ -144,7 +183,11 @@ export function DoorSearch({
                     ? t("door.result.revoked")
                     : f.amountDueMinor > 0
                       ? t("door.result.payment_due", {
-                          amount: formatMoney(f.amountDueMinor, f.currency, locale),
+                          amount: formatMoney(
+                            f.amountDueMinor + (f.donationDueMinor ?? 0),
+                            f.currency,
+                            locale,
+                          ),
                         })
                       : f.admitted
                         ? t("door.foundAdmitted")
@@ -154,6 +197,43 @@ export function DoorSearch({
               <button type="button" disabled={busy || searching} onClick={() => void choose(f)}>
                 {direction === "in" ? t("door.admit") : t("door.letOut")}
               </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {donations.length > 0 ? (
+        <ul className="door-found" aria-label={t("door.donationsDue")}>
+          {donations.map((d) => (
+            <li key={d.orderId} className="door-found-donation">
+              <div>
+                <strong>{d.name ?? t("door.noName")}</strong>{" "}
+                <span className="mono">{d.orderCode}</span>
+                <br />
+                <span>
+                  {t("door.pledgedDonation", {
+                    amount: formatMoney(d.donationDueMinor, d.currency, locale),
+                  })}
+                </span>
+              </div>
+              <div className="door-found-actions">
+                <button
+                  type="button"
+                  disabled={busy || searching}
+                  onClick={() => void settle(d, "collect")}
+                >
+                  {t("door.cashReceivedAmount", {
+                    amount: formatMoney(d.donationDueMinor, d.currency, locale),
+                  })}
+                </button>
+                <button
+                  type="button"
+                  className="door-small-button"
+                  disabled={busy || searching}
+                  onClick={() => void settle(d, "decline")}
+                >
+                  {t("door.buyerDeclines")}
+                </button>
+              </div>
             </li>
           ))}
         </ul>

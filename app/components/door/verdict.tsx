@@ -1,7 +1,8 @@
 // The full-screen verdict of the door scanner: colour, icon and words (never
 // colour alone), readable at arm's length; a tap anywhere goes on to the next.
 import { useEffect, useRef } from "react";
-import type { DoorResult, DoorVerdict } from "~/utils/door-client";
+import type { DonationChoice } from "~/models/door-verdict";
+import { cashDue, type DoorResult, type DoorVerdict } from "~/utils/door-client";
 import type { MessageKey } from "~/utils/i18n";
 import { formatMoney } from "~/utils/money";
 import { useLocale, useT } from "~/utils/use-t";
@@ -39,7 +40,8 @@ export function Verdict({
   shown: Shown;
   time: (iso: string) => string;
   onDismiss: () => void;
-  onCash: () => void;
+  /** Staff took the cash: with the pledged donation, or the buyer declined it. */
+  onCash: (donation: DonationChoice) => void;
   busy: boolean;
 }) {
   const t = useT();
@@ -51,11 +53,11 @@ export function Verdict({
   useEffect(() => {
     dismissRef.current?.focus();
   }, [shown]);
+  const money = (minor: number) => formatMoney(minor, shown.currency ?? "EUR", locale);
+  const pledged = shown.result === "payment_due" ? (shown.donationDueMinor ?? 0) : 0;
   const title =
     shown.result === "payment_due"
-      ? t("door.result.payment_due", {
-          amount: formatMoney(shown.amountDueMinor ?? 0, shown.currency ?? "EUR", locale),
-        })
+      ? t("door.result.payment_due", { amount: money(cashDue(shown, "collect")) })
       : undoFailed
         ? t("door.undoFailed")
         : t(`door.result.${shown.result}`);
@@ -72,6 +74,14 @@ export function Verdict({
       </div>
       <h2 className="door-verdict-title">{title}</h2>
       {shown.ticketType ? <p className="door-verdict-type">{shown.ticketType}</p> : null}
+      {pledged > 0 ? (
+        <p className="door-verdict-detail" data-testid="door-donation-line">
+          {t("door.ticketPlusDonation", {
+            ticket: money(shown.amountDueMinor ?? 0),
+            donation: money(pledged),
+          })}
+        </p>
+      ) : null}
       {shown.admittedAt && shown.result !== "admitted" ? (
         <p className="door-verdict-detail">
           {shown.admittedBy
@@ -92,10 +102,25 @@ export function Verdict({
           disabled={busy || shown.offline}
           onClick={(e) => {
             e.stopPropagation();
-            onCash();
+            onCash("collect");
           }}
         >
-          {t("door.cashReceived")}
+          {pledged > 0
+            ? t("door.cashReceivedAmount", { amount: money(cashDue(shown, "collect")) })
+            : t("door.cashReceived")}
+        </button>
+      ) : null}
+      {shown.result === "payment_due" && pledged > 0 ? (
+        <button
+          type="button"
+          className="door-cash door-cash-decline"
+          disabled={busy || shown.offline}
+          onClick={(e) => {
+            e.stopPropagation();
+            onCash("decline");
+          }}
+        >
+          {t("door.donationDeclined", { amount: money(cashDue(shown, "decline")) })}
         </button>
       ) : null}
       <button type="button" ref={dismissRef} className="door-dismiss" onClick={onDismiss}>
