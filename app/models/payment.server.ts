@@ -299,6 +299,33 @@ async function stripeFee(
   }
 }
 
+/** The fee entry of a card payment (none when Stripe could not tell us the fee). */
+function feeStatements(
+  festivalId: string,
+  orderId: string,
+  fee: { amountMinor: number; currency: string } | null,
+  now: Date,
+): InStatement[] {
+  if (!fee) return [];
+  return entryStatements({
+    id: `order:${orderId}:fee`,
+    festivalId,
+    orderId,
+    kind: "processing_fee",
+    at: now,
+    postings: [
+      {
+        account: { festivalId, currency: fee.currency, code: "processing_fees" },
+        amountMinor: fee.amountMinor,
+      },
+      {
+        account: { festivalId, currency: fee.currency, code: "stripe_balance" },
+        amountMinor: -fee.amountMinor,
+      },
+    ],
+  });
+}
+
 function paymentIntentOf(session: Stripe.Checkout.Session) {
   const pi = session.payment_intent;
   return typeof pi === "string" ? pi : (pi?.id ?? null);
@@ -372,25 +399,7 @@ async function fulfilCardOrder(
         accessToken: order.accessToken,
         status: "paid",
       }),
-      ...(fee
-        ? entryStatements({
-            id: `order:${orderId}:fee`,
-            festivalId: festival.id,
-            orderId,
-            kind: "processing_fee",
-            at: now,
-            postings: [
-              {
-                account: { festivalId: festival.id, currency: fee.currency, code: "processing_fees" },
-                amountMinor: fee.amountMinor,
-              },
-              {
-                account: { festivalId: festival.id, currency: fee.currency, code: "stripe_balance" },
-                amountMinor: -fee.amountMinor,
-              },
-            ],
-          })
-        : []),
+      ...feeStatements(festival.id, orderId, fee, now),
       recordEvent(event, orderId, now),
     ];
     for (const stmt of statements) await tx.execute(stmt);
@@ -423,6 +432,8 @@ async function refundLatePayment(
     },
     { idempotencyKey: `late-refund-${order.id}` },
   );
+  // Stripe keeps its fee on a refunded payment: it is a cost of this order too.
+  const fee = await stripeFee(paymentIntent);
   const parts = incomeParts(lines, donation);
   const stripeBalance = {
     festivalId: festival.id,
@@ -455,6 +466,7 @@ async function refundLatePayment(
             at: now,
             postings: moneyOutPostings(stripeBalance, parts),
           }),
+          ...feeStatements(festival.id, order.id, fee, now),
           recordEvent(event, order.id, now),
           // An erased order has no address left to write to.
           ...(order.email ? [cancellationEmail(order, now)] : []),
