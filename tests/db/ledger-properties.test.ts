@@ -518,6 +518,191 @@ class Replay implements LedgerCommand {
   }
 }
 
+// ---------------------------------------------------------------- races
+//
+// Two events at the same moment. Either may win; the model follows the one the
+// database says won, and the books must be those of one order or the other.
+
+/** Settle two promises, keeping what each gave or threw. */
+async function both<A, B>(a: Promise<A>, b: Promise<B>) {
+  const [x, y] = await Promise.allSettled([a, b]);
+  return [x, y] as const;
+}
+
+/** Wait `ms` milliseconds (nothing when not positive). */
+const later = (ms: number) =>
+  new Promise<void>((resolve) => (ms > 0 ? setTimeout(resolve, ms) : resolve()));
+
+/** The device whose door payment of a ticket was posted, if any. */
+async function doorPaymentHolder(ticketId: string) {
+  const { rows } = await db.sqlClient().execute({
+    sql: `SELECT a.holderId FROM LedgerPosting p JOIN LedgerAccount a ON a.id = p.accountId
+          WHERE p.entryId = ? AND a.code = 'door_cash'`,
+    args: [`door:${ticketId}:payment`],
+  });
+  return rows[0] ? String(rows[0].holderId) : null;
+}
+
+/** An organiser cancels a card order while its buyer's payment arrives. */
+class RaceCancelAndPayment implements LedgerCommand {
+  constructor(
+    readonly order: number,
+    /** Milliseconds the cancellation starts after the payment (negative: before it). */
+    readonly offsetMs: number,
+  ) {}
+  private candidates(model: Model) {
+    return cardOrders(model).filter((o) => o.status === "pending");
+  }
+  check(model: Model) {
+    return this.candidates(model).length > 0;
+  }
+  async run(model: Model) {
+    const o = pick(this.candidates(model), this.order)!;
+    const session = fake.completeSession(o.sessionId!, { force: true });
+    const event = sessionEvent("checkout.session.completed", session);
+    const [cancel, paid] = await both(
+      later(this.offsetMs).then(() => payments.cancelOrRefundOrder(actor, o.id, now())),
+      later(-this.offsetMs).then(() => deliver(event)),
+    );
+    model.log.push({
+      kind: "webhook",
+      event,
+      label: `racing payment of order ${model.orders.indexOf(o)}`,
+    });
+    tally(
+      `cancel-vs-payment: cancel ${cancel.status === "fulfilled" ? cancel.value : "409"}, payment ${paid.status === "fulfilled" ? paid.value : "threw"}`,
+    );
+    const all = parts(o);
+    for (const [part, n] of Object.entries(all)) add(o.paid, part, n);
+    o.cardPaid = true;
+    o.feesMinor += stripeFeeOf(total(all));
+    if (cancel.status === "fulfilled") {
+      // The cancellation first, and the payment that follows goes back; or the
+      // payment first, and the cancellation refunds it.
+      expect(paid).toEqual({
+        status: "fulfilled",
+        value: cancel.value === "cancelled" ? "refunded_late_payment" : "fulfilled",
+      });
+      model.log.push({ kind: "cancel", order: model.orders.indexOf(o) });
+      o.status = "refunded";
+      o.holdExpiresAt = null;
+      reserve(model, o, -1);
+      returnAll(o);
+    } else {
+      // The payment first: the cancellation finds the order changed.
+      expect((cancel.reason as Response).status).toBe(409);
+      expect(paid).toEqual({ status: "fulfilled", value: "fulfilled" });
+      o.status = "paid";
+      o.holdExpiresAt = null;
+    }
+  }
+  toString() {
+    return `new RaceCancelAndPayment(${this.order}, ${this.offsetMs})`;
+  }
+}
+
+/** Two door devices take the cash for the same ticket at once: it is paid (and posted) once. */
+class RaceDoorPayments implements LedgerCommand {
+  constructor(
+    readonly order: number,
+    readonly ticket: number,
+  ) {}
+  check(model: Model) {
+    return doorOrders(model).length > 0;
+  }
+  async run(model: Model, { world }: Real) {
+    const o = pick(doorOrders(model), this.order)!;
+    const t = pick(o.tickets, this.ticket)!;
+    const nonce = `race-${model.log.length}-${Math.random().toString(36).slice(2, 10)}`;
+    const verdicts = await Promise.all(
+      world.devices.map((d, i) =>
+        door.payAtDoor(d, { ticketId: t.id, nonce: `${nonce}-${i}` }, "en", now()),
+      ),
+    );
+    const holder = await doorPaymentHolder(t.id);
+    tally(
+      `door-vs-door: ${holder === world.devices[0]!.id ? "first" : holder ? "second" : "none"}`,
+    );
+    if (holdsPlaces(o.status) && t.dueMinor > 0) {
+      expect(holder, "nobody's cash was posted").not.toBeNull();
+      add(o.paid, "ticket", t.dueMinor);
+      add(o.cash, holder!, t.dueMinor);
+      t.dueMinor = 0;
+      if (o.status === "confirmed" && o.tickets.every((x) => x.dueMinor === 0)) o.status = "paid";
+      // One device admitted the ticket; the other found it admitted.
+      expect(verdicts.map((v) => v.result).sort()).toEqual(["admitted", "already_admitted"]);
+    }
+    const i = world.devices.findIndex((d) => d.id === holder);
+    if (i >= 0)
+      model.log.push({
+        kind: "door",
+        order: model.orders.indexOf(o),
+        ticketId: t.id,
+        device: i,
+        nonce: `${nonce}-${i}`,
+      });
+  }
+  toString() {
+    return `new RaceDoorPayments(${this.order}, ${this.ticket})`;
+  }
+}
+
+/** Door staff take a ticket's cash while an organiser cancels its order. */
+class RaceDoorPaymentAndCancel implements LedgerCommand {
+  constructor(
+    readonly order: number,
+    readonly ticket: number,
+    /** Milliseconds the cancellation starts after the payment (negative: before it). */
+    readonly offsetMs: number,
+  ) {}
+  private candidates(model: Model) {
+    return doorOrders(model).filter((o) => holdsPlaces(o.status));
+  }
+  check(model: Model) {
+    return this.candidates(model).length > 0;
+  }
+  async run(model: Model, { world }: Real) {
+    const o = pick(this.candidates(model), this.order)!;
+    const t = pick(o.tickets, this.ticket)!;
+    const device = world.devices[0]!;
+    const holderBefore = await doorPaymentHolder(t.id);
+    const nonce = `race-cancel-${model.log.length}-${Math.random().toString(36).slice(2, 8)}`;
+    const [paid, cancel] = await both(
+      later(-this.offsetMs).then(() =>
+        door.payAtDoor(device, { ticketId: t.id, nonce }, "en", now()),
+      ),
+      later(this.offsetMs).then(() => payments.cancelOrRefundOrder(actor, o.id, now())),
+    );
+    expect(paid.status, String((paid as PromiseRejectedResult).reason)).toBe("fulfilled");
+    const cashTaken =
+      t.dueMinor > 0 && holderBefore === null && (await doorPaymentHolder(t.id)) !== null;
+    if (cashTaken) {
+      add(o.paid, "ticket", t.dueMinor);
+      add(o.cash, device.id, t.dueMinor);
+      t.dueMinor = 0;
+      if (o.status === "confirmed" && o.tickets.every((x) => x.dueMinor === 0)) o.status = "paid";
+    }
+    tally(
+      `door-payment-vs-cancel: cash ${cashTaken ? "taken" : "not taken"}, cancel ${cancel.status}`,
+    );
+    if (cancel.status === "rejected") {
+      // The payment made the order paid between the cancellation's read and its write:
+      // "the order changed meanwhile" (409), nothing cancelled; the organiser tries again.
+      expect((cancel.reason as Response).status).toBe(409);
+      expect(cashTaken && o.status === "paid", "a cancellation refused for nothing").toBe(true);
+      return;
+    }
+    // Either order of events: the cash that came in first was given back.
+    model.log.push({ kind: "cancel", order: model.orders.indexOf(o) });
+    o.status = "cancelled";
+    reserve(model, o, -1);
+    returnAll(o);
+  }
+  toString() {
+    return `new RaceDoorPaymentAndCancel(${this.order}, ${this.ticket}, ${this.offsetMs})`;
+  }
+}
+
 function describeEvent(e: Replayable) {
   return e.kind === "webhook"
     ? e.label
@@ -936,6 +1121,8 @@ class Checked implements LedgerCommand {
 // ---------------------------------------------------------------- runs
 
 const index = fc.nat({ max: 20 });
+/** How much later one of two racing events starts (ms; negative: the other one is later). */
+const offset = fc.integer({ min: -10, max: 10 });
 /** An arbitrary listed twice is picked twice as often. */
 const twice = <T>(arb: fc.Arbitrary<T>) => [arb, arb];
 const thrice = <T>(arb: fc.Arbitrary<T>) => [arb, arb, arb];
@@ -970,6 +1157,9 @@ const ACTIVE_COMMANDS = [
   ...twice(fc.tuple(index, index, fc.nat({ max: 1 })).map(([o, t, d]) => new PayAtDoor(o, t, d))),
   index.map((o) => new CancelOrder(o)),
   index.map((i) => new Replay(i)),
+  fc.tuple(index, offset).map(([o, ms]) => new RaceCancelAndPayment(o, ms)),
+  fc.tuple(index, index).map(([o, t]) => new RaceDoorPayments(o, t)),
+  fc.tuple(index, index, offset).map(([o, t, ms]) => new RaceDoorPaymentAndCancel(o, t, ms)),
 ];
 
 /** Switch these on after merging their branches (see "commands (pending)" above). */
@@ -1172,6 +1362,27 @@ describe("fixed cases: the issue's stories", () => {
       new CancelOrder(0),
       new DeliverCompleted(0, "checkout.session.completed", 2),
       new Replay(1),
+    ]);
+  });
+
+  it("an organiser cancels while the buyer's payment arrives (either first): paid once, given back once", async () => {
+    await runCommands([
+      new PlaceOrder("stripe", 1, 0, 900, 1),
+      new PlaceOrder("stripe", 0, 2, 0, 0),
+      new RaceCancelAndPayment(0, 0),
+      new RaceCancelAndPayment(0, 10),
+      new Replay(0),
+      new Replay(1),
+    ]);
+  });
+
+  it("two door devices take the same ticket's cash at once, and a cancellation races a third", async () => {
+    await runCommands([
+      new PlaceOrder("door", 1, 2, 0, 0),
+      new RaceDoorPayments(0, 0),
+      new RaceDoorPayments(0, 0),
+      new RaceDoorPaymentAndCancel(0, 1, -5),
+      new Replay(0),
     ]);
   });
 
