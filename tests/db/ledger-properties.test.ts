@@ -10,9 +10,10 @@
 //   - each order's income postings are what its buyer paid minus what was
 //     returned, per category and earmark, and its money sits where it was paid
 //     (Stripe, or the door device that took the cash);
-//   - the festival's income, earmarks and fees are the sums over its orders;
+//   - the festival's income, earmarks and fees are the sums over its orders,
+//     and the books' money at Stripe is what Stripe holds (charges − fees − refunds);
 //   - replaying any earlier event (a webhook, a door payment, a cancellation)
-//     changes nothing at all.
+//     changes nothing at all; two events at once (races) end as one of them first.
 //
 // Each run gets a fresh festival in the same database, and its own day on the
 // shared virtual clock (the domain functions take `now`; the Stripe fake reads
@@ -720,6 +721,10 @@ function describeEvent(e: Replayable) {
 // not do it, so the invariants would fail. After merging a branch, move its
 // commands into ACTIVE_COMMANDS (and adapt the call where the merged API differs
 // from the guess noted on the command).
+//   Stripe-events branch: StripeDashboardRefund, DisputeOpened, DisputeClosed,
+//     MismatchedCompletion.
+//   Door-donation branch: PayDoorDonation (wire collectDoorDonation), CancelDoorKeepCash.
+//   Currency lock (whoever builds it): ChangeCurrency.
 
 /** The Stripe dashboard: the fake's API used directly, as a person at Stripe would. */
 function stripeDashboard() {
@@ -982,6 +987,42 @@ class CancelDoorKeepCash implements LedgerCommand {
   }
 }
 
+/**
+ * An organiser changes the festival's currency after something was sold or held:
+ * refused (409, FestivalStateError "invalid_state" or a Response; whichever the
+ * currency-lock change throws), and nothing changes (the invariants then check
+ * every stored amount still reads in EUR).
+ */
+class ChangeCurrency implements LedgerCommand {
+  check(model: Model) {
+    return model.orders.length > 0;
+  }
+  async run(_model: Model, { world }: Real) {
+    const festivals = await import("~/models/festival.server");
+    const f = await db.prisma.festival.findUniqueOrThrow({ where: { id: world.festivalId } });
+    const input = festivals.festivalInput.parse(
+      fixtures.festivalBody({
+        startsAt: f.startsAt.toISOString(),
+        endsAt: f.endsAt.toISOString(),
+        paymentMethods: ["stripe", "door"],
+        currency: "JPY",
+      }),
+    );
+    const refused = await festivals.updateFestival(actor, world.festivalId, input).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const status =
+      refused instanceof festivals.FestivalStateError ? 409 : (refused as Response | null)?.status;
+    expect(status, "a currency change after sales").toBe(409);
+    const after = await db.prisma.festival.findUniqueOrThrow({ where: { id: world.festivalId } });
+    expect(after.currency).toBe("EUR");
+  }
+  toString() {
+    return "new ChangeCurrency()";
+  }
+}
+
 // ---------------------------------------------------------------- the invariants
 
 /** The festival's books as a comparable value: every entry (id, postings) and every balance. */
@@ -1172,6 +1213,7 @@ export const PENDING_COMMANDS = [
   index.map((o) => new MismatchedCompletion(o)),
   fc.tuple(index, fc.nat({ max: 1 })).map(([o, d]) => new PayDoorDonation(o, d)),
   index.map((o) => new CancelDoorKeepCash(o)),
+  fc.constant(new ChangeCurrency()),
 ];
 
 /** A fresh festival (on its own day of the clock) with ticket types, two earmarkable prisoners and two door devices. */
