@@ -1,0 +1,1434 @@
+// The money spine under random use (issue 9): fast-check drives random
+// sequences of card, door and free orders (with and without donations and
+// earmarks), Stripe webhooks in any order and duplicated, door cash, hold
+// expiries and organiser cancellations and refunds, against the real domain
+// modules, a real SQLite file and the local Stripe-compatible server. A small
+// model keeps what each buyer paid and got back; after every step the books
+// must say the same:
+//
+//   - every entry balances per currency (`checkLedger`: the whole database);
+//   - each order's income postings are what its buyer paid minus what was
+//     returned, per category and earmark, and its money sits where it was paid
+//     (Stripe, or the door device that took the cash);
+//   - the festival's income, earmarks and fees are the sums over its orders,
+//     and the books' money at Stripe is what Stripe holds (charges − fees − refunds);
+//   - replaying any earlier event (a webhook, a door payment, a cancellation)
+//     changes nothing at all; two events at once (races) end as one of them first.
+//
+// Each run gets a fresh festival in the same database, and its own day on the
+// shared virtual clock (the domain functions take `now`; the Stripe fake reads
+// the same clock). Commands are one class each: a new money event is one more
+// class in ACTIVE_COMMANDS. The ones for behaviour other branches bring are in
+// PENDING_COMMANDS (see there). Shrunk counterexamples stay below as named cases.
+import fc from "fast-check";
+import type Stripe from "stripe";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type * as DoorServer from "~/models/door.server";
+import type * as LedgerServer from "~/models/ledger.server";
+import type * as OrderServer from "~/models/order.server";
+import type * as PaymentServer from "~/models/payment.server";
+import type { CurrentUser } from "~/utils/auth.server";
+import type * as DbServer from "~/utils/db.server";
+import { freshTestEnv } from "../helpers/env";
+import type * as Fixtures from "../helpers/fixtures";
+import {
+  startStripeFake,
+  stripeClientFor,
+  type FakeCheckoutSession,
+  type StripeFake,
+} from "../helpers/stripe-fake";
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+/** The first run's morning; each run starts a day later. */
+const EPOCH = Date.parse("2029-01-01T09:00:00Z");
+/** The Stripe fake's fee rule (tests/helpers/stripe-fake.ts): 1.5 % + 25 minor units. */
+const stripeFeeOf = (amount: number) => Math.round(amount * 0.015) + 25;
+/** The smallest card charge the Stripe fake (like Stripe) accepts in EUR. */
+const STRIPE_MINIMUM = 50;
+
+let clock = EPOCH;
+let runs = 0;
+let fake: StripeFake;
+let db: typeof DbServer;
+let ledger: typeof LedgerServer;
+let orders: typeof OrderServer;
+let payments: typeof PaymentServer;
+let door: typeof DoorServer;
+let fixtures: typeof Fixtures;
+let actor: CurrentUser;
+
+// ---------------------------------------------------------------- the world and its model
+
+/** Ticket types of every run's festival: A sells out quickly, B does not, F is free. */
+const TYPES = {
+  A: { priceMinor: 1200, capacity: 3 },
+  B: { priceMinor: 500, capacity: 100 },
+  F: { priceMinor: 0, capacity: 100 },
+} as const;
+type TypeKey = keyof typeof TYPES;
+type Method = "stripe" | "door" | "free";
+/** An income part as `incomeOf` spells it: "ticket", "donation", "donation:<prisonerId>". */
+type Part = string;
+type Amounts = Record<Part, number>;
+
+type World = {
+  festivalId: string;
+  typeIds: Record<TypeKey, string>;
+  /** Prisoners the festival supports (donations may be earmarked for them). */
+  prisoners: string[];
+  devices: DoorServer.Device[];
+};
+
+type ModelOrder = {
+  id: string;
+  method: Method;
+  status: OrderServer.OrderStatus;
+  lines: { type: TypeKey; quantity: number; unitPriceMinor: number }[];
+  donation: { amountMinor: number; prisonerId: string | null } | null;
+  holdExpiresAt: number | null;
+  sessionId: string | null;
+  /** The buyer paid by card (Stripe made a payment intent). */
+  cardPaid: boolean;
+  tickets: { id: string; dueMinor: number }[];
+  /** What the buyer paid, and what was given back, per income part. */
+  paid: Amounts;
+  returned: Amounts;
+  /** The order's cash per door device (taken minus given back). */
+  cash: Record<string, number>;
+  feesMinor: number;
+  /** Given back without a split over the parts (a partial Stripe refund): checked on the total. */
+  partialMinor: number;
+  /** Held by Stripe for an open dispute. */
+  disputedMinor: number;
+  /** Taken back by Stripe for lost disputes (the Stripe fake does not know disputes). */
+  chargedBackMinor: number;
+};
+
+/** An event that happened and can be delivered again: it must change nothing the second time. */
+type Replayable =
+  | { kind: "webhook"; event: Stripe.Event; label: string }
+  | { kind: "door"; order: number; ticketId: string; device: number; nonce: string }
+  | { kind: "cancel"; order: number };
+
+type Model = {
+  orders: ModelOrder[];
+  reserved: Record<TypeKey, number>;
+  log: Replayable[];
+};
+
+type Real = { world: World };
+type LedgerCommand = fc.AsyncCommand<Model, Real, false>;
+
+const now = () => new Date(clock);
+
+/** How often each command and outcome ran (LEDGER_PROPERTY_STATS=1 prints it: is every path exercised?). */
+const stats = new Map<string, number>();
+const tally = (what: string) => stats.set(what, (stats.get(what) ?? 0) + 1);
+
+function add(amounts: Amounts, part: Part, amountMinor: number) {
+  if (amountMinor === 0) return;
+  amounts[part] = (amounts[part] ?? 0) + amountMinor;
+  if (amounts[part] === 0) delete amounts[part];
+}
+
+function net(o: ModelOrder): Amounts {
+  const out: Amounts = {};
+  for (const [part, n] of Object.entries(o.paid)) add(out, part, n);
+  for (const [part, n] of Object.entries(o.returned)) add(out, part, -n);
+  return out;
+}
+
+/** What an order's items are worth, per income part (what a card buyer pays). */
+function parts(o: ModelOrder): Amounts {
+  const out: Amounts = {};
+  for (const l of o.lines) add(out, "ticket", l.quantity * l.unitPriceMinor);
+  if (o.donation)
+    add(
+      out,
+      o.donation.prisonerId ? `donation:${o.donation.prisonerId}` : "donation",
+      o.donation.amountMinor,
+    );
+  return out;
+}
+
+const total = (amounts: Amounts) => Object.values(amounts).reduce((s, n) => s + n, 0);
+
+/** Whether the order still holds its places (and can be cancelled). */
+const holdsPlaces = (status: string) => ["pending", "confirmed", "paid"].includes(status);
+
+function reserve(model: Model, o: ModelOrder, sign: 1 | -1) {
+  for (const l of o.lines) model.reserved[l.type] += sign * l.quantity;
+}
+
+function fits(model: Model, lines: ModelOrder["lines"]) {
+  return lines.every((l) => model.reserved[l.type] + l.quantity <= TYPES[l.type].capacity);
+}
+
+/** Give everything the order still holds back to its buyer (organiser refund, late payment). */
+function returnAll(o: ModelOrder) {
+  for (const [part, n] of Object.entries(net(o))) add(o.returned, part, n);
+  o.cash = {};
+  o.partialMinor = 0;
+  o.disputedMinor = 0;
+}
+
+/** Pick one of `items` by a generated index (commands are generated before the model exists). */
+function pick<T>(items: T[], index: number): T | undefined {
+  return items.length ? items[index % items.length] : undefined;
+}
+
+const cardOrders = (m: Model) => m.orders.filter((o) => o.method === "stripe" && o.sessionId);
+const doorOrders = (m: Model) =>
+  m.orders.filter((o) => o.tickets.length > 0 && o.method === "door");
+
+async function deliver(event: Stripe.Event) {
+  return payments.applyStripeEvent(event, now());
+}
+
+function sessionEvent(type: string, session: FakeCheckoutSession) {
+  return fake.event(type, session) as unknown as Stripe.Event;
+}
+
+// ---------------------------------------------------------------- commands (active)
+
+/** A buyer places an order: card (and opens its Checkout Session), door or free. */
+class PlaceOrder implements LedgerCommand {
+  constructor(
+    readonly method: Method,
+    readonly a: number,
+    readonly b: number,
+    /** Donation in minor units (0: none), and its earmark: 0 none, 1 or 2 a prisoner. */
+    readonly donationMinor: number,
+    readonly earmark: number,
+  ) {}
+  check() {
+    return true;
+  }
+  async run(model: Model, { world }: Real) {
+    const lines: ModelOrder["lines"] =
+      this.method === "free"
+        ? [{ type: "F", quantity: Math.max(1, this.a + this.b), unitPriceMinor: 0 }]
+        : [
+            ...(this.a
+              ? [{ type: "A" as const, quantity: this.a, unitPriceMinor: TYPES.A.priceMinor }]
+              : []),
+            ...(this.b
+              ? [{ type: "B" as const, quantity: this.b, unitPriceMinor: TYPES.B.priceMinor }]
+              : []),
+          ];
+    const donationMinor = this.method === "free" ? 0 : this.donationMinor;
+    if (lines.length === 0 && donationMinor === 0) return; // not an order: nothing to place
+    const prisonerId = this.earmark ? (world.prisoners[this.earmark - 1] ?? null) : null;
+    const input = orders.checkoutSchema().parse({
+      items: lines.map((l) => ({ ticketTypeId: world.typeIds[l.type], quantity: l.quantity })),
+      email: `buyer-${model.orders.length}@example.test`,
+      paymentMethod: this.method,
+      ...(donationMinor
+        ? { donation: { amountMinor: donationMinor, ...(prisonerId ? { prisonerId } : {}) } }
+        : {}),
+    });
+    const soldOut = !fits(model, lines);
+    let placed: Awaited<ReturnType<typeof orders.placeOrder>>;
+    try {
+      placed = await orders.placeOrder(world.festivalId, input, {
+        locale: "en",
+        now: now(),
+        stripeAvailable: true,
+      });
+    } catch (error) {
+      expect(error, "only a sold-out order is refused").toBeInstanceOf(orders.SoldOutError);
+      expect(soldOut, "refused as sold out while places were left").toBe(true);
+      return;
+    }
+    expect(soldOut, "placed although the places were gone").toBe(false);
+    if (this.method === "stripe") {
+      const total = lines.reduce((s, l) => s + l.quantity * l.unitPriceMinor, donationMinor);
+      const refused = await payments.cardCheckoutUrl(placed).then(
+        () => null,
+        (e: unknown) => e as Response,
+      );
+      // Below Stripe's smallest charge (€0.50) Stripe refuses the session: the order is undone.
+      expect(refused?.status, "card payment refused").toBe(
+        total < STRIPE_MINIMUM ? 503 : undefined,
+      );
+      if (refused) {
+        expect(await db.prisma.order.count({ where: { id: placed.order.id } })).toBe(0);
+        return;
+      }
+    }
+    const row = await db.prisma.order.findUniqueOrThrow({ where: { id: placed.order.id } });
+    const o: ModelOrder = {
+      id: placed.order.id,
+      method: this.method,
+      status: this.method === "stripe" ? "pending" : this.method === "door" ? "confirmed" : "paid",
+      lines,
+      donation: donationMinor ? { amountMinor: donationMinor, prisonerId } : null,
+      holdExpiresAt: this.method === "stripe" ? clock + orders.HOLD_MINUTES * MINUTE : null,
+      sessionId: row.stripeSessionId,
+      cardPaid: false,
+      tickets: placed.order.tickets.map((t) => {
+        const line = lines.find((l) => world.typeIds[l.type] === t.ticketTypeId)!;
+        return { id: t.id, dueMinor: this.method === "door" ? line.unitPriceMinor : 0 };
+      }),
+      paid: {},
+      returned: {},
+      cash: {},
+      feesMinor: 0,
+      partialMinor: 0,
+      disputedMinor: 0,
+      chargedBackMinor: 0,
+    };
+    reserve(model, o, +1);
+    model.orders.push(o);
+  }
+  toString() {
+    return `new PlaceOrder(${JSON.stringify(this.method)}, ${this.a}, ${this.b}, ${this.donationMinor}, ${this.earmark})`;
+  }
+}
+
+/**
+ * Stripe reports a card order paid (`checkout.session.completed`, or a later
+ * `async_payment_succeeded` for the same session: another event id), at any
+ * moment: before or after the hold ended, after a cancellation, twice.
+ */
+class DeliverCompleted implements LedgerCommand {
+  constructor(
+    readonly order: number,
+    readonly type: "checkout.session.completed" | "checkout.session.async_payment_succeeded",
+    /** Stripe delivers the same event this many times at once (retries overlap). */
+    readonly copies = 1,
+  ) {}
+  check(model: Model) {
+    return cardOrders(model).length > 0;
+  }
+  async run(model: Model) {
+    const o = pick(cardOrders(model), this.order)!;
+    let session = fake.sessions.get(o.sessionId!)!;
+    if (session.status !== "complete")
+      session = fake.completeSession(o.sessionId!, { force: true });
+    const event = sessionEvent(this.type, structuredClone(session));
+    const outcomes = await Promise.all(Array.from({ length: this.copies }, () => deliver(event)));
+    // One delivery does the work; the others find it done.
+    const outcome = outcomes.find((x) => x !== "duplicate") ?? "duplicate";
+    expect(outcomes.filter((x) => x !== "duplicate").length).toBeLessThanOrEqual(1);
+    model.log.push({
+      kind: "webhook",
+      event,
+      label: `${this.type} of order ${model.orders.indexOf(o)}`,
+    });
+    const all = parts(o);
+    let expected: PaymentServer.WebhookOutcome = "duplicate";
+    if (o.status === "pending" || (o.status === "expired" && fits(model, o.lines))) {
+      if (o.status === "expired") reserve(model, o, +1);
+      o.status = "paid";
+      o.cardPaid = true;
+      for (const [part, n] of Object.entries(all)) add(o.paid, part, n);
+      o.feesMinor += stripeFeeOf(total(all));
+      expected = "fulfilled";
+    } else if (o.status === "expired" || (o.status === "cancelled" && !o.cardPaid)) {
+      // Paid after the places were gone, or after the organisers cancelled: the money goes back.
+      o.status = "refunded";
+      o.cardPaid = true;
+      for (const [part, n] of Object.entries(all)) add(o.paid, part, n);
+      returnAll(o);
+      // Stripe keeps its fee on a refunded payment.
+      o.feesMinor += stripeFeeOf(total(all));
+      expected = "refunded_late_payment";
+    }
+    expect(outcome).toBe(expected);
+    tally(`completed:${outcome}`);
+  }
+  toString() {
+    return `new DeliverCompleted(${this.order}, ${JSON.stringify(this.type)}, ${this.copies})`;
+  }
+}
+
+/** Stripe reports a session expired (only once it has: after its hold ran out or a cancellation). */
+class DeliverExpired implements LedgerCommand {
+  constructor(readonly order: number) {}
+  private candidates(model: Model) {
+    return cardOrders(model).filter((o) => fake.sessions.get(o.sessionId!)?.status === "expired");
+  }
+  check(model: Model) {
+    return this.candidates(model).length > 0;
+  }
+  async run(model: Model) {
+    const o = pick(this.candidates(model), this.order)!;
+    const event = sessionEvent(
+      "checkout.session.expired",
+      structuredClone(fake.sessions.get(o.sessionId!)!),
+    );
+    const outcome = await deliver(event);
+    model.log.push({
+      kind: "webhook",
+      event,
+      label: `expired of order ${model.orders.indexOf(o)}`,
+    });
+    if (o.status === "pending") {
+      o.status = "expired";
+      o.holdExpiresAt = null;
+      reserve(model, o, -1);
+      expect(outcome).toBe("released");
+    } else expect(outcome).toBe("ignored");
+  }
+  toString() {
+    return `new DeliverExpired(${this.order})`;
+  }
+}
+
+/** Time passes and the hold-expiry job runs. */
+class ExpireHolds implements LedgerCommand {
+  constructor(readonly minutes: number) {}
+  check() {
+    return true;
+  }
+  async run(model: Model) {
+    clock += this.minutes * MINUTE;
+    await payments.expireDueHolds(now());
+    for (const o of model.orders)
+      if (o.status === "pending" && o.holdExpiresAt !== null && o.holdExpiresAt <= clock) {
+        o.status = "expired";
+        o.holdExpiresAt = null;
+        reserve(model, o, -1);
+      }
+  }
+  toString() {
+    return `new ExpireHolds(${this.minutes})`;
+  }
+}
+
+/** Door staff take the cash for one ticket of a pay-at-the-door order, on one of two devices. */
+class PayAtDoor implements LedgerCommand {
+  constructor(
+    readonly order: number,
+    readonly ticket: number,
+    readonly device: number,
+  ) {}
+  check(model: Model) {
+    return doorOrders(model).length > 0;
+  }
+  async run(model: Model, { world }: Real) {
+    const o = pick(doorOrders(model), this.order)!;
+    const t = pick(o.tickets, this.ticket)!;
+    const device = world.devices[this.device % world.devices.length]!;
+    const nonce = `pay-${model.log.length}-${Math.random().toString(36).slice(2, 10)}`;
+    const verdict = await door.payAtDoor(device, { ticketId: t.id, nonce }, "en", now());
+    model.log.push({
+      kind: "door",
+      order: model.orders.indexOf(o),
+      ticketId: t.id,
+      device: this.device % world.devices.length,
+      nonce,
+    });
+    const takes = holdsPlaces(o.status) && t.dueMinor > 0;
+    if (takes) {
+      add(o.paid, "ticket", t.dueMinor);
+      add(o.cash, device.id, t.dueMinor);
+      t.dueMinor = 0;
+      if (o.status === "confirmed" && o.tickets.every((x) => x.dueMinor === 0)) o.status = "paid";
+    }
+    if (takes) expect(verdict.result).toBe("admitted");
+    else if (!holdsPlaces(o.status)) expect(verdict.result).toBe("revoked");
+    else expect(["admitted", "already_admitted"]).toContain(verdict.result);
+  }
+  toString() {
+    return `new PayAtDoor(${this.order}, ${this.ticket}, ${this.device})`;
+  }
+}
+
+/** An organiser cancels (or, for a paid card order, refunds) any order. */
+class CancelOrder implements LedgerCommand {
+  constructor(readonly order: number) {}
+  check(model: Model) {
+    return model.orders.length > 0;
+  }
+  async run(model: Model) {
+    const o = pick(model.orders, this.order)!;
+    const cancellable = holdsPlaces(o.status);
+    let status: string | undefined;
+    try {
+      status = await payments.cancelOrRefundOrder(actor, o.id, now());
+    } catch (error) {
+      expect(cancellable, `cancel refused: ${String(error)}`).toBe(false);
+      expect((error as Response).status).toBe(409);
+      return;
+    }
+    expect(cancellable, "an order that cannot be cancelled was").toBe(true);
+    model.log.push({ kind: "cancel", order: model.orders.indexOf(o) });
+    o.status = o.method === "stripe" && o.status === "paid" ? "refunded" : "cancelled";
+    expect(status).toBe(o.status);
+    o.holdExpiresAt = null;
+    reserve(model, o, -1);
+    returnAll(o);
+  }
+  toString() {
+    return `new CancelOrder(${this.order})`;
+  }
+}
+
+/** Any earlier event again: the same webhook, the same door payment, the same cancellation. */
+class Replay implements LedgerCommand {
+  constructor(readonly index: number) {}
+  check(model: Model) {
+    return model.log.length > 0;
+  }
+  async run(model: Model, { world }: Real) {
+    const event = pick(model.log, this.index)!;
+    const before = await snapshot(world);
+    switch (event.kind) {
+      case "webhook":
+        expect(await deliver(event.event)).toBe("duplicate");
+        break;
+      case "door": {
+        const o = model.orders[event.order]!;
+        await door.payAtDoor(
+          world.devices[event.device]!,
+          { ticketId: event.ticketId, nonce: event.nonce },
+          "en",
+          now(),
+        );
+        // The same cash taken again under a new nonce finds nothing left to pay.
+        await door.payAtDoor(
+          world.devices[event.device]!,
+          { ticketId: event.ticketId, nonce: `${event.nonce}-again` },
+          "en",
+          now(),
+        );
+        expect(
+          o.tickets.find((t) => t.id === event.ticketId)?.dueMinor === 0 || !holdsPlaces(o.status),
+        ).toBe(true);
+        break;
+      }
+      case "cancel": {
+        const o = model.orders[event.order]!;
+        const refused = await payments.cancelOrRefundOrder(actor, o.id, now()).then(
+          () => null,
+          (e: unknown) => e as Response,
+        );
+        expect(refused?.status).toBe(409);
+        break;
+      }
+    }
+    expect(await snapshot(world), `replaying ${describeEvent(event)} changed the books`).toEqual(
+      before,
+    );
+  }
+  toString() {
+    return `new Replay(${this.index})`;
+  }
+}
+
+// ---------------------------------------------------------------- races
+//
+// Two events at the same moment. Either may win; the model follows the one the
+// database says won, and the books must be those of one order or the other.
+
+/** Settle two promises, keeping what each gave or threw. */
+async function both<A, B>(a: Promise<A>, b: Promise<B>) {
+  const [x, y] = await Promise.allSettled([a, b]);
+  return [x, y] as const;
+}
+
+/** Wait `ms` milliseconds (nothing when not positive). */
+const later = (ms: number) =>
+  new Promise<void>((resolve) => (ms > 0 ? setTimeout(resolve, ms) : resolve()));
+
+/** The device whose door payment of a ticket was posted, if any. */
+async function doorPaymentHolder(ticketId: string) {
+  const { rows } = await db.sqlClient().execute({
+    sql: `SELECT a.holderId FROM LedgerPosting p JOIN LedgerAccount a ON a.id = p.accountId
+          WHERE p.entryId = ? AND a.code = 'door_cash'`,
+    args: [`door:${ticketId}:payment`],
+  });
+  return rows[0] ? String(rows[0].holderId) : null;
+}
+
+/** An organiser cancels a card order while its buyer's payment arrives. */
+class RaceCancelAndPayment implements LedgerCommand {
+  constructor(
+    readonly order: number,
+    /** Milliseconds the cancellation starts after the payment (negative: before it). */
+    readonly offsetMs: number,
+  ) {}
+  private candidates(model: Model) {
+    return cardOrders(model).filter((o) => o.status === "pending");
+  }
+  check(model: Model) {
+    return this.candidates(model).length > 0;
+  }
+  async run(model: Model) {
+    const o = pick(this.candidates(model), this.order)!;
+    const session = fake.completeSession(o.sessionId!, { force: true });
+    const event = sessionEvent("checkout.session.completed", session);
+    const [cancel, paid] = await both(
+      later(this.offsetMs).then(() => payments.cancelOrRefundOrder(actor, o.id, now())),
+      later(-this.offsetMs).then(() => deliver(event)),
+    );
+    model.log.push({
+      kind: "webhook",
+      event,
+      label: `racing payment of order ${model.orders.indexOf(o)}`,
+    });
+    tally(
+      `cancel-vs-payment: cancel ${cancel.status === "fulfilled" ? cancel.value : "409"}, payment ${paid.status === "fulfilled" ? paid.value : "threw"}`,
+    );
+    const all = parts(o);
+    for (const [part, n] of Object.entries(all)) add(o.paid, part, n);
+    o.cardPaid = true;
+    o.feesMinor += stripeFeeOf(total(all));
+    if (cancel.status === "fulfilled") {
+      // The cancellation first, and the payment that follows goes back; or the
+      // payment first, and the cancellation refunds it.
+      expect(paid).toEqual({
+        status: "fulfilled",
+        value: cancel.value === "cancelled" ? "refunded_late_payment" : "fulfilled",
+      });
+      model.log.push({ kind: "cancel", order: model.orders.indexOf(o) });
+      o.status = "refunded";
+      o.holdExpiresAt = null;
+      reserve(model, o, -1);
+      returnAll(o);
+    } else {
+      // The payment first: the cancellation finds the order changed.
+      expect((cancel.reason as Response).status).toBe(409);
+      expect(paid).toEqual({ status: "fulfilled", value: "fulfilled" });
+      o.status = "paid";
+      o.holdExpiresAt = null;
+    }
+  }
+  toString() {
+    return `new RaceCancelAndPayment(${this.order}, ${this.offsetMs})`;
+  }
+}
+
+/** Two door devices take the cash for the same ticket at once: it is paid (and posted) once. */
+class RaceDoorPayments implements LedgerCommand {
+  constructor(
+    readonly order: number,
+    readonly ticket: number,
+  ) {}
+  check(model: Model) {
+    return doorOrders(model).length > 0;
+  }
+  async run(model: Model, { world }: Real) {
+    const o = pick(doorOrders(model), this.order)!;
+    const t = pick(o.tickets, this.ticket)!;
+    const nonce = `race-${model.log.length}-${Math.random().toString(36).slice(2, 10)}`;
+    const verdicts = await Promise.all(
+      world.devices.map((d, i) =>
+        door.payAtDoor(d, { ticketId: t.id, nonce: `${nonce}-${i}` }, "en", now()),
+      ),
+    );
+    const holder = await doorPaymentHolder(t.id);
+    tally(
+      `door-vs-door: ${holder === world.devices[0]!.id ? "first" : holder ? "second" : "none"}`,
+    );
+    if (holdsPlaces(o.status) && t.dueMinor > 0) {
+      expect(holder, "nobody's cash was posted").not.toBeNull();
+      add(o.paid, "ticket", t.dueMinor);
+      add(o.cash, holder!, t.dueMinor);
+      t.dueMinor = 0;
+      if (o.status === "confirmed" && o.tickets.every((x) => x.dueMinor === 0)) o.status = "paid";
+      // One device admitted the ticket; the other found it admitted.
+      expect(verdicts.map((v) => v.result).sort()).toEqual(["admitted", "already_admitted"]);
+    }
+    const i = world.devices.findIndex((d) => d.id === holder);
+    if (i >= 0)
+      model.log.push({
+        kind: "door",
+        order: model.orders.indexOf(o),
+        ticketId: t.id,
+        device: i,
+        nonce: `${nonce}-${i}`,
+      });
+  }
+  toString() {
+    return `new RaceDoorPayments(${this.order}, ${this.ticket})`;
+  }
+}
+
+/** Door staff take a ticket's cash while an organiser cancels its order. */
+class RaceDoorPaymentAndCancel implements LedgerCommand {
+  constructor(
+    readonly order: number,
+    readonly ticket: number,
+    /** Milliseconds the cancellation starts after the payment (negative: before it). */
+    readonly offsetMs: number,
+  ) {}
+  private candidates(model: Model) {
+    return doorOrders(model).filter((o) => holdsPlaces(o.status));
+  }
+  check(model: Model) {
+    return this.candidates(model).length > 0;
+  }
+  async run(model: Model, { world }: Real) {
+    const o = pick(this.candidates(model), this.order)!;
+    const t = pick(o.tickets, this.ticket)!;
+    const device = world.devices[0]!;
+    const holderBefore = await doorPaymentHolder(t.id);
+    const nonce = `race-cancel-${model.log.length}-${Math.random().toString(36).slice(2, 8)}`;
+    const [paid, cancel] = await both(
+      later(-this.offsetMs).then(() =>
+        door.payAtDoor(device, { ticketId: t.id, nonce }, "en", now()),
+      ),
+      later(this.offsetMs).then(() => payments.cancelOrRefundOrder(actor, o.id, now())),
+    );
+    expect(paid.status, String((paid as PromiseRejectedResult).reason)).toBe("fulfilled");
+    const cashTaken =
+      t.dueMinor > 0 && holderBefore === null && (await doorPaymentHolder(t.id)) !== null;
+    if (cashTaken) {
+      add(o.paid, "ticket", t.dueMinor);
+      add(o.cash, device.id, t.dueMinor);
+      t.dueMinor = 0;
+      if (o.status === "confirmed" && o.tickets.every((x) => x.dueMinor === 0)) o.status = "paid";
+    }
+    tally(
+      `door-payment-vs-cancel: cash ${cashTaken ? "taken" : "not taken"}, cancel ${cancel.status}`,
+    );
+    if (cancel.status === "rejected") {
+      // The payment made the order paid between the cancellation's read and its write:
+      // "the order changed meanwhile" (409), nothing cancelled; the organiser tries again.
+      expect((cancel.reason as Response).status).toBe(409);
+      expect(cashTaken && o.status === "paid", "a cancellation refused for nothing").toBe(true);
+      return;
+    }
+    // Either order of events: the cash that came in first was given back.
+    model.log.push({ kind: "cancel", order: model.orders.indexOf(o) });
+    o.status = "cancelled";
+    reserve(model, o, -1);
+    returnAll(o);
+  }
+  toString() {
+    return `new RaceDoorPaymentAndCancel(${this.order}, ${this.ticket}, ${this.offsetMs})`;
+  }
+}
+
+function describeEvent(e: Replayable) {
+  return e.kind === "webhook"
+    ? e.label
+    : e.kind === "door"
+      ? `door payment ${e.nonce}`
+      : `cancel of order ${e.order}`;
+}
+
+// ---------------------------------------------------------------- commands (pending)
+//
+// PENDING_COMMANDS: behaviour other branches of issue 9 bring (Stripe dashboard
+// refunds and disputes by webhook, the webhook's amount check, door donations and
+// the cash choice on cancelling a part-paid door order). Each is written against
+// what the issue asks for and is left OUT of ACTIVE_COMMANDS: today's code does
+// not do it, so the invariants would fail. After merging a branch, move its
+// commands into ACTIVE_COMMANDS (and adapt the call where the merged API differs
+// from the guess noted on the command).
+//   Stripe-events branch: StripeDashboardRefund, DisputeOpened, DisputeClosed,
+//     MismatchedCompletion.
+//   Door-donation branch: PayDoorDonation (wire collectDoorDonation), CancelDoorKeepCash.
+//   Currency lock (whoever builds it): ChangeCurrency.
+
+/** The Stripe dashboard: the fake's API used directly, as a person at Stripe would. */
+function stripeDashboard() {
+  return stripeClientFor(fake);
+}
+
+/** The charge of a paid card order as Stripe's webhooks carry it. */
+function chargeOf(o: ModelOrder) {
+  const session = fake.sessions.get(o.sessionId!)!;
+  const pi = fake.paymentIntents.get(session.payment_intent!)!;
+  const refunded = [...fake.refunds.values()]
+    .filter((r) => r.payment_intent === pi.id)
+    .reduce((s, r) => s + r.amount, 0);
+  return {
+    id: pi.latest_charge!,
+    object: "charge",
+    amount: pi.amount,
+    amount_captured: pi.amount,
+    amount_refunded: refunded,
+    currency: pi.currency,
+    captured: true,
+    paid: true,
+    payment_intent: pi.id,
+    refunded: refunded >= pi.amount,
+    status: "succeeded",
+    metadata: { ...pi.metadata },
+  };
+}
+
+const paidCardOrders = (m: Model) =>
+  m.orders.filter((o) => o.method === "stripe" && o.status === "paid" && o.disputedMinor === 0);
+
+/**
+ * A refund made in Stripe's dashboard, full or partial, arrives as
+ * `charge.refunded` (delivered twice: the second must change nothing). The order
+ * gets back exactly that much; a full refund returns every part under its
+ * earmark and makes the order "refunded". A partial one is checked on its total
+ * (how it splits over the parts is the stripe-events branch's decision).
+ */
+class StripeDashboardRefund implements LedgerCommand {
+  constructor(
+    readonly order: number,
+    /** Per mille of what is left to refund (1000: all of it). */
+    readonly share: number,
+  ) {}
+  check(model: Model) {
+    return paidCardOrders(model).length > 0;
+  }
+  async run(model: Model) {
+    const o = pick(paidCardOrders(model), this.order)!;
+    const left = total(net(o)) - o.partialMinor;
+    const amount = Math.max(1, Math.floor((left * this.share) / 1000));
+    const session = fake.sessions.get(o.sessionId!)!;
+    await stripeDashboard().refunds.create({ payment_intent: session.payment_intent!, amount });
+    const event = fake.event("charge.refunded", chargeOf(o)) as unknown as Stripe.Event;
+    await deliver(event);
+    model.log.push({
+      kind: "webhook",
+      event,
+      label: `charge.refunded of order ${model.orders.indexOf(o)}`,
+    });
+    if (amount === left) {
+      returnAll(o);
+      o.status = "refunded";
+      reserve(model, o, -1);
+    } else o.partialMinor += amount;
+  }
+  toString() {
+    return `new StripeDashboardRefund(${this.order}, ${this.share})`;
+  }
+}
+
+function disputeOf(o: ModelOrder, status: string) {
+  const charge = chargeOf(o);
+  return {
+    id: `dp_${charge.id}`,
+    object: "dispute",
+    amount: charge.amount - charge.amount_refunded,
+    currency: charge.currency,
+    charge: charge.id,
+    payment_intent: charge.payment_intent,
+    reason: "fraudulent",
+    status,
+    metadata: {},
+  };
+}
+
+/** The buyer's bank disputes the whole payment: Stripe holds the money back (`charge.dispute.created`). */
+class DisputeOpened implements LedgerCommand {
+  constructor(readonly order: number) {}
+  check(model: Model) {
+    return paidCardOrders(model).some((o) => o.partialMinor === 0);
+  }
+  async run(model: Model) {
+    const o = pick(
+      paidCardOrders(model).filter((x) => x.partialMinor === 0),
+      this.order,
+    )!;
+    const event = fake.event(
+      "charge.dispute.created",
+      disputeOf(o, "needs_response"),
+    ) as unknown as Stripe.Event;
+    await deliver(event);
+    model.log.push({
+      kind: "webhook",
+      event,
+      label: `dispute of order ${model.orders.indexOf(o)}`,
+    });
+    // Still the buyer's payment (income unchanged), but held at Stripe.
+    o.disputedMinor = total(net(o));
+  }
+  toString() {
+    return `new DisputeOpened(${this.order})`;
+  }
+}
+
+/** The dispute ends (`charge.dispute.closed`): won, the money is back; lost, it is charged back. */
+class DisputeClosed implements LedgerCommand {
+  constructor(
+    readonly order: number,
+    readonly won: boolean,
+  ) {}
+  private candidates(model: Model) {
+    return model.orders.filter((o) => o.disputedMinor > 0);
+  }
+  check(model: Model) {
+    return this.candidates(model).length > 0;
+  }
+  async run(model: Model) {
+    const o = pick(this.candidates(model), this.order)!;
+    const event = fake.event(
+      "charge.dispute.closed",
+      disputeOf(o, this.won ? "won" : "lost"),
+    ) as unknown as Stripe.Event;
+    await deliver(event);
+    model.log.push({
+      kind: "webhook",
+      event,
+      label: `dispute ${this.won ? "won" : "lost"} of order ${model.orders.indexOf(o)}`,
+    });
+    if (this.won) o.disputedMinor = 0;
+    else {
+      o.chargedBackMinor += o.disputedMinor;
+      returnAll(o); // charged back, under each part's category and earmark
+    }
+    // If the branch posts Stripe's dispute fee, add it to o.feesMinor here.
+  }
+  toString() {
+    return `new DisputeClosed(${this.order}, ${this.won})`;
+  }
+}
+
+/** A signed completion whose amount and currency are not the order's (`amount_total: 1, usd`): fulfils nothing. */
+class MismatchedCompletion implements LedgerCommand {
+  constructor(readonly order: number) {}
+  private candidates(model: Model) {
+    return cardOrders(model).filter((o) => o.status === "pending");
+  }
+  check(model: Model) {
+    return this.candidates(model).length > 0;
+  }
+  async run(model: Model) {
+    const o = pick(this.candidates(model), this.order)!;
+    const session = {
+      ...structuredClone(fake.sessions.get(o.sessionId!)!),
+      status: "complete",
+      payment_status: "paid",
+      amount_total: 1,
+      amount_subtotal: 1,
+      currency: "usd",
+      payment_intent: `pi_test_mismatch_${model.log.length}`,
+    } as FakeCheckoutSession;
+    const event = sessionEvent("checkout.session.completed", session);
+    await deliver(event);
+    model.log.push({
+      kind: "webhook",
+      event,
+      label: `mismatch of order ${model.orders.indexOf(o)}`,
+    });
+    // Nothing fulfilled, nothing posted: the model does not change. (The branch
+    // records the mismatch on the order; if it gives it a status, set it here.)
+  }
+  toString() {
+    return `new MismatchedCompletion(${this.order})`;
+  }
+}
+
+/**
+ * Door staff take the order's donation (the door-donation branch). Guess at the
+ * API: wire `collectDoorDonation` below to the merged function.
+ */
+async function collectDoorDonation(
+  _device: DoorServer.Device,
+  _orderId: string,
+  _nonce: string,
+): Promise<void> {
+  throw new Error(
+    "PayDoorDonation: wire collectDoorDonation to the door-donation API after merging",
+  );
+}
+
+class PayDoorDonation implements LedgerCommand {
+  constructor(
+    readonly order: number,
+    readonly device: number,
+  ) {}
+  private candidates(model: Model) {
+    return model.orders.filter(
+      (o) => o.method === "door" && o.donation && holdsPlaces(o.status) && !o.paid[donationPart(o)],
+    );
+  }
+  check(model: Model) {
+    return this.candidates(model).length > 0;
+  }
+  async run(model: Model, { world }: Real) {
+    const o = pick(this.candidates(model), this.order)!;
+    const device = world.devices[this.device % world.devices.length]!;
+    await collectDoorDonation(device, o.id, `donation-${model.log.length}`);
+    add(o.paid, donationPart(o), o.donation!.amountMinor);
+    add(o.cash, device.id, o.donation!.amountMinor);
+  }
+  toString() {
+    return `new PayDoorDonation(${this.order}, ${this.device})`;
+  }
+}
+
+function donationPart(o: ModelOrder) {
+  return o.donation?.prisonerId ? `donation:${o.donation.prisonerId}` : "donation";
+}
+
+/**
+ * An organiser cancels a part-paid door order and the cash already taken is
+ * kept as a donation (the door-donation branch's cash choice; guess at the API:
+ * `cancelOrRefundOrder(actor, id, now, { cash: "keep_as_donation" })`). The cash
+ * stays with its device and the ticket money becomes an unearmarked donation.
+ */
+class CancelDoorKeepCash implements LedgerCommand {
+  constructor(readonly order: number) {}
+  private candidates(model: Model) {
+    return model.orders.filter((o) => o.method === "door" && holdsPlaces(o.status));
+  }
+  check(model: Model) {
+    return this.candidates(model).length > 0;
+  }
+  async run(model: Model) {
+    const o = pick(this.candidates(model), this.order)!;
+    const options = { cash: "keep_as_donation" } as Parameters<
+      typeof payments.cancelOrRefundOrder
+    >[3];
+    await payments.cancelOrRefundOrder(actor, o.id, now(), options);
+    model.log.push({ kind: "cancel", order: model.orders.indexOf(o) });
+    o.status = "cancelled";
+    reserve(model, o, -1);
+    const tickets = net(o).ticket ?? 0;
+    add(o.returned, "ticket", tickets);
+    add(o.paid, "donation", tickets);
+  }
+  toString() {
+    return `new CancelDoorKeepCash(${this.order})`;
+  }
+}
+
+/**
+ * An organiser changes the festival's currency after something was sold or held:
+ * refused (409, FestivalStateError "invalid_state" or a Response; whichever the
+ * currency-lock change throws), and nothing changes (the invariants then check
+ * every stored amount still reads in EUR).
+ */
+class ChangeCurrency implements LedgerCommand {
+  check(model: Model) {
+    return model.orders.length > 0;
+  }
+  async run(_model: Model, { world }: Real) {
+    const festivals = await import("~/models/festival.server");
+    const f = await db.prisma.festival.findUniqueOrThrow({ where: { id: world.festivalId } });
+    const input = festivals.festivalInput.parse(
+      fixtures.festivalBody({
+        startsAt: f.startsAt.toISOString(),
+        endsAt: f.endsAt.toISOString(),
+        paymentMethods: ["stripe", "door"],
+        currency: "JPY",
+      }),
+    );
+    const refused = await festivals.updateFestival(actor, world.festivalId, input).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const status =
+      refused instanceof festivals.FestivalStateError ? 409 : (refused as Response | null)?.status;
+    expect(status, "a currency change after sales").toBe(409);
+    const after = await db.prisma.festival.findUniqueOrThrow({ where: { id: world.festivalId } });
+    expect(after.currency).toBe("EUR");
+  }
+  toString() {
+    return "new ChangeCurrency()";
+  }
+}
+
+// ---------------------------------------------------------------- the invariants
+
+/** The festival's books as a comparable value: every entry (id, postings) and every balance. */
+async function snapshot(world: World) {
+  const { rows } = await db.sqlClient().execute({
+    sql: `SELECT e.id, e.kind, e.orderId, p.accountId, p.amountMinor FROM LedgerEntry e
+          JOIN LedgerPosting p ON p.entryId = e.id WHERE e.festivalId = ? ORDER BY e.id, p.id`,
+    args: [world.festivalId],
+  });
+  const statuses = await db.sqlClient().execute({
+    sql: `SELECT id, status FROM "Order" WHERE festivalId = ? ORDER BY id`,
+    args: [world.festivalId],
+  });
+  return {
+    postings: rows.map((r) => [r.id, r.kind, r.orderId, r.accountId, Number(r.amountMinor)]),
+    balances: await ledger.festivalBalances(world.festivalId),
+    statuses: statuses.rows.map((r) => [r.id, r.status]),
+  };
+}
+
+const partKey = (p: { category: string; prisonerId?: string | null }) =>
+  p.prisonerId ? `${p.category}:${p.prisonerId}` : p.category;
+
+async function checkInvariants(model: Model, world: World) {
+  const sql = db.sqlClient();
+  // Every entry balances per currency, every posting is in its account's currency, no order holds more than its total.
+  const check = await ledger.checkLedger(sql);
+  expect(check.problems).toEqual([]);
+
+  const festivalNet: Amounts = {};
+  let festivalFees = 0;
+  for (const [i, o] of model.orders.entries()) {
+    const row = await db.prisma.order.findUniqueOrThrow({
+      where: { id: o.id },
+      select: { status: true },
+    });
+    expect(row.status, `order ${i}'s status`).toBe(o.status);
+    // The order's postings: what its buyer paid minus what was returned.
+    const income: Amounts = {};
+    for (const p of await ledger.orderNetIncome(sql, o.id)) {
+      expect(p.currency).toBe("EUR");
+      add(income, partKey(p), p.amountMinor);
+    }
+    const expected = net(o);
+    if (o.partialMinor === 0) expect(income, `order ${i}'s income`).toEqual(expected);
+    else {
+      expect(total(income), `order ${i}'s income after a partial refund`).toBe(
+        total(expected) - o.partialMinor,
+      );
+      for (const [part, n] of Object.entries(income))
+        expect(n <= (expected[part] ?? 0) && n >= 0, `order ${i}'s ${part}: ${n}`).toBe(true);
+    }
+    // …and the money is where it was paid: at Stripe, or with the device that took the cash.
+    const held: Record<string, number> = {};
+    for (const a of await ledger.orderAssets(sql, o.id)) {
+      const where = a.account.code === "door_cash" ? a.account.holder!.id : a.account.code;
+      held[where] = (held[where] ?? 0) + a.amountMinor;
+    }
+    const card = total(income);
+    const expectedHeld: Record<string, number> = { ...o.cash };
+    if (o.method === "stripe") {
+      if (card - o.disputedMinor) expectedHeld.stripe_balance = card - o.disputedMinor;
+      if (o.disputedMinor) expectedHeld.stripe_disputed = o.disputedMinor;
+    }
+    expect(held, `where order ${i}'s money is`).toEqual(expectedHeld);
+    for (const [part, n] of Object.entries(income)) add(festivalNet, part, n);
+    festivalFees += o.feesMinor;
+  }
+
+  // The festival's income is the sum over its orders (the model's, and every order the database has).
+  const summary = ledger.summarize(await ledger.festivalBalances(world.festivalId, sql)).EUR;
+  const byCategory: Amounts = {};
+  const earmarked: Amounts = {};
+  for (const [part, n] of Object.entries(festivalNet)) {
+    const [category, prisonerId] = part.split(":");
+    add(byCategory, category!, n);
+    if (prisonerId) add(earmarked, prisonerId, n);
+  }
+  const nonZero = (r: Record<string, number> = {}) =>
+    Object.fromEntries(Object.entries(r).filter(([, n]) => n !== 0));
+  expect(nonZero(summary?.net), "festival income by category").toEqual(byCategory);
+  expect(nonZero(summary?.earmarked), "festival earmarks").toEqual(earmarked);
+  expect(summary?.processingFees ?? 0, "festival fees").toBe(festivalFees);
+  expect(summary?.unallocated ?? 0, "unallocated").toBe(total(festivalNet) - festivalFees);
+  // Money at Stripe is what Stripe holds for the festival's payments: charged, minus its fees, minus refunds.
+  let atStripe = 0;
+  for (const o of model.orders) {
+    const session = o.sessionId ? fake.sessions.get(o.sessionId) : undefined;
+    const pi = session?.payment_intent
+      ? fake.paymentIntents.get(session.payment_intent)
+      : undefined;
+    if (!pi?.latest_charge) continue;
+    atStripe += pi.amount_received - stripeFeeOf(pi.amount_received);
+    for (const r of fake.refunds.values()) if (r.payment_intent === pi.id) atStripe -= r.amount;
+    atStripe -= o.chargedBackMinor;
+  }
+  expect((summary?.stripe ?? 0) + (summary?.stripeDisputed ?? 0), "money at Stripe").toBe(atStripe);
+  const { rows } = await sql.execute({
+    sql: `SELECT COUNT(DISTINCT e.orderId) AS n FROM LedgerEntry e WHERE e.festivalId = ? AND e.orderId IS NOT NULL`,
+    args: [world.festivalId],
+  });
+  const withEntries = model.orders.filter(
+    (o) => Object.keys(o.paid).length > 0 || o.feesMinor > 0,
+  ).length;
+  expect(Number(rows[0]!.n), "orders with entries").toBe(withEntries);
+
+  // Places held (not money, but the model would drift unnoticed without it).
+  const types = await db.prisma.ticketType.findMany({
+    where: { festivalId: world.festivalId },
+    select: { id: true, reserved: true },
+  });
+  const reserved = Object.fromEntries(
+    (Object.keys(world.typeIds) as TypeKey[]).map((k) => [
+      k,
+      types.find((t) => t.id === world.typeIds[k])!.reserved,
+    ]),
+  );
+  expect(reserved, "places held").toEqual(model.reserved);
+}
+
+/** Run each command, then check every invariant. */
+class Checked implements LedgerCommand {
+  constructor(readonly inner: LedgerCommand) {}
+  check(model: Readonly<Model>) {
+    return this.inner.check(model);
+  }
+  async run(model: Model, real: Real) {
+    tally(String(this.inner).replace(/^new (\w+).*$/s, "$1"));
+    await this.inner.run(model, real);
+    await checkInvariants(model, real.world);
+  }
+  toString() {
+    return this.inner.toString();
+  }
+}
+
+// ---------------------------------------------------------------- runs
+
+const index = fc.nat({ max: 20 });
+/** How much later one of two racing events starts (ms; negative: the other one is later). */
+const offset = fc.integer({ min: -10, max: 10 });
+/** An arbitrary listed twice is picked twice as often. */
+const twice = <T>(arb: fc.Arbitrary<T>) => [arb, arb];
+const thrice = <T>(arb: fc.Arbitrary<T>) => [arb, arb, arb];
+
+const placeOrder = fc
+  .tuple(
+    fc.constantFrom<Method>("stripe", "stripe", "door", "door", "free"),
+    fc.nat({ max: 2 }),
+    fc.nat({ max: 2 }),
+    fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 5000 })),
+    fc.nat({ max: 2 }),
+  )
+  .map(([m, a, b, d, e]) => new PlaceOrder(m, a, b, d, e));
+
+/** What fast-check picks from: one arbitrary per command class (some listed more than once, to run more often). */
+const ACTIVE_COMMANDS = [
+  ...thrice(placeOrder),
+  ...twice(
+    fc
+      .tuple(
+        index,
+        fc.constantFrom(
+          "checkout.session.completed" as const,
+          "checkout.session.async_payment_succeeded" as const,
+        ),
+        fc.constantFrom(1, 1, 2),
+      )
+      .map(([o, t, n]) => new DeliverCompleted(o, t, n)),
+  ),
+  index.map((o) => new DeliverExpired(o)),
+  fc.oneof(fc.integer({ min: 1, max: 29 }), fc.constant(31)).map((m) => new ExpireHolds(m)),
+  ...twice(fc.tuple(index, index, fc.nat({ max: 1 })).map(([o, t, d]) => new PayAtDoor(o, t, d))),
+  index.map((o) => new CancelOrder(o)),
+  index.map((i) => new Replay(i)),
+  fc.tuple(index, offset).map(([o, ms]) => new RaceCancelAndPayment(o, ms)),
+  fc.tuple(index, index).map(([o, t]) => new RaceDoorPayments(o, t)),
+  fc.tuple(index, index, offset).map(([o, t, ms]) => new RaceDoorPaymentAndCancel(o, t, ms)),
+];
+
+/** Switch these on after merging their branches (see "commands (pending)" above). */
+export const PENDING_COMMANDS = [
+  fc
+    .tuple(index, fc.oneof(fc.constant(1000), fc.integer({ min: 1, max: 999 })))
+    .map(([o, s]) => new StripeDashboardRefund(o, s)),
+  index.map((o) => new DisputeOpened(o)),
+  fc.tuple(index, fc.boolean()).map(([o, won]) => new DisputeClosed(o, won)),
+  index.map((o) => new MismatchedCompletion(o)),
+  fc.tuple(index, fc.nat({ max: 1 })).map(([o, d]) => new PayDoorDonation(o, d)),
+  index.map((o) => new CancelDoorKeepCash(o)),
+  fc.constant(new ChangeCurrency()),
+];
+
+/** A fresh festival (on its own day of the clock) with ticket types, two earmarkable prisoners and two door devices. */
+async function newWorld(): Promise<World> {
+  runs++;
+  clock = EPOCH + runs * DAY;
+  const festival = await fixtures.createFestivalRow({
+    status: "published",
+    publishedAt: new Date(clock),
+    // Its own dates, a month after its run's day: sales stay open however many runs shrinking takes.
+    startsAt: new Date(clock + 30 * DAY),
+    endsAt: new Date(clock + 30 * DAY + 8 * 60 * MINUTE),
+    paymentMethods: JSON.stringify(["stripe", "door"]),
+  });
+  const typeIds = {} as Record<TypeKey, string>;
+  for (const [key, t] of Object.entries(TYPES) as [TypeKey, (typeof TYPES)[TypeKey]][])
+    typeIds[key] = (
+      await db.prisma.ticketType.create({
+        data: {
+          festivalId: festival.id,
+          name: JSON.stringify({ "*": `Type ${key}` }),
+          priceMinor: t.priceMinor,
+          capacity: t.capacity,
+        },
+      })
+    ).id;
+  const prisoners = [];
+  for (const n of [1, 2])
+    prisoners.push(
+      (await fixtures.createPrisonerRow(`prisoner-${runs}-${n}`, { en: `P${n}` }, [festival.id]))
+        .id,
+    );
+  const devices = [];
+  for (const n of [1, 2]) {
+    const d = await db.prisma.doorDevice.create({
+      data: {
+        festivalId: festival.id,
+        name: `Door ${n}`,
+        tokenHash: `hash-${runs}-${n}-${Math.random()}`,
+        createdById: actor.id,
+      },
+    });
+    devices.push({ id: d.id, festivalId: festival.id, name: d.name });
+  }
+  return { festivalId: festival.id, typeIds, prisoners, devices };
+}
+
+function setup() {
+  return async () => {
+    const world = await newWorld();
+    return {
+      model: { orders: [], reserved: { A: 0, B: 0, F: 0 }, log: [] } as Model,
+      real: { world },
+    };
+  };
+}
+
+/** Run one sequence of commands (a generated one, or a fixed case) with the invariants after each. */
+async function runCommands(commands: Iterable<LedgerCommand>) {
+  await fc.asyncModelRun(
+    setup(),
+    [...commands].map((c) => new Checked(c)),
+  );
+}
+
+beforeAll(async () => {
+  // The app warns when it expires a session the Stripe fake already expired on its own: expected here, and noisy.
+  const warn = console.warn.bind(console);
+  vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => {
+    if (!String(args[0]).startsWith("could not expire Stripe session")) warn(...args);
+  });
+  fake = await startStripeFake({ now: () => clock });
+  freshTestEnv({
+    STRIPE_SECRET_KEY: fake.secretKey,
+    STRIPE_WEBHOOK_SECRET: "whsec_test_ledger_properties_0123456789",
+    STRIPE_API_URL: fake.url,
+    STRIPE_TIMEOUT_MS: "2000",
+    PUBLIC_URL: "http://festival.test",
+  });
+  db = await import("~/utils/db.server");
+  ledger = await import("~/models/ledger.server");
+  orders = await import("~/models/order.server");
+  payments = await import("~/models/payment.server");
+  door = await import("~/models/door.server");
+  fixtures = await import("../helpers/fixtures");
+  const admin = await fixtures.createUserRow({ role: "admin", name: "Organiser" });
+  actor = { ...admin, role: "admin", locale: null, memberships: [] };
+});
+afterAll(async () => {
+  if (process.env.LEDGER_PROPERTY_STATS) console.log(Object.fromEntries([...stats].sort()));
+  await db?.disconnectDatabase();
+  await fake?.close();
+});
+
+describe("the ledger under random sequences of money events", () => {
+  it("balances, matches what each buyer paid and got back, sums per festival, and ignores replays", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.commands(ACTIVE_COMMANDS, { maxCommands: 20, size: "max" }), (commands) =>
+        runCommands(commands),
+      ),
+      // LEDGER_PROPERTY_RUNS=500 for a longer hunt on your machine.
+      { numRuns: Number(process.env.LEDGER_PROPERTY_RUNS ?? 40) },
+    );
+  }, 600_000);
+});
+
+describe("fixed cases: shrunk counterexamples", () => {
+  // Found by the property (seed 43005302): Stripe keeps its fee on a refunded
+  // payment, but a late payment's refund posted none, so the books showed €0 at
+  // Stripe where Stripe held −€0.33. Fixed in payment.server.ts (refundLatePayment
+  // posts the fee entry too).
+  it("a late payment refunded after a cancellation costs its Stripe fee", async () => {
+    await runCommands([
+      new PlaceOrder("stripe", 0, 1, 0, 0),
+      new CancelOrder(0),
+      new DeliverCompleted(0, "checkout.session.completed"),
+    ]);
+  });
+
+  // Found by the property against a mutant that dropped the earmark from
+  // orderReversalPostings: an organiser's refund must give an earmarked donation
+  // back under its earmark.
+  it("a refunded card order with an earmarked donation gives it back under its earmark", async () => {
+    await runCommands([
+      new PlaceOrder("stripe", 0, 0, 50, 1),
+      new DeliverCompleted(0, "checkout.session.completed"),
+      new CancelOrder(0),
+    ]);
+  });
+
+  // Found by the property before the model knew Stripe's smallest charge: a card
+  // order under €0.50 cannot open a Checkout Session; the order is undone (503).
+  it("a card order below Stripe's smallest charge is undone and posts nothing", async () => {
+    await runCommands([new PlaceOrder("stripe", 0, 0, 1, 0), new ExpireHolds(31)]);
+  });
+});
+
+describe("fixed cases: the issue's stories", () => {
+  it("a €44 door order with a €20 earmarked donation, both tickets paid, then cancelled", async () => {
+    // Today the door collects the tickets only (€24): PayDoorDonation is pending.
+    await runCommands([
+      new PlaceOrder("door", 2, 0, 2000, 1),
+      new PayAtDoor(0, 0, 0),
+      new PayAtDoor(0, 1, 1),
+      new Replay(1),
+      new CancelOrder(0),
+      new Replay(2),
+    ]);
+  });
+
+  it("a part-paid door order cancelled: the cash taken goes back from the device that took it", async () => {
+    await runCommands([
+      new PlaceOrder("door", 1, 2, 0, 0),
+      new PayAtDoor(0, 0, 1),
+      new PayAtDoor(0, 2, 0),
+      new CancelOrder(0),
+      new PayAtDoor(0, 1, 0),
+      new Replay(0),
+    ]);
+  });
+
+  it("a card order paid after its hold ended and its places were sold: paid and refunded", async () => {
+    await runCommands([
+      new PlaceOrder("stripe", 2, 0, 700, 2),
+      new ExpireHolds(31),
+      new DeliverExpired(0),
+      new PlaceOrder("door", 2, 0, 0, 0),
+      new DeliverCompleted(0, "checkout.session.completed", 2),
+      new Replay(1),
+      new DeliverCompleted(0, "checkout.session.async_payment_succeeded"),
+    ]);
+  });
+
+  it("a card order paid after its hold ended while its places were still free: fulfilled", async () => {
+    await runCommands([
+      new PlaceOrder("stripe", 1, 1, 0, 0),
+      new ExpireHolds(31),
+      new DeliverCompleted(0, "checkout.session.completed"),
+      new DeliverExpired(0),
+      new Replay(0),
+      new Replay(1),
+    ]);
+  });
+
+  it("a card order cancelled while its buyer was paying: the late payment goes back, earmark kept", async () => {
+    await runCommands([
+      new PlaceOrder("stripe", 0, 1, 1500, 1),
+      new CancelOrder(0),
+      new DeliverCompleted(0, "checkout.session.completed", 2),
+      new Replay(1),
+    ]);
+  });
+
+  it("an organiser cancels while the buyer's payment arrives (either first): paid once, given back once", async () => {
+    await runCommands([
+      new PlaceOrder("stripe", 1, 0, 900, 1),
+      new PlaceOrder("stripe", 0, 2, 0, 0),
+      new RaceCancelAndPayment(0, 0),
+      new RaceCancelAndPayment(0, 10),
+      new Replay(0),
+      new Replay(1),
+    ]);
+  });
+
+  it("two door devices take the same ticket's cash at once, and a cancellation races a third", async () => {
+    await runCommands([
+      new PlaceOrder("door", 1, 2, 0, 0),
+      new RaceDoorPayments(0, 0),
+      new RaceDoorPayments(0, 0),
+      new RaceDoorPaymentAndCancel(0, 1, -5),
+      new Replay(0),
+    ]);
+  });
+
+  it("a free order posts nothing, and cancelling it posts nothing either", async () => {
+    await runCommands([new PlaceOrder("free", 1, 0, 0, 0), new CancelOrder(0), new Replay(0)]);
+  });
+});
