@@ -86,11 +86,11 @@ describe("the currency lock", () => {
       before.items,
     );
 
-    // A later refund (the organiser cancels the paid door order) books in EUR, €15 back.
+    // A later refund (the organiser cancels the paid door order, the cash returned) books in EUR, €15 back.
     const refund = await client.api(
       "POST",
       `/api/v1/orders/${f.ticket.orderId}/refund`,
-      undefined,
+      { cash: "return" },
       token,
     );
     expect(refund.status, refund.text).toBe(200);
