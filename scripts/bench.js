@@ -312,6 +312,62 @@ async function benchOrders({ url, token, file, health }) {
   );
 }
 
+/**
+ * Issue 9: staff take the cash for a pay-at-the-door ticket — the payment, its ledger
+ * entry (the device's cash) and the admission in one transaction — from 8 devices at once.
+ */
+async function benchDoorPayments({ url, token, health }) {
+  const { post, festival } = await publishedFestival(url, token, "Cash bench festival");
+  const type = json(
+    await post(`/api/v1/festivals/${festival.id}/ticket-types`, {
+      name: "At the door",
+      priceMinor: 1500,
+      capacity: 100_000,
+      maxPerOrder: 50,
+    }),
+  ).id;
+  const devices = [];
+  for (let i = 0; i < 8; i++)
+    devices.push(
+      json(await post(`/api/v1/festivals/${festival.id}/door-devices`, { name: `Till ${i + 1}` }))
+        .token,
+    );
+  const tickets = [];
+  while (tickets.length < 3000) {
+    const order = json(
+      await post(
+        `/api/v1/festivals/${festival.id}/orders`,
+        {
+          items: [{ ticketTypeId: type, quantity: 50 }],
+          email: "cash@example.test",
+          paymentMethod: "door",
+        },
+        { "Content-Type": "application/json" },
+      ),
+    );
+    tickets.push(...order.tickets.map((t) => t.qrToken));
+  }
+  let next = 0;
+  const paid = await load(
+    (worker) => {
+      const ticket = tickets[next++];
+      if (!ticket) return Promise.resolve(false);
+      return post(
+        "/api/v1/door/payments",
+        { token: ticket, nonce: `cash-${next}-${worker}`, amountMinor: 1500 },
+        { "Content-Type": "application/json", Authorization: `Bearer ${devices[worker % 8]}` },
+      ).then((r) => r.status === 200 && JSON.parse(r.body).result === "admitted");
+    },
+    { concurrency: 8 },
+  );
+  console.log(
+    `\nDoor cash (8 devices at once, one ticket each: payment + ledger entry + admission)`,
+  );
+  console.log(
+    `       POST /api/v1/door/payments                   ${fmt(paid)}   (${((paid.perSecond / health.perSecond) * 100).toFixed(0)}% of /healthz ${health.perSecond.toFixed(0)} req/s)`,
+  );
+}
+
 /** Issue 4 target: server verdict p95 < 20 ms at 50 scans/s sustained from 8 devices. */
 async function benchScans({ url, token, raw, file }) {
   const { post, festival } = await publishedFestival(url, token, "Scan bench festival");
@@ -542,6 +598,7 @@ async function main() {
       );
     }
     await benchOrders({ url, token, file, health });
+    await benchDoorPayments({ url, token, health });
     await benchScans({ url, token, raw, file });
     const rss = fs.readFileSync(`/proc/${child.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1];
     if (rss) console.log(`\napp process RSS after the run: ${(Number(rss) / 1024).toFixed(0)} MiB`);

@@ -138,32 +138,37 @@ export function entryStatements(entry: Entry): InStatement[] {
   const postings = merged(entry.postings);
   if (postings.length === 0) return [];
   assertBalanced({ id: entry.id, postings });
-  const statements: InStatement[] = [];
-  for (const p of postings) {
-    const a = p.account;
-    statements.push(
-      {
-        sql: `INSERT OR IGNORE INTO LedgerAccount (id, festivalId, currency, type, code, category, prisonerId, holderType, holderId, createdAt)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        args: [
-          accountId(a),
-          a.festivalId,
-          a.currency,
-          ACCOUNT_CODES[a.code],
-          a.code,
-          a.category ?? null,
-          a.prisonerId ?? null,
-          a.holder?.type ?? null,
-          a.holder?.id ?? null,
-          sqlDate(entry.at),
-        ],
-      },
-      {
-        sql: "INSERT INTO LedgerPosting (entryId, accountId, amountMinor, currency) VALUES (?, ?, ?, ?)",
-        args: [entry.id, accountId(a), p.amountMinor, a.currency],
-      },
-    );
-  }
+  // Three statements whatever the number of postings (each costs a round trip on
+  // the hot paths): the accounts, the postings, then the entry that seals them.
+  const rows = (n: number) =>
+    Array.from({ length: postings.length }, () => `(${"?, ".repeat(n - 1)}?)`).join(", ");
+  const statements: InStatement[] = [
+    {
+      sql: `INSERT OR IGNORE INTO LedgerAccount (id, festivalId, currency, type, code, category, prisonerId, holderType, holderId, createdAt)
+            VALUES ${rows(10)}`,
+      args: postings.flatMap(({ account: a }) => [
+        accountId(a),
+        a.festivalId,
+        a.currency,
+        ACCOUNT_CODES[a.code],
+        a.code,
+        a.category ?? null,
+        a.prisonerId ?? null,
+        a.holder?.type ?? null,
+        a.holder?.id ?? null,
+        sqlDate(entry.at),
+      ]),
+    },
+    {
+      sql: `INSERT INTO LedgerPosting (entryId, accountId, amountMinor, currency) VALUES ${rows(4)}`,
+      args: postings.flatMap((p) => [
+        entry.id,
+        accountId(p.account),
+        p.amountMinor,
+        p.account.currency,
+      ]),
+    },
+  ];
   statements.push({
     sql: `INSERT INTO LedgerEntry (id, festivalId, orderId, kind, actorUserId, memo, createdAt)
           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,

@@ -411,9 +411,12 @@ describe("entryStatements", () => {
       ],
     });
     const postings = statements.filter(
-      (s) => typeof s !== "string" && s.sql.includes("LedgerPosting"),
+      (s) => typeof s !== "string" && s.sql.includes("INTO LedgerPosting"),
     );
-    expect(postings.map((s) => (s as { args: unknown[] }).args[2])).toEqual([1200, -1200]);
+    // One multi-row INSERT (entryId, accountId, amountMinor, currency per posting).
+    expect(postings).toHaveLength(1);
+    const args = (postings[0] as { args: unknown[] }).args;
+    expect(args.filter((_, i) => i % 4 === 2)).toEqual([1200, -1200]);
   });
 
   it("replays: the same entry id twice posts once and does not fail", async () => {

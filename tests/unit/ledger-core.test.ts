@@ -68,13 +68,14 @@ function sums(postings: Posting[]) {
 function writtenPostings(entry: Entry) {
   return entryStatements(entry)
     .filter((s) => typeof s !== "string" && s.sql.startsWith("INSERT INTO LedgerPosting"))
-    .map((s) => {
+    .flatMap((s) => {
+      // One multi-row INSERT: four values per posting.
       const args = (s as { args: unknown[] }).args;
-      return {
-        accountId: String(args[1]),
-        amountMinor: Number(args[2]),
-        currency: String(args[3]),
-      };
+      return Array.from({ length: args.length / 4 }, (_, i) => ({
+        accountId: String(args[4 * i + 1]),
+        amountMinor: Number(args[4 * i + 2]),
+        currency: String(args[4 * i + 3]),
+      }));
     });
 }
 
@@ -182,8 +183,8 @@ describe("entryStatements", () => {
           expected,
         );
         const statements = entryStatements(entry(postings));
-        // Each posting with its account, then the entry row last (its trigger checks the sum).
-        expect(statements.length).toBe(written.length ? 2 * written.length + 1 : 0);
+        // The accounts, the postings, then the entry row last (its trigger checks the sum).
+        expect(statements.length).toBe(written.length ? 3 : 0);
       }),
     );
   });
