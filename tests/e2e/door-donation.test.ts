@@ -156,6 +156,11 @@ describe("cash custody on the money page", () => {
     await tre.page.getByText("Confirm I received it").click();
     await tre.page.getByRole("button", { name: "Yes, I received €24.00" }).click();
     await tre.page.getByText("Receipt confirmed.").waitFor({ state: "visible" });
+    // The page's figures come back with the revalidation that follows the action.
+    await tre.page
+      .getByTestId("treasurer-cash-EUR")
+      .filter({ hasText: /^€24\.00$/ })
+      .waitFor({ state: "visible", timeout: 5000 });
     expect(await tre.page.getByTestId("treasurer-cash-EUR").textContent()).toBe("€24.00");
     expect(await noSidewaysScroll(tre)).toBe(true);
     await tre.screenshot("money-receipt-confirmed");
