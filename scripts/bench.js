@@ -312,6 +312,37 @@ async function benchOrders({ url, token, file, health }) {
   );
 }
 
+/** Eight door devices of a festival: their bearer tokens. */
+async function doorDevices(post, festivalId, name) {
+  const tokens = [];
+  for (let i = 0; i < 8; i++)
+    tokens.push(
+      json(await post(`/api/v1/festivals/${festivalId}/door-devices`, { name: `${name} ${i + 1}` }))
+        .token,
+    );
+  return tokens;
+}
+
+/** At least `n` tickets of one type, bought 50 at a time: their QR tokens. */
+async function ticketTokens(post, festivalId, typeId, paymentMethod, n) {
+  const tokens = [];
+  while (tokens.length < n) {
+    const order = json(
+      await post(
+        `/api/v1/festivals/${festivalId}/orders`,
+        {
+          items: [{ ticketTypeId: typeId, quantity: 50 }],
+          email: `${paymentMethod}@example.test`,
+          paymentMethod,
+        },
+        { "Content-Type": "application/json" },
+      ),
+    );
+    tokens.push(...order.tickets.map((t) => t.qrToken));
+  }
+  return tokens;
+}
+
 /**
  * Issue 9: staff take the cash for a pay-at-the-door ticket — the payment, its ledger
  * entry (the device's cash) and the admission in one transaction — from 8 devices at once.
@@ -326,27 +357,8 @@ async function benchDoorPayments({ url, token, health }) {
       maxPerOrder: 50,
     }),
   ).id;
-  const devices = [];
-  for (let i = 0; i < 8; i++)
-    devices.push(
-      json(await post(`/api/v1/festivals/${festival.id}/door-devices`, { name: `Till ${i + 1}` }))
-        .token,
-    );
-  const tickets = [];
-  while (tickets.length < 3000) {
-    const order = json(
-      await post(
-        `/api/v1/festivals/${festival.id}/orders`,
-        {
-          items: [{ ticketTypeId: type, quantity: 50 }],
-          email: "cash@example.test",
-          paymentMethod: "door",
-        },
-        { "Content-Type": "application/json" },
-      ),
-    );
-    tickets.push(...order.tickets.map((t) => t.qrToken));
-  }
+  const devices = await doorDevices(post, festival.id, "Till");
+  const tickets = await ticketTokens(post, festival.id, type, "door", 3000);
   let next = 0;
   const paid = await load(
     (worker) => {
@@ -379,29 +391,10 @@ async function benchScans({ url, token, raw, file }) {
       maxPerOrder: 50,
     }),
   ).id;
-  const devices = [];
-  for (let i = 0; i < 8; i++)
-    devices.push(
-      json(await post(`/api/v1/festivals/${festival.id}/door-devices`, { name: `Door ${i + 1}` }))
-        .token,
-    );
+  const devices = await doorDevices(post, festival.id, "Door");
   const RATE = 50;
   const SECONDS = Math.max(10, Math.round(DURATION_MS / 1000) * 3);
-  const tickets = [];
-  while (tickets.length < RATE * SECONDS) {
-    const order = json(
-      await post(
-        `/api/v1/festivals/${festival.id}/orders`,
-        {
-          items: [{ ticketTypeId: type, quantity: 50 }],
-          email: "scan@example.test",
-          paymentMethod: "free",
-        },
-        { "Content-Type": "application/json" },
-      ),
-    );
-    tickets.push(...order.tickets.map((t) => t.qrToken));
-  }
+  const tickets = await ticketTokens(post, festival.id, type, "free", RATE * SECONDS);
   // Doors open after the sales: let the confirmation emails of the order sections go out first.
   const db = createClient({ url: `file:${file}` });
   for (let i = 0; i < 600; i++) {

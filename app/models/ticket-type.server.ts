@@ -14,7 +14,8 @@ export const MAX_AMOUNT_MINOR = 100_000_000;
 export const MAX_CAPACITY = 1_000_000;
 export const MAX_TICKETS_PER_ORDER = 50;
 
-const minorAmount = z
+/** An amount in minor units as forms and the API send it: an integer from 0 to MAX_AMOUNT_MINOR. */
+export const minorAmount = z
   .number({ error: "v.amount" })
   .int({ error: "v.amount" })
   .min(0, { error: "v.amount" })

@@ -22,20 +22,13 @@ beforeAll(async () => {
 afterAll(() => db.disconnectDatabase());
 
 async function doorFestival() {
-  const { createFestivalRow } = await import("../helpers/fixtures");
+  const { createFestivalRow, createTicketTypeRow } = await import("../helpers/fixtures");
   const festival = await createFestivalRow({
     status: "published",
     publishedAt: new Date(),
     paymentMethods: JSON.stringify(["door"]),
   });
-  const type = await db.prisma.ticketType.create({
-    data: {
-      festivalId: festival.id,
-      name: JSON.stringify({ "*": "Standard" }),
-      priceMinor: 1500,
-      capacity: 100,
-    },
-  });
+  const type = await createTicketTypeRow(festival.id, 1500, 100);
   return { festival, type };
 }
 

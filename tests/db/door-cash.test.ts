@@ -71,7 +71,7 @@ beforeAll(async () => {
   orders = await import("~/models/order.server");
   payments = await import("~/models/payment.server");
   books = await import("../helpers/ledger");
-  const { createFestivalRow, createPrisonerRow, createUserRow } =
+  const { createFestivalRow, createPrisonerRow, createUserRow, createTicketTypeRow } =
     await import("../helpers/fixtures");
   const festival = await createFestivalRow({
     status: "published",
@@ -79,16 +79,7 @@ beforeAll(async () => {
     paymentMethods: JSON.stringify(["door"]),
   });
   festivalId = festival.id;
-  typeId = (
-    await db.prisma.ticketType.create({
-      data: {
-        festivalId,
-        name: JSON.stringify({ "*": "Standard" }),
-        priceMinor: 1200,
-        capacity: 1000,
-      },
-    })
-  ).id;
+  typeId = (await createTicketTypeRow(festivalId, 1200, 1000)).id;
   prisonerId = (await createPrisonerRow(`p-${Date.now()}`, { en: "A. Prisoner" }, [festivalId])).id;
   organiser = asUser(await createUserRow({ role: "admin", name: "Org" }));
   treasurer = asUser(await createUserRow({ role: "treasurer", name: "Tess" }));

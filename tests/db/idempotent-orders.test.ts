@@ -17,23 +17,14 @@ beforeAll(async () => {
   freshTestEnv();
   db = await import("~/utils/db.server");
   orders = await import("~/models/order.server");
-  const { createFestivalRow } = await import("../helpers/fixtures");
+  const { createFestivalRow, createTicketTypeRow } = await import("../helpers/fixtures");
   const festival = await createFestivalRow({
     status: "published",
     publishedAt: new Date(),
     paymentMethods: JSON.stringify(["door"]),
   });
   festivalId = festival.id;
-  typeId = (
-    await db.prisma.ticketType.create({
-      data: {
-        festivalId,
-        name: JSON.stringify({ "*": "Standard" }),
-        priceMinor: 1000,
-        capacity: 10_000,
-      },
-    })
-  ).id;
+  typeId = (await createTicketTypeRow(festivalId, 1000, 10_000)).id;
 });
 afterAll(() => db.disconnectDatabase());
 

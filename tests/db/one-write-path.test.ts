@@ -46,16 +46,7 @@ beforeAll(async () => {
     publishedAt: new Date(),
     paymentMethods: JSON.stringify(["door", "stripe"]),
   });
-  typeId = (
-    await db.prisma.ticketType.create({
-      data: {
-        festivalId: festival.id,
-        name: JSON.stringify({ "*": "Standard" }),
-        priceMinor: 1200,
-        capacity: 100,
-      },
-    })
-  ).id;
+  typeId = (await fixtures.createTicketTypeRow(festival.id, 1200, 100)).id;
   const user = await fixtures.createUserRow({ role: "admin" });
   organiser = { ...user, role: "admin", locale: null, memberships: [] };
 });

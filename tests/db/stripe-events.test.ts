@@ -100,23 +100,15 @@ beforeAll(async () => {
   ledger = await import("~/models/ledger.server");
   books = await import("../helpers/ledger");
   stripeServer = await import("~/utils/stripe.server");
-  const { createFestivalRow, createPrisonerRow } = await import("../helpers/fixtures");
+  const { createFestivalRow, createPrisonerRow, createTicketTypeRow } =
+    await import("../helpers/fixtures");
   const festival = await createFestivalRow({
     status: "published",
     publishedAt: new Date(),
     paymentMethods: JSON.stringify(["stripe"]),
   });
   festivalId = festival.id;
-  typeId = (
-    await db.prisma.ticketType.create({
-      data: {
-        festivalId,
-        name: JSON.stringify({ "*": "Standard" }),
-        priceMinor: 1000,
-        capacity: 100_000,
-      },
-    })
-  ).id;
+  typeId = (await createTicketTypeRow(festivalId, 1000, 100_000)).id;
   prisonerId = (await createPrisonerRow("db-card-prisoner", { en: "Card Prisoner" }, [festivalId]))
     .id;
 });

@@ -120,6 +120,18 @@ export async function createFestivalRow(
 }
 
 /** A prisoner in the registry (names per language), supported by `festivalIds`. */
+/** A ticket type row named "Standard" (any language) with a price and a capacity. */
+export async function createTicketTypeRow(
+  festivalId: string,
+  priceMinor: number,
+  capacity: number,
+  name: Record<string, string> = { "*": "Standard" },
+) {
+  return prisma.ticketType.create({
+    data: { festivalId, name: JSON.stringify(name), priceMinor, capacity },
+  });
+}
+
 export async function createPrisonerRow(
   slug: string,
   name: Record<string, string>,

@@ -6,16 +6,12 @@ import { randomToken } from "~/utils/crypto.server";
 import { sqlClient } from "~/utils/db.server";
 import { FieldRulesError } from "~/utils/domain-error";
 import { translate } from "~/utils/i18n";
-import { MAX_AMOUNT_MINOR } from "../ticket-type.server";
+import { minorAmount } from "../ticket-type.server";
 import type { ItemKind } from "./index.server";
 
 const donation = z
   .object({
-    amountMinor: z
-      .number({ error: "v.amount" })
-      .int({ error: "v.amount" })
-      .min(1, { error: "v.amount" })
-      .max(MAX_AMOUNT_MINOR, { error: "v.amount" }),
+    amountMinor: minorAmount.min(1, { error: "v.amount" }),
     prisonerId: z
       .string({ error: "v.unknownPrisoner" })
       .max(64, { error: "v.unknownPrisoner" })

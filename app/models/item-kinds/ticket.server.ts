@@ -7,15 +7,9 @@ import { dateFromSql, sqlClient, sqlDate } from "~/utils/db.server";
 import { FieldRulesError } from "~/utils/domain-error";
 import { moneyMessage } from "~/utils/validation";
 import { randomToken } from "~/utils/crypto.server";
-import { MAX_AMOUNT_MINOR, MAX_TICKETS_PER_ORDER, pickLanguage } from "../ticket-type.server";
+import { MAX_TICKETS_PER_ORDER, minorAmount, pickLanguage } from "../ticket-type.server";
 import { issueTicketTokens } from "../ticket.server";
 import type { ItemKind, OrderLine, PricedItem } from "./index.server";
-
-const amount = z
-  .number({ error: "v.amount" })
-  .int({ error: "v.amount" })
-  .min(0, { error: "v.amount" })
-  .max(MAX_AMOUNT_MINOR, { error: "v.amount" });
 
 const items = z
   .array(
@@ -30,7 +24,7 @@ const items = z
           .int({ error: "v.quantity" })
           .min(1, { error: "v.quantity" })
           .max(MAX_TICKETS_PER_ORDER, { error: "v.quantity" }),
-        priceMinor: amount.optional(),
+        priceMinor: minorAmount.optional(),
       })
       .strict(),
     { error: "v.items" },
