@@ -857,12 +857,18 @@ export async function payOrderAtDoor(
 ): Promise<OrderPayment> {
   return writeTransaction(async (tx) => {
     const { rows } = await tx.execute({
-      sql: `SELECT id, code, currency, status, paymentMethod FROM "Order" WHERE id = ? AND festivalId = ?`,
+      sql: `SELECT o.id, o.code, o.currency, o.status, o.paymentMethod, f.status AS festivalStatus
+            FROM "Order" o JOIN Festival f ON f.id = o.festivalId WHERE o.id = ? AND o.festivalId = ?`,
       args: [input.orderId, device.festivalId],
     });
     const r = rows[0];
     // Another festival's order is as unknown as a missing one.
     if (!r) throw DomainError.notFound("No such order at this festival.");
+    if (r.festivalStatus === "cancelled")
+      throw DomainError.conflict(
+        "festival_cancelled",
+        "This festival was cancelled: no cash is taken at the door.",
+      );
     if (r.paymentMethod !== "door")
       throw new DomainError(409, "invalid_state", "This order is not paid at the door.");
     const order = { id: String(r.id), currency: String(r.currency) };

@@ -222,6 +222,10 @@ describe("a cancelled festival's tickets", () => {
       nonce: nonce(),
     });
     expect(verdict.result).toBe("festival_cancelled");
+    await expect(door.payOrderAtDoor(device, { orderId: doorUnpaid.id })).rejects.toMatchObject({
+      status: 409,
+      code: "festival_cancelled",
+    });
     expect(await books.incomeOf(doorUnpaid.id)).toEqual({});
     const manifest = await door.doorManifest(device);
     expect(manifest.festival.cancelled).toBe(true);
