@@ -27,31 +27,43 @@ export type FestivalRefundOutcome = {
 /** The orders of a festival that still can be cancelled or refunded, oldest first. */
 async function openOrders(festivalId: string) {
   const { rows } = await sqlClient().execute({
-    sql: `SELECT id, status, totalMinor FROM "Order"
+    sql: `SELECT id FROM "Order"
           WHERE festivalId = ? AND status IN ('pending', 'confirmed', 'paid')
           ORDER BY createdAt, id`,
     args: [festivalId],
   });
-  return rows.map((r) => ({
-    id: String(r.id),
-    status: String(r.status),
-    totalMinor: Number(r.totalMinor),
-  }));
+  return rows.map((r) => String(r.id));
 }
 
 /**
- * What a cancelled festival's open orders still hold, for its admin pages:
- * how many orders, their total (minor units) and whether any took door cash
- * (then the organiser must choose what happens to it).
+ * What a cancelled festival's open orders still hold, for its admin pages, in
+ * one query: how many orders are open, the money they took in and still hold
+ * (minor units, in the order's currency: card payments, door cash; fees aside,
+ * as in `orderAssets`) and how many took door cash (then the organiser must
+ * choose what happens to it).
  */
 export async function festivalRefundsDue(festivalId: string) {
-  const orders = await openOrders(festivalId);
-  let cashOrders = 0;
-  for (const order of orders) if ((await doorCashTaken(sqlClient(), order.id)) > 0) cashOrders++;
+  const { rows } = await sqlClient().execute({
+    sql: `SELECT COUNT(*) AS orders, COALESCE(SUM(held), 0) AS heldMinor,
+                 COALESCE(SUM(cash > 0), 0) AS cashOrders
+          FROM (SELECT o.id,
+                  (SELECT COALESCE(SUM(p.amountMinor), 0) FROM LedgerEntry e
+                     JOIN LedgerPosting p ON p.entryId = e.id JOIN LedgerAccount a ON a.id = p.accountId
+                   WHERE e.orderId = o.id AND a.type = 'asset' AND p.currency = o.currency
+                     AND e.kind NOT IN ('processing_fee', 'currency_exchange', 'unmatched_payment')) AS held,
+                  (SELECT COALESCE(SUM(p.amountMinor), 0) FROM LedgerEntry e
+                     JOIN LedgerPosting p ON p.entryId = e.id JOIN LedgerAccount a ON a.id = p.accountId
+                   WHERE e.orderId = o.id AND a.code = 'door_cash'
+                     AND e.kind NOT IN ('processing_fee', 'currency_exchange', 'unmatched_payment')) AS cash
+                FROM "Order" o
+                WHERE o.festivalId = ? AND o.status IN ('pending', 'confirmed', 'paid'))`,
+    args: [festivalId],
+  });
+  const r = rows[0]!;
   return {
-    orders: orders.length,
-    totalMinor: orders.reduce((sum, o) => sum + o.totalMinor, 0),
-    cashOrders,
+    orders: Number(r.orders),
+    heldMinor: Number(r.heldMinor),
+    cashOrders: Number(r.cashOrders),
   };
 }
 
@@ -91,7 +103,7 @@ export async function cancelFestivalOrders(
   try {
     const orders = await openOrders(festivalId);
     const cashTaken = new Map<string, number>();
-    for (const order of orders) cashTaken.set(order.id, await doorCashTaken(sqlClient(), order.id));
+    for (const id of orders) cashTaken.set(id, await doorCashTaken(sqlClient(), id));
     // Checked before the first order: a missing choice changes nothing at all.
     if (!options.cash && [...cashTaken.values()].some((taken) => taken > 0))
       throw new DomainError(
@@ -101,10 +113,10 @@ export async function cancelFestivalOrders(
         { fields: { cash: "v.cashChoice" } },
       );
     const outcome: FestivalRefundOutcome = { cancelled: 0, refunded: 0, failed: [] };
-    for (const order of orders) {
+    for (const id of orders) {
       try {
-        const status = await cancelOrRefundOrder(actor, order.id, now, {
-          cash: (cashTaken.get(order.id) ?? 0) > 0 ? options.cash : undefined,
+        const status = await cancelOrRefundOrder(actor, id, now, {
+          cash: (cashTaken.get(id) ?? 0) > 0 ? options.cash : undefined,
         });
         if (status === "refunded") outcome.refunded++;
         else outcome.cancelled++;
@@ -112,14 +124,14 @@ export async function cancelFestivalOrders(
         // Done meanwhile by someone else (a webhook, another organiser): nothing left to do.
         const { rows: left } = await sqlClient().execute({
           sql: `SELECT status FROM "Order" WHERE id = ?`,
-          args: [order.id],
+          args: [id],
         });
         if (left[0] && !isCancellable(String(left[0].status))) continue;
         console.error(
-          `refund-all: order ${order.id} stays open:`,
+          `refund-all: order ${id} stays open:`,
           error instanceof Error ? error.message : error,
         );
-        outcome.failed.push(order.id);
+        outcome.failed.push(id);
       }
     }
     await audit(

@@ -134,7 +134,7 @@ export default function FestivalDetails() {
           <Link to={`/admin/festivals/${id}/money`}>
             {t("festivalAdmin.refundsDue", {
               count: refundsDue.orders,
-              amount: formatMoney(refundsDue.totalMinor, refundsDue.currency, locale),
+              amount: formatMoney(refundsDue.heldMinor, refundsDue.currency, locale),
             })}
           </Link>
         </p>

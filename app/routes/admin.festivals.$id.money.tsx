@@ -435,7 +435,7 @@ function RefundAll({
           <p data-testid="refunds-due">
             {t("refundAll.due", {
               count: due.orders,
-              amount: formatMoney(due.totalMinor, currency, locale),
+              amount: formatMoney(due.heldMinor, currency, locale),
             })}
           </p>
           <ConfirmButton

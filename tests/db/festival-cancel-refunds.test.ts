@@ -243,10 +243,11 @@ describe("cancelFestivalOrders on the cancelled festival", () => {
     expect(await auditRows("festival.refund_all")).toEqual([]);
   });
 
-  it("what is due: every open order and its total", async () => {
+  it("what is due: every open order, the money they hold, those that took cash", async () => {
     expect(await refunds.festivalRefundsDue(festivalId)).toEqual({
       orders: 5,
-      totalMinor: 2500 + 1500 + 1000 + 1300 + 2000,
+      // Two card payments and the door cash; the pending and unpaid orders hold places only.
+      heldMinor: 2500 + 1500 + 1300,
       cashOrders: 1,
     });
   });
@@ -286,7 +287,7 @@ describe("cancelFestivalOrders on the cancelled festival", () => {
     });
     expect(await refunds.festivalRefundsDue(festivalId)).toEqual({
       orders: 0,
-      totalMinor: 0,
+      heldMinor: 0,
       cashOrders: 0,
     });
     // One Stripe refund per card order, never two.
