@@ -10,7 +10,7 @@ import type { CurrentUser } from "~/utils/auth.server";
 import { audit } from "~/utils/change.server";
 import { sqlClient } from "~/utils/db.server";
 import { DomainError } from "~/utils/domain-error";
-import { requirePermission } from "~/utils/permissions.server";
+import { can } from "~/utils/permissions.server";
 import { doorCashTaken, type CashChoice } from "./cash.server";
 import { isCancellable } from "./choices";
 import { cancelOrRefundOrder } from "./payment.server";
@@ -83,7 +83,11 @@ export async function cancelFestivalOrders(
   options: { cash?: CashChoice } = {},
   now = new Date(),
 ): Promise<FestivalRefundOutcome> {
-  requirePermission(actor, "festival:edit", festivalId);
+  // Routes check first; the domain refuses too, with a DomainError (404 for a stranger, as routes do).
+  if (!can(actor, "festival:edit", festivalId))
+    throw can(actor, "festival:view", festivalId)
+      ? DomainError.forbidden("You do not have permission to do this.")
+      : DomainError.notFound();
   const { rows } = await sqlClient().execute({
     sql: "SELECT status FROM Festival WHERE id = ?",
     args: [festivalId],

@@ -168,6 +168,15 @@ afterAll(async () => {
 });
 
 describe("cancelFestivalOrders before the festival is cancelled", () => {
+  it("refuses someone without festival:edit (404, a DomainError), nothing changed", async () => {
+    const { createUserRow } = await import("../helpers/fixtures");
+    const stranger = asUser(await createUserRow({ role: "member", name: "Stranger" }));
+    await expect(
+      refunds.cancelFestivalOrders(stranger, festivalId, { cash: "return" }),
+    ).rejects.toMatchObject({ name: "DomainError", status: 404 });
+    expect(await statusOf(card1.id)).toBe("paid");
+  });
+
   it("refuses (409) and changes nothing", async () => {
     await expect(
       refunds.cancelFestivalOrders(organiser, festivalId, { cash: "return" }),
