@@ -169,7 +169,7 @@ export const en = {
   "festivalAdmin.unpublish": "Unpublish",
   "festivalAdmin.cancel": "Cancel the festival",
   "festivalAdmin.cancelWarning":
-    "Cancelling is final: sales stop, the public page says the festival is cancelled, and it can never be published again. Orders are not refunded by this; do that per order.",
+    "Cancelling is final: sales stop, the public page says the festival is cancelled, and it can never be published again. Orders are not refunded by this: afterwards, refund them all in one step on the Money page (or per order).",
   "festivalAdmin.cancelConfirm": "Yes, cancel the festival for good",
   "festivalAdmin.saved": "Saved.",
   "festivalAdmin.cancelledReadOnly": "A cancelled festival cannot be changed.",
@@ -689,6 +689,32 @@ export const en = {
     "The device's cash changed since this page was loaded: count again and record that.",
   "money.noCash": "This device holds no cash to hand over.",
   "money.notYours": "Only the treasurer named in this handover can confirm it.",
+  // ---- festival cancellation: refusing its tickets and refunding all its orders
+  "door.result.festival_cancelled": "Festival cancelled: do not let in",
+  "checkin.result.festival_cancelled": "Festival cancelled",
+  "refundAll.title": "Refunds after the cancellation",
+  "refundAll.intro":
+    "Cancelling the festival did not refund anything. Give everything back here in one step: card payments are refunded through Stripe, door and unpaid orders are cancelled, and their tickets stop working.",
+  "refundAll.due":
+    "{count, plural, one {# order still holds {amount}} other {# orders still hold {amount}}}: refund them all.",
+  "refundAll.nothingDue": "No order of this festival holds money or places any more.",
+  "refundAll.button": "Refund all orders",
+  "refundAll.warning":
+    "Every open order of this festival is cancelled, and card payments go back to the cards. This cannot be undone. An order Stripe cannot refund right now stays as it is: run this again later.",
+  "refundAll.confirm": "Yes, refund them all",
+  "refundAll.cashTaken":
+    "{count, plural, one {# order paid cash at the door} other {# orders paid cash at the door}}. What happens to that cash?",
+  "refundAll.cashReturn": "Return it to the buyers",
+  "refundAll.cashKeep": "Keep it as donations (the buyers agreed)",
+  "refundAll.done":
+    "{cancelled, plural, one {# order cancelled} other {# orders cancelled}}, {refunded, plural, one {# refunded} other {# refunded}} through Stripe.",
+  "refundAll.failed":
+    "{count, plural, one {# order could not be refunded now (Stripe did not answer); it is unchanged: run this again later.} other {# orders could not be refunded now (Stripe did not answer); they are unchanged: run this again later.}}",
+  "refundAll.running": "The refunds of this festival are running already; wait for them to finish.",
+  "refundAll.notCancelled": "Orders are refunded all at once only after the festival is cancelled.",
+  "festivalAdmin.refundsDue":
+    "{count, plural, one {# order still holds {amount}} other {# orders still hold {amount}}}: refund them all on the Money page.",
+  // ---- end festival cancellation
 } as const;
 
 export type MessageKey = keyof typeof en;

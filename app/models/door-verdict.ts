@@ -13,6 +13,8 @@ export const SCAN_RESULTS = [
   "exited",
   "conflict",
   "undone",
+  // The ticket's festival was cancelled: nobody is let in (online, uploads, offline manifest).
+  "festival_cancelled",
 ] as const;
 export type ScanResult = (typeof SCAN_RESULTS)[number];
 

@@ -375,12 +375,16 @@ type TicketRow = {
   inside: boolean;
   typeName: string;
   currency: string;
+  /** Its festival was cancelled: the ticket admits no one any more. */
+  festivalCancelled: boolean;
 };
 
 async function readTicket(tx: SqlExecutor, id: string): Promise<TicketRow | null> {
   const { rows } = await tx.execute({
-    sql: `SELECT t.id, t.orderId, t.festivalId, t.status, t.amountDueMinor, t.admittedAt, t.admittedBy, t.inside, tt.name AS typeName, o.currency
-          FROM Ticket t JOIN TicketType tt ON tt.id = t.ticketTypeId JOIN "Order" o ON o.id = t.orderId WHERE t.id = ?`,
+    sql: `SELECT t.id, t.orderId, t.festivalId, t.status, t.amountDueMinor, t.admittedAt, t.admittedBy, t.inside, tt.name AS typeName, o.currency,
+                 f.status = 'cancelled' AS festivalCancelled
+          FROM Ticket t JOIN TicketType tt ON tt.id = t.ticketTypeId JOIN "Order" o ON o.id = t.orderId
+          JOIN Festival f ON f.id = t.festivalId WHERE t.id = ?`,
     args: [id],
   });
   const r = rows[0];
@@ -396,6 +400,7 @@ async function readTicket(tx: SqlExecutor, id: string): Promise<TicketRow | null
     inside: Boolean(Number(r.inside)),
     typeName: String(r.typeName),
     currency: String(r.currency),
+    festivalCancelled: Boolean(Number(r.festivalCancelled)),
   };
 }
 
@@ -483,7 +488,9 @@ export async function scanTicket(
       if (!ticket || ticket.festivalId !== device.festivalId) v = { result: "invalid" };
       else {
         const base = { ticketId: ticket.id, ticketType: pickLanguage(ticket.typeName, locale) };
-        if (ticket.status !== "valid") v = { ...base, result: "revoked" };
+        // A cancelled festival admits no one, whatever the ticket (online scans and uploads alike).
+        if (ticket.festivalCancelled) v = { ...base, result: "festival_cancelled" };
+        else if (ticket.status !== "valid") v = { ...base, result: "revoked" };
         else if (ticket.amountDueMinor > 0) {
           const donation = sumMinor(await donationDue(tx, ticket.orderId));
           v = {
@@ -566,6 +573,7 @@ async function admitInOneBatch(
   if (
     !ticket ||
     ticket.festivalId !== device.festivalId ||
+    ticket.festivalCancelled ||
     ticket.status !== "valid" ||
     ticket.amountDueMinor > 0
   )
@@ -577,7 +585,8 @@ async function admitInOneBatch(
     [
       {
         sql: `UPDATE Ticket SET admittedAt = COALESCE(admittedAt, ?), admittedBy = COALESCE(admittedBy, ?), inside = 1
-              WHERE id = ? AND status = 'valid' AND amountDueMinor = 0 AND (admittedAt IS NULL OR inside = 0)`,
+              WHERE id = ? AND status = 'valid' AND amountDueMinor = 0 AND (admittedAt IS NULL OR inside = 0)
+                AND NOT EXISTS (SELECT 1 FROM Festival WHERE id = Ticket.festivalId AND status = 'cancelled')`,
         args: [sqlDate(scannedAt), device.name, ticket.id],
       },
       {
@@ -588,6 +597,7 @@ async function admitInOneBatch(
                                  'admittedBy', CASE WHEN r.result = 'admitted' THEN ? ELSE t.admittedBy END)
               FROM Ticket t,
                    (SELECT CASE WHEN changes() = 1 THEN 'admitted'
+                                WHEN (SELECT status FROM Festival WHERE id = ?) = 'cancelled' THEN 'festival_cancelled'
                                 WHEN ? = 1 AND (SELECT admittedBy FROM Ticket WHERE id = ?) IS NOT ? THEN 'conflict'
                                 ELSE 'already_admitted' END AS result) r
               WHERE t.id = ?`,
@@ -601,6 +611,7 @@ async function admitInOneBatch(
           ticketType,
           scannedAt.toISOString(),
           device.name,
+          device.festivalId,
           offlineAdmitted,
           ticket.id,
           device.name,
@@ -784,6 +795,8 @@ export async function payAtDoor(
     if (!check.ok) return admit();
     ticketId = parsed.token.payload.t;
   }
+  // No cash is taken for a cancelled festival: the scan answers its refusal.
+  if ((await readTicket(sqlClient(), ticketId))?.festivalCancelled) return admit();
   await writeTransaction(async (tx) => {
     const { rows } = await tx.execute({
       sql: `SELECT t.amountDueMinor, t.orderId, o.currency, o.festivalId FROM Ticket t JOIN "Order" o ON o.id = t.orderId
@@ -844,12 +857,18 @@ export async function payOrderAtDoor(
 ): Promise<OrderPayment> {
   return writeTransaction(async (tx) => {
     const { rows } = await tx.execute({
-      sql: `SELECT id, code, currency, status, paymentMethod FROM "Order" WHERE id = ? AND festivalId = ?`,
+      sql: `SELECT o.id, o.code, o.currency, o.status, o.paymentMethod, f.status AS festivalStatus
+            FROM "Order" o JOIN Festival f ON f.id = o.festivalId WHERE o.id = ? AND o.festivalId = ?`,
       args: [input.orderId, device.festivalId],
     });
     const r = rows[0];
     // Another festival's order is as unknown as a missing one.
     if (!r) throw DomainError.notFound("No such order at this festival.");
+    if (r.festivalStatus === "cancelled")
+      throw DomainError.conflict(
+        "festival_cancelled",
+        "This festival was cancelled: no cash is taken at the door.",
+      );
     if (r.paymentMethod !== "door")
       throw new DomainError(409, "invalid_state", "This order is not paid at the door.");
     const order = { id: String(r.id), currency: String(r.currency) };
@@ -911,7 +930,7 @@ export async function doorManifest(device: Device, locale = "en") {
   const db = sqlClient();
   const [festival, types, tickets, version] = await Promise.all([
     db.execute({
-      sql: "SELECT id, name, currency, timezone FROM Festival WHERE id = ?",
+      sql: "SELECT id, name, currency, timezone, status FROM Festival WHERE id = ?",
       args: [device.festivalId],
     }),
     db.execute({
@@ -949,6 +968,8 @@ export async function doorManifest(device: Device, locale = "en") {
       name: String(f.name),
       currency: String(f.currency),
       timezone: String(f.timezone),
+      // Offline devices refuse every ticket of a cancelled festival (app/utils/door-client.ts).
+      cancelled: f.status === "cancelled",
     },
     publicKey: signer.publicKey,
     version: Number(version.rows[0]?.v ?? 0),

@@ -1,10 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { FestivalForm, type FestivalFormValues } from "~/components/festival-form";
 import { ConfirmButton } from "~/components/confirm-button";
 import { FormError } from "~/components/field";
 import { FESTIVAL_LANGUAGES } from "~/models/choices";
+import { festivalRefundsDue } from "~/models/festival-refunds.server";
 import {
   changeFestivalStatus,
   CurrencyLockedError,
@@ -27,7 +28,8 @@ import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors, toLocalInput } from "~/utils/validation";
-import { useT } from "~/utils/use-t";
+import { formatMoney } from "~/utils/money";
+import { useLocale, useT } from "~/utils/use-t";
 
 // Errors show inside the admin navigation (and the festival's tabs).
 export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
@@ -47,6 +49,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     canEdit: can(user, "festival:edit", festival.id),
     currencyLocked: await isCurrencyLocked(festival.id),
     canPublish: can(user, "festival:publish", festival.id),
+    // Cancelling refunds nothing by itself: what is left to give back (the Money page does it).
+    refundsDue:
+      festival.status === "cancelled" && can(user, "festival:edit", festival.id)
+        ? { ...(await festivalRefundsDue(festival.id)), currency: festival.currency }
+        : null,
     timeZones: Intl.supportedValuesOf("timeZone"),
   };
 }
@@ -109,10 +116,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function FestivalDetails() {
-  const { status, values, canEdit, canPublish, timeZones, currencyLocked } =
+  const { id, status, values, canEdit, canPublish, timeZones, currencyLocked, refundsDue } =
     useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
+  const locale = useLocale();
   return (
     <>
       {result?.saved ? (
@@ -121,6 +129,16 @@ export default function FestivalDetails() {
         </p>
       ) : null}
       <FormError error={result?.errors._form} />
+      {refundsDue && refundsDue.orders > 0 ? (
+        <p className="notice" data-testid="refunds-due">
+          <Link to={`/admin/festivals/${id}/money`}>
+            {t("festivalAdmin.refundsDue", {
+              count: refundsDue.orders,
+              amount: formatMoney(refundsDue.heldMinor, refundsDue.currency, locale),
+            })}
+          </Link>
+        </p>
+      ) : null}
       {canPublish && status !== "cancelled" ? (
         <div className="actions">
           <Form method="post" className="inline">

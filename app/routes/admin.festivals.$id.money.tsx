@@ -9,6 +9,7 @@ import { ConfirmButton } from "~/components/confirm-button";
 import { FormError } from "~/components/field";
 import { Table } from "~/components/table";
 import {
+  CASH_CHOICES,
   confirmHandover,
   festivalMoney,
   findHandover,
@@ -16,9 +17,10 @@ import {
   listTreasurers,
   recordHandover,
 } from "~/models/cash.server";
+import { cancelFestivalOrders, festivalRefundsDue } from "~/models/festival-refunds.server";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { formatDateTime } from "~/utils/format";
-import { confirmationError, field, moneyField, readForm } from "~/utils/forms.server";
+import { confirmationError, field, formFailure, moneyField, readForm } from "~/utils/forms.server";
 import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import type { MessageKey, Translate } from "~/utils/i18n";
@@ -35,9 +37,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const festival = await getFestivalOrThrow(params.id);
   const { locale } = await getTranslator(request);
   const canRecord = can(user, "festival:edit", festival.id);
-  const [money, treasurers] = await Promise.all([
+  const [money, treasurers, refundsDue] = await Promise.all([
     festivalMoney(festival.id, locale),
     canRecord ? listTreasurers() : Promise.resolve([]),
+    // A cancelled festival: what its orders still hold, refunded all at once below.
+    festival.status === "cancelled" && canRecord
+      ? festivalRefundsDue(festival.id)
+      : Promise.resolve(null),
   ]);
   return {
     festival: {
@@ -48,12 +54,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     },
     userId: user.id,
     canRecord,
+    refundsDue,
     treasurers,
     ...money,
   };
 }
 
-type Result = { error: string | null; done?: MessageKey };
+type Result = { error: string | null; done?: MessageKey; said?: string[] };
 
 /** A domain refusal (a JSON error response) as the page's message. */
 async function refusal(error: unknown, t: Translate) {
@@ -123,6 +130,32 @@ export async function action({ request, params }: ActionFunctionArgs) {
       return refusal(error, t);
     }
     return { error: null, done: "money.receiptConfirmed" } satisfies Result;
+  }
+  if (intent === "refund_all") {
+    await requireUserWith(request, "festival:edit", festival.id);
+    if (refused) return data<Result>({ error: refused }, { status: 400 });
+    const chosen = field(form, "cash");
+    const cash = CASH_CHOICES.find((c) => c === chosen);
+    if (chosen !== undefined && chosen !== "" && !cash)
+      return data<Result>({ error: t("v.cashChoice") }, { status: 400 });
+    try {
+      const outcome = await cancelFestivalOrders(user, festival.id, { cash });
+      const said = [
+        t("refundAll.done", { cancelled: outcome.cancelled, refunded: outcome.refunded }),
+      ];
+      if (outcome.failed.length > 0)
+        said.push(t("refundAll.failed", { count: outcome.failed.length }));
+      return { error: null, said } satisfies Result;
+    } catch (error) {
+      const failed = formFailure(error, t, {
+        refund_all_running: t("refundAll.running"),
+        invalid_state: t("refundAll.notCancelled"),
+      });
+      return data<Result>(
+        { error: Object.values(failed.errors)[0] ?? t("v.invalid") },
+        { status: failed.status },
+      );
+    }
   }
   throw errorResponse(400, "bad_intent", "Unknown action.");
 }
@@ -381,6 +414,56 @@ function Currency({ c, loaded }: { c: CurrencyMoney; loaded: Loaded }) {
   );
 }
 
+/** A cancelled festival: everything its orders still hold, given back in one step. */
+function RefundAll({
+  due,
+  currency,
+}: {
+  due: NonNullable<Loaded["refundsDue"]>;
+  currency: string;
+}) {
+  const t = useT();
+  const locale = useLocale();
+  return (
+    <section aria-labelledby="refund-all">
+      <h3 id="refund-all">{t("refundAll.title")}</h3>
+      <p className="muted">{t("refundAll.intro")}</p>
+      {due.orders === 0 ? (
+        <p data-testid="refunds-due">{t("refundAll.nothingDue")}</p>
+      ) : (
+        <>
+          <p data-testid="refunds-due">
+            {t("refundAll.due", {
+              count: due.orders,
+              amount: formatMoney(due.heldMinor, currency, locale),
+            })}
+          </p>
+          <ConfirmButton
+            label={t("refundAll.button")}
+            warning={t("refundAll.warning")}
+            confirmLabel={t("refundAll.confirm")}
+            intent="refund_all"
+          >
+            {due.cashOrders > 0 ? (
+              <fieldset>
+                <legend>{t("refundAll.cashTaken", { count: due.cashOrders })}</legend>
+                <label>
+                  <input type="radio" name="cash" value="return" required />{" "}
+                  {t("refundAll.cashReturn")}
+                </label>
+                <label>
+                  <input type="radio" name="cash" value="keep_as_donation" />{" "}
+                  {t("refundAll.cashKeep")}
+                </label>
+              </fieldset>
+            ) : null}
+          </ConfirmButton>
+        </>
+      )}
+    </section>
+  );
+}
+
 export default function FestivalMoney() {
   const loaded = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
@@ -394,7 +477,15 @@ export default function FestivalMoney() {
           {t(result.done)}
         </p>
       ) : null}
+      {result?.said ? (
+        <p role="status" className="notice">
+          {result.said.join(" ")}
+        </p>
+      ) : null}
       <FormError error={result?.error} />
+      {loaded.refundsDue ? (
+        <RefundAll due={loaded.refundsDue} currency={loaded.festival.currency} />
+      ) : null}
       {loaded.currencies.length === 0 ? <p className="muted">{t("money.nothing")}</p> : null}
       {loaded.currencies.map((c) => (
         <Currency key={c.currency} c={c} loaded={loaded} />

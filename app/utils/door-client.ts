@@ -19,7 +19,14 @@ export type { Direction };
 export type DoorVerdict = Verdict & { nonce?: string };
 
 export type DoorManifest = {
-  festival: { id: string; name: string; currency: string; timezone: string };
+  festival: {
+    id: string;
+    name: string;
+    currency: string;
+    timezone: string;
+    /** The festival was cancelled: no ticket admits (absent in manifests of older servers). */
+    cancelled?: boolean;
+  };
   publicKey: string;
   version: number;
   generatedAt?: string;
@@ -592,6 +599,10 @@ export async function scanOffline(
   const queue = (offlineResult: QueuedScan["offlineResult"]) =>
     enqueueScan({ token, nonce, scannedAt, direction, offlineResult });
 
+  if (manifest.festival.cancelled) {
+    await queue("invalid");
+    return { ...base, result: "festival_cancelled" };
+  }
   if (manifest.revoked.includes(ticketId)) {
     await queue("invalid");
     return { ...base, result: "revoked" };

@@ -1190,6 +1190,17 @@ const ROUTES: Record<string, RouteRow> = {
         okStatus: 400,
         changes: false,
       },
+      {
+        // Festival cancellation: festival B is a draft, so even its organisers get a 409, nothing written.
+        label: "POST money intent=refund_all (festival not cancelled)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/money`,
+        form: () => ({ intent: "refund_all", confirm: "yes", cash: "return" }),
+        access: fest("edit"),
+        okStatus: 409,
+        changes: false,
+      },
     ],
   },
   "routes/admin.festivals.$id.check-ins[.]csv": {
@@ -1272,6 +1283,30 @@ const ROUTES: Record<string, RouteRow> = {
         method: "POST",
         path: (t) => `/api/v1/festivals/${t.id}/delete`,
         access: pub(404),
+      },
+    ],
+  },
+  // Festival cancellation: every open order cancelled or refunded, once the festival is cancelled.
+  "routes/api.v1.festivals.$id.refund-all": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/refund-all",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/refund-all`,
+        access: pub(405),
+      },
+      {
+        // Festival B is a draft: 409 for those allowed, nothing written.
+        label: "POST /api/v1/festivals/:id/refund-all (festival not cancelled)",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/refund-all`,
+        json: () => ({ cash: "return" }),
+        access: fest("edit"),
+        okStatus: 409,
+        changes: false,
       },
     ],
   },

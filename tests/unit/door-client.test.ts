@@ -353,6 +353,32 @@ describe("scanOffline: the phone's own verdicts against server-signed tokens", (
   });
 });
 
+// ---------------------------------------------------------------- festival cancellation
+
+describe("a cancelled festival, offline", () => {
+  it("the manifest says it is cancelled and the phone refuses every ticket, queued for upload", async () => {
+    const f = await doorFestival(client, organiserToken, { name: "Cancelled Door Fest" });
+    const ticket = await buyTicket({ festival: f.id, type: f.typeId });
+    const device = await setUpPhone(f.id);
+    expect((await fetchManifest(device.token)).festival.cancelled).toBe(false);
+    const cancelled = await client.api(
+      "POST",
+      `/api/v1/festivals/${f.id}/cancel`,
+      undefined,
+      organiserToken,
+    );
+    expect(cancelled.status, cancelled.text).toBe(200);
+    // The manifest changed (a new ETag): the phone learns of the cancellation.
+    expect((await fetchManifest(device.token)).festival.cancelled).toBe(true);
+    offline();
+    const verdict = await scanOff(ticket.qrToken);
+    expect(verdict).toMatchObject({ result: "festival_cancelled", ticketId: ticket.id });
+    expect(await queuedScan(verdict.nonce!)).toMatchObject({ offlineResult: "invalid" });
+    expect(isInside(loadManifest()!, ticket.id)).toBe(false);
+    await removeQueued([verdict.nonce!]);
+  });
+});
+
 // ---------------------------------------------------------------- 2. exit and re-entry
 
 describe("exit and re-entry on one phone", () => {

@@ -26,6 +26,7 @@ export const RESULT_TONE: Record<DoorResult, "ok" | "warn" | "bad"> = {
   not_yet_valid: "bad",
   conflict: "bad",
   undone: "warn",
+  festival_cancelled: "bad",
 };
 
 const ICON: Record<"ok" | "warn" | "bad", string> = { ok: "✓", warn: "!", bad: "✕" };
