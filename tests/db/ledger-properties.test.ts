@@ -1485,7 +1485,7 @@ const ACTIVE_COMMANDS = [
       .map(([o, s]) => new StripeDashboardRefund(o, s)),
   ),
   ...twice(fc.tuple(index, fc.constantFrom(1500, 0)).map(([o, fee]) => new DisputeOpened(o, fee))),
-  ...twice(fc.tuple(index, fc.boolean()).map(([o, won]) => new DisputeClosed(o, won))),
+  ...thrice(fc.tuple(index, fc.boolean()).map(([o, won]) => new DisputeClosed(o, won))),
   index.map((o) => new MismatchedCompletion(o)),
   // Door donations by the order, and door cash kept on cancelling.
   fc
@@ -1781,6 +1781,31 @@ describe("fixed cases: the issue's stories", () => {
       new RaceDoorPayments(0, 0),
       new RaceDoorPaymentAndCancel(0, 1, -5, 1),
       new Replay(0),
+    ]);
+  });
+
+  it("refunds in Stripe's dashboard and disputes: partial first (tickets first), won then refunded, lost stays paid", async () => {
+    await runCommands([
+      new PlaceOrder("stripe", 1, 1, 2000, 1),
+      new PlaceOrder("stripe", 0, 2, 300, 0),
+      new PlaceOrder("stripe", 0, 1, 0, 0),
+      new DeliverCompleted(0, "checkout.session.completed"),
+      new DeliverCompleted(1, "checkout.session.completed"),
+      // €12 + €5 + €20 earmarked: €19.98 back takes the €17 of tickets, then €2.98 of the donation.
+      new StripeDashboardRefund(0, 540),
+      new DisputeOpened(0, 1500),
+      new DisputeOpened(1, 0),
+      // Order 0's dispute won (refundable again, the fee kept by Stripe); order 1's lost: still paid.
+      new DisputeClosed(0, true),
+      new DisputeClosed(0, false),
+      new StripeDashboardRefund(0, 1000),
+      new CancelOrder(1, 0),
+      // Order 2 (pending): a completion of 1 USD fulfils nothing.
+      new MismatchedCompletion(0),
+      new DeliverCompleted(2, "checkout.session.completed"),
+      new ChangeCurrency(),
+      new Replay(2),
+      new Replay(5),
     ]);
   });
 
