@@ -839,9 +839,6 @@ export async function cancelOrRefundOrder(
     now,
   );
   await writeTransaction(async (tx) => {
-    // Again inside the write: door cash taken since the check above (the order still
-    // part-paid, so its status did not change) is never given back or kept unasked.
-    await requireCashChoice(tx, order.id, cashChoice);
     const changed = await tx.execute({
       sql: `UPDATE "Order" SET status = ?, ${refundCard ? "refundedAt" : "cancelledAt"} = ?, holdExpiresAt = NULL WHERE id = ? AND status = ?`,
       args: [newStatus, sqlDate(now), order.id, order.status],
@@ -862,6 +859,10 @@ export async function cancelOrRefundOrder(
         "invalid_state",
         "The order changed meanwhile; reload and try again.",
       );
+    // Again inside the write, once this cancellation won: door cash taken since the check
+    // above (the order still part-paid, so its status did not change) is never given back
+    // or kept unasked (422; the transaction rolls back).
+    await requireCashChoice(tx, order.id, cashChoice);
     const lines = await readOrderLines(tx, order.id);
     const statements: InStatement[] = releaseStatements(lines, {
       orderId: order.id,

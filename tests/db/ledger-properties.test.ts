@@ -974,6 +974,46 @@ class RaceDoorDonation implements LedgerCommand {
   }
 }
 
+/**
+ * Two organisers cancel the same door order at once, one returning the cash
+ * taken, the other keeping it as a donation: one cancellation wins, the other
+ * is told the order changed meanwhile (409).
+ */
+class RaceCancellations implements LedgerCommand {
+  constructor(
+    readonly order: number,
+    readonly offsetMs: number,
+  ) {}
+  private candidates(model: Model) {
+    return doorOrders(model).filter((o) => holdsPlaces(o.status) && total(o.cash) > 0);
+  }
+  check(model: Model) {
+    return this.candidates(model).length > 0;
+  }
+  async run(model: Model) {
+    const o = pick(this.candidates(model), this.order)!;
+    const [returned, kept] = await both(
+      later(-this.offsetMs).then(() =>
+        payments.cancelOrRefundOrder(actor, o.id, now(), { cash: "return" }),
+      ),
+      later(this.offsetMs).then(() =>
+        payments.cancelOrRefundOrder(actor, o.id, now(), { cash: "keep_as_donation" }),
+      ),
+    );
+    const winner = returned.status === "fulfilled" ? "return" : "keep_as_donation";
+    const loser = winner === "return" ? kept : returned;
+    tally(`cancel-vs-cancel: ${winner} won`);
+    expect([returned.status, kept.status].sort()).toEqual(["fulfilled", "rejected"]);
+    const e = (loser as PromiseRejectedResult).reason as DomainError;
+    expect([e.status, e.code], String(e)).toEqual([409, "invalid_state"]);
+    model.log.push({ kind: "cancel", order: model.orders.indexOf(o) });
+    cancelled(model, o, winner);
+  }
+  toString() {
+    return `new RaceCancellations(${this.order}, ${this.offsetMs})`;
+  }
+}
+
 function describeEvent(e: Replayable) {
   return e.kind === "webhook"
     ? e.label
@@ -1478,6 +1518,7 @@ const ACTIVE_COMMANDS = [
     .tuple(index, index, offset, fc.nat({ max: 1 }))
     .map(([o, t, ms, c]) => new RaceDoorPaymentAndCancel(o, t, ms, c)),
   fc.tuple(index, offset).map(([o, ms]) => new RaceDoorDonation(o, ms)),
+  fc.tuple(index, offset).map(([o, ms]) => new RaceCancellations(o, ms)),
   // Stripe's side: dashboard refunds, disputes, a completion that is not the order's.
   ...twice(
     fc
@@ -1673,6 +1714,20 @@ describe("fixed cases: shrunk counterexamples", () => {
       new Replay(0),
       new Replay(1),
     ]);
+  });
+
+  // Found by RaceCancellations against the first version of the fix above (the cash choice
+  // checked again before the status change): the cancellation that lost the race was told
+  // "no cash was taken" (422) — the winner had just returned it — instead of "the order
+  // changed meanwhile" (409). The second check now runs once this cancellation has won.
+  it("two organisers cancel a door order that took cash at once, returning and keeping it", async () => {
+    for (const ms of [-10, 0, 10])
+      await runCommands([
+        new PlaceOrder("door", 0, 2, 0, 0),
+        new PayAtDoor(0, 0, 0, 0),
+        new RaceCancellations(0, ms),
+        new Replay(1),
+      ]);
   });
 
   // Found by the property before the model knew Stripe's smallest charge: a card
