@@ -893,11 +893,15 @@ export async function payOrderAtDoor(
     const choice = input.donation ?? "collect";
     if (pledged.length === 0) {
       if (input.amountMinor !== undefined && input.amountMinor > 0) {
-        // A retry of the collection that went through: the same answer, nothing posted.
+        // A retry of this device's own collection that went through: the same answer, nothing
+        // posted. Collected by another door (or with a ticket there), staff here took too much.
         const collected = await tx.execute({
           sql: `SELECT COALESCE(-SUM(p.amountMinor), 0) AS n FROM LedgerPosting p JOIN LedgerAccount a ON a.id = p.accountId
-                WHERE p.entryId = ? AND a.code = 'income'`,
-          args: [doorDonationKey(order.id)],
+                WHERE p.entryId = ? AND a.code = 'income'
+                  AND EXISTS (SELECT 1 FROM LedgerPosting q JOIN LedgerAccount h ON h.id = q.accountId
+                              WHERE q.entryId = p.entryId AND h.code = 'door_cash'
+                                AND h.holderType = 'device' AND h.holderId = ?)`,
+          args: [doorDonationKey(order.id), device.id],
         });
         const n = Number(collected.rows[0]?.n ?? 0);
         if (n === input.amountMinor && choice === "collect") return answer("donation_collected", n);

@@ -787,6 +787,18 @@ export async function cancelOrRefundOrder(
   if (refundCard) {
     if (!order.stripePaymentIntentId)
       throw DomainError.conflict("invalid_state", "This card order has no payment to refund.");
+    // Stripe holds a disputed payment (or took it back, lost): it cannot be refunded, and its
+    // money is not at Stripe's balance for a refund entry to take it from.
+    const dispute = await sqlClient().execute({
+      sql: `SELECT disputeStatus FROM "Order" WHERE id = ?`,
+      args: [order.id],
+    });
+    const disputeStatus = dispute.rows[0]?.disputeStatus;
+    if (disputeStatus === "open" || disputeStatus === "lost")
+      throw DomainError.conflict(
+        "invalid_state",
+        `This card payment is disputed (${disputeStatus}): Stripe decides what goes back; it cannot be refunded.`,
+      );
     try {
       // What is left of the charge (a partial refund in Stripe may have come first).
       cardRefund = await stripe().refunds.create(
@@ -847,6 +859,10 @@ export async function cancelOrRefundOrder(
         "invalid_state",
         "The order changed meanwhile; reload and try again.",
       );
+    // Again inside the write, once this cancellation won: door cash taken since the check
+    // above (the order still part-paid, so its status did not change) is never given back
+    // or kept unasked (422; the transaction rolls back).
+    await requireCashChoice(tx, order.id, cashChoice);
     const lines = await readOrderLines(tx, order.id);
     const statements: InStatement[] = releaseStatements(lines, {
       orderId: order.id,
