@@ -42,10 +42,16 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     doorCashTaken(sqlClient(), order.id),
     orderNetIncome(sqlClient(), order.id),
   ]);
+  const cardMoney = order.paymentMethod === "stripe" ? await orderCardMoney(order.id) : null;
   return {
     order: { ...rest, tickets: order.tickets.map(({ qrToken: _q, ...t }) => t) },
-    canRefund: can(user, "festival:edit", order.festival.id) && isCancellable(order.status),
-    cardMoney: order.paymentMethod === "stripe" ? await orderCardMoney(order.id) : null,
+    // A disputed card payment cannot be refunded (Stripe holds or took back the money).
+    canRefund:
+      can(user, "festival:edit", order.festival.id) &&
+      isCancellable(order.status) &&
+      cardMoney?.disputeStatus !== "open" &&
+      cardMoney?.disputeStatus !== "lost",
+    cardMoney,
     // What came in (net of what went back): a part-paid door order is never shown as paid in full.
     receivedMinor: net.reduce((sum, part) => sum + part.amountMinor, 0),
     cashTakenMinor,

@@ -406,6 +406,14 @@ describe("disputes", () => {
     const page = await adminPage(placed.id);
     expect(page).toContain("Dispute: lost");
     expect(page).toContain("Taken back by the card holder&#x27;s bank: €23.00");
+    // Nothing is left to refund: the page offers no refund, and the API refuses one.
+    expect(page).not.toContain("Refund the order");
+    const refused = await fetch(`${app.url}/api/v1/orders/${placed.id}/refund`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, Origin: app.url },
+    });
+    expect(refused.status).toBe(409);
+    expect(await incomeOf(placed.id)).toEqual({});
   });
 });
 
