@@ -18,7 +18,12 @@ import type * as DbServer from "~/utils/db.server";
 import type * as StripeServer from "~/utils/stripe.server";
 import { freshTestEnv } from "../helpers/env";
 import type * as LedgerHelpers from "../helpers/ledger";
-import { startStripeFake, type FakeEvent, type StripeFake } from "../helpers/stripe-fake";
+import {
+  startStripeFake,
+  type FakeEvent,
+  type StripeFake,
+  stripeTestEnv,
+} from "../helpers/stripe-fake";
 
 let fake: StripeFake;
 let db: typeof DbServer;
@@ -111,9 +116,7 @@ let device: Awaited<ReturnType<typeof newDevice>>;
 beforeAll(async () => {
   fake = await startStripeFake();
   freshTestEnv({
-    STRIPE_SECRET_KEY: fake.secretKey,
-    STRIPE_WEBHOOK_SECRET: "whsec_test_festival_cancel_refunds_0123",
-    STRIPE_API_URL: fake.url,
+    ...stripeTestEnv(fake, "whsec_test_festival_cancel_refunds_0123"),
     PUBLIC_URL: "http://festivals.example.test",
   });
   db = await import("~/utils/db.server");

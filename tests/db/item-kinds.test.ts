@@ -12,7 +12,7 @@ import type * as OrderServer from "~/models/order.server";
 import type * as PaymentServer from "~/models/payment.server";
 import type * as SalesServer from "~/models/sales.server";
 import { freshTestEnv } from "../helpers/env";
-import { startStripeFake, type StripeFake } from "../helpers/stripe-fake";
+import { startStripeFake, type StripeFake, stripeTestEnv } from "../helpers/stripe-fake";
 import { parseCsv } from "../helpers/csv";
 
 let db: typeof DbServer;
@@ -35,9 +35,7 @@ async function stock() {
 beforeAll(async () => {
   fake = await startStripeFake();
   freshTestEnv({
-    STRIPE_SECRET_KEY: fake.secretKey,
-    STRIPE_WEBHOOK_SECRET: "whsec_test_item_kinds",
-    STRIPE_API_URL: fake.url,
+    ...stripeTestEnv(fake, "whsec_test_item_kinds"),
     PUBLIC_URL: "http://festivals.example.test",
   });
   db = await import("~/utils/db.server");

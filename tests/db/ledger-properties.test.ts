@@ -42,7 +42,12 @@ import type * as DbServer from "~/utils/db.server";
 import type { DomainError } from "~/utils/domain-error";
 import { freshTestEnv } from "../helpers/env";
 import type * as Fixtures from "../helpers/fixtures";
-import { startStripeFake, type FakeCheckoutSession, type StripeFake } from "../helpers/stripe-fake";
+import {
+  startStripeFake,
+  type FakeCheckoutSession,
+  type StripeFake,
+  stripeTestEnv,
+} from "../helpers/stripe-fake";
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -1613,9 +1618,7 @@ beforeAll(async () => {
   });
   fake = await startStripeFake({ now: () => clock });
   freshTestEnv({
-    STRIPE_SECRET_KEY: fake.secretKey,
-    STRIPE_WEBHOOK_SECRET: "whsec_test_ledger_properties_0123456789",
-    STRIPE_API_URL: fake.url,
+    ...stripeTestEnv(fake, "whsec_test_ledger_properties_0123456789"),
     STRIPE_TIMEOUT_MS: "2000",
     PUBLIC_URL: "http://festival.test",
   });

@@ -13,7 +13,12 @@ import type * as OrderServer from "~/models/order.server";
 import type * as PaymentServer from "~/models/payment.server";
 import type * as StripeServer from "~/utils/stripe.server";
 import { freshTestEnv } from "../helpers/env";
-import { startStripeFake, type FakeEvent, type StripeFake } from "../helpers/stripe-fake";
+import {
+  startStripeFake,
+  type FakeEvent,
+  type StripeFake,
+  stripeTestEnv,
+} from "../helpers/stripe-fake";
 
 let fake: StripeFake;
 let db: typeof DbServer;
@@ -89,9 +94,7 @@ function duringRefund(during: (refund: Stripe.Refund) => Promise<void>) {
 beforeAll(async () => {
   fake = await startStripeFake();
   freshTestEnv({
-    STRIPE_SECRET_KEY: fake.secretKey,
-    STRIPE_WEBHOOK_SECRET: "whsec_test_db_stripe_events_0123456789",
-    STRIPE_API_URL: fake.url,
+    ...stripeTestEnv(fake, "whsec_test_db_stripe_events_0123456789"),
     PUBLIC_URL: "http://festivals.example.test",
   });
   db = await import("~/utils/db.server");

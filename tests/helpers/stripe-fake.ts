@@ -353,6 +353,15 @@ export type DeliverOptions = {
 // SDK configuration
 
 /** The SDK options that point it at a Stripe-compatible server given as a URL (what the app does with STRIPE_API_URL). */
+/** The app's Stripe settings pointing at this fake (for startTestApp or freshTestEnv). */
+export function stripeTestEnv(fake: Pick<StripeFake, "secretKey" | "url">, webhookSecret: string) {
+  return {
+    STRIPE_SECRET_KEY: fake.secretKey,
+    STRIPE_WEBHOOK_SECRET: webhookSecret,
+    STRIPE_API_URL: fake.url,
+  };
+}
+
 export function stripeConfigFromApiUrl(apiUrl: string): {
   host: string;
   port: number;

@@ -13,7 +13,7 @@ import {
   uniqueEmail,
 } from "../helpers/fixtures";
 import { recipients } from "../helpers/smtp";
-import { startStripeFake, type StripeFake } from "../helpers/stripe-fake";
+import { startStripeFake, type StripeFake, stripeTestEnv } from "../helpers/stripe-fake";
 
 const EVIL = "evil.example";
 
@@ -25,9 +25,7 @@ let festival: { id: string; typeId: string };
 beforeAll(async () => {
   fake = await startStripeFake();
   app = await startTestApp({
-    STRIPE_SECRET_KEY: fake.secretKey,
-    STRIPE_WEBHOOK_SECRET: "whsec_test_email_links_0123456789abcdef",
-    STRIPE_API_URL: fake.url,
+    ...stripeTestEnv(fake, "whsec_test_email_links_0123456789abcdef"),
     RATE_LIMIT_PER_MINUTE: "0",
   });
   const admin = await createUserRow({ role: "admin", name: "Ada Admin" });

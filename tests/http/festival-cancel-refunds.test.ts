@@ -20,7 +20,12 @@ import {
   signedInClient,
 } from "../helpers/fixtures";
 import { incomeOf } from "../helpers/ledger";
-import { startStripeFake, type FakeEvent, type StripeFake } from "../helpers/stripe-fake";
+import {
+  startStripeFake,
+  type FakeEvent,
+  type StripeFake,
+  stripeTestEnv,
+} from "../helpers/stripe-fake";
 
 const WEBHOOK_SECRET = "whsec_test_festival_cancel_refunds_http_01";
 const t = translator("en");
@@ -86,9 +91,7 @@ const refundAll = (festivalId: string, body?: unknown, token = organiserToken) =
 beforeAll(async () => {
   fake = await startStripeFake();
   app = await startTestApp({
-    STRIPE_SECRET_KEY: fake.secretKey,
-    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    STRIPE_API_URL: fake.url,
+    ...stripeTestEnv(fake, WEBHOOK_SECRET),
     RATE_LIMIT_PER_MINUTE: "0",
   });
   client = new Client(app.url);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
 import { apiToken, createUserRow, festivalBody } from "../helpers/fixtures";
-import { startStripeFake, type StripeFake } from "../helpers/stripe-fake";
+import { startStripeFake, type StripeFake, stripeTestEnv } from "../helpers/stripe-fake";
 
 let fake: StripeFake;
 let app: TestApp;
@@ -68,9 +68,7 @@ const reserved = async (typeId = festival.typeId) =>
 beforeAll(async () => {
   fake = await startStripeFake();
   app = await startTestApp({
-    STRIPE_SECRET_KEY: fake.secretKey,
-    STRIPE_WEBHOOK_SECRET: "whsec_test_idempotency_0123456789abcdef",
-    STRIPE_API_URL: fake.url,
+    ...stripeTestEnv(fake, "whsec_test_idempotency_0123456789abcdef"),
     RATE_LIMIT_PER_MINUTE: "0",
   });
   client = new Client(app.url);

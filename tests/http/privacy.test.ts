@@ -14,7 +14,7 @@ import { Client, startTestApp, type TestApp } from "../helpers/app";
 import { ledgerOf } from "../helpers/ledger";
 import { createDoorDeviceViaApi, doorFestival, signedInAdmin } from "../helpers/fixtures";
 import { recipients } from "../helpers/smtp";
-import { startStripeFake, type StripeFake } from "../helpers/stripe-fake";
+import { startStripeFake, type StripeFake, stripeTestEnv } from "../helpers/stripe-fake";
 
 const WEBHOOK_SECRET = "whsec_test_privacy_0123456789abcdef";
 const BUYER_NAME = "Zinaida Erasova-Testbuyer";
@@ -95,9 +95,7 @@ beforeAll(async () => {
   captureLogs();
   fake = await startStripeFake();
   app = await startTestApp({
-    STRIPE_SECRET_KEY: fake.secretKey,
-    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    STRIPE_API_URL: fake.url,
+    ...stripeTestEnv(fake, WEBHOOK_SECRET),
     RATE_LIMIT_PER_MINUTE: "0",
     PERSONAL_DATA_RETENTION_DAYS: "30",
   });

@@ -21,6 +21,7 @@ import {
   type FakeCheckoutSession,
   type LoggedRequest,
   type StripeFake,
+  stripeTestEnv,
 } from "../helpers/stripe-fake";
 
 const WEBHOOK_SECRET = "whsec_test_solidarity_checkout_0123456789abcdef";
@@ -264,9 +265,7 @@ function orderIdInRequest(r: LoggedRequest): string {
 beforeAll(async () => {
   fake = await startStripeFake();
   app = await startTestApp({
-    STRIPE_SECRET_KEY: fake.secretKey,
-    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    STRIPE_API_URL: fake.url,
+    ...stripeTestEnv(fake, WEBHOOK_SECRET),
     STRIPE_TIMEOUT_MS: String(STRIPE_TIMEOUT_MS),
     RATE_LIMIT_PER_MINUTE: "0",
   });

@@ -11,7 +11,12 @@ import { prisma } from "~/utils/db.server";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
 import { festivalBody, signedInAdmin } from "../helpers/fixtures";
 import { incomeOf, ledgerOf, type LedgerLine } from "../helpers/ledger";
-import { startStripeFake, type FakeEvent, type StripeFake } from "../helpers/stripe-fake";
+import {
+  startStripeFake,
+  type FakeEvent,
+  type StripeFake,
+  stripeTestEnv,
+} from "../helpers/stripe-fake";
 
 const WEBHOOK_SECRET = "whsec_test_solidarity_money_0123456789abcdef";
 
@@ -152,9 +157,7 @@ async function reserved(type: string) {
 beforeAll(async () => {
   fake = await startStripeFake();
   app = await startTestApp({
-    STRIPE_SECRET_KEY: fake.secretKey,
-    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    STRIPE_API_URL: fake.url,
+    ...stripeTestEnv(fake, WEBHOOK_SECRET),
     RATE_LIMIT_PER_MINUTE: "0",
   });
   client = new Client(app.url);
