@@ -355,6 +355,8 @@ export const en = {
   "v.freeOrder": "An order with nothing to pay uses the method free.",
   "v.notFree": "This order is not free; choose how to pay.",
   "v.paymentMethodUnavailable": "This payment method is not available for this festival.",
+  "v.belowCardMinimum":
+    "This amount is below the smallest card payment: add to the order or choose another payment method.",
   "v.capacityBelowReserved":
     "{n} places are already sold or held, so the capacity cannot be lower than {n}.",
   "v.quotaNoRoom":

@@ -95,6 +95,9 @@ export class LedgerError extends Error {}
 
 /** The id of an account: what it is, spelled out, so posting needs no lookup. */
 export function accountId(a: Account): string {
+  // The id is only unambiguous while no part holds a separator (ids are cuids or base64url).
+  for (const part of [a.festivalId, a.category, a.prisonerId, a.holder?.id])
+    if (part && /[:=]/.test(part)) throw new LedgerError(`account part ${part} holds ':' or '='`);
   let id = `${a.festivalId}:${a.currency}:${a.code}`;
   if (a.category) id += `:${a.category}`;
   if (a.prisonerId) id += `:p=${a.prisonerId}`;

@@ -14,7 +14,7 @@ import {
 import { changeStatements, type OutboxMessage } from "~/utils/change.server";
 import { kickEmailWorker } from "~/utils/email.server";
 import { publicUrl } from "~/utils/env.server";
-import { DomainError } from "~/utils/domain-error";
+import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import { isLocale } from "~/utils/i18n";
 import { stripe, stripeAvailable } from "~/utils/stripe.server";
 import {
@@ -98,8 +98,15 @@ async function startCardPayment(placed: Placed): Promise<string> {
       ],
       "write",
     );
+    // Stripe refused the amount itself (below its smallest charge): the buyer can fix that.
+    if (isStripeCode(error, "amount_too_small"))
+      throw new FieldRulesError({ paymentMethod: "v.belowCardMinimum" });
     throw paymentUnavailable();
   }
+}
+
+function isStripeCode(error: unknown, code: string) {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
 }
 
 function paymentUnavailable() {

@@ -355,12 +355,14 @@ class PlaceOrder implements LedgerCommand {
       const total = lines.reduce((s, l) => s + l.quantity * l.unitPriceMinor, donationMinor);
       const refused = await payments.cardCheckoutUrl(placed).then(
         () => null,
-        (e: unknown) => e as Response,
+        (e: unknown) => e as { status?: number; fields?: Record<string, string> },
       );
-      // Below Stripe's smallest charge (€0.50) Stripe refuses the session: the order is undone.
+      // Below Stripe's smallest charge (€0.50) Stripe refuses the session: the order is
+      // undone and the buyer is told why (422 on the payment method), not "try again later".
       expect(refused?.status, "card payment refused").toBe(
-        total < STRIPE_MINIMUM ? 503 : undefined,
+        total < STRIPE_MINIMUM ? 422 : undefined,
       );
+      if (refused) expect(refused.fields).toEqual({ paymentMethod: "v.belowCardMinimum" });
       if (refused) {
         expect(await db.prisma.order.count({ where: { id: placed.order.id } })).toBe(0);
         return;
@@ -1734,7 +1736,8 @@ describe("fixed cases: shrunk counterexamples", () => {
   });
 
   // Found by the property before the model knew Stripe's smallest charge: a card
-  // order under €0.50 cannot open a Checkout Session; the order is undone (503).
+  // order under €0.50 cannot open a Checkout Session; the order is undone (422: the
+  // buyer can add to it or pay otherwise — it was a 503 "try again later" before).
   it("a card order below Stripe's smallest charge is undone and posts nothing", async () => {
     await runCommands([new PlaceOrder("stripe", 0, 0, 1, 0), new ExpireHolds(31)]);
   });

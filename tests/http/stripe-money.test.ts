@@ -191,6 +191,30 @@ afterAll(async () => {
   await fake?.close();
 });
 
+describe("an amount below Stripe's smallest card charge", () => {
+  it("is refused with a 422 on the payment method, and nothing is held or written", async () => {
+    const type = await createType(30);
+    const before = {
+      orders: await prisma.order.count(),
+      reserved: (await prisma.ticketType.findUniqueOrThrow({ where: { id: type } })).reserved,
+    };
+    const res = await client.api("POST", `/api/v1/festivals/${festivalId}/orders`, {
+      items: [{ ticketTypeId: type, quantity: 1 }],
+      email: "small-card@example.test",
+      paymentMethod: "stripe",
+    });
+    expect(res.status, res.text).toBe(422);
+    expect(res.json()).toMatchObject({
+      error: "validation_failed",
+      fields: { paymentMethod: expect.stringContaining("smallest card payment") },
+    });
+    expect(await prisma.order.count()).toBe(before.orders);
+    expect((await prisma.ticketType.findUniqueOrThrow({ where: { id: type } })).reserved).toBe(
+      before.reserved,
+    );
+  });
+});
+
 describe("the webhook checks amount and currency", () => {
   it("a signed checkout.session.completed with amount_total 1 usd for a €23 order fulfils nothing", async () => {
     const type = await createType(1800);

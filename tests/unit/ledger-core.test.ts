@@ -243,6 +243,18 @@ describe("entryStatements", () => {
 });
 
 describe("accountId", () => {
+  it("refuses a part that holds a separator, which would make two accounts one id", () => {
+    const base = { festivalId: "f1", currency: "EUR", code: "income" as const };
+    for (const bad of [
+      { ...base, festivalId: "f1:EUR" },
+      { ...base, category: "ticket:p=x" },
+      { ...base, prisonerId: "p=1" },
+      { ...base, code: "door_cash" as const, holder: { type: "device" as const, id: "d:1" } },
+    ])
+      expect(() => accountId(bad)).toThrow(LedgerError);
+    expect(accountId({ ...base, category: "ticket" })).toBe("f1:EUR:income:ticket");
+  });
+
   /** An account as what it is: absent and empty fields alike. */
   const normal = (a: Account) => ({
     festivalId: a.festivalId,
