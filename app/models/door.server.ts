@@ -795,9 +795,14 @@ export async function payAtDoor(
     if (!check.ok) return admit();
     ticketId = parsed.token.payload.t;
   }
-  // No cash is taken for a cancelled festival: the scan answers its refusal.
-  if ((await readTicket(sqlClient(), ticketId))?.festivalCancelled) return admit();
   await writeTransaction(async (tx) => {
+    // No cash is taken for a cancelled festival (read inside the write: a cancellation
+    // cannot slip in between); the scan below answers its refusal.
+    const cancelled = await tx.execute({
+      sql: "SELECT 1 FROM Festival WHERE id = ? AND status = 'cancelled'",
+      args: [device.festivalId],
+    });
+    if (cancelled.rows.length > 0) return;
     const { rows } = await tx.execute({
       sql: `SELECT t.amountDueMinor, t.orderId, o.currency, o.festivalId FROM Ticket t JOIN "Order" o ON o.id = t.orderId
             WHERE t.id = ? AND t.status = 'valid' AND t.amountDueMinor > 0 AND o.festivalId = ?`,

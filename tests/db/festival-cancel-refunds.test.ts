@@ -128,7 +128,7 @@ beforeAll(async () => {
   payment = await import("~/models/payment.server");
   books = await import("../helpers/ledger");
   stripeServer = await import("~/utils/stripe.server");
-  const { createFestivalRow, createPrisonerRow, createUserRow } =
+  const { createFestivalRow, createPrisonerRow, createTicketTypeRow, createUserRow } =
     await import("../helpers/fixtures");
   const festival = await createFestivalRow({
     status: "published",
@@ -136,16 +136,7 @@ beforeAll(async () => {
     paymentMethods: JSON.stringify(["stripe", "door"]),
   });
   festivalId = festival.id;
-  typeId = (
-    await db.prisma.ticketType.create({
-      data: {
-        festivalId,
-        name: JSON.stringify({ "*": "Standard" }),
-        priceMinor: 1000,
-        capacity: 1000,
-      },
-    })
-  ).id;
+  typeId = (await createTicketTypeRow(festivalId, 1000, 1000)).id;
   prisonerId = (await createPrisonerRow(`fc-${Date.now()}`, { en: "F. Prisoner" }, [festivalId]))
     .id;
   organiser = asUser(await createUserRow({ role: "admin", name: "Org" }));

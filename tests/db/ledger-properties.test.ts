@@ -1558,13 +1558,8 @@ async function newWorld(): Promise<World> {
   const typeIds = {} as Record<TypeKey, string>;
   for (const [key, t] of Object.entries(TYPES) as [TypeKey, (typeof TYPES)[TypeKey]][])
     typeIds[key] = (
-      await db.prisma.ticketType.create({
-        data: {
-          festivalId: festival.id,
-          name: JSON.stringify({ "*": `Type ${key}` }),
-          priceMinor: t.priceMinor,
-          capacity: t.capacity,
-        },
+      await fixtures.createTicketTypeRow(festival.id, t.priceMinor, t.capacity, {
+        "*": `Type ${key}`,
       })
     ).id;
   const prisoners = [];
