@@ -43,8 +43,6 @@ export const ACCOUNT_CODES = {
 
 export type AccountCode = keyof typeof ACCOUNT_CODES;
 export type AccountType = (typeof ACCOUNT_CODES)[AccountCode];
-/** What income (and its refunds and chargebacks) was for: one per item kind that takes money. */
-export type IncomeCategory = string;
 
 export type Account = {
   festivalId: string;
@@ -60,22 +58,20 @@ export type Account = {
 
 export type Posting = { account: Account; amountMinor: number };
 
-export const ENTRY_KINDS = [
-  "payment",
-  "processing_fee",
-  "refund",
-  "dispute_opened",
-  "dispute_won",
-  "dispute_lost",
-  "reclassification",
-  "cash_handover",
-  "cash_received",
-  /** A charge, refund or dispute that Stripe settled in another currency: the conversion, per currency. */
-  "currency_exchange",
+export type EntryKind =
+  | "payment"
+  | "processing_fee"
+  | "refund"
+  | "dispute_opened"
+  | "dispute_won"
+  | "dispute_lost"
+  | "reclassification"
+  | "cash_handover"
+  | "cash_received"
+  /** A charge, refund or dispute that Stripe settled in another currency: the conversion per currency. */
+  | "currency_exchange"
   /** Money that arrived for an order but did not match it (unmatched_payments). */
-  "unmatched_payment",
-] as const;
-export type EntryKind = (typeof ENTRY_KINDS)[number];
+  | "unmatched_payment";
 
 export type Entry = {
   /** The event's source key ("stripe:evt_…", "door:<nonce>", …): unique, so it posts once. */

@@ -115,12 +115,6 @@ export function itemKinds(): ItemKind[] {
   return [...kinds.values()];
 }
 
-export function itemKind(name: string): ItemKind {
-  const kind = kinds.get(name);
-  if (!kind) throw new Error(`unknown item kind ${name}`);
-  return kind;
-}
-
 let schemaCache: unknown;
 /** Memoised per registry state: the checkout schema built from the kinds' fields. */
 export function memoisedSchema<T>(build: () => T): T {
