@@ -8,7 +8,8 @@ import { rateLimits } from "./rate-limit.server";
 import { readSessionId } from "./session.server";
 
 export type GlobalRole = "admin" | "treasurer" | "member";
-export type FestivalRole = "organiser" | "door";
+/** "artist": linked to a tattoo artist of the festival; runs only that artist's schedule. */
+export type FestivalRole = "organiser" | "door" | "artist";
 
 export type CurrentUser = {
   id: string;

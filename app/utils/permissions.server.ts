@@ -4,7 +4,10 @@
 //
 // Global roles: admin (everything), treasurer (money across festivals, read-only
 // festival view), member (only what festival memberships grant).
-// Festival roles: organiser (runs the festival), door (scans at its door only).
+// Festival roles: organiser (runs the festival), door (scans at its door only),
+// artist (a linked tattoo artist: runs their own schedule, flash and slots at the
+// tattoo corner, and sees nothing else; which artist is theirs is checked by
+// `artistScope` in app/models/tattoo-artist.server.ts).
 import { requireApiUser, requireSessionUser, type CurrentUser } from "./auth.server";
 import { forbidden, notFound } from "./http.server";
 
@@ -17,6 +20,9 @@ export type Permission =
   | "festival:door"
   | "festival:money" // the festival's books: money page, ledger balances (organisers, treasurers)
   | "ledger:check" // the whole ledger's invariant check (treasurers)
+  | "festival:tattoo" // the festival's tattoo artists, their flash and availability, tattoo settings (organisers)
+  | "tattoo:artist" // one artist's own flash, availability and schedule (organisers; the linked artist for theirs)
+  | "tattoo:corner" // the tattoo corner's board: done, no-show, walk-ins, cash (organisers, door staff, linked artists)
   | "users:manage"
   | "audit:read";
 
@@ -45,7 +51,12 @@ export function decide(user: CurrentUser, permission: Permission, festivalId?: s
       if (!festivalId) return "forbidden";
       const role = festivalRole(user, festivalId);
       if (role === "organiser") return "allow";
-      if (role === "door" && permission === "festival:door") return "allow";
+      if (role === "door" && (permission === "festival:door" || permission === "tattoo:corner"))
+        return "allow";
+      if (role === "artist")
+        return permission === "tattoo:artist" || permission === "tattoo:corner"
+          ? "allow"
+          : "forbidden";
       // Treasurers see every festival (read-only), so refusing them is a 403, not a 404.
       if (user.role === "treasurer")
         return permission === "festival:view" || permission === "festival:money"
