@@ -8,6 +8,7 @@ import * as invitation from "./invitation";
 import * as orderCancelled from "./order-cancelled";
 import * as orderConfirmation from "./order-confirmation";
 import * as passwordReset from "./password-reset";
+import * as tattooReminder from "./tattoo-reminder";
 
 export type Attachment = { filename: string; content: Buffer; contentType: string; cid: string };
 
@@ -25,6 +26,7 @@ export type TemplateData = {
   invitation: invitation.InvitationData;
   "order-confirmation": orderConfirmation.OrderEmailPayload;
   "order-cancelled": orderConfirmation.OrderEmailPayload;
+  "tattoo-reminder": tattooReminder.TattooReminderPayload;
 };
 export type TemplateName = keyof TemplateData;
 
@@ -34,4 +36,5 @@ export const templates: { [K in TemplateName]: EmailTemplate<TemplateData[K], an
   invitation,
   "order-confirmation": orderConfirmation,
   "order-cancelled": orderCancelled,
+  "tattoo-reminder": tattooReminder,
 };

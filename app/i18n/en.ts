@@ -717,6 +717,25 @@ export const en = {
   "festivalAdmin.refundsDue":
     "{count, plural, one {# order still holds {amount}} other {# orders still hold {amount}}}: refund them all on the Money page.",
   // ---- end festival cancellation
+  // ---- tattoo slots: checkout (item kind tattoo_slot)
+  "v.itemKind": "Unknown kind of item.",
+  "v.unknownTattooSlot": "This tattoo slot does not exist.",
+  "v.tattooSlotPast": "This tattoo slot has already started.",
+  "v.tattooSlotTooSoon": "This slot starts too soon to book online; ask at the tattoo corner.",
+  "v.tattooSlotForWaitlist": "This slot is being offered to the people on the waitlist.",
+  "v.unknownFlashDesign": "This design is not available from this artist.",
+  "v.offerExpired": "This offer has expired or was taken.",
+  "v.tooManyTattoos": "At most {n} tattoos per order.",
+  "tattoo.stripeLine": "Donation tattoo with {artist}",
+  "tattoo.bookingLimit":
+    "You already hold as many bookings with this artist as the festival allows.",
+  "tattoo.slotTaken": "Someone has just taken this slot. Pick another one.",
+  "email.tattooReminder.subject": "Tomorrow: your tattoo with {artist} at {festival}",
+  "email.tattooReminder.intro":
+    "A reminder: your donation tattoo with {artist} is at {time} ({zone} time).",
+  "email.tattooReminder.where": "Where: {venue}, {address} — the tattoo corner.",
+  "email.tattooReminder.manage": "Your order, to cancel or move the tattoo",
+  // ---- end tattoo slots: checkout
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -727,4 +727,23 @@ export const ru: Record<MessageKey, string> = {
   "festivalAdmin.refundsDue":
     "{count, plural, one {# заказ ещё держит {amount}} few {# заказа ещё держат {amount}} many {# заказов ещё держат {amount}} other {# заказа ещё держат {amount}}}: верните всё на странице «Деньги».",
   // ---- end festival cancellation
+  // ---- tattoo slots: checkout (item kind tattoo_slot)
+  "v.itemKind": "Неизвестный вид позиции.",
+  "v.unknownTattooSlot": "Такого тату-слота нет.",
+  "v.tattooSlotPast": "Этот тату-слот уже начался.",
+  "v.tattooSlotTooSoon":
+    "Этот слот начинается слишком скоро для записи онлайн; спросите в тату-уголке.",
+  "v.tattooSlotForWaitlist": "Этот слот сейчас предлагается людям из листа ожидания.",
+  "v.unknownFlashDesign": "Этот эскиз недоступен у этого мастера.",
+  "v.offerExpired": "Срок предложения истёк, или его уже приняли.",
+  "v.tooManyTattoos": "Не больше {n} татуировок в заказе.",
+  "tattoo.stripeLine": "Тату за пожертвование: {artist}",
+  "tattoo.bookingLimit": "У вас уже столько записей к этому мастеру, сколько разрешает фестиваль.",
+  "tattoo.slotTaken": "Этот слот только что заняли. Выберите другой.",
+  "email.tattooReminder.subject": "Завтра: ваша татуировка у {artist} на фестивале «{festival}»",
+  "email.tattooReminder.intro":
+    "Напоминаем: ваша татуировка за пожертвование у {artist} — в {time} (время {zone}).",
+  "email.tattooReminder.where": "Где: {venue}, {address} — тату-уголок.",
+  "email.tattooReminder.manage": "Ваш заказ: отменить или перенести татуировку",
+  // ---- end tattoo slots: checkout
 };

@@ -21,8 +21,10 @@ import {
   fulfilLines,
   incomeParts,
   itemKinds,
+  kindRefusal,
   memoisedSchema,
   reserveStatements,
+  storeStatements,
   type OrderLine,
   type PricedItem,
 } from "./item-kinds/index.server";
@@ -34,19 +36,57 @@ import { ORDER_STATUSES, type OrderStatus } from "./choices";
 export { ORDER_STATUSES, type OrderStatus };
 export const HOLD_MINUTES = 30;
 
+/** Entries of `items` in one checkout, every kind together. */
+export const MAX_ORDER_ITEMS = 20;
+
+/** `items`: entries of every kind that has a `line` shape; an entry without `kind` is a ticket. */
+function itemsSchema(kinds: ReturnType<typeof itemKinds>) {
+  const shapes = kinds.flatMap((k) =>
+    k.line ? [k.line.extend({ kind: z.literal(k.kind) }).strict()] : [],
+  );
+  const entry = z.preprocess(
+    (v) =>
+      v !== null && typeof v === "object" && !Array.isArray(v) && !("kind" in v)
+        ? { ...v, kind: "ticket" }
+        : v,
+    // At least the ticket kind has a line shape; the tuple type is what zod asks for.
+    z.discriminatedUnion("kind", shapes as unknown as [z.ZodObject, ...z.ZodObject[]], {
+      error: "v.itemKind",
+    }),
+  );
+  return z
+    .array(entry, { error: "v.items" })
+    .max(MAX_ORDER_ITEMS, { error: "v.items" })
+    .superRefine((list, ctx) => {
+      const typed = list as ({ kind: string } & Record<string, unknown>)[];
+      for (const kind of kinds) {
+        if (!kind.checkLines) continue;
+        const entries = typed.flatMap((line, index) =>
+          line.kind === kind.kind ? [{ index, line }] : [],
+        );
+        for (const issue of kind.checkLines(entries))
+          ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+      }
+    })
+    .optional()
+    .default([]);
+}
+
 /**
- * The checkout request: who buys and how they pay, plus the fields of every item
- * kind (tickets' `items` and `accessCode`, `donation`, …), built from the registry.
+ * The checkout request: who buys and how they pay, the `items` of every kind
+ * (tickets, tattoo slots) and the other fields kinds read (`accessCode`,
+ * `donation`, …), built from the registry.
  */
 export function checkoutSchema(): z.ZodType<CheckoutInput> {
   return memoisedSchema(() => {
     const kinds = itemKinds();
-    const fields = kinds.flatMap((k) => Object.keys(k.input));
+    const fields = ["items", ...kinds.flatMap((k) => Object.keys(k.input))];
     return z
       .object({
         email,
         name: optionalText({ max: 120 }),
         paymentMethod: z.enum(["stripe", "door", "free"], { error: "v.paymentMethod" }),
+        items: itemsSchema(kinds),
         ...Object.assign({}, ...kinds.map((k) => k.input)),
       })
       .strict()
@@ -183,6 +223,8 @@ export async function placeOrder(
     stripeAvailable: boolean;
     /** From `readIdempotencyKey`: the same key and request answer with the same order. */
     idempotencyKey?: string;
+    /** Staff booking at the tattoo corner (walk-ins) rather than the public checkout. */
+    channel?: "online" | "corner";
   },
 ): Promise<{
   order: PlacedOrder;
@@ -202,7 +244,9 @@ export async function placeOrder(
 
   // Each item kind checks and prices its own part of the request, in registry order.
   const lines: PricedItem[] = [];
-  for (const kind of itemKinds()) lines.push(...(await kind.price({ festival, now, input })));
+  const channel = context.channel ?? "online";
+  for (const kind of itemKinds())
+    lines.push(...(await kind.price({ festival, now, input, channel })));
   const totalMinor = lines.reduce((sum, l) => sum + l.amountMinor, 0);
   if (totalMinor > MAX_AMOUNT_MINOR)
     throw new FieldRulesError({
@@ -260,8 +304,8 @@ export async function placeOrder(
       ],
     },
     ...lines.map((line): InStatement => ({
-      sql: `INSERT INTO OrderItem (id, orderId, kind, ticketTypeId, quotaId, quantity, unitPriceMinor, amountMinor, prisonerId)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      sql: `INSERT INTO OrderItem (id, orderId, kind, ticketTypeId, quotaId, quantity, unitPriceMinor, amountMinor, prisonerId, category)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       args: [
         line.itemId,
         orderId,
@@ -272,8 +316,10 @@ export async function placeOrder(
         line.unitPriceMinor,
         line.amountMinor,
         line.prisonerId,
+        line.category ?? null,
       ],
     })),
+    ...storeStatements(lines, { orderId, now }),
     ...reserveStatements(lines, +1),
   ];
 
@@ -284,6 +330,7 @@ export async function placeOrder(
       orderId,
       now,
       payAtDoor: input.paymentMethod === "door",
+      buyer: { email: input.email, locale: context.locale },
     });
     tickets = issued.tickets;
     statements.push(...issued.statements);
@@ -310,6 +357,8 @@ export async function placeOrder(
       break;
     } catch (error) {
       if (isCapacityViolation(error)) throw new SoldOutError();
+      const refused = kindRefusal(error);
+      if (refused) throw refused;
       if (await currencyChanged(festival))
         throw DomainError.conflict(
           "festival_changed",

@@ -21,6 +21,7 @@ import {
   fulfilLines,
   incomeParts,
   readOrderLines,
+  kindRefusal,
   releaseStatements,
   reserveStatements,
   stripeLineItems,
@@ -369,12 +370,18 @@ async function fulfilCardOrder(
       try {
         for (const stmt of reserveStatements(lines, +1)) await tx.execute(stmt);
       } catch (error) {
-        if (!isCapacityViolation(error)) throw error;
+        if (!isCapacityViolation(error) && !kindRefusal(error)) throw error;
         await tx.rollback();
         return refundLatePayment(event, order, festival, lines, paymentIntent, settlement, now);
       }
     }
-    const issued = await fulfilLines(lines, { festival, orderId, now, payAtDoor: false });
+    const issued = await fulfilLines(lines, {
+      festival,
+      orderId,
+      now,
+      payAtDoor: false,
+      buyer: { email: order.email, locale: isLocale(order.locale) ? order.locale : "en" },
+    });
     const statements: InStatement[] = [
       {
         sql: `UPDATE "Order" SET status = 'paid', paidAt = ?, holdExpiresAt = NULL, expiredAt = NULL, stripePaymentIntentId = ?, stripeSessionId = COALESCE(stripeSessionId, ?) WHERE id = ?`,

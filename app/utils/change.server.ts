@@ -34,6 +34,10 @@ export type OutboxMessage<K extends TemplateName = TemplateName> = {
   template: K;
   locale: Locale;
   data: TemplateData[K];
+  /** The row's id, when the change must refer to it later (a reminder withdrawn with its booking). */
+  id?: string;
+  /** Not before then (a reminder for the day before a tattoo); default: at once. */
+  sendAt?: Date;
 };
 
 /** The records a change writes with it (each part optional, one or many). */
@@ -66,18 +70,18 @@ export function auditStatement(entry: AuditEntry, at: Date = new Date()): InStat
   };
 }
 
-/** The statement that queues one email (due at once). */
+/** The statement that queues one email (due at once, or at its `sendAt`). */
 export function outboxStatement(message: OutboxMessage, at: Date = new Date()): InStatement {
   return {
     sql: `INSERT INTO OutboxEmail (id, "to", template, locale, payload, status, attempts, nextAttemptAt, createdAt)
           VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
     args: [
-      randomToken(12),
+      message.id ?? randomToken(12),
       message.to,
       message.template,
       message.locale,
       JSON.stringify(message.data),
-      sqlDate(at),
+      sqlDate(message.sendAt ?? at),
       sqlDate(at),
     ],
   };

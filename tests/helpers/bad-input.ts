@@ -49,6 +49,15 @@ const TABLES = [
   // Door scanning (issue 4).
   "DoorDevice",
   "CheckIn",
+  // Tattoo slots (issue 10).
+  "TattooArtist",
+  "TattooImage",
+  "FlashDesign",
+  "TattooAvailability",
+  "TattooSlot",
+  "TattooBooking",
+  "TattooWaitlist",
+  "TattooOffer",
 ] as const;
 const COUNT_SQL = `SELECT ${TABLES.map((t) => `(SELECT count(*) FROM "${t}") AS "${t}"`).join(", ")}`;
 /** The inventory counters: a refused order must not move a single place. */

@@ -8,8 +8,11 @@ import type { InStatement } from "@libsql/client";
 import type Stripe from "stripe";
 import type { z } from "zod";
 import type { SqlExecutor } from "~/utils/db.server";
+import type { DomainError } from "~/utils/domain-error";
+import type { Locale } from "~/utils/i18n";
 import type { IncomePart } from "../ledger.server";
 import { donationKind } from "./donation.server";
+import { tattooSlotKind } from "./tattoo-slot.server";
 import { ticketKind } from "./ticket.server";
 
 /** One stored OrderItem row as every kind reads it. */
@@ -22,10 +25,16 @@ export type OrderLine = {
   ticketTypeId: string | null;
   quotaId: string | null;
   prisonerId: string | null;
+  /** The ledger income category the line was priced under (null: its kind's `category`). */
+  category?: string | null;
 };
 
-/** A line priced at checkout, before it is stored; `label` names it for Stripe ({language: text} JSON or plain). */
-export type PricedItem = OrderLine & { label: string };
+/**
+ * A line priced at checkout, before it is stored; `label` names it for Stripe
+ * ({language: text} JSON or plain); `details` is what the kind's own `store`
+ * writes to its own table (never stored on OrderItem).
+ */
+export type PricedItem = OrderLine & { label: string; details?: Record<string, unknown> };
 
 export type FestivalForItems = {
   id: string;
@@ -39,7 +48,12 @@ export type PriceContext = {
   now: Date;
   /** The whole checkout request, as parsed by `checkoutSchema()`. */
   input: Record<string, unknown>;
+  /** Where the order is placed: online (the public checkout) or by staff at the tattoo corner. */
+  channel: "online" | "corner";
 };
+
+/** One entry of the request's `items` list, with its index there (for field paths). */
+export type ItemEntry = { index: number; line: Record<string, unknown> & { kind: string } };
 
 export type FulfilContext = {
   festival: FestivalForItems;
@@ -47,6 +61,8 @@ export type FulfilContext = {
   now: Date;
   /** Paid at the door later: what fulfilment makes carries the amount still due. */
   payAtDoor: boolean;
+  /** Who the order is for (null email: erased), for what fulfilment sends later (reminders). */
+  buyer: { email: string | null; locale: Locale };
 };
 
 /** Why an order's items give back what they hold. */
@@ -57,14 +73,25 @@ export type ItemKind = {
   kind: string;
   /** The ledger income category its money goes to (decision 0024). */
   category: string;
-  /** The checkout request fields this kind reads, as zod shapes (all optional). */
+  /** The checkout request's top-level fields this kind reads, as zod shapes (all optional). */
   input: Record<string, z.ZodType>;
+  /**
+   * The shape of this kind's entries in the request's `items` list (without `kind`,
+   * which names the kind; an entry without `kind` is a ticket).
+   */
+  line?: z.ZodObject;
+  /** Rules across this kind's entries of `items` (duplicates, totals): issues by path. */
+  checkLines?: (entries: ItemEntry[]) => { path: (string | number)[]; message: string }[];
   /** Whether the request asks for anything of this kind (an order must ask for something). */
   requested: (input: Record<string, unknown>) => boolean;
   /** Check the request's part against the kind's rules and price it (throws FieldRulesError). */
   price: (ctx: PriceContext) => Promise<PricedItem[]>;
+  /** Rows of the kind's own tables for new lines, written right after the order's items. */
+  store?: (lines: PricedItem[], ctx: { orderId: string; now: Date }) => InStatement[];
   /** Take (+1) or give back (-1) what these lines hold; runs in the order's transaction. */
   reserve: (lines: OrderLine[], sign: 1 | -1) => InStatement[];
+  /** The domain error for a refusal the kind's own tables raised (a trigger's message), if it is one. */
+  refusal?: (message: string) => DomainError | null;
   /** What giving the lines up does beyond `reserve(-1)` (e.g. revoking tickets). */
   release?: (
     lines: OrderLine[],
@@ -94,7 +121,9 @@ export type ItemKind = {
 
 // The built-in kinds, in the order their lines appear (Stripe, CSV). Listed here,
 // not registered from their modules: the build drops imports kept only for side effects.
-const kinds = new Map<string, ItemKind>([ticketKind, donationKind].map((k) => [k.kind, k]));
+const kinds = new Map<string, ItemKind>(
+  [ticketKind, donationKind, tattooSlotKind].map((k) => [k.kind, k]),
+);
 
 /** Add a kind at run time (tests add test-only kinds). */
 export function registerItemKind(kind: ItemKind) {
@@ -122,10 +151,34 @@ export function memoisedSchema<T>(build: () => T): T {
   return schemaCache as T;
 }
 
+/** The entries of the request's `items` list that are of one kind, with their indexes. */
+export function entriesOf(input: Record<string, unknown>, kind: string): ItemEntry[] {
+  const items = Array.isArray(input.items) ? (input.items as ItemEntry["line"][]) : [];
+  return items.flatMap((line, index) => (line.kind === kind ? [{ index, line }] : []));
+}
+
+/** The refusal of a kind's own tables in a failed write, as its domain error. */
+export function kindRefusal(error: unknown): DomainError | null {
+  const message =
+    error instanceof Error
+      ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}`
+      : String(error);
+  for (const kind of kinds.values()) {
+    const refused = kind.refusal?.(message);
+    if (refused) return refused;
+  }
+  return null;
+}
+
+/** The kinds' own rows for an order's new lines, kind by kind. */
+export function storeStatements(lines: PricedItem[], ctx: { orderId: string; now: Date }) {
+  return byKind(lines).flatMap(([kind, mine]) => kind.store?.(mine, ctx) ?? []);
+}
+
 /** An order's lines, every kind, oldest first. */
 export async function readOrderLines(db: SqlExecutor, orderId: string): Promise<OrderLine[]> {
   const { rows } = await db.execute({
-    sql: `SELECT id, kind, ticketTypeId, quotaId, quantity, unitPriceMinor, amountMinor, prisonerId
+    sql: `SELECT id, kind, ticketTypeId, quotaId, quantity, unitPriceMinor, amountMinor, prisonerId, category
           FROM OrderItem WHERE orderId = ? ORDER BY rowid`,
     args: [orderId],
   });
@@ -138,6 +191,7 @@ export async function readOrderLines(db: SqlExecutor, orderId: string): Promise<
     ticketTypeId: r.ticketTypeId === null ? null : String(r.ticketTypeId),
     quotaId: r.quotaId === null ? null : String(r.quotaId),
     prisonerId: r.prisonerId === null ? null : String(r.prisonerId),
+    category: r.category === null ? null : String(r.category),
   }));
 }
 
@@ -189,7 +243,7 @@ export function incomeParts(lines: OrderLine[]): IncomePart[] {
     const own =
       kind.income?.(mine) ??
       mine.map((l) => ({
-        category: kind.category,
+        category: l.category ?? kind.category,
         prisonerId: l.prisonerId,
         amountMinor: l.amountMinor,
       }));

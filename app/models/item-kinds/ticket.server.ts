@@ -9,50 +9,50 @@ import { moneyMessage } from "~/utils/validation";
 import { randomToken } from "~/utils/crypto.server";
 import { MAX_TICKETS_PER_ORDER, minorAmount, pickLanguage } from "../ticket-type.server";
 import { issueTicketTokens } from "../ticket.server";
-import type { ItemKind, OrderLine, PricedItem } from "./index.server";
+import {
+  entriesOf,
+  type ItemEntry,
+  type ItemKind,
+  type OrderLine,
+  type PricedItem,
+} from "./index.server";
 
-const items = z
-  .array(
-    z
-      .object({
-        ticketTypeId: z
-          .string({ error: "v.unknownTicketType" })
-          .min(1, { error: "v.unknownTicketType" })
-          .max(64, { error: "v.unknownTicketType" }),
-        quantity: z
-          .number({ error: "v.quantity" })
-          .int({ error: "v.quantity" })
-          .min(1, { error: "v.quantity" })
-          .max(MAX_TICKETS_PER_ORDER, { error: "v.quantity" }),
-        priceMinor: minorAmount.optional(),
-      })
-      .strict(),
-    { error: "v.items" },
-  )
-  .max(20, { error: "v.items" })
-  .superRefine((list, ctx) => {
-    const seen = new Set<string>();
-    list.forEach((item, i) => {
-      if (seen.has(item.ticketTypeId))
-        ctx.addIssue({ code: "custom", path: [i, "ticketTypeId"], message: "v.duplicateItem" });
-      seen.add(item.ticketTypeId);
-    });
-    if (list.reduce((n, i) => n + i.quantity, 0) > MAX_TICKETS_PER_ORDER)
-      ctx.addIssue({
-        code: "custom",
-        path: [],
-        message: `v.tooManyTickets|${MAX_TICKETS_PER_ORDER}`,
-      });
-  })
-  .optional()
-  .default([]);
+/** One ticket entry of the request's `items` (its `kind` is "ticket" or left out). */
+const ticketLine = z.object({
+  ticketTypeId: z
+    .string({ error: "v.unknownTicketType" })
+    .min(1, { error: "v.unknownTicketType" })
+    .max(64, { error: "v.unknownTicketType" }),
+  quantity: z
+    .number({ error: "v.quantity" })
+    .int({ error: "v.quantity" })
+    .min(1, { error: "v.quantity" })
+    .max(MAX_TICKETS_PER_ORDER, { error: "v.quantity" }),
+  priceMinor: minorAmount.optional(),
+});
+
+/** A ticket type at most once per order, and at most MAX_TICKETS_PER_ORDER tickets in all. */
+function checkTicketLines(entries: ItemEntry[]) {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const seen = new Set<unknown>();
+  let tickets = 0;
+  for (const { index, line } of entries) {
+    if (seen.has(line.ticketTypeId))
+      issues.push({ path: [index, "ticketTypeId"], message: "v.duplicateItem" });
+    seen.add(line.ticketTypeId);
+    tickets += Number(line.quantity);
+  }
+  if (tickets > MAX_TICKETS_PER_ORDER)
+    issues.push({ path: [], message: `v.tooManyTickets|${MAX_TICKETS_PER_ORDER}` });
+  return issues;
+}
 
 const accessCode = z
   .string({ error: "v.accessCode" })
   .max(40, { error: "v.accessCode" })
   .optional();
 
-type TicketRequest = z.output<typeof items>;
+type TicketRequest = { index: number; line: z.output<typeof ticketLine> }[];
 
 type TypeForSale = {
   id: string;
@@ -108,8 +108,8 @@ function priceLines(
 ): PricedItem[] {
   const fields: Record<string, string> = {};
   const priced: PricedItem[] = [];
-  request.forEach((item, i) => {
-    const at = `items.${i}`;
+  request.forEach(({ index, line: item }) => {
+    const at = `items.${index}`;
     const type = types.get(item.ticketTypeId);
     // A hidden type without its code is indistinguishable from an unknown one.
     if (!type || (type.visibility === "hidden" && (!code || code !== type.accessCode))) {
@@ -179,13 +179,15 @@ function reservePlaces(lines: OrderLine[], sign: 1 | -1): InStatement[] {
 export const ticketKind: ItemKind = {
   kind: "ticket",
   category: "ticket",
-  input: { items, accessCode },
-  requested: (input) => Array.isArray(input.items) && input.items.length > 0,
+  input: { accessCode },
+  line: ticketLine,
+  checkLines: checkTicketLines,
+  requested: (input) => entriesOf(input, "ticket").length > 0,
   async price({ festival, now, input }) {
-    const request = (input.items ?? []) as TicketRequest;
+    const request = entriesOf(input, "ticket") as unknown as TicketRequest; // checked by `ticketLine`
     const types = await loadTypes(
       festival.id,
-      request.map((i) => i.ticketTypeId),
+      request.map((i) => i.line.ticketTypeId),
     );
     return priceLines(
       request,

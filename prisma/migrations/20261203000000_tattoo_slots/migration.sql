@@ -14,6 +14,10 @@ ALTER TABLE "Festival" ADD COLUMN "tattooCancelPolicy" TEXT NOT NULL DEFAULT 're
 -- How long a waitlist offer holds its slot.
 ALTER TABLE "Festival" ADD COLUMN "tattooOfferMinutes" INTEGER NOT NULL DEFAULT 20 CHECK ("tattooOfferMinutes" BETWEEN 5 AND 1440);
 
+-- The ledger income category an order line was priced under (NULL: its kind's own, as before):
+-- a tattoo donation's is its artist's ("tattoo.<artistId>").
+ALTER TABLE "OrderItem" ADD COLUMN "category" TEXT;
+
 CREATE TABLE "TattooArtist" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "festivalId" TEXT NOT NULL,
