@@ -117,7 +117,11 @@ type ModelOrder = {
   cardPaid: boolean;
 };
 
-type Model = { orders: ModelOrder[] };
+type Model = {
+  orders: ModelOrder[];
+  /** Slots taken off by an availability change (their replacements are new slots at the end of `world.slots`). */
+  withdrawn: Set<number>;
+};
 type Real = { world: World };
 type TattooCommand = fc.AsyncCommand<Model, Real, false>;
 
@@ -246,7 +250,8 @@ class Book implements TattooCommand {
         donationMinor: Math.max(0, minimumOf(world, slot, design) + c.offset),
         earmark: c.earmark,
       };
-      if (design !== null && world.designs[design]!.artist !== artist)
+      if (model.withdrawn.has(slot)) fields[`${at}.tattooSlotId`] = "v.unknownTattooSlot";
+      else if (design !== null && world.designs[design]!.artist !== artist)
         fields[`${at}.flashDesignId`] = "v.unknownFlashDesign";
       else if (line.donationMinor < minimumOf(world, slot, design))
         fields[`${at}.donationMinor`] = "below";
@@ -367,7 +372,8 @@ class PayCard implements TattooCommand {
       expected = "fulfilled";
     } else if (o.status === "expired") {
       const others = holders(model).filter((x) => x !== o);
-      if (refusal(world, others, o) === null) {
+      const gone = o.lines.some((l) => model.withdrawn.has(l.slot));
+      if (!gone && refusal(world, others, o) === null) {
         o.status = "paid";
         expected = "fulfilled";
       } else {
@@ -415,6 +421,50 @@ class Cancel implements TattooCommand {
   }
   toString() {
     return `new Cancel(${this.order})`;
+  }
+}
+
+/**
+ * The organisers change an artist's availability: a free slot is withdrawn and
+ * a new one made in its place, at the same time (what the schedule module does
+ * to free slots; done here in SQL, as the schedule branch owns that module). A
+ * held slot cannot be withdrawn (the database refuses: tattoo_slot_held).
+ */
+class Withdraw implements TattooCommand {
+  constructor(readonly slot: number) {}
+  check() {
+    return true;
+  }
+  async run(model: Model, { world }: Real) {
+    const i = this.slot % world.slots.length;
+    if (model.withdrawn.has(i)) return;
+    const slot = world.slots[i]!;
+    const refused = await db
+      .sqlClient()
+      .execute({ sql: `UPDATE TattooSlot SET status = 'withdrawn' WHERE id = ?`, args: [slot.id] })
+      .then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+    if ((held(world, holders(model)).slots.get(i) ?? 0) > 0) {
+      expect(String(refused), "a held slot was withdrawn").toMatch(/tattoo_slot_held/);
+      tally("withdraw: refused, held");
+      return;
+    }
+    expect(refused).toBeNull();
+    model.withdrawn.add(i);
+    const [times] = await rows(`SELECT startsAt FROM TattooSlot WHERE id = ?`, [slot.id]);
+    const again = await tattoo.createSlotRow(
+      world.festivalId,
+      world.artists[slot.artist]!.id,
+      db.dateFromSql(times!.startsAt),
+      { minDonationMinor: slot.minDonationMinor },
+    );
+    world.slots.push({ ...slot, id: again.id });
+    tally("withdraw: replaced");
+  }
+  toString() {
+    return `new Withdraw(${this.slot})`;
   }
 }
 
@@ -475,6 +525,21 @@ async function checkCounters(world: World) {
     [world.festivalId],
   );
   expect(Number(stray!.n), "bookings given back but still holding").toBe(0);
+  // An artist is never booked twice at once (two slots' times overlapping), nor on a withdrawn slot.
+  const [overlaps] = await rows(
+    `SELECT count(*) AS n FROM TattooBooking a JOIN TattooSlot sa ON sa.id = a.slotId
+       JOIN TattooBooking b ON b.artistId = a.artistId AND b.orderItemId > a.orderItemId AND b.holdsSlot = 1
+       JOIN TattooSlot sb ON sb.id = b.slotId
+     WHERE a.festivalId = ? AND a.holdsSlot = 1 AND sa.startsAt < sb.endsAt AND sb.startsAt < sa.endsAt`,
+    [world.festivalId],
+  );
+  expect(Number(overlaps!.n), "an artist booked twice at the same time").toBe(0);
+  const [onWithdrawn] = await rows(
+    `SELECT count(*) AS n FROM TattooBooking b JOIN TattooSlot s ON s.id = b.slotId
+     WHERE b.festivalId = ? AND b.holdsSlot = 1 AND s.status <> 'open'`,
+    [world.festivalId],
+  );
+  expect(Number(onWithdrawn!.n), "a booking holding a withdrawn slot").toBe(0);
   // A refused or undone order leaves nothing: every booking has its order and its line.
   const [orphans] = await rows(
     `SELECT count(*) AS n FROM TattooBooking b
@@ -622,7 +687,10 @@ async function newWorld(limit: number): Promise<World> {
 
 async function runCommands(commands: Iterable<TattooCommand>, limit = 1) {
   await fc.asyncModelRun(
-    async () => ({ model: { orders: [] } as Model, real: { world: await newWorld(limit) } }),
+    async () => ({
+      model: { orders: [], withdrawn: new Set() } as Model,
+      real: { world: await newWorld(limit) },
+    }),
     [...commands].map((c) => new Checked(c)),
   );
 }
@@ -657,6 +725,7 @@ const COMMANDS = [
   index.map((o) => new PayCard(o)),
   index.map((o) => new PayCard(o)),
   index.map((o) => new Cancel(o)),
+  fc.nat({ max: ARTISTS.length * SLOTS_PER_ARTIST - 1 }).map((i) => new Withdraw(i)),
 ];
 
 beforeAll(async () => {
@@ -818,6 +887,17 @@ describe("fixed cases: the issue's stories", () => {
         { slot: 6, design: 2, offset: 0, earmark: false },
         { slot: 4, design: 0, offset: -1, earmark: false },
       ]),
+    ]);
+  });
+
+  it("a card hold runs out, the organisers withdraw the slot and make a new one at the same time, someone books it, then the late payment arrives: refunded, never two bookings at once", async () => {
+    await runCommands([
+      new Book(true, 0, false, [{ slot: 4, design: 0, offset: 0, earmark: false }]),
+      new Withdraw(4),
+      new ExpireHolds(31),
+      new Withdraw(4),
+      new Book(false, 1, false, [{ slot: 9, design: 0, offset: 0, earmark: false }]),
+      new PayCard(0),
     ]);
   });
 

@@ -344,10 +344,13 @@ export const tattooSlotKind: ItemKind = {
     const now = "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')";
     const holds = sign > 0 ? 0 : 1;
     return lines.flatMap((line): InStatement[] => [
+      // A slot withdrawn since it was priced (or since a card hold ended and its late
+      // payment arrived) counts as full: taking it breaks the CHECK (409 sold_out, a late
+      // payment is refunded) — its time may already be another open slot's, booked.
       {
-        sql: `UPDATE TattooSlot SET reserved = reserved + ?
+        sql: `UPDATE TattooSlot SET reserved = reserved + ? + CASE WHEN ? > 0 AND status <> 'open' THEN 1 ELSE 0 END
               WHERE id = (SELECT slotId FROM TattooBooking WHERE orderItemId = ? AND holdsSlot = ?)`,
-        args: [sign, line.itemId, holds],
+        args: [sign, sign, line.itemId, holds],
       },
       {
         sql: `UPDATE FlashDesign SET reserved = reserved + ?
