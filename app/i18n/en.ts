@@ -248,6 +248,7 @@ export const en = {
   "email.invite.expiry": "The link is valid for {days} days.",
 
   "order.donation": "Donation",
+  "order.tattoo": "Donation tattoo: {name}",
   "order.dueAtDoor": "{amount} to pay at the door",
   "order.qrAlt": "Ticket QR code",
   "order.title": "Your order {code}",

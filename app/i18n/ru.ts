@@ -253,6 +253,7 @@ export const ru: Record<MessageKey, string> = {
   "email.invite.expiry": "Ссылка действует {days} дней.",
 
   "order.donation": "Пожертвование",
+  "order.tattoo": "Тату за пожертвование: {name}",
   "order.dueAtDoor": "{amount} к оплате на входе",
   "order.qrAlt": "QR-код билета",
   "order.title": "Ваш заказ {code}",
