@@ -248,6 +248,7 @@ export const en = {
   "email.invite.expiry": "The link is valid for {days} days.",
 
   "order.donation": "Donation",
+  "order.tattoo": "Donation tattoo: {name}",
   "order.dueAtDoor": "{amount} to pay at the door",
   "order.qrAlt": "Ticket QR code",
   "order.title": "Your order {code}",
@@ -644,6 +645,9 @@ export const en = {
   "money.cat.ticket": "Tickets",
   "money.cat.donation": "Donations, not earmarked",
   "money.cat.donationFor": "Donations for {name}",
+  "money.cat.tattoo": "Tattoos by {artist}, not earmarked",
+  "money.cat.tattooFor": "Tattoos by {artist}, for {name}",
+  "money.cat.tattooArtistGone": "a removed artist",
   "money.totals": "Totals",
   "money.netIncome": "Net income",
   "money.fees": "Processing fees",

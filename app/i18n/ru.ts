@@ -253,6 +253,7 @@ export const ru: Record<MessageKey, string> = {
   "email.invite.expiry": "Ссылка действует {days} дней.",
 
   "order.donation": "Пожертвование",
+  "order.tattoo": "Тату за пожертвование: {name}",
   "order.dueAtDoor": "{amount} к оплате на входе",
   "order.qrAlt": "QR-код билета",
   "order.title": "Ваш заказ {code}",
@@ -654,6 +655,9 @@ export const ru: Record<MessageKey, string> = {
   "money.cat.ticket": "Билеты",
   "money.cat.donation": "Донаты без назначения",
   "money.cat.donationFor": "Донаты для: {name}",
+  "money.cat.tattoo": "Татуировки: {artist}, без назначения",
+  "money.cat.tattooFor": "Татуировки: {artist}, для {name}",
+  "money.cat.tattooArtistGone": "удалённый мастер",
   "money.totals": "Итоги",
   "money.netIncome": "Чистый доход",
   "money.fees": "Комиссии за платежи",

@@ -410,7 +410,7 @@ export const tattooSlotKind: ItemKind = {
               to: buyer.email,
               template: "tattoo-reminder",
               locale: buyer.locale,
-              data: { orderItemId: line.itemId },
+              data: { orderId, orderItemId: line.itemId },
               sendAt,
             },
           },
