@@ -88,13 +88,16 @@ async function loadSlots(ids: string[]): Promise<Map<string, SlotForSale>> {
   if (ids.length === 0) return new Map();
   const { rows } = await sqlClient().execute({
     sql: `SELECT s.id, s.festivalId, s.artistId, s.startsAt, s.minDonationMinor, s.minNoticeMinutes, s.status, s.reserved,
-                 a.name AS artistName, a.prisonerId AS artistPrisonerId, f.timezone
+                 a.name AS artistName, a.prisonerId AS artistPrisonerId, f.timezone,
+                 EXISTS (SELECT 1 FROM TattooWaitlist w WHERE w.artistId = s.artistId AND w.status = 'waiting') AS anyWaiting
           FROM TattooSlot s JOIN TattooArtist a ON a.id = s.artistId JOIN Festival f ON f.id = s.festivalId
           WHERE s.id IN (${ids.map(() => "?").join(",")})`,
     args: ids,
   });
   const slots = new Map<string, SlotForSale>();
+  const anyWaiting = new Set<string>();
   for (const r of rows) {
+    if (Number(r.anyWaiting)) anyWaiting.add(String(r.id));
     const startsAt = dateFromSql(r.startsAt);
     const day = localDay(startsAt, String(r.timezone));
     slots.set(String(r.id), {
@@ -115,7 +118,8 @@ async function loadSlots(ids: string[]): Promise<Map<string, SlotForSale>> {
   // People waiting for the artist's day come first: a free slot is theirs (an
   // offer is on its way: app/models/tattoo-waitlist.server.ts).
   for (const slot of slots.values()) {
-    if (slot.reserved > 0) continue;
+    // (Nobody waits for the artist at all, the common case: no query for the day.)
+    if (slot.reserved > 0 || !anyWaiting.has(slot.id)) continue;
     const waiting = await sqlClient().execute({
       sql: `SELECT count(*) AS n FROM TattooWaitlist WHERE artistId = ? AND day = ? AND status = 'waiting'`,
       args: [slot.artistId, slot.day],
@@ -384,10 +388,13 @@ export const tattooSlotKind: ItemKind = {
   },
   async fulfil(lines, { orderId, now, payAtDoor, buyer }) {
     const statements: InStatement[] = [];
-    const stored = await sqlClient().execute({
-      sql: `SELECT b.orderItemId, s.startsAt FROM TattooBooking b JOIN TattooSlot s ON s.id = b.slotId WHERE b.orderId = ?`,
-      args: [orderId],
-    });
+    // Lines just priced carry their slot's time; stored ones (a card payment) read it.
+    const stored = lines.every((l) => details(l))
+      ? { rows: [] }
+      : await sqlClient().execute({
+          sql: `SELECT b.orderItemId, s.startsAt FROM TattooBooking b JOIN TattooSlot s ON s.id = b.slotId WHERE b.orderId = ?`,
+          args: [orderId],
+        });
     const startOf = new Map(
       stored.rows.map((r) => [String(r.orderItemId), dateFromSql(r.startsAt)]),
     );
