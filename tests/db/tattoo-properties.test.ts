@@ -615,7 +615,7 @@ async function checkInvariants(model: Model, world: World) {
     }
     const expected: Record<string, number> = {};
     if (o.method === "stripe" && o.status === "paid")
-      for (const l of o.lines) {
+      for (const l of o.lines.filter((x) => x.donationMinor > 0)) {
         const artist = world.artists[world.slots[l.slot]!.artist]!;
         const key = `tattoo.${artist.id}:${l.earmark ? world.prisonerId : (artist.prisonerId ?? "")}`;
         expected[key] = (expected[key] ?? 0) + l.donationMinor;
