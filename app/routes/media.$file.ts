@@ -11,7 +11,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
   if (!bytes)
     return new Response("Not found", {
       status: 404,
-      headers: { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" },
+      headers: { "Content-Type": "text/plain; charset=utf-8" },
     });
   return new Response(new Uint8Array(bytes), {
     status: 200,
@@ -19,7 +19,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
       "Content-Type": "image/webp",
       "Content-Length": String(bytes.length),
       "Cache-Control": "public, max-age=31536000, immutable",
-      "X-Content-Type-Options": "nosniff",
+      // X-Content-Type-Options: nosniff comes with every answer (helmet, server/index.ts).
       "Content-Security-Policy": "default-src 'none'; sandbox",
       "Cross-Origin-Resource-Policy": "same-origin",
     },

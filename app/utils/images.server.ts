@@ -10,7 +10,7 @@ import sharp, { type Metadata } from "sharp";
 import { randomToken } from "./crypto.server";
 import { DomainError } from "./domain-error";
 import { getEnv } from "./env.server";
-import { errorResponse, readBodyLimited } from "./http.server";
+import { errorResponse } from "./http.server";
 
 /** The largest picture accepted, in bytes (a phone photo is 2–8 MB). */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
@@ -200,9 +200,62 @@ const uploadTooLarge = () =>
   );
 
 /**
+ * How much of a too-large upload is still read (and dropped) before the 413 is
+ * sent, and for how long: a server that answers and closes while the client is
+ * still sending makes the kernel reset the connection, and the browser then
+ * shows "connection reset" instead of the answer. Past either bound the answer
+ * goes out anyway. server/index.ts refuses declared bodies above DRAIN_BYTES at once.
+ */
+export const DRAIN_BYTES = 64 * 1024 * 1024;
+const DRAIN_MS = 5_000;
+
+/**
+ * Read a body, keeping at most `maxBytes` of it: past that nothing more is
+ * kept, the rest is read and dropped (within DRAIN_BYTES and DRAIN_MS), and the
+ * answer is a 413 — for declared lengths and chunked bodies alike.
+ */
+async function readCapped(request: Request, maxBytes: number): Promise<Buffer> {
+  if (!request.body) return Buffer.alloc(0);
+  const declared = Number(request.headers.get("Content-Length") ?? "0");
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let over = declared > maxBytes;
+  let deadline = over ? Date.now() + DRAIN_MS : Infinity;
+  const giveUp = () => {
+    reader.releaseLock();
+    return uploadTooLarge();
+  };
+  for (;;) {
+    if (over && (size > DRAIN_BYTES || Date.now() > deadline)) throw giveUp();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const next = over
+      ? await Promise.race([
+          reader.read(),
+          new Promise<"late">((resolve) => {
+            timer = setTimeout(() => resolve("late"), Math.max(0, deadline - Date.now()));
+          }),
+        ])
+      : await reader.read();
+    clearTimeout(timer);
+    if (next === "late") throw giveUp();
+    if (next.done) break;
+    size += next.value.byteLength;
+    if (!over && size > maxBytes) {
+      over = true;
+      chunks.length = 0;
+      deadline = Date.now() + DRAIN_MS;
+    }
+    if (!over) chunks.push(next.value);
+  }
+  if (over) throw uploadTooLarge();
+  return Buffer.concat(chunks);
+}
+
+/**
  * Read a form that may carry a picture (multipart, or a plain urlencoded form),
- * refusing it with 413 as soon as the body passes MAX_UPLOAD_BODY_BYTES — before
- * it is read whole, also when it declares no Content-Length.
+ * keeping at most MAX_UPLOAD_BODY_BYTES of the body (413 past it, also for
+ * bodies that declare no Content-Length: never buffered whole).
  */
 export async function readUploadForm(request: Request): Promise<FormData> {
   const type = request.headers.get("Content-Type") ?? "";
@@ -212,9 +265,7 @@ export async function readUploadForm(request: Request): Promise<FormData> {
       "unsupported_media_type",
       "Send the picture as multipart/form-data (field `image`).",
     );
-  const declared = Number(request.headers.get("Content-Length") ?? "0");
-  if (declared > MAX_UPLOAD_BODY_BYTES) throw uploadTooLarge();
-  const body = await readBodyLimited(request, MAX_UPLOAD_BODY_BYTES, uploadTooLarge);
+  const body = await readCapped(request, MAX_UPLOAD_BODY_BYTES);
   let form: FormData;
   try {
     form = await new Response(new Uint8Array(body), {

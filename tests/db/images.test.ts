@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshTestEnv, type TestEnv } from "../helpers/env";
 import { DomainError } from "~/utils/domain-error";
 import {
+  DRAIN_BYTES,
   MAX_IMAGE_BYTES,
   MAX_UPLOAD_BODY_BYTES,
   mediaDir,
@@ -196,13 +197,14 @@ describe("what the file is, by its content", () => {
 });
 
 describe("reading an upload with a cap", () => {
-  it("a 50 MB chunked body is refused with 413 after at most the cap was read", async () => {
-    let sent = 0;
+  /** A body streamed in 64 KiB chunks, `total` bytes (or endless), counting what was pulled. */
+  function streamed(total: number) {
+    const counter = { sent: 0 };
     const chunk = new Uint8Array(64 * 1024);
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
-        if (sent >= 50 * 1024 * 1024) return controller.close();
-        sent += chunk.length;
+        if (counter.sent >= total) return controller.close();
+        counter.sent += chunk.length;
         controller.enqueue(chunk);
       },
     });
@@ -212,17 +214,30 @@ describe("reading an upload with a cap", () => {
       body,
       duplex: "half",
     } as RequestInit);
+    return { request, counter };
+  }
+
+  it("a 50 MB chunked body is refused with 413 (read to its end and dropped, never kept)", async () => {
+    const { request, counter } = streamed(50 * 1024 * 1024);
     const thrown: unknown = await readUploadForm(request).then(
       () => null,
       (e: unknown) => e,
     );
     expect(thrown).toBeInstanceOf(Response);
     expect((thrown as Response).status).toBe(413);
-    // Not read whole: stopped shortly after the cap (one chunk past it, plus the stream's read-ahead).
-    expect(sent).toBeLessThan(MAX_UPLOAD_BODY_BYTES + 1024 * 1024);
+    expect(await (thrown as Response).json()).toMatchObject({ error: "payload_too_large" });
+    expect(counter.sent).toBe(50 * 1024 * 1024);
   });
 
-  it("a declared Content-Length over the cap is refused before reading", async () => {
+  it("an endless body is refused once DRAIN_BYTES were read: the server stops reading", async () => {
+    const { request, counter } = streamed(Number.POSITIVE_INFINITY);
+    const thrown = await readUploadForm(request).catch((e: unknown) => e);
+    expect((thrown as Response).status).toBe(413);
+    expect(counter.sent).toBeGreaterThan(DRAIN_BYTES);
+    expect(counter.sent).toBeLessThan(DRAIN_BYTES + MAX_UPLOAD_BODY_BYTES);
+  });
+
+  it("a declared Content-Length over the cap is a 413 whatever the body", async () => {
     const request = new Request("http://app.test/x", {
       method: "POST",
       headers: {

@@ -49,6 +49,10 @@ const TABLES = [
   // Door scanning (issue 4).
   "DoorDevice",
   "CheckIn",
+  // Tattoo artists, their pictures and flash (issue 10).
+  "TattooArtist",
+  "TattooImage",
+  "FlashDesign",
 ] as const;
 const COUNT_SQL = `SELECT ${TABLES.map((t) => `(SELECT count(*) FROM "${t}") AS "${t}"`).join(", ")}`;
 /** The inventory counters: a refused order must not move a single place. */
