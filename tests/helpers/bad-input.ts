@@ -49,6 +49,9 @@ const TABLES = [
   // Door scanning (issue 4).
   "DoorDevice",
   "CheckIn",
+  // Tattoo availability and slots (issue 10).
+  "TattooAvailability",
+  "TattooSlot",
 ] as const;
 const COUNT_SQL = `SELECT ${TABLES.map((t) => `(SELECT count(*) FROM "${t}") AS "${t}"`).join(", ")}`;
 /** The inventory counters: a refused order must not move a single place. */
