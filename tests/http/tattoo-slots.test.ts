@@ -11,6 +11,7 @@ import {
   apiToken,
   createFestivalRow,
   createUserRow,
+  signedInClient,
   uniqueEmail,
 } from "../helpers/fixtures";
 import { bookSlotDirectly, createArtistRow } from "../helpers/tattoo-slots";
@@ -23,6 +24,7 @@ let artistId: string;
 let otherArtistId: string;
 let draftId: string;
 let client: Client;
+let organiserEmail: string;
 
 // The festival: 2030-01-26 in Riga (UTC+2 in winter).
 const body = (overrides: Record<string, unknown> = {}) => ({
@@ -50,6 +52,7 @@ beforeAll(async () => {
   festivalId = festival.id;
   await addMember(festival.id, organiser.id, "organiser");
   token = await apiToken(app.url, organiser.email);
+  organiserEmail = organiser.email;
   artistId = await createArtistRow(festival.id, { name: "Needle & Thread" });
   const other = await createFestivalRow({ name: "Another city" });
   otherArtistId = await createArtistRow(other.id, { name: "Elsewhere" });
@@ -288,5 +291,78 @@ describe("GET /api/v1/festivals/:id/tattoo-slots (public)", () => {
     });
     const res = await client.get(`/api/v1/festivals/${festivalId}/tattoo-slots`);
     expect(res.json<{ slots: unknown[] }>().slots.length).toBe(Number(rows[0]!.n));
+  });
+});
+
+describe("the organiser page /admin/festivals/:id/tattoo/:artistId/availability", () => {
+  it("adds a window in local times, shows slots by state with order codes, refuses to move a booked one", async () => {
+    const pageArtist = await createArtistRow(festivalId, { name: "Page Artist" });
+    const browser = await signedInClient(app.url, organiserEmail);
+    const page = `/admin/festivals/${festivalId}/tattoo/${pageArtist}/availability`;
+    const empty = await browser.get(page);
+    expect(empty.status, empty.text.slice(0, 300)).toBe(200);
+    expect(empty.text).toContain("Availability of Page Artist");
+    const form = {
+      intent: "add",
+      startsAt: "2030-01-26T12:00",
+      endsAt: "2030-01-26T14:00",
+      slotMinutes: "45",
+      bufferMinutes: "15",
+      minDonation: "25",
+      minNoticeMinutes: "30",
+      "breaks.0.startsAt": "",
+      "breaks.0.endsAt": "",
+    };
+    const added = await browser.postForm(page, form);
+    expect(added.status, added.text.slice(0, 300)).toBe(200);
+    expect(added.text).toContain("Window added: 2 slots.");
+    const w = await prisma.tattooAvailability.findFirstOrThrow({ where: { artistId: pageArtist } });
+    expect(w.minDonationMinor).toBe(2500);
+    const slot = await prisma.tattooSlot.findFirstOrThrow({
+      where: { availabilityId: w.id },
+      orderBy: { startsAt: "asc" },
+    });
+    const email = uniqueEmail("page-booker");
+    const booked = await bookSlotDirectly(slot.id, { email, name: "Page Bookerova" });
+    const shown = await browser.get(page);
+    expect(shown.text).toContain("booked");
+    expect(shown.text).toContain(booked.code);
+    expect(shown.text).not.toContain(email);
+    expect(shown.text).not.toContain("Bookerova");
+
+    // Hostile and wrong values: 400 with the message beside the field, nothing written.
+    const bad = await unchanged(() =>
+      browser.postForm(page, { ...form, slotMinutes: "-5", minDonation: "lots" }),
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain("Use a whole number of minutes from 5 to 720.");
+    expect(bad.text).toContain("Enter an amount such as 15 or 15.50");
+
+    const move = { ...form, intent: "update", availabilityId: w.id, startsAt: "2030-01-26T12:30" };
+    const refused = await unchanged(() => browser.postForm(page, move));
+    expect(refused.status).toBe(409);
+    expect(refused.text).toContain("These slots are held or booked");
+    expect(refused.text).toContain("2030-01-26 12:00–12:45");
+    expect(refused.text).toContain(booked.code);
+    const moved = await browser.postForm(page, { ...move, freeSlotsOnly: "on" });
+    expect(moved.status, moved.text.slice(0, 300)).toBe(200);
+    expect(moved.text).toContain("Window saved");
+    expect(
+      (await prisma.tattooSlot.findUniqueOrThrow({ where: { id: slot.id } })).startsAt,
+    ).toEqual(slot.startsAt);
+    // Delete needs the confirmation step.
+    const unconfirmed = await unchanged(() =>
+      browser.postForm(page, { intent: "delete", availabilityId: w.id }),
+    );
+    expect(unconfirmed.status).toBe(400);
+    const refusedDelete = await unchanged(() =>
+      browser.postForm(page, { intent: "delete", availabilityId: w.id, confirm: "yes" }),
+    );
+    expect(refusedDelete.status).toBe(409);
+    // An artist of another festival under this festival's address: 404.
+    expect(
+      (await browser.get(`/admin/festivals/${festivalId}/tattoo/${otherArtistId}/availability`))
+        .status,
+    ).toBe(404);
   });
 });
