@@ -180,6 +180,30 @@ describe("addAvailability", () => {
     ).rejects.toThrow(/tattoo_slot_overlap/);
   });
 
+  it("ten overlapping windows of one artist added at once: exactly one is written", async () => {
+    const { admin, artistId } = await setup();
+    const before = await counts();
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        addAvailability(
+          admin,
+          artistId,
+          window({ startsAt: `2026-06-13T12:${String(i * 5).padStart(2, "0")}` }),
+        ),
+      ),
+    );
+    const won = results.filter((r) => r.status === "fulfilled");
+    expect(won.length).toBe(1);
+    for (const r of results)
+      if (r.status === "rejected")
+        expect((r.reason as DomainError).code).toBe("tattoo_slot_overlap");
+    const after = await counts();
+    expect(after.windows).toBe(before.windows + 1);
+    expect(after.slots - before.slots).toBe(
+      (won[0] as PromiseFulfilledResult<{ slots: unknown[] }>).value.slots.length,
+    );
+  });
+
   it("two artists may work at the same time", async () => {
     const { festival, admin, artistId } = await setup();
     const other = await createArtistRow(festival.id, { name: "Needle" });

@@ -25,6 +25,7 @@ let otherArtistId: string;
 let draftId: string;
 let client: Client;
 let organiserEmail: string;
+let organiserId: string;
 
 // The festival: 2030-01-26 in Riga (UTC+2 in winter).
 const body = (overrides: Record<string, unknown> = {}) => ({
@@ -53,6 +54,7 @@ beforeAll(async () => {
   await addMember(festival.id, organiser.id, "organiser");
   token = await apiToken(app.url, organiser.email);
   organiserEmail = organiser.email;
+  organiserId = organiser.id;
   artistId = await createArtistRow(festival.id, { name: "Needle & Thread" });
   const other = await createFestivalRow({ name: "Another city" });
   otherArtistId = await createArtistRow(other.id, { name: "Elsewhere" });
@@ -175,6 +177,63 @@ describe("POST /api/v1/artists/:id/availability", () => {
       }),
     );
     expect(form.status).toBe(415);
+  });
+});
+
+describe("the nights the clocks change, over HTTP", () => {
+  it("Riga: a skipped local time is a 422 on the field; a repeated one is the earlier instant", async () => {
+    const spring = await createFestivalRow({
+      timezone: "Europe/Riga",
+      startsAt: new Date("2026-03-28T10:00:00Z"),
+      endsAt: new Date("2026-03-29T20:00:00Z"),
+    });
+    await addMember(spring.id, organiserId, "organiser");
+    const springArtist = await createArtistRow(spring.id);
+    const gap = await unchanged(() =>
+      post(
+        springArtist,
+        body({ startsAt: "2026-03-29T03:30", endsAt: "2026-03-29T06:00", breaks: [] }),
+      ),
+    );
+    expectApiError(gap, 422, "startsAt", /does not exist on that day/);
+    const across = await post(
+      springArtist,
+      body({ startsAt: "2026-03-29T02:00", endsAt: "2026-03-29T06:00", breaks: [] }),
+    );
+    expect(across.status, across.text).toBe(201);
+    const slots = across.json<{ slots: { startsAt: string; endsAt: string }[] }>().slots;
+    // Three hours elapsed: 02:00, 04:00, 05:00 local, each 45 real minutes.
+    expect(slots.map((s) => s.startsAt)).toEqual([
+      "2026-03-29T00:00:00.000Z",
+      "2026-03-29T01:00:00.000Z",
+      "2026-03-29T02:00:00.000Z",
+    ]);
+    expect(slots.every((s) => Date.parse(s.endsAt) - Date.parse(s.startsAt) === 45 * 60_000)).toBe(
+      true,
+    );
+
+    const autumn = await createFestivalRow({
+      timezone: "Europe/Riga",
+      startsAt: new Date("2026-10-24T10:00:00Z"),
+      endsAt: new Date("2026-10-25T20:00:00Z"),
+    });
+    await addMember(autumn.id, organiserId, "organiser");
+    const autumnArtist = await createArtistRow(autumn.id);
+    const repeated = await post(
+      autumnArtist,
+      body({
+        startsAt: "2026-10-25T03:00",
+        endsAt: "2026-10-25T05:00",
+        slotMinutes: 60,
+        bufferMinutes: 0,
+        breaks: [],
+      }),
+    );
+    expect(repeated.status, repeated.text).toBe(201);
+    // From the first 03:00 (+03:00) to 05:00 (+02:00): three hours, three slots.
+    expect(repeated.json<{ slots: { startsAt: string }[] }>().slots.map((s) => s.startsAt)).toEqual(
+      ["2026-10-25T00:00:00.000Z", "2026-10-25T01:00:00.000Z", "2026-10-25T02:00:00.000Z"],
+    );
   });
 });
 
