@@ -22,7 +22,6 @@ import {
   updateAvailability,
   type NamedSlot,
 } from "~/models/tattoo-slot.server";
-import { slotLabel } from "~/models/tattoo-schedule";
 import type { DomainError } from "~/utils/domain-error";
 import { formatDate, formatDateTime, formatTime } from "~/utils/format";
 import {
@@ -35,7 +34,7 @@ import {
   readForm,
 } from "~/utils/forms.server";
 import { notFound } from "~/utils/http.server";
-import type { Translate } from "~/utils/i18n";
+import type { Locale, Translate } from "~/utils/i18n";
 import { getTranslator } from "~/utils/i18n.server";
 import { formatMoney, toMajorInput } from "~/utils/money";
 import { requireUserWith } from "~/utils/permissions.server";
@@ -121,11 +120,11 @@ type Result = {
 };
 
 /** A held or overlapping slot as a person reads it: local day and times, and order codes if shown. */
-function namedList(slots: NamedSlot[], zone: string, t: Translate) {
+function namedList(slots: NamedSlot[], zone: string, t: Translate, locale: Locale) {
   return slots
     .map(
       (s) =>
-        slotLabel(s, zone) +
+        `${formatDateTime(s.startsAt, locale, zone)}–${formatTime(s.endsAt, locale, zone)}` +
         (s.orderCodes.length
           ? ` (${t("tattooAvailability.orderCodes", { codes: s.orderCodes.join(", ") })})`
           : ""),
@@ -133,12 +132,12 @@ function namedList(slots: NamedSlot[], zone: string, t: Translate) {
     .join("; ");
 }
 
-function messages(t: Translate, zone: string) {
+function messages(t: Translate, zone: string, locale: Locale) {
   return (error: DomainError) => {
     if (error instanceof SlotsBookedError)
-      return t("tattooAvailability.slotsBooked", { list: namedList(error.slots, zone, t) });
+      return t("tattooAvailability.slotsBooked", { list: namedList(error.slots, zone, t, locale) });
     if (error instanceof SlotOverlapError)
-      return t("tattooAvailability.overlap", { list: namedList(error.slots, zone, t) });
+      return t("tattooAvailability.overlap", { list: namedList(error.slots, zone, t, locale) });
     if (error instanceof FestivalCancelledError) return t("festivalAdmin.cancelledReadOnly");
     if (error.code === "slots_booked") return t("tattooAvailability.raced");
     return undefined;
@@ -147,7 +146,7 @@ function messages(t: Translate, zone: string) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, festival, schedule } = await load(request, params);
-  const { t } = await getTranslator(request);
+  const { t, locale } = await getTranslator(request);
   const form = await readForm(request);
   const intent = field(form, "intent");
   const windowId = (field(form, "availabilityId") ?? "").slice(0, 64);
@@ -174,7 +173,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         errors: {},
       });
     } catch (error) {
-      const failed = formFailure(error, t, messages(t, zone));
+      const failed = formFailure(error, t, messages(t, zone, locale));
       return fail(windowId, failed.errors, failed.status);
     }
   }
@@ -235,7 +234,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       errors: {},
     });
   } catch (error) {
-    const failed = formFailure(error, t, messages(t, zone), { fieldStatus: 400 });
+    const failed = formFailure(error, t, messages(t, zone, locale), { fieldStatus: 400 });
     return fail(formName, renameFields(failed.errors), failed.status, values);
   }
 }

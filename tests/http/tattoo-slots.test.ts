@@ -401,7 +401,7 @@ describe("the organiser page /admin/festivals/:id/tattoo/:artistId/availability"
     const refused = await unchanged(() => browser.postForm(page, move));
     expect(refused.status).toBe(409);
     expect(refused.text).toContain("These slots are held or booked");
-    expect(refused.text).toContain("2030-01-26 12:00–12:45");
+    expect(refused.text).toContain("Jan 26, 2030, 12:00 PM–12:45 PM");
     expect(refused.text).toContain(booked.code);
     const moved = await browser.postForm(page, { ...move, freeSlotsOnly: "on" });
     expect(moved.status, moved.text.slice(0, 300)).toBe(200);
