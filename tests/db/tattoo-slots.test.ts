@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshTestEnv } from "../helpers/env";
 import { createFestivalRow, createUserRow } from "../helpers/fixtures";
-import { bookSlotDirectly, cancelBookingDirectly, createArtistRow } from "../helpers/tattoo-slots";
+import { bookSlotDirectly, cancelBookingDirectly, createArtistRow } from "../helpers/tattoo";
 import {
   addAvailability,
   artistSchedule,
@@ -46,7 +46,7 @@ async function setup() {
     publishedAt: new Date(),
   });
   const admin = actor(await createUserRow({ role: "admin" }));
-  const artistId = await createArtistRow(festival.id, { name: "Inkwell" });
+  const artistId = (await createArtistRow(festival.id, { name: "Inkwell" })).id;
   return { festival, admin, artistId };
 }
 
@@ -169,7 +169,7 @@ describe("addAvailability", () => {
     await expect(insert("raw-overlap-1", artistId)).rejects.toThrow(/tattoo_slot_overlap/);
     // A withdrawn slot may lie there; another artist may work at the same time.
     await insert("raw-withdrawn-1", artistId, "withdrawn");
-    const other = await createArtistRow(festival.id, { name: "Second chair" });
+    const other = (await createArtistRow(festival.id, { name: "Second chair" })).id;
     await insert("raw-other-artist-1", other);
     // Moving a slot onto another is refused too.
     await expect(
@@ -206,7 +206,7 @@ describe("addAvailability", () => {
 
   it("two artists may work at the same time", async () => {
     const { festival, admin, artistId } = await setup();
-    const other = await createArtistRow(festival.id, { name: "Needle" });
+    const other = (await createArtistRow(festival.id, { name: "Needle" })).id;
     const a = await addAvailability(admin, artistId, window());
     const b = await addAvailability(admin, other, window());
     expect(b.slots.map((s) => s.startsAt)).toEqual(a.slots.map((s) => s.startsAt));
@@ -259,7 +259,7 @@ describe("addAvailability", () => {
     const organiser = actor(organiserRow, [{ festivalId: festival.id, role: "organiser" }]);
     await addAvailability(organiser, artistId, window());
     const artistUser = await createUserRow();
-    const own = await createArtistRow(festival.id, { name: "Linked", userId: artistUser.id });
+    const own = (await createArtistRow(festival.id, { name: "Linked", userId: artistUser.id })).id;
     const linked = actor(artistUser, [{ festivalId: festival.id, role: "artist" }]);
     await addAvailability(linked, own, window());
     expect(
@@ -320,7 +320,7 @@ describe("listSlots", () => {
 
   it("filters by artist and by the festival's local day", async () => {
     const { festival, admin, artistId } = await setup();
-    const other = await createArtistRow(festival.id, { name: "Other" });
+    const other = (await createArtistRow(festival.id, { name: "Other" })).id;
     await addAvailability(admin, artistId, window());
     // 00:30–02:30 local on the 14th starts on the 13th in UTC.
     await addAvailability(

@@ -32,7 +32,7 @@ import {
   signedInClient,
   uniqueEmail,
 } from "../helpers/fixtures";
-import { bookSlotDirectly, createArtistRow } from "../helpers/tattoo-slots";
+import { bookSlotDirectly, createArtistRow } from "../helpers/tattoo";
 import { browserPerFile, PHONE, type BrowserSession, type Problem } from "./browser";
 import {
   admissibleTicket,
@@ -297,9 +297,11 @@ async function seedFestival(): Promise<Seed> {
   });
 
   // A tattoo artist under a long alias: a window with a break, one slot booked and one held.
-  const artistId = await createArtistRow(f, {
-    name: "Александра «Тонкая игла» Воробьёва-Соколовская",
-  });
+  const artistId = (
+    await createArtistRow(f, {
+      name: "Александра «Тонкая игла» Воробьёва-Соколовская",
+    })
+  ).id;
   const window = await api<{ slots: { id: string }[] }>(
     "POST",
     `/api/v1/artists/${artistId}/availability`,

@@ -14,7 +14,7 @@ import {
   signedInClient,
   uniqueEmail,
 } from "../helpers/fixtures";
-import { bookSlotDirectly, createArtistRow } from "../helpers/tattoo-slots";
+import { bookSlotDirectly, createArtistRow } from "../helpers/tattoo";
 import { prisma, sqlClient } from "~/utils/db.server";
 
 let app: TestApp;
@@ -55,9 +55,9 @@ beforeAll(async () => {
   token = await apiToken(app.url, organiser.email);
   organiserEmail = organiser.email;
   organiserId = organiser.id;
-  artistId = await createArtistRow(festival.id, { name: "Needle & Thread" });
+  artistId = (await createArtistRow(festival.id, { name: "Needle & Thread" })).id;
   const other = await createFestivalRow({ name: "Another city" });
-  otherArtistId = await createArtistRow(other.id, { name: "Elsewhere" });
+  otherArtistId = (await createArtistRow(other.id, { name: "Elsewhere" })).id;
   draftId = (await createFestivalRow({ name: "Draft fest" })).id;
 });
 
@@ -188,7 +188,7 @@ describe("the nights the clocks change, over HTTP", () => {
       endsAt: new Date("2026-03-29T20:00:00Z"),
     });
     await addMember(spring.id, organiserId, "organiser");
-    const springArtist = await createArtistRow(spring.id);
+    const springArtist = (await createArtistRow(spring.id)).id;
     const gap = await unchanged(() =>
       post(
         springArtist,
@@ -218,7 +218,7 @@ describe("the nights the clocks change, over HTTP", () => {
       endsAt: new Date("2026-10-25T20:00:00Z"),
     });
     await addMember(autumn.id, organiserId, "organiser");
-    const autumnArtist = await createArtistRow(autumn.id);
+    const autumnArtist = (await createArtistRow(autumn.id)).id;
     const repeated = await post(
       autumnArtist,
       body({
@@ -355,7 +355,7 @@ describe("GET /api/v1/festivals/:id/tattoo-slots (public)", () => {
 
 describe("the organiser page /admin/festivals/:id/tattoo/:artistId/availability", () => {
   it("adds a window in local times, shows slots by state with order codes, refuses to move a booked one", async () => {
-    const pageArtist = await createArtistRow(festivalId, { name: "Page Artist" });
+    const pageArtist = (await createArtistRow(festivalId, { name: "Page Artist" })).id;
     const browser = await signedInClient(app.url, organiserEmail);
     const page = `/admin/festivals/${festivalId}/tattoo/${pageArtist}/availability`;
     const empty = await browser.get(page);
