@@ -57,6 +57,17 @@ export function makeSlots(rules: SlotRules): Interval[] {
   return slots;
 }
 
+/**
+ * Whether a slot can still be booked online at `now`: its minimum notice has not
+ * begun (so it has not started either). The tattoo corner (walk-ins) skips this rule.
+ */
+export function withinNotice(
+  slot: { startsAt: Date | string; minNoticeMinutes: number },
+  now: Date = new Date(),
+) {
+  return now.getTime() < new Date(slot.startsAt).getTime() - slot.minNoticeMinutes * MINUTE;
+}
+
 /** Whether two intervals share any time (touching ends do not). */
 export function overlaps(a: Interval, b: Interval) {
   return a.startsAt.getTime() < b.endsAt.getTime() && a.endsAt.getTime() > b.startsAt.getTime();
