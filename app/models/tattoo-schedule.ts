@@ -178,9 +178,24 @@ export function localWindow(
   return { ok: true, window: { startsAt, endsAt, breaks, ambiguous } };
 }
 
-/** The festival's local date ("2026-06-13") of an instant. */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The festival's local date ("2026-06-13") of an instant (one cached Intl formatter per zone: lists call it per slot). */
 export function localDay(instant: Date | string, zone: string): string {
-  return DateTime.fromJSDate(new Date(instant)).setZone(zone).toISODate() ?? "";
+  let format = dayFormats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-CA", {
+      timeZone: zone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    });
+    dayFormats.set(zone, format);
+  }
+  const parts = Object.fromEntries(
+    format.formatToParts(new Date(instant)).map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}`;
 }
 
 /** The instants a local date spans in `zone` (23 or 25 hours on the nights the clocks change). */
