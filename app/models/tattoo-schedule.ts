@@ -57,6 +57,17 @@ export function makeSlots(rules: SlotRules): Interval[] {
   return slots;
 }
 
+/**
+ * Whether a slot can still be booked online at `now`: its minimum notice has not
+ * begun (so it has not started either). The tattoo corner (walk-ins) skips this rule.
+ */
+export function withinNotice(
+  slot: { startsAt: Date | string; minNoticeMinutes: number },
+  now: Date = new Date(),
+) {
+  return now.getTime() < new Date(slot.startsAt).getTime() - slot.minNoticeMinutes * MINUTE;
+}
+
 /** Whether two intervals share any time (touching ends do not). */
 export function overlaps(a: Interval, b: Interval) {
   return a.startsAt.getTime() < b.endsAt.getTime() && a.endsAt.getTime() > b.startsAt.getTime();
@@ -167,9 +178,24 @@ export function localWindow(
   return { ok: true, window: { startsAt, endsAt, breaks, ambiguous } };
 }
 
-/** The festival's local date ("2026-06-13") of an instant. */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The festival's local date ("2026-06-13") of an instant (one cached Intl formatter per zone: lists call it per slot). */
 export function localDay(instant: Date | string, zone: string): string {
-  return DateTime.fromJSDate(new Date(instant)).setZone(zone).toISODate() ?? "";
+  let format = dayFormats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-CA", {
+      timeZone: zone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    });
+    dayFormats.set(zone, format);
+  }
+  const parts = Object.fromEntries(
+    format.formatToParts(new Date(instant)).map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}`;
 }
 
 /** The instants a local date spans in `zone` (23 or 25 hours on the nights the clocks change). */

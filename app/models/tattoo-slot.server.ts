@@ -28,6 +28,7 @@ import {
   MAX_BREAKS,
   overlaps,
   slotLabel,
+  withinNotice,
   type Interval,
 } from "./tattoo-schedule";
 import { minorAmount } from "./ticket-type.server";
@@ -656,7 +657,7 @@ export async function listSlots(
   const open = festival.status === undefined || festival.status === "published";
   return rows.map((r) => {
     const startsAt = dateFromSql(r.startsAt);
-    const closesAt = startsAt.getTime() - Number(r.minNoticeMinutes) * 60_000;
+    const bookable = withinNotice({ startsAt, minNoticeMinutes: Number(r.minNoticeMinutes) }, now);
     return {
       id: String(r.id),
       artistId: String(r.artistId),
@@ -664,7 +665,7 @@ export async function listSlots(
       startsAt: startsAt.toISOString(),
       endsAt: dateFromSql(r.endsAt).toISOString(),
       day: localDay(startsAt, festival.timezone),
-      free: open && Number(r.reserved) === 0 && now.getTime() < closesAt,
+      free: open && Number(r.reserved) === 0 && bookable,
       minDonationMinor: Number(r.minDonationMinor),
     };
   });

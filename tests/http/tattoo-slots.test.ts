@@ -156,6 +156,23 @@ describe("POST /api/v1/artists/:id/availability", () => {
     expectApiError(await unchanged(() => post(artistId, body(), "")), 401);
   });
 
+  it("a linked artist runs their own windows only; door staff are refused", async () => {
+    const artistUser = await createUserRow({ email: uniqueEmail("linked-artist") });
+    const own = await createArtistRow(festivalId, { name: "Linked Artist", userId: artistUser.id });
+    const artistToken = await apiToken(app.url, artistUser.email);
+    const mine = await post(
+      own,
+      body({ startsAt: "2030-01-26T10:00", endsAt: "2030-01-26T11:00", breaks: [] }),
+      artistToken,
+    );
+    expect(mine.status, mine.text).toBe(201);
+    expectApiError(await unchanged(() => post(artistId, body(), artistToken)), 404);
+    const doorUser = await createUserRow({ email: uniqueEmail("tattoo-door") });
+    await addMember(festivalId, doorUser.id, "door");
+    const doorToken = await apiToken(app.url, doorUser.email);
+    expectApiError(await unchanged(() => post(own, body(), doorToken)), 403);
+  });
+
   it("oversized or broken bodies", async () => {
     const big = JSON.stringify(body({ padding: "a".repeat(100 * 1024) }));
     const res = await unchanged(() =>
@@ -295,7 +312,7 @@ describe("GET /api/v1/festivals/:id/tattoo-slots (public)", () => {
     const res = await new Client(app.url).get(`/api/v1/festivals/${festivalId}/tattoo-slots`);
     expect(res.status, res.text).toBe(200);
     const out = res.json<{
-      slots: { id: string; free: boolean; artistName: string; day: string }[];
+      slots: { id: string; artistId: string; free: boolean; artistName: string; day: string }[];
     }>();
     const taken = out.slots.find((s) => s.id === created.slots[0]!.id)!;
     expect(taken).toMatchObject({ free: false, artistName: "Needle & Thread", day: "2030-01-26" });
@@ -321,7 +338,10 @@ describe("GET /api/v1/festivals/:id/tattoo-slots (public)", () => {
     const one = await client.get(
       `/api/v1/festivals/${festivalId}/tattoo-slots?artistId=${artistId}&day=2030-01-26`,
     );
-    expect(one.json<{ slots: unknown[] }>().slots.length).toBe(out.slots.length);
+    const mine = out.slots.filter((s) => s.artistId === artistId);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.length).toBeLessThan(out.slots.length);
+    expect(one.json<{ slots: unknown[] }>().slots).toEqual(mine);
     const none = await client.get(`/api/v1/festivals/${festivalId}/tattoo-slots?day=2030-01-27`);
     expect(none.json<{ slots: unknown[] }>().slots).toEqual([]);
   });

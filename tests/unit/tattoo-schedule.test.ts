@@ -10,6 +10,7 @@ import {
   localWindow,
   makeSlots,
   readMoment,
+  withinNotice,
   type Interval,
 } from "~/models/tattoo-schedule";
 
@@ -330,5 +331,16 @@ describe("slot generation properties", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("withinNotice", () => {
+  it("closes online booking minNoticeMinutes before the start (and after it)", () => {
+    const slot = { startsAt: "2026-06-13T12:00:00Z", minNoticeMinutes: 60 };
+    expect(withinNotice(slot, at("2026-06-13T10:59:59Z"))).toBe(true);
+    expect(withinNotice(slot, at("2026-06-13T11:00:00Z"))).toBe(false);
+    expect(withinNotice(slot, at("2026-06-13T12:30:00Z"))).toBe(false);
+    expect(withinNotice({ ...slot, minNoticeMinutes: 0 }, at("2026-06-13T11:59:59Z"))).toBe(true);
+    expect(withinNotice({ ...slot, minNoticeMinutes: 0 }, at("2026-06-13T12:00:00Z"))).toBe(false);
   });
 });
