@@ -3,7 +3,8 @@
 // flash design, donations at, above and below the minimum, a handful of people
 // writing their address in any case), hold expiries, card payments (also late,
 // after the hold ended and the slot may be someone else's) and organiser
-// cancellations and refunds, against the real checkout, a real SQLite file and
+// cancellations and refunds, availability changes that withdraw a free slot and
+// make a new one at its time, against the real checkout, a real SQLite file and
 // the local Stripe-compatible server. A small model keeps which order holds
 // what; after every step the database must say the same:
 //
@@ -11,7 +12,8 @@
 //     never more than 1, and the model's holder;
 //   - a design's `reserved` is its bookings holding a use, never beyond its
 //     limit, and the model's count;
-//   - nobody holds more active bookings per artist than the festival allows;
+//   - nobody holds more active bookings per artist than the festival allows,
+//     no artist is booked twice at overlapping times, nothing holds a withdrawn slot;
 //   - every booking follows its order (held while paying, booked once placed or
 //     paid, given back on expiry, cancellation, refund), owes at the corner only
 //     when paid there, has exactly one pending reminder while booked and none
@@ -427,7 +429,8 @@ class Cancel implements TattooCommand {
 /**
  * The organisers change an artist's availability: a free slot is withdrawn and
  * a new one made in its place, at the same time (what the schedule module does
- * to free slots; done here in SQL, as the schedule branch owns that module). A
+ * to free slots a booking row names: app/models/tattoo-slot.server.ts removeStatements; done
+ * here in SQL, as the schedule module changes whole windows). A
  * held slot cannot be withdrawn (the database refuses: tattoo_slot_held).
  */
 class Withdraw implements TattooCommand {
