@@ -718,6 +718,7 @@ export const en = {
     "{count, plural, one {# order still holds {amount}} other {# orders still hold {amount}}}: refund them all on the Money page.",
   // ---- end festival cancellation
   // ---- tattoo artists, their pictures and flash designs (issue 10)
+  "role.artist": "Tattoo artist (their own schedule only)",
   "festivalAdmin.tattoo": "Tattoo",
   "tattoo.title": "Tattoo corner: artists",
   "tattoo.intro":

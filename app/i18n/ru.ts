@@ -728,6 +728,7 @@ export const ru: Record<MessageKey, string> = {
     "{count, plural, one {# заказ ещё держит {amount}} few {# заказа ещё держат {amount}} many {# заказов ещё держат {amount}} other {# заказа ещё держат {amount}}}: верните всё на странице «Деньги».",
   // ---- end festival cancellation
   // ---- tattoo artists, their pictures and flash designs (issue 10)
+  "role.artist": "Тату-мастер (только своё расписание)",
   "festivalAdmin.tattoo": "Тату",
   "tattoo.title": "Тату-уголок: мастера",
   "tattoo.intro":

@@ -507,6 +507,10 @@ describe("a linked artist", () => {
       token,
     );
     expect(link.status, link.text).toBe(200);
+    // The team page names the role for what it is.
+    const team = await page.get(`/admin/festivals/${festivalId}/team`);
+    expect(team.text).toContain(person.email);
+    expect(team.text).toContain("Tattoo artist");
     const artistToken = await apiToken(app.url, person.email);
     const own = await client().api(
       "PATCH",
