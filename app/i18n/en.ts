@@ -754,6 +754,8 @@ export const en = {
     "Turned upright, resized and stripped of location and camera data before it is stored.",
   "tattoo.imageAlt": "Work by {name}",
   "tattoo.upload": "Upload picture",
+  "tattoo.moveEarlier": "Move earlier",
+  "tattoo.moveLater": "Move later",
   "tattoo.removeImage": "Remove picture",
   "tattoo.removeImageWarning": "The picture and its files are deleted. This cannot be undone.",
   "tattoo.removeImageConfirm": "Yes, remove it",

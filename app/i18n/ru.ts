@@ -764,6 +764,8 @@ export const ru: Record<MessageKey, string> = {
     "Перед сохранением картинка поворачивается, уменьшается и очищается от геоданных и данных камеры.",
   "tattoo.imageAlt": "Работа мастера {name}",
   "tattoo.upload": "Загрузить картинку",
+  "tattoo.moveEarlier": "Раньше",
+  "tattoo.moveLater": "Позже",
   "tattoo.removeImage": "Удалить картинку",
   "tattoo.removeImageWarning": "Картинка и её файлы будут удалены. Отменить это нельзя.",
   "tattoo.removeImageConfirm": "Да, удалить",
