@@ -741,6 +741,7 @@ export const en = {
   "email.tattooReminder.manage": "Your order, to cancel or move the tattoo",
   // ---- end tattoo slots: checkout
   // ---- tattoo artists, their pictures and flash designs (issue 10)
+  "role.artist": "Tattoo artist (their own schedule only)",
   "festivalAdmin.tattoo": "Tattoo",
   "tattoo.title": "Tattoo corner: artists",
   "tattoo.intro":
@@ -776,6 +777,8 @@ export const en = {
     "Turned upright, resized and stripped of location and camera data before it is stored.",
   "tattoo.imageAlt": "Work by {name}",
   "tattoo.upload": "Upload picture",
+  "tattoo.moveEarlier": "Move earlier",
+  "tattoo.moveLater": "Move later",
   "tattoo.removeImage": "Remove picture",
   "tattoo.removeImageWarning": "The picture and its files are deleted. This cannot be undone.",
   "tattoo.removeImageConfirm": "Yes, remove it",

@@ -751,6 +751,7 @@ export const ru: Record<MessageKey, string> = {
   "email.tattooReminder.manage": "Ваш заказ: отменить или перенести татуировку",
   // ---- end tattoo slots: checkout
   // ---- tattoo artists, their pictures and flash designs (issue 10)
+  "role.artist": "Тату-мастер (только своё расписание)",
   "festivalAdmin.tattoo": "Тату",
   "tattoo.title": "Тату-уголок: мастера",
   "tattoo.intro":
@@ -786,6 +787,8 @@ export const ru: Record<MessageKey, string> = {
     "Перед сохранением картинка поворачивается, уменьшается и очищается от геоданных и данных камеры.",
   "tattoo.imageAlt": "Работа мастера {name}",
   "tattoo.upload": "Загрузить картинку",
+  "tattoo.moveEarlier": "Раньше",
+  "tattoo.moveLater": "Позже",
   "tattoo.removeImage": "Удалить картинку",
   "tattoo.removeImageWarning": "Картинка и её файлы будут удалены. Отменить это нельзя.",
   "tattoo.removeImageConfirm": "Да, удалить",
