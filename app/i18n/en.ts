@@ -736,6 +736,55 @@ export const en = {
   "email.tattooReminder.where": "Where: {venue}, {address} — the tattoo corner.",
   "email.tattooReminder.manage": "Your order, to cancel or move the tattoo",
   // ---- end tattoo slots: checkout
+  // ---- Tattoo booking (public): festival page, order page, confirmation email
+  "tattooShop.title": "Donation tattoos",
+  "tattooShop.intro":
+    "Artists tattoo for free: every tattoo is a donation to the prisoners' fund. Book a slot in the same order as your tickets, or on its own.",
+  "tattooShop.slotLegend": "Tattoo slot",
+  "tattooShop.noTattoo": "No tattoo",
+  "tattooShop.nothingFree":
+    "No slot can be booked online right now; ask at the tattoo corner at the festival.",
+  "tattooShop.portfolio": "Portfolio",
+  "tattooShop.workBy": "A tattoo by {artist}",
+  "tattooShop.flash": "Flash designs",
+  "tattooShop.from": "from {amount}",
+  "tattooShop.usesLeft": "{n, plural, one {# left} other {# left}}",
+  "tattooShop.artistFull": "No free slots left with this artist.",
+  "tattooShop.slotWith": "with {artist}, from {amount}",
+  "tattooShop.design": "Design",
+  "tattooShop.custom": "Custom, to agree with the artist",
+  "tattooShop.designOption": "{title} — from {amount}",
+  "tattooShop.designHint": "A flash design of the artist whose slot you chose.",
+  "tattooShop.donation": "Your donation for the tattoo ({currency})",
+  "tattooShop.donationHint": "At least the slot's minimum, or the design's if that is higher.",
+  "tattooShop.donationRequired": "Enter your donation for the tattoo.",
+  "tattooShop.cancelRefund":
+    "You can cancel or move a tattoo booking until {hours, plural, one {# hour} other {# hours}} before its slot, from the link in your confirmation email; the donation is then refunded.",
+  "tattooShop.cancelKeep":
+    "You can cancel or move a tattoo booking until {hours, plural, one {# hour} other {# hours}} before its slot, from the link in your confirmation email; the donation is then kept as a donation to the fund (not refunded).",
+  "tattooShop.payAtCorner":
+    "Paying at the festival: tickets at the door, a tattoo's donation at the tattoo corner.",
+  "tattooBooking.title": "Tattoo",
+  "tattooBooking.orderLine": "Donation tattoo",
+  "tattooBooking.with": "Tattoo with {artist}",
+  "tattooBooking.when": "{date}, {start}–{end} ({zone})",
+  "tattooBooking.design": "Design: {title}",
+  "tattooBooking.custom": "Design: custom, to agree with the artist",
+  "tattooBooking.donation": "Donation: {amount}",
+  "tattooBooking.status.held": "Held while you pay",
+  "tattooBooking.status.booked": "Booked",
+  "tattooBooking.status.due": "Booked — {amount} to give at the tattoo corner",
+  "tattooBooking.status.done": "Done — thank you",
+  "tattooBooking.status.no_show": "Missed",
+  "tattooBooking.status.cancelled": "Cancelled",
+  "tattooBooking.status.expired": "Not booked: the payment did not arrive in time",
+  "tattooBooking.status.refunded": "Cancelled and refunded",
+  "tattooBooking.icsSummary": "Tattoo with {artist} — {festival}",
+  "tattooBooking.icsWhere": "{venue}, {address} — the tattoo corner",
+  "email.order.tattoos": "Your tattoo",
+  "email.order.tattooTime": "{time} ({zone} time, {offset})",
+  "email.order.tattooCalendar": "The booking is attached as a calendar file.",
+  // ---- end Tattoo booking (public)
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -746,4 +746,53 @@ export const ru: Record<MessageKey, string> = {
   "email.tattooReminder.where": "Где: {venue}, {address} — тату-уголок.",
   "email.tattooReminder.manage": "Ваш заказ: отменить или перенести татуировку",
   // ---- end tattoo slots: checkout
+  // ---- Tattoo booking (public): festival page, order page, confirmation email
+  "tattooShop.title": "Татуировки за пожертвование",
+  "tattooShop.intro":
+    "Мастера работают бесплатно: каждая татуировка — пожертвование в фонд помощи политзаключённым. Запишитесь в том же заказе, что и билеты, или отдельно.",
+  "tattooShop.slotLegend": "Время для татуировки",
+  "tattooShop.noTattoo": "Без татуировки",
+  "tattooShop.nothingFree": "Сейчас онлайн записаться нельзя; спросите в тату-уголке на фестивале.",
+  "tattooShop.portfolio": "Портфолио",
+  "tattooShop.workBy": "Татуировка мастера {artist}",
+  "tattooShop.flash": "Флэш-эскизы",
+  "tattooShop.from": "от {amount}",
+  "tattooShop.usesLeft":
+    "{n, plural, one {остался #} few {осталось #} many {осталось #} other {осталось #}}",
+  "tattooShop.artistFull": "У этого мастера свободного времени не осталось.",
+  "tattooShop.slotWith": "мастер {artist}, от {amount}",
+  "tattooShop.design": "Эскиз",
+  "tattooShop.custom": "Свой, по договорённости с мастером",
+  "tattooShop.designOption": "{title} — от {amount}",
+  "tattooShop.designHint": "Флэш-эскиз мастера, к которому вы записываетесь.",
+  "tattooShop.donation": "Ваше пожертвование за татуировку ({currency})",
+  "tattooShop.donationHint": "Не меньше минимума слота или эскиза, если он выше.",
+  "tattooShop.donationRequired": "Укажите пожертвование за татуировку.",
+  "tattooShop.cancelRefund":
+    "Запись можно отменить или перенести не позднее чем за {hours, plural, one {# час} few {# часа} many {# часов} other {# часа}} до начала, по ссылке из письма с подтверждением; пожертвование тогда возвращается.",
+  "tattooShop.cancelKeep":
+    "Запись можно отменить или перенести не позднее чем за {hours, plural, one {# час} few {# часа} many {# часов} other {# часа}} до начала, по ссылке из письма с подтверждением; пожертвование тогда остаётся в фонде (не возвращается).",
+  "tattooShop.payAtCorner":
+    "Оплата на фестивале: билеты — на входе, пожертвование за татуировку — в тату-уголке.",
+  "tattooBooking.title": "Татуировка",
+  "tattooBooking.orderLine": "Татуировка за пожертвование",
+  "tattooBooking.with": "Татуировка у мастера {artist}",
+  "tattooBooking.when": "{date}, {start}–{end} ({zone})",
+  "tattooBooking.design": "Эскиз: {title}",
+  "tattooBooking.custom": "Эскиз: свой, по договорённости с мастером",
+  "tattooBooking.donation": "Пожертвование: {amount}",
+  "tattooBooking.status.held": "Забронировано, пока идёт оплата",
+  "tattooBooking.status.booked": "Записаны",
+  "tattooBooking.status.due": "Записаны — {amount} к оплате в тату-уголке",
+  "tattooBooking.status.done": "Сделано — спасибо",
+  "tattooBooking.status.no_show": "Пропущено",
+  "tattooBooking.status.cancelled": "Отменено",
+  "tattooBooking.status.expired": "Не записаны: оплата не пришла вовремя",
+  "tattooBooking.status.refunded": "Отменено, деньги возвращены",
+  "tattooBooking.icsSummary": "Татуировка у мастера {artist} — {festival}",
+  "tattooBooking.icsWhere": "{venue}, {address} — тату-уголок",
+  "email.order.tattoos": "Ваша татуировка",
+  "email.order.tattooTime": "{time} (время {zone}, {offset})",
+  "email.order.tattooCalendar": "Запись приложена к письму файлом для календаря.",
+  // ---- end Tattoo booking (public)
 };
