@@ -67,7 +67,7 @@ export function TattooChoice({ tattoos, currency, timezone, errors: e, values: v
               {artist.portfolio.length > 0 ? (
                 <ul className="tattoo-thumbs" aria-label={t("tattooShop.portfolio")}>
                   {artist.portfolio.map((img) => (
-                    <li key={img.id}>
+                    <li key={img.thumbUrl}>
                       <img
                         src={img.thumbUrl}
                         alt={t("tattooShop.workBy", { artist: artist.name })}

@@ -757,6 +757,8 @@ export const en = {
   "tattooShop.designHint": "A flash design of the artist whose slot you chose.",
   "tattooShop.donation": "Your donation for the tattoo ({currency})",
   "tattooShop.donationHint": "At least the slot's minimum, or the design's if that is higher.",
+  "tattooShop.designTaken":
+    "This design has just been taken for the last time. Pick another one, or a custom tattoo.",
   "tattooShop.donationRequired": "Enter your donation for the tattoo.",
   "tattooShop.cancelRefund":
     "You can cancel or move a tattoo booking until {hours, plural, one {# hour} other {# hours}} before its slot, from the link in your confirmation email; the donation is then refunded.",

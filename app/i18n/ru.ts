@@ -767,6 +767,8 @@ export const ru: Record<MessageKey, string> = {
   "tattooShop.designHint": "Флэш-эскиз мастера, к которому вы записываетесь.",
   "tattooShop.donation": "Ваше пожертвование за татуировку ({currency})",
   "tattooShop.donationHint": "Не меньше минимума слота или эскиза, если он выше.",
+  "tattooShop.designTaken":
+    "Этот эскиз только что забрали в последний раз. Выберите другой или свой.",
   "tattooShop.donationRequired": "Укажите пожертвование за татуировку.",
   "tattooShop.cancelRefund":
     "Запись можно отменить или перенести не позднее чем за {hours, plural, one {# час} few {# часа} many {# часов} other {# часа}} до начала, по ссылке из письма с подтверждением; пожертвование тогда возвращается.",

@@ -3,8 +3,8 @@
 // festival's cancellation rule, stated before anyone pays. Public data only:
 // never who booked a slot, never an artist's contact or account.
 import { sqlClient } from "~/utils/db.server";
-import { localDay } from "./item-kinds/tattoo-slot.server";
-import { publicArtists, publicSlots } from "./tattoo-public.server";
+import { publicArtists } from "./tattoo-artist.server";
+import { listSlots } from "./tattoo-slot.server";
 
 export type ShopSlot = {
   id: string;
@@ -19,7 +19,7 @@ export type ShopArtist = {
   id: string;
   name: string;
   bio: string;
-  portfolio: { id: string; thumbUrl: string; width: number; height: number }[];
+  portfolio: { thumbUrl: string; width: number; height: number }[];
   flash: {
     id: string;
     title: string;
@@ -43,13 +43,13 @@ export type TattooShop = {
 
 /** What the festival page offers of the tattoo corner, in the reader's language. */
 export async function tattooShopFor(
-  festival: { id: string; timezone: string },
+  festival: { id: string; timezone: string; status: string },
   locale: string,
   now = new Date(),
 ): Promise<TattooShop | null> {
   const [artists, slots, settings] = await Promise.all([
     publicArtists(festival.id, locale),
-    publicSlots(festival.id, now),
+    listSlots(festival, {}, now),
     sqlClient().execute({
       sql: "SELECT tattooCancelHours, tattooCancelPolicy FROM Festival WHERE id = ?",
       args: [festival.id],
@@ -57,17 +57,29 @@ export async function tattooShopFor(
   ]);
   if (artists.length === 0) return null;
   const byArtist = new Map<string, Map<string, ShopSlot[]>>();
-  for (const s of slots) {
+  // Only what can be booked online now; a held slot is simply not offered (never who holds it).
+  for (const s of slots.filter((x) => x.free)) {
     const days = byArtist.get(s.artistId) ?? new Map<string, ShopSlot[]>();
     byArtist.set(s.artistId, days);
-    const day = localDay(new Date(s.startsAt), festival.timezone);
+    const day = s.day;
     days.set(day, [
       ...(days.get(day) ?? []),
       { id: s.id, startsAt: s.startsAt, endsAt: s.endsAt, minDonationMinor: s.minDonationMinor },
     ]);
   }
   const shown = artists.map((a) => ({
-    ...a,
+    id: a.id,
+    name: a.name,
+    bio: a.bio,
+    portfolio: a.portfolio.map(({ thumbUrl, width, height }) => ({ thumbUrl, width, height })),
+    flash: a.flash.map((d) => ({
+      id: d.id,
+      title: d.title,
+      size: d.size,
+      minDonationMinor: d.minDonationMinor,
+      remaining: d.remaining,
+      thumbUrl: d.image?.thumbUrl ?? null,
+    })),
     days: [...(byArtist.get(a.id) ?? new Map<string, ShopSlot[]>()).entries()].map(
       ([day, list]) => ({ day, slots: list }),
     ),
@@ -79,4 +91,24 @@ export async function tattooShopFor(
     cancelPolicy: row?.tattooCancelPolicy === "keep" ? "keep" : "refund",
     bookable: shown.some((a) => a.days.length > 0),
   };
+}
+
+/**
+ * After a `sold_out` refusal of an order with a tattoo: what ran out — the
+ * slot (someone else holds it now), the design's last use, or neither (then it
+ * was the tickets). Says nothing of who holds it.
+ */
+export async function tattooSoldOut(
+  slotId: string,
+  flashDesignId: string | undefined,
+): Promise<"slot" | "design" | null> {
+  const { rows } = await sqlClient().execute({
+    sql: `SELECT (SELECT reserved FROM TattooSlot WHERE id = ?) AS slotReserved,
+                 (SELECT maxUses IS NOT NULL AND reserved >= maxUses FROM FlashDesign WHERE id = ?) AS designUsedUp`,
+    args: [slotId, flashDesignId ?? null],
+  });
+  const r = rows[0];
+  if (Number(r?.slotReserved ?? 0) > 0) return "slot";
+  if (Number(r?.designUsedUp ?? 0) === 1) return "design";
+  return null;
 }

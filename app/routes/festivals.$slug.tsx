@@ -11,10 +11,10 @@ import { getPublicFestival } from "~/models/festival.server";
 import { checkoutSchema, placeOrder, readIdempotencyKey } from "~/models/order.server";
 import { cardCheckoutUrl } from "~/models/payment.server";
 import { shopFor } from "~/models/shop.server";
-import { tattooShopFor } from "~/models/tattoo-shop.server";
+import { tattooShopFor, tattooSoldOut } from "~/models/tattoo-shop.server";
 import { randomToken } from "~/utils/crypto.server";
 import { field, formFailure, moneyField, moneyFieldError, readForm } from "~/utils/forms.server";
-import { FieldRulesError } from "~/utils/domain-error";
+import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import { clientAddress } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { formatMoney, toMajorInput } from "~/utils/money";
@@ -146,11 +146,20 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const checkoutUrl = await cardCheckoutUrl(placed);
     return redirect(checkoutUrl ?? `/orders/${placed.order.accessToken}`);
   } catch (e) {
-    // Sold out, a repeated or still running submission, broken rules, no card payment now.
+    // Sold out (the slot, the design's last use, or tickets), a repeated or still
+    // running submission, broken rules, no card payment now.
+    const tattoo = items.find(isTattoo);
+    const ranOut =
+      tattoo && e instanceof DomainError && e.code === "sold_out"
+        ? await tattooSoldOut(tattoo.tattooSlotId, tattoo.flashDesignId)
+        : null;
     const failed = formFailure(e, t, {
-      sold_out: items.some(isTattoo)
-        ? { "tattoo.slot": t("tattoo.slotTaken") }
-        : t("shop.soldOutError"),
+      sold_out:
+        ranOut === "slot"
+          ? { "tattoo.slot": t("tattoo.slotTaken") }
+          : ranOut === "design"
+            ? { "tattoo.design": t("tattooShop.designTaken") }
+            : t("shop.soldOutError"),
       tattoo_booking_limit: { "tattoo.slot": t("tattoo.bookingLimit") },
       idempotency_key_reused: t("shop.alreadySent"),
       idempotency_in_progress: t("shop.stillPlacing"),

@@ -6,6 +6,7 @@
 // page never shows who booked; hostile form input is refused next to its field
 // with nothing stored.
 import type { ParsedMail } from "mailparser";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlClient } from "~/utils/db.server";
 import { translator } from "~/utils/i18n";
@@ -22,6 +23,7 @@ const eur = (minor: number) => formatMoney(minor, "EUR", "en");
 
 let app: TestApp;
 let client: Client;
+let adminToken: string;
 let festival: { id: string; slug: string; typeId: string };
 let otherFestival: { id: string; slug: string; typeId: string };
 let artistId: string;
@@ -41,6 +43,7 @@ beforeAll(async () => {
   client = new Client(app.url);
   const admin = await createUserRow({ role: "admin" });
   const token = await apiToken(app.url, admin.email);
+  adminToken = token;
   festival = await doorFestival(client, token, { name: "Tattoo Riga" });
   otherFestival = await doorFestival(client, token, { name: "Tattoo Warsaw" });
   artistId = (await createArtistRow(festival.id, { name: ARTIST })).id;
@@ -189,6 +192,29 @@ describe("the festival page's tattoo section", () => {
     expect(html).toContain(t("tattooShop.cancelRefund", { hours: 12 }));
     // Organisers' data never reaches the page.
     expect(html).not.toContain("secret-contact@example.test");
+  });
+
+  it("shows the artist's portfolio as thumbnails the page can load", async () => {
+    const png = await sharp({
+      create: { width: 600, height: 400, channels: 3, background: "#224488" },
+    })
+      .png()
+      .toBuffer();
+    const form = new FormData();
+    form.append("image", new Blob([new Uint8Array(png)], { type: "image/png" }), "work.png");
+    const up = await client.request("POST", `/api/v1/artists/${artistId}/images`, {
+      body: form,
+      headers: { Authorization: `Bearer ${adminToken}` },
+    });
+    expect(up.status, up.text).toBe(201);
+    const { thumbUrl } = up.json<{ thumbUrl: string }>();
+    const thumbPath = new URL(thumbUrl, app.url).pathname;
+    const html = (await page()).text;
+    expect(html).toContain(`src="${thumbPath}"`);
+    expect(html).toContain(`alt="${t("tattooShop.workBy", { artist: ARTIST })}"`);
+    const img = await fetch(app.url + thumbPath);
+    expect(img.status).toBe(200);
+    expect(img.headers.get("content-type")).toMatch(/^image\//);
   });
 
   it("speaks the reader's language: the Russian bio, Russian times and the policy as the festival set it", async () => {
@@ -414,6 +440,31 @@ describe("refusals on the form: a clear 4xx next to the field, nothing stored", 
       client.postForm(`/festivals/${festival.slug}`, formFields({ "tattoo.slot": taken.id })),
     );
     expectFormError(res, 409, "tattoo.slot", t("tattoo.slotTaken"));
+  });
+
+  it("a limited design's last use taken meanwhile: 409 beside the design", async () => {
+    const lastOne = await createFlashRow(festival.id, otherArtistId, {
+      title: "Last anchor",
+      minDonationMinor: 1000,
+      maxUses: 1,
+    });
+    const [a, b] = [
+      await createSlotRow(festival.id, otherArtistId, new Date("2030-01-26T15:00:00Z")),
+      await createSlotRow(festival.id, otherArtistId, new Date("2030-01-26T16:00:00Z")),
+    ];
+    const first = await client.postForm(
+      `/festivals/${festival.slug}`,
+      formFields({ "tattoo.slot": a.id, "tattoo.design": lastOne.id }),
+    );
+    expect(first.status, first.text.slice(0, 300)).toBe(302);
+    expect(joined((await page()).text)).not.toContain("Last anchor");
+    const res = await unchanged(() =>
+      client.postForm(
+        `/festivals/${festival.slug}`,
+        formFields({ "tattoo.slot": b.id, "tattoo.design": lastOne.id }),
+      ),
+    );
+    expectFormError(res, 409, "tattoo.design", t("tattooShop.designTaken"));
   });
 
   it("the per-person limit: a second booking with the same artist is refused, beside the slots", async () => {
