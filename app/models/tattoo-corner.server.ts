@@ -120,7 +120,12 @@ export type Board = {
   artists: { id: string; name: string }[];
   /** The artist shown; null: all of them (organisers, door staff without a choice). */
   artistId: string | null;
-  boards: { artist: { id: string; name: string }; slots: BoardSlot[] }[];
+  boards: {
+    artist: { id: string; name: string };
+    slots: BoardSlot[];
+    /** The artist's flash still available, for a walk-in's choice. */
+    designs: { id: string; title: string; minDonationMinor: number }[];
+  }[];
 };
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -153,7 +158,8 @@ async function readFestival(festivalId: string) {
     args: [festivalId],
   });
   const r = rows[0];
-  if (!r || r.status === "draft") throw DomainError.notFound("No such festival.");
+  // A draft too: staff prepare the corner before the festival is published.
+  if (!r) throw DomainError.notFound("No such festival.");
   return {
     id: String(r.id),
     name: String(r.name),
@@ -275,6 +281,26 @@ export async function cornerBoard(
     list.push(slot);
     bySlot.set(String(r.artistId), list);
   }
+  const shownArtists = artists.filter((a) => !artistId || a.id === artistId);
+  const designs = new Map<string, { id: string; title: string; minDonationMinor: number }[]>();
+  if (shownArtists.length) {
+    const { rows } = await sqlClient().execute({
+      sql: `SELECT id, artistId, title, minDonationMinor FROM FlashDesign
+            WHERE artistId IN (${shownArtists.map(() => "?").join(",")}) AND status = 'available'
+              AND (maxUses IS NULL OR reserved < maxUses)
+            ORDER BY position, title, id`,
+      args: shownArtists.map((a) => a.id),
+    });
+    for (const r of rows) {
+      const list = designs.get(String(r.artistId)) ?? [];
+      list.push({
+        id: String(r.id),
+        title: String(r.title),
+        minDonationMinor: Number(r.minDonationMinor),
+      });
+      designs.set(String(r.artistId), list);
+    }
+  }
   return {
     festival: {
       id: festival.id,
@@ -287,9 +313,11 @@ export async function cornerBoard(
     days: days.includes(shown) ? days : [...days, shown].sort(),
     artists,
     artistId,
-    boards: artists
-      .filter((a) => !artistId || a.id === artistId)
-      .map((artist) => ({ artist, slots: bySlot.get(artist.id) ?? [] })),
+    boards: shownArtists.map((artist) => ({
+      artist,
+      slots: bySlot.get(artist.id) ?? [],
+      designs: designs.get(artist.id) ?? [],
+    })),
   };
 }
 
