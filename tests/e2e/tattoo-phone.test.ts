@@ -4,20 +4,31 @@
 // the festival, sees the booking on the order page, and receives the
 // confirmation email with the tattoo's local time in Riga (not the phone's
 // zone: the browser runs in UTC) and a calendar file whose DTSTART is the slot.
+// Then, at the festival, a door volunteer on their own phone opens the tattoo
+// corner's board for that day, takes the donation in cash and marks the tattoo
+// done; the buyer's order page says so.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
 import { sqlClient } from "~/utils/db.server";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
-import { apiToken, createFestivalRow, createUserRow } from "../helpers/fixtures";
+import {
+  addMember,
+  apiToken,
+  createFestivalRow,
+  createUserRow,
+  PASSWORD,
+} from "../helpers/fixtures";
 import { recipients } from "../helpers/smtp";
 import { createArtistRow, createFlashRow, createSlotRow } from "../helpers/tattoo";
-import { browserPerFile, PHONE } from "./browser";
+import { browserPerFile, launchBrowser, PHONE } from "./browser";
 
 let app: TestApp;
 let festival: { id: string; slug: string };
 let slot: { id: string; startsAt: Date; endsAt: Date };
 let flashId: string;
+let volunteerEmail: string;
+let orderUrl: string;
 const ARTIST = "Игла Рига";
 
 beforeAll(async () => {
@@ -55,6 +66,9 @@ beforeAll(async () => {
     minDonationMinor: 2000,
   });
   await createSlotRow(row.id, artist.id, new Date("2030-07-13T13:00:00Z"));
+  const volunteer = await createUserRow({ role: "member" });
+  await addMember(row.id, volunteer.id, "door");
+  volunteerEmail = volunteer.email;
 });
 afterAll(() => app?.close());
 
@@ -103,6 +117,7 @@ describe("a ticket and a tattoo in one order, on a phone, in Russian", () => {
     await page.getByRole("button", { name: "Заказать" }).click();
     await page.waitForURL((u) => /^\/orders\/[A-Za-z0-9_-]{20,64}$/.test(u.pathname));
     await session.hydrated();
+    orderUrl = new URL(page.url()).pathname;
 
     // One order with both.
     const order = await prisma.order.findFirstOrThrow({
@@ -147,5 +162,50 @@ describe("a ticket and a tattoo in one order, on a phone, in Russian", () => {
     expect(slot.startsAt.toISOString()).toBe("2030-07-13T12:00:00.000Z");
 
     expect(problems).toEqual([]);
+  });
+
+  it("at the festival: the tattoo corner's board takes the donation and marks the tattoo done", async () => {
+    expect(orderUrl, "the booking of the test above").toBeTruthy();
+    const staff = await launchBrowser(app.url, { locale: "ru-RU", viewport: PHONE });
+    try {
+      const { page, problems } = staff;
+      await staff.open("/login");
+      await page.locator('input[name="email"]').fill(volunteerEmail);
+      await page.locator('input[name="password"]').fill(PASSWORD);
+      await page.locator('form:has(input[name="password"]) button[type="submit"]').click();
+      await page.waitForURL((u) => u.pathname !== "/login");
+      await staff.open(`/tattoo-corner/${festival.id}?day=2030-07-13`);
+      expect(await page.locator("html").getAttribute("lang")).toBe("ru");
+      const card = page.getByTestId(`slot-${slot.id}`);
+      await expect.poll(() => card.getAttribute("data-state")).toBe("booked");
+      const cardText = (await card.textContent()) ?? "";
+      expect(cardText).toContain("15:00–15:45");
+      expect(cardText).toContain("Ласточка");
+      await noHorizontalScroll(page);
+
+      // The donation in cash (a confirmation step), then done.
+      await card.getByText("Получить 35,00 € наличными").click();
+      await card.getByRole("button", { name: "Да, я получил(а) 35,00 €" }).click();
+      await expect.poll(() => card.textContent()).toContain("Оплачено");
+      await card.getByRole("button", { name: "Отметить: сделано" }).click();
+      await expect.poll(() => card.getAttribute("data-state")).toBe("done");
+      await staff.screenshot("e2e-tattoo-corner-done-ru-phone");
+      expect(problems).toEqual([]);
+    } finally {
+      await staff.close();
+    }
+    const { rows } = await sqlClient().execute({
+      sql: "SELECT status, dueMinor FROM TattooBooking WHERE slotId = ?",
+      args: [slot.id],
+    });
+    expect(rows.map((r) => ({ ...r }))).toEqual([{ status: "done", dueMinor: 0 }]);
+
+    // The buyer's page says it is done.
+    const session = browser();
+    await session.open(orderUrl);
+    await expect
+      .poll(() => session.page.locator(".tattoo-booking").textContent())
+      .toContain("Сделано — спасибо");
+    expect(session.problems).toEqual([]);
   });
 });
