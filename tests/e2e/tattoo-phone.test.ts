@@ -7,6 +7,7 @@
 // Then, at the festival, a door volunteer on their own phone opens the tattoo
 // corner's board for that day, takes the donation in cash and marks the tattoo
 // done; the buyer's order page says so.
+import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
@@ -74,6 +75,14 @@ afterAll(() => app?.close());
 
 const browser = browserPerFile(() => app.url, { locale: "ru-RU", viewport: PHONE });
 
+/** axe-core's serious and critical findings on the page as it is. */
+async function axeViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).setLegacyMode(true).analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
 async function noHorizontalScroll(page: Page) {
   const overflow = await page.evaluate(
     () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
@@ -95,6 +104,7 @@ describe("a ticket and a tattoo in one order, on a phone, in Russian", () => {
       .toBe(1);
     expect(await tattoos.textContent()).toContain("Тонкие линии.");
     await noHorizontalScroll(page);
+    expect(await axeViolations(page)).toEqual([]);
 
     // One ticket…
     const ticket = page.locator(".ticket-types > li").filter({ hasText: "Дневной билет" });
@@ -146,6 +156,7 @@ describe("a ticket and a tattoo in one order, on a phone, in Russian", () => {
     expect(cardText).toContain("Эскиз: Ласточка");
     expect(cardText).toMatch(/Записаны — 35,00\s€ к оплате в тату-уголке/);
     await noHorizontalScroll(page);
+    expect(await axeViolations(page)).toEqual([]);
     await session.screenshot("e2e-tattoo-order-page-ru-phone");
 
     // The confirmation email, in Russian, with the Riga time and the zone named.
