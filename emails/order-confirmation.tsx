@@ -5,10 +5,11 @@
 import QRCode from "qrcode";
 import { getOrderView, type OrderView } from "~/models/order-view.server";
 import { orderTattoos, type TattooBookingView } from "~/models/tattoo-booking.server";
+import { tattooCalendarEvent } from "~/models/tattoo-calendar";
 import { publicUrl } from "~/utils/env.server";
 import { formatDateRange, formatDateTime, formatTime, zoneLabel } from "~/utils/format";
 import { calendarFile } from "~/utils/ics";
-import { isLocale, translator, type Translate } from "~/utils/i18n";
+import { isLocale, type Translate } from "~/utils/i18n";
 import { formatMoney } from "~/utils/money";
 import { EmailLayout } from "./layout";
 
@@ -38,26 +39,15 @@ export async function load(payload: OrderEmailPayload, locale: string): Promise<
 
 /** A tattoo booking's calendar file: its slot in UTC, the artist, the festival's venue. */
 export function tattooCalendar(data: OrderEmailData, booking: TattooBookingView, now = new Date()) {
-  const t = translator(data.lang);
-  const f = data.festival;
   return calendarFile(
     [
-      {
-        uid: `tattoo-${booking.orderItemId}@solidarity-festivals`,
-        startsAt: booking.startsAt,
-        endsAt: booking.endsAt,
-        summary: t("tattooBooking.icsSummary", { artist: booking.artistName, festival: f.name }),
-        location: t("tattooBooking.icsWhere", { venue: f.venueName, address: f.venueAddress }),
-        description: [
-          booking.designTitle
-            ? t("tattooBooking.design", { title: booking.designTitle })
-            : t("tattooBooking.custom"),
-          t("tattooBooking.donation", {
-            amount: formatMoney(booking.donationMinor, data.currency, data.lang),
-          }),
-        ].join("\n"),
-        url: data.festivalUrl,
-      },
+      tattooCalendarEvent({
+        booking,
+        festival: data.festival,
+        festivalUrl: data.festivalUrl,
+        currency: data.currency,
+        lang: data.lang,
+      }),
     ],
     now,
   );

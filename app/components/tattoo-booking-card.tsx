@@ -25,11 +25,14 @@ export function TattooBookingCard({
   booking,
   currency,
   timezone,
+  calendarHref,
   actions,
 }: {
   booking: TattooBookingCardData;
   currency: string;
   timezone: string;
+  /** The booking's own calendar file (while it stands). */
+  calendarHref?: string;
   /** Buttons for this booking (cancel, reschedule), shown under it. */
   actions?: ReactNode;
 }) {
@@ -64,6 +67,13 @@ export function TattooBookingCard({
       </p>
       <p>{t("tattooBooking.donation", { amount: money(booking.donationMinor) })}</p>
       <p className={`badge tattoo-status-${status}${active ? "" : " muted"}`}>{label}</p>
+      {calendarHref && (status === "held" || status === "booked") ? (
+        <p>
+          <a href={calendarHref} download>
+            {t("tattooBooking.calendar")}
+          </a>
+        </p>
+      ) : null}
       {actions ? <div className="tattoo-actions">{actions}</div> : null}
     </li>
   );

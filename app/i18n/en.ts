@@ -781,6 +781,7 @@ export const en = {
   "tattooBooking.status.cancelled": "Cancelled",
   "tattooBooking.status.expired": "Not booked: the payment did not arrive in time",
   "tattooBooking.status.refunded": "Cancelled and refunded",
+  "tattooBooking.calendar": "Add this tattoo to your calendar (.ics)",
   "tattooBooking.icsSummary": "Tattoo with {artist} — {festival}",
   "tattooBooking.icsWhere": "{venue}, {address} — the tattoo corner",
   "email.order.tattoos": "Your tattoo",

@@ -791,6 +791,7 @@ export const ru: Record<MessageKey, string> = {
   "tattooBooking.status.cancelled": "Отменено",
   "tattooBooking.status.expired": "Не записаны: оплата не пришла вовремя",
   "tattooBooking.status.refunded": "Отменено, деньги возвращены",
+  "tattooBooking.calendar": "Добавить татуировку в календарь (.ics)",
   "tattooBooking.icsSummary": "Татуировка у мастера {artist} — {festival}",
   "tattooBooking.icsWhere": "{venue}, {address} — тату-уголок",
   "email.order.tattoos": "Ваша татуировка",

@@ -159,6 +159,7 @@ export default function OrderPage() {
                 booking={booking}
                 currency={order.currency}
                 timezone={f.timezone}
+                calendarHref={`/orders/${order.accessToken}/tattoo/${booking.orderItemId}.ics`}
               />
             ))}
           </ol>

@@ -290,6 +290,30 @@ describe("booking a ticket and a tattoo in one order", () => {
     const raw = ics.content.toString("utf8");
     expect(raw).not.toContain(email);
     expect(raw).not.toContain(order.accessToken);
+
+    // The same event from the order page's link, and only with the order's own link.
+    const { rows } = await sqlClient().execute({
+      sql: "SELECT orderItemId FROM TattooBooking WHERE orderId = ?",
+      args: [order.id],
+    });
+    const itemId = String(rows[0]!.orderItemId);
+    expect(orderPage.text).toContain(`href="/orders/${order.accessToken}/tattoo/${itemId}.ics"`);
+    const download = await client.get(`/orders/${order.accessToken}/tattoo/${itemId}.ics`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get("content-type")).toMatch(/^text\/calendar/);
+    expect(download.headers.get("cache-control")).toContain("no-store");
+    const again = parseIcs(download.text);
+    expect(again[0]!.DTSTART).toBe(events[0]!.DTSTART);
+    expect(again[0]!.UID).toBe(events[0]!.UID);
+    const stranger = await client.postForm(
+      `/festivals/${festival.slug}`,
+      formFields({ "tattoo.slot": "", email: uniqueEmail("stranger") }),
+    );
+    expect(stranger.status).toBe(302);
+    expect((await client.get(`${stranger.location}/tattoo/${itemId}.ics`)).status).toBe(404);
+    expect((await client.get(`/orders/${order.accessToken}/tattoo/${itemId}.txt`)).status).toBe(
+      404,
+    );
   });
 
   it("from the API: items of both kinds, the email in Russian with the Riga time", async () => {
