@@ -10,7 +10,8 @@ import * as orderConfirmation from "./order-confirmation";
 import * as passwordReset from "./password-reset";
 import * as tattooReminder from "./tattoo-reminder";
 
-export type Attachment = { filename: string; content: Buffer; contentType: string; cid: string };
+/** An inline image (referenced by `cid`) or a file to open, such as a calendar (.ics) file. */
+export type Attachment = { filename: string; content: Buffer; contentType: string; cid?: string };
 
 export type EmailTemplate<P, D = P> = {
   load?: (payload: P, locale: string) => Promise<D>;

@@ -3,8 +3,10 @@ import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import QRCode from "qrcode";
 import { OrderItems } from "~/components/order-items";
+import { TattooBookingCard } from "~/components/tattoo-booking-card";
 import { orderStatusKey } from "~/models/choices";
 import { getOrderView } from "~/models/order-view.server";
+import { orderTattoos } from "~/models/tattoo-booking.server";
 import { eraseOrderOnRequest, erasurePlan, retentionDays } from "~/models/privacy.server";
 import { DomainError } from "~/utils/domain-error";
 import { field, readForm } from "~/utils/forms.server";
@@ -50,6 +52,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return {
     order: { ...safe, tickets: safe.tickets.map(({ qrToken: _q, ...t }) => t) },
     qrCodes,
+    tattoos: await orderTattoos(order.id),
     erasure: await erasurePlan(order.accessToken),
     retentionDays: retentionDays(),
   };
@@ -77,7 +80,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function OrderPage() {
-  const { order, qrCodes, erasure, retentionDays } = useLoaderData<typeof loader>();
+  const { order, qrCodes, tattoos, erasure, retentionDays } = useLoaderData<typeof loader>();
   const failed = useActionData<typeof action>();
   const [params] = useSearchParams();
   const t = useT();
@@ -144,6 +147,22 @@ export default function OrderPage() {
               {t("order.calendar")}
             </a>
           </p>
+        </>
+      ) : null}
+      {tattoos.length > 0 ? (
+        <>
+          <h2>{t("tattooBooking.title")}</h2>
+          <ol className="tattoo-bookings">
+            {tattoos.map((booking) => (
+              <TattooBookingCard
+                key={booking.orderItemId}
+                booking={booking}
+                currency={order.currency}
+                timezone={f.timezone}
+                calendarHref={`/orders/${order.accessToken}/tattoo/${booking.orderItemId}.ics`}
+              />
+            ))}
+          </ol>
         </>
       ) : null}
       {erasure ? (

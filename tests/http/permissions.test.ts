@@ -1574,6 +1574,18 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  "routes/orders.$token.tattoo.$file": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /orders/:token/tattoo/:itemId.ics (unknown)",
+        kind: "api",
+        method: "GET",
+        path: () => "/orders/unknown-order-token-0123456789/tattoo/unknown-item.ics",
+        access: pub(404),
+      },
+    ],
+  },
   "routes/door": {
     // The scanner page itself is public: the device token lives on the phone and
     // is sent only to the door API.
