@@ -1,14 +1,23 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import {
+  Form,
+  Link,
+  Outlet,
+  useActionData,
+  useLoaderData,
+  useSearchParams,
+} from "@remix-run/react";
 import QRCode from "qrcode";
 import { OrderItems } from "~/components/order-items";
+import { TattooBookingActions } from "~/components/tattoo-booking-actions";
 import { orderStatusKey } from "~/models/choices";
 import { getOrderView } from "~/models/order-view.server";
 import { eraseOrderOnRequest, erasurePlan, retentionDays } from "~/models/privacy.server";
+import { tattooManageViews } from "~/models/tattoo-manage.server";
 import { DomainError } from "~/utils/domain-error";
 import { field, readForm } from "~/utils/forms.server";
-import { formatDateRange, formatTime, zoneLabel } from "~/utils/format";
+import { formatDateRange, formatDateTime, formatTime, zoneLabel } from "~/utils/format";
 import { notFound } from "~/utils/http.server";
 import { getLocale } from "~/utils/i18n.server";
 import { formatMoney } from "~/utils/money";
@@ -52,6 +61,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     qrCodes,
     erasure: await erasurePlan(order.accessToken),
     retentionDays: retentionDays(),
+    // Cancel / move per tattoo booking (branch manage; the lead moves these into TattooBookingCard).
+    tattooManage: await tattooManageViews(order.accessToken),
   };
 }
 
@@ -77,7 +88,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function OrderPage() {
-  const { order, qrCodes, erasure, retentionDays } = useLoaderData<typeof loader>();
+  const { order, qrCodes, erasure, retentionDays, tattooManage } = useLoaderData<typeof loader>();
   const failed = useActionData<typeof action>();
   const [params] = useSearchParams();
   const t = useT();
@@ -146,6 +157,40 @@ export default function OrderPage() {
           </p>
         </>
       ) : null}
+      {/* ---- tattoo cancel and reschedule (branch manage) */}
+      {tattooManage.length > 0 ? (
+        <section id="tattoo-manage">
+          <h2>{t("tattooManage.title")}</h2>
+          {params.get("tattoo") === "cancelled" || params.get("tattoo") === "moved" ? (
+            <p className="notice" role="status">
+              {t(
+                params.get("tattoo") === "cancelled"
+                  ? "tattooManage.cancelled"
+                  : "tattooManage.moved",
+              )}
+            </p>
+          ) : null}
+          <Outlet />
+          {tattooManage.map((b) => (
+            <div key={b.orderItemId} id={`tattoo-${b.orderItemId}`} className="card">
+              <p>
+                <strong>{b.artistName}</strong>, {formatDateTime(b.startsAt, locale, f.timezone)}–
+                {formatTime(b.endsAt, locale, f.timezone)}
+                {b.status !== "booked" && b.status !== "held" ? (
+                  <> — {t("tattooManage.statusGone")}</>
+                ) : null}
+              </p>
+              <TattooBookingActions
+                token={order.accessToken}
+                view={b}
+                timezone={f.timezone}
+                currency={order.currency}
+              />
+            </div>
+          ))}
+        </section>
+      ) : null}
+      {/* ---- end tattoo cancel and reschedule */}
       {erasure ? (
         <Erasure
           plan={erasure}
