@@ -20,6 +20,14 @@
 //
 // Only bookings that are 'booked' change here. A card order still paying
 // ('held') is not cancelled: its hold simply runs out and gives the slot back.
+// The registry first: the kinds' modules import it back (a kind module loaded first would find it unfinished).
+import {
+  kindRefusal,
+  releaseStatements,
+  reserveStatements,
+  type OrderLine,
+} from "./item-kinds/index.server";
+import { localDay, REMINDER_BEFORE_MS } from "./item-kinds/tattoo-slot.server";
 import {
   dateFromSql,
   sqlClient,
@@ -45,13 +53,6 @@ import {
   refundedTotal,
 } from "./card-money.server";
 import { entryStatements } from "./ledger.server";
-import { localDay, REMINDER_BEFORE_MS } from "./item-kinds/tattoo-slot.server";
-import {
-  kindRefusal,
-  releaseStatements,
-  reserveStatements,
-  type OrderLine,
-} from "./item-kinds/index.server";
 import { isCapacityViolation, SoldOutError } from "./order.server";
 import { isOrderAccessToken } from "./order-view.server";
 import { tattooCategory } from "./tattoo-money";

@@ -3,7 +3,7 @@
 // app/components/tattoo-booking-actions.tsx post here; a change redirects back
 // to the order page, a refusal renders inside it (this route is its child) with
 // a 4xx and the reason.
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { useActionData } from "@remix-run/react";
 import { FormError } from "~/components/field";
@@ -17,9 +17,13 @@ import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { fieldErrors } from "~/utils/validation";
 
-/** Nothing to show by itself: the order page. */
-export async function loader({ params }: LoaderFunctionArgs) {
-  return redirect(`/orders/${encodeURIComponent(params.token ?? "")}`);
+/**
+ * Nothing of its own to load: the order page (its parent) is the page. (Not a
+ * redirect: after a refused post the loaders run again, and the refusal must
+ * stay on screen.)
+ */
+export async function loader() {
+  return null;
 }
 
 type Result = { itemId: string; errors: Record<string, string> };
