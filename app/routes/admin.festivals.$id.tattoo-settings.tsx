@@ -1,7 +1,7 @@
 // The festival's tattoo settings (organisers): bookings per person and artist,
 // the cancellation terms stated to bookers up front, and how long a waitlist
 // offer holds its slot (app/models/tattoo-settings.server.ts).
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field, FormError } from "~/components/field";
@@ -26,10 +26,18 @@ import { useT } from "~/utils/use-t";
 
 export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
 
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data?.festivalName ?? "Festival" },
+];
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUserWith(request, "festival:tattoo", params.id);
   const festival = await getFestivalOrThrow(params.id);
-  return { festivalId: festival.id, settings: await readTattooSettings(festival.id) };
+  return {
+    festivalId: festival.id,
+    festivalName: festival.name,
+    settings: await readTattooSettings(festival.id),
+  };
 }
 
 type Result = { errors: Record<string, string>; saved?: boolean };

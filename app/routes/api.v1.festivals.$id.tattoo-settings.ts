@@ -8,12 +8,15 @@ import {
 import { api, methodNotAllowed, parseOrThrow, readJsonBody } from "~/utils/api.server";
 import { requireApiUserWith } from "~/utils/permissions.server";
 
-/** GET: the festival's tattoo settings (organisers). */
+/** GET: the festival's tattoo settings (organisers), with the festival they are of. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   return api(async () => {
     await requireApiUserWith(request, "festival:tattoo", params.id);
     const festival = await getFestivalOrThrow(params.id);
-    return Response.json(await readTattooSettings(festival.id));
+    return Response.json({
+      festival: { id: festival.id, name: festival.name },
+      ...(await readTattooSettings(festival.id)),
+    });
   });
 }
 
@@ -24,6 +27,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const user = await requireApiUserWith(request, "festival:tattoo", params.id);
     const festival = await getFestivalOrThrow(params.id);
     const patch = parseOrThrow(tattooSettingsInput, await readJsonBody(request, 4096));
-    return Response.json(await updateTattooSettings(user, festival.id, patch));
+    return Response.json({
+      festival: { id: festival.id, name: festival.name },
+      ...(await updateTattooSettings(user, festival.id, patch)),
+    });
   });
 }

@@ -262,6 +262,7 @@ describe("tattoo settings", () => {
   it("reads and changes the settings with an audit row", async () => {
     const read = await client.api("GET", path(), undefined, token);
     expect(read.json()).toEqual({
+      festival: { id: festivalId, name: expect.any(String) },
       bookingsPerArtist: 1,
       cancelHours: 12,
       cancelPolicy: "refund",
