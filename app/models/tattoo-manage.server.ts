@@ -228,6 +228,12 @@ async function cancelPlan(db: SqlExecutor, b: ManagedBooking) {
   return { outcome: "refunded" as const, amountMinor: held };
 }
 
+/** What a refund took from Stripe's balance, if it was settled in another currency. */
+function bt(refund: Stripe.Refund) {
+  const settled = settlementOf(refund.balance_transaction);
+  return settled ? { currency: settled.currency, amountMinor: -settled.amountMinor } : null;
+}
+
 async function refundWithBalance(refund: Stripe.Refund): Promise<Stripe.Refund> {
   if (refund.balance_transaction && typeof refund.balance_transaction === "object") return refund;
   try {
@@ -375,32 +381,37 @@ export async function cancelTattooBooking({
   await writeTransaction(async (tx) => {
     const current = await reread(tx, b.orderItemId);
     const refundKey = refund ? `stripe:refund:${refund.id}` : null;
-    if (current.status !== "booked" || !current.holdsSlot || current.slotId !== b.slotId) {
-      // Cancelled (or refunded by a webhook) meanwhile: a concurrent cancel with the same
-      // refund already posted it; anything else changed under us.
-      if (refundKey && (await entryExists(tx, refundKey))) return;
+    // The refund of exactly this line, under its category and earmark (once: keyed by Stripe's id).
+    const refundEntry =
+      refund && refundKey && !(await entryExists(tx, refundKey))
+        ? moneyOutStatements(
+            ctx,
+            refundKey,
+            "refund",
+            [{ category, prisonerId: b.line.prisonerId, amountMinor: refund.amount }],
+            "refunds",
+            "stripe_balance",
+            bt(refund),
+            "tattoo booking cancelled by the booker",
+          )
+        : [];
+    if (current.status !== "booked" || !current.holdsSlot) {
+      // Given up meanwhile (a concurrent cancel with the same refund, or the organisers'
+      // cancellation). Money that left Stripe for this line is still posted, exactly.
+      if (refund) {
+        for (const stmt of refundEntry) await tx.execute(stmt);
+        return;
+      }
       throw DomainError.conflict("changed", "The booking changed meanwhile; reload the page.");
     }
-    const statements: InStatement[] = releaseStatements([b.line], {
-      orderId: b.orderId,
-      now,
-      reason: outcome === "refunded" ? "refunded" : "cancelled",
-    });
-    if (refund && refundKey && !(await entryExists(tx, refundKey))) {
-      const bt = settlementOf(refund.balance_transaction);
-      statements.push(
-        ...moneyOutStatements(
-          ctx,
-          refundKey,
-          "refund",
-          [{ category, prisonerId: b.line.prisonerId, amountMinor: refund.amount }],
-          "refunds",
-          "stripe_balance",
-          bt ? { currency: bt.currency, amountMinor: -bt.amountMinor } : null,
-          "tattoo booking cancelled by the booker",
-        ),
-      );
-    }
+    const statements: InStatement[] = [
+      ...releaseStatements([b.line], {
+        orderId: b.orderId,
+        now,
+        reason: outcome === "refunded" ? "refunded" : "cancelled",
+      }),
+      ...refundEntry,
+    ];
     if (outcome === "kept") {
       const kept = await lineMoneyHeld(tx, current);
       const income = {

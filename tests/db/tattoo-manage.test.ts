@@ -525,3 +525,132 @@ describe("rescheduling", () => {
     expect(Number(n)).toBe(2);
   });
 });
+
+describe("money taken at the corner, and what the order owes", () => {
+  /** The corner took the booking's donation in cash (as its own module will post it). */
+  async function takeCash(b: { orderId: string; itemId: string }, artist: string) {
+    const { entryStatements, moneyInPostings } = await import("~/models/ledger.server");
+    const statements = [
+      ...entryStatements({
+        id: `test-corner:${b.itemId}`,
+        festivalId,
+        orderId: b.orderId,
+        kind: "payment",
+        at: new Date(),
+        postings: moneyInPostings(
+          {
+            festivalId,
+            currency: "EUR",
+            code: "door_cash",
+            holder: { type: "device", id: "corner-1" },
+          },
+          [{ category: `tattoo.${artist}`, prisonerId, amountMinor: 4000 }],
+        ),
+      }),
+      { sql: "UPDATE TattooBooking SET dueMinor = 0 WHERE orderItemId = ?", args: [b.itemId] },
+    ];
+    await db.sqlClient().batch(statements, "write");
+  }
+
+  it("refuses to refund cash online (the corner gives it back), and keeps it by reclassification under 'keep'", async () => {
+    await setPolicy("refund");
+    const artist = (await tattoo.createArtistRow(festivalId, { prisonerId })).id;
+    const [s1, s2] = await tattoo.createSlotRows(festivalId, artist, soon(12), 2);
+    const refundTerms = await book(s1!.id, { ticket: true });
+    await takeCash(refundTerms, artist);
+    await expect(
+      manage.cancelTattooBooking({
+        accessToken: refundTerms.token,
+        orderItemId: refundTerms.itemId,
+      }),
+    ).rejects.toMatchObject({ status: 409, code: "paid_in_cash" });
+    expect((await tattoo.slotState(s1!.id)).reserved).toBe(1);
+    const views = await manage.tattooManageViews(refundTerms.token);
+    expect(views[0]!.plan.outcome).toBe("ask_the_corner");
+
+    await setPolicy("keep");
+    const keepTerms = await book(s2!.id, { ticket: true });
+    await takeCash(keepTerms, artist);
+    const result = await manage.cancelTattooBooking({
+      accessToken: keepTerms.token,
+      orderItemId: keepTerms.itemId,
+    });
+    expect(result).toMatchObject({ outcome: "kept", amountMinor: 4000 });
+    expect(await ledger.incomeOf(keepTerms.orderId)).toEqual({ [`donation:${prisonerId}`]: 4000 });
+    // The cash stays with the device that took it.
+    const cash = (await ledger.ledgerOf(keepTerms.orderId)).filter(
+      (l) => l.account === "door_cash",
+    );
+    expect(cash.reduce((sum, l) => sum + l.amountMinor, 0)).toBe(4000);
+    // The ticket is still due at the door: the order is not paid yet.
+    expect((await orderRow(keepTerms.orderId)).status).toBe("confirmed");
+    await setPolicy("refund");
+  });
+
+  it("makes a door order paid when the cancelled booking was all it still owed", async () => {
+    const artist = (await tattoo.createArtistRow(festivalId, { prisonerId })).id;
+    const slot = await tattoo.createSlotRow(festivalId, artist, soon(13));
+    const b = await book(slot.id, { ticket: true });
+    // The ticket was paid at the door (its price in cash); only the tattoo was still due.
+    const { entryStatements, moneyInPostings } = await import("~/models/ledger.server");
+    await db.sqlClient().batch(
+      [
+        ...entryStatements({
+          id: `test-door:${b.orderId}`,
+          festivalId,
+          orderId: b.orderId,
+          kind: "payment",
+          at: new Date(),
+          postings: moneyInPostings(
+            {
+              festivalId,
+              currency: "EUR",
+              code: "door_cash",
+              holder: { type: "device", id: "door-1" },
+            },
+            [{ category: "ticket", amountMinor: 1200 }],
+          ),
+        }),
+        { sql: "UPDATE Ticket SET amountDueMinor = 0 WHERE orderId = ?", args: [b.orderId] },
+      ],
+      "write",
+    );
+    expect((await orderRow(b.orderId)).status).toBe("confirmed");
+    await manage.cancelTattooBooking({ accessToken: b.token, orderItemId: b.itemId });
+    expect(await orderRow(b.orderId)).toEqual({ status: "paid", totalMinor: 5200 });
+    expect(await ledger.incomeOf(b.orderId)).toEqual({ ticket: 1200 });
+  });
+
+  it("gives a limited design's use back on cancel and keeps it through a move", async () => {
+    const artist = (await tattoo.createArtistRow(festivalId)).id;
+    const design = await tattoo.createFlashRow(festivalId, artist, {
+      maxUses: 1,
+      minDonationMinor: 3000,
+    });
+    const [s1, s2] = await tattoo.createSlotRows(festivalId, artist, soon(14), 2);
+    const placed = await orders.placeOrder(
+      festivalId,
+      orders.checkoutSchema().parse({
+        email: email(),
+        paymentMethod: "door",
+        items: [{ ...tattooItem(s1!.id), flashDesignId: design.id }],
+      }),
+      context,
+    );
+    const b = { token: placed.order.accessToken, itemId: placed.lines[0]!.itemId };
+    const uses = async () =>
+      Number(
+        (await rows("SELECT reserved FROM FlashDesign WHERE id = ?", [design.id]))[0]!.reserved,
+      );
+    expect(await uses()).toBe(1);
+    await manage.rescheduleTattooBooking({
+      accessToken: b.token,
+      orderItemId: b.itemId,
+      slotId: s2!.id,
+    });
+    expect(await uses()).toBe(1);
+    await manage.cancelTattooBooking({ accessToken: b.token, orderItemId: b.itemId });
+    expect(await uses()).toBe(0);
+    expect((await tattoo.slotState(s2!.id)).reserved).toBe(0);
+  });
+});
