@@ -64,12 +64,12 @@ export function TattooBookingActions({
         {view.slots.length === 0 ? (
           <p className="muted">{t("tattooManage.noSlots")}</p>
         ) : (
-          <Form method="post" action={action}>
+          <Form method="post" action={action} noValidate>
             <fieldset className="choices">
               <legend>{t("tattooManage.pickTime")}</legend>
               {view.slots.map((slot) => (
-                <label key={slot.id}>
-                  <input type="radio" name="slotId" value={slot.id} required />{" "}
+                <label key={slot.id} className="choice">
+                  <input type="radio" name="slotId" value={slot.id} />
                   {formatDateTime(slot.startsAt, locale, timezone)}–
                   {formatTime(slot.endsAt, locale, timezone)}
                 </label>

@@ -79,7 +79,7 @@ export default function TattooSettingsPage() {
           {t("tattooSettings.saved")}
         </p>
       ) : null}
-      <Form method="post" className="stack">
+      <Form method="post" noValidate className="card">
         <Field
           label={t("tattooSettings.bookingsPerArtist")}
           hint={t("tattooSettings.bookingsPerArtistHint")}
@@ -104,11 +104,11 @@ export default function TattooSettingsPage() {
           defaultValue={settings.cancelHours}
           error={e.cancelHours}
         />
+        <p className="hint">{t("tattooSettings.cancelPolicyHint")}</p>
         <fieldset className={`choices${e.cancelPolicy ? " has-error" : ""}`}>
           <legend>{t("tattooSettings.cancelPolicy")}</legend>
-          <p className="hint">{t("tattooSettings.cancelPolicyHint")}</p>
           {(["refund", "keep"] as const).map((policy) => (
-            <label key={policy}>
+            <label key={policy} className="choice">
               <input
                 type="radio"
                 name="cancelPolicy"

@@ -218,5 +218,20 @@ describe("the tattoo reminder", () => {
     expect(delivered(newReminder)).toHaveLength(1);
     expect(delivered(b.reminderId)).toHaveLength(0);
     expect(remindersTo(b.to)[0]!.text).toContain(formatDateTime(to.startsAt, "en", "Europe/Riga"));
+    // In Russian too, the times in the festival's zone.
+    const ru = await outbox.renderEmail("tattoo-moved", "ru", {
+      orderItemId: b.itemId,
+      fromStartsAt: b.slot.startsAt.toISOString(),
+    });
+    expect(ru.subject).toMatch(/^Новое время/);
+    expect(ru.text).toContain(formatDateTime(to.startsAt, "ru", "Europe/Riga"));
+    expect(ru.text).toContain(formatDateTime(b.slot.startsAt, "ru", "Europe/Riga"));
+    const cancelled = await outbox.renderEmail("tattoo-cancelled", "ru", {
+      orderItemId: b.itemId,
+      outcome: "refunded",
+      amountMinor: 2500,
+      currency: "EUR",
+    });
+    expect(cancelled.text).toMatch(/25,00\s*€/);
   });
 });
