@@ -12,12 +12,9 @@ import { auditStatement } from "~/utils/change.server";
 import { sqlClient, sqlDate, writeTransaction } from "~/utils/db.server";
 import { DomainError } from "~/utils/domain-error";
 import { FestivalCancelledError } from "./festival.server";
+import { TATTOO_LIMITS } from "./tattoo-limits";
 
-export const TATTOO_LIMITS = {
-  bookingsPerArtist: { min: 1, max: 20 },
-  cancelHours: { min: 0, max: 720 },
-  offerMinutes: { min: 5, max: 1440 },
-} as const;
+export { TATTOO_LIMITS };
 
 const whole = (name: keyof typeof TATTOO_LIMITS) => {
   const { min, max } = TATTOO_LIMITS[name];

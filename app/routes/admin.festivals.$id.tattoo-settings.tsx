@@ -6,9 +6,9 @@ import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field, FormError } from "~/components/field";
 import { getFestivalOrThrow } from "~/models/festival.server";
+import { TATTOO_LIMITS } from "~/models/tattoo-limits";
 import {
   readTattooSettings,
-  TATTOO_LIMITS,
   tattooSettingsInput,
   updateTattooSettings,
 } from "~/models/tattoo-settings.server";
