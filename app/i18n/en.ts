@@ -1011,6 +1011,71 @@ export const en = {
   "v.date": "Write a date as YYYY-MM-DD.",
   "money.heldByPerson": "{name} (tattoo corner)",
   // ---- end Tattoo corner
+  // ---- tattoo cancel and reschedule (branch manage)
+  "v.tattooOtherArtist": "Choose a time with the same artist.",
+  "v.tattooSameSlot": "This is the time you already have.",
+  "v.tattooMoveMinimum": "This time asks a minimum donation of {amount}, more than you pledged.",
+  "v.tattooSetting.bookingsPerArtist": "Enter a whole number from 1 to 20.",
+  "v.tattooSetting.cancelHours": "Enter a whole number of hours from 0 to 720.",
+  "v.tattooSetting.cancelPolicy": "Choose refund or keep as a donation.",
+  "v.tattooSetting.offerMinutes": "Enter a whole number of minutes from 5 to 1440.",
+  "tattooManage.title": "Your tattoo bookings",
+  "tattooManage.cancelled": "The tattoo booking is cancelled. We have sent you an email.",
+  "tattooManage.moved": "The tattoo booking is moved. We have sent you an email with the new time.",
+  "tattooManage.statusGone": "no longer booked",
+  "tattooManage.closed":
+    "Cancelling or moving closed {hours} hours before the tattoo ({time}). Ask at the tattoo corner.",
+  "tattooManage.until": "You can cancel or move this tattoo until {time}.",
+  "tattooManage.policyRefund": "If you cancel, your donation is refunded.",
+  "tattooManage.policyKeep": "If you cancel, your donation stays with the fund as a donation.",
+  "tattooManage.warnRefund":
+    "Your donation of {amount} will be refunded to your card. The slot goes to someone else.",
+  "tattooManage.warnKeep":
+    "Your donation of {amount} stays with the fund as a donation; nothing is refunded. The slot goes to someone else.",
+  "tattooManage.warnNothingDue":
+    "Nothing has been paid yet, and nothing will be due. The slot goes to someone else.",
+  "tattooManage.paidInCash":
+    "You paid this donation in cash at the tattoo corner: ask there to cancel.",
+  "tattooManage.cancel": "Cancel the tattoo",
+  "tattooManage.confirmCancel": "Yes, cancel the tattoo",
+  "tattooManage.move": "Move to another time",
+  "tattooManage.pickTime": "Free times with the same artist",
+  "tattooManage.noSlots": "This artist has no other free time at the moment.",
+  "tattooManage.confirmMove": "Move to this time",
+  "tattooManage.error.closed":
+    "It is too late to cancel or move this tattoo online. Ask at the tattoo corner.",
+  "tattooManage.error.notBooked": "This tattoo booking can no longer be cancelled or moved.",
+  "tattooManage.error.changed": "The booking changed meanwhile. Reload the page and try again.",
+  "tattooManage.error.disputed": "This card payment is disputed; the organisers will help you.",
+  "tattooManage.error.unavailable":
+    "The refund is not possible right now; nothing was changed. Try again in a moment.",
+  "tattooSettings.title": "Tattoo settings",
+  "tattooSettings.saved": "Saved.",
+  "tattooSettings.bookingsPerArtist": "Active bookings per person and artist",
+  "tattooSettings.bookingsPerArtistHint": "Stops one person holding many slots of the same artist.",
+  "tattooSettings.cancelHours": "Cancel or move until (hours before the slot)",
+  "tattooSettings.cancelHoursHint":
+    "Bookers see this when they book; bookings made earlier keep the terms they were made under.",
+  "tattooSettings.cancelPolicy": "A cancelled booking's donation",
+  "tattooSettings.cancelPolicyHint":
+    "Stated to bookers up front; bookings made earlier keep the terms they were made under.",
+  "tattooSettings.policyRefund": "Refunded",
+  "tattooSettings.policyKeep": "Kept as a donation to the fund",
+  "tattooSettings.offerMinutes": "A waitlist offer holds its slot for (minutes)",
+  "tattooSettings.offerMinutesHint": "Unanswered by then, the slot is offered to the next in line.",
+  "tattooSettings.save": "Save tattoo settings",
+  "email.tattooCancelled.subject": "Cancelled: your tattoo with {artist} at {festival}",
+  "email.tattooCancelled.intro":
+    "Your donation tattoo with {artist} at {time} ({zone} time) is cancelled.",
+  "email.tattooCancelled.refunded":
+    "Your donation of {amount} is refunded to your card; it may take a few days to show.",
+  "email.tattooCancelled.kept":
+    "As the festival stated when you booked, your donation of {amount} stays with the fund as a donation. Thank you.",
+  "email.tattooCancelled.released": "Nothing had been paid for it, and nothing is due.",
+  "email.tattooMoved.subject": "New time: your tattoo with {artist} at {festival}",
+  "email.tattooMoved.intro": "Your donation tattoo with {artist} is now at {time} ({zone} time).",
+  "email.tattooMoved.was": "It was at {time}.",
+  // ---- end tattoo cancel and reschedule
 } as const;
 
 export type MessageKey = keyof typeof en;

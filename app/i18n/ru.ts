@@ -1023,4 +1023,74 @@ export const ru: Record<MessageKey, string> = {
   "v.date": "Дата пишется как ГГГГ-ММ-ДД.",
   "money.heldByPerson": "{name} (тату-уголок)",
   // ---- end Tattoo corner
+  // ---- tattoo cancel and reschedule (branch manage)
+  "v.tattooOtherArtist": "Выберите время у того же мастера.",
+  "v.tattooSameSlot": "Это и есть ваше нынешнее время.",
+  "v.tattooMoveMinimum":
+    "Для этого времени минимальное пожертвование — {amount}, больше, чем вы обещали.",
+  "v.tattooSetting.bookingsPerArtist": "Введите целое число от 1 до 20.",
+  "v.tattooSetting.cancelHours": "Введите целое число часов от 0 до 720.",
+  "v.tattooSetting.cancelPolicy": "Выберите: вернуть или оставить как пожертвование.",
+  "v.tattooSetting.offerMinutes": "Введите целое число минут от 5 до 1440.",
+  "tattooManage.title": "Ваши записи на тату",
+  "tattooManage.cancelled": "Запись на тату отменена. Мы отправили вам письмо.",
+  "tattooManage.moved": "Запись на тату перенесена. Мы отправили вам письмо с новым временем.",
+  "tattooManage.statusGone": "запись больше не действует",
+  "tattooManage.closed":
+    "Отменить или перенести можно было до {hours} ч до начала ({time}). Обратитесь в тату-уголок.",
+  "tattooManage.until": "Отменить или перенести эту запись можно до {time}.",
+  "tattooManage.policyRefund": "При отмене пожертвование возвращается.",
+  "tattooManage.policyKeep": "При отмене пожертвование остаётся в фонде как пожертвование.",
+  "tattooManage.warnRefund":
+    "Ваше пожертвование {amount} вернётся на карту. Слот достанется кому-то другому.",
+  "tattooManage.warnKeep":
+    "Ваше пожертвование {amount} останется в фонде как пожертвование; деньги не возвращаются. Слот достанется кому-то другому.",
+  "tattooManage.warnNothingDue":
+    "Вы ещё ничего не заплатили, и платить ничего не придётся. Слот достанется кому-то другому.",
+  "tattooManage.paidInCash": "Вы заплатили наличными в тату-уголке: отменить запись можно там.",
+  "tattooManage.cancel": "Отменить тату",
+  "tattooManage.confirmCancel": "Да, отменить тату",
+  "tattooManage.move": "Перенести на другое время",
+  "tattooManage.pickTime": "Свободное время у того же мастера",
+  "tattooManage.noSlots": "Сейчас у этого мастера нет другого свободного времени.",
+  "tattooManage.confirmMove": "Перенести на это время",
+  "tattooManage.error.closed":
+    "Отменить или перенести эту запись онлайн уже поздно. Обратитесь в тату-уголок.",
+  "tattooManage.error.notBooked": "Эту запись больше нельзя отменить или перенести.",
+  "tattooManage.error.changed":
+    "Запись тем временем изменилась. Обновите страницу и попробуйте снова.",
+  "tattooManage.error.disputed": "Этот платёж по карте оспорен; организаторы вам помогут.",
+  "tattooManage.error.unavailable":
+    "Вернуть деньги сейчас не получается; ничего не изменено. Попробуйте чуть позже.",
+  "tattooSettings.title": "Настройки тату",
+  "tattooSettings.saved": "Сохранено.",
+  "tattooSettings.bookingsPerArtist": "Действующих записей на человека у одного мастера",
+  "tattooSettings.bookingsPerArtistHint":
+    "Не даёт одному человеку занять много слотов одного мастера.",
+  "tattooSettings.cancelHours": "Отмена и перенос — до (часов до начала слота)",
+  "tattooSettings.cancelHoursHint":
+    "Это видно при записи; записи, сделанные раньше, сохраняют свои условия.",
+  "tattooSettings.cancelPolicy": "Пожертвование за отменённую запись",
+  "tattooSettings.cancelPolicyHint":
+    "Сообщается при записи; записи, сделанные раньше, сохраняют свои условия.",
+  "tattooSettings.policyRefund": "Возвращается",
+  "tattooSettings.policyKeep": "Остаётся в фонде как пожертвование",
+  "tattooSettings.offerMinutes": "Предложение из листа ожидания держит слот (минут)",
+  "tattooSettings.offerMinutesHint":
+    "Если за это время не ответили, слот предлагается следующему в очереди.",
+  "tattooSettings.save": "Сохранить настройки тату",
+  "email.tattooCancelled.subject": "Отменено: ваша татуировка у {artist} на фестивале «{festival}»",
+  "email.tattooCancelled.intro":
+    "Ваша татуировка за пожертвование у {artist} в {time} (время {zone}) отменена.",
+  "email.tattooCancelled.refunded":
+    "Ваше пожертвование {amount} возвращено на карту; это может занять несколько дней.",
+  "email.tattooCancelled.kept":
+    "Как фестиваль предупреждал при записи, ваше пожертвование {amount} остаётся в фонде. Спасибо.",
+  "email.tattooCancelled.released":
+    "За неё ещё ничего не было заплачено, и платить ничего не нужно.",
+  "email.tattooMoved.subject": "Новое время: ваша татуировка у {artist} на фестивале «{festival}»",
+  "email.tattooMoved.intro":
+    "Ваша татуировка за пожертвование у {artist} теперь в {time} (время {zone}).",
+  "email.tattooMoved.was": "Раньше она была в {time}.",
+  // ---- end tattoo cancel and reschedule
 };

@@ -123,6 +123,7 @@ const PAGES: PageSpec[] = [
   { route: "admin.festivals.$id.tattoo", path: (s) => `${festivalAdmin(s)}/tattoo`, as: STAFF },
   { route: "admin.festivals.$id.tattoo.$artistId", path: (s) => `${festivalAdmin(s)}/tattoo/${s.artistId}`, as: STAFF }, // prettier-ignore
   { route: "admin.festivals.$id.tattoo_.$artistId.availability", path: (s) => `${festivalAdmin(s)}/tattoo/${s.artistId}/availability`, as: STAFF }, // prettier-ignore
+  { route: "admin.festivals.$id.tattoo-settings", path: (s) => `${festivalAdmin(s)}/tattoo-settings`, as: STAFF }, // prettier-ignore
   { route: "admin.users", path: () => "/admin/users", as: ["admin"] },
   { route: "admin.audit", path: () => "/admin/audit", as: ["admin"] },
   { route: "admin.privacy", path: () => "/admin/privacy", as: ["admin"] },
@@ -133,6 +134,8 @@ const NOT_PAGES: Record<string, string> = {
   admin: "the admin layout: every admin page above renders inside it",
   "admin.festivals.$id": "one festival's admin layout: its pages above render inside it",
   "dev.mail": "development only (404 in tests and in production)",
+  "orders.$token.tattoo.$itemId":
+    "the order page's tattoo cancel/move forms post here; it renders only a refused change, inside orders.$token",
 };
 
 let door: DoorFestival;
