@@ -2373,7 +2373,7 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
-  "routes/admin.festivals.$id.tattoo.$artistId": {
+  "routes/admin.festivals.$id.tattoo_.$artistId": {
     category: "festival-scoped",
     calls: [
       {
@@ -2390,7 +2390,7 @@ const ROUTES: Record<string, RouteRow> = {
         path: (t) =>
           data(
             `/admin/festivals/${t.id}/tattoo/${t.artistId}`,
-            "routes/admin.festivals.$id.tattoo.$artistId",
+            "routes/admin.festivals.$id.tattoo_.$artistId",
           ),
         access: fest("tattoo"),
       },
