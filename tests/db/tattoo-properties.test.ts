@@ -35,6 +35,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type * as LedgerServer from "~/models/ledger.server";
 import type * as OrderServer from "~/models/order.server";
 import type * as PaymentServer from "~/models/payment.server";
+import type * as ManageServer from "~/models/tattoo-manage.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import type * as DbServer from "~/utils/db.server";
 import type { DomainError } from "~/utils/domain-error";
@@ -59,6 +60,7 @@ let orders: typeof OrderServer;
 let payments: typeof PaymentServer;
 let fixtures: typeof Fixtures;
 let tattoo: typeof Tattoo;
+let manage: typeof ManageServer;
 let actor: CurrentUser;
 
 const now = () => new Date(clock);
@@ -105,10 +107,16 @@ type ModelLine = {
   donationMinor: number;
   /** The donor's chosen prisoner (else the artist's). */
   earmark: boolean;
+  /** The order line (its OrderItem id), once placed. */
+  itemId?: string;
+  /** The booker cancelled this booking from the order's link (the order may hold others). */
+  cancelled?: boolean;
 };
 
 type ModelOrder = {
   id: string;
+  /** The order's secret link (the booker's authority to cancel or move a booking). */
+  accessToken: string;
   method: Method;
   status: Status;
   person: number;
@@ -147,7 +155,7 @@ function held(world: World, holders: { person: number; lines: ModelLine[] }[]) {
   const designs = new Map<number, number>();
   const personal = new Map<string, number>();
   for (const o of holders)
-    for (const l of o.lines) {
+    for (const l of o.lines.filter((x) => !x.cancelled)) {
       slots.set(l.slot, (slots.get(l.slot) ?? 0) + 1);
       if (l.design !== null) designs.set(l.design, (designs.get(l.design) ?? 0) + 1);
       const key = `${o.person}:${world.slots[l.slot]!.artist}`;
@@ -309,8 +317,11 @@ class Book implements TattooCommand {
       sessionId = String(row.rows[0]!.stripeSessionId);
     }
     tally(`book: placed ${method} × ${lines.length}`);
+    const items = placed.lines.filter((l) => l.kind === "tattoo_slot");
+    lines.forEach((l, j) => (l.itemId = items[j]!.itemId));
     model.orders.push({
       id: placed.order.id,
+      accessToken: placed.order.accessToken,
       method,
       status: method === "stripe" ? "pending" : method === "door" ? "confirmed" : "paid",
       person: this.person,
@@ -471,6 +482,107 @@ class Withdraw implements TattooCommand {
   }
 }
 
+// ---------------------------------------------------------------- the booker (tattoo-manage.server.ts)
+
+/** Every placed line, with its order. */
+const allLines = (m: Model) => m.orders.flatMap((o) => o.lines.map((l) => ({ o, l })));
+/** Whether the booker may change the line: booked (placed or paid), not given back. */
+const changeable = (o: ModelOrder, l: ModelLine) =>
+  (o.status === "confirmed" || o.status === "paid") && !l.cancelled;
+
+/**
+ * The booker cancels one booking from the order's link (well before the cut-off;
+ * the festival refunds): the slot and design go back; a card donation is refunded
+ * (the order 'refunded' once nothing is left), a pledge due at the corner is no
+ * longer due (a door order with nothing left is 'cancelled'). Not booked: 409.
+ */
+class BookerCancel implements TattooCommand {
+  constructor(
+    readonly line: number,
+    /** Also a card order with a free line (the known issue below; its fixed case). */
+    readonly evenKnownIssue = false,
+  ) {}
+  check(model: Model) {
+    return allLines(model).length > 0;
+  }
+  async run(model: Model) {
+    const { o, l } = pick(allLines(model), this.line)!;
+    if (!this.evenKnownIssue && o.method === "stripe" && o.lines.some((x) => x.donationMinor === 0))
+      return;
+    const result = await manage
+      .cancelTattooBooking({ accessToken: o.accessToken, orderItemId: l.itemId!, now: now() })
+      .then(
+        () => null,
+        (e: unknown) => e as DomainError,
+      );
+    if (!changeable(o, l)) {
+      expect(result && [result.status, result.code]).toEqual([409, "not_booked"]);
+      tally("booker cancel: refused");
+      return;
+    }
+    if (result) throw result;
+    l.cancelled = true;
+    const left = o.lines.filter((x) => !x.cancelled);
+    // (Nothing left: the card order is refunded, the door order cancelled; a free order stays paid.)
+    if (o.method === "stripe" && left.length === 0) o.status = "refunded";
+    if (o.method === "door" && left.length === 0) o.status = "cancelled";
+    tally(`booker cancel: ${o.method}, order ${o.status}`);
+  }
+  toString() {
+    return `new BookerCancel(${this.line}, ${this.evenKnownIssue})`;
+  }
+}
+
+/**
+ * The booker moves a booking to another slot of the same artist: the old slot
+ * (and design) given back and the new one taken in one transaction — taken by
+ * someone: 409 sold_out, nothing moved; withdrawn or the same slot: 422.
+ */
+class Reschedule implements TattooCommand {
+  constructor(
+    readonly line: number,
+    readonly target: number,
+  ) {}
+  check(model: Model) {
+    return allLines(model).length > 0;
+  }
+  async run(model: Model, { world }: Real) {
+    const { o, l } = pick(allLines(model), this.line)!;
+    const artist = world.slots[l.slot]!.artist;
+    const mine = world.slots.map((s, i) => ({ s, i })).filter(({ s }) => s.artist === artist);
+    const target = pick(mine, this.target)!.i;
+    const expected = !changeable(o, l)
+      ? "not_booked"
+      : model.withdrawn.has(target)
+        ? "v.unknownTattooSlot"
+        : target === l.slot
+          ? "v.tattooSameSlot"
+          : (held(world, holders(model)).slots.get(target) ?? 0) > 0
+            ? "sold_out"
+            : "moved";
+    const result = await manage
+      .rescheduleTattooBooking({
+        accessToken: o.accessToken,
+        orderItemId: l.itemId!,
+        slotId: world.slots[target]!.id,
+        now: now(),
+      })
+      .then(
+        () => null,
+        (e: unknown) => e as DomainError & { fields?: Record<string, string> },
+      );
+    tally(`reschedule: ${result ? (result.fields?.slotId ?? result.code) : "moved"}`);
+    if (expected === "moved") {
+      if (result) throw result;
+      l.slot = target;
+    } else if (expected.startsWith("v.")) expect(result?.fields).toEqual({ slotId: expected });
+    else expect(result && [result.status, result.code], String(result)).toEqual([409, expected]);
+  }
+  toString() {
+    return `new Reschedule(${this.line}, ${this.target})`;
+  }
+}
+
 // ---------------------------------------------------------------- the invariants
 
 async function rows(sql: string, args: (string | number)[] = []) {
@@ -594,8 +706,12 @@ async function checkInvariants(model: Model, world: World) {
         l.design === null ? null : world.designs[l.design]!.id,
       );
       expect(Number(b.amountMinor), `${what}: donation`).toBe(l.donationMinor);
-      expect(Number(b.holdsSlot), `${what}: holds its slot`).toBe(holding(o.status) ? 1 : 0);
-      if (holding(o.status))
+      expect(b.orderItemId, `${what}: line`).toBe(l.itemId);
+      const live = holding(o.status) && !l.cancelled;
+      expect(Number(b.holdsSlot), `${what}: holds its slot`).toBe(live ? 1 : 0);
+      if (l.cancelled)
+        expect(["cancelled", "refunded"], `${what}: booking status`).toContain(b.status);
+      else if (holding(o.status))
         expect(b.status, `${what}: booking status`).toBe(
           o.status === "pending" ? "held" : "booked",
         );
@@ -603,11 +719,11 @@ async function checkInvariants(model: Model, world: World) {
         expect(["expired", "cancelled", "refunded"], `${what}: booking status`).toContain(b.status);
       // Owed at the corner: a booked door order's donation, nothing otherwise.
       expect(Number(b.dueMinor), `${what}: due at the corner`).toBe(
-        o.status === "confirmed" ? l.donationMinor : 0,
+        o.status === "confirmed" && !l.cancelled ? l.donationMinor : 0,
       );
       // The reminder (the slot is a month away): one while booked, none once given back or still paying.
       expect(Number(b.reminders), `${what}: pending reminders`).toBe(
-        holding(o.status) && o.status !== "pending" ? 1 : 0,
+        live && o.status !== "pending" ? 1 : 0,
       );
     }
     // The order's money: a paid card order's donations under the artists' tattoo categories.
@@ -618,7 +734,7 @@ async function checkInvariants(model: Model, world: World) {
     }
     const expected: Record<string, number> = {};
     if (o.method === "stripe" && o.status === "paid")
-      for (const l of o.lines.filter((x) => x.donationMinor > 0)) {
+      for (const l of o.lines.filter((x) => x.donationMinor > 0 && !x.cancelled)) {
         const artist = world.artists[world.slots[l.slot]!.artist]!;
         const key = `tattoo.${artist.id}:${l.earmark ? world.prisonerId : (artist.prisonerId ?? "")}`;
         expected[key] = (expected[key] ?? 0) + l.donationMinor;
@@ -729,6 +845,10 @@ const COMMANDS = [
   index.map((o) => new PayCard(o)),
   index.map((o) => new Cancel(o)),
   fc.nat({ max: ARTISTS.length * SLOTS_PER_ARTIST - 1 }).map((i) => new Withdraw(i)),
+  // The booker, from the order's link.
+  index.map((l) => new BookerCancel(l)),
+  fc.tuple(index, fc.nat({ max: 5 })).map(([l, t]) => new Reschedule(l, t)),
+  fc.tuple(index, fc.nat({ max: 5 })).map(([l, t]) => new Reschedule(l, t)),
 ];
 
 beforeAll(async () => {
@@ -749,6 +869,7 @@ beforeAll(async () => {
   payments = await import("~/models/payment.server");
   fixtures = await import("../helpers/fixtures");
   tattoo = await import("../helpers/tattoo");
+  manage = await import("~/models/tattoo-manage.server");
   const admin = await fixtures.createUserRow({ role: "admin", name: "Organiser" });
   actor = { ...admin, role: "admin", locale: null, memberships: [] };
 });
@@ -847,6 +968,28 @@ describe("concurrent bookings of overlapping slots", () => {
 
 // ---------------------------------------------------------------- fixed cases
 
+describe("fixed cases: known issues (reported, not fixed here)", () => {
+  // Found by the property (tattoo-manage.server.ts orderAfterStatements): a card order of a
+  // €20 slot and a free slot; the booker cancels the €20 booking: refunded ≥ the order's total,
+  // so the order becomes 'refunded' — while its free booking still holds its slot (booked, its
+  // reminder queued), and a refunded order can no longer be cancelled by the organisers. The
+  // order should stay 'paid' while a booking of it is live. The random runs skip cancelling a
+  // booking of a card order with a free line; `it.fails` until fixed.
+  it.fails(
+    "a card order whose paid booking is cancelled keeps its free booking and stays paid",
+    async () => {
+      await runCommands([
+        new Book(true, 0, false, [
+          { slot: 3, design: 0, offset: 0, earmark: false },
+          { slot: 0, design: 0, offset: 0, earmark: false },
+        ]),
+        new PayCard(0),
+        new BookerCancel(0, true),
+      ]);
+    },
+  );
+});
+
 describe("fixed cases: the issue's stories", () => {
   it("a card hold runs out, someone else books the slot, the first buyer's late payment is refunded", async () => {
     await runCommands([
@@ -901,6 +1044,21 @@ describe("fixed cases: the issue's stories", () => {
       new Withdraw(4),
       new Book(false, 1, false, [{ slot: 9, design: 0, offset: 0, earmark: false }]),
       new PayCard(0),
+    ]);
+  });
+
+  it("the booker moves a booking to a free slot, then cancels it; the freed slots are booked again", async () => {
+    await runCommands([
+      new Book(true, 0, false, [{ slot: 6, design: 1, offset: 0, earmark: true }]),
+      new Book(false, 1, false, [{ slot: 3, design: 1, offset: 0, earmark: false }]),
+      new PayCard(0),
+      new Reschedule(0, 1),
+      new Reschedule(1, 1),
+      new Reschedule(1, 0),
+      new Book(false, 2, false, [{ slot: 6, design: 0, offset: 0, earmark: false }]),
+      new BookerCancel(0),
+      new BookerCancel(1),
+      new Book(false, 3, false, [{ slot: 7, design: 0, offset: 0, earmark: false }]),
     ]);
   });
 
