@@ -41,6 +41,7 @@ import {
   startDoorFestival,
   type DoorFestival,
 } from "./door-fixtures";
+import { createArtistRow, createSlotRows } from "../helpers/tattoo";
 
 /**
  * Widths in CSS px: a small Android phone, a current iPhone, and a laptop (a hidden
@@ -116,6 +117,7 @@ const PAGES: PageSpec[] = [
   { route: "admin.festivals.$id.door", path: (s) => `${festivalAdmin(s)}/door`, as: STAFF },
   { route: "admin.festivals.$id.money", path: (s) => `${festivalAdmin(s)}/money`, as: STAFF },
   { route: "admin.festivals.$id.team", path: (s) => `${festivalAdmin(s)}/team`, as: STAFF },
+  { route: "tattoo-corner.$festivalId", path: (s) => `/tattoo-corner/${s.festivalId}`, as: STAFF, axe: true }, // prettier-ignore
   { route: "admin.users", path: () => "/admin/users", as: ["admin"] },
   { route: "admin.audit", path: () => "/admin/audit", as: ["admin"] },
   { route: "admin.privacy", path: () => "/admin/privacy", as: ["admin"] },
@@ -291,6 +293,27 @@ async function seedFestival(): Promise<Seed> {
     status: "cancelled",
     publishedAt: new Date(),
   });
+
+  // The tattoo corner: artists with long names, a slot booked by someone with a long name, free ones.
+  const { startsAt } = await prisma.festival.findUniqueOrThrow({ where: { id: f } });
+  const artist = await createArtistRow(f, {
+    name: "Татуировщица Александра Константинопольская-Преображенская",
+  });
+  await createArtistRow(f, { name: LONG_WORD });
+  const [tattooSlot] = await createSlotRows(
+    f,
+    artist.id,
+    new Date(startsAt.getTime() + 3_600_000),
+    3,
+  );
+  const tattoo = await door.client.api("POST", `/api/v1/festivals/${f}/orders`, {
+    email: uniqueEmail("tattoo"),
+    name: "Константин Константинопольский-Преображенский",
+    paymentMethod: "door",
+    items: [{ kind: "tattoo_slot", tattooSlotId: tattooSlot!.id, donationMinor: 2500 }],
+  });
+  if (tattoo.status !== 201)
+    throw new Error(`tattoo order refused: ${tattoo.status} ${tattoo.text}`);
 
   const festival = await prisma.festival.findUniqueOrThrow({ where: { id: f } });
   return {
