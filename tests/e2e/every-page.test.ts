@@ -17,6 +17,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
+import sharp from "sharp";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
@@ -66,6 +67,8 @@ type Seed = {
   /** Tickets for the scanner's verdicts: one with its price due at the door, one paid. */
   unpaidQr: string;
   paidQr: string;
+  /** A tattoo artist with a long alias, pictures and flash. */
+  artistId: string;
 };
 
 type PageSpec = {
@@ -117,6 +120,8 @@ const PAGES: PageSpec[] = [
   { route: "admin.festivals.$id.door", path: (s) => `${festivalAdmin(s)}/door`, as: STAFF },
   { route: "admin.festivals.$id.money", path: (s) => `${festivalAdmin(s)}/money`, as: STAFF },
   { route: "admin.festivals.$id.team", path: (s) => `${festivalAdmin(s)}/team`, as: STAFF },
+  { route: "admin.festivals.$id.tattoo", path: (s) => `${festivalAdmin(s)}/tattoo`, as: STAFF },
+  { route: "admin.festivals.$id.tattoo.$artistId", path: (s) => `${festivalAdmin(s)}/tattoo/${s.artistId}`, as: STAFF }, // prettier-ignore
   { route: "tattoo-corner.$festivalId", path: (s) => `/tattoo-corner/${s.festivalId}`, as: STAFF, axe: true }, // prettier-ignore
   { route: "admin.users", path: () => "/admin/users", as: ["admin"] },
   { route: "admin.audit", path: () => "/admin/audit", as: ["admin"] },
@@ -294,11 +299,43 @@ async function seedFestival(): Promise<Seed> {
     publishedAt: new Date(),
   });
 
-  // The tattoo corner: artists with long names, a slot booked by someone with a long name, free ones.
-  const { startsAt } = await prisma.festival.findUniqueOrThrow({ where: { id: f } });
-  const artist = await createArtistRow(f, {
-    name: "Татуировщица Александра Константинопольская-Преображенская",
+  // The tattoo corner: an artist with a long alias, a bio, pictures and flash (one without a picture).
+  const artist = await api("POST", `/api/v1/festivals/${f}/artists`, {
+    name: "Мастер Александра «Тонкая линия» Воробьёва-Соколовская",
+    bio: { en: `Fine line and dotwork. ${LONG_WORD}`, ru: `Тонкие линии и дотворк. ${LONG_WORD}` },
+    contact: "Signal: +371 2000 0000 (после 18:00)",
+    prisonerId: prisoners[1]!.id,
   });
+  const picture = await sharp({
+    create: { width: 900, height: 1200, channels: 3, background: "#663344" },
+  })
+    .jpeg()
+    .toBuffer();
+  const upload = async (pathname: string, fields: Record<string, string> = {}) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    form.append("image", new Blob([new Uint8Array(picture)], { type: "image/jpeg" }), "work.jpg");
+    const res = await door.client.request("POST", pathname, {
+      body: form,
+      headers: { Authorization: `Bearer ${door.organiserToken}` },
+    });
+    if (res.status !== 201) throw new Error(`${pathname}: ${res.status} ${res.text}`);
+  };
+  await upload(`/api/v1/artists/${artist.id}/images`);
+  await upload(`/api/v1/artists/${artist.id}/images`);
+  await upload(`/api/v1/artists/${artist.id}/flash`, {
+    title: "Ласточка с письмом политзаключённому (парная татуировка)",
+    size: "7 × 5 см, предплечье",
+    minDonationMinor: "3000",
+    maxUses: "3",
+  });
+  await api("POST", `/api/v1/artists/${artist.id}/flash`, {
+    title: LONG_WORD,
+    minDonationMinor: 12_345_600,
+  });
+  // The tattoo corner's board: a second artist with an unbroken long name, a slot of the
+  // first booked by someone with a long name, free ones.
+  const { startsAt } = await prisma.festival.findUniqueOrThrow({ where: { id: f } });
   await createArtistRow(f, { name: LONG_WORD });
   const [tattooSlot] = await createSlotRows(
     f,
@@ -330,6 +367,7 @@ async function seedFestival(): Promise<Seed> {
     deviceToken: device.token,
     unpaidQr: unpaid.qrToken,
     paidQr: paid.qrToken,
+    artistId: artist.id,
   };
 }
 
