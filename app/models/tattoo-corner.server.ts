@@ -28,7 +28,7 @@ import { decide } from "~/utils/permissions.server";
 import { email, optionalText } from "~/utils/validation";
 import { markPaidWhenSettled } from "./door.server";
 import { readOrderLines, reserveStatements } from "./item-kinds/index.server";
-import { localDay } from "./item-kinds/tattoo-slot.server";
+import { localDay } from "./tattoo-schedule";
 import { entryStatements, moneyInPostings } from "./ledger.server";
 import { checkoutSchema, placeOrder, readIdempotencyKey } from "./order.server";
 import { cardCheckoutUrl } from "./payment.server";

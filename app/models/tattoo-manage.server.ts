@@ -27,7 +27,8 @@ import {
   reserveStatements,
   type OrderLine,
 } from "./item-kinds/index.server";
-import { localDay, REMINDER_BEFORE_MS } from "./item-kinds/tattoo-slot.server";
+import { REMINDER_BEFORE_MS } from "./item-kinds/tattoo-slot.server";
+import { localDay } from "./tattoo-schedule";
 import {
   dateFromSql,
   sqlClient,
