@@ -727,6 +727,7 @@ export const en = {
   "v.tattooSlotPast": "This tattoo slot has already started.",
   "v.tattooSlotTooSoon": "This slot starts too soon to book online; ask at the tattoo corner.",
   "v.tattooSlotForWaitlist": "This slot is being offered to the people on the waitlist.",
+  "v.tattooSlotForWalkIns": "This slot was freed for walk-ins: ask at the tattoo corner.",
   "v.unknownFlashDesign": "This design is not available from this artist.",
   "v.offerExpired": "This offer has expired or was taken.",
   "v.tooManyTattoos": "At most {n} tattoos per order.",

@@ -252,7 +252,7 @@ export async function placeOrder(
     throw new FieldRulesError({
       _form: moneyMessage("v.totalTooLarge", MAX_AMOUNT_MINOR, festival.currency),
     });
-  checkPaymentMethod(input.paymentMethod, totalMinor, festival, context.stripeAvailable);
+  checkPaymentMethod(input.paymentMethod, totalMinor, festival, context.stripeAvailable, channel);
 
   const orderId = randomToken(16);
   const code = humanCode();
@@ -465,12 +465,15 @@ function checkPaymentMethod(
   totalMinor: number,
   festival: FestivalForSale,
   stripeAvailable: boolean,
+  channel: "online" | "corner",
 ) {
   if (totalMinor === 0) {
     if (method !== "free") throw new FieldRulesError({ paymentMethod: "v.freeOrder" });
     return;
   }
   if (method === "free") throw new FieldRulesError({ paymentMethod: "v.notFree" });
+  // Staff at the tattoo corner can always take cash there ("door": paid at the festival).
+  if (method === "door" && channel === "corner") return;
   if (!festival.paymentMethods.includes(method) || (method === "stripe" && !stripeAvailable))
     throw new FieldRulesError({ paymentMethod: "v.paymentMethodUnavailable" });
 }

@@ -27,7 +27,8 @@ import {
   reserveStatements,
   type OrderLine,
 } from "./item-kinds/index.server";
-import { localDay, REMINDER_BEFORE_MS } from "./item-kinds/tattoo-slot.server";
+import { REMINDER_BEFORE_MS } from "./item-kinds/tattoo-slot.server";
+import { localDay } from "./tattoo-schedule";
 import {
   dateFromSql,
   sqlClient,
@@ -51,6 +52,7 @@ import {
   moneyOutStatements,
   settlementOf,
   refundedTotal,
+  withBalanceTransaction,
 } from "./card-money.server";
 import { entryStatements } from "./ledger.server";
 import { isCapacityViolation, SoldOutError } from "./order.server";
@@ -234,15 +236,6 @@ function bt(refund: Stripe.Refund) {
   return settled ? { currency: settled.currency, amountMinor: -settled.amountMinor } : null;
 }
 
-async function refundWithBalance(refund: Stripe.Refund): Promise<Stripe.Refund> {
-  if (refund.balance_transaction && typeof refund.balance_transaction === "object") return refund;
-  try {
-    return await stripe().refunds.retrieve(refund.id, { expand: ["balance_transaction"] });
-  } catch {
-    return refund; // posted in the order's currency alone
-  }
-}
-
 /**
  * Statements that settle the order after one of its bookings is given up: a card
  * order refunded in full is 'refunded'; a door order that holds nothing live any
@@ -343,7 +336,7 @@ export async function cancelTattooBooking({
         { headers: { "Retry-After": "30" } },
       );
     }
-    refund = await refundWithBalance(refund);
+    refund = await withBalanceTransaction(refund);
   }
   const outcome: CancelOutcome = plan.outcome;
   const category = b.line.category ?? tattooCategory(b.artistId);

@@ -178,6 +178,48 @@ describe("booking a slot through the checkout", () => {
     expect((await tattoo.slotState(slot.id)).reserved).toBe(0);
   });
 
+  it("lets the tattoo corner book what is left of a started slot, and keeps walk-in slots off the web", async () => {
+    const started = await tattoo.createSlotRow(
+      festivalId,
+      artistId,
+      new Date(Date.now() - 10 * 60_000),
+    );
+    const online = orders.placeOrder(festivalId, order([tattooItem(started.id)]), context);
+    await expect(online).rejects.toMatchObject({ status: 422 });
+    const walkIn = await orders.placeOrder(festivalId, order([tattooItem(started.id)]), {
+      ...context,
+      channel: "corner",
+    });
+    expect(walkIn.order.status).toBe("confirmed");
+    const forWalkIns = await tattoo.createSlotRow(festivalId, artistId, soon(3.4));
+    await db.sqlClient().execute({
+      sql: "UPDATE TattooSlot SET walkInsOnly = 1 WHERE id = ?",
+      args: [forWalkIns.id],
+    });
+    const attempt = orders.placeOrder(festivalId, order([tattooItem(forWalkIns.id)]), context);
+    await expect(attempt).rejects.toMatchObject({
+      status: 422,
+      fields: { "items.0.tattooSlotId": "v.tattooSlotForWalkIns" },
+    });
+    // Cash at the corner even where the festival sells nothing "at the door" online.
+    await db.sqlClient().execute({
+      sql: `UPDATE Festival SET paymentMethods = '["stripe"]' WHERE id = ?`,
+      args: [festivalId],
+    });
+    try {
+      const cash = await orders.placeOrder(festivalId, order([tattooItem(forWalkIns.id)]), {
+        ...context,
+        channel: "corner",
+      });
+      expect(cash.order.status).toBe("confirmed");
+    } finally {
+      await db.sqlClient().execute({
+        sql: `UPDATE Festival SET paymentMethods = '["stripe","door"]' WHERE id = ?`,
+        args: [festivalId],
+      });
+    }
+  });
+
   it("lets exactly one of 200 concurrent buyers have one slot", async () => {
     const slot = await tattoo.createSlotRow(festivalId, artistId, soon(5));
     const results = await Promise.allSettled(

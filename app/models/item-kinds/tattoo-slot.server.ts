@@ -16,6 +16,7 @@ import { translate } from "~/utils/i18n";
 import { moneyMessage } from "~/utils/validation";
 import { minorAmount } from "../ticket-type.server";
 import { TATTOO_FAMILY, tattooCategory } from "../tattoo-money";
+import { localDay, withinNotice } from "../tattoo-schedule";
 import {
   entriesOf,
   oneAmountLineItems,
@@ -77,10 +78,13 @@ type SlotForSale = {
   artistName: string;
   artistPrisonerId: string | null;
   startsAt: Date;
+  endsAt: Date;
   minDonationMinor: number;
   minNoticeMinutes: number;
   status: string;
   reserved: number;
+  /** Released at the corner for walk-ins: not sold online. */
+  walkInsOnly: boolean;
   day: string;
   waiting: number;
 };
@@ -88,7 +92,8 @@ type SlotForSale = {
 async function loadSlots(ids: string[]): Promise<Map<string, SlotForSale>> {
   if (ids.length === 0) return new Map();
   const { rows } = await sqlClient().execute({
-    sql: `SELECT s.id, s.festivalId, s.artistId, s.startsAt, s.minDonationMinor, s.minNoticeMinutes, s.status, s.reserved,
+    sql: `SELECT s.id, s.festivalId, s.artistId, s.startsAt, s.endsAt, s.minDonationMinor, s.minNoticeMinutes, s.status,
+                 s.reserved, s.walkInsOnly,
                  a.name AS artistName, a.prisonerId AS artistPrisonerId, f.timezone,
                  EXISTS (SELECT 1 FROM TattooWaitlist w WHERE w.artistId = s.artistId AND w.status = 'waiting') AS anyWaiting
           FROM TattooSlot s JOIN TattooArtist a ON a.id = s.artistId JOIN Festival f ON f.id = s.festivalId
@@ -108,10 +113,12 @@ async function loadSlots(ids: string[]): Promise<Map<string, SlotForSale>> {
       artistName: String(r.artistName),
       artistPrisonerId: r.artistPrisonerId === null ? null : String(r.artistPrisonerId),
       startsAt,
+      endsAt: dateFromSql(r.endsAt),
       minDonationMinor: Number(r.minDonationMinor),
       minNoticeMinutes: Number(r.minNoticeMinutes),
       status: String(r.status),
       reserved: Number(r.reserved),
+      walkInsOnly: Number(r.walkInsOnly) === 1,
       day,
       waiting: 0,
     });
@@ -128,16 +135,6 @@ async function loadSlots(ids: string[]): Promise<Map<string, SlotForSale>> {
     slot.waiting = Number(waiting.rows[0]?.n ?? 0);
   }
   return slots;
-}
-
-/** The festival's local date of an instant ("2026-06-13"). */
-export function localDay(at: Date, timezone: string) {
-  return new Intl.DateTimeFormat("en-CA", {
-    timeZone: timezone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(at);
 }
 
 type DesignForSale = { id: string; artistId: string; minDonationMinor: number; status: string };
@@ -230,15 +227,18 @@ export const tattooSlotKind: ItemKind = {
         fields[`${at}.tattooSlotId`] = "v.unknownTattooSlot";
         continue;
       }
-      if (slot.startsAt <= now) {
+      // Online a slot closes when it starts (and its minimum notice before that); at the
+      // corner a walk-in may still take what is left of it (a released no-show).
+      if (channel === "corner" ? slot.endsAt <= now : slot.startsAt <= now) {
         fields[`${at}.tattooSlotId`] = "v.tattooSlotPast";
         continue;
       }
-      if (
-        channel === "online" &&
-        slot.startsAt.getTime() - now.getTime() < slot.minNoticeMinutes * 60_000
-      ) {
+      if (channel === "online" && !withinNotice(slot, now)) {
         fields[`${at}.tattooSlotId`] = "v.tattooSlotTooSoon";
+        continue;
+      }
+      if (channel === "online" && slot.walkInsOnly) {
+        fields[`${at}.tattooSlotId`] = "v.tattooSlotForWalkIns";
         continue;
       }
       let offerId: string | null = null;
