@@ -1705,14 +1705,14 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
-  "routes/orders.$token.tattoo.$file": {
+  "routes/orders.$token.tattoo.$itemId.calendar[.]ics": {
     category: "public",
     calls: [
       {
-        label: "GET /orders/:token/tattoo/:itemId.ics (unknown)",
+        label: "GET /orders/:token/tattoo/:itemId/calendar.ics (unknown)",
         kind: "api",
         method: "GET",
-        path: () => "/orders/unknown-order-token-0123456789/tattoo/unknown-item.ics",
+        path: () => "/orders/unknown-order-token-0123456789/tattoo/unknown-item/calendar.ics",
         access: pub(404),
       },
     ],
