@@ -9,6 +9,8 @@ import * as orderCancelled from "./order-cancelled";
 import * as orderConfirmation from "./order-confirmation";
 import * as passwordReset from "./password-reset";
 import * as tattooReminder from "./tattoo-reminder";
+import * as tattooWaitlistJoined from "./tattoo-waitlist-joined";
+import * as tattooWaitlistOffer from "./tattoo-waitlist-offer";
 
 export type Attachment = { filename: string; content: Buffer; contentType: string; cid: string };
 
@@ -27,6 +29,8 @@ export type TemplateData = {
   "order-confirmation": orderConfirmation.OrderEmailPayload;
   "order-cancelled": orderConfirmation.OrderEmailPayload;
   "tattoo-reminder": tattooReminder.TattooReminderPayload;
+  "tattoo-waitlist-joined": tattooWaitlistJoined.TattooWaitlistJoinedPayload;
+  "tattoo-waitlist-offer": tattooWaitlistOffer.TattooWaitlistOfferPayload;
 };
 export type TemplateName = keyof TemplateData;
 
@@ -37,4 +41,6 @@ export const templates: { [K in TemplateName]: EmailTemplate<TemplateData[K], an
   "order-confirmation": orderConfirmation,
   "order-cancelled": orderCancelled,
   "tattoo-reminder": tattooReminder,
+  "tattoo-waitlist-joined": tattooWaitlistJoined,
+  "tattoo-waitlist-offer": tattooWaitlistOffer,
 };
