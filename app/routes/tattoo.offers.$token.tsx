@@ -211,17 +211,19 @@ export default function TattooOffer() {
               {t("tattooWaitlist.custom")}
             </label>
             {offer.designs.map((d) => (
-              <label key={d.id} className="choice">
+              <label key={d.id} className="choice wrap">
                 <input
                   type="radio"
                   name="flashDesignId"
                   value={d.id}
                   defaultChecked={chosen === d.id}
-                />{" "}
-                {t("tattooWaitlist.designMinimum", {
-                  title: d.size ? `${d.title} (${d.size})` : d.title,
-                  amount: money(Math.max(d.minDonationMinor, offer.minDonationMinor)),
-                })}
+                />
+                <span>
+                  {t("tattooWaitlist.designMinimum", {
+                    title: d.size ? `${d.title} (${d.size})` : d.title,
+                    amount: money(Math.max(d.minDonationMinor, offer.minDonationMinor)),
+                  })}
+                </span>
               </label>
             ))}
             {e.flashDesignId ? <p className="field-error">{e.flashDesignId}</p> : null}
