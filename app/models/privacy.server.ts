@@ -422,6 +422,25 @@ export async function exportPersonalData(actor: CurrentUser, address: string, no
     })),
     emails,
     invitations,
+    // Places on tattoo waitlists (app/models/tattoo-waitlist.server.ts).
+    tattooWaitlist: (
+      await sqlClient().execute({
+        sql: `SELECT w.id, w.festivalId, a.name AS artist, w.day, d.title AS design, w.status, w.locale, w.createdAt
+              FROM TattooWaitlist w JOIN TattooArtist a ON a.id = w.artistId
+              LEFT JOIN FlashDesign d ON d.id = w.flashDesignId
+              WHERE w.email = ? ORDER BY w.createdAt`,
+        args: [email],
+      })
+    ).rows.map((r) => ({
+      id: String(r.id),
+      festivalId: String(r.festivalId),
+      artist: String(r.artist),
+      day: String(r.day),
+      design: r.design === null ? null : String(r.design),
+      status: String(r.status),
+      locale: String(r.locale),
+      createdAt: String(r.createdAt),
+    })),
     retentionDays: retentionDays(),
   };
 }

@@ -319,6 +319,29 @@ describe("restarts and concurrency", () => {
   });
 });
 
+describe("the worker", () => {
+  it("runs a pass soon after a kick (a freed slot is offered without waiting for the poll)", async () => {
+    const { slot } = await artistWithSlot();
+    const held = await orders.placeOrder(festivalId, order([item(slot.id)]), context);
+    const place = await waitlist.joinWaitlist({ slotId: slot.id, email: email(), locale: "en" });
+    waitlist.startTattooWaitlistWorker(60 * 60_000);
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // the start's own pass
+      await payments.cancelOrRefundOrder(null, held.order.id);
+      expect(await openOffers(slot.id)).toEqual([]);
+      waitlist.kickTattooWaitlist();
+      const deadline = Date.now() + 5_000;
+      while ((await openOffers(slot.id)).length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(await openOffers(slot.id)).toEqual([place.id]);
+    } finally {
+      await waitlist.stopTattooWaitlistWorker();
+    }
+    // Stopped: a kick does nothing.
+    waitlist.kickTattooWaitlist();
+  });
+});
+
 describe("joining and leaving", () => {
   it("keeps one place per person and line, whatever the letters or the concurrency", async () => {
     const { slot } = await artistWithSlot();
@@ -452,8 +475,15 @@ describe("personal data", () => {
     expect(await dump()).toContain(asked);
 
     const admin = await createUserRow({ role: "admin" });
-    await privacy.eraseEmailAddress({ ...admin, role: "admin" as const, memberships: [] }, asked);
+    const actor = { ...admin, role: "admin" as const, memberships: [] };
+    // The export lists the place; the erasure closes it and forgets the address.
+    expect((await privacy.exportPersonalData(actor, asked)).tattooWaitlist).toMatchObject([
+      { id: askedPlace.id, status: "waiting" },
+    ]);
+    const result = await privacy.eraseEmailAddress(actor, asked);
+    expect(result).toMatchObject({ waitlistPlaces: 1 });
     expect(await dump()).not.toContain(asked);
     expect(await entryStatus(askedPlace.id)).toBe("left");
+    expect((await privacy.exportPersonalData(actor, asked)).tattooWaitlist).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { formatDateTime } from "~/utils/format";
 import { translator } from "~/utils/i18n";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
 import { expectApiError, MB, SCRIPT, unchanged } from "../helpers/bad-input";
+import { recipients } from "../helpers/smtp";
 import { createFestivalRow } from "../helpers/fixtures";
 import type * as Tattoo from "../helpers/tattoo";
 
@@ -208,6 +209,45 @@ describe("the offer page", () => {
     );
     expect(post.status).toBe(410);
     expect((await client.get("/tattoo/offers/not-a-real-offer")).status).toBe(404);
+  });
+});
+
+describe("a restart", () => {
+  it("goes on from the database: an offer that ran out while the server was down passes to the next in line, in their language", async () => {
+    const { slot, orderId } = await bookedSlot();
+    const first = email();
+    const second = email();
+    await join(slot.id, { email: first });
+    const ru = await client.api(
+      "POST",
+      `/api/v1/tattoo-slots/${slot.id}/waitlist`,
+      { email: second },
+      undefined,
+      { "Accept-Language": "ru" },
+    );
+    expect(ru.status).toBe(201);
+    await freeAndOffer(orderId);
+    await offerTokenOf(first);
+    // The offer's time runs out while the server is down.
+    await sqlClient().execute({
+      sql: `UPDATE TattooOffer SET expiresAt = '2020-01-01T00:00:00.000+00:00' WHERE slotId = ? AND status = 'open'`,
+      args: [slot.id],
+    });
+    app = await app.restart();
+    client = new Client(app.url);
+    // The restarted server's waitlist worker passes it on; its email worker sends the offer.
+    const mail = await app.mail.waitFor(
+      (m) => recipients(m).includes(second) && (m.text ?? "").includes("/tattoo/offers/"),
+      15_000,
+    );
+    expect(mail.text).toContain("Europe/Riga");
+    expect(mail.text).toContain(formatDateTime(slot.startsAt, "ru", "Europe/Riga"));
+    expect(mail.subject).toContain("Needle Nora");
+    const offers = await rows(
+      `SELECT w.status FROM TattooOffer o JOIN TattooWaitlist w ON w.id = o.waitlistId WHERE o.slotId = ? ORDER BY o.createdAt`,
+      [slot.id],
+    );
+    expect(offers.map((r) => String(r.status))).toEqual(["passed", "offered"]);
   });
 });
 
