@@ -386,6 +386,18 @@ describe("joining and leaving", () => {
     await expect(
       waitlist.joinWaitlist({ slotId: slot.id, email: "not an email", locale: "en" }),
     ).rejects.toMatchObject({ status: 422 });
+    // Someone who already holds as many bookings with the artist as allowed cannot wait for more.
+    const holder = email("holder");
+    const full = await tattoo.createSlotRow(
+      festivalId,
+      artistId,
+      new Date(slot.startsAt.getTime() + 4 * 60 * MINUTE),
+    );
+    await orders.placeOrder(festivalId, order([item(full.id)], { email: holder }), context);
+    await orders.placeOrder(festivalId, order([item(slot.id)]), context);
+    await expect(
+      waitlist.joinWaitlist({ slotId: slot.id, email: holder, locale: "en" }),
+    ).rejects.toMatchObject({ status: 409, code: "tattoo_booking_limit" });
     expect(await rows("SELECT count(*) AS n FROM TattooWaitlist")).toEqual(before);
     // A design with no use left has a line even while slots are free.
     const design = await tattoo.createFlashRow(festivalId, artistId, { maxUses: 1 });
@@ -399,8 +411,13 @@ describe("joining and leaving", () => {
       order([item(other.id, { flashDesignId: design.id, donationMinor: 3000 })]),
       context,
     );
+    const spare = await tattoo.createSlotRow(
+      festivalId,
+      artistId,
+      new Date(slot.startsAt.getTime() + 6 * 60 * MINUTE),
+    );
     const place = await waitlist.joinWaitlist({
-      slotId: slot.id,
+      slotId: spare.id,
       flashDesignId: design.id,
       email: email(),
       locale: "en",
@@ -408,7 +425,7 @@ describe("joining and leaving", () => {
     expect(place.created).toBe(true);
     // …and is not offered a slot before the design has a use again.
     await waitlist.refillWaitlist(new Date());
-    expect(await openOffers(slot.id)).toEqual([]);
+    expect(await openOffers(spare.id)).toEqual([]);
   });
 
   it("leaving while offered gives the slot to the next in line", async () => {
