@@ -7,7 +7,8 @@ import { formatDateTime } from "~/utils/format";
 import { isLocale, type Translate } from "~/utils/i18n";
 import { EmailLayout } from "./layout";
 
-export type TattooReminderPayload = { orderItemId: string };
+/** `orderId` too: erasing an order finds its queued mail by it (app/models/privacy.server.ts). */
+export type TattooReminderPayload = { orderId: string; orderItemId: string };
 type Booking = NonNullable<Awaited<ReturnType<typeof tattooBooking>>>;
 export type TattooReminderData = Booking & { orderUrl: string; lang: "en" | "ru" };
 

@@ -1,5 +1,7 @@
 // `npm run backup [target-file]`: a consistent copy of a file: database while the
-// app keeps running (SQLite's VACUUM INTO works under WAL without stopping writers).
+// app keeps running (SQLite's VACUUM INTO works under WAL without stopping writers),
+// and a copy of the uploaded pictures (DATA_DIR/media) beside it, taken after the
+// database so every picture its rows name is in the copy.
 import { createClient } from "@libsql/client";
 import fs from "node:fs";
 import path from "node:path";
@@ -31,3 +33,14 @@ if (rows[0]?.[0] !== "ok") {
   process.exit(1);
 }
 console.log(`backup written: ${target} (${fs.statSync(target).size} bytes, integrity ok)`);
+
+const media = path.join(process.env.DATA_DIR || "data", "media");
+if (fs.existsSync(media)) {
+  const mediaTarget = target.replace(/\.db$/, "") + ".media";
+  // Only the stored pictures (random names, *.webp); a half-written temporary file is left out.
+  fs.cpSync(media, mediaTarget, {
+    recursive: true,
+    filter: (src) => src === media || src.endsWith(".webp"),
+  });
+  console.log(`media copied: ${mediaTarget} (${fs.readdirSync(mediaTarget).length} files)`);
+}

@@ -24,6 +24,7 @@ import { tooManyRequests, withDomainErrors } from "~/utils/http.server";
 import { carriesCredentials, decideCacheControl } from "~/utils/cache-policy.server";
 import { rateLimits, RateLimitedError } from "~/utils/rate-limit.server";
 import { runStartupTasks } from "~/utils/startup.server";
+import { DRAIN_BYTES } from "~/utils/images.server";
 
 // For `npm run ledger:check` (scripts/ledger-check.js): the app's own check, not a copy of its SQL.
 export { checkLedger } from "~/models/ledger.server";
@@ -33,6 +34,17 @@ export type LoadContext = { cspNonce: string; clientAddress: string };
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Hard cap on declared request bodies; routes apply their own, smaller limits. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * Where pictures are uploaded (tattoo artists' portfolio and flash): those
+ * routes keep at most the upload's cap and answer a larger body with a 413
+ * after reading (and dropping) it, up to DRAIN_BYTES (app/utils/images.server.ts),
+ * so that a browser sees the answer rather than a reset connection. Declared
+ * bodies above that are refused here at once.
+ */
+const UPLOAD_PATHS = [
+  /^\/api\/v1\/artists\/[A-Za-z0-9_-]{1,64}\/(?:images|flash)$/,
+  /^\/admin\/festivals\/[A-Za-z0-9_-]{1,64}\/tattoo\/[A-Za-z0-9_-]{1,64}$/,
+];
 /**
  * Server-to-server endpoints that carry their own signature check, exempt from
  * the cross-site refusal. Matched against the request's path exactly as sent:
@@ -160,7 +172,9 @@ function refuseCrossSite(req: express.Request, res: express.Response, next: expr
 
 function limitBodySize(req: express.Request, res: express.Response, next: express.NextFunction) {
   const declared = Number(req.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) {
+  const path = rawPath(req);
+  const cap = UPLOAD_PATHS.some((p) => p.test(path)) ? DRAIN_BYTES : MAX_BODY_BYTES;
+  if (declared > cap) {
     res
       .status(413)
       .set("Connection", "close")

@@ -27,8 +27,12 @@ export function OrderItems({
       <ul>
         {items.map((item) => (
           <li key={item.id}>
-            {item.kind === "donation" ? t("order.donation") : item.name} × {item.quantity} —{" "}
-            {formatMoney(item.amountMinor, currency, locale)}
+            {item.kind === "donation"
+              ? t("order.donation")
+              : item.kind === "tattoo_slot"
+                ? t("order.tattoo", { name: item.name ?? "" })
+                : item.name}{" "}
+            × {item.quantity} — {formatMoney(item.amountMinor, currency, locale)}
             {item.prisonerName ? ` (${t("order.for", { name: item.prisonerName })})` : ""}
           </li>
         ))}

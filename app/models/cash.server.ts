@@ -33,6 +33,7 @@ import {
   type Posting,
 } from "./ledger.server";
 import { pickLanguage } from "./ticket-type.server";
+import { artistOfCategory } from "./tattoo-money";
 
 // ---------------------------------------------------------------- cancelling a door order
 
@@ -472,6 +473,8 @@ export type IncomeLine = {
   category: string;
   prisonerId: string | null;
   prisonerName: string | null;
+  /** For a tattoo category (`tattoo.<artistId>`): the artist's name. */
+  artistName: string | null;
   inMinor: number;
   refundedMinor: number;
   chargedBackMinor: number;
@@ -499,6 +502,17 @@ export async function festivalMoney(festivalId: string, locale: string) {
     });
     for (const r of rows) names.set(String(r.id), pickLanguage(String(r.name), locale));
   }
+  const artistIds = [
+    ...new Set(balances.map((b) => artistOfCategory(b.category)).filter(Boolean)),
+  ] as string[];
+  const artists = new Map<string, string>();
+  if (artistIds.length) {
+    const { rows } = await sqlClient().execute({
+      sql: `SELECT id, name FROM TattooArtist WHERE id IN (${artistIds.map(() => "?").join(", ")})`,
+      args: artistIds,
+    });
+    for (const r of rows) artists.set(String(r.id), String(r.name));
+  }
   const lines = new Map<string, IncomeLine & { currency: string }>();
   for (const b of balances) {
     if (b.code !== "income" && b.code !== "refunds" && b.code !== "chargebacks") continue;
@@ -511,6 +525,7 @@ export async function festivalMoney(festivalId: string, locale: string) {
           category: b.category ?? "other",
           prisonerId: b.prisonerId,
           prisonerName: b.prisonerId ? (names.get(b.prisonerId) ?? null) : null,
+          artistName: artists.get(artistOfCategory(b.category) ?? "") ?? null,
           inMinor: 0,
           refundedMinor: 0,
           chargedBackMinor: 0,

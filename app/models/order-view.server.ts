@@ -2,7 +2,10 @@
 // the organiser's order detail.
 import { prisma } from "~/utils/db.server";
 import { parseJsonObject, publicFestival } from "./festival.server";
+import { orderTattoos } from "./tattoo-booking.server";
 import { pickLanguage } from "./ticket-type.server";
+import { formatDateTime } from "~/utils/format";
+import { isLocale } from "~/utils/i18n";
 
 /** The shape of an order's link token (anything else is not looked up). */
 export function isOrderAccessToken(token: string) {
@@ -34,6 +37,18 @@ export async function getOrderView(
       })
     : [];
   const prisonerName = new Map(prisoners.map((p) => [p.id, pickLanguage(p.name, locale)]));
+  // A tattoo line is named by its artist and its time in the festival's zone.
+  const tattoos = order.items.some((i) => i.kind === "tattoo_slot")
+    ? new Map((await orderTattoos(order.id)).map((b) => [b.orderItemId, b]))
+    : new Map<string, never>();
+  const lang = isLocale(locale) ? locale : "en";
+  const itemName = (i: (typeof order.items)[number]) => {
+    if (i.ticketType) return pickLanguage(i.ticketType.name, locale);
+    const booking = tattoos.get(i.id);
+    return booking
+      ? `${booking.artistName}, ${formatDateTime(booking.startsAt, lang, order.festival.timezone)}`
+      : null;
+  };
   return {
     id: order.id,
     code: order.code,
@@ -53,7 +68,7 @@ export async function getOrderView(
     items: order.items.map((i) => ({
       id: i.id,
       kind: i.kind,
-      name: i.ticketType ? pickLanguage(i.ticketType.name, locale) : null,
+      name: itemName(i),
       quantity: i.quantity,
       unitPriceMinor: i.unitPriceMinor,
       amountMinor: i.amountMinor,

@@ -50,6 +50,11 @@ async function eraseOrders(tx: TransactionClient, orderIds: string[], now: Date)
     sqlDate(now),
     ...orderIds,
   );
+  // The tattoo bookings' per-person key is derived from the address: it goes too.
+  await tx.$executeRawUnsafe(
+    `UPDATE TattooBooking SET emailKey = NULL WHERE orderId IN (${marks})`,
+    ...orderIds,
+  );
   const mails = await tx.$queryRawUnsafe<{ id: string }[]>(
     `SELECT id FROM OutboxEmail
      WHERE (CASE WHEN json_valid(payload) THEN json_extract(payload, '$.orderId') END) IN (${marks})`,

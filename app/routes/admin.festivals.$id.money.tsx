@@ -28,6 +28,7 @@ import { localizeMessage } from "~/utils/validation";
 import { formatMoney, toMajorInput } from "~/utils/money";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { useLocale, useT } from "~/utils/use-t";
+import { categoryFamily } from "~/models/tattoo-money";
 
 // Errors show inside the admin navigation (and the festival's tabs).
 export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
@@ -169,6 +170,12 @@ function categoryLabel(line: CurrencyMoney["income"][number], t: ReturnType<type
       ? t("money.cat.donationFor", { name: line.prisonerName ?? line.prisonerId })
       : t("money.cat.donation");
   if (line.category === "ticket") return t("money.cat.ticket");
+  if (categoryFamily(line.category) === "tattoo") {
+    const artist = line.artistName ?? t("money.cat.tattooArtistGone");
+    return line.prisonerId
+      ? t("money.cat.tattooFor", { artist, name: line.prisonerName ?? line.prisonerId })
+      : t("money.cat.tattoo", { artist });
+  }
   return line.category;
 }
 

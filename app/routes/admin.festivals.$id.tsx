@@ -22,6 +22,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     },
     canTeam: can(user, "festival:team", festival.id),
     canMoney: can(user, "festival:money", festival.id),
+    canTattoo: can(user, "festival:tattoo", festival.id),
   };
 }
 
@@ -30,7 +31,7 @@ function FestivalFrame({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("routes/admin.festivals.$id");
   const t = useT();
   if (!data) return <>{children}</>; // the festival itself could not be loaded
-  const { festival, canTeam, canMoney } = data;
+  const { festival, canTeam, canMoney, canTattoo } = data;
   return (
     <section>
       <p className="eyebrow">
@@ -59,6 +60,11 @@ function FestivalFrame({ children }: { children: ReactNode }) {
         </NavLink>
         <NavLink to={`/admin/festivals/${festival.id}/orders`}>{t("festivalAdmin.orders")}</NavLink>
         <NavLink to={`/admin/festivals/${festival.id}/door`}>{t("festivalAdmin.door")}</NavLink>
+        {canTattoo ? (
+          <NavLink to={`/admin/festivals/${festival.id}/tattoo`}>
+            {t("festivalAdmin.tattoo")}
+          </NavLink>
+        ) : null}
         {canMoney ? (
           <NavLink to={`/admin/festivals/${festival.id}/money`}>{t("festivalAdmin.money")}</NavLink>
         ) : null}

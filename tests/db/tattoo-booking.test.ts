@@ -250,6 +250,20 @@ describe("booking a slot through the checkout", () => {
   });
 });
 
+/** A card order for a new slot `days` ahead, left unpaid until its hold ended. */
+async function cardOrderWhoseHoldEnded(days: number) {
+  const slot = await tattoo.createSlotRow(festivalId, artistId, soon(days));
+  const now = new Date();
+  const placed = await orders.placeOrder(
+    festivalId,
+    order([tattooItem(slot.id, 2500)], { paymentMethod: "stripe" }),
+    { ...context, now },
+  );
+  await payments.cardCheckoutUrl(placed);
+  await payments.expireDueHolds(new Date(now.getTime() + 31 * 60_000));
+  return { slot, placed };
+}
+
 describe("card payments", () => {
   it("posts the donation to the artist's income category with the artist's earmark", async () => {
     const slot = await tattoo.createSlotRow(festivalId, artistId, soon(8));
@@ -274,15 +288,7 @@ describe("card payments", () => {
   });
 
   it("gives the slot back when the hold ends, and refunds a late payment for a slot taken meanwhile", async () => {
-    const slot = await tattoo.createSlotRow(festivalId, artistId, soon(9));
-    const now = new Date();
-    const placed = await orders.placeOrder(
-      festivalId,
-      order([tattooItem(slot.id, 2500)], { paymentMethod: "stripe" }),
-      { ...context, now },
-    );
-    await payments.cardCheckoutUrl(placed);
-    await payments.expireDueHolds(new Date(now.getTime() + 31 * 60_000));
+    const { slot, placed } = await cardOrderWhoseHoldEnded(9);
     expect(await tattoo.slotState(slot.id)).toEqual({
       reserved: 0,
       bookings: [{ status: "expired", holdsSlot: 0 }],
@@ -299,15 +305,7 @@ describe("card payments", () => {
   });
 
   it("takes the slot again for a late payment when it is still free", async () => {
-    const slot = await tattoo.createSlotRow(festivalId, artistId, soon(10));
-    const now = new Date();
-    const placed = await orders.placeOrder(
-      festivalId,
-      order([tattooItem(slot.id, 2500)], { paymentMethod: "stripe" }),
-      { ...context, now },
-    );
-    await payments.cardCheckoutUrl(placed);
-    await payments.expireDueHolds(new Date(now.getTime() + 31 * 60_000));
+    const { slot, placed } = await cardOrderWhoseHoldEnded(10);
     expect(await payCard(placed.order.id)).toBe("fulfilled");
     expect(await tattoo.slotState(slot.id)).toEqual({
       reserved: 1,

@@ -28,7 +28,8 @@ import {
   signedInClient,
   uniqueEmail,
 } from "../helpers/fixtures";
-import { prisma } from "~/utils/db.server";
+import sharp from "sharp";
+import { prisma, sqlClient, sqlDate } from "~/utils/db.server";
 
 // ------------------------------------------------------------------ actors and festivals
 
@@ -64,6 +65,11 @@ type Target = {
   orderId: string;
   buyerName: string;
   buyerEmail: string;
+  /** A tattoo artist of the festival (named after it), one portfolio picture and one flash design. */
+  artistId: string;
+  artistName: string;
+  imageId: string;
+  flashId: string;
 };
 type Ctx = {
   A: Target;
@@ -82,7 +88,7 @@ type Ctx = {
  * error like the API; api: bearer token.
  */
 type Kind = "page" | "data" | "download" | "api";
-type FestivalPermission = "view" | "edit" | "publish" | "team" | "door" | "money";
+type FestivalPermission = "view" | "edit" | "publish" | "team" | "door" | "money" | "tattoo";
 type Access =
   /** Same answer whatever the account; `status` says which. */
   | { type: "public"; status: (actor: ActorName) => number }
@@ -102,6 +108,8 @@ type Call = {
   path: (t: Target, ctx: Ctx) => string;
   form?: (t: Target, ctx: Ctx) => Record<string, string | string[]>;
   json?: (t: Target, ctx: Ctx) => unknown;
+  /** A multipart body (an upload), sent instead of `form` or `json`. */
+  multipart?: (t: Target, ctx: Ctx) => FormData;
   access: Access;
   /** Status when allowed (default 200). */
   okStatus?: number;
@@ -1919,6 +1927,349 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+
+  // ---------------------------------------------------------------- tattoo artists (issue 10)
+  "routes/api.v1.festivals.$id.artists": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/artists (published A)",
+        kind: "api",
+        method: "GET",
+        path: (_t, c) => `/api/v1/festivals/${c.A.id}/artists`,
+        access: pub(200),
+      },
+      {
+        label: "GET /api/v1/festivals/:id/artists (draft B)",
+        kind: "api",
+        method: "GET",
+        path: (_t, c) => `/api/v1/festivals/${c.B.id}/artists`,
+        access: pub(404),
+      },
+      {
+        label: "POST /api/v1/festivals/:id/artists",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/artists`,
+        json: () => ({ name: "Injected artist", contact: "injected" }),
+        access: fest("tattoo"),
+        okStatus: 201,
+      },
+      {
+        label: "PUT /api/v1/festivals/:id/artists",
+        kind: "api",
+        method: "PUT",
+        path: (t) => `/api/v1/festivals/${t.id}/artists`,
+        json: () => ({}),
+        access: pub(405),
+      },
+    ],
+  },
+  "routes/api.v1.artists.$id._index": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/artists/:id",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/artists/${t.artistId}`,
+        access: fest("tattoo"),
+      },
+      {
+        label: "PATCH /api/v1/artists/:id",
+        kind: "api",
+        method: "PATCH",
+        path: (t) => `/api/v1/artists/${t.artistId}`,
+        json: () => ({ name: "Renamed artist", contact: "changed" }),
+        access: fest("tattoo"),
+      },
+      {
+        label: "DELETE /api/v1/artists/:id",
+        kind: "api",
+        method: "DELETE",
+        path: (t) => `/api/v1/artists/${t.artistId}`,
+        access: fest("tattoo"),
+        okStatus: 204,
+      },
+    ],
+  },
+  "routes/api.v1.artists.$id.account": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/artists/:id/account",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/artists/${t.artistId}/account`,
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/artists/:id/account (link)",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/artists/${t.artistId}/account`,
+        json: (_t, c) => ({ email: c.bystanderEmail }),
+        access: fest("tattoo"),
+      },
+      {
+        // Nobody is linked: nothing to undo.
+        label: "DELETE /api/v1/artists/:id/account (unlink)",
+        kind: "api",
+        method: "DELETE",
+        path: (t) => `/api/v1/artists/${t.artistId}/account`,
+        access: fest("tattoo"),
+        changes: false,
+      },
+    ],
+  },
+  "routes/api.v1.artists.$id.images": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/artists/:id/images",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/artists/${t.artistId}/images`,
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/artists/:id/images (multipart)",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/artists/${t.artistId}/images`,
+        multipart: () => pictureForm(),
+        access: fest("tattoo"),
+        okStatus: 201,
+      },
+      {
+        label: "PUT /api/v1/artists/:id/images (order)",
+        kind: "api",
+        method: "PUT",
+        path: (t) => `/api/v1/artists/${t.artistId}/images`,
+        json: (t) => ({ imageIds: [t.imageId] }),
+        access: fest("tattoo"),
+        okStatus: 204,
+        changes: false,
+      },
+    ],
+  },
+  "routes/api.v1.artist-images.$id": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/artist-images/:id",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/artist-images/${t.imageId}`,
+        access: pub(405),
+      },
+      {
+        label: "DELETE /api/v1/artist-images/:id",
+        kind: "api",
+        method: "DELETE",
+        path: (t) => `/api/v1/artist-images/${t.imageId}`,
+        access: fest("tattoo"),
+        okStatus: 204,
+      },
+    ],
+  },
+  "routes/api.v1.artists.$id.flash": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/artists/:id/flash",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/artists/${t.artistId}/flash`,
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/artists/:id/flash (JSON)",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/artists/${t.artistId}/flash`,
+        json: () => ({ title: "Injected flash", minDonationMinor: 1000, maxUses: 2 }),
+        access: fest("tattoo"),
+        okStatus: 201,
+      },
+      {
+        label: "POST /api/v1/artists/:id/flash (multipart)",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/artists/${t.artistId}/flash`,
+        multipart: () => pictureForm({ title: "Injected flash", minDonationMinor: "1000" }),
+        access: fest("tattoo"),
+        okStatus: 201,
+      },
+    ],
+  },
+  "routes/api.v1.flash.$id": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/flash/:id",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/flash/${t.flashId}`,
+        access: pub(405),
+      },
+      {
+        label: "PATCH /api/v1/flash/:id",
+        kind: "api",
+        method: "PATCH",
+        path: (t) => `/api/v1/flash/${t.flashId}`,
+        json: () => ({ status: "gone", maxUses: 7 }),
+        access: fest("tattoo"),
+      },
+    ],
+  },
+  "routes/media.$file": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /media/:file (not stored)",
+        kind: "page",
+        method: "GET",
+        path: () => "/media/AAAAAAAAAAAAAAAAAAAAAA.webp",
+        access: pub(404),
+      },
+      {
+        label: "GET /media/:file (not a media name)",
+        kind: "page",
+        method: "GET",
+        path: () => "/media/test.db",
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.tattoo": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/tattoo",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/tattoo`,
+        access: fest("tattoo"),
+      },
+      {
+        label: "GET /admin/festivals/:id/tattoo.data",
+        kind: "data",
+        method: "GET",
+        path: (t) => data(`/admin/festivals/${t.id}/tattoo`, "routes/admin.festivals.$id.tattoo"),
+        access: fest("tattoo"),
+      },
+      {
+        label: "POST tattoo intent=add-artist",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tattoo`,
+        form: () => ({ intent: "add-artist", name: "Injected artist", contact: "injected" }),
+        access: fest("tattoo"),
+        okStatus: 302,
+      },
+      {
+        label: "POST tattoo intent=(unknown)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tattoo`,
+        form: () => ({ intent: "drop-all-artists" }),
+        access: fest("tattoo"),
+        okStatus: 400,
+        changes: false,
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.tattoo.$artistId": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/tattoo/:artistId",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/tattoo/${t.artistId}`,
+        access: fest("tattoo"),
+      },
+      {
+        label: "GET /admin/festivals/:id/tattoo/:artistId.data",
+        kind: "data",
+        method: "GET",
+        path: (t) =>
+          data(
+            `/admin/festivals/${t.id}/tattoo/${t.artistId}`,
+            "routes/admin.festivals.$id.tattoo.$artistId",
+          ),
+        access: fest("tattoo"),
+      },
+      {
+        label: "POST artist intent=save-artist",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tattoo/${t.artistId}`,
+        form: () => ({ intent: "save-artist", name: "Renamed artist", contact: "changed" }),
+        access: fest("tattoo"),
+      },
+      {
+        label: "POST artist intent=link",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tattoo/${t.artistId}`,
+        form: (_t, c) => ({ intent: "link", email: c.bystanderEmail }),
+        access: fest("tattoo"),
+      },
+      {
+        label: "POST artist intent=upload-image (multipart)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tattoo/${t.artistId}`,
+        multipart: () => pictureForm({ intent: "upload-image" }),
+        access: fest("tattoo"),
+      },
+      {
+        label: "POST artist intent=add-flash",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tattoo/${t.artistId}`,
+        form: () => ({ intent: "add-flash", title: "Injected flash", minDonation: "10" }),
+        access: fest("tattoo"),
+      },
+      {
+        label: "POST artist intent=flash-status",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tattoo/${t.artistId}`,
+        form: (t) => ({ intent: "flash-status", flashId: t.flashId, status: "gone" }),
+        access: fest("tattoo"),
+      },
+      {
+        label: "POST artist intent=remove-image",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tattoo/${t.artistId}`,
+        form: (t) => ({ intent: "remove-image", imageId: t.imageId, confirm: "yes" }),
+        access: fest("tattoo"),
+      },
+      {
+        label: "POST artist intent=delete-artist",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tattoo/${t.artistId}`,
+        form: () => ({ intent: "delete-artist", confirm: "yes" }),
+        access: fest("tattoo"),
+        okStatus: 302,
+      },
+      {
+        label: "POST artist intent=(unknown)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tattoo/${t.artistId}`,
+        form: () => ({ intent: "make-me-organiser" }),
+        access: fest("tattoo"),
+        okStatus: 400,
+        changes: false,
+      },
+    ],
+  },
 };
 
 // ------------------------------------------------------------------ expected outcomes
@@ -2056,6 +2407,7 @@ async function makeFestival(
   await addMember(festival.id, door.id, "door");
   if (organiser) await addMember(festival.id, organiser, "organiser");
   const order = await makeOrder(festival.id, name);
+  const tattoo = await makeArtist(festival.id, name);
   return {
     label,
     id: festival.id,
@@ -2067,7 +2419,52 @@ async function makeFestival(
     doorEmail: door.email,
     invitees: [],
     ...order,
+    ...tattoo,
   };
+}
+
+/**
+ * A tattoo artist named after the festival, with a portfolio picture (a row
+ * only: its files are not needed to remove it) and a flash design, written as
+ * the domain module writes them.
+ */
+async function makeArtist(festivalId: string, festivalName: string) {
+  const artistName = `${festivalName} secret artist`;
+  const at = sqlDate(new Date());
+  const artistId = randomId(16);
+  const imageId = randomId(16);
+  const flashId = randomId(16);
+  const file = randomId(16);
+  await sqlClient().batch(
+    [
+      {
+        sql: `INSERT INTO TattooArtist (id, festivalId, name, bio, contact, position, createdAt, updatedAt)
+              VALUES (?, ?, ?, '{}', ?, 0, ?, ?)`,
+        args: [artistId, festivalId, artistName, `${festivalName} artist contact`, at, at],
+      },
+      {
+        sql: `INSERT INTO TattooImage (id, artistId, kind, file, thumbFile, width, height, bytes, position, createdAt)
+              VALUES (?, ?, 'portfolio', ?, ?, 10, 10, 100, 0, ?)`,
+        args: [imageId, artistId, `${file}.webp`, `${file}-t.webp`, at],
+      },
+      {
+        sql: `INSERT INTO FlashDesign (id, festivalId, artistId, title, minDonationMinor, maxUses, createdAt)
+              VALUES (?, ?, ?, ?, 1000, 3, ?)`,
+        args: [flashId, festivalId, artistId, `${festivalName} flash`, at],
+      },
+    ],
+    "write",
+  );
+  return { artistId, artistName, imageId, flashId };
+}
+
+/** A small real picture in a multipart form (field `image`), with other fields. */
+let picture: Buffer;
+function pictureForm(fields: Record<string, string> = {}) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  form.append("image", new Blob([new Uint8Array(picture)], { type: "image/png" }), "x.png");
+  return form;
 }
 
 let orderCounter = 0;
@@ -2174,6 +2571,7 @@ const viewSecretsOf = (t: Target) => [
   t.ticketTypeName,
   t.buyerName,
   t.buyerEmail,
+  t.artistName,
 ];
 /** Who is on a festival's team (only its organisers and admins). */
 const teamSecretsOf = (t: Target) => [t.doorEmail, ...t.invitees];
@@ -2194,6 +2592,9 @@ async function snapshot() {
     tickets,
     supported,
     doorDevices,
+    artists,
+    images,
+    flash,
   ] = await Promise.all([
     prisma.festival.findMany({
       select: {
@@ -2259,6 +2660,15 @@ async function snapshot() {
       select: { id: true, festivalId: true, revokedAt: true },
       orderBy: { id: "asc" },
     }),
+    prisma.tattooArtist.findMany({
+      select: { id: true, name: true, bio: true, contact: true, userId: true, prisonerId: true },
+      orderBy: { id: "asc" },
+    }),
+    prisma.tattooImage.findMany({ select: { id: true, position: true }, orderBy: { id: "asc" } }),
+    prisma.flashDesign.findMany({
+      select: { id: true, title: true, maxUses: true, status: true, minDonationMinor: true },
+      orderBy: { id: "asc" },
+    }),
   ]);
   return {
     festivals,
@@ -2274,6 +2684,9 @@ async function snapshot() {
     tickets,
     supported,
     doorDevices,
+    artists,
+    images,
+    flash,
   };
 }
 
@@ -2281,6 +2694,11 @@ async function perform(actor: ActorName, call: Call, t: Target): Promise<HttpRes
   const client = actor === "anonymous" ? new Client(app.url) : clients[actor];
   const token = actor === "anonymous" ? undefined : tokens[actor];
   const pathname = call.path(t, ctx);
+  if (call.multipart)
+    return client.request(call.method, pathname, {
+      body: call.multipart(t, ctx),
+      headers: call.kind === "api" && token ? { Authorization: `Bearer ${token}` } : {},
+    });
   if (call.kind === "api") return client.api(call.method, pathname, call.json?.(t, ctx), token);
   if (call.method === "GET") return client.get(pathname);
   return client.postForm(pathname, call.form?.(t, ctx) ?? {});
@@ -2378,6 +2796,9 @@ async function check(routeId: string, call: Call, c: Case) {
       ticketTypeId: "c0000000000000000000nope",
       quotaId: "c0000000000000000000nope",
       orderId: "ord_000000000000000nope",
+      artistId: "c0000000000000000000nope",
+      imageId: "c0000000000000000000nope",
+      flashId: "c0000000000000000000nope",
     };
     const other = await perform(c.actor, call, unknown);
     expect(other.status, `${where}: same status as for an unknown festival`).toBe(res.status);
@@ -2390,6 +2811,9 @@ async function check(routeId: string, call: Call, c: Case) {
 
 beforeAll(async () => {
   app = await startTestApp({ RATE_LIMIT_PER_MINUTE: "0" });
+  picture = await sharp({ create: { width: 8, height: 8, channels: 3, background: "#c33" } })
+    .png()
+    .toBuffer();
   const admin = await createUserRow({ role: "admin", email: uniqueEmail("admin") });
   const treasurer = await createUserRow({ role: "treasurer", email: uniqueEmail("treasurer") });
   const organiserA = await createUserRow({ email: uniqueEmail("organiser-a") });

@@ -7,7 +7,7 @@ import { sqlClient } from "~/utils/db.server";
 import { FieldRulesError } from "~/utils/domain-error";
 import { translate } from "~/utils/i18n";
 import { minorAmount } from "../ticket-type.server";
-import type { ItemKind } from "./index.server";
+import { oneAmountLineItems, type ItemKind } from "./index.server";
 
 const donation = z
   .object({
@@ -55,14 +55,7 @@ export const donationKind: ItemKind = {
   reserve: () => [],
   // No prisoner or recipient data ever goes to Stripe: a donation is just "Donation".
   stripeLineItems: (lines, { festival }) =>
-    lines.map((l) => ({
-      quantity: 1,
-      price_data: {
-        currency: festival.currency.toLowerCase(),
-        unit_amount: l.amountMinor,
-        product_data: { name: `${festival.name}: ${translate("en", "order.donation")}` },
-      },
-    })),
+    oneAmountLineItems(lines, festival, () => translate("en", "order.donation")),
   csvColumns: {
     donation_minor: (lines) => lines.reduce((s, l) => s + l.amountMinor, 0),
   },

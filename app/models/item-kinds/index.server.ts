@@ -264,6 +264,22 @@ export function incomeParts(lines: OrderLine[]): IncomePart[] {
   return parts;
 }
 
+/** Stripe line items of lines that are one amount each (a donation, a tattoo), named by `name`. */
+export function oneAmountLineItems(
+  lines: OrderLine[],
+  festival: FestivalForItems,
+  name: (line: OrderLine) => string,
+): Stripe.Checkout.SessionCreateParams.LineItem[] {
+  return lines.map((l) => ({
+    quantity: 1,
+    price_data: {
+      currency: festival.currency.toLowerCase(),
+      unit_amount: l.amountMinor,
+      product_data: { name: `${festival.name}: ${name(l)}` },
+    },
+  }));
+}
+
 /** Stripe Checkout line items for a priced order. */
 export function stripeLineItems(
   lines: PricedItem[],

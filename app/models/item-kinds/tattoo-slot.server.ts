@@ -18,6 +18,7 @@ import { minorAmount } from "../ticket-type.server";
 import { TATTOO_FAMILY, tattooCategory } from "../tattoo-money";
 import {
   entriesOf,
+  oneAmountLineItems,
   type ItemEntry,
   type ItemKind,
   type OrderLine,
@@ -407,7 +408,7 @@ export const tattooSlotKind: ItemKind = {
               to: buyer.email,
               template: "tattoo-reminder",
               locale: buyer.locale,
-              data: { orderItemId: line.itemId },
+              data: { orderId, orderItemId: line.itemId },
               sendAt,
             },
           },
@@ -431,16 +432,9 @@ export const tattooSlotKind: ItemKind = {
       : null,
   // No booker or recipient data goes to Stripe: the artist's public name only.
   stripeLineItems: (lines, { festival }) =>
-    lines.map((l) => ({
-      quantity: 1,
-      price_data: {
-        currency: festival.currency.toLowerCase(),
-        unit_amount: l.amountMinor,
-        product_data: {
-          name: `${festival.name}: ${translate("en", "tattoo.stripeLine", { artist: l.label })}`,
-        },
-      },
-    })),
+    oneAmountLineItems(lines, festival, (l) =>
+      translate("en", "tattoo.stripeLine", { artist: (l as PricedItem).label }),
+    ),
   csvColumns: {
     tattoo_minor: (lines) => lines.reduce((s, l) => s + l.amountMinor, 0),
   },
