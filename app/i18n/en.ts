@@ -819,6 +819,72 @@ export const en = {
     "{n, plural, one {This design is held or booked once already: use at least #.} other {This design is held or booked # times already: use at least #.}}",
   "v.unknownImage": "That picture is not in this artist's portfolio.",
   // ---- end tattoo artists
+  // ---- Tattoo availability (issue 10: windows → slots, the public slot list)
+  "v.slotMinutes": "Use a whole number of minutes from 5 to 720.",
+  "v.bufferMinutes": "Use a whole number of minutes from 0 to 240.",
+  "v.noticeMinutes": "Use a whole number of minutes from 0 to 10080 (a week).",
+  "v.breaks": "Give at most 20 breaks, each with a start and an end.",
+  "v.localTimeGap":
+    "This time does not exist on that day: the clocks skip it (summer time starts). Choose a time after the jump.",
+  "v.windowTooLong": "A window lasts at most 24 hours; add one window per working session.",
+  "v.breakOutsideWindow": "A break must lie inside its window.",
+  "v.windowOutsideFestival": "Windows lie within the festival's dates (or a day either side).",
+  "v.noSlots": "No slot of this length fits in this window (around its breaks).",
+  "tattooAvailability.title": "Availability of {name}",
+  "tattooAvailability.back": "Tattoo artists",
+  "tattooAvailability.intro":
+    "Working windows in the festival's time zone ({zone}). The slots are made from them; an artist never has two slots at once.",
+  "tattooAvailability.dstHint":
+    "On the night the clocks change, slots keep their real length. A time the clocks skip is refused; a time they show twice is taken as the first of the two.",
+  "tattooAvailability.windows": "Windows",
+  "tattooAvailability.none": "No windows yet: add the first one below.",
+  "tattooAvailability.window": "{from} – {to}",
+  "tattooAvailability.rules":
+    "{slot}-minute slots, {buffer}-minute buffer, minimum donation {amount}, online booking closes {notice} minutes before a slot.",
+  "tattooAvailability.breaksList": "Breaks: {list}",
+  "tattooAvailability.slotsOf": "Slots on {day}",
+  "tattooAvailability.slot": "Slot",
+  "tattooAvailability.state": "State",
+  "tattooAvailability.state.free": "free",
+  "tattooAvailability.state.held": "held (paying)",
+  "tattooAvailability.state.booked": "booked",
+  "tattooAvailability.state.offered": "offered to the waitlist",
+  "tattooAvailability.order": "Order",
+  "tattooAvailability.loose": "Held slots of deleted windows",
+  "tattooAvailability.add": "Add a window",
+  "tattooAvailability.edit": "Change this window",
+  "tattooAvailability.startsAt": "Starts (local time)",
+  "tattooAvailability.endsAt": "Ends (local time)",
+  "tattooAvailability.slotMinutes": "Slot length (minutes)",
+  "tattooAvailability.bufferMinutes": "Buffer after each slot (minutes)",
+  "tattooAvailability.minDonation": "Minimum donation ({currency})",
+  "tattooAvailability.minNotice": "Online booking closes this many minutes before a slot",
+  "tattooAvailability.breakStart": "Break {n} starts",
+  "tattooAvailability.breakEnd": "Break {n} ends",
+  "tattooAvailability.breaksHint": "Leave a break empty for none.",
+  "tattooAvailability.freeSlotsOnly":
+    "Move only the free slots: held and booked slots stay exactly as they are",
+  "tattooAvailability.create": "Add the window",
+  "tattooAvailability.save": "Save the window",
+  "tattooAvailability.delete": "Delete this window",
+  "tattooAvailability.deleteWarning":
+    "Its free slots are removed. If a slot is held or booked, nothing is deleted unless you tick “move only the free slots” above: then the window stays with its held slots.",
+  "tattooAvailability.deleteConfirm": "Yes, delete the window",
+  "tattooAvailability.added":
+    "{count, plural, one {Window added: # slot.} other {Window added: # slots.}}",
+  "tattooAvailability.saved":
+    "{count, plural, one {Window saved: # slot.} other {Window saved: # slots.}}",
+  "tattooAvailability.deleted": "Window deleted.",
+  "tattooAvailability.deletedKept":
+    "Free slots removed; the window stays with its held or booked slots.",
+  "tattooAvailability.slotsBooked":
+    "These slots are held or booked and would be removed or moved: {list}. Cancel those bookings first, or tick “move only the free slots”.",
+  "tattooAvailability.overlap":
+    "This window overlaps other slots of the artist: {list}. An artist never has two slots at once.",
+  "tattooAvailability.orderCodes": "order {codes}",
+  "tattooAvailability.raced":
+    "A slot was taken while the change was made: reload the page and try again.",
+  // ---- end Tattoo availability
   // ---- Tattoo waitlist (branch waitlist)
   "email.tattooWaitlist.joinedSubject": "You are on the waitlist for {artist} at {festival}",
   "email.tattooWaitlist.joined":

@@ -830,6 +830,72 @@ export const ru: Record<MessageKey, string> = {
     "{n, plural, one {Этот эскиз уже занят # раз: укажите не меньше #.} few {Этот эскиз уже занят # раза: укажите не меньше #.} many {Этот эскиз уже занят # раз: укажите не меньше #.} other {Этот эскиз уже занят # раза: укажите не меньше #.}}",
   "v.unknownImage": "Этой картинки нет в портфолио мастера.",
   // ---- end tattoo artists
+  // ---- Tattoo availability (issue 10: windows → slots, the public slot list)
+  "v.slotMinutes": "Укажите целое число минут от 5 до 720.",
+  "v.bufferMinutes": "Укажите целое число минут от 0 до 240.",
+  "v.noticeMinutes": "Укажите целое число минут от 0 до 10080 (неделя).",
+  "v.breaks": "Не больше 20 перерывов, у каждого начало и конец.",
+  "v.localTimeGap":
+    "Такого времени в этот день нет: часы его пропускают (переход на летнее время). Выберите время после перевода.",
+  "v.windowTooLong": "Окно длится не больше 24 часов; добавьте по окну на каждую смену.",
+  "v.breakOutsideWindow": "Перерыв должен быть внутри своего окна.",
+  "v.windowOutsideFestival": "Окна — в дни фестиваля (или за день до и после).",
+  "v.noSlots": "Слот такой длины не помещается в это окно (с учётом перерывов).",
+  "tattooAvailability.title": "Расписание: {name}",
+  "tattooAvailability.back": "Тату-мастера",
+  "tattooAvailability.intro":
+    "Рабочие окна в часовом поясе фестиваля ({zone}). Из них получаются слоты; у мастера никогда не бывает двух слотов одновременно.",
+  "tattooAvailability.dstHint":
+    "В ночь перевода часов слоты сохраняют настоящую длину. Время, которое часы пропускают, не принимается; время, которое повторяется, считается первым из двух.",
+  "tattooAvailability.windows": "Окна",
+  "tattooAvailability.none": "Окон пока нет: добавьте первое ниже.",
+  "tattooAvailability.window": "{from} – {to}",
+  "tattooAvailability.rules":
+    "Слоты по {slot} мин, перерыв между ними {buffer} мин, минимальный донат {amount}, онлайн-запись закрывается за {notice} мин до слота.",
+  "tattooAvailability.breaksList": "Перерывы: {list}",
+  "tattooAvailability.slotsOf": "Слоты {day}",
+  "tattooAvailability.slot": "Слот",
+  "tattooAvailability.state": "Состояние",
+  "tattooAvailability.state.free": "свободен",
+  "tattooAvailability.state.held": "занят (идёт оплата)",
+  "tattooAvailability.state.booked": "забронирован",
+  "tattooAvailability.state.offered": "предложен из листа ожидания",
+  "tattooAvailability.order": "Заказ",
+  "tattooAvailability.loose": "Занятые слоты удалённых окон",
+  "tattooAvailability.add": "Добавить окно",
+  "tattooAvailability.edit": "Изменить окно",
+  "tattooAvailability.startsAt": "Начало (местное время)",
+  "tattooAvailability.endsAt": "Конец (местное время)",
+  "tattooAvailability.slotMinutes": "Длина слота (минуты)",
+  "tattooAvailability.bufferMinutes": "Пауза после каждого слота (минуты)",
+  "tattooAvailability.minDonation": "Минимальный донат ({currency})",
+  "tattooAvailability.minNotice": "Онлайн-запись закрывается за столько минут до слота",
+  "tattooAvailability.breakStart": "Перерыв {n}: начало",
+  "tattooAvailability.breakEnd": "Перерыв {n}: конец",
+  "tattooAvailability.breaksHint": "Оставьте перерыв пустым, если его нет.",
+  "tattooAvailability.freeSlotsOnly":
+    "Переносить только свободные слоты: занятые и забронированные остаются как есть",
+  "tattooAvailability.create": "Добавить окно",
+  "tattooAvailability.save": "Сохранить окно",
+  "tattooAvailability.delete": "Удалить окно",
+  "tattooAvailability.deleteWarning":
+    "Свободные слоты удаляются. Если слот занят или забронирован, ничего не удаляется, пока вы не отметите «переносить только свободные слоты» выше: тогда окно остаётся с занятыми слотами.",
+  "tattooAvailability.deleteConfirm": "Да, удалить окно",
+  "tattooAvailability.added":
+    "{count, plural, one {Окно добавлено: # слот.} few {Окно добавлено: # слота.} many {Окно добавлено: # слотов.} other {Окно добавлено: # слота.}}",
+  "tattooAvailability.saved":
+    "{count, plural, one {Окно сохранено: # слот.} few {Окно сохранено: # слота.} many {Окно сохранено: # слотов.} other {Окно сохранено: # слота.}}",
+  "tattooAvailability.deleted": "Окно удалено.",
+  "tattooAvailability.deletedKept":
+    "Свободные слоты удалены; окно остаётся с занятыми и забронированными слотами.",
+  "tattooAvailability.slotsBooked":
+    "Эти слоты заняты или забронированы и были бы удалены или перенесены: {list}. Сначала отмените эти брони или отметьте «переносить только свободные слоты».",
+  "tattooAvailability.overlap":
+    "Это окно пересекается с другими слотами мастера: {list}. У мастера не бывает двух слотов одновременно.",
+  "tattooAvailability.orderCodes": "заказ {codes}",
+  "tattooAvailability.raced":
+    "Пока вносились изменения, слот заняли: обновите страницу и попробуйте ещё раз.",
+  // ---- end Tattoo availability
   // ---- Tattoo waitlist (branch waitlist)
   "email.tattooWaitlist.joinedSubject": "Вы в листе ожидания к {artist} — {festival}",
   "email.tattooWaitlist.joined":

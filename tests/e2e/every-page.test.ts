@@ -32,6 +32,7 @@ import {
   signedInClient,
   uniqueEmail,
 } from "../helpers/fixtures";
+import { bookSlotDirectly, createArtistRow } from "../helpers/tattoo";
 import { browserPerFile, PHONE, type BrowserSession, type Problem } from "./browser";
 import {
   admissibleTicket,
@@ -68,6 +69,8 @@ type Seed = {
   /** Tickets for the scanner's verdicts: one with its price due at the door, one paid. */
   unpaidQr: string;
   paidQr: string;
+  /** A tattoo artist with a window of free, held and booked slots. */
+  artistId: string;
 };
 
 type PageSpec = {
@@ -121,6 +124,7 @@ const PAGES: PageSpec[] = [
   { route: "admin.festivals.$id.door", path: (s) => `${festivalAdmin(s)}/door`, as: STAFF },
   { route: "admin.festivals.$id.money", path: (s) => `${festivalAdmin(s)}/money`, as: STAFF },
   { route: "admin.festivals.$id.team", path: (s) => `${festivalAdmin(s)}/team`, as: STAFF },
+  { route: "admin.festivals.$id.tattoo_.$artistId.availability", path: (s) => `${festivalAdmin(s)}/tattoo/${s.artistId}/availability`, as: STAFF }, // prettier-ignore
   { route: "admin.users", path: () => "/admin/users", as: ["admin"] },
   { route: "admin.audit", path: () => "/admin/audit", as: ["admin"] },
   { route: "admin.privacy", path: () => "/admin/privacy", as: ["admin"] },
@@ -297,11 +301,34 @@ async function seedFestival(): Promise<Seed> {
     publishedAt: new Date(),
   });
 
+  // A tattoo artist under a long alias: a window with a break, one slot booked and one held.
+  const artistId = (
+    await createArtistRow(f, {
+      name: "Александра «Тонкая игла» Воробьёва-Соколовская",
+    })
+  ).id;
+  const window = await api<{ slots: { id: string }[] }>(
+    "POST",
+    `/api/v1/artists/${artistId}/availability`,
+    {
+      startsAt: "2030-01-26T12:00",
+      endsAt: "2030-01-26T20:00",
+      slotMinutes: 45,
+      bufferMinutes: 15,
+      breaks: [{ startsAt: "2030-01-26T15:00", endsAt: "2030-01-26T15:30" }],
+      minDonationMinor: 12_345_600,
+      minNoticeMinutes: 90,
+    },
+  );
+  await bookSlotDirectly(window.slots[0]!.id, { email: uniqueEmail("tattoo") });
+  await bookSlotDirectly(window.slots[1]!.id, { status: "held" });
+
   // The tattoo waitlist (branch waitlist): a place in line with an offer held for it.
   const { offerToken, leaveToken } = await seedWaitlistOffer(f);
 
   const festival = await prisma.festival.findUniqueOrThrow({ where: { id: f } });
   return {
+    artistId,
     offerToken,
     leaveToken,
     slug: festival.slug,

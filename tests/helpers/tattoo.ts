@@ -1,9 +1,14 @@
 // Tattoo corner rows made directly (raw SQL, sqlDate times, as the app writes
-// them): an artist, slots, a flash design. Domain tests of booking, waitlist
-// and the corner build on these instead of going through the API each time.
+// them): an artist, slots, a flash design, and a booking's state without the
+// checkout. Domain tests of booking, slots, waitlist and the corner build on
+// these instead of going through the API each time.
+import { randomBytes } from "node:crypto";
 import { randomToken } from "~/utils/crypto.server";
-import { sqlClient, sqlDate } from "~/utils/db.server";
+import { prisma, sqlClient, sqlDate } from "~/utils/db.server";
 
+const rowId = () => randomBytes(12).toString("base64url");
+
+/** A tattoo artist; linked to `userId`, it is also a festival member with the role "artist". */
 export async function createArtistRow(
   festivalId: string,
   init: { name?: string; userId?: string | null; prisonerId?: string | null } = {},
@@ -23,6 +28,10 @@ export async function createArtistRow(
       now,
     ],
   });
+  if (init.userId)
+    await prisma.festivalMember.create({
+      data: { festivalId, userId: init.userId, role: "artist" },
+    });
   return { id };
 }
 
@@ -107,4 +116,84 @@ export async function slotState(slotId: string) {
       holdsSlot: Number(r.holdsSlot),
     })),
   };
+}
+
+/**
+ * A confirmed order holding `slotId` (booked, or still `held` while paying): its
+ * line, the TattooBooking row and the slot's `reserved` = 1. Returns the order.
+ */
+export async function bookSlotDirectly(
+  slotId: string,
+  options: { email?: string; name?: string; status?: "held" | "booked" } = {},
+) {
+  const slot = (
+    await sqlClient().execute({
+      sql: `SELECT festivalId, artistId, minDonationMinor FROM TattooSlot WHERE id = ?`,
+      args: [slotId],
+    })
+  ).rows[0]!;
+  const festivalId = String(slot.festivalId);
+  const amount = Number(slot.minDonationMinor);
+  const orderId = `ord_${rowId()}`;
+  const code = `TAT-${rowId().slice(0, 6).toUpperCase()}`;
+  await prisma.order.create({
+    data: {
+      id: orderId,
+      festivalId,
+      code,
+      accessToken: rowId() + rowId(),
+      email: options.email ?? null,
+      name: options.name ?? null,
+      status: options.status === "held" ? "pending" : "confirmed",
+      paymentMethod: "door",
+      currency: "EUR",
+      totalMinor: amount,
+      items: {
+        create: {
+          id: `itm_${rowId()}`,
+          kind: "tattoo_slot",
+          quantity: 1,
+          unitPriceMinor: amount,
+          amountMinor: amount,
+        },
+      },
+    },
+  });
+  const item = await prisma.orderItem.findFirstOrThrow({ where: { orderId } });
+  const now = sqlDate(new Date());
+  await sqlClient().batch(
+    [
+      {
+        sql: `INSERT INTO TattooBooking (orderItemId, orderId, festivalId, artistId, slotId, status, holdsSlot, createdAt, updatedAt)
+              VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+        args: [
+          item.id,
+          orderId,
+          festivalId,
+          String(slot.artistId),
+          slotId,
+          options.status ?? "booked",
+          now,
+          now,
+        ],
+      },
+      { sql: `UPDATE TattooSlot SET reserved = reserved + 1 WHERE id = ?`, args: [slotId] },
+    ],
+    "write",
+  );
+  return { orderId, code, orderItemId: item.id };
+}
+
+/** Let a booking go (cancelled): the row stays and names the slot, the slot is free again. */
+export async function cancelBookingDirectly(orderItemId: string, slotId: string) {
+  await sqlClient().batch(
+    [
+      {
+        sql: `UPDATE TattooBooking SET status = 'cancelled', holdsSlot = 0 WHERE orderItemId = ?`,
+        args: [orderItemId],
+      },
+      { sql: `UPDATE TattooSlot SET reserved = reserved - 1 WHERE id = ?`, args: [slotId] },
+    ],
+    "write",
+  );
 }

@@ -30,6 +30,7 @@ import {
 } from "../helpers/fixtures";
 import sharp from "sharp";
 import { prisma, sqlClient, sqlDate } from "~/utils/db.server";
+import { addAvailability, availabilityInput } from "~/models/tattoo-slot.server";
 
 // ------------------------------------------------------------------ actors and festivals
 
@@ -63,6 +64,8 @@ type Target = {
   /** A quota (shared capacity) of the festival. */
   quotaId: string;
   orderId: string;
+  /** The tattoo artist's one availability window (its slots free). */
+  availabilityId: string;
   buyerName: string;
   buyerEmail: string;
   /** A tattoo artist of the festival (named after it), one portfolio picture and one flash design. */
@@ -1897,6 +1900,136 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  // Tattoo availability (issue 10): festival:tattoo (organisers; the linked artist for their own).
+  "routes/api.v1.artists.$id.availability": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/artists/:id/availability",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/artists/${t.artistId}/availability`,
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/artists/:id/availability",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/artists/${t.artistId}/availability`,
+        json: () => ({
+          startsAt: "2030-01-26T18:00",
+          endsAt: "2030-01-26T19:00",
+          slotMinutes: 30,
+          bufferMinutes: 0,
+          minDonationMinor: 1000,
+        }),
+        access: fest("tattoo"),
+        okStatus: 201,
+      },
+    ],
+  },
+  "routes/api.v1.availability.$id": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/availability/:id",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/availability/${t.availabilityId}`,
+        access: pub(405),
+      },
+      {
+        label: "PATCH /api/v1/availability/:id",
+        kind: "api",
+        method: "PATCH",
+        path: (t) => `/api/v1/availability/${t.availabilityId}`,
+        json: () => ({ slotMinutes: 60, minDonationMinor: 3000 }),
+        access: fest("tattoo"),
+      },
+      {
+        label: "DELETE /api/v1/availability/:id",
+        kind: "api",
+        method: "DELETE",
+        path: (t) => `/api/v1/availability/${t.availabilityId}`,
+        access: fest("tattoo"),
+      },
+    ],
+  },
+  "routes/api.v1.festivals.$id.tattoo-slots": {
+    // Public: a published festival's slots; a draft's do not exist for anyone.
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/tattoo-slots (published A)",
+        kind: "api",
+        method: "GET",
+        path: (_t, c) => `/api/v1/festivals/${c.A.id}/tattoo-slots`,
+        access: pub(200),
+      },
+      {
+        label: "GET /api/v1/festivals/:id/tattoo-slots (draft B)",
+        kind: "api",
+        method: "GET",
+        path: (_t, c) => `/api/v1/festivals/${c.B.id}/tattoo-slots`,
+        access: pub(404),
+      },
+      {
+        label: "POST /api/v1/festivals/:id/tattoo-slots",
+        kind: "api",
+        method: "POST",
+        path: (_t, c) => `/api/v1/festivals/${c.A.id}/tattoo-slots`,
+        json: () => ({}),
+        access: pub(405),
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.tattoo_.$artistId.availability": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/tattoo/:artistId/availability",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/tattoo/${t.artistId}/availability`,
+        access: fest("tattoo"),
+      },
+      {
+        label: "GET /admin/festivals/:id/tattoo/:artistId/availability.data",
+        kind: "data",
+        method: "GET",
+        path: (t) =>
+          data(
+            `/admin/festivals/${t.id}/tattoo/${t.artistId}/availability`,
+            "routes/admin.festivals.$id.tattoo_.$artistId.availability",
+          ),
+        access: fest("tattoo"),
+      },
+      {
+        label: "POST /admin/festivals/:id/tattoo/:artistId/availability intent=add",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tattoo/${t.artistId}/availability`,
+        form: () => ({
+          intent: "add",
+          startsAt: "2030-01-26T18:00",
+          endsAt: "2030-01-26T19:00",
+          slotMinutes: "30",
+          bufferMinutes: "0",
+          minDonation: "10",
+          minNoticeMinutes: "0",
+        }),
+        access: fest("tattoo"),
+      },
+      {
+        label: "POST /admin/festivals/:id/tattoo/:artistId/availability intent=delete",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tattoo/${t.artistId}/availability`,
+        form: (t) => ({ intent: "delete", availabilityId: t.availabilityId, confirm: "yes" }),
+        access: fest("tattoo"),
+      },
+    ],
+  },
   "routes/api.v1.festivals.$id.members": {
     category: "festival-scoped",
     calls: [
@@ -2408,8 +2541,26 @@ async function makeFestival(
   if (organiser) await addMember(festival.id, organiser, "organiser");
   const order = await makeOrder(festival.id, name);
   const tattoo = await makeArtist(festival.id, name);
+  const { id: availabilityId } = await addAvailability(
+    {
+      id: "permission-fixtures",
+      email: "fixtures@example.test",
+      name: null,
+      role: "admin",
+      locale: null,
+      memberships: [],
+    },
+    tattoo.artistId,
+    availabilityInput.parse({
+      startsAt: "2030-01-26T15:00",
+      endsAt: "2030-01-26T17:00",
+      slotMinutes: 45,
+      minDonationMinor: 2000,
+    }),
+  );
   return {
     label,
+    availabilityId,
     id: festival.id,
     slug: festival.slug,
     name,
@@ -2595,6 +2746,7 @@ async function snapshot() {
     artists,
     images,
     flash,
+    tattooSlots,
   ] = await Promise.all([
     prisma.festival.findMany({
       select: {
@@ -2669,6 +2821,10 @@ async function snapshot() {
       select: { id: true, title: true, maxUses: true, status: true, minDonationMinor: true },
       orderBy: { id: "asc" },
     }),
+    prisma.tattooSlot.findMany({
+      select: { id: true, startsAt: true, endsAt: true, status: true, minDonationMinor: true },
+      orderBy: { id: "asc" },
+    }),
   ]);
   return {
     festivals,
@@ -2687,6 +2843,7 @@ async function snapshot() {
     artists,
     images,
     flash,
+    tattooSlots,
   };
 }
 
