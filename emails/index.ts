@@ -9,10 +9,13 @@ import * as orderCancelled from "./order-cancelled";
 import * as orderConfirmation from "./order-confirmation";
 import * as passwordReset from "./password-reset";
 import * as tattooReminder from "./tattoo-reminder";
+import * as tattooCancelled from "./tattoo-cancelled";
+import * as tattooMoved from "./tattoo-moved";
 import * as tattooWaitlistJoined from "./tattoo-waitlist-joined";
 import * as tattooWaitlistOffer from "./tattoo-waitlist-offer";
 
-export type Attachment = { filename: string; content: Buffer; contentType: string; cid: string };
+/** An inline image (referenced by `cid`) or a file to open, such as a calendar (.ics) file. */
+export type Attachment = { filename: string; content: Buffer; contentType: string; cid?: string };
 
 export type EmailTemplate<P, D = P> = {
   load?: (payload: P, locale: string) => Promise<D>;
@@ -29,6 +32,8 @@ export type TemplateData = {
   "order-confirmation": orderConfirmation.OrderEmailPayload;
   "order-cancelled": orderConfirmation.OrderEmailPayload;
   "tattoo-reminder": tattooReminder.TattooReminderPayload;
+  "tattoo-cancelled": tattooCancelled.TattooCancelledPayload;
+  "tattoo-moved": tattooMoved.TattooMovedPayload;
   "tattoo-waitlist-joined": tattooWaitlistJoined.TattooWaitlistJoinedPayload;
   "tattoo-waitlist-offer": tattooWaitlistOffer.TattooWaitlistOfferPayload;
 };
@@ -41,6 +46,8 @@ export const templates: { [K in TemplateName]: EmailTemplate<TemplateData[K], an
   "order-confirmation": orderConfirmation,
   "order-cancelled": orderCancelled,
   "tattoo-reminder": tattooReminder,
+  "tattoo-cancelled": tattooCancelled,
+  "tattoo-moved": tattooMoved,
   "tattoo-waitlist-joined": tattooWaitlistJoined,
   "tattoo-waitlist-offer": tattooWaitlistOffer,
 };

@@ -1,24 +1,82 @@
 // Order confirmation: each ticket's QR code as an inline image (cid), the link
-// to the order page, the festival's time in its own zone.
+// to the order page, the festival's time in its own zone; each tattoo booking
+// with its time in the festival's zone (named) and its own calendar file (.ics,
+// UTC times). Only the order's own data: never anyone else's booking.
 import QRCode from "qrcode";
 import { getOrderView, type OrderView } from "~/models/order-view.server";
+import { orderTattoos, type TattooBookingView } from "~/models/tattoo-booking.server";
+import { tattooCalendarEvent } from "~/models/tattoo-calendar";
 import { publicUrl } from "~/utils/env.server";
-import { formatDateRange, formatTime } from "~/utils/format";
+import { formatDateRange, formatDateTime, formatTime, zoneLabel } from "~/utils/format";
+import { calendarFile } from "~/utils/ics";
 import { isLocale, type Translate } from "~/utils/i18n";
 import { formatMoney } from "~/utils/money";
 import { EmailLayout } from "./layout";
 
 export type OrderEmailPayload = { orderId: string };
-export type OrderEmailData = OrderView & { orderUrl: string; lang: "en" | "ru" };
+export type OrderEmailData = OrderView & {
+  orderUrl: string;
+  festivalUrl: string;
+  lang: "en" | "ru";
+  /** The order's tattoo bookings that stand (held or booked), soonest first. */
+  tattoos: TattooBookingView[];
+};
 
 export async function load(payload: OrderEmailPayload, locale: string): Promise<OrderEmailData> {
   const view = await getOrderView({ id: payload.orderId }, locale);
   if (!view) throw new Error(`order ${payload.orderId} not found`);
+  const tattoos = (await orderTattoos(view.id)).filter(
+    (b) => b.status === "booked" || b.status === "held",
+  );
   return {
     ...view,
     orderUrl: `${publicUrl()}/orders/${view.accessToken}`,
+    festivalUrl: `${publicUrl()}/festivals/${view.festival.slug}`,
     lang: isLocale(locale) ? locale : "en",
+    tattoos,
   };
+}
+
+/** A tattoo booking's calendar file: its slot in UTC, the artist, the festival's venue. */
+export function tattooCalendar(data: OrderEmailData, booking: TattooBookingView, now = new Date()) {
+  return calendarFile(
+    [
+      tattooCalendarEvent({
+        booking,
+        festival: data.festival,
+        festivalUrl: data.festivalUrl,
+        currency: data.currency,
+        lang: data.lang,
+      }),
+    ],
+    now,
+  );
+}
+
+/** "13 June 2026, 14:00 (Europe/Riga time, GMT+3)": the festival's own clock, named. */
+export function tattooTime(t: Translate, data: OrderEmailData, booking: TattooBookingView) {
+  const zone = data.festival.timezone;
+  return t("email.order.tattooTime", {
+    time: `${formatDateTime(booking.startsAt, data.lang, zone)}–${formatTime(booking.endsAt, data.lang, zone)}`,
+    zone,
+    offset: zoneLabel(booking.startsAt, data.lang, zone),
+  });
+}
+
+function tattooLines(t: Translate, data: OrderEmailData, booking: TattooBookingView) {
+  return [
+    tattooTime(t, data, booking),
+    booking.designTitle
+      ? t("tattooBooking.design", { title: booking.designTitle })
+      : t("tattooBooking.custom"),
+    booking.dueMinor > 0
+      ? t("tattooBooking.status.due", {
+          amount: formatMoney(booking.dueMinor, data.currency, data.lang),
+        })
+      : t("tattooBooking.donation", {
+          amount: formatMoney(booking.donationMinor, data.currency, data.lang),
+        }),
+  ];
 }
 
 export function cid(ticketId: string) {
@@ -42,6 +100,12 @@ export async function attachments(data: OrderEmailData) {
     });
     await new Promise((resolve) => setImmediate(resolve));
   }
+  for (const booking of data.tattoos)
+    out.push({
+      filename: `tattoo-${booking.orderItemId}.ics`,
+      content: Buffer.from(tattooCalendar(data, booking), "utf8"),
+      contentType: "text/calendar; charset=utf-8; method=PUBLISH",
+    });
   return out;
 }
 
@@ -83,6 +147,27 @@ export function Html({ t, lang, data }: { t: Translate; lang: string; data: Orde
           <img src={`cid:${cid(ticket.id)}`} alt={t("order.qrAlt")} width={240} height={240} />
         </div>
       ))}
+      {data.tattoos.length > 0 ? (
+        <>
+          <h2 style={{ fontSize: 18 }}>{t("email.order.tattoos")}</h2>
+          {data.tattoos.map((booking) => (
+            <div
+              key={booking.orderItemId}
+              style={{ margin: "16px 0", padding: 12, border: "1px solid #ddd", borderRadius: 8 }}
+            >
+              <p style={{ margin: 0 }}>
+                <strong>{t("tattooBooking.with", { artist: booking.artistName })}</strong>
+              </p>
+              {tattooLines(t, data, booking).map((line) => (
+                <p key={line} style={{ margin: "4px 0" }}>
+                  {line}
+                </p>
+              ))}
+            </div>
+          ))}
+          <p>{t("email.order.tattooCalendar")}</p>
+        </>
+      ) : null}
       <p>
         <a href={data.orderUrl}>{t("email.order.link")}</a>
       </p>
@@ -101,6 +186,17 @@ export function text(t: Translate, data: OrderEmailData) {
     ...(data.paymentMethod === "door" ? [t("email.order.payAtDoor")] : []),
     "",
     ...data.tickets.map((ticket) => `- ${ticket.typeName}`),
+    ...(data.tattoos.length
+      ? [
+          "",
+          t("email.order.tattoos"),
+          ...data.tattoos.flatMap((booking) => [
+            `- ${t("tattooBooking.with", { artist: booking.artistName })}`,
+            ...tattooLines(t, data, booking).map((line) => `  ${line}`),
+          ]),
+          t("email.order.tattooCalendar"),
+        ]
+      : []),
     "",
     `${t("email.order.link")}: ${data.orderUrl}`,
   ].join("\n");

@@ -11,6 +11,7 @@ export function ConfirmButton({
   warning,
   confirmLabel,
   intent,
+  action,
   children,
 }: {
   /** What opens the confirmation step ("Cancel the festival"). */
@@ -20,13 +21,15 @@ export function ConfirmButton({
   /** The button that does it ("Yes, cancel the festival"). */
   confirmLabel: ReactNode;
   intent: string;
+  /** Where the form posts (default: the current route). */
+  action?: string;
   /** Hidden inputs that say what to act on. */
   children?: ReactNode;
 }) {
   return (
     <details className="confirm">
       <summary>{label}</summary>
-      <Form method="post" className="confirm-step">
+      <Form method="post" action={action} className="confirm-step">
         {children}
         <input type="hidden" name="confirm" value="yes" />
         <p>{warning}</p>

@@ -751,6 +751,59 @@ export const ru: Record<MessageKey, string> = {
   "email.tattooReminder.manage": "Ваш заказ: отменить или перенести татуировку",
   // ---- end tattoo slots: checkout
   // ---- tattoo artists, their pictures and flash designs (issue 10)
+  "role.artist": "Тату-мастер (только своё расписание)",
+  // ---- Tattoo booking (public): festival page, order page, confirmation email
+  "tattooShop.title": "Татуировки за пожертвование",
+  "tattooShop.intro":
+    "Мастера работают бесплатно: каждая татуировка — пожертвование в фонд помощи политзаключённым. Запишитесь в том же заказе, что и билеты, или отдельно.",
+  "tattooShop.slotLegend": "Время для татуировки",
+  "tattooShop.noTattoo": "Без татуировки",
+  "tattooShop.nothingFree": "Сейчас онлайн записаться нельзя; спросите в тату-уголке на фестивале.",
+  "tattooShop.portfolio": "Портфолио",
+  "tattooShop.workBy": "Татуировка мастера {artist}",
+  "tattooShop.flash": "Флэш-эскизы",
+  "tattooShop.from": "от {amount}",
+  "tattooShop.usesLeft":
+    "{n, plural, one {остался #} few {осталось #} many {осталось #} other {осталось #}}",
+  "tattooShop.artistFull": "У этого мастера свободного времени не осталось.",
+  "tattooShop.slotWith": "мастер {artist}, от {amount}",
+  "tattooShop.design": "Эскиз",
+  "tattooShop.custom": "Свой, по договорённости с мастером",
+  "tattooShop.designOption": "{title} — от {amount}",
+  "tattooShop.designHint": "Флэш-эскиз мастера, к которому вы записываетесь.",
+  "tattooShop.donation": "Ваше пожертвование за татуировку ({currency})",
+  "tattooShop.donationHint": "Не меньше минимума слота или эскиза, если он выше.",
+  "tattooShop.designTaken":
+    "Этот эскиз только что забрали в последний раз. Выберите другой или свой.",
+  "tattooShop.donationRequired": "Укажите пожертвование за татуировку.",
+  "tattooShop.cancelRefund":
+    "Запись можно отменить или перенести не позднее чем за {hours, plural, one {# час} few {# часа} many {# часов} other {# часа}} до начала, по ссылке из письма с подтверждением; пожертвование тогда возвращается.",
+  "tattooShop.cancelKeep":
+    "Запись можно отменить или перенести не позднее чем за {hours, plural, one {# час} few {# часа} many {# часов} other {# часа}} до начала, по ссылке из письма с подтверждением; пожертвование тогда остаётся в фонде (не возвращается).",
+  "tattooShop.payAtCorner":
+    "Оплата на фестивале: билеты — на входе, пожертвование за татуировку — в тату-уголке.",
+  "tattooBooking.title": "Татуировка",
+  "tattooBooking.with": "Татуировка у мастера {artist}",
+  "tattooBooking.when": "{date}, {start}–{end} ({zone})",
+  "tattooBooking.design": "Эскиз: {title}",
+  "tattooBooking.custom": "Эскиз: свой, по договорённости с мастером",
+  "tattooBooking.donation": "Пожертвование: {amount}",
+  "tattooBooking.status.held": "Забронировано, пока идёт оплата",
+  "tattooBooking.status.booked": "Записаны",
+  "tattooBooking.status.due": "Записаны — {amount} к оплате в тату-уголке",
+  "tattooBooking.status.done": "Сделано — спасибо",
+  "tattooBooking.status.no_show": "Пропущено",
+  "tattooBooking.status.cancelled": "Отменено",
+  "tattooBooking.status.expired": "Не записаны: оплата не пришла вовремя",
+  "tattooBooking.status.refunded": "Отменено, деньги возвращены",
+  "tattooBooking.calendar": "Добавить татуировку в календарь (.ics)",
+  "tattooBooking.icsSummary": "Татуировка у мастера {artist} — {festival}",
+  "tattooBooking.icsWhere": "{venue}, {address} — тату-уголок",
+  "email.order.tattoos": "Ваша татуировка",
+  "email.order.tattooTime": "{time} (время {zone}, {offset})",
+  "email.order.tattooCalendar": "Запись приложена к письму файлом для календаря.",
+  // ---- end Tattoo booking (public)
+  // ---- tattoo artists, their pictures and flash designs (issue 10)
   "festivalAdmin.tattoo": "Тату",
   "tattoo.title": "Тату-уголок: мастера",
   "tattoo.intro":
@@ -786,6 +839,8 @@ export const ru: Record<MessageKey, string> = {
     "Перед сохранением картинка поворачивается, уменьшается и очищается от геоданных и данных камеры.",
   "tattoo.imageAlt": "Работа мастера {name}",
   "tattoo.upload": "Загрузить картинку",
+  "tattoo.moveEarlier": "Раньше",
+  "tattoo.moveLater": "Позже",
   "tattoo.removeImage": "Удалить картинку",
   "tattoo.removeImageWarning": "Картинка и её файлы будут удалены. Отменить это нельзя.",
   "tattoo.removeImageConfirm": "Да, удалить",
@@ -896,6 +951,148 @@ export const ru: Record<MessageKey, string> = {
   "tattooAvailability.raced":
     "Пока вносились изменения, слот заняли: обновите страницу и попробуйте ещё раз.",
   // ---- end Tattoo availability
+  // ---- Tattoo corner (branch corner): the board at the festival, walk-ins, corner cash
+  "corner.title": "Тату-уголок",
+  "corner.heading": "Тату-уголок — {festival}",
+  "corner.day": "День",
+  "corner.artist": "Мастер",
+  "corner.allArtists": "Все мастера",
+  "corner.show": "Показать",
+  "corner.noArtists": "Тату-мастеров пока нет.",
+  "corner.noSlots": "В этот день слотов нет.",
+  "corner.state.free": "Свободно",
+  "corner.state.held": "Удерживается",
+  "corner.state.booked": "Забронировано",
+  "corner.state.done": "Сделано",
+  "corner.state.no_show": "Не пришёл",
+  "corner.offered": "Предложено листу ожидания",
+  "corner.walkInsOnly": "Оставлено для пришедших",
+  "corner.custom": "Свой эскиз (по договорённости с мастером)",
+  "corner.donation": "Пожертвование: {amount}",
+  "corner.due": "Получить здесь: {amount}",
+  "corner.settled": "Оплачено",
+  "corner.order": "Заказ {code}",
+  "corner.walkInBadge": "Без записи",
+  "corner.released": "Освобождено (не пришёл): заказ {code}",
+  "corner.markDone": "Отметить: сделано",
+  "corner.markNoShow": "Не пришёл",
+  "corner.noShowWarning":
+    "Отметить, что человек не пришёл? За эту запись больше ничего не причитается, а слот остаётся занятым, пока вы не отдадите его листу ожидания или не оставите для пришедших.",
+  "corner.noShowConfirm": "Да, не пришёл",
+  "corner.releaseWaitlist": "Отдать листу ожидания",
+  "corner.releaseWaitlistWarning":
+    "Слот освобождается: первому в листе ожидания придёт письмо с предложением.",
+  "corner.releaseWaitlistConfirm": "Да, предложить листу ожидания",
+  "corner.releaseWalkIns": "Оставить для пришедших",
+  "corner.releaseWalkInsWarning":
+    "Слот освобождается и остаётся для тех, кто подойдёт к уголку: листу ожидания он не предлагается.",
+  "corner.releaseWalkInsConfirm": "Да, оставить для пришедших",
+  "corner.collect": "Получить {amount} наличными",
+  "corner.collectWarning":
+    "Получили {amount} наличными? Они записываются как наличные у вас, пока вы не передадите их казначею.",
+  "corner.collectConfirm": "Да, я получил(а) {amount}",
+  "corner.walkIn": "Записать пришедшего",
+  "corner.walkInEmail": "Эл. почта (для подтверждения)",
+  "corner.walkInName": "Имя (необязательно)",
+  "corner.walkInDonation": "Пожертвование (не меньше {amount})",
+  "corner.walkInDesign": "Эскиз",
+  "corner.walkInPayment": "Оплата",
+  "corner.payCash": "Наличными, сейчас",
+  "corner.payCard": "Картой, со своего телефона",
+  "corner.walkInSubmit": "Записать на этот слот",
+  "corner.scanToPay": "Отсканируйте телефоном, чтобы оплатить {amount} картой (заказ {code}).",
+  "corner.openCheckout": "Или откройте страницу оплаты",
+  "corner.walkInBooked": "Записано и оплачено наличными: заказ {code}.",
+  "corner.markedDone": "Отмечено: сделано.",
+  "corner.markedNoShow": "Отмечено: не пришёл.",
+  "corner.releasedWaitlist": "Отдано листу ожидания.",
+  "corner.releasedWalkIns": "Оставлено для пришедших.",
+  "corner.collected": "Получено: {amount} наличными.",
+  "corner.amountChanged":
+    "Сумма к оплате тем временем изменилась; ничего не записано. Посмотрите ещё раз.",
+  "corner.invalidState": "Запись тем временем изменилась; ничего не записано. Посмотрите ещё раз.",
+  "corner.slotTaken": "Этот слот только что заняли.",
+  "corner.notYours": "Это запись другого мастера: вы ведёте только свою доску.",
+  "corner.cashNote": "Наличные, полученные здесь, вы передаёте казначею (страница «Деньги»).",
+  "festivalAdmin.tattooCorner": "Тату-уголок",
+  "dashboard.tattooCorners": "Тату-уголки",
+  "dashboard.openCorner": "Открыть тату-уголок",
+  "v.releaseTarget": "Выберите лист ожидания или пришедших.",
+  "v.oneCashHolder": "Укажите устройство или человека, но не оба.",
+  "v.unknownCashHolder": "Такого человека нет.",
+  "v.date": "Дата пишется как ГГГГ-ММ-ДД.",
+  "money.heldByPerson": "{name} (тату-уголок)",
+  // ---- end Tattoo corner
+  // ---- tattoo cancel and reschedule (branch manage)
+  "v.tattooOtherArtist": "Выберите время у того же мастера.",
+  "v.tattooSameSlot": "Это и есть ваше нынешнее время.",
+  "v.tattooMoveMinimum":
+    "Для этого времени минимальное пожертвование — {amount}, больше, чем вы обещали.",
+  "v.tattooSetting.bookingsPerArtist": "Введите целое число от 1 до 20.",
+  "v.tattooSetting.cancelHours": "Введите целое число часов от 0 до 720.",
+  "v.tattooSetting.cancelPolicy": "Выберите: вернуть или оставить как пожертвование.",
+  "v.tattooSetting.offerMinutes": "Введите целое число минут от 5 до 1440.",
+  "tattooManage.title": "Ваши записи на тату",
+  "tattooManage.cancelled": "Запись на тату отменена. Мы отправили вам письмо.",
+  "tattooManage.moved": "Запись на тату перенесена. Мы отправили вам письмо с новым временем.",
+  "tattooManage.statusGone": "запись больше не действует",
+  "tattooManage.closed":
+    "Отменить или перенести можно было до {hours} ч до начала ({time}). Обратитесь в тату-уголок.",
+  "tattooManage.until": "Отменить или перенести эту запись можно до {time}.",
+  "tattooManage.policyRefund": "При отмене пожертвование возвращается.",
+  "tattooManage.policyKeep": "При отмене пожертвование остаётся в фонде как пожертвование.",
+  "tattooManage.warnRefund":
+    "Ваше пожертвование {amount} вернётся на карту. Слот достанется кому-то другому.",
+  "tattooManage.warnKeep":
+    "Ваше пожертвование {amount} останется в фонде как пожертвование; деньги не возвращаются. Слот достанется кому-то другому.",
+  "tattooManage.warnNothingDue":
+    "Вы ещё ничего не заплатили, и платить ничего не придётся. Слот достанется кому-то другому.",
+  "tattooManage.paidInCash": "Вы заплатили наличными в тату-уголке: отменить запись можно там.",
+  "tattooManage.cancel": "Отменить тату",
+  "tattooManage.confirmCancel": "Да, отменить тату",
+  "tattooManage.move": "Перенести на другое время",
+  "tattooManage.pickTime": "Свободное время у того же мастера",
+  "tattooManage.noSlots": "Сейчас у этого мастера нет другого свободного времени.",
+  "tattooManage.confirmMove": "Перенести на это время",
+  "tattooManage.error.closed":
+    "Отменить или перенести эту запись онлайн уже поздно. Обратитесь в тату-уголок.",
+  "tattooManage.error.notBooked": "Эту запись больше нельзя отменить или перенести.",
+  "tattooManage.error.changed":
+    "Запись тем временем изменилась. Обновите страницу и попробуйте снова.",
+  "tattooManage.error.disputed": "Этот платёж по карте оспорен; организаторы вам помогут.",
+  "tattooManage.error.unavailable":
+    "Вернуть деньги сейчас не получается; ничего не изменено. Попробуйте чуть позже.",
+  "tattooSettings.title": "Настройки тату",
+  "tattooSettings.saved": "Сохранено.",
+  "tattooSettings.bookingsPerArtist": "Действующих записей на человека у одного мастера",
+  "tattooSettings.bookingsPerArtistHint":
+    "Не даёт одному человеку занять много слотов одного мастера.",
+  "tattooSettings.cancelHours": "Отмена и перенос — до (часов до начала слота)",
+  "tattooSettings.cancelHoursHint":
+    "Это видно при записи; записи, сделанные раньше, сохраняют свои условия.",
+  "tattooSettings.cancelPolicy": "Пожертвование за отменённую запись",
+  "tattooSettings.cancelPolicyHint":
+    "Сообщается при записи; записи, сделанные раньше, сохраняют свои условия.",
+  "tattooSettings.policyRefund": "Возвращается",
+  "tattooSettings.policyKeep": "Остаётся в фонде как пожертвование",
+  "tattooSettings.offerMinutes": "Предложение из листа ожидания держит слот (минут)",
+  "tattooSettings.offerMinutesHint":
+    "Если за это время не ответили, слот предлагается следующему в очереди.",
+  "tattooSettings.save": "Сохранить настройки тату",
+  "email.tattooCancelled.subject": "Отменено: ваша татуировка у {artist} на фестивале «{festival}»",
+  "email.tattooCancelled.intro":
+    "Ваша татуировка за пожертвование у {artist} в {time} (время {zone}) отменена.",
+  "email.tattooCancelled.refunded":
+    "Ваше пожертвование {amount} возвращено на карту; это может занять несколько дней.",
+  "email.tattooCancelled.kept":
+    "Как фестиваль предупреждал при записи, ваше пожертвование {amount} остаётся в фонде. Спасибо.",
+  "email.tattooCancelled.released":
+    "За неё ещё ничего не было заплачено, и платить ничего не нужно.",
+  "email.tattooMoved.subject": "Новое время: ваша татуировка у {artist} на фестивале «{festival}»",
+  "email.tattooMoved.intro":
+    "Ваша татуировка за пожертвование у {artist} теперь в {time} (время {zone}).",
+  "email.tattooMoved.was": "Раньше она была в {time}.",
+  // ---- end tattoo cancel and reschedule
   // ---- Tattoo waitlist (branch waitlist)
   "email.tattooWaitlist.joinedSubject": "Вы в листе ожидания к {artist} — {festival}",
   "email.tattooWaitlist.joined":

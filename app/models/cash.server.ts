@@ -1,7 +1,8 @@
 // Cash: what the door took and where it is now (issue 9, cash custody).
 //
 // Cash taken at the door sits in `door_cash` held by the device that took it
-// (door.server.ts posts it). At the end of a night an organiser records that a
+// (door.server.ts posts it); cash taken at the tattoo corner sits in `door_cash`
+// held by the person who took it (tattoo-corner.server.ts), handed over the same way. At the end of a night an organiser records that a
 // device's cash was handed to a treasurer: the whole balance leaves the device
 // (what the ledger expects), what was counted goes to `cash_in_transit` held by
 // that treasurer, and the difference goes to `cash_difference` — recorded and
@@ -145,11 +146,16 @@ const amountField = z
   .min(0, { error: "v.amount" })
   .max(100_000_000, { error: "v.amount" });
 
-/** "Handed €X to treasurer Y": from which device, what the ledger expects, what was counted. */
+/**
+ * "Handed €X to treasurer Y": from which device (or person), what the ledger
+ * expects, what was counted.
+ */
 export const handoverInput = z
   .object({
     /** The device whose cash is handed over; null: door cash held by no device (older records). */
-    deviceId: idField.nullable(),
+    deviceId: idField.nullable().optional(),
+    /** Instead of a device: the person whose cash is handed over (taken at the tattoo corner). */
+    userId: idField.optional(),
     treasurerId: idField,
     /** What the page showed the device holding: a different balance now is a 409 (more cash came in). */
     expectedMinor: amountField,
@@ -159,16 +165,26 @@ export const handoverInput = z
       .regex(/^[A-Z]{3}$/, { error: "v.currency" })
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    // One holder: a device (or none, older records), or a person.
+    if (v.userId !== undefined && v.deviceId !== undefined && v.deviceId !== null)
+      ctx.addIssue({ code: "custom", path: ["userId"], message: "v.oneCashHolder" });
+    if (v.userId === undefined && v.deviceId === undefined)
+      ctx.addIssue({ code: "custom", path: ["deviceId"], message: "v.invalid" });
+  });
 export type HandoverInput = z.output<typeof handoverInput>;
 
-function doorCashAccount(festivalId: string, currency: string, deviceId: string | null) {
-  return {
-    festivalId,
-    currency,
-    code: "door_cash" as const,
-    holder: deviceId ? { type: "device" as const, id: deviceId } : null,
-  };
+/** Whose door cash: a device's, a person's (the tattoo corner), or nobody's (older records). */
+type CashHolderRef = { type: "device" | "user"; id: string } | null;
+
+function holderOf(input: Pick<HandoverInput, "deviceId" | "userId">): CashHolderRef {
+  if (input.userId) return { type: "user", id: input.userId };
+  return input.deviceId ? { type: "device", id: input.deviceId } : null;
+}
+
+function doorCashAccount(festivalId: string, currency: string, holder: CashHolderRef) {
+  return { festivalId, currency, code: "door_cash" as const, holder };
 }
 
 function userAccount(
@@ -184,13 +200,13 @@ async function doorCashBalance(
   db: SqlExecutor,
   festivalId: string,
   currency: string,
-  deviceId: string | null,
+  holder: CashHolderRef,
 ) {
   const { rows } = await db.execute({
     sql: `SELECT COALESCE(SUM(p.amountMinor), 0) AS n FROM LedgerAccount a JOIN LedgerPosting p ON p.accountId = a.id
           WHERE a.festivalId = ? AND a.currency = ? AND a.code = 'door_cash'
-            AND ${deviceId ? "a.holderType = 'device' AND a.holderId = ?" : "a.holderType IS NULL"}`,
-    args: deviceId ? [festivalId, currency, deviceId] : [festivalId, currency],
+            AND ${holder ? "a.holderType = ? AND a.holderId = ?" : "a.holderType IS NULL"}`,
+    args: holder ? [festivalId, currency, holder.type, holder.id] : [festivalId, currency],
   });
   return Number(rows[0]?.n ?? 0);
 }
@@ -223,44 +239,58 @@ export async function recordHandover(
 ) {
   const currency = input.currency ?? festival.currency;
   const db = sqlClient();
-  const [treasurer, device] = await Promise.all([
+  const holder = holderOf(input);
+  const deviceId = holder?.type === "device" ? holder.id : null;
+  const holderUserId = holder?.type === "user" ? holder.id : null;
+  const [treasurer, device, person] = await Promise.all([
     db.execute({
       sql: "SELECT id, role, disabledAt FROM User WHERE id = ?",
       args: [input.treasurerId],
     }),
-    input.deviceId
+    deviceId
       ? db.execute({
           sql: "SELECT id FROM DoorDevice WHERE id = ? AND festivalId = ?",
-          args: [input.deviceId, festival.id],
+          args: [deviceId, festival.id],
         })
+      : null,
+    holderUserId
+      ? db.execute({ sql: "SELECT id FROM User WHERE id = ?", args: [holderUserId] })
       : null,
   ]);
   const t = treasurer.rows[0];
   const fields: Record<string, string> = {};
   if (!t || t.role !== "treasurer" || t.disabledAt !== null) fields.treasurerId = "v.notTreasurer";
   if (device && device.rows.length === 0) fields.deviceId = "v.unknownDevice";
+  if (person && person.rows.length === 0) fields.userId = "v.unknownCashHolder";
   if (Object.keys(fields).length) throw new FieldRulesError(fields);
   const id = randomToken(12);
   await writeTransaction(async (tx) => {
-    const balance = await doorCashBalance(tx, festival.id, currency, input.deviceId);
+    const balance = await doorCashBalance(tx, festival.id, currency, holder);
     if (balance <= 0)
-      throw new DomainError(409, "no_cash", "This device holds no cash to hand over.");
+      throw new DomainError(
+        409,
+        "no_cash",
+        holderUserId
+          ? "This person holds no cash to hand over."
+          : "This device holds no cash to hand over.",
+      );
     if (balance !== input.expectedMinor)
       throw new DomainError(
         409,
         "cash_changed",
         `The device holds ${balance} (minor units, ${currency}) now, not ${input.expectedMinor}: reload, count again and record that.`,
       );
-    const from = doorCashAccount(festival.id, currency, input.deviceId);
+    const from = doorCashAccount(festival.id, currency, holder);
     const statements: InStatement[] = [
       {
-        sql: `INSERT INTO CashHandover (id, festivalId, currency, deviceId, expectedMinor, countedMinor, treasurerId, recordedById, recordedAt)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        sql: `INSERT INTO CashHandover (id, festivalId, currency, deviceId, holderUserId, expectedMinor, countedMinor, treasurerId, recordedById, recordedAt)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         args: [
           id,
           festival.id,
           currency,
-          input.deviceId,
+          deviceId,
+          holderUserId,
           balance,
           input.countedMinor,
           input.treasurerId,
@@ -295,7 +325,8 @@ export async function recordHandover(
           targetId: id,
           festivalId: festival.id,
           details: {
-            deviceId: input.deviceId,
+            deviceId,
+            holderUserId,
             treasurerId: input.treasurerId,
             currency,
             expectedMinor: balance,
@@ -399,8 +430,9 @@ export async function listHandovers(festivalId: string, only: { id?: string } = 
   const { rows } = await sqlClient().execute({
     sql: `SELECT h.*, d.name AS deviceName,
                  t.name AS tName, t.email AS tEmail, r.name AS rName, r.email AS rEmail,
-                 c.name AS cName, c.email AS cEmail
+                 c.name AS cName, c.email AS cEmail, hu.name AS huName, hu.email AS huEmail
           FROM CashHandover h LEFT JOIN DoorDevice d ON d.id = h.deviceId
+          LEFT JOIN User hu ON hu.id = h.holderUserId
           LEFT JOIN User t ON t.id = h.treasurerId LEFT JOIN User r ON r.id = h.recordedById
           LEFT JOIN User c ON c.id = h.confirmedById
           WHERE h.festivalId = ? ${only.id ? "AND h.id = ?" : ""}
@@ -414,6 +446,8 @@ export async function listHandovers(festivalId: string, only: { id?: string } = 
       r.deviceId === null
         ? null
         : { id: String(r.deviceId), name: r.deviceName === null ? null : String(r.deviceName) },
+    /** The person whose cash was handed over (taken at the tattoo corner), instead of a device. */
+    holder: person(r.holderUserId, r.huName, r.huEmail),
     expectedMinor: Number(r.expectedMinor),
     countedMinor: Number(r.countedMinor),
     /** Counted minus expected: negative is a shortfall. */
@@ -431,7 +465,8 @@ export type Handover = Awaited<ReturnType<typeof listHandovers>>[number];
 
 /**
  * Who holds the festival's cash now, from the ledger: each device's door cash
- * (with who set the device up), cash in transit and confirmed per treasurer.
+ * (with who set the device up), each person's (cash taken at the tattoo corner:
+ * door_cash with `user` set), cash in transit and confirmed per treasurer.
  */
 export async function cashHolders(festivalId: string) {
   const { rows } = await sqlClient().execute({
@@ -566,7 +601,8 @@ function treasurerLines(holders: CashHolder[]) {
     { user: NonNullable<CashHolder["user"]>; inTransitMinor: number; confirmedMinor: number }
   >();
   for (const h of holders) {
-    if (!h.user) continue;
+    // A person's door cash (the tattoo corner) is listed with the door cash, not here.
+    if (!h.user || h.code === "door_cash") continue;
     const line = out.get(h.user.id) ?? { user: h.user, inTransitMinor: 0, confirmedMinor: 0 };
     if (h.code === "cash_in_transit") line.inTransitMinor += h.balanceMinor;
     if (h.code === "treasurer_cash") line.confirmedMinor += h.balanceMinor;

@@ -738,14 +738,20 @@ function doorCash(device: Device, currency: string) {
   };
 }
 
-/** A door order is paid once nothing is due: no ticket's price, no pledged donation. */
-function markPaidStatement(orderId: string, now: Date): InStatement {
+/**
+ * A door order is paid once nothing is due anywhere: no ticket's price, no
+ * pledged donation, no tattoo donation still to collect at the tattoo corner.
+ * The one check, run by the door (tickets, donations) and the tattoo corner
+ * (app/models/tattoo-corner.server.ts) after each collection.
+ */
+export function markPaidWhenSettled(orderId: string, now: Date): InStatement {
   return {
     sql: `UPDATE "Order" SET status = 'paid', paidAt = ? WHERE id = ? AND status = 'confirmed' AND totalMinor > 0
           AND NOT EXISTS (SELECT 1 FROM Ticket WHERE orderId = ? AND status = 'valid' AND amountDueMinor > 0)
           AND (NOT EXISTS (SELECT 1 FROM OrderItem WHERE orderId = ? AND kind = 'donation' AND amountMinor > 0)
-               OR EXISTS (SELECT 1 FROM LedgerEntry WHERE id = ?))`,
-    args: [sqlDate(now), orderId, orderId, orderId, doorDonationKey(orderId)],
+               OR EXISTS (SELECT 1 FROM LedgerEntry WHERE id = ?))
+          AND NOT EXISTS (SELECT 1 FROM TattooBooking WHERE orderId = ? AND dueMinor > 0)`,
+    args: [sqlDate(now), orderId, orderId, orderId, doorDonationKey(orderId), orderId],
   };
 }
 
@@ -842,7 +848,7 @@ export async function payAtDoor(
         ]),
       }),
       ...donationStatements(device, order, pledged, choice, now),
-      markPaidStatement(order.id, now),
+      markPaidWhenSettled(order.id, now),
     ];
     for (const stmt of statements) await tx.execute(stmt);
   });
@@ -919,7 +925,7 @@ export async function payOrderAtDoor(
       throw amountChanged(takenMinor);
     for (const stmt of [
       ...donationStatements(device, order, pledged, choice, now),
-      markPaidStatement(order.id, now),
+      markPaidWhenSettled(order.id, now),
     ])
       await tx.execute(stmt);
     return answer(choice === "collect" ? "donation_collected" : "donation_declined", takenMinor);

@@ -18,7 +18,8 @@ import {
   type SqlExecutor,
 } from "~/utils/db.server";
 import { DomainError, FieldRulesError } from "~/utils/domain-error";
-import { decide } from "~/utils/permissions.server";
+import { can } from "~/utils/permissions.server";
+import { artistFor } from "./tattoo-artist.server";
 import { refuseIfCancelled } from "./festival.server";
 import {
   dayRange,
@@ -140,29 +141,16 @@ async function loadArtist(artistId: string | undefined): Promise<ArtistRow | nul
 }
 
 /**
- * Who may run an artist's availability: organisers (`festival:tattoo`) for any
- * artist of their festival, the linked artist (`tattoo:artist`) only their own.
- * A local check until `artistScope` (app/models/tattoo-artist.server.ts) lands.
- * Anyone else gets the same 404 as for an unknown artist (door staff: 403).
+ * The artist, if `user` may run its availability: organisers (`festival:tattoo`)
+ * for any artist of their festival, the linked artist (`tattoo:artist`) only
+ * their own (`artistFor`; anyone else gets the 404 of an unknown artist, door
+ * staff and treasurers a 403).
  */
-export function artistAccess(
-  user: CurrentUser,
-  artist: { festivalId: string; userId: string | null },
-) {
-  const asOrganiser = decide(user, "festival:tattoo", artist.festivalId);
-  if (asOrganiser === "allow") return { organiser: true };
-  const linked = decide(user, "tattoo:artist", artist.festivalId) === "allow";
-  if (linked && artist.userId === user.id) return { organiser: false };
-  // Another artist's schedule looks like an unknown one; door staff and treasurers are refused.
-  if (asOrganiser === "not_found" || linked) throw DomainError.notFound();
-  throw DomainError.forbidden("You do not have permission to do this.");
-}
-
-/** The artist, if `user` may run its availability (404 otherwise, as for an unknown artist). */
 export async function artistForSchedule(user: CurrentUser, artistId: string | undefined) {
-  const artist = await loadArtist(artistId);
+  const allowed = await artistFor(user, artistId, "tattoo:artist");
+  const artist = await loadArtist(allowed.id);
   if (!artist) throw DomainError.notFound();
-  return { artist, ...artistAccess(user, artist) };
+  return { artist, organiser: can(user, "festival:tattoo", artist.festivalId) };
 }
 
 // ---------------------------------------------------------------- rules

@@ -35,6 +35,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
         select: { id: true, name: true, city: true },
       })
     : [];
+  // The tattoo corner's board, for door staff and linked artists (organisers reach it from the festival's tabs).
+  const cornerIds = user.memberships
+    .filter((m) => m.role === "door" || m.role === "artist")
+    .map((m) => m.festivalId);
+  const corners = cornerIds.length
+    ? await prisma.festival.findMany({
+        where: { id: { in: cornerIds }, status: { not: "draft" } },
+        select: { id: true, name: true, city: true },
+      })
+    : [];
   return {
     name: user.name ?? user.email,
     canCreate: can(user, "festival:create"),
@@ -44,11 +54,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
       endsAt: f.endsAt.toISOString(),
     })),
     doors,
+    corners,
   };
 }
 
 export default function Dashboard() {
-  const { name, canCreate, festivals, doors } = useLoaderData<typeof loader>();
+  const { name, canCreate, festivals, doors, corners } = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
   return (
@@ -61,7 +72,9 @@ export default function Dashboard() {
           </Link>
         </p>
       ) : null}
-      {festivals.length === 0 && doors.length === 0 ? <p>{t("dashboard.empty")}</p> : null}
+      {festivals.length === 0 && doors.length === 0 && corners.length === 0 ? (
+        <p>{t("dashboard.empty")}</p>
+      ) : null}
       {festivals.length > 0 ? (
         <Table label={t("admin.festivals")}>
           <thead>
@@ -107,6 +120,21 @@ export default function Dashboard() {
             ))}
           </ul>
           <p className="muted">{t("dashboard.doorsHint")}</p>
+        </>
+      ) : null}
+      {corners.length > 0 ? (
+        <>
+          <h2>{t("dashboard.tattooCorners")}</h2>
+          <ul>
+            {corners.map((c) => (
+              <li key={c.id}>
+                {c.name} — {c.city}{" "}
+                <Link to={`/tattoo-corner/${c.id}`} className="button primary">
+                  {t("dashboard.openCorner")}
+                </Link>
+              </li>
+            ))}
+          </ul>
         </>
       ) : null}
     </section>

@@ -96,8 +96,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const currency = field(form, "currency") ?? festival.currency;
     const counted = moneyField(form, "counted", currency);
     const deviceId = field(form, "deviceId") ?? "";
+    const holderUserId = field(form, "userId") ?? "";
     const parsed = handoverInput.safeParse({
-      deviceId: deviceId === "" ? null : deviceId,
+      // Door cash held by a person (taken at the tattoo corner), or by a device (or none).
+      ...(holderUserId
+        ? { userId: holderUserId }
+        : { deviceId: deviceId === "" ? null : deviceId }),
       treasurerId: field(form, "treasurerId") ?? "",
       expectedMinor: Number(field(form, "expectedMinor") ?? Number.NaN),
       countedMinor: counted ?? Number.NaN,
@@ -284,9 +288,13 @@ function Currency({ c, loaded }: { c: CurrencyMoney; loaded: Loaded }) {
           </thead>
           <tbody>
             {c.doorCash.map((h) => (
-              <tr key={h.device?.id ?? "none"}>
+              <tr key={h.device?.id ?? h.user?.id ?? "none"}>
                 <th scope="row">
-                  {h.device ? (h.device.name ?? h.device.id) : t("money.noDevice")}
+                  {h.device
+                    ? (h.device.name ?? h.device.id)
+                    : h.user
+                      ? t("money.heldByPerson", { name: h.user.name ?? h.user.email ?? h.user.id })
+                      : t("money.noDevice")}
                 </th>
                 <td>
                   {h.device?.setUpBy ? (h.device.setUpBy.name ?? h.device.setUpBy.email) : ""}
@@ -302,14 +310,15 @@ function Currency({ c, loaded }: { c: CurrencyMoney; loaded: Loaded }) {
                         intent="handover"
                       >
                         <input type="hidden" name="deviceId" value={h.device?.id ?? ""} />
+                        {h.user ? <input type="hidden" name="userId" value={h.user.id} /> : null}
                         <input type="hidden" name="currency" value={c.currency} />
                         <input type="hidden" name="expectedMinor" value={h.balanceMinor} />
                         <div className="field">
-                          <label htmlFor={`treasurer-${h.device?.id ?? "none"}`}>
+                          <label htmlFor={`treasurer-${h.device?.id ?? h.user?.id ?? "none"}`}>
                             {t("money.treasurerLabel")}
                           </label>
                           <select
-                            id={`treasurer-${h.device?.id ?? "none"}`}
+                            id={`treasurer-${h.device?.id ?? h.user?.id ?? "none"}`}
                             name="treasurerId"
                             required
                           >
@@ -321,11 +330,11 @@ function Currency({ c, loaded }: { c: CurrencyMoney; loaded: Loaded }) {
                           </select>
                         </div>
                         <div className="field">
-                          <label htmlFor={`counted-${h.device?.id ?? "none"}`}>
+                          <label htmlFor={`counted-${h.device?.id ?? h.user?.id ?? "none"}`}>
                             {t("money.countedLabel")}
                           </label>
                           <input
-                            id={`counted-${h.device?.id ?? "none"}`}
+                            id={`counted-${h.device?.id ?? h.user?.id ?? "none"}`}
                             name="counted"
                             inputMode="decimal"
                             required
@@ -386,7 +395,15 @@ function Currency({ c, loaded }: { c: CurrencyMoney; loaded: Loaded }) {
             {c.handovers.map((h) => (
               <tr key={h.id} data-testid={`handover-${h.id}`}>
                 <td>{formatDateTime(h.recordedAt, locale, tz)}</td>
-                <td>{h.device ? (h.device.name ?? h.device.id) : t("money.noDevice")}</td>
+                <td>
+                  {h.device
+                    ? (h.device.name ?? h.device.id)
+                    : h.holder
+                      ? t("money.heldByPerson", {
+                          name: h.holder.name ?? h.holder.email ?? h.holder.id,
+                        })
+                      : t("money.noDevice")}
+                </td>
                 <td>{h.treasurer.name ?? h.treasurer.email ?? h.treasurer.id}</td>
                 <td>{h.recordedBy ? (h.recordedBy.name ?? h.recordedBy.email) : ""}</td>
                 <td>{money(h.expectedMinor)}</td>

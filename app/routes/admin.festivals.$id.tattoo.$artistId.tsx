@@ -20,6 +20,7 @@ import {
   linkArtistAccount,
   linkInput,
   removeImage,
+  reorderPortfolio,
   unlinkArtistAccount,
   updateArtist,
   updateFlash,
@@ -127,6 +128,17 @@ export async function action({ request, params }: ActionFunctionArgs) {
       const refused = confirmationError(form, t);
       if (refused) return fail({ _form: refused });
       await removeImage(user, artist, (field(form, "imageId") ?? "").slice(0, 64));
+      return ok();
+    }
+    if (intent === "move-image") {
+      // One step earlier or later in the portfolio.
+      const ids = (await getArtistView(artist)).images.map((i) => i.id);
+      const at = ids.indexOf(field(form, "imageId") ?? "");
+      const to = at + (field(form, "direction") === "later" ? 1 : -1);
+      if (at >= 0 && to >= 0 && to < ids.length) {
+        [ids[at], ids[to]] = [ids[to]!, ids[at]!];
+        await reorderPortfolio(user, artist, ids);
+      }
       return ok();
     }
     if (intent === "add-flash" || intent === "edit-flash") {
@@ -312,7 +324,7 @@ function ArtistDetails() {
         <h3>{t("tattoo.portfolio")}</h3>
         {artist.images.length === 0 ? <p>{t("tattoo.noImages")}</p> : null}
         <ul className="gallery">
-          {artist.images.map((img) => (
+          {artist.images.map((img, index) => (
             <li key={img.id}>
               <a href={img.url}>
                 <img
@@ -323,6 +335,22 @@ function ArtistDetails() {
                   height={Math.round((200 * img.height) / Math.max(1, img.width))}
                 />
               </a>
+              {canEdit && artist.images.length > 1 ? (
+                <Form method="post" className="row">
+                  <input type="hidden" name="imageId" value={img.id} />
+                  <input type="hidden" name="intent" value="move-image" />
+                  {index > 0 ? (
+                    <button type="submit" name="direction" value="earlier">
+                      {t("tattoo.moveEarlier")}
+                    </button>
+                  ) : null}
+                  {index < artist.images.length - 1 ? (
+                    <button type="submit" name="direction" value="later">
+                      {t("tattoo.moveLater")}
+                    </button>
+                  ) : null}
+                </Form>
+              ) : null}
               {canEdit ? (
                 <ConfirmButton
                   label={t("tattoo.removeImage")}

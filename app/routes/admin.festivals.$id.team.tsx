@@ -109,7 +109,15 @@ export default function Team() {
             <tr key={m.user.id}>
               <td>{m.user.email}</td>
               <td>{m.user.name}</td>
-              <td>{t(m.role === "door" ? "role.door" : "role.organiser")}</td>
+              <td>
+                {t(
+                  m.role === "door"
+                    ? "role.door"
+                    : m.role === "artist"
+                      ? "role.artist"
+                      : "role.organiser",
+                )}
+              </td>
               <td>
                 {m.fixed ? (
                   <span className="muted">{t("team.fixed")}</span>

@@ -23,6 +23,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     canTeam: can(user, "festival:team", festival.id),
     canMoney: can(user, "festival:money", festival.id),
     canTattoo: can(user, "festival:tattoo", festival.id),
+    canCorner: can(user, "tattoo:corner", festival.id),
   };
 }
 
@@ -31,7 +32,7 @@ function FestivalFrame({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("routes/admin.festivals.$id");
   const t = useT();
   if (!data) return <>{children}</>; // the festival itself could not be loaded
-  const { festival, canTeam, canMoney, canTattoo } = data;
+  const { festival, canTeam, canMoney, canTattoo, canCorner } = data;
   return (
     <section>
       <p className="eyebrow">
@@ -64,6 +65,9 @@ function FestivalFrame({ children }: { children: ReactNode }) {
           <NavLink to={`/admin/festivals/${festival.id}/tattoo`}>
             {t("festivalAdmin.tattoo")}
           </NavLink>
+        ) : null}
+        {canCorner ? (
+          <NavLink to={`/tattoo-corner/${festival.id}`}>{t("festivalAdmin.tattooCorner")}</NavLink>
         ) : null}
         {canMoney ? (
           <NavLink to={`/admin/festivals/${festival.id}/money`}>{t("festivalAdmin.money")}</NavLink>

@@ -5,9 +5,15 @@ import {
   reorderInput,
   reorderPortfolio,
 } from "~/models/tattoo-artist.server";
-import { api, created, methodNotAllowed, parseOrThrow, readJsonBody } from "~/utils/api.server";
+import {
+  api,
+  created,
+  methodNotAllowed,
+  parseOrThrow,
+  readJsonBody,
+  validationError,
+} from "~/utils/api.server";
 import { requireApiUser } from "~/utils/auth.server";
-import { validationError } from "~/utils/api.server";
 import { formFile, readUploadForm } from "~/utils/images.server";
 
 export async function loader() {

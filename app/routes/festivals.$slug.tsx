@@ -11,9 +11,10 @@ import { getPublicFestival } from "~/models/festival.server";
 import { checkoutSchema, placeOrder, readIdempotencyKey } from "~/models/order.server";
 import { cardCheckoutUrl } from "~/models/payment.server";
 import { shopFor } from "~/models/shop.server";
+import { tattooShopFor, tattooSoldOut } from "~/models/tattoo-shop.server";
 import { randomToken } from "~/utils/crypto.server";
 import { field, formFailure, moneyField, moneyFieldError, readForm } from "~/utils/forms.server";
-import { FieldRulesError } from "~/utils/domain-error";
+import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import { clientAddress } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { formatMoney, toMajorInput } from "~/utils/money";
@@ -21,6 +22,7 @@ import { rateLimits } from "~/utils/rate-limit.server";
 import { stripeAvailable } from "~/utils/stripe.server";
 import { fieldErrors, localizeMessage } from "~/utils/validation";
 import { ErrorSummary, Field } from "~/components/field";
+import { TattooChoice } from "~/components/tattoo-shop";
 import {
   countryName,
   formatDate,
@@ -52,6 +54,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     festival,
     description,
     shop: await shopFor(festival, locale, accessCode),
+    tattoos: await tattooShopFor(festival, locale),
     // Made at each render: the checkout form sends it, so a double submit is one order.
     idempotencyKey: randomToken(18),
   };
@@ -81,7 +84,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   // Unreadable amounts are reported together with the schema's errors (every error at once).
   const errors: Record<string, string> = {};
   const unreadableAmount = localizeMessage(moneyFieldError(festival.currency), t);
-  const items: { ticketTypeId: string; quantity: number; priceMinor?: number }[] = [];
+  const items: CheckoutItem[] = [];
   for (const [key, raw] of form.entries()) {
     if (
       !key.startsWith("qty.") ||
@@ -95,6 +98,20 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const priceMinor = moneyField(form, `price.${ticketTypeId}`, festival.currency);
     if (priceMinor === null) errors[`price.${ticketTypeId}`] = unreadableAmount;
     items.push({ ticketTypeId, quantity, ...(priceMinor != null ? { priceMinor } : {}) });
+  }
+  // The tattoo choice: a slot, a flash design or none ("custom, to agree with the artist"), a donation.
+  const tattooSlotId = field(form, "tattoo.slot")?.trim().slice(0, 64);
+  if (tattooSlotId) {
+    const tattooDonation = moneyField(form, "tattoo.donation", festival.currency);
+    const flashDesignId = field(form, "tattoo.design")?.trim().slice(0, 64);
+    if (tattooDonation === null) errors["tattoo.donation"] = unreadableAmount;
+    if (tattooDonation === undefined) errors["tattoo.donation"] = t("tattooShop.donationRequired");
+    items.push({
+      kind: "tattoo_slot",
+      tattooSlotId,
+      donationMinor: tattooDonation ?? 0,
+      ...(flashDesignId ? { flashDesignId } : {}),
+    });
   }
   const donationMinor = moneyField(form, "donation", festival.currency);
   if (donationMinor === null) errors.donation = unreadableAmount;
@@ -129,9 +146,21 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const checkoutUrl = await cardCheckoutUrl(placed);
     return redirect(checkoutUrl ?? `/orders/${placed.order.accessToken}`);
   } catch (e) {
-    // Sold out, a repeated or still running submission, broken rules, no card payment now.
+    // Sold out (the slot, the design's last use, or tickets), a repeated or still
+    // running submission, broken rules, no card payment now.
+    const tattoo = items.find(isTattoo);
+    const ranOut =
+      tattoo && e instanceof DomainError && e.code === "sold_out"
+        ? await tattooSoldOut(tattoo.tattooSlotId, tattoo.flashDesignId)
+        : null;
     const failed = formFailure(e, t, {
-      sold_out: t("shop.soldOutError"),
+      sold_out:
+        ranOut === "slot"
+          ? { "tattoo.slot": t("tattoo.slotTaken") }
+          : ranOut === "design"
+            ? { "tattoo.design": t("tattooShop.designTaken") }
+            : t("shop.soldOutError"),
+      tattoo_booking_limit: { "tattoo.slot": t("tattoo.bookingLimit") },
       idempotency_key_reused: t("shop.alreadySent"),
       idempotency_in_progress: t("shop.stillPlacing"),
       payment_unavailable: t("shop.paymentUnavailable"),
@@ -140,13 +169,33 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
 }
 
-/** API field paths (items.0.quantity) → the form's own field names (qty.<typeId>). */
-function formFieldNames(errors: Record<string, string>, items: { ticketTypeId: string }[]) {
+type TicketItem = { ticketTypeId: string; quantity: number; priceMinor?: number };
+type TattooItem = {
+  kind: "tattoo_slot";
+  tattooSlotId: string;
+  donationMinor: number;
+  flashDesignId?: string;
+};
+type CheckoutItem = TicketItem | TattooItem;
+const isTattoo = (item: CheckoutItem): item is TattooItem => "kind" in item;
+
+/** The tattoo entry's API fields → the form's own field names. */
+const TATTOO_FIELDS: Record<string, string> = {
+  tattooSlotId: "tattoo.slot",
+  flashDesignId: "tattoo.design",
+  donationMinor: "tattoo.donation",
+  offerToken: "tattoo.slot",
+  prisonerId: "tattoo.slot",
+};
+
+/** API field paths (items.0.quantity) → the form's own field names (qty.<typeId>, tattoo.slot). */
+function formFieldNames(errors: Record<string, string>, items: CheckoutItem[]) {
   const out: Record<string, string> = {};
   for (const [key, message] of Object.entries(errors)) {
     const m = /^items\.(\d+)\.(\w+)$/.exec(key);
     const item = m ? items[Number(m[1])] : undefined;
-    if (m && item)
+    if (m && item && isTattoo(item)) out[TATTOO_FIELDS[m[2]!] ?? "tattoo.slot"] = message;
+    else if (m && item && !isTattoo(item))
       out[m[2] === "priceMinor" ? `price.${item.ticketTypeId}` : `qty.${item.ticketTypeId}`] =
         message;
     else if (key === "donation.amountMinor") out.donation = message;
@@ -158,7 +207,7 @@ function formFieldNames(errors: Record<string, string>, items: { ticketTypeId: s
 }
 
 function Shop() {
-  const { festival, shop, idempotencyKey } = useLoaderData<typeof loader>();
+  const { festival, shop, tattoos, idempotencyKey } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   // With JavaScript: the button shows the order is on its way and takes no second click.
   const navigation = useNavigation();
@@ -169,7 +218,9 @@ function Shop() {
   const e: Record<string, string> = result?.errors ?? {};
   const v: Record<string, string> = result?.values ?? {};
   const onSale = shop.types.filter((x) => x.onSale);
-  if (!shop.open || (shop.types.length === 0 && !shop.hasHidden)) return null;
+  // Tattoos are booked through the same form; shown while the shop is open.
+  const tattooShop = shop.open ? tattoos : null;
+  if (!shop.open || (shop.types.length === 0 && !shop.hasHidden && !tattooShop)) return null;
   const money = (minor: number) => formatMoney(minor, festival.currency, locale);
   const summary = [
     ...shop.types.flatMap((tt) => [
@@ -180,6 +231,17 @@ function Shop() {
         id: `price-${tt.id}`,
       },
     ]),
+    ...(tattooShop
+      ? [
+          { name: "tattoo.slot", label: t("tattooShop.slotLegend"), id: "tattoo-slot" },
+          { name: "tattoo.design", label: t("tattooShop.design"), id: "tattoo-design" },
+          {
+            name: "tattoo.donation",
+            label: t("tattooShop.donation", { currency: festival.currency }),
+            id: "tattoo-donation",
+          },
+        ]
+      : []),
     {
       name: "donation",
       label: t("shop.donation", { currency: festival.currency }),
@@ -289,7 +351,16 @@ function Shop() {
             </li>
           ))}
         </ul>
-        {onSale.length > 0 || shop.prisoners.length > 0 ? (
+        {tattooShop ? (
+          <TattooChoice
+            tattoos={tattooShop}
+            currency={festival.currency}
+            timezone={festival.timezone}
+            errors={e}
+            values={v}
+          />
+        ) : null}
+        {onSale.length > 0 || shop.prisoners.length > 0 || tattooShop?.bookable ? (
           <>
             <div className="row">
               <div className={`field${e.donation ? " has-error" : ""}`}>
@@ -356,6 +427,9 @@ function Shop() {
                     {t(`payment.${m as "door"}`)}
                   </label>
                 ))}
+                {tattooShop?.bookable && shop.methods.includes("door") ? (
+                  <p className="hint">{t("tattooShop.payAtCorner")}</p>
+                ) : null}
                 {e.paymentMethod ? <p className="field-error">{e.paymentMethod}</p> : null}
               </fieldset>
             ) : null}

@@ -1,11 +1,22 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import {
+  Form,
+  Link,
+  Outlet,
+  useActionData,
+  useLoaderData,
+  useSearchParams,
+} from "@remix-run/react";
 import QRCode from "qrcode";
 import { OrderItems } from "~/components/order-items";
+import { TattooBookingActions } from "~/components/tattoo-booking-actions";
+import { TattooBookingCard } from "~/components/tattoo-booking-card";
 import { orderStatusKey } from "~/models/choices";
 import { getOrderView } from "~/models/order-view.server";
+import { orderTattoos } from "~/models/tattoo-booking.server";
 import { eraseOrderOnRequest, erasurePlan, retentionDays } from "~/models/privacy.server";
+import { tattooManageViews } from "~/models/tattoo-manage.server";
 import { DomainError } from "~/utils/domain-error";
 import { field, readForm } from "~/utils/forms.server";
 import { formatDateRange, formatTime, zoneLabel } from "~/utils/format";
@@ -50,8 +61,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return {
     order: { ...safe, tickets: safe.tickets.map(({ qrToken: _q, ...t }) => t) },
     qrCodes,
+    tattoos: await orderTattoos(order.id),
     erasure: await erasurePlan(order.accessToken),
     retentionDays: retentionDays(),
+    // What the booker may still do with each tattoo booking (cancel, move), and why not.
+    tattooManage: await tattooManageViews(order.accessToken),
   };
 }
 
@@ -77,7 +91,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function OrderPage() {
-  const { order, qrCodes, erasure, retentionDays } = useLoaderData<typeof loader>();
+  const { order, qrCodes, tattoos, erasure, retentionDays, tattooManage } =
+    useLoaderData<typeof loader>();
   const failed = useActionData<typeof action>();
   const [params] = useSearchParams();
   const t = useT();
@@ -145,6 +160,46 @@ export default function OrderPage() {
             </a>
           </p>
         </>
+      ) : null}
+      {tattoos.length > 0 ? (
+        <section id="tattoo-manage">
+          <h2>{t("tattooBooking.title")}</h2>
+          {params.get("tattoo") === "cancelled" || params.get("tattoo") === "moved" ? (
+            <p className="notice" role="status">
+              {t(
+                params.get("tattoo") === "cancelled"
+                  ? "tattooManage.cancelled"
+                  : "tattooManage.moved",
+              )}
+            </p>
+          ) : null}
+          {/* A refused cancel or move (orders.$token.tattoo.$itemId) shows here. */}
+          <Outlet />
+          <ol className="tattoo-bookings">
+            {tattoos.map((booking) => {
+              const manage = tattooManage.find((m) => m.orderItemId === booking.orderItemId);
+              return (
+                <TattooBookingCard
+                  key={booking.orderItemId}
+                  booking={booking}
+                  currency={order.currency}
+                  timezone={f.timezone}
+                  calendarHref={`/orders/${order.accessToken}/tattoo/${booking.orderItemId}.ics`}
+                  actions={
+                    manage ? (
+                      <TattooBookingActions
+                        token={order.accessToken}
+                        view={manage}
+                        timezone={f.timezone}
+                        currency={order.currency}
+                      />
+                    ) : undefined
+                  }
+                />
+              );
+            })}
+          </ol>
+        </section>
       ) : null}
       {erasure ? (
         <Erasure

@@ -17,6 +17,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
+import sharp from "sharp";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
@@ -32,7 +33,7 @@ import {
   signedInClient,
   uniqueEmail,
 } from "../helpers/fixtures";
-import { bookSlotDirectly, createArtistRow } from "../helpers/tattoo";
+import { bookSlotDirectly } from "../helpers/tattoo";
 import { browserPerFile, PHONE, type BrowserSession, type Problem } from "./browser";
 import {
   admissibleTicket,
@@ -69,7 +70,7 @@ type Seed = {
   /** Tickets for the scanner's verdicts: one with its price due at the door, one paid. */
   unpaidQr: string;
   paidQr: string;
-  /** A tattoo artist with a window of free, held and booked slots. */
+  /** A tattoo artist with a long alias, pictures, flash, and a window of free, held and booked slots. */
   artistId: string;
 };
 
@@ -124,7 +125,10 @@ const PAGES: PageSpec[] = [
   { route: "admin.festivals.$id.door", path: (s) => `${festivalAdmin(s)}/door`, as: STAFF },
   { route: "admin.festivals.$id.money", path: (s) => `${festivalAdmin(s)}/money`, as: STAFF },
   { route: "admin.festivals.$id.team", path: (s) => `${festivalAdmin(s)}/team`, as: STAFF },
+  { route: "admin.festivals.$id.tattoo", path: (s) => `${festivalAdmin(s)}/tattoo`, as: STAFF },
+  { route: "admin.festivals.$id.tattoo.$artistId", path: (s) => `${festivalAdmin(s)}/tattoo/${s.artistId}`, as: STAFF }, // prettier-ignore
   { route: "admin.festivals.$id.tattoo_.$artistId.availability", path: (s) => `${festivalAdmin(s)}/tattoo/${s.artistId}/availability`, as: STAFF }, // prettier-ignore
+  { route: "admin.festivals.$id.tattoo-settings", path: (s) => `${festivalAdmin(s)}/tattoo-settings`, as: STAFF }, // prettier-ignore
   { route: "admin.users", path: () => "/admin/users", as: ["admin"] },
   { route: "admin.audit", path: () => "/admin/audit", as: ["admin"] },
   { route: "admin.privacy", path: () => "/admin/privacy", as: ["admin"] },
@@ -135,6 +139,8 @@ const NOT_PAGES: Record<string, string> = {
   admin: "the admin layout: every admin page above renders inside it",
   "admin.festivals.$id": "one festival's admin layout: its pages above render inside it",
   "dev.mail": "development only (404 in tests and in production)",
+  "orders.$token.tattoo.$itemId":
+    "the order page's tattoo cancel/move forms post here; it renders only a refused change, inside orders.$token",
 };
 
 let door: DoorFestival;
@@ -301,12 +307,42 @@ async function seedFestival(): Promise<Seed> {
     publishedAt: new Date(),
   });
 
-  // A tattoo artist under a long alias: a window with a break, one slot booked and one held.
-  const artistId = (
-    await createArtistRow(f, {
-      name: "Александра «Тонкая игла» Воробьёва-Соколовская",
-    })
-  ).id;
+  // The tattoo corner: an artist with a long alias, a bio, pictures and flash (one without a picture).
+  const artist = await api("POST", `/api/v1/festivals/${f}/artists`, {
+    name: "Мастер Александра «Тонкая линия» Воробьёва-Соколовская",
+    bio: { en: `Fine line and dotwork. ${LONG_WORD}`, ru: `Тонкие линии и дотворк. ${LONG_WORD}` },
+    contact: "Signal: +371 2000 0000 (после 18:00)",
+    prisonerId: prisoners[1]!.id,
+  });
+  const picture = await sharp({
+    create: { width: 900, height: 1200, channels: 3, background: "#663344" },
+  })
+    .jpeg()
+    .toBuffer();
+  const upload = async (pathname: string, fields: Record<string, string> = {}) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    form.append("image", new Blob([new Uint8Array(picture)], { type: "image/jpeg" }), "work.jpg");
+    const res = await door.client.request("POST", pathname, {
+      body: form,
+      headers: { Authorization: `Bearer ${door.organiserToken}` },
+    });
+    if (res.status !== 201) throw new Error(`${pathname}: ${res.status} ${res.text}`);
+  };
+  await upload(`/api/v1/artists/${artist.id}/images`);
+  await upload(`/api/v1/artists/${artist.id}/images`);
+  await upload(`/api/v1/artists/${artist.id}/flash`, {
+    title: "Ласточка с письмом политзаключённому (парная татуировка)",
+    size: "7 × 5 см, предплечье",
+    minDonationMinor: "3000",
+    maxUses: "3",
+  });
+  await api("POST", `/api/v1/artists/${artist.id}/flash`, {
+    title: LONG_WORD,
+    minDonationMinor: 12_345_600,
+  });
+  const artistId = artist.id;
+  // A window with a break, one slot booked and one held.
   const window = await api<{ slots: { id: string }[] }>(
     "POST",
     `/api/v1/artists/${artistId}/availability`,

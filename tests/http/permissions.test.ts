@@ -1550,6 +1550,124 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  // ---- tattoo cancel and reschedule, tattoo settings (branch manage)
+  "routes/admin.festivals.$id.tattoo-settings": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/tattoo-settings",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/tattoo-settings`,
+        access: fest("tattoo"),
+      },
+      {
+        label: "GET /admin/festivals/:id/tattoo-settings.data",
+        kind: "data",
+        method: "GET",
+        path: (t) =>
+          data(
+            `/admin/festivals/${t.id}/tattoo-settings`,
+            "routes/admin.festivals.$id.tattoo-settings",
+          ),
+        access: fest("tattoo"),
+      },
+      {
+        label: "POST /admin/festivals/:id/tattoo-settings",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/tattoo-settings`,
+        form: () => ({
+          bookingsPerArtist: "2",
+          cancelHours: "24",
+          cancelPolicy: "keep",
+          offerMinutes: "30",
+        }),
+        access: fest("tattoo"),
+      },
+    ],
+  },
+  "routes/api.v1.festivals.$id.tattoo-settings": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/tattoo-settings",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/tattoo-settings`,
+        access: fest("tattoo"),
+      },
+      {
+        label: "PATCH /api/v1/festivals/:id/tattoo-settings",
+        kind: "api",
+        method: "PATCH",
+        path: (t) => `/api/v1/festivals/${t.id}/tattoo-settings`,
+        json: () => ({ cancelHours: 36 }),
+        access: fest("tattoo"),
+      },
+    ],
+  },
+  "routes/orders.$token.tattoo.$itemId": {
+    // The order's unguessable link is the credential, whoever is signed in.
+    category: "public",
+    calls: [
+      {
+        label: "GET /orders/:token/tattoo/:itemId (unknown)",
+        kind: "page",
+        method: "GET",
+        path: () => "/orders/unknown-order-token-0123456789/tattoo/unknown-item",
+        access: pub(404),
+      },
+      {
+        label: "POST /orders/:token/tattoo/:itemId cancel (unknown)",
+        kind: "page",
+        method: "POST",
+        path: () => "/orders/unknown-order-token-0123456789/tattoo/unknown-item",
+        form: () => ({ intent: "cancel", confirm: "yes" }),
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/api.v1.orders.$token.tattoo.$itemId.cancel": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/orders/:token/tattoo/:itemId/cancel",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/orders/unknown-order-token-0123456789/tattoo/unknown-item/cancel",
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/orders/:token/tattoo/:itemId/cancel (unknown)",
+        kind: "api",
+        method: "POST",
+        path: () => "/api/v1/orders/unknown-order-token-0123456789/tattoo/unknown-item/cancel",
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/api.v1.orders.$token.tattoo.$itemId.reschedule": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/orders/:token/tattoo/:itemId/reschedule",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/orders/unknown-order-token-0123456789/tattoo/unknown-item/reschedule",
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/orders/:token/tattoo/:itemId/reschedule (unknown)",
+        kind: "api",
+        method: "POST",
+        path: () => "/api/v1/orders/unknown-order-token-0123456789/tattoo/unknown-item/reschedule",
+        json: () => ({ slotId: "unknown-slot" }),
+        access: pub(404),
+      },
+    ],
+  },
+  // ---- end tattoo cancel and reschedule
   // ---- Tattoo waitlist (branch waitlist): public, the links' secrets are the credentials.
   "routes/api.v1.tattoo-slots.$id.waitlist": {
     category: "public",
@@ -1640,6 +1758,18 @@ const ROUTES: Record<string, RouteRow> = {
         kind: "api",
         method: "GET",
         path: () => "/orders/unknown-order-token-0123456789/calendar.ics",
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/orders.$token.tattoo.$file": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /orders/:token/tattoo/:itemId.ics (unknown)",
+        kind: "api",
+        method: "GET",
+        path: () => "/orders/unknown-order-token-0123456789/tattoo/unknown-item.ics",
         access: pub(404),
       },
     ],

@@ -507,6 +507,10 @@ describe("a linked artist", () => {
       token,
     );
     expect(link.status, link.text).toBe(200);
+    // The team page names the role for what it is.
+    const team = await page.get(`/admin/festivals/${festivalId}/team`);
+    expect(team.text).toContain(person.email);
+    expect(team.text).toContain("Tattoo artist");
     const artistToken = await apiToken(app.url, person.email);
     const own = await client().api(
       "PATCH",
@@ -686,5 +690,38 @@ describe("the organiser pages", () => {
       minDonationMinor: 2550,
       maxUses: null,
     });
+  });
+
+  it("moves a portfolio picture with the page's buttons", async () => {
+    const id = await newArtist("Page order");
+    for (const size of [200, 300])
+      expect(
+        (
+          await send(
+            "POST",
+            `/api/v1/artists/${id}/images`,
+            upload(await gpsJpeg(size, size), "x.jpg", "image/jpeg"),
+          )
+        ).status,
+      ).toBe(201);
+    const order = async () =>
+      (
+        await prisma.tattooImage.findMany({
+          where: { artistId: id },
+          orderBy: { position: "asc" },
+          select: { width: true },
+        })
+      ).map((i) => i.width);
+    expect(await order()).toEqual([200, 300]);
+    const first = await prisma.tattooImage.findFirstOrThrow({
+      where: { artistId: id, width: 200 },
+    });
+    const res = await page.postForm(`/admin/festivals/${festivalId}/tattoo/${id}`, {
+      intent: "move-image",
+      imageId: first.id,
+      direction: "later",
+    });
+    expect(res.status).toBe(200);
+    expect(await order()).toEqual([300, 200]);
   });
 });

@@ -158,7 +158,9 @@ describe("POST /api/v1/artists/:id/availability", () => {
 
   it("a linked artist runs their own windows only; door staff are refused", async () => {
     const artistUser = await createUserRow({ email: uniqueEmail("linked-artist") });
-    const own = await createArtistRow(festivalId, { name: "Linked Artist", userId: artistUser.id });
+    const own = (
+      await createArtistRow(festivalId, { name: "Linked Artist", userId: artistUser.id })
+    ).id;
     const artistToken = await apiToken(app.url, artistUser.email);
     const mine = await post(
       own,
