@@ -216,14 +216,14 @@ async function findPlace(line: Line, flashDesignId: string | null, emailKey: str
 
 /**
  * Free slots of the artist's day a newcomer could book online now: free,
- * open, past the minimum notice, and not all spoken for by people already
+ * open, not kept for walk-ins, past the minimum notice, and not all spoken for by people already
  * waiting (a free slot is theirs first: the checkout refuses it to others).
  */
 async function bookableSlots(line: Line, now: Date) {
   const { from, to } = dayBounds(line.day, line.timezone);
   const { rows } = await sqlClient().execute({
     sql: `SELECT
-            (SELECT count(*) FROM TattooSlot WHERE artistId = ? AND status = 'open' AND reserved = 0
+            (SELECT count(*) FROM TattooSlot WHERE artistId = ? AND status = 'open' AND reserved = 0 AND walkInsOnly = 0
                AND startsAt >= ? AND startsAt < ? AND startsAt > ?
                AND strftime('%s', startsAt) - strftime('%s', ?) >= minNoticeMinutes * 60) AS free,
             (SELECT count(*) FROM TattooWaitlist WHERE artistId = ? AND day = ? AND status = 'waiting') AS waiting`,
@@ -310,7 +310,8 @@ export type RefillResult = { expired: number; offered: number };
  * write transaction with its email; the slot is taken only while still free,
  * so concurrent passes (or a pass racing a booking) make at most one offer per
  * slot. A slot starting within the offer time (plus its minimum notice) is not
- * offered: it stays free for walk-ins at the tattoo corner.
+ * offered: it stays free for walk-ins at the tattoo corner; nor is a slot the
+ * corner keeps for walk-ins (`walkInsOnly`, a no-show released "to walk-ins").
  */
 export async function refillWaitlist(now = new Date()): Promise<RefillResult> {
   const at = sqlDate(now);
@@ -343,7 +344,7 @@ export async function refillWaitlist(now = new Date()): Promise<RefillResult> {
     sql: `SELECT s.id, s.artistId, s.startsAt, s.minNoticeMinutes, f.timezone, f.tattooOfferMinutes
           FROM TattooSlot s JOIN Festival f ON f.id = s.festivalId
           WHERE s.artistId IN (${artists.map(() => "?").join(",")}) AND s.status = 'open' AND s.reserved = 0
-            AND s.startsAt > ? AND f.status = 'published'
+            AND s.walkInsOnly = 0 AND s.startsAt > ? AND f.status = 'published'
           ORDER BY s.startsAt, s.id`,
     args: [...artists, at],
   });
@@ -386,7 +387,8 @@ async function offerSlot(
     let taken;
     try {
       taken = await tx.execute({
-        sql: `UPDATE TattooSlot SET reserved = reserved + 1 WHERE id = ? AND status = 'open' AND reserved = 0`,
+        // Still free, and not kept for walk-ins by the tattoo corner meanwhile.
+        sql: `UPDATE TattooSlot SET reserved = reserved + 1 WHERE id = ? AND status = 'open' AND reserved = 0 AND walkInsOnly = 0`,
         args: [slotId],
       });
     } catch (error) {

@@ -232,6 +232,7 @@ describe("a slot that comes free goes to the first in line", () => {
     const a = await orders.placeOrder(festivalId, order([item(early.id)]), context);
     const b = await orders.placeOrder(festivalId, order([item(late.id)]), context);
     const waiter = await waitlist.joinWaitlist({ slotId: early.id, email: email(), locale: "en" });
+    const next = await waitlist.joinWaitlist({ slotId: early.id, email: email(), locale: "en" });
     await payments.cancelOrRefundOrder(null, a.order.id);
     await payments.cancelOrRefundOrder(null, b.order.id);
     // 10 minutes before the early slot starts: too late to offer it, the late one is offered.
@@ -240,6 +241,18 @@ describe("a slot that comes free goes to the first in line", () => {
     expect(await openOffers(early.id)).toEqual([]);
     expect(await openOffers(late.id)).toEqual([waiter.id]);
     expect((await tattoo.slotState(early.id)).reserved).toBe(0);
+    // A slot the tattoo corner keeps for walk-ins is not offered either.
+    const kept = await tattoo.createSlotRow(
+      festivalId,
+      artistId,
+      new Date(day.getTime() + 4 * 60 * MINUTE),
+    );
+    await db
+      .sqlClient()
+      .execute({ sql: "UPDATE TattooSlot SET walkInsOnly = 1 WHERE id = ?", args: [kept.id] });
+    await waitlist.refillWaitlist(now);
+    expect(await openOffers(kept.id)).toEqual([]);
+    expect(await entryStatus(next.id)).toBe("waiting");
   });
 });
 
