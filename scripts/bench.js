@@ -15,6 +15,9 @@ import { build, buildIsStale, CHROMIUM_FLAGS, findChromium, migrate, root } from
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
+/** `BENCH_ONLY=tattoo,orders`: the floors and only these sections (routes, orders, tattoo, door, scans). */
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
+const runs = (section) => !ONLY || ONLY.has(section);
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -312,6 +315,177 @@ async function benchOrders({ url, token, file, health }) {
   );
 }
 
+/** A time column as the app writes it (`sqlDate()`: milliseconds and "+00:00"). */
+const sqlDate = (d) => d.toISOString().replace("Z", "+00:00");
+/** An id like the app's (`randomToken`: no ':' or '='). */
+const rowId = () => crypto.randomBytes(12).toString("base64url");
+
+/**
+ * Issue 10: donation tattoo slots booked through the same checkout, under the
+ * load of the ticket orders above (50 concurrent buyers, the same duration),
+ * pay-at-the-corner (no Stripe). Many artists, one slot per request; every
+ * seventh request also takes the artist's flash design (limited to 5 uses),
+ * and every tenth aims at a slot an earlier request booked (a clean 409, counted
+ * apart). Then a burst of 400 simultaneous bookings for 40 slots. After
+ * the run the database is checked: no slot held twice, every slot's `reserved`
+ * is its holders, no design over its limit, no artist booked twice at once.
+ */
+async function benchTattoo({ url, token, file, health }) {
+  const { post, festival } = await publishedFestival(url, token, "Tattoo bench festival");
+  const ARTISTS = 60;
+  const SLOTS_PER_ARTIST = 120; // 7,200 slots: more than a run this long books
+  const DESIGN_USES = 5;
+  const db = createClient({ url: `file:${file}` });
+  await db.execute("PRAGMA busy_timeout = 5000");
+  const now = sqlDate(new Date());
+  const artists = [];
+  const statements = [];
+  for (let a = 0; a < ARTISTS; a++) {
+    const id = rowId();
+    const design = rowId();
+    artists.push({ id, design, slots: [] });
+    statements.push(
+      {
+        sql: `INSERT INTO TattooArtist (id, festivalId, name, bio, createdAt, updatedAt) VALUES (?, ?, ?, '{}', ?, ?)`,
+        args: [id, festival.id, `Bench artist ${a + 1}`, now, now],
+      },
+      {
+        sql: `INSERT INTO FlashDesign (id, festivalId, artistId, title, minDonationMinor, maxUses, createdAt) VALUES (?, ?, ?, 'Swallow', 3000, ?, ?)`,
+        args: [design, festival.id, id, DESIGN_USES, now],
+      },
+    );
+  }
+  // Back-to-back 45-minute slots each hour from the festival's day on (the overlap trigger checks each).
+  const from = Date.parse("2030-01-26T10:00:00Z");
+  const slots = [];
+  for (let k = 0; k < SLOTS_PER_ARTIST; k++)
+    for (const artist of artists) {
+      const id = rowId();
+      const startsAt = new Date(from + k * 3_600_000);
+      statements.push({
+        sql: `INSERT INTO TattooSlot (id, festivalId, artistId, startsAt, endsAt, minDonationMinor, minNoticeMinutes, createdAt) VALUES (?, ?, ?, ?, ?, 2000, 0, ?)`,
+        args: [
+          id,
+          festival.id,
+          artist.id,
+          sqlDate(startsAt),
+          sqlDate(new Date(startsAt.getTime() + 45 * 60_000)),
+          now,
+        ],
+      });
+      slots.push({ id, artist });
+    }
+  await db.batch(statements, "write");
+
+  const buyer = { "Content-Type": "application/json" };
+  const book = (slot, email, design) =>
+    post(
+      `/api/v1/festivals/${festival.id}/orders`,
+      {
+        items: [
+          {
+            kind: "tattoo_slot",
+            tattooSlotId: slot.id,
+            donationMinor: design ? 3000 : 2500,
+            ...(design ? { flashDesignId: slot.artist.design } : {}),
+          },
+        ],
+        email,
+        paymentMethod: "door",
+      },
+      buyer,
+    );
+  const counts = { fresh: {}, design: {}, taken: {} };
+  const count = (kind, r) => {
+    const code = r.status === 201 ? "201" : `${r.status} ${json(r).error}`;
+    counts[kind][code] = (counts[kind][code] ?? 0) + 1;
+    return code;
+  };
+  let n = 0;
+  let ranOut = false;
+  const booked = [];
+  const bookings = await load(
+    async () => {
+      const i = n++;
+      // Every tenth request aims at a slot an earlier request has booked (201 received).
+      const taken = i % 10 === 9 && booked.length > 0;
+      const slot = taken ? booked[(i * 7919) % booked.length] : slots[i];
+      if (!slot) {
+        ranOut = true;
+        return false;
+      }
+      const kind = taken ? "taken" : i % 7 === 3 ? "design" : "fresh";
+      const code = count(kind, await book(slot, `t${i}@example.test`, kind === "design"));
+      if (code === "201" && !taken) booked.push(slot);
+      // A taken slot's 409 is the right answer; so is a design's once its uses are gone.
+      return code === "201" || (kind !== "fresh" && code === "409 sold_out");
+    },
+    { concurrency: 50, durationMs: Math.max(DURATION_MS, 5000) },
+  );
+  const placed = Object.values(counts).reduce((sum, c) => sum + (c["201"] ?? 0), 0);
+  console.log(
+    `\nTattoo slot bookings (pay at the corner, 1 slot each, ${ARTISTS} artists × ${SLOTS_PER_ARTIST} slots, 50 concurrent bookers)`,
+  );
+  console.log(
+    `       POST /api/v1/festivals/:id/orders (slot)  ${fmt(bookings)}   (${((bookings.perSecond / health.perSecond) * 100).toFixed(0)}% of /healthz ${health.perSecond.toFixed(0)} req/s, target ≥ 50%)`,
+  );
+  console.log(
+    `       answers: free slot ${JSON.stringify(counts.fresh)}, with a 5-use design ${JSON.stringify(counts.design)}, a slot already booked ${JSON.stringify(counts.taken)}${ranOut ? "  RAN OUT OF SLOTS" : ""}`,
+  );
+
+  // Contention: 400 simultaneous bookings (10 per slot) for the next 40 free slots.
+  const burst = slots.slice(n, n + 40);
+  const statuses = await Promise.all(
+    Array.from({ length: 400 }, (_, i) =>
+      book(burst[i % 40], `burst${i}@example.test`, false).then((r) => r.status),
+    ),
+  );
+  const won = statuses.filter((s) => s === 201).length;
+  const lost = statuses.filter((s) => s === 409).length;
+
+  const one = async (sql) => Number((await db.execute({ sql, args: [festival.id] })).rows[0].n);
+  const check = {
+    doubles: await one(
+      `SELECT count(*) AS n FROM (SELECT slotId FROM TattooBooking WHERE festivalId = ? AND holdsSlot = 1 GROUP BY slotId HAVING count(*) > 1)`,
+    ),
+    reservedWrong: await one(
+      `SELECT count(*) AS n FROM TattooSlot s WHERE s.festivalId = ? AND (s.reserved > 1 OR s.reserved <>
+         (SELECT count(*) FROM TattooBooking b WHERE b.slotId = s.id AND b.holdsSlot = 1)
+         + (SELECT count(*) FROM TattooOffer f WHERE f.slotId = s.id AND f.status = 'open'))`,
+    ),
+    designsOver: await one(
+      `SELECT count(*) AS n FROM FlashDesign d WHERE d.festivalId = ? AND (d.reserved > d.maxUses OR d.reserved <>
+         (SELECT count(*) FROM TattooBooking b WHERE b.flashDesignId = d.id AND b.holdsSlot = 1))`,
+    ),
+    overlapping: await one(
+      `SELECT count(*) AS n FROM TattooBooking a JOIN TattooSlot sa ON sa.id = a.slotId
+         JOIN TattooBooking b ON b.artistId = a.artistId AND b.orderItemId > a.orderItemId AND b.holdsSlot = 1
+         JOIN TattooSlot sb ON sb.id = b.slotId
+       WHERE a.festivalId = ? AND a.holdsSlot = 1 AND sa.startsAt < sb.endsAt AND sb.startsAt < sa.endsAt`,
+    ),
+    bookings: await one(
+      `SELECT count(*) AS n FROM TattooBooking WHERE festivalId = ? AND holdsSlot = 1 AND status = 'booked'`,
+    ),
+  };
+  db.close();
+  const ok =
+    check.doubles === 0 &&
+    check.reservedWrong === 0 &&
+    check.designsOver === 0 &&
+    check.overlapping === 0 &&
+    check.bookings === placed + won &&
+    won === 40 &&
+    lost === 360 &&
+    !ranOut;
+  console.log(
+    `       contention: 400 simultaneous bookings for 40 slots → ${won} × 201, ${lost} × 409, ${400 - won - lost} other`,
+  );
+  console.log(
+    `       after the run: ${check.bookings} bookings for ${placed + won} × 201; slots held twice ${check.doubles}, slots whose reserved ≠ holders ${check.reservedWrong}, designs over their limit ${check.designsOver}, an artist booked twice at once ${check.overlapping} → ${ok ? "zero double bookings" : "FAIL: DOUBLE BOOKED OR LOST"}`,
+  );
+  if (!ok) process.exitCode = 1;
+}
+
 /** Eight door devices of a festival: their bearer tokens. */
 async function doorDevices(post, festivalId, name) {
   const tokens = [];
@@ -584,15 +758,16 @@ async function main() {
           }).then((r) => r.status === 201),
       ],
     ];
-    for (const [label, fn] of rows) {
+    for (const [label, fn] of runs("routes") ? rows : []) {
       const r = await load(fn);
       console.log(
         `       ${label.padEnd(45)}${fmt(r)}   (${(health.perSecond / r.perSecond).toFixed(1)}x /healthz cost)`,
       );
     }
-    await benchOrders({ url, token, file, health });
-    await benchDoorPayments({ url, token, health });
-    await benchScans({ url, token, raw, file });
+    if (runs("orders")) await benchOrders({ url, token, file, health });
+    if (runs("tattoo")) await benchTattoo({ url, token, file, health });
+    if (runs("door")) await benchDoorPayments({ url, token, health });
+    if (runs("scans")) await benchScans({ url, token, raw, file });
     const rss = fs.readFileSync(`/proc/${child.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1];
     if (rss) console.log(`\napp process RSS after the run: ${(Number(rss) / 1024).toFixed(0)} MiB`);
   } finally {

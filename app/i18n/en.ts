@@ -1002,6 +1002,7 @@ export const en = {
   "corner.slotTaken": "Someone has just taken this slot.",
   "corner.notYours": "This is another artist's booking: you run only your own board.",
   "corner.cashNote": "Cash you take here is yours to hand over to a treasurer (Money page).",
+  "festivalAdmin.ownArtist": "Your artist page",
   "festivalAdmin.tattooCorner": "Tattoo corner",
   "dashboard.tattooCorners": "Tattoo corners",
   "dashboard.openCorner": "Open the tattoo corner",

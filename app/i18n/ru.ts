@@ -1014,6 +1014,7 @@ export const ru: Record<MessageKey, string> = {
   "corner.slotTaken": "Этот слот только что заняли.",
   "corner.notYours": "Это запись другого мастера: вы ведёте только свою доску.",
   "corner.cashNote": "Наличные, полученные здесь, вы передаёте казначею (страница «Деньги»).",
+  "festivalAdmin.ownArtist": "Ваша страница мастера",
   "festivalAdmin.tattooCorner": "Тату-уголок",
   "dashboard.tattooCorners": "Тату-уголки",
   "dashboard.openCorner": "Открыть тату-уголок",

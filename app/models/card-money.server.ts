@@ -14,6 +14,7 @@
 import type { InStatement } from "@libsql/client";
 import type Stripe from "stripe";
 import { randomToken } from "~/utils/crypto.server";
+import { stripe } from "~/utils/stripe.server";
 import { dateFromSql, sqlClient, sqlDate, type SqlExecutor } from "~/utils/db.server";
 import {
   entryStatements,
@@ -153,13 +154,24 @@ const rank = (p: IncomePart) =>
  * Which income a partial refund (or chargeback) gives back, from what the order
  * still holds: tickets first, then other items, then unearmarked donations, and
  * earmarked donations last — money meant for a prisoner is the last to go.
- * An amount of all that is held (or more) gives back everything.
+ * An amount of all that is held (or more) gives back everything. A refund of
+ * one line (`first`: a cancelled tattoo) takes that line's category and
+ * earmark before anything else.
  */
-export function allocateOut(held: IncomePart[], amountMinor: number): IncomePart[] {
+export function allocateOut(
+  held: IncomePart[],
+  amountMinor: number,
+  first?: Pick<IncomePart, "category" | "prisonerId"> | null,
+): IncomePart[] {
   let left = amountMinor;
   const out: IncomePart[] = [];
+  const isFirst = (p: IncomePart) =>
+    first != null &&
+    p.category === first.category &&
+    (p.prisonerId ?? null) === (first.prisonerId ?? null);
   const ordered = [...held].sort(
     (a, b) =>
+      Number(isFirst(b)) - Number(isFirst(a)) ||
       rank(a) - rank(b) ||
       a.category.localeCompare(b.category) ||
       (a.prisonerId ?? "").localeCompare(b.prisonerId ?? ""),
@@ -241,12 +253,34 @@ export async function entryExists(db: SqlExecutor, id: string) {
 export async function stripeRefundStatements(
   db: SqlExecutor,
   ctx: CardContext,
-  refund: Pick<Stripe.Refund, "id" | "amount" | "balance_transaction">,
+  refund: Pick<Stripe.Refund, "id" | "amount" | "balance_transaction"> & {
+    metadata?: Stripe.Metadata | null;
+  },
   memo?: string,
 ): Promise<InStatement[]> {
   const id = `stripe:refund:${refund.id}`;
   if (await entryExists(db, id)) return [];
-  const parts = allocateOut(await heldIncome(db, ctx.orderId, ctx.currency), refund.amount);
+  // Our refund of one line (a cancelled tattoo) names it: its money goes back first,
+  // whether this or the line's own cancellation posts the refund.
+  const lineId = refund.metadata?.order_item_id;
+  const line = lineId
+    ? (
+        await db.execute({
+          sql: "SELECT category, prisonerId FROM OrderItem WHERE id = ? AND orderId = ? AND category IS NOT NULL",
+          args: [lineId, ctx.orderId],
+        })
+      ).rows[0]
+    : undefined;
+  const parts = allocateOut(
+    await heldIncome(db, ctx.orderId, ctx.currency),
+    refund.amount,
+    line
+      ? {
+          category: String(line.category),
+          prisonerId: line.prisonerId === null ? null : String(line.prisonerId),
+        }
+      : null,
+  );
   const bt = settlementOf(refund.balance_transaction);
   return moneyOutStatements(
     ctx,
@@ -491,4 +525,23 @@ export async function orderCardMoney(
       createdAt: dateFromSql(r.createdAt).toISOString(),
     })),
   };
+}
+
+/**
+ * A refund with its balance transaction (what left Stripe's balance, in the
+ * settlement currency), asked separately so the create call's parameters stay
+ * those its idempotency key was first used with. Without it (Stripe cannot
+ * tell us now) the refund is posted in the order's currency alone.
+ */
+export async function withBalanceTransaction(refund: Stripe.Refund): Promise<Stripe.Refund> {
+  if (refund.balance_transaction && typeof refund.balance_transaction === "object") return refund;
+  try {
+    return await stripe().refunds.retrieve(refund.id, { expand: ["balance_transaction"] });
+  } catch (error) {
+    console.warn(
+      `Stripe balance transaction of ${refund.id} unknown:`,
+      error instanceof Error ? error.message : error,
+    );
+    return refund;
+  }
 }

@@ -45,6 +45,7 @@ import {
   refundedTotal,
   settlementOf,
   stripeRefundStatements,
+  withBalanceTransaction,
   unmatchedHeld,
   unmatchedRefundStatements,
   type CardContext,
@@ -516,25 +517,6 @@ async function orderOfCharge(paymentIntent: string | null, metadata: unknown) {
   if (id === undefined && paymentIntent)
     id = (await stripe().paymentIntents.retrieve(paymentIntent)).metadata?.order_id;
   return typeof id === "string" && id.length <= 64 ? id : null;
-}
-
-/**
- * A refund with its balance transaction (what left Stripe's balance, in the
- * settlement currency), asked separately so the create call's parameters stay
- * those its idempotency key was first used with. Without it (Stripe cannot
- * tell us now) the refund is posted in the order's currency alone.
- */
-async function withBalanceTransaction(refund: Stripe.Refund): Promise<Stripe.Refund> {
-  if (refund.balance_transaction && typeof refund.balance_transaction === "object") return refund;
-  try {
-    return await stripe().refunds.retrieve(refund.id, { expand: ["balance_transaction"] });
-  } catch (error) {
-    console.warn(
-      `Stripe balance transaction of ${refund.id} unknown:`,
-      error instanceof Error ? error.message : error,
-    );
-    return refund;
-  }
 }
 
 /** Whether the order's card payment was recorded (it is paid, or was paid and refunded). */

@@ -32,6 +32,7 @@ import { localDay } from "./item-kinds/tattoo-slot.server";
 import { entryStatements, moneyInPostings } from "./ledger.server";
 import { checkoutSchema, placeOrder, readIdempotencyKey } from "./order.server";
 import { cardCheckoutUrl } from "./payment.server";
+import { artistScope } from "./tattoo-artist.server";
 import { tattooCategory } from "./tattoo-money";
 import { minorAmount } from "./ticket-type.server";
 
@@ -45,25 +46,18 @@ export type CornerScope = { all: true } | { all: false; artistId: string };
  * tie to the festival, 403 for a role without `tattoo:corner` or an artist
  * account linked to no artist of this festival.
  */
-export async function cornerScope(
-  user: CurrentUser,
-  festivalId: string,
-  db: SqlExecutor = sqlClient(),
-): Promise<CornerScope> {
+export async function cornerScope(user: CurrentUser, festivalId: string): Promise<CornerScope> {
   const decision = decide(user, "tattoo:corner", festivalId);
   if (decision === "not_found") throw DomainError.notFound("No such festival.");
   if (decision === "forbidden")
     throw DomainError.forbidden("You do not have permission to do this.");
   const role = user.memberships.find((m) => m.festivalId === festivalId)?.role;
   if (user.role === "admin" || role !== "artist") return { all: true };
-  // A linked artist: their own artist only (TattooArtist.userId).
-  const { rows } = await db.execute({
-    sql: "SELECT id FROM TattooArtist WHERE festivalId = ? AND userId = ?",
-    args: [festivalId, user.id],
-  });
-  const own = rows[0];
-  if (!own) throw DomainError.forbidden("No tattoo artist of this festival is linked to you.");
-  return { all: false, artistId: String(own.id) };
+  // A linked artist: their own artist only (TattooArtist.userId), as the artists' module says.
+  const own = await artistScope(user, festivalId);
+  if (own === null) return { all: true };
+  if (!own[0]) throw DomainError.forbidden("No tattoo artist of this festival is linked to you.");
+  return { all: false, artistId: own[0] };
 }
 
 function inScope(scope: CornerScope, artistId: string) {
@@ -364,7 +358,7 @@ async function readBooking(db: SqlExecutor, user: CurrentUser, id: string): Prom
     currency: String(r.currency),
     festivalStatus: String(r.festivalStatus),
   };
-  const scope = await cornerScope(user, booking.festivalId, db);
+  const scope = await cornerScope(user, booking.festivalId);
   if (!inScope(scope, booking.artistId))
     throw DomainError.forbidden("This booking is another artist's: you run only your own board.");
   return booking;

@@ -51,6 +51,7 @@ import {
   moneyOutStatements,
   settlementOf,
   refundedTotal,
+  withBalanceTransaction,
 } from "./card-money.server";
 import { entryStatements } from "./ledger.server";
 import { isCapacityViolation, SoldOutError } from "./order.server";
@@ -234,15 +235,6 @@ function bt(refund: Stripe.Refund) {
   return settled ? { currency: settled.currency, amountMinor: -settled.amountMinor } : null;
 }
 
-async function refundWithBalance(refund: Stripe.Refund): Promise<Stripe.Refund> {
-  if (refund.balance_transaction && typeof refund.balance_transaction === "object") return refund;
-  try {
-    return await stripe().refunds.retrieve(refund.id, { expand: ["balance_transaction"] });
-  } catch {
-    return refund; // posted in the order's currency alone
-  }
-}
-
 /**
  * Statements that settle the order after one of its bookings is given up: a card
  * order refunded in full is 'refunded'; a door order that holds nothing live any
@@ -343,7 +335,7 @@ export async function cancelTattooBooking({
         { headers: { "Retry-After": "30" } },
       );
     }
-    refund = await refundWithBalance(refund);
+    refund = await withBalanceTransaction(refund);
   }
   const outcome: CancelOutcome = plan.outcome;
   const category = b.line.category ?? tattooCategory(b.artistId);

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useOutlet } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Field, FocusFirstError, FormError, TextArea } from "~/components/field";
 import { Table } from "~/components/table";
 import { getFestivalOrThrow, parseJsonArray } from "~/models/festival.server";
@@ -70,14 +70,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
-export default function TattooCorner() {
-  const outlet = useOutlet();
-  // An artist's own page (and what is under it) replaces the list.
-  if (outlet) return outlet;
-  return <ArtistList />;
-}
-
-function ArtistList() {
+/** The festival's tattoo artists (each artist's own page is a route of its own, for linked artists too). */
+export default function ArtistList() {
   const { festivalId, artists, languages, prisoners, canEdit } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();

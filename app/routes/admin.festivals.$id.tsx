@@ -3,7 +3,9 @@ import { Link, NavLink, Outlet, useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { ErrorMessage } from "~/components/error-message";
 import { getFestivalOrThrow } from "~/models/festival.server";
-import { can, requireUserWith } from "~/utils/permissions.server";
+import { artistScope } from "~/models/tattoo-artist.server";
+import { requireSessionUser } from "~/utils/auth.server";
+import { can, requirePermission } from "~/utils/permissions.server";
 import { useT } from "~/utils/use-t";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -11,9 +13,15 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 ];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requireUserWith(request, "festival:view", params.id);
+  const user = await requireSessionUser(request);
+  // A linked tattoo artist sees only their own artist's pages here (each page
+  // checks its own permission; this frame shows them no other tab).
+  const artistOnly =
+    !can(user, "festival:view", params.id) && can(user, "tattoo:artist", params.id);
+  if (!artistOnly) requirePermission(user, "festival:view", params.id);
   const festival = await getFestivalOrThrow(params.id);
   return {
+    ownArtists: artistOnly ? await artistScope(user, festival.id) : null,
     festival: {
       id: festival.id,
       name: festival.name,
@@ -32,7 +40,7 @@ function FestivalFrame({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("routes/admin.festivals.$id");
   const t = useT();
   if (!data) return <>{children}</>; // the festival itself could not be loaded
-  const { festival, canTeam, canMoney, canTattoo, canCorner } = data;
+  const { festival, canTeam, canMoney, canTattoo, canCorner, ownArtists } = data;
   return (
     <section>
       <p className="eyebrow">
@@ -49,33 +57,50 @@ function FestivalFrame({ children }: { children: ReactNode }) {
           <Link to={`/festivals/${festival.slug}`}>{t("festivalAdmin.publicPage")}</Link>
         </p>
       ) : null}
-      <nav className="tabs" aria-label={t("festivalAdmin.sections")}>
-        <NavLink to={`/admin/festivals/${festival.id}`} end>
-          {t("festivalAdmin.details")}
-        </NavLink>
-        <NavLink to={`/admin/festivals/${festival.id}/programme`}>
-          {t("festivalAdmin.programme")}
-        </NavLink>
-        <NavLink to={`/admin/festivals/${festival.id}/tickets`}>
-          {t("festivalAdmin.tickets")}
-        </NavLink>
-        <NavLink to={`/admin/festivals/${festival.id}/orders`}>{t("festivalAdmin.orders")}</NavLink>
-        <NavLink to={`/admin/festivals/${festival.id}/door`}>{t("festivalAdmin.door")}</NavLink>
-        {canTattoo ? (
-          <NavLink to={`/admin/festivals/${festival.id}/tattoo`}>
-            {t("festivalAdmin.tattoo")}
-          </NavLink>
-        ) : null}
-        {canCorner ? (
+      {ownArtists ? (
+        <nav className="tabs" aria-label={t("festivalAdmin.sections")}>
+          {ownArtists.map((artistId) => (
+            <NavLink key={artistId} to={`/admin/festivals/${festival.id}/tattoo/${artistId}`}>
+              {t("festivalAdmin.ownArtist")}
+            </NavLink>
+          ))}
           <NavLink to={`/tattoo-corner/${festival.id}`}>{t("festivalAdmin.tattooCorner")}</NavLink>
-        ) : null}
-        {canMoney ? (
-          <NavLink to={`/admin/festivals/${festival.id}/money`}>{t("festivalAdmin.money")}</NavLink>
-        ) : null}
-        {canTeam ? (
-          <NavLink to={`/admin/festivals/${festival.id}/team`}>{t("festivalAdmin.team")}</NavLink>
-        ) : null}
-      </nav>
+        </nav>
+      ) : (
+        <nav className="tabs" aria-label={t("festivalAdmin.sections")}>
+          <NavLink to={`/admin/festivals/${festival.id}`} end>
+            {t("festivalAdmin.details")}
+          </NavLink>
+          <NavLink to={`/admin/festivals/${festival.id}/programme`}>
+            {t("festivalAdmin.programme")}
+          </NavLink>
+          <NavLink to={`/admin/festivals/${festival.id}/tickets`}>
+            {t("festivalAdmin.tickets")}
+          </NavLink>
+          <NavLink to={`/admin/festivals/${festival.id}/orders`}>
+            {t("festivalAdmin.orders")}
+          </NavLink>
+          <NavLink to={`/admin/festivals/${festival.id}/door`}>{t("festivalAdmin.door")}</NavLink>
+          {canTattoo ? (
+            <NavLink to={`/admin/festivals/${festival.id}/tattoo`}>
+              {t("festivalAdmin.tattoo")}
+            </NavLink>
+          ) : null}
+          {canCorner ? (
+            <NavLink to={`/tattoo-corner/${festival.id}`}>
+              {t("festivalAdmin.tattooCorner")}
+            </NavLink>
+          ) : null}
+          {canMoney ? (
+            <NavLink to={`/admin/festivals/${festival.id}/money`}>
+              {t("festivalAdmin.money")}
+            </NavLink>
+          ) : null}
+          {canTeam ? (
+            <NavLink to={`/admin/festivals/${festival.id}/team`}>{t("festivalAdmin.team")}</NavLink>
+          ) : null}
+        </nav>
+      )}
       {children}
     </section>
   );

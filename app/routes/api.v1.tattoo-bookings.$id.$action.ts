@@ -31,7 +31,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (request.method !== "POST") return methodNotAllowed(["POST"]);
     const user = await requireApiUser(request);
     const festivalId = await bookingFestival(params.id ?? "");
-    if (!festivalId) throw notFound("No such tattoo booking.");
+    // An unknown booking answers as one of a festival the caller has no tie to.
+    if (!festivalId) throw notFound();
     requirePermission(user, "tattoo:corner", festivalId);
     const id = params.id!;
     switch (which) {

@@ -249,6 +249,35 @@ describe("cancelling in time", () => {
     await ledger.assertLedgerBalanced(process.env.DATABASE_URL!);
   });
 
+  it("posts the tattoo's refund under its own category when Stripe's charge.refunded arrives before the cancellation commits", async () => {
+    await setPolicy("refund");
+    const artist = (await tattoo.createArtistRow(festivalId, { prisonerId })).id;
+    const slot = await tattoo.createSlotRow(festivalId, artist, soon(4));
+    const b = await book(slot.id, { card: true, ticket: true });
+    const { rows: o } = await db.sqlClient().execute({
+      sql: `SELECT stripePaymentIntentId FROM "Order" WHERE id = ?`,
+      args: [b.orderId],
+    });
+    // The cancellation's own refund (same request, same key), then the webhook first.
+    const { stripe } = await import("~/utils/stripe.server");
+    await stripe().refunds.create(
+      {
+        payment_intent: String(o[0]!.stripePaymentIntentId),
+        amount: 4000,
+        metadata: { order_id: b.orderId, order_item_id: b.itemId, reason: "tattoo_cancelled" },
+      },
+      { idempotencyKey: `tattoo-cancel-${b.itemId}` },
+    );
+    await payments.applyStripeEvent(
+      fake.chargeRefundedEvent(String(o[0]!.stripePaymentIntentId)) as unknown as Stripe.Event,
+    );
+    expect(await ledger.incomeOf(b.orderId)).toEqual({ ticket: 1200 });
+    await manage.cancelTattooBooking({ accessToken: b.token, orderItemId: b.itemId });
+    expect(await ledger.incomeOf(b.orderId)).toEqual({ ticket: 1200 });
+    expect((await refundsOf(b.orderId)).map((r) => r.amount)).toEqual([4000]);
+    await ledger.assertLedgerBalanced(process.env.DATABASE_URL!);
+  });
+
   it("refunds a card order holding only the tattoo in full: the order is refunded", async () => {
     await setPolicy("refund");
     const artist = (await tattoo.createArtistRow(festivalId)).id;

@@ -33,7 +33,7 @@ import {
   signedInClient,
   uniqueEmail,
 } from "../helpers/fixtures";
-import { bookSlotDirectly } from "../helpers/tattoo";
+import { bookSlotDirectly, createArtistRow, createSlotRows } from "../helpers/tattoo";
 import { browserPerFile, PHONE, type BrowserSession, type Problem } from "./browser";
 import {
   admissibleTicket,
@@ -126,9 +126,10 @@ const PAGES: PageSpec[] = [
   { route: "admin.festivals.$id.money", path: (s) => `${festivalAdmin(s)}/money`, as: STAFF },
   { route: "admin.festivals.$id.team", path: (s) => `${festivalAdmin(s)}/team`, as: STAFF },
   { route: "admin.festivals.$id.tattoo", path: (s) => `${festivalAdmin(s)}/tattoo`, as: STAFF },
-  { route: "admin.festivals.$id.tattoo.$artistId", path: (s) => `${festivalAdmin(s)}/tattoo/${s.artistId}`, as: STAFF }, // prettier-ignore
+  { route: "admin.festivals.$id.tattoo_.$artistId", path: (s) => `${festivalAdmin(s)}/tattoo/${s.artistId}`, as: STAFF }, // prettier-ignore
   { route: "admin.festivals.$id.tattoo_.$artistId.availability", path: (s) => `${festivalAdmin(s)}/tattoo/${s.artistId}/availability`, as: STAFF }, // prettier-ignore
   { route: "admin.festivals.$id.tattoo-settings", path: (s) => `${festivalAdmin(s)}/tattoo-settings`, as: STAFF }, // prettier-ignore
+  { route: "tattoo-corner.$festivalId", path: (s) => `/tattoo-corner/${s.festivalId}`, as: STAFF, axe: true }, // prettier-ignore
   { route: "admin.users", path: () => "/admin/users", as: ["admin"] },
   { route: "admin.audit", path: () => "/admin/audit", as: ["admin"] },
   { route: "admin.privacy", path: () => "/admin/privacy", as: ["admin"] },
@@ -358,6 +359,24 @@ async function seedFestival(): Promise<Seed> {
   );
   await bookSlotDirectly(window.slots[0]!.id, { email: uniqueEmail("tattoo") });
   await bookSlotDirectly(window.slots[1]!.id, { status: "held" });
+  // The tattoo corner's board: a second artist with an unbroken long name, one of their
+  // slots booked by someone with a long name, free ones.
+  const { startsAt } = await prisma.festival.findUniqueOrThrow({ where: { id: f } });
+  const second = await createArtistRow(f, { name: LONG_WORD });
+  const [tattooSlot] = await createSlotRows(
+    f,
+    second.id,
+    new Date(startsAt.getTime() + 3_600_000),
+    3,
+  );
+  const tattoo = await door.client.api("POST", `/api/v1/festivals/${f}/orders`, {
+    email: uniqueEmail("tattoo"),
+    name: "Константин Константинопольский-Преображенский",
+    paymentMethod: "door",
+    items: [{ kind: "tattoo_slot", tattooSlotId: tattooSlot!.id, donationMinor: 2500 }],
+  });
+  if (tattoo.status !== 201)
+    throw new Error(`tattoo order refused: ${tattoo.status} ${tattoo.text}`);
 
   // The tattoo waitlist (branch waitlist): a place in line with an offer held for it.
   const { offerToken, leaveToken } = await seedWaitlistOffer(f);

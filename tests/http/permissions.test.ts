@@ -73,6 +73,18 @@ type Target = {
   artistName: string;
   imageId: string;
   flashId: string;
+  /** The tattoo corner's rows: bookings for each action, free slots for walk-ins. */
+  corner: TattooRows;
+};
+type TattooRows = {
+  doneId: string;
+  pageDoneId: string;
+  noShowId: string;
+  collectId: string;
+  /** A no-show still holding its slot. */
+  releaseId: string;
+  apiWalkInSlotId: string;
+  pageWalkInSlotId: string;
 };
 type Ctx = {
   A: Target;
@@ -91,7 +103,8 @@ type Ctx = {
  * error like the API; api: bearer token.
  */
 type Kind = "page" | "data" | "download" | "api";
-type FestivalPermission = "view" | "edit" | "publish" | "team" | "door" | "money" | "tattoo";
+type FestivalPermission =
+  "view" | "edit" | "publish" | "team" | "door" | "money" | "tattoo" | "corner";
 type Access =
   /** Same answer whatever the account; `status` says which. */
   | { type: "public"; status: (actor: ActorName) => number }
@@ -1782,6 +1795,131 @@ const ROUTES: Record<string, RouteRow> = {
       { label: "GET /door", kind: "page", method: "GET", path: () => "/door", access: pub(200) },
     ],
   },
+  // The tattoo corner (issue 10): the board page and its API (tattoo:corner: organisers,
+  // door staff; a linked artist for their own artist, tested in tests/http/tattoo-corner.test.ts).
+  "routes/tattoo-corner.$festivalId": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /tattoo-corner/:id",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/tattoo-corner/${t.id}`,
+        access: fest("corner"),
+      },
+      {
+        label: "GET /tattoo-corner/:id.data",
+        kind: "data",
+        method: "GET",
+        path: (t) => data(`/tattoo-corner/${t.id}`, "routes/tattoo-corner.$festivalId"),
+        access: fest("corner"),
+      },
+      {
+        label: "POST tattoo corner intent=done",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/tattoo-corner/${t.id}`,
+        form: (t) => ({ intent: "done", bookingId: t.corner.pageDoneId }),
+        access: fest("corner"),
+      },
+      {
+        label: "POST tattoo corner intent=walk_in (cash)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/tattoo-corner/${t.id}`,
+        form: (t) => ({
+          intent: "walk_in",
+          slotId: t.corner.pageWalkInSlotId,
+          email: uniqueEmail("walk-in-page"),
+          donation: "25",
+          payment: "cash",
+        }),
+        access: fest("corner"),
+        freshStatus: "published",
+      },
+    ],
+  },
+  "routes/api.v1.festivals.$id.tattoo-board": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/tattoo-board",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/tattoo-board`,
+        access: fest("corner"),
+      },
+    ],
+  },
+  "routes/api.v1.festivals.$id.tattoo-walk-ins": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "POST /api/v1/festivals/:id/tattoo-walk-ins (cash)",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/tattoo-walk-ins`,
+        json: (t) => ({
+          tattooSlotId: t.corner.apiWalkInSlotId,
+          donationMinor: 2500,
+          email: uniqueEmail("walk-in-api"),
+          payment: "cash",
+        }),
+        access: fest("corner"),
+        okStatus: 201,
+        freshStatus: "published",
+      },
+      {
+        label: "GET /api/v1/festivals/:id/tattoo-walk-ins",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/tattoo-walk-ins`,
+        access: pub(405),
+      },
+    ],
+  },
+  "routes/api.v1.tattoo-bookings.$id.$action": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "POST /api/v1/tattoo-bookings/:id/done",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/tattoo-bookings/${t.corner.doneId}/done`,
+        access: fest("corner"),
+      },
+      {
+        label: "POST /api/v1/tattoo-bookings/:id/no-show",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/tattoo-bookings/${t.corner.noShowId}/no-show`,
+        access: fest("corner"),
+      },
+      {
+        label: "POST /api/v1/tattoo-bookings/:id/release",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/tattoo-bookings/${t.corner.releaseId}/release`,
+        json: () => ({ to: "walk_ins" }),
+        access: fest("corner"),
+      },
+      {
+        label: "POST /api/v1/tattoo-bookings/:id/collect",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/tattoo-bookings/${t.corner.collectId}/collect`,
+        json: () => ({ amountMinor: 2500 }),
+        access: fest("corner"),
+      },
+      {
+        label: "GET /api/v1/tattoo-bookings/:id/done",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/tattoo-bookings/${t.corner.doneId}/done`,
+        access: pub(405),
+      },
+    ],
+  },
   "routes/door.setup": {
     category: "festival-scoped",
     calls: [
@@ -2443,7 +2581,7 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
-  "routes/admin.festivals.$id.tattoo.$artistId": {
+  "routes/admin.festivals.$id.tattoo_.$artistId": {
     category: "festival-scoped",
     calls: [
       {
@@ -2460,7 +2598,7 @@ const ROUTES: Record<string, RouteRow> = {
         path: (t) =>
           data(
             `/admin/festivals/${t.id}/tattoo/${t.artistId}`,
-            "routes/admin.festivals.$id.tattoo.$artistId",
+            "routes/admin.festivals.$id.tattoo_.$artistId",
           ),
         access: fest("tattoo"),
       },
@@ -2614,7 +2752,9 @@ function cases(call: Call): Case[] {
         deny("member", 404),
         deny("organiserA", 404),
         deny("doorA", 404),
-        a.permission === "door" ? ok("doorA", "A") : deny("doorA", 403, "A"),
+        a.permission === "door" || a.permission === "corner"
+          ? ok("doorA", "A")
+          : deny("doorA", 403, "A"),
         a.permission === "view" || a.permission === "money"
           ? ok("treasurer")
           : deny("treasurer", 403),
@@ -2670,6 +2810,7 @@ async function makeFestival(
   await addMember(festival.id, door.id, "door");
   if (organiser) await addMember(festival.id, organiser, "organiser");
   const order = await makeOrder(festival.id, name);
+  const corner = await makeTattoo(festival.id, name);
   const tattoo = await makeArtist(festival.id, name);
   const { id: availabilityId } = await addAvailability(
     {
@@ -2701,6 +2842,95 @@ async function makeFestival(
     invitees: [],
     ...order,
     ...tattoo,
+    corner,
+  };
+}
+
+/**
+ * A tattoo artist with booked slots (paid at the festival, the donation due),
+ * one no-show still holding its slot, and two free slots, written directly as
+ * the checkout would have (the festival may be a draft).
+ */
+async function makeTattoo(festivalId: string, festivalName: string): Promise<TattooRows> {
+  const artistId = `art_${randomId(12)}`;
+  const at = (hour: number) => new Date(Date.UTC(2030, 0, 26, 10 + hour)).toISOString();
+  const db = prisma;
+  await db.$executeRawUnsafe(
+    `INSERT INTO TattooArtist (id, festivalId, name, bio, createdAt, updatedAt) VALUES (?, ?, ?, '{}', ?, ?)`,
+    artistId,
+    festivalId,
+    `${festivalName} needle`,
+    new Date().toISOString(),
+    new Date().toISOString(),
+  );
+  const slot = async (hour: number, reserved: number) => {
+    const id = `tsl_${randomId(12)}`;
+    await db.$executeRawUnsafe(
+      `INSERT INTO TattooSlot (id, festivalId, artistId, startsAt, endsAt, minDonationMinor, reserved, createdAt)
+       VALUES (?, ?, ?, ?, ?, 2000, ?, ?)`,
+      id,
+      festivalId,
+      artistId,
+      at(hour).replace("Z", "+00:00"),
+      at(hour + 1).replace("Z", "+00:00"),
+      reserved,
+      new Date().toISOString().replace("Z", "+00:00"),
+    );
+    return id;
+  };
+  const booking = async (hour: number, status: "booked" | "no_show") => {
+    const slotId = await slot(hour, 1);
+    const n = ++orderCounter;
+    const orderId = `ord_${randomId(12)}`;
+    const itemId = `itm_${randomId(12)}`;
+    await prisma.order.create({
+      data: {
+        id: orderId,
+        festivalId,
+        code: `TAT${n}-${randomId(3).toUpperCase()}`,
+        accessToken: randomId(24),
+        email: `tattoo-${n}-${Date.now().toString(36)}@example.test`,
+        name: `Tattoo Booker${n}`,
+        status: "confirmed",
+        paymentMethod: "door",
+        currency: "EUR",
+        totalMinor: 2500,
+        items: {
+          create: {
+            id: itemId,
+            kind: "tattoo_slot",
+            quantity: 1,
+            unitPriceMinor: 2500,
+            amountMinor: 2500,
+            category: `tattoo.${artistId}`,
+          },
+        },
+      },
+    });
+    const now = new Date().toISOString().replace("Z", "+00:00");
+    await db.$executeRawUnsafe(
+      `INSERT INTO TattooBooking (orderItemId, orderId, festivalId, artistId, slotId, status, holdsSlot, dueMinor, createdAt, updatedAt)
+       VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+      itemId,
+      orderId,
+      festivalId,
+      artistId,
+      slotId,
+      status,
+      status === "booked" ? 2500 : 0,
+      now,
+      now,
+    );
+    return itemId;
+  };
+  return {
+    doneId: await booking(0, "booked"),
+    pageDoneId: await booking(6, "booked"),
+    noShowId: await booking(1, "booked"),
+    collectId: await booking(2, "booked"),
+    releaseId: await booking(3, "no_show"),
+    apiWalkInSlotId: await slot(4, 0),
+    pageWalkInSlotId: await slot(5, 0),
   };
 }
 
@@ -2873,10 +3103,11 @@ async function snapshot() {
     tickets,
     supported,
     doorDevices,
+    tattooBookings,
+    tattooSlots,
     artists,
     images,
     flash,
-    tattooSlots,
   ] = await Promise.all([
     prisma.festival.findMany({
       select: {
@@ -2942,6 +3173,12 @@ async function snapshot() {
       select: { id: true, festivalId: true, revokedAt: true },
       orderBy: { id: "asc" },
     }),
+    prisma.$queryRawUnsafe(
+      `SELECT orderItemId, status, holdsSlot, dueMinor FROM TattooBooking ORDER BY orderItemId`,
+    ),
+    prisma.$queryRawUnsafe(
+      `SELECT id, startsAt, endsAt, status, minDonationMinor, reserved, walkInsOnly FROM TattooSlot ORDER BY id`,
+    ),
     prisma.tattooArtist.findMany({
       select: { id: true, name: true, bio: true, contact: true, userId: true, prisonerId: true },
       orderBy: { id: "asc" },
@@ -2949,10 +3186,6 @@ async function snapshot() {
     prisma.tattooImage.findMany({ select: { id: true, position: true }, orderBy: { id: "asc" } }),
     prisma.flashDesign.findMany({
       select: { id: true, title: true, maxUses: true, status: true, minDonationMinor: true },
-      orderBy: { id: "asc" },
-    }),
-    prisma.tattooSlot.findMany({
-      select: { id: true, startsAt: true, endsAt: true, status: true, minDonationMinor: true },
       orderBy: { id: "asc" },
     }),
   ]);
@@ -2970,10 +3203,11 @@ async function snapshot() {
     tickets,
     supported,
     doorDevices,
+    tattooBookings,
+    tattooSlots,
     artists,
     images,
     flash,
-    tattooSlots,
   };
 }
 
@@ -3083,6 +3317,15 @@ async function check(routeId: string, call: Call, c: Case) {
       ticketTypeId: "c0000000000000000000nope",
       quotaId: "c0000000000000000000nope",
       orderId: "ord_000000000000000nope",
+      corner: {
+        doneId: "itm_000000000000000nope",
+        pageDoneId: "itm_000000000000000nope",
+        noShowId: "itm_000000000000000nope",
+        collectId: "itm_000000000000000nope",
+        releaseId: "itm_000000000000000nope",
+        apiWalkInSlotId: "tsl_000000000000000nope",
+        pageWalkInSlotId: "tsl_000000000000000nope",
+      },
       artistId: "c0000000000000000000nope",
       imageId: "c0000000000000000000nope",
       flashId: "c0000000000000000000nope",

@@ -429,3 +429,72 @@ describe("the API", () => {
     );
   });
 });
+
+describe("the corner's cash and links", () => {
+  it("lists the corner on door staff's and artists' dashboards and in the festival's tabs", async () => {
+    for (const who of [door, artist]) {
+      const res = await who.client.get("/admin");
+      expect(res.status).toBe(200);
+      expect(res.text).toContain(`href="/tattoo-corner/${festivalId}"`);
+    }
+    const tabs = await organiser.client.get(`/admin/festivals/${festivalId}`);
+    expect(tabs.text).toContain(`href="/tattoo-corner/${festivalId}"`);
+  });
+
+  it("the cash a person took at the corner shows on the money page and is handed over from there", async () => {
+    const staff = await person("door", "Cora Cash");
+    const slot = await createSlotRow(festivalId, artistId, soon(7 * HOUR));
+    const taken = await staff.client.api(
+      "POST",
+      `/api/v1/festivals/${festivalId}/tattoo-walk-ins`,
+      { tattooSlotId: slot.id, donationMinor: 2200, email: email(), payment: "cash" },
+      staff.token,
+    );
+    expect(taken.status).toBe(201);
+    const treasurer = await createUserRow({ role: "treasurer", name: "Tess Treasurer" });
+    const page = `/admin/festivals/${festivalId}/money`;
+    const money = await organiser.client.get(page);
+    expect(money.status).toBe(200);
+    expect(money.text).toContain("Cora Cash (tattoo corner)");
+    const cash = await organiser.client.api(
+      "GET",
+      `/api/v1/festivals/${festivalId}/cash-handovers`,
+      undefined,
+      organiser.token,
+    );
+    const held = cash
+      .json<{ cash: { code: string; balanceMinor: number; user: { id: string } | null }[] }>()
+      .cash.find((c) => c.code === "door_cash" && c.user?.id === staff.id);
+    expect(held?.balanceMinor).toBe(2200);
+    const recorded = await organiser.client.postForm(page, {
+      intent: "handover",
+      confirm: "yes",
+      deviceId: "",
+      userId: staff.id,
+      currency: "EUR",
+      expectedMinor: "2200",
+      treasurerId: treasurer.id,
+      counted: "22",
+    });
+    expect(recorded.status, recorded.text.slice(0, 300)).toBe(200);
+    expect(recorded.text).toContain("Handover recorded.");
+    const after = await organiser.client.api(
+      "GET",
+      `/api/v1/festivals/${festivalId}/cash-handovers`,
+      undefined,
+      organiser.token,
+    );
+    const body = after.json<{
+      cash: { code: string; balanceMinor: number; user: { id: string } | null }[];
+      handovers: { holder: { id: string } | null; expectedMinor: number; status: string }[];
+    }>();
+    expect(
+      body.cash.find((c) => c.code === "door_cash" && c.user?.id === staff.id)?.balanceMinor,
+    ).toBe(0);
+    expect(body.handovers[0]).toMatchObject({
+      holder: { id: staff.id },
+      expectedMinor: 2200,
+      status: "in_transit",
+    });
+  });
+});

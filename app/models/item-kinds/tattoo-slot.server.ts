@@ -89,13 +89,16 @@ async function loadSlots(ids: string[]): Promise<Map<string, SlotForSale>> {
   if (ids.length === 0) return new Map();
   const { rows } = await sqlClient().execute({
     sql: `SELECT s.id, s.festivalId, s.artistId, s.startsAt, s.minDonationMinor, s.minNoticeMinutes, s.status, s.reserved,
-                 a.name AS artistName, a.prisonerId AS artistPrisonerId, f.timezone
+                 a.name AS artistName, a.prisonerId AS artistPrisonerId, f.timezone,
+                 EXISTS (SELECT 1 FROM TattooWaitlist w WHERE w.artistId = s.artistId AND w.status = 'waiting') AS anyWaiting
           FROM TattooSlot s JOIN TattooArtist a ON a.id = s.artistId JOIN Festival f ON f.id = s.festivalId
           WHERE s.id IN (${ids.map(() => "?").join(",")})`,
     args: ids,
   });
   const slots = new Map<string, SlotForSale>();
+  const anyWaiting = new Set<string>();
   for (const r of rows) {
+    if (Number(r.anyWaiting)) anyWaiting.add(String(r.id));
     const startsAt = dateFromSql(r.startsAt);
     const day = localDay(startsAt, String(r.timezone));
     slots.set(String(r.id), {
@@ -116,7 +119,8 @@ async function loadSlots(ids: string[]): Promise<Map<string, SlotForSale>> {
   // People waiting for the artist's day come first: a free slot is theirs (an
   // offer is on its way: app/models/tattoo-waitlist.server.ts).
   for (const slot of slots.values()) {
-    if (slot.reserved > 0) continue;
+    // (Nobody waits for the artist at all, the common case: no query for the day.)
+    if (slot.reserved > 0 || !anyWaiting.has(slot.id)) continue;
     const waiting = await sqlClient().execute({
       sql: `SELECT count(*) AS n FROM TattooWaitlist WHERE artistId = ? AND day = ? AND status = 'waiting'`,
       args: [slot.artistId, slot.day],
@@ -345,10 +349,13 @@ export const tattooSlotKind: ItemKind = {
     const now = "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')";
     const holds = sign > 0 ? 0 : 1;
     return lines.flatMap((line): InStatement[] => [
+      // A slot withdrawn since it was priced (or since a card hold ended and its late
+      // payment arrived) counts as full: taking it breaks the CHECK (409 sold_out, a late
+      // payment is refunded) — its time may already be another open slot's, booked.
       {
-        sql: `UPDATE TattooSlot SET reserved = reserved + ?
+        sql: `UPDATE TattooSlot SET reserved = reserved + ? + CASE WHEN ? > 0 AND status <> 'open' THEN 1 ELSE 0 END
               WHERE id = (SELECT slotId FROM TattooBooking WHERE orderItemId = ? AND holdsSlot = ?)`,
-        args: [sign, line.itemId, holds],
+        args: [sign, sign, line.itemId, holds],
       },
       {
         sql: `UPDATE FlashDesign SET reserved = reserved + ?
@@ -382,10 +389,13 @@ export const tattooSlotKind: ItemKind = {
   },
   async fulfil(lines, { orderId, now, payAtDoor, buyer }) {
     const statements: InStatement[] = [];
-    const stored = await sqlClient().execute({
-      sql: `SELECT b.orderItemId, s.startsAt FROM TattooBooking b JOIN TattooSlot s ON s.id = b.slotId WHERE b.orderId = ?`,
-      args: [orderId],
-    });
+    // Lines just priced carry their slot's time; stored ones (a card payment) read it.
+    const stored = lines.every((l) => details(l))
+      ? { rows: [] }
+      : await sqlClient().execute({
+          sql: `SELECT b.orderItemId, s.startsAt FROM TattooBooking b JOIN TattooSlot s ON s.id = b.slotId WHERE b.orderId = ?`,
+          args: [orderId],
+        });
     const startOf = new Map(
       stored.rows.map((r) => [String(r.orderItemId), dateFromSql(r.startsAt)]),
     );
