@@ -1021,7 +1021,6 @@ export const en = {
   "v.tattooSetting.cancelHours": "Enter a whole number of hours from 0 to 720.",
   "v.tattooSetting.cancelPolicy": "Choose refund or keep as a donation.",
   "v.tattooSetting.offerMinutes": "Enter a whole number of minutes from 5 to 1440.",
-  "tattooManage.title": "Your tattoo bookings",
   "tattooManage.cancelled": "The tattoo booking is cancelled. We have sent you an email.",
   "tattooManage.moved": "The tattoo booking is moved. We have sent you an email with the new time.",
   "tattooManage.statusGone": "no longer booked",

@@ -1034,7 +1034,6 @@ export const ru: Record<MessageKey, string> = {
   "v.tattooSetting.cancelHours": "Введите целое число часов от 0 до 720.",
   "v.tattooSetting.cancelPolicy": "Выберите: вернуть или оставить как пожертвование.",
   "v.tattooSetting.offerMinutes": "Введите целое число минут от 5 до 1440.",
-  "tattooManage.title": "Ваши записи на тату",
   "tattooManage.cancelled": "Запись на тату отменена. Мы отправили вам письмо.",
   "tattooManage.moved": "Запись на тату перенесена. Мы отправили вам письмо с новым временем.",
   "tattooManage.statusGone": "запись больше не действует",

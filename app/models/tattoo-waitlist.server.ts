@@ -11,7 +11,6 @@
 // and goes on. See docs/architecture.md, "The tattoo waitlist".
 // The kinds' registry first: it and the tattoo kind import each other, and the
 // tattoo kind loaded first would find the registry half-made.
-import "./item-kinds/index.server";
 import { DateTime } from "luxon";
 import { z } from "zod";
 import { randomToken, sha256 } from "~/utils/crypto.server";
@@ -21,7 +20,8 @@ import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import { kickEmailWorker } from "~/utils/email.server";
 import { isLocale, type Locale } from "~/utils/i18n";
 import { email as emailRule } from "~/utils/validation";
-import { bookerKey, localDay, offerTokenHash } from "./item-kinds/tattoo-slot.server";
+import { bookerKey, offerTokenHash } from "./item-kinds/tattoo-slot.server";
+import { localDay } from "./tattoo-schedule";
 
 /** The secret of a "leave the waitlist" link as stored. */
 export function leaveTokenHash(token: string) {
