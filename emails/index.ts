@@ -11,6 +11,8 @@ import * as passwordReset from "./password-reset";
 import * as tattooReminder from "./tattoo-reminder";
 import * as tattooCancelled from "./tattoo-cancelled";
 import * as tattooMoved from "./tattoo-moved";
+import * as tattooWaitlistJoined from "./tattoo-waitlist-joined";
+import * as tattooWaitlistOffer from "./tattoo-waitlist-offer";
 
 /** An inline image (referenced by `cid`) or a file to open, such as a calendar (.ics) file. */
 export type Attachment = { filename: string; content: Buffer; contentType: string; cid?: string };
@@ -32,6 +34,8 @@ export type TemplateData = {
   "tattoo-reminder": tattooReminder.TattooReminderPayload;
   "tattoo-cancelled": tattooCancelled.TattooCancelledPayload;
   "tattoo-moved": tattooMoved.TattooMovedPayload;
+  "tattoo-waitlist-joined": tattooWaitlistJoined.TattooWaitlistJoinedPayload;
+  "tattoo-waitlist-offer": tattooWaitlistOffer.TattooWaitlistOfferPayload;
 };
 export type TemplateName = keyof TemplateData;
 
@@ -44,4 +48,6 @@ export const templates: { [K in TemplateName]: EmailTemplate<TemplateData[K], an
   "tattoo-reminder": tattooReminder,
   "tattoo-cancelled": tattooCancelled,
   "tattoo-moved": tattooMoved,
+  "tattoo-waitlist-joined": tattooWaitlistJoined,
+  "tattoo-waitlist-offer": tattooWaitlistOffer,
 };

@@ -15,6 +15,10 @@ import { disconnectDatabase, prepareDatabase } from "~/utils/db.server";
 import { startEmailWorker, stopEmailWorker } from "~/utils/email.server";
 import { startHoldExpiryWorker, stopHoldExpiryWorker } from "~/models/payment.server";
 import { startPrivacyWorker, stopPrivacyWorker } from "~/models/privacy.server";
+import {
+  startTattooWaitlistWorker,
+  stopTattooWaitlistWorker,
+} from "~/models/tattoo-waitlist.server";
 import { sha256 } from "~/utils/crypto.server";
 import { tooManyRequests, withDomainErrors } from "~/utils/http.server";
 import { carriesCredentials, decideCacheControl } from "~/utils/cache-policy.server";
@@ -330,8 +334,8 @@ export function createApp() {
 export type RunningServer = { url: string; port: number; close: () => Promise<void> };
 
 /**
- * Prepare the database (WAL, admin, demo seed), start the email, hold-expiry
- * and personal-data retention workers, and listen. Migrations are applied before this by scripts/start.js.
+ * Prepare the database (WAL, admin, demo seed), start the email, hold-expiry,
+ * tattoo waitlist and personal-data retention workers, and listen. Migrations are applied before this by scripts/start.js.
  */
 export async function startServer(
   options: { port?: number; host?: string; quiet?: boolean } = {},
@@ -347,6 +351,7 @@ export async function startServer(
   await runStartupTasks();
   startEmailWorker();
   startHoldExpiryWorker();
+  startTattooWaitlistWorker();
   startPrivacyWorker();
   const app = createApp();
   const server = await new Promise<Server>((resolve, reject) => {
@@ -370,6 +375,7 @@ export async function startServer(
       setTimeout(() => server.closeAllConnections(), 5_000).unref();
     });
     stopHoldExpiryWorker();
+    await stopTattooWaitlistWorker();
     await stopPrivacyWorker();
     await stopEmailWorker();
     await disconnectDatabase();

@@ -1021,7 +1021,6 @@ export const en = {
   "v.tattooSetting.cancelHours": "Enter a whole number of hours from 0 to 720.",
   "v.tattooSetting.cancelPolicy": "Choose refund or keep as a donation.",
   "v.tattooSetting.offerMinutes": "Enter a whole number of minutes from 5 to 1440.",
-  "tattooManage.title": "Your tattoo bookings",
   "tattooManage.cancelled": "The tattoo booking is cancelled. We have sent you an email.",
   "tattooManage.moved": "The tattoo booking is moved. We have sent you an email with the new time.",
   "tattooManage.statusGone": "no longer booked",
@@ -1078,6 +1077,50 @@ export const en = {
   "email.tattooMoved.intro": "Your donation tattoo with {artist} is now at {time} ({zone} time).",
   "email.tattooMoved.was": "It was at {time}.",
   // ---- end tattoo cancel and reschedule
+  // ---- Tattoo waitlist (branch waitlist)
+  "email.tattooWaitlist.joinedSubject": "You are on the waitlist for {artist} at {festival}",
+  "email.tattooWaitlist.joined":
+    "You are on the waitlist for a donation tattoo with {artist} on {day}.",
+  "email.tattooWaitlist.joinedDesign":
+    "You are on the waitlist for the design “{design}” by {artist} on {day}.",
+  "email.tattooWaitlist.joinedHow":
+    "When a slot comes free, the first in line gets an email offering it, held for a short time. Unanswered, it passes to the next.",
+  "email.tattooWaitlist.leave": "Leave the waitlist",
+  "email.tattooWaitlist.offerSubject": "A tattoo slot with {artist} is free for you — {festival}",
+  "email.tattooWaitlist.offer":
+    "A slot came free for you: a donation tattoo with {artist} at {time} ({zone} time).",
+  "email.tattooWaitlist.offerDesign": "The design you waited for: “{design}”.",
+  "email.tattooWaitlist.offerMinimum": "Minimum donation: {amount}.",
+  "email.tattooWaitlist.offerHeld":
+    "It is held for you for {minutes} minutes, until {until} ({zone} time); then it goes to the next in line.",
+  "email.tattooWaitlist.offerLink": "Book this slot",
+  "tattooWaitlist.offerTitle": "A tattoo slot is held for you",
+  "tattooWaitlist.slot": "{time} ({zone} time)",
+  "tattooWaitlist.artist": "Artist: {artist}",
+  "tattooWaitlist.minimum": "Minimum donation: {amount}",
+  "tattooWaitlist.heldUntil":
+    "Held for you until {until} ({zone} time): {minutes, plural, one {# minute} other {# minutes}} left.",
+  "tattooWaitlist.design": "Design",
+  "tattooWaitlist.custom": "Custom, to agree with the artist",
+  "tattooWaitlist.designMinimum": "{title} — from {amount}",
+  "tattooWaitlist.donation": "Your donation ({currency})",
+  "tattooWaitlist.email": "Email (the booking is sent here)",
+  "tattooWaitlist.book": "Book this slot",
+  "tattooWaitlist.booking": "Booking…",
+  "tattooWaitlist.goneTitle": "This offer is no longer open",
+  "tattooWaitlist.gone":
+    "The time to book it ran out, or it has been booked. If you are still on the waitlist, we will write when another slot comes free.",
+  "tattooWaitlist.toFestival": "Back to the festival",
+  "tattooWaitlist.leaveTitle": "Leave the waitlist",
+  "tattooWaitlist.waitingFor": "You are on the waitlist for {artist} on {day} ({festival}).",
+  "tattooWaitlist.waitingForDesign":
+    "You are on the waitlist for the design “{design}” by {artist} on {day} ({festival}).",
+  "tattooWaitlist.leaveWarning":
+    "You lose your place in the line, and a slot held for you now goes to the next person. This cannot be undone.",
+  "tattooWaitlist.leaveConfirm": "Yes, leave the waitlist",
+  "tattooWaitlist.left": "You are no longer on this waitlist.",
+  "tattooWaitlist.notWaiting": "This place in the line is closed (booked, passed on or left).",
+  // ---- end Tattoo waitlist
 } as const;
 
 export type MessageKey = keyof typeof en;

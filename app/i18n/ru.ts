@@ -1034,7 +1034,6 @@ export const ru: Record<MessageKey, string> = {
   "v.tattooSetting.cancelHours": "Введите целое число часов от 0 до 720.",
   "v.tattooSetting.cancelPolicy": "Выберите: вернуть или оставить как пожертвование.",
   "v.tattooSetting.offerMinutes": "Введите целое число минут от 5 до 1440.",
-  "tattooManage.title": "Ваши записи на тату",
   "tattooManage.cancelled": "Запись на тату отменена. Мы отправили вам письмо.",
   "tattooManage.moved": "Запись на тату перенесена. Мы отправили вам письмо с новым временем.",
   "tattooManage.statusGone": "запись больше не действует",
@@ -1095,4 +1094,49 @@ export const ru: Record<MessageKey, string> = {
     "Ваша татуировка за пожертвование у {artist} теперь в {time} (время {zone}).",
   "email.tattooMoved.was": "Раньше она была в {time}.",
   // ---- end tattoo cancel and reschedule
+  // ---- Tattoo waitlist (branch waitlist)
+  "email.tattooWaitlist.joinedSubject": "Вы в листе ожидания к {artist} — {festival}",
+  "email.tattooWaitlist.joined":
+    "Вы в листе ожидания на донатную татуировку у {artist}, день: {day}.",
+  "email.tattooWaitlist.joinedDesign":
+    "Вы в листе ожидания на эскиз «{design}» у {artist}, день: {day}.",
+  "email.tattooWaitlist.joinedHow":
+    "Когда слот освободится, первому в очереди придёт письмо с предложением; слот держится за ним недолго, а без ответа переходит следующему.",
+  "email.tattooWaitlist.leave": "Выйти из листа ожидания",
+  "email.tattooWaitlist.offerSubject": "Для вас освободился слот у {artist} — {festival}",
+  "email.tattooWaitlist.offer":
+    "Для вас освободился слот: донатная татуировка у {artist}, {time} (время {zone}).",
+  "email.tattooWaitlist.offerDesign": "Эскиз, которого вы ждали: «{design}».",
+  "email.tattooWaitlist.offerMinimum": "Минимальный донат: {amount}.",
+  "email.tattooWaitlist.offerHeld":
+    "Слот держится за вами {minutes} мин., до {until} (время {zone}); потом он перейдёт следующему в очереди.",
+  "email.tattooWaitlist.offerLink": "Забронировать слот",
+  "tattooWaitlist.offerTitle": "Слот для татуировки держится за вами",
+  "tattooWaitlist.slot": "{time} (время {zone})",
+  "tattooWaitlist.artist": "Мастер: {artist}",
+  "tattooWaitlist.minimum": "Минимальный донат: {amount}",
+  "tattooWaitlist.heldUntil":
+    "Держится за вами до {until} (время {zone}): {minutes, plural, one {осталась # минута} few {осталось # минуты} many {осталось # минут} other {осталось # минуты}}.",
+  "tattooWaitlist.design": "Эскиз",
+  "tattooWaitlist.custom": "Свой, по договорённости с мастером",
+  "tattooWaitlist.designMinimum": "{title} — от {amount}",
+  "tattooWaitlist.donation": "Ваш донат ({currency})",
+  "tattooWaitlist.email": "Эл. почта (сюда придёт бронь)",
+  "tattooWaitlist.book": "Забронировать слот",
+  "tattooWaitlist.booking": "Бронируем…",
+  "tattooWaitlist.goneTitle": "Это предложение больше не действует",
+  "tattooWaitlist.gone":
+    "Время на бронь вышло, или слот уже забронирован. Если вы ещё в листе ожидания, мы напишем, когда освободится другой слот.",
+  "tattooWaitlist.toFestival": "К странице фестиваля",
+  "tattooWaitlist.leaveTitle": "Выйти из листа ожидания",
+  "tattooWaitlist.waitingFor": "Вы в листе ожидания к {artist}, день: {day} ({festival}).",
+  "tattooWaitlist.waitingForDesign":
+    "Вы в листе ожидания на эскиз «{design}» у {artist}, день: {day} ({festival}).",
+  "tattooWaitlist.leaveWarning":
+    "Вы потеряете место в очереди, а слот, который сейчас держится за вами, перейдёт следующему. Это нельзя отменить.",
+  "tattooWaitlist.leaveConfirm": "Да, выйти из листа ожидания",
+  "tattooWaitlist.left": "Вас больше нет в этом листе ожидания.",
+  "tattooWaitlist.notWaiting":
+    "Это место в очереди закрыто (бронь сделана, передана дальше или вы вышли).",
+  // ---- end Tattoo waitlist
 };

@@ -13,6 +13,7 @@ import {
 } from "~/utils/db.server";
 import { changeStatements, type OutboxMessage } from "~/utils/change.server";
 import { kickEmailWorker } from "~/utils/email.server";
+import { kickTattooWaitlist } from "./tattoo-waitlist.server";
 import { publicUrl } from "~/utils/env.server";
 import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import { isLocale } from "~/utils/i18n";
@@ -608,6 +609,7 @@ async function applyChargeRefunded(
         const lines = await readOrderLines(tx, orderId);
         for (const stmt of releaseStatements(lines, { orderId, now, reason: "refunded" }))
           await tx.execute(stmt);
+        kickTattooWaitlist(); // after the commit below: the pass starts a moment later
       }
       outcome = "refunded";
     }
@@ -709,6 +711,8 @@ export async function releaseHold(
     for (const stmt of [...releaseStatements(lines, { orderId, now, reason: "expired" }), ...extra])
       await tx.execute(stmt);
     await tx.commit();
+    // A tattoo slot it held may go to the first in its waitlist.
+    kickTattooWaitlist();
     return true;
   });
 }
@@ -910,6 +914,7 @@ export async function cancelOrRefundOrder(
       );
   }
   kickEmailWorker();
+  kickTattooWaitlist(); // a tattoo slot it held may go to the waitlist
   return newStatus;
 }
 

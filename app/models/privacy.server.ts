@@ -66,6 +66,50 @@ async function eraseOrders(tx: TransactionClient, orderIds: string[], now: Date)
 }
 
 /**
+ * Erase the tattoo waitlist's personal data inside `tx`: the address (and its
+ * key) of every place of a festival or of one address, and every email about
+ * those places. A place still in line is closed ('left'), and an offer held
+ * for it gives its slot back. Returns the places erased and the outbox rows
+ * deleted.
+ */
+async function eraseWaitlist(
+  tx: TransactionClient,
+  where: { festivalId: string } | { email: string },
+  now: Date,
+) {
+  const [column, value] =
+    "festivalId" in where ? ["festivalId", where.festivalId] : ["email", where.email];
+  const places = `SELECT id FROM TattooWaitlist WHERE ${column} = ? AND (email IS NOT NULL OR emailKey IS NOT NULL)`;
+  const mails = await tx.$queryRawUnsafe<{ id: string }[]>(
+    `SELECT id FROM OutboxEmail WHERE template IN ('tattoo-waitlist-joined', 'tattoo-waitlist-offer') AND json_valid(payload)
+       AND (json_extract(payload, '$.waitlistId') IN (${places})
+            OR json_extract(payload, '$.offerId') IN (SELECT id FROM TattooOffer WHERE waitlistId IN (${places})))`,
+    value,
+    value,
+  );
+  const ids = mails.map((m) => m.id);
+  if (ids.length) await tx.outboxEmail.deleteMany({ where: { id: { in: ids } } });
+  await tx.$executeRawUnsafe(
+    `UPDATE TattooSlot SET reserved = reserved - 1
+     WHERE id IN (SELECT slotId FROM TattooOffer WHERE status = 'open' AND waitlistId IN (${places}))`,
+    value,
+  );
+  await tx.$executeRawUnsafe(
+    `UPDATE TattooOffer SET status = 'withdrawn', updatedAt = ? WHERE status = 'open' AND waitlistId IN (${places})`,
+    sqlDate(now),
+    value,
+  );
+  const erased = await tx.$executeRawUnsafe(
+    `UPDATE TattooWaitlist SET email = NULL, emailKey = NULL, updatedAt = ?,
+            status = CASE WHEN status IN ('waiting', 'offered') THEN 'left' ELSE status END
+     WHERE id IN (${places})`,
+    sqlDate(now),
+    value,
+  );
+  return { places: erased, mails: ids };
+}
+
+/**
  * Delete the development mail files (DATA_DIR/mail, written without SMTP_URL)
  * of these outbox rows, and with `address` every other file sent to it.
  */
@@ -270,14 +314,16 @@ export async function eraseEmailAddress(actor: CurrentUser, address: string, now
     const toAddress = await tx.outboxEmail.findMany({ where: { to: email }, select: { id: true } });
     await tx.outboxEmail.deleteMany({ where: { to: email } });
     const invitations = await tx.invitation.deleteMany({ where: { email, acceptedAt: null } });
+    const waitlist = await eraseWaitlist(tx, { email }, now);
     const counts = {
       orders: orders.length,
       cancelled,
-      emails: mails.length + toAddress.length,
+      emails: mails.length + toAddress.length + waitlist.mails.length,
       invitations: invitations.count,
+      waitlistPlaces: waitlist.places,
     };
     await audit({ actorUserId: actor.id, action: "privacy.erase", details: counts }, tx);
-    return { ...counts, mailIds: [...mails, ...toAddress.map((m) => m.id)] };
+    return { ...counts, mailIds: [...mails, ...toAddress.map((m) => m.id), ...waitlist.mails] };
   });
   await removeMailFiles(result.mailIds, email);
   await checkpoint();
@@ -381,6 +427,25 @@ export async function exportPersonalData(actor: CurrentUser, address: string, no
     })),
     emails,
     invitations,
+    // Places on tattoo waitlists (app/models/tattoo-waitlist.server.ts).
+    tattooWaitlist: (
+      await sqlClient().execute({
+        sql: `SELECT w.id, w.festivalId, a.name AS artist, w.day, d.title AS design, w.status, w.locale, w.createdAt
+              FROM TattooWaitlist w JOIN TattooArtist a ON a.id = w.artistId
+              LEFT JOIN FlashDesign d ON d.id = w.flashDesignId
+              WHERE w.email = ? ORDER BY w.createdAt`,
+        args: [email],
+      })
+    ).rows.map((r) => ({
+      id: String(r.id),
+      festivalId: String(r.festivalId),
+      artist: String(r.artist),
+      day: String(r.day),
+      design: r.design === null ? null : String(r.design),
+      status: String(r.status),
+      locale: String(r.locale),
+      createdAt: String(r.createdAt),
+    })),
     retentionDays: retentionDays(),
   };
 }
@@ -400,8 +465,12 @@ async function purgeFestivalBatch(festivalId: string, batchSize: number, now: Da
       take: batchSize + 1,
     });
     const ids = batch.slice(0, batchSize).map((o) => o.id);
-    const mails = await eraseOrders(tx, ids, now);
     const complete = batch.length <= batchSize;
+    // The tattoo waitlist's addresses go with the festival's last batch.
+    const waitlist = complete
+      ? await eraseWaitlist(tx, { festivalId }, now)
+      : { places: 0, mails: [] as string[] };
+    const mails = [...(await eraseOrders(tx, ids, now)), ...waitlist.mails];
     if (complete)
       await tx.festival.update({ where: { id: festivalId }, data: { personalDataPurgedAt: now } });
     if (ids.length || complete)
@@ -415,6 +484,7 @@ async function purgeFestivalBatch(festivalId: string, batchSize: number, now: Da
           details: {
             orders: ids.length,
             emails: mails.length,
+            waitlistPlaces: waitlist.places,
             complete,
             retentionDays: retentionDays(),
           },

@@ -29,6 +29,7 @@ import { email, optionalText } from "~/utils/validation";
 import { markPaidWhenSettled } from "./door.server";
 import { readOrderLines, reserveStatements } from "./item-kinds/index.server";
 import { localDay } from "./tattoo-schedule";
+import { kickTattooWaitlist } from "./tattoo-waitlist.server";
 import { entryStatements, moneyInPostings } from "./ledger.server";
 import { checkoutSchema, placeOrder, readIdempotencyKey } from "./order.server";
 import { cardCheckoutUrl } from "./payment.server";
@@ -494,7 +495,7 @@ export async function releaseBooking(
   to: ReleaseTarget,
   now = new Date(),
 ) {
-  return writeTransaction(async (tx) => {
+  const released = await writeTransaction(async (tx) => {
     const b = await readBooking(tx, user, id);
     if (b.status !== "no_show")
       throw invalidState(`This booking is ${b.status}: only a no-show's slot is released here.`);
@@ -524,6 +525,9 @@ export async function releaseBooking(
     for (const stmt of statements) await tx.execute(stmt);
     return cornerBooking(id, tx);
   });
+  // Released to the waitlist: the first in line is offered the slot.
+  if (to === "waitlist") kickTattooWaitlist();
+  return released;
 }
 
 // ---------------------------------------------------------------- collecting the donation

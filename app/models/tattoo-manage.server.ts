@@ -27,8 +27,8 @@ import {
   reserveStatements,
   type OrderLine,
 } from "./item-kinds/index.server";
-import { REMINDER_BEFORE_MS } from "./item-kinds/tattoo-slot.server";
-import { localDay } from "./tattoo-schedule";
+import { REMINDER_BEFORE_MS, waitingFor } from "./item-kinds/tattoo-slot.server";
+import { localDay, withinNotice } from "./tattoo-schedule";
 import {
   dateFromSql,
   sqlClient,
@@ -43,6 +43,7 @@ import { changeStatements } from "~/utils/change.server";
 import { randomToken } from "~/utils/crypto.server";
 import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import { kickEmailWorker } from "~/utils/email.server";
+import { kickTattooWaitlist } from "./tattoo-waitlist.server";
 import { isLocale, type Locale } from "~/utils/i18n";
 import { stripe } from "~/utils/stripe.server";
 import { moneyMessage } from "~/utils/validation";
@@ -163,6 +164,11 @@ async function findManaged(db: SqlExecutor, accessToken: string, orderItemId: st
     args: [accessToken, orderItemId],
   });
   return rows[0] ? managed(rows[0] as Record<string, unknown>) : null;
+}
+
+/** Whether `orderItemId` is a tattoo booking of the order behind `accessToken`. */
+export async function isOrderBooking(accessToken: string, orderItemId: string) {
+  return (await findManaged(sqlClient(), accessToken, orderItemId)) !== null;
 }
 
 async function reread(db: SqlExecutor, orderItemId: string) {
@@ -444,8 +450,9 @@ export async function cancelTattooBooking({
     statements.push(...records);
     for (const stmt of statements) await tx.execute(stmt);
   });
-  // The freed slot goes to the waitlist: the lead wires kickTattooWaitlist() here.
+  // The freed slot goes to the first in its waitlist.
   kickEmailWorker();
+  kickTattooWaitlist();
   return {
     orderItemId: b.orderItemId,
     status: outcome === "refunded" ? "refunded" : "cancelled",
@@ -488,14 +495,6 @@ async function readSlot(db: SqlExecutor, slotId: string): Promise<TargetSlot | n
     : null;
 }
 
-async function waitingFor(db: SqlExecutor, artistId: string, day: string) {
-  const { rows } = await db.execute({
-    sql: `SELECT count(*) AS n FROM TattooWaitlist WHERE artistId = ? AND day = ? AND status = 'waiting'`,
-    args: [artistId, day],
-  });
-  return Number(rows[0]?.n ?? 0);
-}
-
 /** The field error for moving booking `b` to `slot` at `now`, or null when it may go there. */
 async function moveRefusal(db: SqlExecutor, b: ManagedBooking, slot: TargetSlot | null, now: Date) {
   if (!slot || slot.festivalId !== b.festivalId || slot.status !== "open")
@@ -503,8 +502,7 @@ async function moveRefusal(db: SqlExecutor, b: ManagedBooking, slot: TargetSlot 
   if (slot.artistId !== b.artistId) return "v.tattooOtherArtist";
   if (slot.id === b.slotId) return "v.tattooSameSlot";
   if (slot.startsAt <= now) return "v.tattooSlotPast";
-  if (slot.startsAt.getTime() - now.getTime() < slot.minNoticeMinutes * 60_000)
-    return "v.tattooSlotTooSoon";
+  if (!withinNotice(slot, now)) return "v.tattooSlotTooSoon";
   if (slot.minDonationMinor > b.line.amountMinor)
     return moneyMessage("v.tattooMoveMinimum", slot.minDonationMinor, b.order.currency);
   // People waiting for the artist's day come first (as at checkout).
@@ -629,8 +627,9 @@ export async function rescheduleTattooBooking({
     if (refused) throw refused;
     throw error;
   }
-  // The freed (old) slot goes to the waitlist: the lead wires kickTattooWaitlist() here.
+  // The freed (old) slot goes to the first in its waitlist.
   kickEmailWorker();
+  kickTattooWaitlist();
   return {
     orderItemId: b.orderItemId,
     slotId: target.id,

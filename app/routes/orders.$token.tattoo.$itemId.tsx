@@ -3,26 +3,29 @@
 // app/components/tattoo-booking-actions.tsx post here; a change redirects back
 // to the order page, a refusal renders inside it (this route is its child) with
 // a 4xx and the reason.
-import type { ActionFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { useActionData } from "@remix-run/react";
 import { FormError } from "~/components/field";
 import {
   cancelTattooBooking,
+  isOrderBooking,
   rescheduleInput,
   rescheduleTattooBooking,
 } from "~/models/tattoo-manage.server";
 import { confirmationError, field, formFailure, readForm } from "~/utils/forms.server";
-import { errorResponse } from "~/utils/http.server";
+import { errorResponse, notFound } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { fieldErrors } from "~/utils/validation";
 
 /**
- * Nothing of its own to load: the order page (its parent) is the page. (Not a
+ * Nothing of its own to load but that the booking is the order's: the order page (its parent) is the page. (Not a
  * redirect: after a refused post the loaders run again, and the refusal must
  * stay on screen.)
  */
-export async function loader() {
+export async function loader({ params }: LoaderFunctionArgs) {
+  // Only the order's own bookings have a page here (anything else is unknown).
+  if (!(await isOrderBooking(params.token ?? "", params.itemId ?? ""))) throw notFound();
   return null;
 }
 

@@ -184,7 +184,7 @@ export default function OrderPage() {
                   booking={booking}
                   currency={order.currency}
                   timezone={f.timezone}
-                  calendarHref={`/orders/${order.accessToken}/tattoo/${booking.orderItemId}.ics`}
+                  calendarHref={`/orders/${order.accessToken}/tattoo/${booking.orderItemId}/calendar.ics`}
                   actions={
                     manage ? (
                       <TattooBookingActions

@@ -62,6 +62,9 @@ type Seed = {
   orderId: string;
   orderToken: string;
   inviteToken: string;
+  /** A tattoo waitlist offer's and a waitlist place's secrets. */
+  offerToken: string;
+  leaveToken: string;
   resetPath: string;
   deviceToken: string;
   /** Tickets for the scanner's verdicts: one with its price due at the door, one paid. */
@@ -105,6 +108,8 @@ const PAGES: PageSpec[] = [
   { route: "reset-password.$token", path: (s) => s.resetPath, as: ["public"], axe: true },
   { route: "orders.erased", path: () => "/orders/erased?cancelled=1", as: ["public"], axe: true },
   { route: "invite.$token", path: (s) => `/invite/${s.inviteToken}`, as: ["public"], axe: true },
+  { route: "tattoo.offers.$token", path: (s) => `/tattoo/offers/${s.offerToken}`, as: ["public"], axe: true }, // prettier-ignore
+  { route: "tattoo.waitlist.$token.leave", path: (s) => `/tattoo/waitlist/${s.leaveToken}/leave`, as: ["public"], axe: true }, // prettier-ignore
   { route: "door.setup", path: () => "/door/setup", as: ["public"], axe: true, ready: ".door-setup", before: forgetDoorDevice }, // prettier-ignore
   { route: "door", path: (s) => `/door#device=${s.deviceToken}`, as: ["public"], axe: true, ready: ".door-counters" }, // prettier-ignore
   { route: "$", path: () => "/no/such/page", as: ["public", "admin"], status: 404 },
@@ -373,9 +378,14 @@ async function seedFestival(): Promise<Seed> {
   if (tattoo.status !== 201)
     throw new Error(`tattoo order refused: ${tattoo.status} ${tattoo.text}`);
 
+  // The tattoo waitlist (branch waitlist): a place in line with an offer held for it.
+  const { offerToken, leaveToken } = await seedWaitlistOffer(f);
+
   const festival = await prisma.festival.findUniqueOrThrow({ where: { id: f } });
   return {
     artistId,
+    offerToken,
+    leaveToken,
     slug: festival.slug,
     festivalId: f,
     hiddenTypeId: hidden.id,
@@ -390,6 +400,50 @@ async function seedFestival(): Promise<Seed> {
     unpaidQr: unpaid.qrToken,
     paidQr: paid.qrToken,
   };
+}
+
+/** A waitlist place and an open offer of a slot for it, with long names (raw rows, as the app writes them). */
+async function seedWaitlistOffer(festivalId: string) {
+  const tattoo = await import("../helpers/tattoo");
+  const { leaveTokenHash } = await import("~/models/tattoo-waitlist.server");
+  const { offerTokenHash } = await import("~/models/item-kinds/tattoo-slot.server");
+  const { sqlClient, sqlDate } = await import("~/utils/db.server");
+  const artist = await tattoo.createArtistRow(festivalId, {
+    name: "Александра «Игла» Воробьёва-Соколовская",
+  });
+  await tattoo.createFlashRow(festivalId, artist.id, { title: LONG_WORD, maxUses: null });
+  const slot = await tattoo.createSlotRow(
+    festivalId,
+    artist.id,
+    new Date(Date.UTC(2030, 0, 26, 15)),
+  );
+  const offerToken = "every-page-offer-token-0123456789";
+  const leaveToken = "every-page-leave-token-0123456789";
+  const at = sqlDate(new Date());
+  await sqlClient().batch(
+    [
+      {
+        sql: `INSERT INTO TattooWaitlist (id, festivalId, artistId, day, email, emailKey, locale, status, leaveTokenHash, createdAt, updatedAt)
+              VALUES ('every-page-wait', ?, ?, '2030-01-26', ?, 'every-page-key', 'ru', 'offered', ?, ?, ?)`,
+        args: [festivalId, artist.id, uniqueEmail("waiting"), leaveTokenHash(leaveToken), at, at],
+      },
+      { sql: "UPDATE TattooSlot SET reserved = 1 WHERE id = ?", args: [slot.id] },
+      {
+        sql: `INSERT INTO TattooOffer (id, festivalId, waitlistId, slotId, tokenHash, status, expiresAt, createdAt, updatedAt)
+              VALUES ('every-page-offer', ?, 'every-page-wait', ?, ?, 'open', ?, ?, ?)`,
+        args: [
+          festivalId,
+          slot.id,
+          offerTokenHash(offerToken),
+          sqlDate(new Date(Date.UTC(2030, 0, 26, 14))),
+          at,
+          at,
+        ],
+      },
+    ],
+    "write",
+  );
+  return { offerToken, leaveToken };
 }
 
 beforeAll(async () => {

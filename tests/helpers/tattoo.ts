@@ -28,7 +28,11 @@ export async function createArtistRow(
       now,
     ],
   });
-  if (init.userId)
+  // As linking does: the artist role only for someone not on the team already.
+  if (
+    init.userId &&
+    !(await prisma.festivalMember.findFirst({ where: { festivalId, userId: init.userId } }))
+  )
     await prisma.festivalMember.create({
       data: { festivalId, userId: init.userId, role: "artist" },
     });

@@ -1681,6 +1681,76 @@ const ROUTES: Record<string, RouteRow> = {
     ],
   },
   // ---- end tattoo cancel and reschedule
+  // ---- Tattoo waitlist (branch waitlist): public, the links' secrets are the credentials.
+  "routes/api.v1.tattoo-slots.$id.waitlist": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/tattoo-slots/:id/waitlist",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/tattoo-slots/unknown-slot/waitlist",
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/tattoo-slots/:id/waitlist (unknown slot)",
+        kind: "api",
+        method: "POST",
+        path: () => "/api/v1/tattoo-slots/unknown-slot/waitlist",
+        json: () => ({ email: "waiter@example.test" }),
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/tattoo.offers.$token": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /tattoo/offers/:token (unknown)",
+        kind: "page",
+        method: "GET",
+        path: () => "/tattoo/offers/unknown-offer-token-0123456789",
+        access: pub(404),
+      },
+      {
+        label: "GET /tattoo/offers/:token.data (unknown)",
+        kind: "data",
+        method: "GET",
+        path: () =>
+          data("/tattoo/offers/unknown-offer-token-0123456789", "routes/tattoo.offers.$token"),
+        access: pub(404),
+      },
+      {
+        label: "POST /tattoo/offers/:token (unknown)",
+        kind: "page",
+        method: "POST",
+        path: () => "/tattoo/offers/unknown-offer-token-0123456789",
+        form: () => ({ email: "waiter@example.test", donation: "25", paymentMethod: "door" }),
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/tattoo.waitlist.$token.leave": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /tattoo/waitlist/:token/leave (unknown)",
+        kind: "page",
+        method: "GET",
+        path: () => "/tattoo/waitlist/unknown-leave-token-0123456789/leave",
+        access: pub(404),
+      },
+      {
+        label: "POST /tattoo/waitlist/:token/leave (unknown)",
+        kind: "page",
+        method: "POST",
+        path: () => "/tattoo/waitlist/unknown-leave-token-0123456789/leave",
+        form: () => ({ intent: "leave", confirm: "yes" }),
+        access: pub(404),
+      },
+    ],
+  },
+  // ---- end Tattoo waitlist
   "routes/orders.erased": {
     category: "public",
     calls: [
@@ -1705,14 +1775,14 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
-  "routes/orders.$token.tattoo.$file": {
+  "routes/orders.$token.tattoo.$itemId.calendar[.]ics": {
     category: "public",
     calls: [
       {
-        label: "GET /orders/:token/tattoo/:itemId.ics (unknown)",
+        label: "GET /orders/:token/tattoo/:itemId/calendar.ics (unknown)",
         kind: "api",
         method: "GET",
-        path: () => "/orders/unknown-order-token-0123456789/tattoo/unknown-item.ics",
+        path: () => "/orders/unknown-order-token-0123456789/tattoo/unknown-item/calendar.ics",
         access: pub(404),
       },
     ],

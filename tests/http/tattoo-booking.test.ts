@@ -297,8 +297,10 @@ describe("booking a ticket and a tattoo in one order", () => {
       args: [order.id],
     });
     const itemId = String(rows[0]!.orderItemId);
-    expect(orderPage.text).toContain(`href="/orders/${order.accessToken}/tattoo/${itemId}.ics"`);
-    const download = await client.get(`/orders/${order.accessToken}/tattoo/${itemId}.ics`);
+    expect(orderPage.text).toContain(
+      `href="/orders/${order.accessToken}/tattoo/${itemId}/calendar.ics"`,
+    );
+    const download = await client.get(`/orders/${order.accessToken}/tattoo/${itemId}/calendar.ics`);
     expect(download.status).toBe(200);
     expect(download.headers.get("content-type")).toMatch(/^text\/calendar/);
     expect(download.headers.get("cache-control")).toContain("no-store");
@@ -310,7 +312,9 @@ describe("booking a ticket and a tattoo in one order", () => {
       formFields({ "tattoo.slot": "", email: uniqueEmail("stranger") }),
     );
     expect(stranger.status).toBe(302);
-    expect((await client.get(`${stranger.location}/tattoo/${itemId}.ics`)).status).toBe(404);
+    expect((await client.get(`${stranger.location}/tattoo/${itemId}/calendar.ics`)).status).toBe(
+      404,
+    );
     expect((await client.get(`/orders/${order.accessToken}/tattoo/${itemId}.txt`)).status).toBe(
       404,
     );

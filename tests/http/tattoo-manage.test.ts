@@ -124,7 +124,7 @@ describe("the order page", () => {
     expect(refused.status).toBe(409);
     expect(refused.text).toContain(escapeHtml(t("tattoo.slotTaken")));
     // The order page is around the refusal.
-    expect(refused.text).toContain(t("tattooManage.title"));
+    expect(refused.text).toContain(t("tattooBooking.title"));
     const moved = await client.postForm(action, { intent: "move", slotId: free.id });
     expect(moved.status).toBe(303);
     expect(await bookingSlot(b.itemId)).toEqual({ slotId: free.id, status: "booked" });

@@ -7,7 +7,7 @@ import { sqlClient } from "~/utils/db.server";
 import { FieldRulesError } from "~/utils/domain-error";
 import { translate } from "~/utils/i18n";
 import { minorAmount } from "../ticket-type.server";
-import { oneAmountLineItems, type ItemKind } from "./index.server";
+import { oneAmountLineItems, type ItemKind } from "./kind.server";
 
 const donation = z
   .object({

@@ -10,7 +10,7 @@ import type { InStatement } from "@libsql/client";
 import { z } from "zod";
 import { randomToken, sha256 } from "~/utils/crypto.server";
 import { changeStatements } from "~/utils/change.server";
-import { dateFromSql, sqlClient, sqlDate } from "~/utils/db.server";
+import { dateFromSql, sqlClient, sqlDate, type SqlExecutor } from "~/utils/db.server";
 import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import { translate } from "~/utils/i18n";
 import { moneyMessage } from "~/utils/validation";
@@ -24,7 +24,7 @@ import {
   type ItemKind,
   type OrderLine,
   type PricedItem,
-} from "./index.server";
+} from "./kind.server";
 
 /** Tattoo entries in one order. */
 export const MAX_TATTOOS_PER_ORDER = 3;
@@ -89,6 +89,22 @@ type SlotForSale = {
   waiting: number;
 };
 
+/**
+ * How many wait for an artist's day and can be offered one of its slots: for any
+ * slot, or for a design with a use left (one waiting for a sold-out design holds
+ * up nobody). They come first for a freed slot.
+ */
+export async function waitingFor(db: SqlExecutor, artistId: string, day: string) {
+  const { rows } = await db.execute({
+    sql: `SELECT count(*) AS n FROM TattooWaitlist w WHERE w.artistId = ? AND w.day = ? AND w.status = 'waiting'
+          AND (w.flashDesignId IS NULL OR EXISTS (
+            SELECT 1 FROM FlashDesign d WHERE d.id = w.flashDesignId AND d.status = 'available'
+              AND (d.maxUses IS NULL OR d.reserved < d.maxUses)))`,
+    args: [artistId, day],
+  });
+  return Number(rows[0]?.n ?? 0);
+}
+
 async function loadSlots(ids: string[]): Promise<Map<string, SlotForSale>> {
   if (ids.length === 0) return new Map();
   const { rows } = await sqlClient().execute({
@@ -128,11 +144,7 @@ async function loadSlots(ids: string[]): Promise<Map<string, SlotForSale>> {
   for (const slot of slots.values()) {
     // (Nobody waits for the artist at all, the common case: no query for the day.)
     if (slot.reserved > 0 || !anyWaiting.has(slot.id)) continue;
-    const waiting = await sqlClient().execute({
-      sql: `SELECT count(*) AS n FROM TattooWaitlist WHERE artistId = ? AND day = ? AND status = 'waiting'`,
-      args: [slot.artistId, slot.day],
-    });
-    slot.waiting = Number(waiting.rows[0]?.n ?? 0);
+    slot.waiting = await waitingFor(sqlClient(), slot.artistId, slot.day);
   }
   return slots;
 }

@@ -15,7 +15,7 @@ import {
   type ItemKind,
   type OrderLine,
   type PricedItem,
-} from "./index.server";
+} from "./kind.server";
 
 /** One ticket entry of the request's `items` (its `kind` is "ticket" or left out). */
 const ticketLine = z.object({

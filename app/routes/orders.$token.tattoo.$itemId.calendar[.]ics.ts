@@ -7,9 +7,12 @@ import { notFound } from "~/utils/http.server";
 import { getLocale } from "~/utils/i18n.server";
 import { calendarFile } from "~/utils/ics";
 
-/** `/orders/<token>/tattoo/<itemId>.ics`: one standing tattoo booking of the order as a calendar file. */
+/**
+ * `/orders/<token>/tattoo/<itemId>/calendar.ics`: one standing tattoo booking of
+ * the order as a calendar file (beside the booking's own page for cancel/move).
+ */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const itemId = /^([A-Za-z0-9_-]{1,64})\.ics$/.exec(params.file ?? "")?.[1];
+  const itemId = /^[A-Za-z0-9_-]{1,64}$/.test(params.itemId ?? "") ? params.itemId! : null;
   if (!itemId) throw notFound();
   const lang = await getLocale(request);
   const order = await getOrderView({ accessToken: params.token ?? "" }, lang);

@@ -1,0 +1,84 @@
+// "A slot came free for you": the waitlist's offer, held for the festival's
+// offer time. Carries the secret link of the offer page; only its hash is
+// stored. Times in the festival's zone, in the reader's language.
+import { offerEmailData } from "~/models/tattoo-waitlist-emails.server";
+import { publicUrl } from "~/utils/env.server";
+import { formatDateTime, formatTime } from "~/utils/format";
+import { isLocale, type Translate } from "~/utils/i18n";
+import { formatMoney } from "~/utils/money";
+import { EmailLayout } from "./layout";
+
+export type TattooWaitlistOfferPayload = { offerId: string; token: string };
+type Offer = NonNullable<Awaited<ReturnType<typeof offerEmailData>>>;
+export type TattooWaitlistOfferData = Offer & {
+  offerUrl: string;
+  time: string;
+  until: string;
+  minimum: string;
+};
+
+export async function load(payload: TattooWaitlistOfferPayload, locale: string) {
+  const offer = await offerEmailData(payload.offerId);
+  if (!offer) throw new Error(`tattoo offer ${payload.offerId} not found`);
+  const lang = isLocale(locale) ? locale : "en";
+  return {
+    ...offer,
+    time: formatDateTime(offer.startsAt, lang, offer.timezone),
+    until: formatTime(offer.expiresAt, lang, offer.timezone),
+    minimum: formatMoney(offer.minDonationMinor, offer.currency, lang),
+    offerUrl: `${publicUrl()}/tattoo/offers/${payload.token}`,
+  } satisfies TattooWaitlistOfferData;
+}
+
+export function subject(t: Translate, data: TattooWaitlistOfferData) {
+  return t("email.tattooWaitlist.offerSubject", {
+    artist: data.artistName,
+    festival: data.festivalName,
+  });
+}
+
+function lines(t: Translate, data: TattooWaitlistOfferData) {
+  return [
+    t("email.tattooWaitlist.offer", {
+      artist: data.artistName,
+      time: data.time,
+      zone: data.timezone,
+    }),
+    ...(data.designTitle
+      ? [t("email.tattooWaitlist.offerDesign", { design: data.designTitle })]
+      : []),
+    t("email.tattooWaitlist.offerMinimum", { amount: data.minimum }),
+    t("email.tattooWaitlist.offerHeld", {
+      minutes: data.offerMinutes,
+      until: data.until,
+      zone: data.timezone,
+    }),
+  ];
+}
+
+export function Html({
+  t,
+  lang,
+  data,
+}: {
+  t: Translate;
+  lang: string;
+  data: TattooWaitlistOfferData;
+}) {
+  return (
+    <EmailLayout lang={lang} title={subject(t, data)}>
+      {lines(t, data).map((line) => (
+        <p key={line}>{line}</p>
+      ))}
+      <p>
+        <a href={data.offerUrl}>{t("email.tattooWaitlist.offerLink")}</a>
+      </p>
+    </EmailLayout>
+  );
+}
+
+export function text(t: Translate, data: TattooWaitlistOfferData) {
+  return [...lines(t, data), "", `${t("email.tattooWaitlist.offerLink")}: ${data.offerUrl}`].join(
+    "\n",
+  );
+}
