@@ -95,7 +95,7 @@ async function startCardPayment(placed: Placed): Promise<string> {
     console.error("Stripe checkout failed:", error instanceof Error ? error.message : error);
     await sqlClient().batch(
       [
-        ...reserveStatements(lines, -1),
+        ...releaseStatements(lines, { orderId: order.id, now: new Date(), reason: "undone" }),
         { sql: "DELETE FROM OrderItem WHERE orderId = ?", args: [order.id] },
         { sql: `DELETE FROM "Order" WHERE id = ?`, args: [order.id] },
       ],

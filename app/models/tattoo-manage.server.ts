@@ -28,6 +28,7 @@ import {
   type OrderLine,
 } from "./item-kinds/index.server";
 import { REMINDER_BEFORE_MS, waitingFor } from "./item-kinds/tattoo-slot.server";
+import { markPaidWhenSettled } from "./door.server";
 import { localDay, withinNotice } from "./tattoo-schedule";
 import {
   dateFromSql,
@@ -256,36 +257,33 @@ async function orderAfterStatements(
   now: Date,
 ): Promise<InStatement[]> {
   const at = sqlDate(now);
+  // What the order still holds besides this booking: valid tickets, other standing bookings.
+  const othersLive = `NOT EXISTS (SELECT 1 FROM Ticket WHERE orderId = ?1 AND status = 'valid')
+      AND NOT EXISTS (SELECT 1 FROM TattooBooking WHERE orderId = ?1 AND orderItemId <> ?2 AND status IN ('held', 'booked', 'done'))`;
   if (b.order.status === "paid" && b.order.paymentMethod === "stripe") {
     const refunded = (await refundedTotal(tx, b.orderId, b.order.currency)) + refundedMinor;
+    // All its money went back and nothing of it stands (a free booking may): refunded.
     return refunded >= b.order.totalMinor
       ? [
           {
-            sql: `UPDATE "Order" SET status = 'refunded', refundedAt = ? WHERE id = ? AND status = 'paid'`,
-            args: [at, b.orderId],
+            sql: `UPDATE "Order" SET status = 'refunded', refundedAt = ?3 WHERE id = ?1 AND status = 'paid'
+                    AND ${othersLive}`,
+            args: [b.orderId, b.orderItemId, at],
           },
         ]
       : [];
   }
   if (b.order.status !== "confirmed") return [];
-  const nothingLive = `NOT EXISTS (SELECT 1 FROM Ticket WHERE orderId = ?1 AND status = 'valid')
-      AND NOT EXISTS (SELECT 1 FROM TattooBooking WHERE orderId = ?1 AND orderItemId <> ?2 AND status IN ('held', 'booked', 'done'))
-      AND NOT EXISTS (SELECT 1 FROM OrderItem WHERE orderId = ?1 AND kind = 'donation' AND amountMinor > 0)`;
   return [
     {
       sql: `UPDATE "Order" SET status = 'cancelled', cancelledAt = ?3 WHERE id = ?1 AND status = 'confirmed'
-              AND ${nothingLive} AND NOT EXISTS (SELECT 1 FROM LedgerEntry WHERE orderId = ?1)`,
+              AND ${othersLive}
+              AND NOT EXISTS (SELECT 1 FROM OrderItem WHERE orderId = ?1 AND kind = 'donation' AND amountMinor > 0)
+              AND NOT EXISTS (SELECT 1 FROM LedgerEntry WHERE orderId = ?1)`,
       args: [b.orderId, b.orderItemId, at],
     },
-    {
-      sql: `UPDATE "Order" SET status = 'paid', paidAt = ?3 WHERE id = ?1 AND status = 'confirmed' AND totalMinor > 0
-              AND EXISTS (SELECT 1 FROM LedgerEntry WHERE orderId = ?1)
-              AND NOT EXISTS (SELECT 1 FROM Ticket WHERE orderId = ?1 AND status = 'valid' AND amountDueMinor > 0)
-              AND NOT EXISTS (SELECT 1 FROM TattooBooking WHERE orderId = ?1 AND orderItemId <> ?2 AND dueMinor > 0)
-              AND (NOT EXISTS (SELECT 1 FROM OrderItem WHERE orderId = ?1 AND kind = 'donation' AND amountMinor > 0)
-                   OR EXISTS (SELECT 1 FROM LedgerEntry WHERE id = 'door:' || ?1 || ':donation'))`,
-      args: [b.orderId, b.orderItemId, at],
-    },
+    // Otherwise paid once nothing is due any more (the door's one rule).
+    markPaidWhenSettled(b.orderId, now),
   ];
 }
 

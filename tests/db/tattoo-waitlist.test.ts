@@ -184,6 +184,49 @@ describe("a slot that comes free goes to the first in line", () => {
     ).rejects.toMatchObject({ status: 422 });
   });
 
+  it("gives the offer back to the one it was for when their card payment cannot start", async () => {
+    const { slot } = await artistWithSlot();
+    const now = new Date();
+    const holder = await orders.placeOrder(
+      festivalId,
+      order([item(slot.id)], { paymentMethod: "stripe" }),
+      { ...context, now },
+    );
+    await payments.cardCheckoutUrl(holder);
+    const first = email("first");
+    const entry = await waitlist.joinWaitlist({ slotId: slot.id, email: first, locale: "en" });
+    const later = new Date(now.getTime() + 31 * MINUTE);
+    await payments.expireDueHolds(later);
+    await waitlist.refillWaitlist(later);
+    const [offer] = await offersTo(first);
+    // Stripe is down when they pay: the order is undone, the offer is theirs again.
+    fake.setDown("503");
+    try {
+      const placed = await orders.placeOrder(
+        festivalId,
+        order([item(slot.id, { offerToken: offer!.token })], {
+          email: first,
+          paymentMethod: "stripe",
+        }),
+        context,
+      );
+      await expect(payments.cardCheckoutUrl(placed)).rejects.toMatchObject({ status: 503 });
+    } finally {
+      fake.setDown(false);
+    }
+    expect(await openOffers(slot.id)).toEqual([entry.id]);
+    expect(await entryStatus(entry.id)).toBe("offered");
+    expect((await tattoo.slotState(slot.id)).reserved).toBe(1);
+    // And the same token books it once Stripe is back.
+    const again = await orders.placeOrder(
+      festivalId,
+      order([item(slot.id, { offerToken: offer!.token })], { email: first }),
+      context,
+    );
+    expect(again.order.status).toBe("confirmed");
+    expect(await entryStatus(entry.id)).toBe("booked");
+  });
+
   it("passes an offer not taken to the next in line after the festival's offer time", async () => {
     const { slot } = await artistWithSlot();
     await orders.placeOrder(festivalId, order([item(slot.id)]), context);

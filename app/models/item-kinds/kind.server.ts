@@ -58,8 +58,12 @@ export type FulfilContext = {
   buyer: { email: string | null; locale: Locale };
 };
 
-/** Why an order's items give back what they hold. */
-export type ReleaseReason = "expired" | "cancelled" | "refunded";
+/**
+ * Why an order's items give back what they hold. "undone": the order is being
+ * deleted unseen (its card payment could not start): what it took is restored
+ * as it was before, and nothing of it is kept.
+ */
+export type ReleaseReason = "expired" | "cancelled" | "refunded" | "undone";
 
 export type ItemKind = {
   /** The `OrderItem.kind` value. */

@@ -384,9 +384,29 @@ export const tattooSlotKind: ItemKind = {
       },
     ]);
   },
-  release(lines, { now, reason }) {
+  release(lines, { orderId, now, reason }) {
     const ids = lines.map((l) => l.itemId);
     const list = ids.map(() => "?").join(",");
+    // An order undone before anyone saw it (its card payment could not start) gives a
+    // waitlist offer it took back to the one it was for: the offer holds the slot again
+    // (the refill pass ends it when it runs out).
+    if (reason === "undone")
+      return [
+        {
+          sql: `UPDATE TattooSlot SET reserved = reserved + 1
+                WHERE id IN (SELECT slotId FROM TattooOffer WHERE orderId = ? AND status = 'taken')`,
+          args: [orderId],
+        },
+        {
+          sql: `UPDATE TattooWaitlist SET status = 'offered', updatedAt = ?
+                WHERE id IN (SELECT waitlistId FROM TattooOffer WHERE orderId = ? AND status = 'taken')`,
+          args: [sqlDate(now), orderId],
+        },
+        {
+          sql: `UPDATE TattooOffer SET status = 'open', orderId = NULL, updatedAt = ? WHERE orderId = ? AND status = 'taken'`,
+          args: [sqlDate(now), orderId],
+        },
+      ];
     return [
       {
         sql: `UPDATE OutboxEmail SET status = 'cancelled'

@@ -199,7 +199,7 @@ export const ticketKind: ItemKind = {
   },
   reserve: reservePlaces,
   release: (_lines, { orderId, now, reason }) =>
-    reason === "expired"
+    reason === "expired" || reason === "undone"
       ? []
       : [
           {
