@@ -32,3 +32,35 @@ export function EmailLayout({
     </html>
   );
 }
+
+/** One link under an email's paragraphs. */
+export type EmailLink = { href: string; label: string };
+
+/** An email of short paragraphs and one link under them (the tattoo emails). */
+export function LinesEmail({
+  lang,
+  title,
+  lines,
+  link,
+}: {
+  lang: string;
+  title: string;
+  lines: string[];
+  link: EmailLink;
+}) {
+  return (
+    <EmailLayout lang={lang} title={title}>
+      {lines.map((line) => (
+        <p key={line}>{line}</p>
+      ))}
+      <p>
+        <a href={link.href}>{link.label}</a>
+      </p>
+    </EmailLayout>
+  );
+}
+
+/** The plain-text version of `LinesEmail`. */
+export function linesText(lines: string[], link: EmailLink) {
+  return [...lines, "", `${link.label}: ${link.href}`].join("\n");
+}

@@ -7,7 +7,7 @@ import { publicUrl } from "~/utils/env.server";
 import { formatDateTime } from "~/utils/format";
 import { isLocale, type Translate } from "~/utils/i18n";
 import { formatMoney } from "~/utils/money";
-import { EmailLayout } from "./layout";
+import { LinesEmail, linesText } from "./layout";
 
 export type TattooCancelledPayload = {
   /** Erasing an order finds its queued mail by `orderId` (app/models/privacy.server.ts). */
@@ -57,19 +57,17 @@ function lines(t: Translate, data: TattooCancelledData) {
   ];
 }
 
+const link = (t: Translate, data: TattooCancelledData) => ({
+  href: data.orderUrl,
+  label: t("email.order.link"),
+});
+
 export function Html({ t, lang, data }: { t: Translate; lang: string; data: TattooCancelledData }) {
   return (
-    <EmailLayout lang={lang} title={subject(t, data)}>
-      {lines(t, data).map((line) => (
-        <p key={line}>{line}</p>
-      ))}
-      <p>
-        <a href={data.orderUrl}>{t("email.order.link")}</a>
-      </p>
-    </EmailLayout>
+    <LinesEmail lang={lang} title={subject(t, data)} lines={lines(t, data)} link={link(t, data)} />
   );
 }
 
 export function text(t: Translate, data: TattooCancelledData) {
-  return [...lines(t, data), "", `${t("email.order.link")}: ${data.orderUrl}`].join("\n");
+  return linesText(lines(t, data), link(t, data));
 }

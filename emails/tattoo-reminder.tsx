@@ -5,7 +5,7 @@ import { tattooBooking } from "~/models/tattoo-booking.server";
 import { publicUrl } from "~/utils/env.server";
 import { formatDateTime } from "~/utils/format";
 import { isLocale, type Translate } from "~/utils/i18n";
-import { EmailLayout } from "./layout";
+import { LinesEmail, linesText } from "./layout";
 
 /** `orderId` too: erasing an order finds its queued mail by it (app/models/privacy.server.ts). */
 export type TattooReminderPayload = { orderId: string; orderItemId: string };
@@ -41,21 +41,17 @@ function lines(t: Translate, data: TattooReminderData) {
   ];
 }
 
+const link = (t: Translate, data: TattooReminderData) => ({
+  href: data.orderUrl,
+  label: t("email.tattooReminder.manage"),
+});
+
 export function Html({ t, lang, data }: { t: Translate; lang: string; data: TattooReminderData }) {
   return (
-    <EmailLayout lang={lang} title={subject(t, data)}>
-      {lines(t, data).map((line) => (
-        <p key={line}>{line}</p>
-      ))}
-      <p>
-        <a href={data.orderUrl}>{t("email.tattooReminder.manage")}</a>
-      </p>
-    </EmailLayout>
+    <LinesEmail lang={lang} title={subject(t, data)} lines={lines(t, data)} link={link(t, data)} />
   );
 }
 
 export function text(t: Translate, data: TattooReminderData) {
-  return [...lines(t, data), "", `${t("email.tattooReminder.manage")}: ${data.orderUrl}`].join(
-    "\n",
-  );
+  return linesText(lines(t, data), link(t, data));
 }

@@ -5,7 +5,7 @@ import { waitlistEmailData } from "~/models/tattoo-waitlist-emails.server";
 import { publicUrl } from "~/utils/env.server";
 import { formatDate } from "~/utils/format";
 import { isLocale, type Translate } from "~/utils/i18n";
-import { EmailLayout } from "./layout";
+import { LinesEmail, linesText } from "./layout";
 
 export type TattooWaitlistJoinedPayload = { waitlistId: string; token: string };
 type Place = NonNullable<Awaited<ReturnType<typeof waitlistEmailData>>>;
@@ -42,6 +42,11 @@ function lines(t: Translate, data: TattooWaitlistJoinedData) {
   ];
 }
 
+const link = (t: Translate, data: TattooWaitlistJoinedData) => ({
+  href: data.leaveUrl,
+  label: t("email.tattooWaitlist.leave"),
+});
+
 export function Html({
   t,
   lang,
@@ -52,17 +57,10 @@ export function Html({
   data: TattooWaitlistJoinedData;
 }) {
   return (
-    <EmailLayout lang={lang} title={subject(t, data)}>
-      {lines(t, data).map((line) => (
-        <p key={line}>{line}</p>
-      ))}
-      <p>
-        <a href={data.leaveUrl}>{t("email.tattooWaitlist.leave")}</a>
-      </p>
-    </EmailLayout>
+    <LinesEmail lang={lang} title={subject(t, data)} lines={lines(t, data)} link={link(t, data)} />
   );
 }
 
 export function text(t: Translate, data: TattooWaitlistJoinedData) {
-  return [...lines(t, data), "", `${t("email.tattooWaitlist.leave")}: ${data.leaveUrl}`].join("\n");
+  return linesText(lines(t, data), link(t, data));
 }

@@ -6,7 +6,7 @@ import { publicUrl } from "~/utils/env.server";
 import { formatDateTime, formatTime } from "~/utils/format";
 import { isLocale, type Translate } from "~/utils/i18n";
 import { formatMoney } from "~/utils/money";
-import { EmailLayout } from "./layout";
+import { LinesEmail, linesText } from "./layout";
 
 export type TattooWaitlistOfferPayload = { offerId: string; token: string };
 type Offer = NonNullable<Awaited<ReturnType<typeof offerEmailData>>>;
@@ -56,6 +56,11 @@ function lines(t: Translate, data: TattooWaitlistOfferData) {
   ];
 }
 
+const link = (t: Translate, data: TattooWaitlistOfferData) => ({
+  href: data.offerUrl,
+  label: t("email.tattooWaitlist.offerLink"),
+});
+
 export function Html({
   t,
   lang,
@@ -66,19 +71,10 @@ export function Html({
   data: TattooWaitlistOfferData;
 }) {
   return (
-    <EmailLayout lang={lang} title={subject(t, data)}>
-      {lines(t, data).map((line) => (
-        <p key={line}>{line}</p>
-      ))}
-      <p>
-        <a href={data.offerUrl}>{t("email.tattooWaitlist.offerLink")}</a>
-      </p>
-    </EmailLayout>
+    <LinesEmail lang={lang} title={subject(t, data)} lines={lines(t, data)} link={link(t, data)} />
   );
 }
 
 export function text(t: Translate, data: TattooWaitlistOfferData) {
-  return [...lines(t, data), "", `${t("email.tattooWaitlist.offerLink")}: ${data.offerUrl}`].join(
-    "\n",
-  );
+  return linesText(lines(t, data), link(t, data));
 }
