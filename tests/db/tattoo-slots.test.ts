@@ -318,6 +318,28 @@ describe("listSlots", () => {
     });
   });
 
+  it("does not show as free a slot kept for the artist's waitlist or released for walk-ins", async () => {
+    const { festival, admin, artistId } = await setup();
+    const { slots } = await addAvailability(admin, artistId, window());
+    const first = Date.parse(slots[0]!.startsAt);
+    const list = async () =>
+      (await listSlots(festival, {}, new Date(first - 120 * 60_000))).map((s) => s.free);
+    expect(await list()).toEqual([true, true, true, true]);
+    await sqlClient().execute({
+      sql: "UPDATE TattooSlot SET walkInsOnly = 1 WHERE id = ?",
+      args: [slots[1]!.id],
+    });
+    expect(await list()).toEqual([true, false, true, true]);
+    // Someone waits for the artist's day: its free slots are offered to them first.
+    const now = sqlDate(new Date());
+    await sqlClient().execute({
+      sql: `INSERT INTO TattooWaitlist (id, festivalId, artistId, day, email, emailKey, leaveTokenHash, createdAt, updatedAt)
+            VALUES ('wl-slots-test', ?, ?, '2026-06-13', 'w@example.test', 'k', 'h-slots-test', ?, ?)`,
+      args: [festival.id, artistId, now, now],
+    });
+    expect(await list()).toEqual([false, false, false, false]);
+  });
+
   it("filters by artist and by the festival's local day", async () => {
     const { festival, admin, artistId } = await setup();
     const other = (await createArtistRow(festival.id, { name: "Other" })).id;
