@@ -20,7 +20,7 @@ import {
 import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import { can } from "~/utils/permissions.server";
 import { artistFor } from "./tattoo-artist.server";
-import { waitingFor } from "./item-kinds/tattoo-slot.server";
+import { waitedForDays } from "./item-kinds/tattoo-slot.server";
 import { refuseIfCancelled } from "./festival.server";
 import {
   dayRange,
@@ -646,34 +646,28 @@ export async function listSlots(
   const open = festival.status === undefined || festival.status === "published";
   // A free slot of an artist's day with people waiting is theirs first (the waitlist
   // offers it), and one released for walk-ins is for the tattoo corner: neither is
-  // free online. How many wait is counted once per artist and day (a count, no people).
-  const waiting = new Map<string, Promise<number>>();
-  const waitingOn = (artistId: string, day: string) => {
-    const key = `${artistId}\n${day}`;
-    if (!waiting.has(key)) waiting.set(key, waitingFor(sqlClient(), artistId, day));
-    return waiting.get(key)!;
-  };
-  return Promise.all(
-    rows.map(async (r) => {
-      const startsAt = dateFromSql(r.startsAt);
-      const day = localDay(startsAt, festival.timezone);
-      const bookable =
-        open &&
-        Number(r.reserved) === 0 &&
-        Number(r.walkInsOnly) === 0 &&
-        withinNotice({ startsAt, minNoticeMinutes: Number(r.minNoticeMinutes) }, now);
-      return {
-        id: String(r.id),
-        artistId: String(r.artistId),
-        artistName: String(r.artistName),
-        startsAt: startsAt.toISOString(),
-        endsAt: dateFromSql(r.endsAt).toISOString(),
-        day,
-        free: bookable && (await waitingOn(String(r.artistId), day)) === 0,
-        minDonationMinor: Number(r.minDonationMinor),
-      };
-    }),
-  );
+  // free online. The days people wait for are read once (which days, no people).
+  const waited = await waitedForDays(sqlClient(), festival.id);
+  return rows.map((r) => {
+    const startsAt = dateFromSql(r.startsAt);
+    const day = localDay(startsAt, festival.timezone);
+    const free =
+      open &&
+      Number(r.reserved) === 0 &&
+      Number(r.walkInsOnly) === 0 &&
+      withinNotice({ startsAt, minNoticeMinutes: Number(r.minNoticeMinutes) }, now) &&
+      !waited.has(`${String(r.artistId)}\n${day}`);
+    return {
+      id: String(r.id),
+      artistId: String(r.artistId),
+      artistName: String(r.artistName),
+      startsAt: startsAt.toISOString(),
+      endsAt: dateFromSql(r.endsAt).toISOString(),
+      day,
+      free,
+      minDonationMinor: Number(r.minDonationMinor),
+    };
+  });
 }
 
 /** A published festival for the public slot list; null for drafts and unknown ids. */

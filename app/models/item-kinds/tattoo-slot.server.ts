@@ -89,20 +89,30 @@ type SlotForSale = {
   waiting: number;
 };
 
+/** A waiting entry (`w`) that can be offered a slot: for any slot, or for a design with a use left. */
+const OFFERABLE = `w.status = 'waiting' AND (w.flashDesignId IS NULL OR EXISTS (
+  SELECT 1 FROM FlashDesign d WHERE d.id = w.flashDesignId AND d.status = 'available'
+    AND (d.maxUses IS NULL OR d.reserved < d.maxUses)))`;
+
 /**
- * How many wait for an artist's day and can be offered one of its slots: for any
- * slot, or for a design with a use left (one waiting for a sold-out design holds
- * up nobody). They come first for a freed slot.
+ * How many wait for an artist's day and can be offered one of its slots (one
+ * waiting for a sold-out design holds up nobody). They come first for a freed slot.
  */
 export async function waitingFor(db: SqlExecutor, artistId: string, day: string) {
   const { rows } = await db.execute({
-    sql: `SELECT count(*) AS n FROM TattooWaitlist w WHERE w.artistId = ? AND w.day = ? AND w.status = 'waiting'
-          AND (w.flashDesignId IS NULL OR EXISTS (
-            SELECT 1 FROM FlashDesign d WHERE d.id = w.flashDesignId AND d.status = 'available'
-              AND (d.maxUses IS NULL OR d.reserved < d.maxUses)))`,
+    sql: `SELECT count(*) AS n FROM TattooWaitlist w WHERE w.artistId = ? AND w.day = ? AND ${OFFERABLE}`,
     args: [artistId, day],
   });
   return Number(rows[0]?.n ?? 0);
+}
+
+/** The artist days of a festival that people wait for (as `waitingFor` counts them): "artistId\nday". */
+export async function waitedForDays(db: SqlExecutor, festivalId: string) {
+  const { rows } = await db.execute({
+    sql: `SELECT DISTINCT w.artistId, w.day FROM TattooWaitlist w WHERE w.festivalId = ? AND ${OFFERABLE}`,
+    args: [festivalId],
+  });
+  return new Set(rows.map((r) => `${String(r.artistId)}\n${String(r.day)}`));
 }
 
 async function loadSlots(ids: string[]): Promise<Map<string, SlotForSale>> {
