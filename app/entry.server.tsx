@@ -6,6 +6,8 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { NonceProvider } from "./utils/nonce";
+import { retryAfterOfRouteErrors } from "./utils/storage-faults.server";
+import { logger } from "./utils/logger.server";
 
 export const streamTimeout = 5_000;
 
@@ -17,6 +19,10 @@ export default function handleRequest(
   loadContext: AppLoadContext,
 ) {
   const nonce = typeof loadContext.cspNonce === "string" ? loadContext.cspNonce : undefined;
+  // A page showing a storage fault's 503 says when to come back (storage-faults.server.ts).
+  const retryAfter = retryAfterOfRouteErrors(remixContext.staticHandlerContext.errors);
+  if (retryAfter && !responseHeaders.has("Retry-After"))
+    responseHeaders.set("Retry-After", retryAfter);
   const waitForAll = isbot(request.headers.get("user-agent") ?? "") || remixContext.isSpaMode;
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false;
@@ -43,7 +49,7 @@ export default function handleRequest(
         },
         onError(error: unknown) {
           responseStatusCode = 500;
-          if (shellRendered) console.error(error);
+          if (shellRendered) logger.error({ err: error }, "render error");
         },
       },
     );
@@ -54,9 +60,6 @@ export default function handleRequest(
 /** Log unexpected server errors without request bodies (they may hold personal data). */
 export function handleError(error: unknown, { request }: { request: Request }) {
   if (request.signal.aborted) return;
-  const url = new URL(request.url);
-  console.error(
-    `Error on ${request.method} ${url.pathname}:`,
-    error instanceof Error ? error.stack : error,
-  );
+  // The method only: the path may carry a token (the access line has the route pattern).
+  logger.error({ err: error, method: request.method }, "request error");
 }

@@ -14,10 +14,13 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import { ErrorMessage } from "~/components/error-message";
+import { PendingFeedback } from "~/components/pending";
 import stylesheet from "~/styles/app.css";
 import { getSessionUser } from "~/utils/auth.server";
 import { DEFAULT_LOCALE, isLocale, LOCALES, translator } from "~/utils/i18n";
 import { getLocale } from "~/utils/i18n.server";
+import { publicUrl } from "~/utils/env.server";
+import { rootShareData, shareMeta } from "~/utils/share-meta";
 import { useNonce } from "~/utils/nonce";
 import { useT } from "~/utils/use-t";
 
@@ -26,7 +29,8 @@ export const links: LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
-export const meta: MetaFunction = () => [{ title: "Solidarity festivals" }];
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) =>
+  shareMeta(rootShareData(matches), { title: data?.siteName ?? "Solidarity festivals" });
 
 /**
  * Pages a phone keeps for offline use (the door scanner's service worker caches
@@ -43,8 +47,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
     getLocale(request),
     shell ? null : getSessionUser(request),
   ]);
+  const t = translator(locale);
   return {
     locale,
+    // For the pages' sharing tags (utils/share-meta.ts): the configured address, never the Host header.
+    origin: publicUrl(),
+    siteName: t("site.name"),
+    description: t("site.description"),
     user: user ? { name: user.name ?? user.email, role: user.role } : null,
     isDevelopment: process.env.NODE_ENV !== "production" && process.env.NODE_ENV !== "test",
   };
@@ -83,6 +92,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <Links />
       </head>
       <body>
+        <PendingFeedback />
         <a className="skip" href="#main">
           {t("nav.skip")}
         </a>
@@ -111,6 +121,9 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <main id="main">{children}</main>
         <footer className="site-footer">
           <p>{t("site.footer")}</p>
+          <p>
+            <Link to="/transparency">{t("nav.transparency")}</Link>
+          </p>
           {data?.isDevelopment ? <Link to="/dev/mail">{t("nav.devMail")}</Link> : null}
         </footer>
         <ScrollRestoration nonce={nonce} />

@@ -13,6 +13,7 @@ import * as tattooCancelled from "./tattoo-cancelled";
 import * as tattooMoved from "./tattoo-moved";
 import * as tattooWaitlistJoined from "./tattoo-waitlist-joined";
 import * as tattooWaitlistOffer from "./tattoo-waitlist-offer";
+import * as testEmail from "./test-email";
 
 /** An inline image (referenced by `cid`) or a file to open, such as a calendar (.ics) file. */
 export type Attachment = { filename: string; content: Buffer; contentType: string; cid?: string };
@@ -36,6 +37,8 @@ export type TemplateData = {
   "tattoo-moved": tattooMoved.TattooMovedPayload;
   "tattoo-waitlist-joined": tattooWaitlistJoined.TattooWaitlistJoinedPayload;
   "tattoo-waitlist-offer": tattooWaitlistOffer.TattooWaitlistOfferPayload;
+  /** A template's test with its sample data, to the organiser who asked (emails/test-email.tsx). */
+  "test-email": testEmail.TestEmailPayload;
 };
 export type TemplateName = keyof TemplateData;
 
@@ -50,4 +53,10 @@ export const templates: { [K in TemplateName]: EmailTemplate<TemplateData[K], an
   "tattoo-moved": tattooMoved,
   "tattoo-waitlist-joined": tattooWaitlistJoined,
   "tattoo-waitlist-offer": tattooWaitlistOffer,
+  "test-email": testEmail,
 };
+
+/** The templates people receive, each previewed with sample data (not the test wrapper itself). */
+export const PREVIEWED_TEMPLATES = (Object.keys(templates) as TemplateName[]).filter(
+  (name) => name !== "test-email",
+);

@@ -1,23 +1,33 @@
-// Order confirmation: each ticket's QR code as an inline image (cid), the link
-// to the order page, the festival's time in its own zone; each tattoo booking
-// with its time in the festival's zone (named) and its own calendar file (.ics,
-// UTC times). Only the order's own data: never anyone else's booking.
+// Order confirmation (the ticket email): each ticket's QR code as an inline
+// image (cid) and its short code to type at the door, the link to the order
+// page, the festival's time in its own zone (named, with its UTC offset), the
+// donation, and the festival as a calendar file (.ics, UTC times); each tattoo
+// booking with its time in the festival's zone (named) and its own calendar
+// file. Only the order's own data: never anyone else's booking.
 import QRCode from "qrcode";
 import { getOrderView, type OrderView } from "~/models/order-view.server";
 import { orderTattoos, type TattooBookingView } from "~/models/tattoo-booking.server";
+import { orderCalendarEvent } from "~/models/order-calendar";
 import { tattooCalendarEvent } from "~/models/tattoo-calendar";
 import { publicUrl } from "~/utils/env.server";
-import { formatDateRange, formatDateTime, formatTime, zoneLabel } from "~/utils/format";
+import {
+  formatDateRange,
+  formatDateTime,
+  formatTime,
+  utcOffsetLabel,
+  zoneLabel,
+} from "~/utils/format";
 import { calendarFile } from "~/utils/ics";
-import { isLocale, type Translate } from "~/utils/i18n";
+import { isLocale, type Locale, type Translate } from "~/utils/i18n";
 import { formatMoney } from "~/utils/money";
+import { formatTicketCode } from "~/utils/ticket-code";
 import { EmailLayout } from "./layout";
 
 export type OrderEmailPayload = { orderId: string };
 export type OrderEmailData = OrderView & {
   orderUrl: string;
   festivalUrl: string;
-  lang: "en" | "ru";
+  lang: Locale;
   /** The order's tattoo bookings that stand (held or booked), soonest first. */
   tattoos: TattooBookingView[];
 };
@@ -79,14 +89,47 @@ function tattooLines(t: Translate, data: OrderEmailData, booking: TattooBookingV
   ];
 }
 
+/** The festival as a calendar file: the same event as the order page's download. */
+export function festivalCalendar(data: OrderEmailData, now = new Date()) {
+  return calendarFile(
+    [
+      orderCalendarEvent({
+        orderId: data.id,
+        festival: data.festival,
+        festivalUrl: data.festivalUrl,
+      }),
+    ],
+    now,
+  );
+}
+
+/** The donation lines: "Your donation: €5.00, for Ivan P." (or for the support fund). */
+export function donationLines(t: Translate, data: OrderEmailData) {
+  return data.items
+    .filter((i) => i.kind === "donation" && i.amountMinor > 0)
+    .map((i) => {
+      const amount = formatMoney(i.amountMinor, data.currency, data.lang);
+      return i.prisonerName
+        ? t("email.order.donationFor", { amount, prisoner: i.prisonerName })
+        : t("email.order.donation", { amount });
+    });
+}
+
+/** A ticket's short code line, or null for a ticket issued before codes existed. */
+function codeLine(t: Translate, ticket: OrderEmailData["tickets"][number]) {
+  return ticket.status === "valid" && ticket.shortCode
+    ? `${t("order.ticketCode")} ${formatTicketCode(ticket.shortCode)}`
+    : null;
+}
+
 export function cid(ticketId: string) {
   return `ticket-${ticketId}@festival`;
 }
 
 export async function attachments(data: OrderEmailData) {
   const out = [];
-  // One QR at a time, yielding in between: an order of 50 tickets must not hold
-  // the event loop (and the door's verdicts) for the whole rendering.
+  // CPU-heavy (a PNG per ticket): runs in the email render thread, off the
+  // request event loop (app/utils/email-render.server.ts).
   for (const t of data.tickets.filter((x) => x.status === "valid")) {
     out.push({
       filename: `ticket-${t.id}.png`,
@@ -98,12 +141,18 @@ export async function attachments(data: OrderEmailData) {
       contentType: "image/png",
       cid: cid(t.id),
     });
-    await new Promise((resolve) => setImmediate(resolve));
   }
   for (const booking of data.tattoos)
     out.push({
       filename: `tattoo-${booking.orderItemId}.ics`,
       content: Buffer.from(tattooCalendar(data, booking), "utf8"),
+      contentType: "text/calendar; charset=utf-8; method=PUBLISH",
+    });
+  // The festival itself, last (after each tattoo's own).
+  if (data.tickets.some((x) => x.status === "valid"))
+    out.push({
+      filename: `${data.festival.slug}.ics`,
+      content: Buffer.from(festivalCalendar(data), "utf8"),
       contentType: "text/calendar; charset=utf-8; method=PUBLISH",
     });
   return out;
@@ -113,9 +162,16 @@ export function subject(t: Translate, data: OrderEmailData) {
   return t("email.order.subject", { festival: data.festival.name, code: data.code });
 }
 
-function when(data: OrderEmailData) {
+/** "26 January 2030, 15:00–23:00 (Europe/Riga, UTC+2)": the festival's own clock, named. */
+function when(t: Translate, data: OrderEmailData) {
   const f = data.festival;
-  return `${formatDateRange(f.startsAt, f.endsAt, data.lang, f.timezone)}, ${formatTime(f.startsAt, data.lang, f.timezone)}–${formatTime(f.endsAt, data.lang, f.timezone)}`;
+  return t("email.order.when", {
+    dates: formatDateRange(f.startsAt, f.endsAt, data.lang, f.timezone),
+    start: formatTime(f.startsAt, data.lang, f.timezone),
+    end: formatTime(f.endsAt, data.lang, f.timezone),
+    zone: f.timezone,
+    offset: utcOffsetLabel(f.startsAt, f.timezone),
+  });
 }
 
 export function Html({ t, lang, data }: { t: Translate; lang: string; data: OrderEmailData }) {
@@ -124,7 +180,7 @@ export function Html({ t, lang, data }: { t: Translate; lang: string; data: Orde
     <EmailLayout lang={lang} title={subject(t, data)}>
       <h1 style={{ fontSize: 22 }}>{f.name}</h1>
       <p>
-        {when(data)}
+        {when(t, data)}
         <br />
         {f.venueName}, {f.venueAddress}
       </p>
@@ -133,6 +189,9 @@ export function Html({ t, lang, data }: { t: Translate; lang: string; data: Orde
         <strong>{formatMoney(data.totalMinor, data.currency, lang)}</strong>
       </p>
       {data.paymentMethod === "door" ? <p>{t("email.order.payAtDoor")}</p> : null}
+      {donationLines(t, data).map((line) => (
+        <p key={line}>{line}</p>
+      ))}
       {data.tickets.map((ticket) => (
         <div
           key={ticket.id}
@@ -145,6 +204,11 @@ export function Html({ t, lang, data }: { t: Translate; lang: string; data: Orde
               : ""}
           </p>
           <img src={`cid:${cid(ticket.id)}`} alt={t("order.qrAlt")} width={240} height={240} />
+          {codeLine(t, ticket) ? (
+            <p style={{ margin: 0, fontFamily: "monospace", fontSize: 18 }}>
+              {codeLine(t, ticket)}
+            </p>
+          ) : null}
         </div>
       ))}
       {data.tattoos.length > 0 ? (
@@ -168,6 +232,7 @@ export function Html({ t, lang, data }: { t: Translate; lang: string; data: Orde
           <p>{t("email.order.tattooCalendar")}</p>
         </>
       ) : null}
+      {data.tickets.some((x) => x.status === "valid") ? <p>{t("email.order.calendar")}</p> : null}
       <p>
         <a href={data.orderUrl}>{t("email.order.link")}</a>
       </p>
@@ -179,13 +244,17 @@ export function text(t: Translate, data: OrderEmailData) {
   const f = data.festival;
   return [
     f.name,
-    when(data),
+    when(t, data),
     `${f.venueName}, ${f.venueAddress}`,
     "",
     `${t("email.order.intro", { code: data.code })} ${formatMoney(data.totalMinor, data.currency, data.lang)}`,
     ...(data.paymentMethod === "door" ? [t("email.order.payAtDoor")] : []),
+    ...donationLines(t, data),
     "",
-    ...data.tickets.map((ticket) => `- ${ticket.typeName}`),
+    ...data.tickets.flatMap((ticket) => {
+      const code = codeLine(t, ticket);
+      return [`- ${ticket.typeName}`, ...(code ? [`  ${code}`] : [])];
+    }),
     ...(data.tattoos.length
       ? [
           "",
@@ -197,6 +266,7 @@ export function text(t: Translate, data: OrderEmailData) {
           t("email.order.tattooCalendar"),
         ]
       : []),
+    ...(data.tickets.some((x) => x.status === "valid") ? ["", t("email.order.calendar")] : []),
     "",
     `${t("email.order.link")}: ${data.orderUrl}`,
   ].join("\n");

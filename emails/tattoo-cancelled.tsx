@@ -5,7 +5,7 @@ import { tattooBooking } from "~/models/tattoo-booking.server";
 import type { CancelOutcome } from "~/models/tattoo-manage.server";
 import { publicUrl } from "~/utils/env.server";
 import { formatDateTime } from "~/utils/format";
-import { isLocale, type Translate } from "~/utils/i18n";
+import { isLocale, type Locale, type Translate } from "~/utils/i18n";
 import { formatMoney } from "~/utils/money";
 import { LinesEmail, linesText } from "./layout";
 
@@ -19,7 +19,7 @@ export type TattooCancelledPayload = {
 };
 type Booking = NonNullable<Awaited<ReturnType<typeof tattooBooking>>>;
 export type TattooCancelledData = Booking &
-  Omit<TattooCancelledPayload, "orderId" | "orderItemId"> & { orderUrl: string; lang: "en" | "ru" };
+  Omit<TattooCancelledPayload, "orderId" | "orderItemId"> & { orderUrl: string; lang: Locale };
 
 export async function load(payload: TattooCancelledPayload, locale: string) {
   const booking = await tattooBooking(payload.orderItemId);

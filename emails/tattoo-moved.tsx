@@ -4,7 +4,7 @@
 import { tattooBooking } from "~/models/tattoo-booking.server";
 import { publicUrl } from "~/utils/env.server";
 import { formatDateTime } from "~/utils/format";
-import { isLocale, type Translate } from "~/utils/i18n";
+import { isLocale, type Locale, type Translate } from "~/utils/i18n";
 import { LinesEmail, linesText } from "./layout";
 
 /** `orderId`: erasing an order finds its queued mail by it (app/models/privacy.server.ts). */
@@ -13,7 +13,7 @@ type Booking = NonNullable<Awaited<ReturnType<typeof tattooBooking>>>;
 export type TattooMovedData = Booking & {
   fromStartsAt: string;
   orderUrl: string;
-  lang: "en" | "ru";
+  lang: Locale;
 };
 
 export async function load(payload: TattooMovedPayload, locale: string) {

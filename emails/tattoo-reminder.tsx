@@ -4,13 +4,13 @@
 import { tattooBooking } from "~/models/tattoo-booking.server";
 import { publicUrl } from "~/utils/env.server";
 import { formatDateTime } from "~/utils/format";
-import { isLocale, type Translate } from "~/utils/i18n";
+import { isLocale, type Locale, type Translate } from "~/utils/i18n";
 import { LinesEmail, linesText } from "./layout";
 
 /** `orderId` too: erasing an order finds its queued mail by it (app/models/privacy.server.ts). */
 export type TattooReminderPayload = { orderId: string; orderItemId: string };
 type Booking = NonNullable<Awaited<ReturnType<typeof tattooBooking>>>;
-export type TattooReminderData = Booking & { orderUrl: string; lang: "en" | "ru" };
+export type TattooReminderData = Booking & { orderUrl: string; lang: Locale };
 
 export async function load(payload: TattooReminderPayload, locale: string) {
   const booking = await tattooBooking(payload.orderItemId);

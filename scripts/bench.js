@@ -3,61 +3,40 @@
 // a same-run floor (a raw SQLite query, and /healthz, the cheapest route), because
 // these machines are noisy: judge by the ratio.
 import { createClient } from "@libsql/client";
-import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { build, buildIsStale, CHROMIUM_FLAGS, findChromium, migrate, root } from "./lib.js";
+import { benchEvening } from "./bench/evening.js";
+import {
+  festivalBody,
+  keepAliveClient,
+  processMemory,
+  rowId,
+  spawnListening,
+  sqlDate,
+  summary,
+} from "./bench/measure.js";
+import {
+  build,
+  buildIsStale,
+  CHROMIUM_FLAGS,
+  findChromium,
+  migrate,
+  root,
+  startNodeEnv,
+  startNodeFlags,
+} from "./lib.js";
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
-/** `BENCH_ONLY=tattoo,orders`: the floors and only these sections (routes, orders, tattoo, door, scans). */
+/** `BENCH_ONLY=tattoo,orders`: the floors and only these sections (routes, pages, orders, tattoo, door, scans, evening, doors-after-burst). */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
 const runs = (section) => !ONLY || ONLY.has(section);
 
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function summary(latencies, elapsedMs) {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return {
-    n: sorted.length,
-    perSecond: (sorted.length / elapsedMs) * 1000,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-  };
-}
-
-// A keep-alive HTTP client (lighter than fetch, so the client steals less CPU from the server).
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-function request(url, { method = "GET", headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method,
-        agent,
-        headers: body ? { ...headers, "Content-Length": Buffer.byteLength(body) } : headers,
-      },
-      (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }),
-        );
-      },
-    );
-    req.on("error", reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
+const request = keepAliveClient();
 
 /** Run `fn` from `concurrency` loops for `durationMs`; collect latencies (ms). */
 async function load(fn, { concurrency = CONCURRENCY, durationMs = DURATION_MS } = {}) {
@@ -96,21 +75,10 @@ async function rawSqliteFloor(file) {
   return result;
 }
 
+/** The production build in a process of its own, with `npm start`'s flags (decision 0042). */
 function startApp(env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "build", "bench-entry.mjs")], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /running at (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1].replace("localhost", "127.0.0.1") });
-    });
-    child.on("exit", (code) => reject(new Error(`app exited ${code}: ${out}`)));
-  });
+  const entry = path.join(root, "build", "bench-entry.mjs");
+  return spawnListening([...startNodeFlags(), entry], { ...startNodeEnv(), ...env });
 }
 
 function fmt(r) {
@@ -189,28 +157,12 @@ async function rawOrderWriteCeiling(file, festivalId, typeId, quotaId, ledger) {
 }
 
 /** An authorised POST helper and a published pay-at-the-door festival to load. */
-/** A valid body for POST /api/v1/festivals. */
-function festivalBody(name) {
-  return {
-    name,
-    city: "Riga",
-    country: "LV",
-    venueName: "Hall",
-    venueAddress: "Street 1",
-    timezone: "Europe/Riga",
-    currency: "EUR",
-    startsAt: "2030-01-26T15:00",
-    endsAt: "2030-01-26T23:00",
-    languages: ["en"],
-  };
-}
-
 async function publishedFestival(url, token, name) {
   const auth = { "Content-Type": "application/json", Authorization: `Bearer ${token}` };
   const post = (path, body, headers = auth) =>
     request(url + path, { method: "POST", headers, body: JSON.stringify(body) });
   const festival = json(
-    await post("/api/v1/festivals", { ...festivalBody(name), paymentMethods: ["door"] }),
+    await post("/api/v1/festivals", festivalBody(name, { paymentMethods: ["door"] })),
   );
   await post(`/api/v1/festivals/${festival.id}/publish`, {});
   return { post, festival };
@@ -314,11 +266,6 @@ async function benchOrders({ url, token, file, health }) {
     `       contention: 1,000 simultaneous orders for 300 places → ${count(201)} × 201, ${count(409)} × 409, ${statuses.length - count(201) - count(409)} other; tickets ${sold}, quota reserved ${reserved} → ${sold === 300 && reserved === 300 ? "zero oversell" : "OVERSOLD OR LOST"}`,
   );
 }
-
-/** A time column as the app writes it (`sqlDate()`: milliseconds and "+00:00"). */
-const sqlDate = (d) => d.toISOString().replace("Z", "+00:00");
-/** An id like the app's (`randomToken`: no ':' or '='). */
-const rowId = () => crypto.randomBytes(12).toString("base64url");
 
 /**
  * Issue 10: donation tattoo slots booked through the same checkout, under the
@@ -748,10 +695,16 @@ async function main() {
     console.log(`floor  GET /healthz                                ${fmt(health)}`);
     const rows = [
       ["GET /api/v1/festivals (public JSON)", get("/api/v1/festivals")],
-      ["GET / (public list, SSR)", get("/")],
+      // The festival page and the list: section "pages" (50 readers, beside /healthz and a
+      // bare server, also while checkouts run; and the JavaScript per public page).
+      // The public money trail (issue 11): computed from the ledger on every request.
       [
-        "GET /festivals/:slug (festival page, SSR)",
-        get("/festivals/demo-solidarity-festival-riga"),
+        "GET /transparency/:month (month report, SSR)",
+        get(`/transparency/${new Date().toISOString().slice(0, 7)}`),
+      ],
+      [
+        "GET /api/v1/reports/months/:month (JSON)",
+        get(`/api/v1/reports/months/${new Date().toISOString().slice(0, 7)}`),
       ],
       [
         "POST /api/v1/festivals (create, audited)",
@@ -769,12 +722,21 @@ async function main() {
         `       ${label.padEnd(45)}${fmt(r)}   (${(health.perSecond / r.perSecond).toFixed(1)}x /healthz cost)`,
       );
     }
+    if (runs("pages")) {
+      const { benchPages } = await import("./bench/pages.js");
+      await benchPages({ url, token, file, pid: child.pid });
+    }
     if (runs("orders")) await benchOrders({ url, token, file, health });
     if (runs("tattoo")) await benchTattoo({ url, token, file, health });
     if (runs("door")) await benchDoorPayments({ url, token, health });
     if (runs("scans")) await benchScans({ url, token, raw, file });
-    const rss = fs.readFileSync(`/proc/${child.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1];
-    if (rss) console.log(`\napp process RSS after the run: ${(Number(rss) / 1024).toFixed(0)} MiB`);
+    if (runs("evening")) await benchEvening();
+    if (runs("doors-after-burst")) {
+      const { benchDoorsAfterBurst } = await import("./bench/doors-after-burst.js");
+      await benchDoorsAfterBurst({ url, token, file, pid: child.pid, raw });
+    }
+    const { rss } = processMemory(child.pid);
+    if (Number.isFinite(rss)) console.log(`\napp process RSS after the run: ${rss.toFixed(0)} MiB`);
   } finally {
     child.kill("SIGTERM");
     fs.rmSync(path.join(root, "build", "bench-entry.mjs"), { force: true });

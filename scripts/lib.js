@@ -8,6 +8,9 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const DEFAULT_DATABASE_URL = "file:./data/festival.db";
 const SOURCES = ["app", "server", "emails", "remix.config.js", "package.json", "tsconfig.json"];
 const buildFile = path.join(root, "build", "index.js");
+/** The email render thread's entry (decision 0042), bundled beside the server build. */
+const workerEntry = path.join(root, "app", "utils", "email-render.worker.ts");
+export const renderWorkerFile = path.join(root, "build", "email-render-worker.js");
 
 function newestMtime(p) {
   const stat = fs.statSync(p, { throwIfNoEntry: false });
@@ -22,7 +25,7 @@ function newestMtime(p) {
 /** True when build/index.js is missing or older than any source file. */
 export function buildIsStale() {
   const built = fs.statSync(buildFile, { throwIfNoEntry: false });
-  if (!built) return true;
+  if (!built || !fs.existsSync(renderWorkerFile)) return true;
   return SOURCES.some((s) => newestMtime(path.join(root, s)) > built.mtimeMs);
 }
 
@@ -49,7 +52,67 @@ export function build() {
     process.stderr.write(result.stdout + result.stderr);
     throw new Error("remix build failed");
   }
+  buildRenderWorker();
   console.log(`Built in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+}
+
+/**
+ * The email render thread's own bundle: the templates and their rendering, with the
+ * packages left to node_modules (as in the server build). Built with esbuild, which
+ * the Remix compiler brings.
+ */
+function buildRenderWorker() {
+  const { dependencies } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+  const external = Object.keys(dependencies).flatMap((name) => [name, `${name}/*`]);
+  const result = spawnSync(
+    path.join(root, "node_modules", ".bin", "esbuild"),
+    [
+      workerEntry,
+      "--bundle",
+      "--platform=node",
+      "--format=esm",
+      "--target=node20",
+      "--jsx=automatic",
+      "--minify-syntax",
+      `--tsconfig=${path.join(root, "tsconfig.json")}`,
+      `--outfile=${renderWorkerFile}`,
+      "--log-level=warning",
+      ...external.map((name) => `--external:${name}`),
+    ],
+    { cwd: root, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
+  );
+  if (result.status !== 0) {
+    process.stderr.write(result.stdout + result.stderr);
+    throw new Error("email render worker build failed");
+  }
+}
+
+/**
+ * The V8 flags `npm start` runs the app with (package.json "start"; decision 0042:
+ * a small young generation and a capped old one keep the process within its memory
+ * budget). The benchmarks start the app with the same flags.
+ */
+export function startNodeFlags() {
+  return startWords().filter((word) => word.startsWith("--"));
+}
+
+/**
+ * The environment `npm start` sets before Node starts (package.json "start"):
+ * `MALLOC_ARENA_MAX=2` (fewer glibc malloc arenas: less native memory held by
+ * the threads, decision 0042), unless already set.
+ */
+export function startNodeEnv() {
+  const env = {};
+  for (const word of startWords()) {
+    const m = /^([A-Z_]+)=\$\{\1:-([^}]*)\}$/.exec(word);
+    if (m) env[m[1]] = process.env[m[1]] ?? m[2];
+  }
+  return env;
+}
+
+function startWords() {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+  return scripts.start.split(/\s+/);
 }
 
 export function buildIfNeeded() {

@@ -3,6 +3,7 @@
 // so it shares one module graph with the app. Security middleware lives here:
 // CSP with per-request nonces, cross-site request refusal, API write limits.
 import { createRequestHandler } from "@remix-run/express";
+import { createRequestHandler as createFetchHandler } from "@remix-run/node";
 import * as build from "@remix-run/dev/server-build";
 import compression from "compression";
 import crypto from "node:crypto";
@@ -13,6 +14,7 @@ import helmet from "helmet";
 import { dataEncryptionKeys, getEnv, publicUrl, setListeningOrigin } from "~/utils/env.server";
 import { disconnectDatabase, prepareDatabase } from "~/utils/db.server";
 import { startEmailWorker, stopEmailWorker } from "~/utils/email.server";
+import { closeEmailRenderer } from "~/utils/email-render.server";
 import { startHoldExpiryWorker, stopHoldExpiryWorker } from "~/models/payment.server";
 import { startPrivacyWorker, stopPrivacyWorker } from "~/models/privacy.server";
 import {
@@ -21,15 +23,26 @@ import {
 } from "~/models/tattoo-waitlist.server";
 import { sha256 } from "~/utils/crypto.server";
 import { tooManyRequests, withDomainErrors } from "~/utils/http.server";
+import { storageFaultOf } from "~/utils/storage-faults.server";
 import { carriesCredentials, decideCacheControl } from "~/utils/cache-policy.server";
+import { pageCache, pageTarget, type RenderedPage } from "~/utils/page-cache.server";
+import { festivalListVersion, festivalPageVersion } from "~/models/public-page-versions.server";
+import { getLocale } from "~/utils/i18n.server";
+import { randomToken } from "~/utils/crypto.server";
 import { rateLimits, RateLimitedError } from "~/utils/rate-limit.server";
 import { runStartupTasks } from "~/utils/startup.server";
 import { DRAIN_BYTES } from "~/utils/images.server";
+import { armedFaultPoints } from "~/utils/fault-points.server";
+import { logger, requestIdFrom, runWithRequestId } from "~/utils/logger.server";
+import { truncateIp } from "~/utils/log-safety";
+import { observeRequest, routeLabeler } from "~/utils/metrics.server";
 
 // For `npm run ledger:check` (scripts/ledger-check.js): the app's own check, not a copy of its SQL.
 export { checkLedger } from "~/models/ledger.server";
+// For `npm run keys:rotate` (scripts/keys-rotate.js): the app's own list of sealed values.
+export { rotateSealedValues } from "~/utils/sealed-values.server";
 
-export type LoadContext = { cspNonce: string; clientAddress: string };
+export type LoadContext = { cspNonce: string; clientAddress: string; responseToken: string };
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Hard cap on declared request bodies; routes apply their own, smaller limits. */
@@ -44,6 +57,12 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const UPLOAD_PATHS = [
   /^\/api\/v1\/artists\/[A-Za-z0-9_-]{1,64}\/(?:images|flash)$/,
   /^\/admin\/festivals\/[A-Za-z0-9_-]{1,64}\/tattoo\/[A-Za-z0-9_-]{1,64}$/,
+  // Festival posters (issue 13): the API and the admin page's form (also as a single-fetch .data post).
+  /^\/api\/v1\/festivals\/[A-Za-z0-9_-]{1,64}\/poster$/,
+  /^\/admin\/festivals\/[A-Za-z0-9_-]{1,64}\/poster(?:\.data)?$/,
+  // Festival costs with their receipts (the page's form, also as a single-fetch .data post).
+  /^\/api\/v1\/festivals\/[A-Za-z0-9_-]{1,64}\/costs$/,
+  /^\/admin\/festivals\/[A-Za-z0-9_-]{1,64}\/costs(?:\.data)?$/,
 ];
 /**
  * Server-to-server endpoints that carry their own signature check, exempt from
@@ -77,6 +96,41 @@ function refuseMalformedUrl(
     res.status(400).json({
       error: "invalid_url",
       message: "The address is malformed: a % must be followed by two hexadecimal digits.",
+    });
+    return;
+  }
+  next();
+}
+
+/** A host name (or IPv4 address) or a bracketed IPv6 address, with an optional port. */
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::(\d{1,5}))?$/;
+
+function isHost(value: string) {
+  const m = HOST.exec(value);
+  return Boolean(m) && (m![1] === undefined || Number(m![1]) <= 65535);
+}
+
+/**
+ * A `Host` or `X-Forwarded-Host` (a list, from proxies) that is not a host and
+ * port is a client's mistake: a JSON 400 before the Remix adapter builds the
+ * request's URL from it (it would throw, a 500). Links never come from these
+ * headers (`PUBLIC_URL`); this only keeps hostile values from reaching the app.
+ */
+function refuseMalformedHost(
+  req: express.Request,
+  res: express.Response,
+  next: express.NextFunction,
+) {
+  const host = req.get("host");
+  const forwarded = req.get("x-forwarded-host");
+  const valid =
+    (host === undefined || isHost(host)) &&
+    (forwarded === undefined || forwarded.split(",").every((h) => isHost(h.trim())));
+  if (!valid) {
+    res.status(400).json({
+      error: "invalid_host",
+      message: "The Host (or X-Forwarded-Host) header is not a host name and port.",
     });
     return;
   }
@@ -126,8 +180,9 @@ function permissionsPolicy(
 
 /**
  * Errors that reach Express itself (not the app's own handlers): a client's
- * mistake (4xx) is answered in the JSON error shape without a log line; anything
- * else is logged once and answered without details.
+ * mistake (4xx) is answered in the JSON error shape without a log line; a
+ * storage fault with its 503 and Retry-After; anything else is logged once and
+ * answered without details.
  */
 function answerErrors(
   error: unknown,
@@ -144,7 +199,14 @@ function answerErrors(
     res.status(status).json({ error: "bad_request", message: "The request could not be read." });
     return;
   }
-  console.error("Server error:", error instanceof Error ? error.stack : error);
+  // The database locked or the disk full (e.g. in a middleware's write): 503, Retry-After.
+  const fault = storageFaultOf(error);
+  if (fault) {
+    logger.warn({ err: error, fault: fault.kind }, "storage fault");
+    res.status(503).set(fault.headers).json({ error: fault.code, message: fault.message });
+    return;
+  }
+  logger.error({ err: error }, "server error");
   res.status(500).json({ error: "internal_error", message: "Something went wrong on our side." });
 }
 
@@ -232,6 +294,77 @@ function cachePolicy(req: express.Request, res: express.Response, next: express.
   next();
 }
 
+/** A Remix response's headers worth keeping with a cached page (the length changes with the nonce). */
+const DROPPED_PAGE_HEADERS = new Set(["content-length", "set-cookie", "content-encoding"]);
+
+/**
+ * The festival page and the festival list for readers without a session, from
+ * the page cache (app/utils/page-cache.server.ts, decision 0045); every other
+ * request goes on to the app as usual.
+ */
+function servePublicPages(handle: ReturnType<typeof createFetchHandler>) {
+  return async (req: express.Request, res: express.Response, next: express.NextFunction) => {
+    const url = new URL(req.originalUrl, "http://internal");
+    const target = pageTarget(
+      req.method,
+      rawPath(req),
+      url.searchParams,
+      carriesCredentials(req.headers),
+    );
+    if (!target) return next();
+    try {
+      const origin = `${req.protocol}://${req.get("host") ?? "localhost"}`;
+      const headers = new Headers();
+      for (const name of ["accept-language", "cookie", "user-agent", "accept"]) {
+        const value = req.get(name);
+        if (value) headers.set(name, value);
+      }
+      const request = new Request(
+        `${origin}${target.path}${target.query ? `?${target.query}` : ""}`,
+        {
+          headers,
+        },
+      );
+      const locale = await getLocale(request);
+      const version =
+        target.page === "festival"
+          ? await festivalPageVersion(target.slug)
+          : await festivalListVersion();
+      const key = `${target.path}?${target.query}\n${locale}`;
+      const page = await pageCache.serve(
+        key,
+        version,
+        res.locals.cspNonce as string,
+        async (stand): Promise<RenderedPage> => {
+          const response = await handle(request, {
+            cspNonce: stand.nonce,
+            responseToken: stand.token,
+            clientAddress: req.ip ?? "unknown",
+          });
+          const kept = [...response.headers.entries()].filter(
+            ([name]) => !DROPPED_PAGE_HEADERS.has(name.toLowerCase()),
+          );
+          return {
+            status: response.status,
+            headers: kept,
+            body: await response.text(),
+            cacheable:
+              response.status === 200 &&
+              !response.headers.has("set-cookie") &&
+              /^text\/html\b/.test(response.headers.get("content-type") ?? ""),
+          };
+        },
+      );
+      res.status(page.status);
+      for (const [name, value] of page.headers) res.setHeader(name, value);
+      res.setHeader("X-Page-Cache", page.hit ? "hit" : "miss");
+      res.send(page.body);
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
 const DEVICE_BEARER = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/;
 
 /** A door device's write spends the device's budget (see rateLimits.doorWrite), others the address's. */
@@ -262,11 +395,47 @@ async function limitApiWrites(
   }
 }
 
+const routeOf = routeLabeler(build.routes);
+
+/**
+ * First of all: the request's id (a proxy's X-Request-Id if it is a plain id,
+ * else a new one), sent back and put on every log line of the request; when the
+ * response has ended (or the client went away: 499), one access line and one
+ * observation of the request's latency by route pattern. The line holds the
+ * method, the route pattern (never the path: paths carry tokens), the status,
+ * the duration and the client's network (/24 or /48), nothing else.
+ */
+function observeRequests(req: express.Request, res: express.Response, next: express.NextFunction) {
+  const started = process.hrtime.bigint();
+  const requestId = requestIdFrom(req.get("x-request-id"));
+  res.setHeader("X-Request-Id", requestId);
+  res.once("close", () => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const status = res.writableFinished ? res.statusCode : 499;
+    const route = routeOf(rawPath(req));
+    observeRequest(req.method, route, status, seconds);
+    runWithRequestId(requestId, () =>
+      logger.info(
+        {
+          method: req.method,
+          route,
+          status,
+          ms: Math.round(seconds * 10_000) / 10,
+          clientNet: truncateIp(req.ip),
+        },
+        "request",
+      ),
+    );
+  });
+  runWithRequestId(requestId, next);
+}
+
 export function createApp() {
   const env = getEnv();
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
+  app.use(observeRequests);
   app.use(permissionsPolicy);
   app.use(compression());
 
@@ -310,20 +479,24 @@ export function createApp() {
 
   app.use(cachePolicy);
   app.use(refuseMalformedUrl);
+  app.use(refuseMalformedHost);
   app.use(closeIfBodyUnread);
   app.use(limitBodySize);
   app.use(refuseCrossSite);
   app.use(limitApiWrites);
 
+  // Domain errors a route lets through answer as their response (http.server.ts).
+  const appBuild = withDomainErrors(build);
+  app.use(servePublicPages(createFetchHandler(appBuild, build.mode)));
   app.all(
     "*",
     createRequestHandler({
-      // Domain errors a route lets through answer as their response (http.server.ts).
-      build: withDomainErrors(build),
+      build: appBuild,
       mode: build.mode,
       getLoadContext: (req, res): LoadContext => ({
         cspNonce: res.locals.cspNonce as string,
         clientAddress: req.ip ?? "unknown",
+        responseToken: randomToken(18),
       }),
     }),
   );
@@ -341,6 +514,7 @@ export async function startServer(
   options: { port?: number; host?: string; quiet?: boolean } = {},
 ): Promise<RunningServer> {
   const env = getEnv();
+  armedFaultPoints(); // the fault tests' hook: a wrong FAULT_POINTS fails here, at start
   // Fail at start, not at the first sale or email, when production lacks its
   // encryption key or its public address.
   if (env.NODE_ENV === "production") {
@@ -363,8 +537,9 @@ export async function startServer(
   const host = options.host ?? "0.0.0.0";
   const url = `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${port}`;
   setListeningOrigin(url);
+  // "running at <url> " is what scripts and tests wait for (tests/helpers/app-process.ts).
   if (!options.quiet)
-    console.log(
+    logger.info(
       `Solidarity festivals is running at ${url} (NODE_ENV=${env.NODE_ENV}). ` +
         "Sign in at /login; organisers and admins work under /admin.",
     );
@@ -374,10 +549,11 @@ export async function startServer(
       server.closeIdleConnections();
       setTimeout(() => server.closeAllConnections(), 5_000).unref();
     });
-    stopHoldExpiryWorker();
+    await stopHoldExpiryWorker();
     await stopTattooWaitlistWorker();
     await stopPrivacyWorker();
     await stopEmailWorker();
+    await closeEmailRenderer();
     await disconnectDatabase();
   };
   return { url, port, close };

@@ -12,6 +12,7 @@ const BY_STATUS: Record<number, [title: MessageKey, message: MessageKey]> = {
   409: ["error.conflictTitle", "error.conflict"],
   429: ["error.rateLimitedTitle", "error.rateLimited"],
   500: ["error.serverTitle", "error.unexpected"],
+  503: ["error.unavailableTitle", "error.unavailable"],
 };
 
 export function ErrorMessage({

@@ -1,7 +1,9 @@
 // The festival form, shared by "new" and "edit". Works without JavaScript.
 import { Form } from "@remix-run/react";
-import { ErrorSummary, Field, fieldId, FormError, TextArea } from "~/components/field";
+import { useRef, type ChangeEvent } from "react";
+import { ErrorSummary, Field, fieldId, FormError, SelectField, TextArea } from "~/components/field";
 import { languageName } from "~/utils/format";
+import { isLocale } from "~/utils/i18n";
 import { useLocale, useT } from "~/utils/use-t";
 
 export type FestivalFormValues = {
@@ -18,6 +20,18 @@ export type FestivalFormValues = {
   languages?: string[];
   description?: Record<string, string>;
   paymentMethods?: string[];
+  slug?: string;
+};
+
+/** The pickers' choices, from the loader (app/utils/places.server.ts). */
+export type FestivalFormChoices = {
+  timeZones: readonly string[];
+  countries: readonly { code: string; name: string }[];
+  currencies: readonly { code: string; label: string }[];
+  /** Country → its usual currency: the currency follows the country until chosen by hand. */
+  currencyByCountry: Record<string, string>;
+  /** Stripe is configured: card payment can be offered. */
+  cardPayments: boolean;
 };
 
 /** The fields with a control of their own (errors show beside them). */
@@ -33,13 +47,14 @@ const FIELD_NAMES = [
   "currency",
   "startsAt",
   "endsAt",
+  "slug",
 ];
 
 export function FestivalForm({
   values,
   errors,
   languages,
-  timeZones,
+  choices,
   submitLabel,
   disabled,
   currencyLocked,
@@ -47,7 +62,7 @@ export function FestivalForm({
   values: FestivalFormValues;
   errors?: Record<string, string>;
   languages: readonly string[];
-  timeZones: readonly string[];
+  choices: FestivalFormChoices;
   submitLabel: string;
   disabled?: boolean;
   /** Something was sold or held: the currency is shown, with why it cannot change. */
@@ -55,14 +70,21 @@ export function FestivalForm({
 }) {
   const t = useT();
   const locale = useLocale();
+  // The currency follows the country chosen (with JavaScript) until someone picks one by hand.
+  const currencyPicked = useRef(Boolean(values.currency));
+  const followCountry = (event: ChangeEvent<HTMLSelectElement>) => {
+    const suggested = choices.currencyByCountry[event.currentTarget.value];
+    const select = event.currentTarget.form?.elements.namedItem("currency");
+    if (suggested && !currencyPicked.current && select instanceof HTMLSelectElement)
+      select.value = suggested;
+  };
   const chosen = new Set(values.languages ?? ["en", "ru"]);
   const e = errors ?? {};
   // A description sent for a language not (yet) offered keeps its box, so its error shows beside it.
   const descriptionLanguages = languages.filter(
     (l) =>
       chosen.has(l) ||
-      l === "en" ||
-      l === "ru" ||
+      isLocale(l) ||
       values.description?.[l] !== undefined ||
       e[`description.${l}`],
   );
@@ -86,6 +108,7 @@ export function FestivalForm({
     ["currency", t("field.currency")],
     ["startsAt", t("field.startsAt")],
     ["endsAt", t("field.endsAt")],
+    ["slug", t("field.slug")],
     ["languages", t("field.languages")],
     ...descriptionLanguages.map((l) => [
       `description.${l}`,
@@ -121,14 +144,15 @@ export function FestivalForm({
             defaultValue={values.city}
             error={e.city}
           />
-          <Field
+          <SelectField
             label={t("field.country")}
             name="country"
             required
-            maxLength={2}
-            defaultValue={values.country}
+            defaultValue={values.country ?? ""}
             error={e.country}
-            hint={t("field.countryHint")}
+            placeholder={t("field.countryChoose")}
+            options={choices.countries.map((c) => ({ value: c.code, label: c.name }))}
+            onChange={followCountry}
           />
         </div>
         <Field
@@ -156,32 +180,43 @@ export function FestivalForm({
           error={e.mapUrl}
         />
         <div className="row">
-          <Field
+          <SelectField
             label={t("field.timezone")}
             name="timezone"
             required
-            list="time-zones"
-            maxLength={64}
-            defaultValue={values.timezone ?? "Europe/Riga"}
+            defaultValue={values.timezone ?? ""}
             error={e.timezone}
             hint={t("field.timezoneHint")}
+            placeholder={t("field.timezoneChoose")}
+            options={choices.timeZones.map((z) => ({ value: z, label: z.replace(/_/g, " ") }))}
           />
-          <datalist id="time-zones">
-            {timeZones.map((z) => (
-              <option key={z} value={z} />
-            ))}
-          </datalist>
-          <Field
-            label={t("field.currency")}
-            name="currency"
-            required
-            maxLength={3}
-            defaultValue={values.currency ?? "EUR"}
-            error={e.currency}
-            readOnly={currencyLocked}
-            aria-readonly={currencyLocked || undefined}
-            hint={currencyLocked ? t("festivalAdmin.currencyLocked") : t("field.currencyHint")}
-          />
+          {currencyLocked ? (
+            <>
+              <input type="hidden" name="currency" value={values.currency ?? ""} />
+              <Field
+                label={t("field.currency")}
+                name="currencyShown"
+                value={values.currency ?? ""}
+                readOnly
+                aria-readonly
+                hint={t("festivalAdmin.currencyLocked")}
+                error={e.currency}
+              />
+            </>
+          ) : (
+            <SelectField
+              label={t("field.currency")}
+              name="currency"
+              defaultValue={values.currency ?? ""}
+              error={e.currency}
+              hint={t("field.currencyHint")}
+              placeholder={t("field.currencyFromCountry")}
+              options={choices.currencies.map((c) => ({ value: c.code, label: c.label }))}
+              onChange={() => {
+                currencyPicked.current = true;
+              }}
+            />
+          )}
         </div>
         <div className="row">
           <Field
@@ -201,6 +236,15 @@ export function FestivalForm({
             error={e.endsAt}
           />
         </div>
+        <Field
+          label={t("field.slug")}
+          name="slug"
+          maxLength={80}
+          pattern="[a-z0-9]+(-[a-z0-9]+)*"
+          defaultValue={values.slug ?? ""}
+          error={e.slug}
+          hint={t("field.slugHint")}
+        />
         <fieldset
           className={`choices${listError("languages") ? " has-error" : ""}`}
           id={listError("languages") ? fieldId("languages") : undefined}
@@ -234,7 +278,10 @@ export function FestivalForm({
           id={listError("paymentMethods") ? fieldId("paymentMethods") : undefined}
         >
           <legend>{t("field.paymentMethods")}</legend>
-          {(["door", "free", "stripe"] as const).map((m) => (
+          {(choices.cardPayments
+            ? (["door", "free", "stripe"] as const)
+            : (["door", "free"] as const)
+          ).map((m) => (
             <label key={m} className="choice">
               <input
                 type="checkbox"
@@ -245,6 +292,15 @@ export function FestivalForm({
               {t(`payment.${m}`)}
             </label>
           ))}
+          {!choices.cardPayments ? (
+            <p className="hint">
+              {t("festivalForm.cardNeedsStripe")}
+              {/* Kept as it was: saving without Stripe configured does not drop it silently. */}
+              {methods.has("stripe") ? (
+                <input type="hidden" name="paymentMethods" value="stripe" />
+              ) : null}
+            </p>
+          ) : null}
           {listError("paymentMethods") ? (
             <p className="field-error" role="alert">
               {listError("paymentMethods")}

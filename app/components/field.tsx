@@ -6,6 +6,7 @@ import {
   useRef,
   type InputHTMLAttributes,
   type ReactNode,
+  type SelectHTMLAttributes,
   type TextareaHTMLAttributes,
 } from "react";
 import { PASSWORD_MAX_LENGTH } from "~/models/choices";
@@ -27,15 +28,23 @@ function useFieldId(name: string | undefined, error: string | null | undefined, 
   return given ?? (error && name ? fieldId(name) : generated);
 }
 
-export function Field({
+/**
+ * The frame every labelled control shares: its label, its hint and its error
+ * beside it; `control` gets the id and the aria attributes to wire them up.
+ */
+function Labelled({
+  id,
   label,
   error,
   hint,
-  ...input
-}: Common & InputHTMLAttributes<HTMLInputElement>) {
-  const id = useFieldId(input.name, error, input.id);
+  control,
+}: Common & {
+  id: string;
+  control: (aria: { id: string; "aria-invalid"?: true; "aria-describedby"?: string }) => ReactNode;
+}) {
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
+  const describedBy = [error ? errorId : "", hint ? hintId : ""].filter(Boolean).join(" ");
   return (
     <div className={`field${error ? " has-error" : ""}`}>
       <label htmlFor={id}>{label}</label>
@@ -44,20 +53,68 @@ export function Field({
           {hint}
         </p>
       ) : null}
-      <input
-        {...input}
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={
-          [error ? errorId : "", hint ? hintId : ""].filter(Boolean).join(" ") || undefined
-        }
-      />
+      {control({
+        id,
+        ...(error ? { "aria-invalid": true as const } : {}),
+        ...(describedBy ? { "aria-describedby": describedBy } : {}),
+      })}
       {error ? (
         <p id={errorId} className="field-error" role="alert">
           {error}
         </p>
       ) : null}
     </div>
+  );
+}
+
+export function Field({
+  label,
+  error,
+  hint,
+  ...input
+}: Common & InputHTMLAttributes<HTMLInputElement>) {
+  const id = useFieldId(input.name, error, input.id);
+  return (
+    <Labelled
+      id={id}
+      label={label}
+      error={error}
+      hint={hint}
+      control={(aria) => <input {...input} {...aria} />}
+    />
+  );
+}
+
+/** A labelled select; `placeholder` adds a first, empty choice so nothing is picked by accident. */
+export function SelectField({
+  label,
+  error,
+  hint,
+  options,
+  placeholder,
+  ...select
+}: Common & {
+  options: readonly { value: string; label: string }[];
+  placeholder?: string;
+} & SelectHTMLAttributes<HTMLSelectElement>) {
+  const id = useFieldId(select.name, error, select.id);
+  return (
+    <Labelled
+      id={id}
+      label={label}
+      error={error}
+      hint={hint}
+      control={(aria) => (
+        <select {...select} {...aria}>
+          {placeholder !== undefined ? <option value="">{placeholder}</option> : null}
+          {options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      )}
+    />
   );
 }
 
@@ -87,23 +144,14 @@ export function TextArea({
   ...input
 }: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
   const id = useFieldId(input.name, error, input.id);
-  const errorId = `${id}-error`;
   return (
-    <div className={`field${error ? " has-error" : ""}`}>
-      <label htmlFor={id}>{label}</label>
-      {hint ? <p className="hint">{hint}</p> : null}
-      <textarea
-        {...input}
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? errorId : undefined}
-      />
-      {error ? (
-        <p id={errorId} className="field-error" role="alert">
-          {error}
-        </p>
-      ) : null}
-    </div>
+    <Labelled
+      id={id}
+      label={label}
+      error={error}
+      hint={hint}
+      control={(aria) => <textarea {...input} {...aria} />}
+    />
   );
 }
 

@@ -1,9 +1,10 @@
 // The "Donation tattoos" part of the festival page's checkout form: the artists
-// (bio, portfolio, flash with its minimum and uses left), their free slots by the
-// festival's local day, a design or "custom", the donation, and the festival's
+// (bio, portfolio, flash with its minimum and uses left), their days with free
+// slots (links) and the chosen day's free times, a design or "custom", the donation, and the festival's
 // cancellation rule — all plain form controls inside the one checkout form, so
 // it works without JavaScript. Times are the festival's, labelled with its zone.
-import type { TattooShop } from "~/models/tattoo-shop.server";
+import { Link } from "@remix-run/react";
+import type { ChosenDay, ShopArtist, TattooShop } from "~/models/tattoo-shop.server";
 import { formatDate, formatTime, zoneLabel } from "~/utils/format";
 import { formatMoney } from "~/utils/money";
 import { useLocale, useT } from "~/utils/use-t";
@@ -14,7 +15,95 @@ type Props = {
   timezone: string;
   errors: Record<string, string>;
   values: Record<string, string>;
+  /** The page's address listing `artistId`'s free times on `day` (the form's other state kept). */
+  dayLink: (artistId: string, day: string) => string;
 };
+
+/**
+ * An artist's days with free slots, each a link that lists its times; the
+ * chosen day's times are the form's slot choices (one day at a time: a festival
+ * may have thousands of slots, the page stays small).
+ */
+function TattooDays({
+  artist,
+  chosen,
+  chosenSlot,
+  currency,
+  timezone,
+  dayLink,
+}: {
+  artist: ShopArtist;
+  chosen: ChosenDay | null;
+  chosenSlot: string;
+  currency: string;
+  timezone: string;
+  dayLink: Props["dayLink"];
+}) {
+  const t = useT();
+  const locale = useLocale();
+  const money = (minor: number) => formatMoney(minor, currency, locale);
+  const mine = chosen?.artistId === artist.id ? chosen : null;
+  return (
+    <>
+      <ul className="tattoo-day-links" aria-label={t("tattooShop.days", { artist: artist.name })}>
+        {artist.days.map((day) => (
+          <li key={day.day}>
+            <Link
+              to={dayLink(artist.id, day.day)}
+              preventScrollReset
+              aria-current={mine?.day === day.day ? "true" : undefined}
+            >
+              {formatDate(day.firstStartsAt, locale, timezone)}
+            </Link>{" "}
+            <span className="muted">{t("tattooShop.freeCount", { n: day.free })}</span>
+          </li>
+        ))}
+      </ul>
+      {mine && mine.slots.length > 0 ? (
+        <div className="tattoo-day">
+          <p>
+            <strong>{formatDate(mine.slots[0]!.startsAt, locale, timezone)}</strong>{" "}
+            <span className="muted">
+              (
+              {t("festival.localTime", {
+                zone: zoneLabel(mine.slots[0]!.startsAt, locale, timezone),
+              })}
+              )
+            </span>
+          </p>
+          <ul className="tattoo-times">
+            {mine.slots.map((slot) => (
+              <li key={slot.id}>
+                <label className="choice">
+                  <input
+                    type="radio"
+                    name={TATTOO_FIELD.slot}
+                    value={slot.id}
+                    defaultChecked={chosenSlot === slot.id}
+                  />{" "}
+                  <span>
+                    <time dateTime={slot.startsAt}>
+                      {formatTime(slot.startsAt, locale, timezone)}–
+                      {formatTime(slot.endsAt, locale, timezone)}
+                    </time>{" "}
+                    <span className="muted">
+                      {t("tattooShop.slotWith", {
+                        artist: artist.name,
+                        amount: money(slot.minDonationMinor),
+                      })}
+                    </span>
+                  </span>
+                </label>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : mine ? (
+        <p className="muted">{t("tattooShop.dayFull")}</p>
+      ) : null}
+    </>
+  );
+}
 
 /** Form field names the checkout action reads (and names its errors by). */
 export const TATTOO_FIELD = {
@@ -23,7 +112,14 @@ export const TATTOO_FIELD = {
   donation: "tattoo.donation",
 } as const;
 
-export function TattooChoice({ tattoos, currency, timezone, errors: e, values: v }: Props) {
+export function TattooChoice({
+  tattoos,
+  currency,
+  timezone,
+  errors: e,
+  values: v,
+  dayLink,
+}: Props) {
   const t = useT();
   const locale = useLocale();
   const money = (minor: number) => formatMoney(minor, currency, locale);
@@ -107,46 +203,14 @@ export function TattooChoice({ tattoos, currency, timezone, errors: e, values: v
               {artist.days.length === 0 ? (
                 <p className="muted">{t("tattooShop.artistFull")}</p>
               ) : (
-                artist.days.map((day) => (
-                  <div key={day.day} className="tattoo-day">
-                    <p>
-                      <strong>{formatDate(day.slots[0]!.startsAt, locale, timezone)}</strong>{" "}
-                      <span className="muted">
-                        (
-                        {t("festival.localTime", {
-                          zone: zoneLabel(day.slots[0]!.startsAt, locale, timezone),
-                        })}
-                        )
-                      </span>
-                    </p>
-                    <ul className="tattoo-times">
-                      {day.slots.map((slot) => (
-                        <li key={slot.id}>
-                          <label className="choice">
-                            <input
-                              type="radio"
-                              name={TATTOO_FIELD.slot}
-                              value={slot.id}
-                              defaultChecked={chosenSlot === slot.id}
-                            />{" "}
-                            <span>
-                              <time dateTime={slot.startsAt}>
-                                {formatTime(slot.startsAt, locale, timezone)}–
-                                {formatTime(slot.endsAt, locale, timezone)}
-                              </time>{" "}
-                              <span className="muted">
-                                {t("tattooShop.slotWith", {
-                                  artist: artist.name,
-                                  amount: money(slot.minDonationMinor),
-                                })}
-                              </span>
-                            </span>
-                          </label>
-                        </li>
-                      ))}
-                    </ul>
-                  </div>
-                ))
+                <TattooDays
+                  artist={artist}
+                  chosen={tattoos.chosen}
+                  chosenSlot={chosenSlot}
+                  currency={currency}
+                  timezone={timezone}
+                  dayLink={dayLink}
+                />
               )}
             </li>
           ))}

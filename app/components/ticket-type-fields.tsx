@@ -1,7 +1,9 @@
 // The fields of a ticket type, shared by the "add" form and the edit page.
 import { useState, useSyncExternalStore } from "react";
 import { ErrorSummary, Field, fieldId, TextArea } from "~/components/field";
-import { useT } from "~/utils/use-t";
+import { languageName } from "~/utils/format";
+import { DEFAULT_LOCALE, LOCALES } from "~/utils/i18n";
+import { useLocale, useT } from "~/utils/use-t";
 
 export type TicketTypeFieldValues = Partial<Record<string, string>>;
 
@@ -21,13 +23,16 @@ export function TicketTypeFields({
   priceChangeHint?: boolean;
 }) {
   const t = useT();
+  const locale = useLocale();
+  // A name and a description in every language of the interface (name.<lang>, description.<lang>).
+  const nameLabel = (l: string) => t("tickets.nameIn", { language: languageName(l, locale) });
+  const descriptionLabel = (l: string) =>
+    t("field.descriptionIn", { language: languageName(l, locale) });
   // The summary at the top: [error key, label, the control's name].
   const summary = (
     [
-      ["name.en", t("tickets.nameEn"), "name.en"],
-      ["name.ru", t("tickets.nameRu"), "name.ru"],
-      ["description.en", t("tickets.descriptionEn"), "description.en"],
-      ["description.ru", t("tickets.descriptionRu"), "description.ru"],
+      ...LOCALES.map((l) => [`name.${l}`, nameLabel(l), `name.${l}`] as const),
+      ...LOCALES.map((l) => [`description.${l}`, descriptionLabel(l), `description.${l}`] as const),
       ["priceMinor", t("tickets.priceIn", { currency }), "price"],
       ["capacity", t("tickets.capacity"), "capacity"],
       ["maxPerOrder", t("tickets.maxPerOrder"), "maxPerOrder"],
@@ -52,37 +57,28 @@ export function TicketTypeFields({
     <>
       <ErrorSummary errors={shown} fields={summary} />
       <div className="row">
-        <Field
-          label={t("tickets.nameEn")}
-          name="name.en"
-          maxLength={120}
-          defaultValue={v["name.en"]}
-          error={e["name.en"] ?? e.name}
-        />
-        <Field
-          label={t("tickets.nameRu")}
-          name="name.ru"
-          maxLength={120}
-          defaultValue={v["name.ru"]}
-          error={e["name.ru"]}
-        />
+        {LOCALES.map((l) => (
+          <Field
+            key={l}
+            label={nameLabel(l)}
+            name={`name.${l}`}
+            maxLength={120}
+            defaultValue={v[`name.${l}`]}
+            error={e[`name.${l}`] ?? (l === DEFAULT_LOCALE ? e.name : undefined)}
+          />
+        ))}
       </div>
-      <TextArea
-        label={t("tickets.descriptionEn")}
-        name="description.en"
-        maxLength={2000}
-        rows={3}
-        defaultValue={v["description.en"]}
-        error={e.description ?? e["description.en"]}
-      />
-      <TextArea
-        label={t("tickets.descriptionRu")}
-        name="description.ru"
-        maxLength={2000}
-        rows={3}
-        defaultValue={v["description.ru"]}
-        error={e["description.ru"]}
-      />
+      {LOCALES.map((l) => (
+        <TextArea
+          key={l}
+          label={descriptionLabel(l)}
+          name={`description.${l}`}
+          maxLength={2000}
+          rows={3}
+          defaultValue={v[`description.${l}`]}
+          error={e[`description.${l}`] ?? (l === DEFAULT_LOCALE ? e.description : undefined)}
+        />
+      ))}
       {priceChangeHint ? <p className="hint">{t("tickets.priceChangeHint")}</p> : null}
       <div className="row">
         <Field

@@ -24,6 +24,7 @@ import {
   type IncomePart,
   type Posting,
 } from "./ledger.server";
+import { logger } from "~/utils/logger.server";
 
 /** What one of Stripe's balance transactions says: amount and fee in the settlement currency. */
 export type Settlement = {
@@ -538,10 +539,7 @@ export async function withBalanceTransaction(refund: Stripe.Refund): Promise<Str
   try {
     return await stripe().refunds.retrieve(refund.id, { expand: ["balance_transaction"] });
   } catch (error) {
-    console.warn(
-      `Stripe balance transaction of ${refund.id} unknown:`,
-      error instanceof Error ? error.message : error,
-    );
+    logger.warn({ err: error, refundId: refund.id }, "Stripe balance transaction unknown");
     return refund;
   }
 }

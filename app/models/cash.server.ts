@@ -25,6 +25,7 @@ import {
   type SqlExecutor,
 } from "~/utils/db.server";
 import { DomainError, FieldRulesError } from "~/utils/domain-error";
+import { cashAmountMinor } from "~/utils/validation";
 import {
   entryStatements,
   festivalBalances,
@@ -140,11 +141,7 @@ export async function keptCashStatements(
 const idField = z
   .string({ error: "v.invalid" })
   .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "v.invalid" });
-const amountField = z
-  .number({ error: "v.amount" })
-  .int({ error: "v.amount" })
-  .min(0, { error: "v.amount" })
-  .max(100_000_000, { error: "v.amount" });
+const amountField = cashAmountMinor(0);
 
 /**
  * "Handed €X to treasurer Y": from which device (or person), what the ledger

@@ -17,9 +17,16 @@ import {
   type TransactionClient,
 } from "~/utils/db.server";
 import { DomainError, FieldRulesError } from "~/utils/domain-error";
+import { faultPoint } from "~/utils/fault-points.server";
 import { rateLimits } from "~/utils/rate-limit.server";
 import { parseTicketToken, verifyTicketToken } from "~/utils/ticket-token";
-import { parseMoment, text } from "~/utils/validation";
+import {
+  normalizeTicketCode,
+  TICKET_CODE_DIGEST_LENGTH,
+  TICKET_CODE_MAX_INPUT,
+  ticketCodeDigestInput,
+} from "~/utils/ticket-code";
+import { cashAmountMinor, parseMoment, text } from "~/utils/validation";
 import { FestivalStateError, refuseIfCancelled } from "./festival.server";
 import {
   DONATION_CHOICES,
@@ -212,6 +219,11 @@ export async function revokeDevicesOf(
 
 export type Device = { id: string; festivalId: string; name: string };
 
+/**
+ * When this process last wrote a device's "last seen": a throttle only (each
+ * process writes at most every 10 s per device); the value itself lives in the
+ * database and only ever moves forward, whichever process writes it.
+ */
 const lastSeenWritten = new Map<string, number>();
 
 /**
@@ -238,9 +250,10 @@ export async function requireDevice(request: Request): Promise<Device> {
   // "Last seen" at most every 10 s per device: cheap enough for the hot path.
   if ((lastSeenWritten.get(device.id) ?? 0) < now - 10_000) {
     lastSeenWritten.set(device.id, now);
+    const seen = sqlDate(new Date(now));
     await sqlClient().execute({
-      sql: "UPDATE DoorDevice SET lastSeenAt = ? WHERE id = ?",
-      args: [sqlDate(new Date(now)), device.id],
+      sql: "UPDATE DoorDevice SET lastSeenAt = ? WHERE id = ? AND (lastSeenAt IS NULL OR lastSeenAt < ?)",
+      args: [seen, device.id, seen],
     });
   }
   return device;
@@ -274,15 +287,35 @@ export const manualScanInput = z
   })
   .strict();
 
+/**
+ * A ticket's short code typed by door staff (decision 0049): case, spaces and
+ * hyphens do not matter, O/I/L read as 0/1; anything that cannot be a code is a 422.
+ */
+const codeField = z
+  .string({ error: "v.ticketCode" })
+  .max(TICKET_CODE_MAX_INPUT, { error: "v.ticketCode" })
+  .transform((raw, ctx) => {
+    const code = normalizeTicketCode(raw);
+    if (code === null) {
+      ctx.addIssue({ code: "custom", message: "v.ticketCode" });
+      return z.NEVER;
+    }
+    return code;
+  });
+
+/** A typed short code instead of a scanned token: the same verdict as a scan of the ticket. */
+export const codeScanInput = z
+  .object({
+    code: codeField,
+    nonce: nonceField,
+    direction: z.enum(["in", "out"], { error: "v.direction" }).optional().default("in"),
+  })
+  .strict();
+
 export const undoInput = z.object({ nonce: nonceField }).strict();
 
 /** What staff took in cash (minor units), to be sure it is what is due now. */
-const takenField = z
-  .number({ error: "v.amount" })
-  .int({ error: "v.amount" })
-  .min(0, { error: "v.amount" })
-  .max(100_000_000, { error: "v.amount" })
-  .optional();
+const takenField = cashAmountMinor(0).optional();
 const donationField = z.enum(DONATION_CHOICES, { error: "v.invalid" }).optional();
 
 /**
@@ -310,19 +343,27 @@ export const batchInput = z
   .object({
     scans: z
       .array(
-        scanInput.extend({
-          /** ISO 8601 with a zone ("…Z" or "…+02:00"): a phone's clock time is ambiguous without one. */
-          scannedAt: z
-            .string({ error: "v.dateTime" })
-            .max(40, { error: "v.dateTime" })
-            .refine((v) => /(?:Z|[+-]\d{2}:?\d{2})$/i.test(v) && parseMoment(v, "UTC") !== null, {
-              error: "v.dateTime",
-            }),
-          /** What the device showed while offline (for conflict reports). */
-          offlineResult: z
-            .enum(["admitted", "already_admitted", "invalid"], { error: "v.invalid" })
-            .optional(),
-        }),
+        scanInput
+          .extend({
+            // A scanned token, or a short code typed while offline (exactly one of them).
+            token: scanInput.shape.token.optional(),
+            code: codeField.optional(),
+            /** ISO 8601 with a zone ("…Z" or "…+02:00"): a phone's clock time is ambiguous without one. */
+            scannedAt: z
+              .string({ error: "v.dateTime" })
+              .max(40, { error: "v.dateTime" })
+              .refine((v) => /(?:Z|[+-]\d{2}:?\d{2})$/i.test(v) && parseMoment(v, "UTC") !== null, {
+                error: "v.dateTime",
+              }),
+            /** What the device showed while offline (for conflict reports). */
+            offlineResult: z
+              .enum(["admitted", "already_admitted", "invalid"], { error: "v.invalid" })
+              .optional(),
+          })
+          .refine((scan) => (scan.token === undefined) !== (scan.code === undefined), {
+            error: "v.ticketToken",
+            path: ["token"],
+          }),
         { error: "v.invalid" },
       )
       .min(1, { error: "v.invalid" })
@@ -405,6 +446,27 @@ async function readTicket(tx: SqlExecutor, id: string): Promise<TicketRow | null
 }
 
 /**
+ * The ticket of this device's festival with this short code. Online, every
+ * typed code spends the device's code budget first (rateLimits.doorCode, a
+ * 429 past it) and an unknown one is a 404 (nothing recorded: a typo is not a
+ * check-in). In an offline upload only unknown codes spend it (the phone
+ * queued codes its manifest knew), and one is answered `invalid` like a
+ * forged scan.
+ */
+async function ticketIdByCode(device: Device, code: string, offline: boolean) {
+  if (!offline) await rateLimits.doorCode(device.id);
+  const { rows } = await sqlClient().execute({
+    sql: "SELECT id FROM Ticket WHERE festivalId = ? AND shortCode = ?",
+    args: [device.festivalId, code],
+  });
+  const id = rows[0]?.id;
+  if (id !== undefined && id !== null) return String(id);
+  if (!offline) throw DomainError.notFound("No ticket of this festival has this code.");
+  await rateLimits.doorCode(device.id);
+  return undefined;
+}
+
+/**
  * One scan. Verifies the token's signature with the festival's key, then admits
  * (or lets out) the ticket in one transaction that also records the check-in
  * under its nonce.
@@ -414,6 +476,8 @@ export async function scanTicket(
   input: {
     token?: string;
     ticketId?: string;
+    /** A short code typed by staff, already normalised (codeScanInput). */
+    code?: string;
     nonce: string;
     direction: Direction;
     scannedAt?: Date;
@@ -431,8 +495,13 @@ export async function scanTicket(
   const parsed = input.token !== undefined ? parseTicketToken(input.token) : null;
   let verdict: Verdict | null = null;
   let ticketId: string | undefined = input.ticketId;
-  // Found by search (online, on an authenticated device): no token to check.
-  if (!parsed) verdict = ticketId ? null : { result: "invalid" };
+  if (input.code !== undefined) {
+    // A typed code names a ticket of this festival, then is checked like any scan of it.
+    ticketId = await ticketIdByCode(device, input.code, Boolean(input.offline));
+    if (!ticketId) verdict = { result: "invalid" };
+  }
+  // Found by search or by its typed code (on an authenticated device): no token to check.
+  if (!parsed) verdict ??= ticketId ? null : { result: "invalid" };
   else if (!parsed.ok) verdict = { result: "invalid" };
   else {
     ticketId = parsed.token.payload.t;
@@ -678,7 +747,7 @@ function amountChanged(dueMinor: number) {
  * booked: no money moved).
  */
 function donationStatements(
-  device: Device,
+  taker: CashTaker,
   order: { id: string; currency: string },
   pledged: { amountMinor: number; prisonerId: string | null }[],
   choice: DonationChoice,
@@ -688,12 +757,13 @@ function donationStatements(
   if (choice === "collect")
     return entryStatements({
       id: doorDonationKey(order.id),
-      festivalId: device.festivalId,
+      festivalId: taker.festivalId,
       orderId: order.id,
       kind: "payment",
       at: now,
+      ...(taker.actorUserId ? { actorUserId: taker.actorUserId } : {}),
       postings: moneyInPostings(
-        doorCash(device, order.currency),
+        takenCash(taker, order.currency),
         pledged.map((p) => ({ category: "donation", ...p })),
       ),
     });
@@ -706,13 +776,13 @@ function donationStatements(
     },
     auditStatement(
       {
-        actorUserId: null,
+        actorUserId: taker.actorUserId,
         action: "order.donation.decline",
         targetType: "order",
         targetId: order.id,
-        festivalId: device.festivalId,
+        festivalId: taker.festivalId,
         details: {
-          deviceId: device.id,
+          ...(taker.holder.type === "device" ? { deviceId: taker.holder.id } : {}),
           amountMinor: declined,
           currency: order.currency,
           prisonerIds: pledged.map((p) => p.prisonerId ?? "").filter(Boolean),
@@ -728,14 +798,62 @@ function donationStatements(
   ];
 }
 
-/** The cash a device took, held by that device until it is handed over (cash.server.ts). */
-function doorCash(device: Device, currency: string) {
+/**
+ * Who took cash for a door order: a door device (at the door), or a person (an
+ * organiser marking the order paid from the admin). The cash is held by them —
+ * door_cash[device] or door_cash[user] — until it is handed over (cash.server.ts).
+ */
+type CashTaker = {
+  festivalId: string;
+  holder: { type: "device" | "user"; id: string };
+  actorUserId: string | null;
+};
+
+function deviceTaker(device: Device): CashTaker {
   return {
     festivalId: device.festivalId,
+    holder: { type: "device", id: device.id },
+    actorUserId: null,
+  };
+}
+
+/** The cash a taker took, held by them until it is handed over (cash.server.ts). */
+function takenCash(taker: CashTaker, currency: string) {
+  return {
+    festivalId: taker.festivalId,
     currency,
     code: "door_cash" as const,
-    holder: { type: "device" as const, id: device.id },
+    holder: taker.holder,
   };
+}
+
+/**
+ * The statements that settle one pay-at-the-door ticket's price taken in cash,
+ * in the caller's transaction: it owes nothing more, and one entry Dr
+ * door_cash[taker] / Cr ticket income under its source key `door:<ticket>:payment`
+ * (the ledger refuses a second entry under it).
+ */
+function ticketCashStatements(
+  taker: CashTaker,
+  ticketId: string,
+  order: { id: string; currency: string },
+  ticketMinor: number,
+  now: Date,
+): InStatement[] {
+  return [
+    { sql: "UPDATE Ticket SET amountDueMinor = 0 WHERE id = ?", args: [ticketId] },
+    ...entryStatements({
+      id: `door:${ticketId}:payment`,
+      festivalId: taker.festivalId,
+      orderId: order.id,
+      kind: "payment",
+      at: now,
+      ...(taker.actorUserId ? { actorUserId: taker.actorUserId } : {}),
+      postings: moneyInPostings(takenCash(taker, order.currency), [
+        { category: "ticket", amountMinor: ticketMinor },
+      ]),
+    }),
+  ];
 }
 
 /**
@@ -835,23 +953,16 @@ export async function payAtDoor(
     if (input.amountMinor !== undefined && input.amountMinor !== takenMinor)
       throw amountChanged(takenMinor);
     const statements: InStatement[] = [
-      { sql: "UPDATE Ticket SET amountDueMinor = 0 WHERE id = ?", args: [ticketId] },
       // The cash is in this device's hands until it is handed over (cash custody).
-      ...entryStatements({
-        id: `door:${ticketId}:payment`,
-        festivalId: device.festivalId,
-        orderId: order.id,
-        kind: "payment",
-        at: now,
-        postings: moneyInPostings(doorCash(device, order.currency), [
-          { category: "ticket", amountMinor: ticketMinor },
-        ]),
-      }),
-      ...donationStatements(device, order, pledged, choice, now),
+      ...ticketCashStatements(deviceTaker(device), ticketId, order, ticketMinor, now),
+      ...donationStatements(deviceTaker(device), order, pledged, choice, now),
       markPaidWhenSettled(order.id, now),
     ];
     for (const stmt of statements) await tx.execute(stmt);
+    faultPoint("door-cash:before-commit");
   });
+  // Paid, not yet admitted: a retry with the same nonce posts nothing and admits.
+  faultPoint("door-cash:after-commit");
   // The code's signature is checked: admit by id rather than verify it again.
   return scanTicket(device, { ticketId, nonce: input.nonce, direction: "in" }, locale, now);
 }
@@ -924,7 +1035,7 @@ export async function payOrderAtDoor(
     if (input.amountMinor !== undefined && input.amountMinor !== takenMinor)
       throw amountChanged(takenMinor);
     for (const stmt of [
-      ...donationStatements(device, order, pledged, choice, now),
+      ...donationStatements(deviceTaker(device), order, pledged, choice, now),
       markPaidWhenSettled(order.id, now),
     ])
       await tx.execute(stmt);
@@ -943,7 +1054,7 @@ export async function payOrderAtDoor(
 export async function doorManifest(device: Device, locale = "en") {
   const signer = await festivalSigner(device.festivalId);
   const db = sqlClient();
-  const [festival, types, tickets, version] = await Promise.all([
+  const [festival, types, tickets, version, coded] = await Promise.all([
     db.execute({
       sql: "SELECT id, name, currency, timezone, status FROM Festival WHERE id = ?",
       args: [device.festivalId],
@@ -962,7 +1073,19 @@ export async function doorManifest(device: Device, locale = "en") {
       sql: "SELECT COALESCE(MAX(id), 0) AS v FROM CheckIn WHERE festivalId = ?",
       args: [device.festivalId],
     }),
+    // Every ticket with a short code, for typing one in while offline (decision 0049).
+    db.execute({
+      sql: "SELECT id, ticketTypeId, shortCode FROM Ticket WHERE festivalId = ? AND shortCode IS NOT NULL ORDER BY id",
+      args: [device.festivalId],
+    }),
   ]);
+  // A salted digest per code, never the code: a lost phone's storage lists no code to type.
+  const codes: Record<string, [string, string]> = {};
+  for (const r of coded.rows)
+    codes[codeDigest(device.festivalId, String(r.shortCode))] = [
+      String(r.id),
+      String(r.ticketTypeId),
+    ];
   const revoked: string[] = [];
   const admitted: string[] = [];
   const outside: string[] = [];
@@ -997,8 +1120,29 @@ export async function doorManifest(device: Device, locale = "en") {
     admitted,
     outside,
     paymentDue,
+    /** Digest of a ticket's short code (app/utils/ticket-code.ts) → [ticket id, ticket type id]. */
+    codes,
     counters: await doorCounters(device.festivalId),
   };
+}
+
+/**
+ * Digests already computed (a code never changes, and phones ask for the
+ * manifest every few seconds): festival id + code → digest, bounded.
+ */
+const digests = new Map<string, string>();
+const DIGESTS_KEPT = 200_000;
+
+/** The manifest's key for a short code: the same digest the scanner computes with Web Crypto. */
+export function codeDigest(festivalId: string, code: string) {
+  const key = `${festivalId}:${code}`;
+  let digest = digests.get(key);
+  if (digest === undefined) {
+    digest = sha256(ticketCodeDigestInput(festivalId, code)).slice(0, TICKET_CODE_DIGEST_LENGTH);
+    if (digests.size >= DIGESTS_KEPT) digests.clear();
+    digests.set(key, digest);
+  }
+  return digest;
 }
 
 /** Live counters: checked in, sold, inside now. */
@@ -1209,4 +1353,130 @@ export async function listCheckIns(festivalId: string, query: string, limit = 20
     buyer: r.buyer === null ? null : String(r.buyer),
     typeName: r.typeName === null ? null : String(r.typeName),
   }));
+}
+
+// ---------------------------------------------------------------- paid from the admin
+
+/** What an organiser marking a door order paid says they received (the amount they were shown). */
+export const markPaidInput = z
+  .object({
+    amountMinor: cashAmountMinor(1),
+    donation: donationField,
+  })
+  .strict();
+
+/** What a door order still owes, for the organiser's "mark paid" (null: it cannot be marked paid). */
+export async function doorOrderDue(db: SqlExecutor, orderId: string) {
+  const { rows } = await db.execute({
+    sql: `SELECT o.paymentMethod, o.status, f.status AS festivalStatus,
+                 (SELECT COALESCE(SUM(t.amountDueMinor), 0) FROM Ticket t
+                  WHERE t.orderId = o.id AND t.status = 'valid') AS ticketsMinor,
+                 (SELECT COUNT(*) FROM TattooBooking b WHERE b.orderId = o.id AND b.dueMinor > 0) AS tattoosDue
+          FROM "Order" o JOIN Festival f ON f.id = o.festivalId WHERE o.id = ?`,
+    args: [orderId],
+  });
+  const r = rows[0];
+  if (!r || r.paymentMethod !== "door" || r.status !== "confirmed") return null;
+  if (r.festivalStatus === "cancelled" || Number(r.tattoosDue) > 0) return null;
+  const ticketsMinor = Number(r.ticketsMinor);
+  const donationMinor = sumMinor(await donationDue(db, orderId));
+  if (ticketsMinor + donationMinor === 0) return null;
+  return { ticketsMinor, donationMinor };
+}
+
+/**
+ * An organiser took the cash for a pay-at-the-door order away from the door
+ * (the buyer paid at the desk, or by hand before the festival) and marks it
+ * paid from the admin: the same statements as a door device's payment — each
+ * ticket's price and the pledged donation (or the buyer declined it), Dr
+ * door_cash[organiser] / Cr income, under the same source keys — with an audit
+ * row, and the order paid, in one transaction. `amountMinor` is what they
+ * received: not what is due now (a door took part of it meanwhile) is a 409.
+ * A card or free order, one already paid or cancelled, one of a cancelled
+ * festival, or one with a tattoo donation due (collected at the tattoo corner)
+ * is refused (409); nothing is written.
+ */
+export async function markDoorOrderPaid(
+  actor: CurrentUser,
+  orderId: string,
+  input: { amountMinor: number; donation?: DonationChoice },
+  now = new Date(),
+) {
+  return writeTransaction(async (tx) => {
+    const { rows } = await tx.execute({
+      sql: `SELECT o.id, o.code, o.festivalId, o.currency, o.status, o.paymentMethod, f.status AS festivalStatus
+            FROM "Order" o JOIN Festival f ON f.id = o.festivalId WHERE o.id = ?`,
+      args: [orderId],
+    });
+    const r = rows[0];
+    if (!r) throw DomainError.notFound("No such order.");
+    if (r.paymentMethod !== "door")
+      throw DomainError.conflict("invalid_state", "Only a pay-at-the-door order is marked paid.");
+    if (r.status === "paid")
+      throw DomainError.conflict("invalid_state", "This order is already paid.");
+    if (r.status !== "confirmed")
+      throw DomainError.conflict("invalid_state", `This order is ${String(r.status)}.`);
+    if (r.festivalStatus === "cancelled")
+      throw DomainError.conflict("festival_cancelled", "This festival was cancelled.");
+    const tattoos = await tx.execute({
+      sql: "SELECT 1 FROM TattooBooking WHERE orderId = ? AND dueMinor > 0 LIMIT 1",
+      args: [orderId],
+    });
+    if (tattoos.rows.length > 0)
+      throw DomainError.conflict(
+        "invalid_state",
+        "A tattoo donation of this order is still due: it is collected at the tattoo corner.",
+      );
+    const order = { id: String(r.id), currency: String(r.currency) };
+    const festivalId = String(r.festivalId);
+    const taker: CashTaker = {
+      festivalId,
+      holder: { type: "user", id: actor.id },
+      actorUserId: actor.id,
+    };
+    const due = await tx.execute({
+      sql: `SELECT id, amountDueMinor FROM Ticket WHERE orderId = ? AND status = 'valid' AND amountDueMinor > 0 ORDER BY id`,
+      args: [order.id],
+    });
+    const tickets = due.rows.map((t) => ({ id: String(t.id), minor: Number(t.amountDueMinor) }));
+    const pledged = await donationDue(tx, order.id);
+    const choice = input.donation ?? "collect";
+    const takenMinor =
+      sumMinor(tickets.map((t) => ({ amountMinor: t.minor }))) +
+      (choice === "collect" ? sumMinor(pledged) : 0);
+    if (takenMinor === 0 && tickets.length === 0 && pledged.length === 0)
+      throw DomainError.conflict("invalid_state", "Nothing is due on this order.");
+    if (input.amountMinor !== takenMinor) throw amountChanged(takenMinor);
+    const statements: InStatement[] = [
+      ...tickets.flatMap((t) => ticketCashStatements(taker, t.id, order, t.minor, now)),
+      ...donationStatements(taker, order, pledged, choice, now),
+      auditStatement(
+        {
+          actorUserId: actor.id,
+          action: "order.mark_paid",
+          targetType: "order",
+          targetId: order.id,
+          festivalId,
+          details: {
+            amountMinor: takenMinor,
+            currency: order.currency,
+            tickets: tickets.length,
+            donation: pledged.length === 0 ? "none" : choice,
+          },
+        },
+        now,
+      ),
+      markPaidWhenSettled(order.id, now),
+    ];
+    for (const stmt of statements) await tx.execute(stmt);
+    const after = await tx.execute({
+      sql: `SELECT status FROM "Order" WHERE id = ?`,
+      args: [order.id],
+    });
+    const status = String(after.rows[0]?.status ?? "");
+    // Declining the whole of a donation-only order cancels it; anything else must now be paid.
+    if (status !== "paid" && status !== "cancelled")
+      throw new Error(`order ${order.id} is ${status} after being marked paid`);
+    return { status, amountMinor: takenMinor, currency: order.currency, code: String(r.code) };
+  });
 }

@@ -10,10 +10,12 @@ import type { CurrentUser } from "~/utils/auth.server";
 import { audit } from "~/utils/change.server";
 import { sqlClient } from "~/utils/db.server";
 import { DomainError } from "~/utils/domain-error";
+import { withLease } from "~/utils/lease.server";
 import { can } from "~/utils/permissions.server";
 import { doorCashTaken, type CashChoice } from "./cash.server";
 import { isCancellable } from "./choices";
 import { cancelOrRefundOrder } from "./payment.server";
+import { logger } from "~/utils/logger.server";
 
 export type FestivalRefundOutcome = {
   /** Orders cancelled (door, free, pending card orders; door cash returned or kept as chosen). */
@@ -67,9 +69,6 @@ export async function festivalRefundsDue(festivalId: string) {
   };
 }
 
-/** Festivals whose refund-all runs now in this process (a second run waits for the first's answer). */
-const running = new Set<string>();
-
 /**
  * Cancel or refund every open order of a cancelled festival (`festival:edit`).
  * `cash` is the organiser's choice for orders that took door cash: required
@@ -98,64 +97,78 @@ export async function cancelFestivalOrders(
       "invalid_state",
       "Only a cancelled festival's orders are cancelled and refunded all at once.",
     );
-  if (running.has(festivalId))
+  // One run per festival at a time, across every app process (decision 0038): a second
+  // run, here or in another process, is refused while the first holds the lease; a run
+  // whose process died is taken over once its lease runs out.
+  const run = await withLease(`refund-all:${festivalId}`, (lease) =>
+    refundAll(actor, festivalId, options, now, lease),
+  );
+  if (!run.acquired)
     throw DomainError.conflict(
       "refund_all_running",
       "The orders of this festival are being refunded right now; wait for that to finish.",
     );
-  running.add(festivalId);
-  try {
-    const orders = await openOrders(festivalId);
-    const cashTaken = new Map<string, number>();
-    for (const id of orders) cashTaken.set(id, await doorCashTaken(sqlClient(), id));
-    // Checked before the first order: a missing choice changes nothing at all.
-    if (!options.cash && [...cashTaken.values()].some((taken) => taken > 0))
-      throw new DomainError(
-        422,
-        "cash_choice_required",
-        "Cash was taken at the door for some of these orders: say whether it is returned to the buyers or kept as donations.",
-        { fields: { cash: "v.cashChoice" } },
-      );
-    const outcome: FestivalRefundOutcome = { cancelled: 0, refunded: 0, failed: [] };
-    for (const id of orders) {
-      try {
-        const status = await cancelOrRefundOrder(actor, id, now, {
-          cash: (cashTaken.get(id) ?? 0) > 0 ? options.cash : undefined,
-        });
-        if (status === "refunded") outcome.refunded++;
-        else outcome.cancelled++;
-      } catch (error) {
-        // Done meanwhile by someone else (a webhook, another organiser): nothing left to do.
-        const { rows: left } = await sqlClient().execute({
-          sql: `SELECT status FROM "Order" WHERE id = ?`,
-          args: [id],
-        });
-        if (left[0] && !isCancellable(String(left[0].status))) continue;
-        console.error(
-          `refund-all: order ${id} stays open:`,
-          error instanceof Error ? error.message : error,
-        );
-        outcome.failed.push(id);
-      }
-    }
-    await audit(
-      {
-        actorUserId: actor.id,
-        action: "festival.refund_all",
-        targetType: "festival",
-        targetId: festivalId,
-        festivalId,
-        details: {
-          cancelled: outcome.cancelled,
-          refunded: outcome.refunded,
-          failed: outcome.failed,
-          ...(options.cash ? { cash: options.cash } : {}),
-        },
-      },
-      sqlClient(),
+  return run.value;
+}
+
+async function refundAll(
+  actor: CurrentUser,
+  festivalId: string,
+  options: { cash?: CashChoice },
+  now: Date,
+  lease: { held: () => boolean },
+): Promise<FestivalRefundOutcome> {
+  const orders = await openOrders(festivalId);
+  const cashTaken = new Map<string, number>();
+  for (const id of orders) cashTaken.set(id, await doorCashTaken(sqlClient(), id));
+  // Checked before the first order: a missing choice changes nothing at all.
+  if (!options.cash && [...cashTaken.values()].some((taken) => taken > 0))
+    throw new DomainError(
+      422,
+      "cash_choice_required",
+      "Cash was taken at the door for some of these orders: say whether it is returned to the buyers or kept as donations.",
+      { fields: { cash: "v.cashChoice" } },
     );
-    return outcome;
-  } finally {
-    running.delete(festivalId);
+  const outcome: FestivalRefundOutcome = { cancelled: 0, refunded: 0, failed: [] };
+  for (const [index, id] of orders.entries()) {
+    // The lease could not be renewed: another run may start, so this one stops here
+    // and leaves the rest unchanged for the next run.
+    if (!lease.held()) {
+      outcome.failed.push(...orders.slice(index));
+      break;
+    }
+    try {
+      const status = await cancelOrRefundOrder(actor, id, now, {
+        cash: (cashTaken.get(id) ?? 0) > 0 ? options.cash : undefined,
+      });
+      if (status === "refunded") outcome.refunded++;
+      else outcome.cancelled++;
+    } catch (error) {
+      // Done meanwhile by someone else (a webhook, another organiser): nothing left to do.
+      const { rows: left } = await sqlClient().execute({
+        sql: `SELECT status FROM "Order" WHERE id = ?`,
+        args: [id],
+      });
+      if (left[0] && !isCancellable(String(left[0].status))) continue;
+      logger.error({ err: error, orderId: id }, "refund-all: order stays open");
+      outcome.failed.push(id);
+    }
   }
+  await audit(
+    {
+      actorUserId: actor.id,
+      action: "festival.refund_all",
+      targetType: "festival",
+      targetId: festivalId,
+      festivalId,
+      details: {
+        cancelled: outcome.cancelled,
+        refunded: outcome.refunded,
+        failed: outcome.failed,
+        ...(options.cash ? { cash: options.cash } : {}),
+      },
+    },
+    sqlClient(),
+  );
+  return outcome;
 }

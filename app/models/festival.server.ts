@@ -1,12 +1,14 @@
 // Festivals: the rules for creating, editing, publishing and cancelling them,
 // and the queries the public pages need. Routes and API call these.
+import { posterView } from "./poster-view.server";
 import slugify from "slugify";
 import { z } from "zod";
 import { audit } from "~/utils/change.server";
 import type { CurrentUser } from "~/utils/auth.server";
-import { prisma } from "~/utils/db.server";
-import { DomainError } from "~/utils/domain-error";
+import { dateFromSql, prisma, sqlClient } from "~/utils/db.server";
+import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import { requirePermission } from "~/utils/permissions.server";
+import { suggestedCurrency } from "~/utils/places.server";
 import type { Translate } from "~/utils/i18n";
 import {
   countryCode,
@@ -38,6 +40,22 @@ export type { FestivalStatus, PaymentMethod, ProgrammeKind };
 
 const MAX_FESTIVAL_DAYS = 31;
 
+/**
+ * A festival's address in its public link (/festivals/<slug>): lower-case
+ * letters, digits and single hyphens between them, 3 to 80 characters (made
+ * ones are at most 70, plus "-2"…).
+ */
+export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export const slugText = z
+  .string({ error: "v.slug" })
+  .max(80, { error: "v.slug" })
+  .transform((s) => s.trim().toLowerCase())
+  .refine((s) => s.length >= 3 && SLUG_PATTERN.test(s), { error: "v.slug" });
+const optionalSlug = z.preprocess(
+  (v) => (v === "" || v === null ? undefined : v),
+  slugText.optional(),
+);
+
 const language = z.enum(FESTIVAL_LANGUAGES, { error: "v.language" });
 
 const descriptionField = z.partialRecord(language, optionalText({ max: 10_000, multiline: true }), {
@@ -67,23 +85,46 @@ const festivalFields = z.object({
     .max(PAYMENT_METHODS.length)
     .transform((l) => [...new Set(l)])
     .optional(),
+  /** Chosen by the organiser, or made from the name, city and year when left out. */
+  slug: optionalSlug,
 });
 
 export type FestivalFieldsInput = z.input<typeof festivalFields>;
 
 type Issue = { path: (string | number)[]; message: string };
 
-/** Parse and cross-check festival fields; dates become UTC Date objects. */
-function checkFestival(value: z.infer<typeof festivalFields>, addIssue: (i: Issue) => void) {
+/**
+ * A festival's dates read in its zone and checked: the end after the start, at
+ * most MAX_FESTIVAL_DAYS long and, for a new festival (`notBefore` given), a
+ * start still ahead: a festival is never created in the past (an existing one
+ * that has taken place can still be edited).
+ */
+export function checkFestivalDates(
+  value: { startsAt: string; endsAt: string; timezone: string },
+  addIssue: (i: Issue) => void,
+  notBefore: Date | null,
+) {
   const startsAt = parseMoment(value.startsAt, value.timezone);
   const endsAt = parseMoment(value.endsAt, value.timezone);
   if (!startsAt) addIssue({ path: ["startsAt"], message: "v.dateTime" });
   if (!endsAt) addIssue({ path: ["endsAt"], message: "v.dateTime" });
+  if (startsAt && notBefore && startsAt.getTime() <= notBefore.getTime())
+    addIssue({ path: ["startsAt"], message: "v.festivalInPast" });
   if (startsAt && endsAt) {
     if (endsAt <= startsAt) addIssue({ path: ["endsAt"], message: "v.endBeforeStart" });
     else if (endsAt.getTime() - startsAt.getTime() > MAX_FESTIVAL_DAYS * 86_400_000)
       addIssue({ path: ["endsAt"], message: `v.maxDays|${MAX_FESTIVAL_DAYS}` });
   }
+  return { startsAt, endsAt };
+}
+
+/** Parse and cross-check festival fields; dates become UTC Date objects. */
+function checkFestival(
+  value: z.infer<typeof festivalFields>,
+  addIssue: (i: Issue) => void,
+  notBefore: Date | null,
+) {
+  const { startsAt, endsAt } = checkFestivalDates(value, addIssue, notBefore);
   for (const lang of Object.keys(value.description ?? {})) {
     if (!value.languages.includes(lang as (typeof FESTIVAL_LANGUAGES)[number]))
       addIssue({ path: ["description", lang], message: "v.descriptionLanguage" });
@@ -93,7 +134,11 @@ function checkFestival(value: z.infer<typeof festivalFields>, addIssue: (i: Issu
 
 /** The rules across fields, run whenever the fields they read are valid (reported with every other error). */
 function crossCheckFestival(value: z.output<typeof festivalFields>, ctx: z.RefinementCtx) {
-  checkFestival(value, (i) => ctx.addIssue({ code: "custom", ...i }));
+  checkFestival(value, (i) => ctx.addIssue({ code: "custom", ...i }), null);
+}
+/** The same for a new festival, which may not start in the past. */
+function crossCheckNewFestival(value: z.output<typeof festivalFields>, ctx: z.RefinementCtx) {
+  checkFestival(value, (i) => ctx.addIssue({ code: "custom", ...i }), new Date());
 }
 const CROSS_CHECKED = ["startsAt", "endsAt", "timezone", "languages", "description"];
 
@@ -115,14 +160,20 @@ function finishFestival(value: z.output<typeof festivalFields>) {
   };
 }
 
+/** An edit (form, or a PATCH merged with the stored festival): a past festival may be edited. */
 export const festivalInput = festivalFields
   .superRefine(crossCheckFestival, { when: fieldsValid(...CROSS_CHECKED) })
   .transform(finishFestival);
 
-/** The API's create body: the same rules, but unknown keys are refused (422), not dropped. */
+/** The create form: the same rules, and the festival may not start in the past. */
+export const newFestivalInput = festivalFields
+  .superRefine(crossCheckNewFestival, { when: fieldsValid(...CROSS_CHECKED) })
+  .transform(finishFestival);
+
+/** The API's create body: as the create form, but unknown keys are refused (422), not dropped. */
 export const festivalApiInput = festivalFields
   .strict()
-  .superRefine(crossCheckFestival, { when: fieldsValid(...CROSS_CHECKED) })
+  .superRefine(crossCheckNewFestival, { when: fieldsValid(...CROSS_CHECKED) })
   .transform(finishFestival);
 
 export type FestivalInput = z.output<typeof festivalInput>;
@@ -156,7 +207,7 @@ export function festivalRow(input: FestivalInput) {
 }
 
 /** A readable slug, unique among festivals: "name-city-year", then "-2", "-3"… (one query). */
-async function uniqueSlug(name: string, city: string, year: number) {
+export async function uniqueSlug(name: string, city: string, year: number) {
   const base =
     slugify(`${name} ${city} ${year}`, { lower: true, strict: true, trim: true })
       .slice(0, 70)
@@ -173,16 +224,64 @@ async function uniqueSlug(name: string, city: string, year: number) {
   for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }
 
-function isUniqueViolation(error: unknown) {
-  return (
-    typeof error === "object" &&
-    error !== null &&
-    "code" in error &&
-    (error as { code: unknown }).code === "P2002"
-  );
+export function isUniqueViolation(error: unknown) {
+  if (typeof error !== "object" || error === null) return false;
+  if ("code" in error && (error as { code: unknown }).code === "P2002") return true;
+  // libSQL: "SQLITE_CONSTRAINT_UNIQUE: UNIQUE constraint failed: Festival.slug"
+  const text = `${(error as { message?: unknown }).message ?? ""} ${String((error as { cause?: unknown }).cause ?? "")}`;
+  return /UNIQUE constraint failed: Festival\.slug/.test(text);
+}
+
+/** A slug the organiser chose is another festival's (API: 409 `slug_taken`; pages: beside the field). */
+export class SlugTakenError extends DomainError {
+  constructor() {
+    super(
+      409,
+      "slug_taken",
+      "Another festival already has this address (slug): choose another one.",
+      {
+        fields: { slug: "v.slugTaken" },
+      },
+    );
+  }
+}
+
+/** Whether a slug is taken by a festival other than `exceptId`. */
+async function slugTaken(slug: string, exceptId: string | null) {
+  const f = await prisma.festival.findUnique({ where: { slug }, select: { id: true } });
+  return Boolean(f && f.id !== exceptId);
+}
+
+/**
+ * Other festivals with the same name (case and spacing aside): organisers are
+ * warned, not stopped — a collective may well hold "Solidarity Fest" every year.
+ */
+export async function festivalsNamedLike(name: string, exceptId: string | null = null) {
+  const { rows } = await sqlClient().execute({
+    sql: `SELECT id, name, city, startsAt FROM Festival
+          WHERE lower(trim(name)) = lower(trim(?)) AND (? IS NULL OR id <> ?)
+          ORDER BY startsAt DESC LIMIT 5`,
+    args: [name, exceptId, exceptId],
+  });
+  return rows.map((r) => ({
+    id: String(r.id),
+    name: String(r.name),
+    city: String(r.city),
+    startsAt: dateFromSql(r.startsAt).toISOString(),
+  }));
 }
 
 export async function createFestival(actor: CurrentUser, input: FestivalInput) {
+  if (input.slug) {
+    // A chosen slug is the organiser's: taken is an answer, not a retry with "-2".
+    if (await slugTaken(input.slug, null)) throw new SlugTakenError();
+    try {
+      return await insertFestival(actor, input, input.slug);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new SlugTakenError();
+      throw error;
+    }
+  }
   // Two organisers may create same-named festivals at once: retry on a slug clash.
   for (let attempt = 0; ; attempt++) {
     const slug = await uniqueSlug(input.name, input.city, input.startsAt.getUTCFullYear());
@@ -251,6 +350,17 @@ export async function isCurrencyLocked(festivalId: string) {
 
 export async function updateFestival(actor: CurrentUser, festivalId: string, input: FestivalInput) {
   await refuseIfCancelled(festivalId);
+  if (input.slug && (await slugTaken(input.slug, festivalId))) throw new SlugTakenError();
+  await refuseProgrammeOutside(festivalId, input);
+  try {
+    await saveFestival(actor, festivalId, input);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new SlugTakenError();
+    throw error;
+  }
+}
+
+async function saveFestival(actor: CurrentUser, festivalId: string, input: FestivalInput) {
   await prisma.$transaction(async (tx) => {
     // One conditional UPDATE, the check inside the write: the currency changes only while
     // nothing was sold or held (an order placed meanwhile cannot slip in between).
@@ -260,7 +370,10 @@ export async function updateFestival(actor: CurrentUser, festivalId: string, inp
         NOT EXISTS (SELECT 1 FROM "Order" WHERE festivalId = ${festivalId})
         AND NOT EXISTS (SELECT 1 FROM LedgerEntry WHERE festivalId = ${festivalId})))`;
     if (changed === 0) throw new CurrencyLockedError();
-    await tx.festival.update({ where: { id: festivalId }, data: festivalRow(input) });
+    await tx.festival.update({
+      where: { id: festivalId },
+      data: { ...festivalRow(input), ...(input.slug ? { slug: input.slug } : {}) },
+    });
     await audit(
       {
         actorUserId: actor.id,
@@ -374,35 +487,61 @@ export const programmeItemInput = z.object({
   endsAt: z.preprocess((v) => (v === "" || v === null ? undefined : v), dateTimeText.optional()),
 });
 
-export async function addProgrammeItem(
-  actor: CurrentUser,
-  festival: { id: string; timezone: string },
-  raw: unknown,
-  t: Translate,
-): Promise<{ ok: true; id: string } | { ok: false; errors: Record<string, string> }> {
-  await refuseIfCancelled(festival.id);
+type ProgrammeFestival = { id: string; timezone: string; startsAt: Date; endsAt: Date };
+
+/** Whether a programme item lies within its festival's dates (start and end included). */
+export function withinFestival(
+  item: { startsAt: Date; endsAt: Date | null },
+  festival: { startsAt: Date; endsAt: Date },
+) {
+  const from = festival.startsAt.getTime();
+  const to = festival.endsAt.getTime();
+  const start = item.startsAt.getTime();
+  const end = item.endsAt?.getTime() ?? start;
+  return start >= from && end <= to;
+}
+
+/** A programme item's fields read in the festival's zone and checked, as catalog keys by field. */
+function readProgrammeItem(festival: ProgrammeFestival, raw: unknown, t: Translate) {
   const parsed = programmeItemInput.safeParse(raw);
+  if (!parsed.success) return { ok: false as const, errors: fieldErrors(parsed.error, t) };
   const errors: Record<string, string> = {};
-  if (!parsed.success) {
-    return { ok: false, errors: fieldErrors(parsed.error, t) };
-  }
   const startsAt = parseMoment(parsed.data.startsAt, festival.timezone);
   const endsAt = parsed.data.endsAt ? parseMoment(parsed.data.endsAt, festival.timezone) : null;
   if (!startsAt) errors.startsAt = localizeMessage("v.dateTime", t);
   if (parsed.data.endsAt && !endsAt) errors.endsAt = localizeMessage("v.dateTime", t);
   if (startsAt && endsAt && endsAt <= startsAt)
     errors.endsAt = localizeMessage("v.endBeforeStart", t);
-  if (!startsAt || Object.keys(errors).length) return { ok: false, errors };
+  if (startsAt && !errors.endsAt && !withinFestival({ startsAt, endsAt }, festival)) {
+    const outside =
+      startsAt < festival.startsAt || startsAt > festival.endsAt ? "startsAt" : "endsAt";
+    errors[outside] = localizeMessage("v.programmeOutsideFestival", t);
+  }
+  if (!startsAt || Object.keys(errors).length) return { ok: false as const, errors };
+  return {
+    ok: true as const,
+    row: {
+      title: parsed.data.title,
+      person: parsed.data.person ?? null,
+      kind: parsed.data.kind,
+      startsAt,
+      endsAt,
+    },
+  };
+}
+
+export async function addProgrammeItem(
+  actor: CurrentUser,
+  festival: ProgrammeFestival,
+  raw: unknown,
+  t: Translate,
+): Promise<{ ok: true; id: string } | { ok: false; errors: Record<string, string> }> {
+  await refuseIfCancelled(festival.id);
+  const read = readProgrammeItem(festival, raw, t);
+  if (!read.ok) return read;
   const item = await prisma.$transaction(async (tx) => {
     const created = await tx.programmeItem.create({
-      data: {
-        festivalId: festival.id,
-        title: parsed.data.title,
-        person: parsed.data.person ?? null,
-        kind: parsed.data.kind,
-        startsAt,
-        endsAt,
-      },
+      data: { festivalId: festival.id, ...read.row },
     });
     await audit(
       {
@@ -417,6 +556,55 @@ export async function addProgrammeItem(
     return created;
   });
   return { ok: true, id: item.id };
+}
+
+/** Change a programme item of this festival (404 for another festival's or an unknown one). */
+export async function updateProgrammeItem(
+  actor: CurrentUser,
+  festival: ProgrammeFestival,
+  itemId: string,
+  raw: unknown,
+  t: Translate,
+): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }> {
+  await refuseIfCancelled(festival.id);
+  const read = readProgrammeItem(festival, raw, t);
+  if (!read.ok) return read;
+  await prisma.$transaction(async (tx) => {
+    const { count } = await tx.programmeItem.updateMany({
+      where: { id: itemId.slice(0, 64), festivalId: festival.id },
+      data: read.row,
+    });
+    if (count === 0) throw DomainError.notFound("No such programme item.");
+    await audit(
+      {
+        actorUserId: actor.id,
+        action: "programme.update",
+        targetType: "programmeItem",
+        targetId: itemId,
+        festivalId: festival.id,
+      },
+      tx,
+    );
+  });
+  return { ok: true };
+}
+
+/**
+ * New dates may not leave programme items outside them: 422 on the dates,
+ * saying how many (move or remove those items first).
+ */
+async function refuseProgrammeOutside(festivalId: string, dates: { startsAt: Date; endsAt: Date }) {
+  const outside = await prisma.programmeItem.count({
+    where: {
+      festivalId,
+      OR: [
+        { startsAt: { lt: dates.startsAt } },
+        { startsAt: { gt: dates.endsAt } },
+        { endsAt: { gt: dates.endsAt } },
+      ],
+    },
+  });
+  if (outside > 0) throw new FieldRulesError({ startsAt: `v.programmeOutsideDates|${outside}` });
 }
 
 export async function removeProgrammeItem(actor: CurrentUser, festivalId: string, itemId: string) {
@@ -484,6 +672,7 @@ export function publicFestival(f: FestivalRecord) {
     languages: parseJsonArray(f.languages),
     description: parseJsonObject(f.description),
     status: f.status as FestivalStatus,
+    poster: posterView(f),
   };
 }
 
@@ -577,11 +766,13 @@ export function festivalFormToInput(form: FormData): Record<string, unknown> {
     venueAddress: get("venueAddress"),
     mapUrl: get("mapUrl"),
     timezone: get("timezone"),
-    currency: get("currency"),
+    // Left on "from the country": the country's usual currency.
+    currency: get("currency")?.trim() || suggestedCurrency(get("country")) || get("currency"),
     startsAt: get("startsAt"),
     endsAt: get("endsAt"),
     languages: all("languages"),
     description,
     paymentMethods: all("paymentMethods"),
+    slug: get("slug"),
   };
 }

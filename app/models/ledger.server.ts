@@ -39,6 +39,12 @@ export const ACCOUNT_CODES = {
   cash_difference: "expense",
   /** Card money that arrived for an order but not its amount or currency (a payment problem): owed back, never income. */
   unmatched_payments: "liability",
+  /** A prisoner's fund (prisonerId) or the general fund (none): money allocated, held for prisoners' support; never below zero (trigger). */
+  fund: "liability",
+  /** Net proceeds moved into funds (prisonerId: whose): earmarked money as it is paid, the rest by allocation. */
+  allocated: "expense",
+  /** The festival's approved costs paid from its income, by category (venue, equipment, travel, printing, other). */
+  costs: "expense",
 } as const;
 
 export type AccountCode = keyof typeof ACCOUNT_CODES;
@@ -71,7 +77,17 @@ export type EntryKind =
   /** A charge, refund or dispute that Stripe settled in another currency: the conversion per currency. */
   | "currency_exchange"
   /** Money that arrived for an order but did not match it (unmatched_payments). */
-  | "unmatched_payment";
+  | "unmatched_payment"
+  /** Net proceeds moved from the festival's unallocated money into funds by its allocation rule. */
+  | "allocation"
+  /** A festival cost paid from its money. */
+  | "cost"
+  /** Money paid from a prisoner's fund to a recipient (who is never in the ledger). */
+  | "payout"
+  /** Money moved between funds after approval. */
+  | "fund_transfer"
+  /** A fund's money converted at the treasurer's rate. */
+  | "fund_exchange";
 
 export type Entry = {
   /** The event's source key ("stripe:evt_…", "door:<nonce>", …): unique, so it posts once. */
@@ -82,6 +98,8 @@ export type Entry = {
   actorUserId?: string | null;
   /** Non-personal note (never names, emails or recipients). */
   memo?: string | null;
+  /** What a payout or a cost was for: the payout's or cost's category (public). */
+  purpose?: string | null;
   at: Date;
   postings: Posting[];
 };
@@ -129,23 +147,71 @@ function merged(postings: Posting[]): Posting[] {
   return [...byId.values()].filter((p) => p.amountMinor !== 0);
 }
 
+const INCOME_CODES: ReadonlySet<AccountCode> = new Set(["income", "refunds", "chargebacks"]);
+
+/** Money earmarked for a prisoner that an entry takes in (positive) or gives back (negative), per festival and currency. */
+function earmarkNets(postings: Posting[]) {
+  const nets = new Map<
+    string,
+    { festivalId: string; currency: string; prisonerId: string; net: number }
+  >();
+  for (const p of postings) {
+    const { festivalId, currency, code, prisonerId } = p.account;
+    if (!prisonerId || !INCOME_CODES.has(code)) continue;
+    const key = `${festivalId}:${currency}:${prisonerId}`;
+    const seen = nets.get(key);
+    if (seen) seen.net -= p.amountMinor;
+    else nets.set(key, { festivalId, currency, prisonerId, net: -p.amountMinor });
+  }
+  return [...nets.values()].filter((n) => n.net !== 0);
+}
+
 /**
  * The statements that write one entry, to run in the transaction of the change
  * that caused it. An entry whose postings all cancel out writes nothing.
+ *
+ * Earmarked money is in its prisoner's fund as soon as it is paid (decision
+ * 0033): for money an entry takes in for prisoner X, the entry also debits
+ * `allocated:p=X` and credits `fund:p=X` (merged into the same postings
+ * statement: no extra round trip). For earmarked money it gives back (a refund,
+ * a chargeback) it moves back from X's fund at that festival only what the fund
+ * holds, computed in SQL when the entry is written; the rest is borne by the
+ * festival's unallocated money, so no fund is ever overdrawn.
  */
 export function entryStatements(entry: Entry): InStatement[] {
-  const postings = merged(entry.postings);
-  if (postings.length === 0) return [];
-  assertBalanced({ id: entry.id, postings });
+  const own = merged(entry.postings);
+  if (own.length === 0) return [];
+  assertBalanced({ id: entry.id, postings: own });
+  const nets = earmarkNets(own);
+  const mirrors: Posting[] = [];
+  const reversals: { allocated: Account; fund: Account; amountMinor: number }[] = [];
+  for (const n of nets) {
+    const base = { festivalId: n.festivalId, currency: n.currency, prisonerId: n.prisonerId };
+    const allocated: Account = { ...base, code: "allocated" };
+    const fund: Account = { ...base, code: "fund" };
+    if (n.net > 0)
+      mirrors.push(
+        { account: allocated, amountMinor: n.net },
+        { account: fund, amountMinor: -n.net },
+      );
+    else reversals.push({ allocated, fund, amountMinor: -n.net });
+  }
+  const postings = mirrors.length ? merged([...own, ...mirrors]) : own;
+  // The accounts a reversal may post to exist before it runs.
+  const accounts = [
+    ...postings.map((p) => p.account),
+    ...reversals.flatMap((r) => [r.allocated, r.fund]),
+  ];
+  const rows = (count: number, n: number) =>
+    Array.from({ length: count }, () => `(${"?, ".repeat(n - 1)}?)`).join(", ");
   // Three statements whatever the number of postings (each costs a round trip on
   // the hot paths): the accounts, the postings, then the entry that seals them.
-  const rows = (n: number) =>
-    Array.from({ length: postings.length }, () => `(${"?, ".repeat(n - 1)}?)`).join(", ");
+  // Giving earmarked money back adds two, whatever the number of prisoners.
   const statements: InStatement[] = [
     {
       sql: `INSERT OR IGNORE INTO LedgerAccount (id, festivalId, currency, type, code, category, prisonerId, holderType, holderId, createdAt)
-            VALUES ${rows(10)}`,
-      args: postings.flatMap(({ account: a }) => [
+            VALUES ${rows(accounts.length, 10)}`,
+      args: accounts.flatMap((a) => [
         accountId(a),
         a.festivalId,
         a.currency,
@@ -159,7 +225,7 @@ export function entryStatements(entry: Entry): InStatement[] {
       ]),
     },
     {
-      sql: `INSERT INTO LedgerPosting (entryId, accountId, amountMinor, currency) VALUES ${rows(4)}`,
+      sql: `INSERT INTO LedgerPosting (entryId, accountId, amountMinor, currency) VALUES ${rows(postings.length, 4)}`,
       args: postings.flatMap((p) => [
         entry.id,
         accountId(p.account),
@@ -168,9 +234,39 @@ export function entryStatements(entry: Entry): InStatement[] {
       ]),
     },
   ];
+  if (reversals.length) {
+    // First the allocated side, from what the fund holds now (capped at what is
+    // given back, nothing when the fund is empty), then the fund side as its
+    // negation: the fund's balance changes with the second insert. A replayed
+    // entry posts neither (the LedgerPosting_replay trigger).
+    statements.push(
+      {
+        sql: `INSERT INTO LedgerPosting (entryId, accountId, amountMinor, currency)
+              SELECT x.entryId, x.allocatedId, -x.take, x.currency FROM (
+                SELECT v.column1 AS entryId, v.column2 AS allocatedId, v.column5 AS currency,
+                       MIN(v.column4, -COALESCE((SELECT SUM(q.amountMinor) FROM LedgerPosting q WHERE q.accountId = v.column3), 0)) AS take
+                FROM (VALUES ${rows(reversals.length, 5)}) v) x
+              WHERE x.take > 0`,
+        args: reversals.flatMap((r) => [
+          entry.id,
+          accountId(r.allocated),
+          accountId(r.fund),
+          r.amountMinor,
+          r.fund.currency,
+        ]),
+      },
+      {
+        sql: `INSERT INTO LedgerPosting (entryId, accountId, amountMinor, currency)
+              SELECT v.column1, v.column3, -p.amountMinor, p.currency
+              FROM (VALUES ${rows(reversals.length, 3)}) v
+              JOIN LedgerPosting p ON p.entryId = v.column1 AND p.accountId = v.column2`,
+        args: reversals.flatMap((r) => [entry.id, accountId(r.allocated), accountId(r.fund)]),
+      },
+    );
+  }
   statements.push({
-    sql: `INSERT INTO LedgerEntry (id, festivalId, orderId, kind, actorUserId, memo, createdAt)
-          VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+    sql: `INSERT INTO LedgerEntry (id, festivalId, orderId, kind, actorUserId, memo, purpose, createdAt)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
     args: [
       entry.id,
       entry.festivalId,
@@ -178,6 +274,7 @@ export function entryStatements(entry: Entry): InStatement[] {
       entry.kind,
       entry.actorUserId ?? null,
       entry.memo ?? null,
+      entry.purpose ?? null,
       sqlDate(entry.at),
     ],
   });
@@ -416,8 +513,10 @@ export async function festivalBalances(
 
 /**
  * The festival's figures per currency, from its balances: income by category
- * (net of refunds and chargebacks), fees, differences and what is left to allocate.
- * All amounts are positive when money came in.
+ * (net of refunds and chargebacks), fees, differences, what went into funds
+ * (allocated), costs, what its fund accounts hold and what is left to allocate
+ * (unallocated = income + expenses, credit-normal). All amounts are positive
+ * when money came in (allocated and costs: positive when money went out to them).
  */
 export function summarize(balances: AccountBalance[]) {
   type Sum = {
@@ -436,7 +535,19 @@ export function summarize(balances: AccountBalance[]) {
     treasurerCash: number;
     /** Card money that did not match its order, owed back (a liability, credit-normal). */
     unmatched: number;
-    /** Net income minus fees and differences: the money not yet allocated to a fund. */
+    /** Moved into funds (earmarked money as it was paid, the rest by allocation), net of earmarks given back. */
+    allocated: number;
+    /** The same per prisoner (the general fund's share is `allocatedGeneral`). */
+    allocatedTo: Record<string, number>;
+    allocatedGeneral: number;
+    /** The festival's costs paid from its money, by category, and their total. */
+    costs: Record<string, number>;
+    costsTotal: number;
+    /** What the festival's fund accounts hold now, per prisoner; the general fund's; the total. */
+    funds: Record<string, number>;
+    generalFund: number;
+    fundsTotal: number;
+    /** Net income minus fees, differences, allocations and costs: the money not yet allocated to a fund. */
     unallocated: number;
   };
   const out: Record<string, Sum> = {};
@@ -456,6 +567,14 @@ export function summarize(balances: AccountBalance[]) {
       inTransit: 0,
       treasurerCash: 0,
       unmatched: 0,
+      allocated: 0,
+      allocatedTo: {},
+      allocatedGeneral: 0,
+      costs: {},
+      costsTotal: 0,
+      funds: {},
+      generalFund: 0,
+      fundsTotal: 0,
       unallocated: 0,
     });
     const credit = -b.balanceMinor;
@@ -497,6 +616,21 @@ export function summarize(balances: AccountBalance[]) {
       case "unmatched_payments":
         s.unmatched += credit;
         break;
+      case "allocated":
+        s.allocated += b.balanceMinor;
+        if (b.prisonerId)
+          s.allocatedTo[b.prisonerId] = (s.allocatedTo[b.prisonerId] ?? 0) + b.balanceMinor;
+        else s.allocatedGeneral += b.balanceMinor;
+        break;
+      case "costs":
+        s.costs[category] = (s.costs[category] ?? 0) + b.balanceMinor;
+        s.costsTotal += b.balanceMinor;
+        break;
+      case "fund":
+        s.fundsTotal += credit;
+        if (b.prisonerId) s.funds[b.prisonerId] = (s.funds[b.prisonerId] ?? 0) + credit;
+        else s.generalFund += credit;
+        break;
     }
     if (b.type === "income") {
       s.net[category] = (s.net[category] ?? 0) + credit;
@@ -514,11 +648,12 @@ export type LedgerCheck = { balanced: boolean; entries: number; problems: string
 /**
  * Check the whole ledger: every entry has two postings or more summing to zero
  * per currency, every posting is in its account's currency and has its entry,
- * and no order holds more income than its total or less than nothing.
+ * no order holds more income than its total or less than nothing, and no fund
+ * account holds less than nothing.
  */
 export async function checkLedger(db: SqlExecutor = sqlClient()): Promise<LedgerCheck> {
   const problems: string[] = [];
-  const [entries, unbalanced, thin, currency, orphans, orders] = await Promise.all([
+  const [entries, unbalanced, thin, currency, orphans, orders, funds] = await Promise.all([
     db.execute("SELECT COUNT(*) AS n FROM LedgerEntry"),
     db.execute(
       `SELECT entryId, currency, SUM(amountMinor) AS s FROM LedgerPosting GROUP BY entryId, currency HAVING s <> 0 LIMIT 100`,
@@ -539,6 +674,10 @@ export async function checkLedger(db: SqlExecutor = sqlClient()): Promise<Ledger
        WHERE a.type = 'income' GROUP BY o.id, p.currency
        HAVING net < 0 OR net > o.totalMinor OR p.currency <> o.currency LIMIT 100`,
     ),
+    db.execute(
+      `SELECT a.id, -SUM(p.amountMinor) AS held FROM LedgerAccount a JOIN LedgerPosting p ON p.accountId = a.id
+       WHERE a.code = 'fund' GROUP BY a.id HAVING held < 0 LIMIT 100`,
+    ),
   ]);
   for (const r of unbalanced.rows)
     problems.push(
@@ -556,6 +695,8 @@ export async function checkLedger(db: SqlExecutor = sqlClient()): Promise<Ledger
     problems.push(
       `order ${String(r.id)}: holds ${Number(r.net)} of income, outside 0..${Number(r.totalMinor)} ${String(r.currency)}`,
     );
+  for (const r of funds.rows)
+    problems.push(`fund account ${String(r.id)}: holds ${Number(r.held)}, below zero`);
   return { balanced: problems.length === 0, entries: Number(entries.rows[0]?.n ?? 0), problems };
 }
 

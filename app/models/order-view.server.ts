@@ -80,6 +80,8 @@ export async function getOrderView(
       typeName: pickLanguage(t.ticketType.name, locale),
       amountDueMinor: t.amountDueMinor,
       qrToken: t.qrToken,
+      /** What door staff can type instead of scanning (decision 0049); null for tickets older than it. */
+      shortCode: t.shortCode,
     })),
   };
 }

@@ -13,6 +13,7 @@ import { humanCode, randomToken, sha256 } from "~/utils/crypto.server";
 import { dateFromSql, sqlClient, sqlDate } from "~/utils/db.server";
 import { changeStatements } from "~/utils/change.server";
 import { kickEmailWorker } from "~/utils/email.server";
+import { faultPoint } from "~/utils/fault-points.server";
 import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import type { Locale } from "~/utils/i18n";
 import { email, fieldsValid, moneyMessage, optionalText } from "~/utils/validation";
@@ -353,7 +354,9 @@ export async function placeOrder(
   // card payment could not start): then this one is a new attempt.
   for (let attempt = 1; ; attempt++) {
     try {
+      faultPoint("order-placement:before-commit");
       await sqlClient().batch(statements, "write");
+      faultPoint("order-placement:after-commit");
       break;
     } catch (error) {
       if (isCapacityViolation(error)) throw new SoldOutError();

@@ -13,6 +13,8 @@ import {
 } from "~/utils/db.server";
 import { changeStatements, type OutboxMessage } from "~/utils/change.server";
 import { kickEmailWorker } from "~/utils/email.server";
+import { keepLease, type KeptLease } from "~/utils/lease.server";
+import { faultPoint } from "~/utils/fault-points.server";
 import { kickTattooWaitlist } from "./tattoo-waitlist.server";
 import { publicUrl } from "~/utils/env.server";
 import { DomainError, FieldRulesError } from "~/utils/domain-error";
@@ -55,6 +57,7 @@ import {
 import { entryStatements, moneyInPostings, orderReversalPostings } from "./ledger.server";
 import { festivalSigner } from "./ticket.server";
 import { keptCashStatements, requireCashChoice, type CashChoice } from "./cash.server";
+import { logger } from "~/utils/logger.server";
 
 type Placed = Awaited<ReturnType<typeof placeOrder>>;
 
@@ -92,7 +95,7 @@ async function startCardPayment(placed: Placed): Promise<string> {
     if (!session.url) throw new Error("Stripe returned no checkout URL");
     return session.url;
   } catch (error) {
-    console.error("Stripe checkout failed:", error instanceof Error ? error.message : error);
+    logger.error({ err: error, orderId: order.id }, "Stripe checkout failed");
     await sqlClient().batch(
       [
         ...releaseStatements(lines, { orderId: order.id, now: new Date(), reason: "undone" }),
@@ -135,7 +138,7 @@ export async function cardCheckoutUrl(placed: Placed) {
   try {
     return (await stripe().checkout.sessions.retrieve(sessionId)).url ?? undefined;
   } catch (error) {
-    console.error("Stripe session lookup failed:", error instanceof Error ? error.message : error);
+    logger.error({ err: error }, "Stripe session lookup failed");
     throw paymentUnavailable();
   }
 }
@@ -283,10 +286,7 @@ async function stripeSettlement(paymentIntentId: string): Promise<Settlement | n
     const charge = pi.latest_charge;
     return charge && typeof charge === "object" ? settlementOf(charge.balance_transaction) : null;
   } catch (error) {
-    console.warn(
-      `Stripe settlement of ${paymentIntentId} unknown:`,
-      error instanceof Error ? error.message : error,
-    );
+    logger.warn({ err: error, paymentIntentId }, "Stripe settlement unknown");
     return null;
   }
 }
@@ -343,8 +343,14 @@ async function fulfilCardOrder(
       currency: (session.currency ?? "").toUpperCase(),
     };
     if (received.amountMinor !== order.totalMinor || received.currency !== order.currency) {
-      console.warn(
-        `Stripe event ${event.id}: order ${orderId} expected ${order.totalMinor} ${order.currency}, got ${received.amountMinor} ${received.currency}`,
+      logger.warn(
+        {
+          eventId: event.id,
+          orderId,
+          expected: { amountMinor: order.totalMinor, currency: order.currency },
+          received,
+        },
+        "Stripe payment does not match its order",
       );
       for (const stmt of [
         ...paymentMismatchStatements(ctx, {
@@ -410,7 +416,9 @@ async function fulfilCardOrder(
       recordEvent(event, orderId, now),
     ];
     for (const stmt of statements) await tx.execute(stmt);
+    faultPoint("card-fulfilment:before-commit");
     await tx.commit();
+    faultPoint("card-fulfilment:after-commit");
     kickEmailWorker();
     return "fulfilled";
   });
@@ -721,14 +729,19 @@ export async function releaseHold(
  * Release every hold that has run out, and expire its Stripe session so the
  * buyer cannot pay for places that are no longer held (a payment that still
  * slips through is refunded by the webhook if the places are gone).
+ * `shouldStop` is asked between orders (the worker lost its lease).
  */
-export async function expireDueHolds(now = new Date()) {
+export async function expireDueHolds(
+  now = new Date(),
+  options: { shouldStop?: () => boolean } = {},
+) {
   const { rows } = await sqlClient().execute({
     sql: `SELECT id, stripeSessionId FROM "Order" WHERE status = 'pending' AND holdExpiresAt <= ? LIMIT 200`,
     args: [sqlDate(now)],
   });
   let released = 0;
   for (const r of rows) {
+    if (options.shouldStop?.()) break;
     if (await releaseHold(String(r.id), now)) released++;
     if (r.stripeSessionId && stripeAvailable()) {
       await stripe()
@@ -738,25 +751,40 @@ export async function expireDueHolds(now = new Date()) {
           { idempotencyKey: `expire-${String(r.id)}` },
         )
         .catch((e: unknown) =>
-          console.warn("could not expire Stripe session:", e instanceof Error ? e.message : e),
+          logger.warn({ err: e, orderId: String(r.id) }, "could not expire Stripe session"),
         );
     }
   }
   return released;
 }
 
+// One process at a time releases holds (decision 0038): the one holding the lease.
 let holdTimer: NodeJS.Timeout | undefined;
+let holdPass: Promise<unknown> | undefined;
+let holdLease: KeptLease | undefined;
+
+function runHoldExpiry() {
+  if (holdPass || !holdLease?.held()) return holdPass;
+  const lease = holdLease;
+  holdPass = expireDueHolds(new Date(), { shouldStop: () => !lease.held() })
+    .catch((e: unknown) => logger.error({ err: e, worker: "holds" }, "hold expiry failed"))
+    .finally(() => (holdPass = undefined));
+  return holdPass;
+}
+
 export function startHoldExpiryWorker(intervalMs = 15_000) {
   if (holdTimer) return;
-  holdTimer = setInterval(
-    () => void expireDueHolds().catch((e: unknown) => console.error("hold expiry:", e)),
-    intervalMs,
-  );
+  holdTimer = setInterval(() => void runHoldExpiry(), intervalMs);
   holdTimer.unref();
+  holdLease = keepLease("holds", { onAcquired: () => void runHoldExpiry() });
 }
-export function stopHoldExpiryWorker() {
+/** Stop polling, wait for a pass in progress, and give the lease back. */
+export async function stopHoldExpiryWorker() {
   if (holdTimer) clearInterval(holdTimer);
   holdTimer = undefined;
+  await holdPass;
+  await holdLease?.stop();
+  holdLease = undefined;
 }
 
 /**
@@ -806,11 +834,14 @@ export async function cancelOrRefundOrder(
         { idempotencyKey: `refund-${order.id}` },
       );
     } catch (error) {
-      console.error("Stripe refund failed:", error instanceof Error ? error.message : error);
+      logger.error({ err: error, orderId: order.id }, "Stripe refund failed");
       throw new DomainError(
         503,
         "payment_unavailable",
-        "Stripe could not refund this payment right now; nothing was changed. Try again later.",
+        // Stripe may have refunded before the answer was lost (a timeout): say only what we
+        // know. A repeat sends the same idempotency key, so it cannot refund twice.
+        "Stripe did not confirm the refund; the order is unchanged here. Try again in a moment: a repeat never refunds twice.",
+        { headers: { "Retry-After": "30" } },
       );
     }
     cardRefund = await withBalanceTransaction(cardRefund);
@@ -910,7 +941,7 @@ export async function cancelOrRefundOrder(
     await stripe()
       .checkout.sessions.expire(order.stripeSessionId, {}, { idempotencyKey: `expire-${order.id}` })
       .catch((e: unknown) =>
-        console.warn("could not expire Stripe session:", e instanceof Error ? e.message : e),
+        logger.warn({ err: e, orderId: order.id }, "could not expire Stripe session"),
       );
   }
   kickEmailWorker();

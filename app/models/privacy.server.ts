@@ -15,6 +15,7 @@ import type { CurrentUser } from "~/utils/auth.server";
 import { prisma, sqlClient, sqlDate, type TransactionClient } from "~/utils/db.server";
 import { mailFolder } from "~/utils/email.server";
 import { getEnv } from "~/utils/env.server";
+import { keepLease, type KeptLease } from "~/utils/lease.server";
 import { DomainError } from "~/utils/domain-error";
 import { email as emailRule } from "~/utils/validation";
 import { z } from "zod";
@@ -23,6 +24,7 @@ import { isOrderAccessToken } from "./order-view.server";
 import { erasureCashChoice } from "./cash.server";
 import { cancelOrRefundOrder } from "./payment.server";
 import { pickLanguage } from "./ticket-type.server";
+import { logger } from "~/utils/logger.server";
 
 const DAY_MS = 86_400_000;
 /** Orders erased per transaction: short write locks, so sales go on meanwhile. */
@@ -34,6 +36,15 @@ export function retentionDays() {
 }
 
 // ---------------------------------------------------------------- erasing
+
+/**
+ * The outbox rows about any of `count` orders (their ids as arguments). The
+ * expression is the one the index `OutboxEmail_orderId_idx` is built on.
+ */
+export function outboxOfOrdersSql(count: number) {
+  return `SELECT id FROM OutboxEmail
+     WHERE (CASE WHEN json_valid(payload) THEN json_extract(payload, '$.orderId') END) IN (${Array(count).fill("?").join(",")})`;
+}
 
 /**
  * Erase the personal data of these orders, inside `tx`. Returns the ids of the
@@ -56,8 +67,7 @@ async function eraseOrders(tx: TransactionClient, orderIds: string[], now: Date)
     ...orderIds,
   );
   const mails = await tx.$queryRawUnsafe<{ id: string }[]>(
-    `SELECT id FROM OutboxEmail
-     WHERE (CASE WHEN json_valid(payload) THEN json_extract(payload, '$.orderId') END) IN (${marks})`,
+    outboxOfOrdersSql(orderIds.length),
     ...orderIds,
   );
   const ids = mails.map((m) => m.id);
@@ -543,27 +553,33 @@ export async function purgeDueFestivals(options: PurgeOptions = {}) {
 let timer: NodeJS.Timeout | undefined;
 let running: Promise<unknown> | undefined;
 let stopping = false;
+/** Only the process holding this lease runs the retention job (decision 0038). */
+let lease: KeptLease | undefined;
 
 function runOnce() {
-  running ??= purgeDueFestivals({ shouldStop: () => stopping })
-    .catch((e: unknown) => console.error("privacy job:", e instanceof Error ? e.message : e))
+  if (running || !lease?.held()) return running;
+  const held = lease;
+  running = purgeDueFestivals({ shouldStop: () => stopping || !held.held() })
+    .catch((e: unknown) => logger.error({ err: e, worker: "privacy" }, "privacy job failed"))
     .finally(() => (running = undefined));
   return running;
 }
 
-/** Run the retention job now (at start) and then every `intervalMs` (hourly). */
+/** Run the retention job when this process holds its lease (at start) and then every `intervalMs` (hourly). */
 export function startPrivacyWorker(intervalMs = 60 * 60_000) {
   if (timer) return;
   stopping = false;
   timer = setInterval(() => void runOnce(), intervalMs);
   timer.unref();
-  void runOnce();
+  lease = keepLease("retention", { onAcquired: () => void runOnce() });
 }
 
-/** Stop after the batch in progress (the next start carries on). */
+/** Stop after the batch in progress (the next start carries on) and give the lease back. */
 export async function stopPrivacyWorker() {
   if (timer) clearInterval(timer);
   timer = undefined;
   stopping = true;
   await running;
+  await lease?.stop();
+  lease = undefined;
 }

@@ -1,11 +1,9 @@
 // The organiser's view of sales: orders with search and filters, per-type
-// figures, the stats the API returns, and the CSV export.
+// figures and the stats the API returns (the CSV export: exports.server.ts).
 import type { Prisma } from "@prisma/client";
-import { toCsv } from "~/utils/csv.server";
 import { prisma } from "~/utils/db.server";
 import { ORDER_STATUSES, type OrderStatus } from "./order.server";
 import { doorCounters } from "./door.server";
-import { csvItemColumns } from "./item-kinds/index.server";
 import { festivalBalances, summarize } from "./ledger.server";
 import { apiText, listTicketTypes } from "./ticket-type.server";
 
@@ -134,65 +132,4 @@ export async function soldPerType(festivalId: string) {
     _count: { _all: true },
   });
   return new Map(rows.map((r) => [r.ticketTypeId, r._count._all]));
-}
-
-/**
- * Orders as CSV. Anonymous buyers (no name given) keep their anonymity: their
- * email is left out too.
- */
-export async function ordersCsv(festivalId: string, locale: string) {
-  const orders = await prisma.order.findMany({
-    where: { festivalId },
-    orderBy: { createdAt: "asc" },
-    include: { items: { include: { ticketType: { select: { name: true } } } } },
-  });
-  // Each item kind adds its own columns (tickets, donation_minor, …).
-  const itemColumns = csvItemColumns();
-  const rows = orders.map((o) => {
-    const anonymous = !o.name;
-    const lines = o.items.map((i) => ({
-      itemId: i.id,
-      kind: i.kind,
-      quantity: i.quantity,
-      unitPriceMinor: i.unitPriceMinor,
-      amountMinor: i.amountMinor,
-      ticketTypeId: i.ticketTypeId,
-      quotaId: i.quotaId,
-      prisonerId: i.prisonerId,
-      label: i.ticketType?.name ?? null,
-    }));
-    return {
-      code: o.code,
-      created_at: o.createdAt.toISOString(),
-      status: o.status,
-      payment_method: o.paymentMethod,
-      currency: o.currency,
-      total_minor: o.totalMinor,
-      ...Object.fromEntries(
-        itemColumns.map((c) => [
-          c.header,
-          c.value(
-            lines.filter((l) => l.kind === c.kind),
-            locale,
-          ),
-        ]),
-      ),
-      name: anonymous ? "" : o.name,
-      email: anonymous ? "" : (o.email ?? ""),
-    };
-  });
-  return toCsv(
-    [
-      "code",
-      "created_at",
-      "status",
-      "payment_method",
-      "currency",
-      "total_minor",
-      ...itemColumns.map((c) => c.header),
-      "name",
-      "email",
-    ],
-    rows,
-  );
 }

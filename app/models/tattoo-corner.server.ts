@@ -25,7 +25,7 @@ import {
 import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import type { Locale } from "~/utils/i18n";
 import { decide } from "~/utils/permissions.server";
-import { email, optionalText } from "~/utils/validation";
+import { cashAmountMinor, email, optionalText } from "~/utils/validation";
 import { markPaidWhenSettled } from "./door.server";
 import { readOrderLines, reserveStatements } from "./item-kinds/index.server";
 import { localDay } from "./tattoo-schedule";
@@ -539,11 +539,7 @@ export function cornerCashKey(orderItemId: string) {
 
 export const collectInput = z
   .object({
-    amountMinor: z
-      .number({ error: "v.amount" })
-      .int({ error: "v.amount" })
-      .min(1, { error: "v.amount" })
-      .max(100_000_000, { error: "v.amount" }),
+    amountMinor: cashAmountMinor(1),
   })
   .strict();
 

@@ -60,6 +60,7 @@ import { entryStatements } from "./ledger.server";
 import { isCapacityViolation, SoldOutError } from "./order.server";
 import { isOrderAccessToken } from "./order-view.server";
 import { tattooCategory } from "./tattoo-money";
+import { logger } from "~/utils/logger.server";
 
 export type CancelPolicy = "refund" | "keep";
 
@@ -332,11 +333,11 @@ export async function cancelTattooBooking({
         { idempotencyKey: `tattoo-cancel-${b.orderItemId}` },
       );
     } catch (error) {
-      console.error("Stripe refund failed:", error instanceof Error ? error.message : error);
+      logger.error({ err: error }, "Stripe refund failed");
       throw new DomainError(
         503,
         "payment_unavailable",
-        "The card refund is not possible right now; nothing was changed. Try again in a moment.",
+        "Stripe did not confirm the card refund; the booking is unchanged here. Try again in a moment: a repeat never refunds twice.",
         { headers: { "Retry-After": "30" } },
       );
     }

@@ -11,6 +11,7 @@
 // Strings with an offset or Z are instants as given. Days are the festival's
 // local dates.
 import { DateTime } from "luxon";
+import { dateTimeFormat } from "~/utils/intl";
 
 export type Interval = { startsAt: Date; endsAt: Date };
 
@@ -178,20 +179,14 @@ export function localWindow(
   return { ok: true, window: { startsAt, endsAt, breaks, ambiguous } };
 }
 
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The festival's local date ("2026-06-13") of an instant (one cached Intl formatter per zone: lists call it per slot). */
+/** The festival's local date ("2026-06-13") of an instant (the Intl formatter is cached: lists call it per slot). */
 export function localDay(instant: Date | string, zone: string): string {
-  let format = dayFormats.get(zone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-CA", {
-      timeZone: zone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-    });
-    dayFormats.set(zone, format);
-  }
+  const format = dateTimeFormat("en-CA", {
+    timeZone: zone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  });
   const parts = Object.fromEntries(
     format.formatToParts(new Date(instant)).map((p) => [p.type, p.value]),
   );

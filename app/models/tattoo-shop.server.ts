@@ -13,7 +13,8 @@ export type ShopSlot = {
   minDonationMinor: number;
 };
 
-export type ShopDay = { day: string; slots: ShopSlot[] };
+/** A local day an artist has free slots on: the day ("2026-06-13"), its first slot's start, how many are free. */
+export type ShopDay = { day: string; firstStartsAt: string; free: number };
 
 export type ShopArtist = {
   id: string;
@@ -29,9 +30,15 @@ export type ShopArtist = {
     remaining: number | null;
     thumbUrl: string | null;
   }[];
-  /** Free slots, soonest first, by the festival's local date ("2026-06-13"). */
+  /** The local days with free slots, soonest first (the slots themselves: `chosen`). */
   days: ShopDay[];
 };
+
+/**
+ * The one artist's day whose free slots the page lists (a festival may have
+ * thousands of slots: the page names the days, and lists one day's times).
+ */
+export type ChosenDay = { artistId: string; day: string; slots: ShopSlot[] };
 
 export type TattooShop = {
   artists: ShopArtist[];
@@ -39,12 +46,23 @@ export type TattooShop = {
   cancelPolicy: "refund" | "keep";
   /** Whether anything can be booked now (some artist has a free slot). */
   bookable: boolean;
+  /** The day listed: the one asked for (?artist=&day=), else the soonest free day of the first artist with one. */
+  chosen: ChosenDay | null;
 };
+
+/** What the page's `?artist=…&day=…` asks for, when it looks like an id and a date (else nothing). */
+export function readDayChoice(params: URLSearchParams): { artistId: string; day: string } | null {
+  const artistId = params.get("artist") ?? "";
+  const day = params.get("day") ?? "";
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(artistId) || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return null;
+  return { artistId, day };
+}
 
 /** What the festival page offers of the tattoo corner, in the reader's language. */
 export async function tattooShopFor(
   festival: { id: string; timezone: string; status: string },
   locale: string,
+  choice: { artistId: string; day: string } | null = null,
   now = new Date(),
 ): Promise<TattooShop | null> {
   const [artists, slots, settings] = await Promise.all([
@@ -81,15 +99,19 @@ export async function tattooShopFor(
       thumbUrl: d.image?.thumbUrl ?? null,
     })),
     days: [...(byArtist.get(a.id) ?? new Map<string, ShopSlot[]>()).entries()].map(
-      ([day, list]) => ({ day, slots: list }),
+      ([day, list]) => ({ day, firstStartsAt: list[0]!.startsAt, free: list.length }),
     ),
   }));
+  const asked = choice && shown.some((a) => a.id === choice.artistId) ? choice : null;
+  const first = shown.find((a) => a.days.length > 0);
+  const pick = asked ?? (first ? { artistId: first.id, day: first.days[0]!.day } : null);
   const row = settings.rows[0];
   return {
     artists: shown,
     cancelHours: Number(row?.tattooCancelHours ?? 12),
     cancelPolicy: row?.tattooCancelPolicy === "keep" ? "keep" : "refund",
     bookable: shown.some((a) => a.days.length > 0),
+    chosen: pick ? { ...pick, slots: byArtist.get(pick.artistId)?.get(pick.day) ?? [] } : null,
   };
 }
 

@@ -18,10 +18,12 @@ import { writeChange } from "~/utils/change.server";
 import { dateFromSql, sqlClient, sqlDate, writeTransaction } from "~/utils/db.server";
 import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import { kickEmailWorker } from "~/utils/email.server";
+import { keepLease, type KeptLease } from "~/utils/lease.server";
 import { isLocale, type Locale } from "~/utils/i18n";
 import { email as emailRule } from "~/utils/validation";
 import { bookerKey, offerTokenHash } from "./item-kinds/tattoo-slot.server";
 import { localDay } from "./tattoo-schedule";
+import { logger } from "~/utils/logger.server";
 
 /** The secret of a "leave the waitlist" link as stored. */
 export function leaveTokenHash(token: string) {
@@ -512,6 +514,8 @@ let running: Promise<unknown> | undefined;
 let kicked: NodeJS.Timeout | undefined;
 let again = false;
 let lastRunEnded = 0;
+/** Only the process holding this lease refills waitlists (decision 0038). */
+let lease: KeptLease | undefined;
 /** Kicks are coalesced to one pass per this spacing. */
 const KICK_SPACING_MS = 500;
 
@@ -521,8 +525,12 @@ function runOnce(): Promise<unknown> {
     again = true;
     return running;
   }
+  // Another process holds the lease: its worker (polling) offers what was freed here.
+  if (!lease?.held()) return Promise.resolve();
   running = refillWaitlist()
-    .catch((e: unknown) => console.error("tattoo waitlist:", e instanceof Error ? e.message : e))
+    .catch((e: unknown) =>
+      logger.error({ err: e, worker: "tattoo-waitlist" }, "tattoo waitlist failed"),
+    )
     .finally(() => {
       running = undefined;
       lastRunEnded = Date.now();
@@ -534,9 +542,9 @@ function runOnce(): Promise<unknown> {
   return running;
 }
 
-/** Ask the worker for a pass soon (after a slot was freed). Coalesced; a no-op unless it runs. */
+/** Ask the worker for a pass soon (after a slot was freed). Coalesced; a no-op unless it runs here. */
 export function kickTattooWaitlist() {
-  if (!timer || kicked) return;
+  if (!timer || kicked || !lease?.held()) return;
   const wait = Math.max(0, lastRunEnded + KICK_SPACING_MS - Date.now());
   kicked = setTimeout(() => {
     kicked = undefined;
@@ -545,15 +553,15 @@ export function kickTattooWaitlist() {
   kicked.unref();
 }
 
-/** Poll every `intervalMs` (offers run out by the clock) and run a pass now. */
+/** Poll every `intervalMs` (offers run out by the clock); a pass as soon as this process holds the lease. */
 export function startTattooWaitlistWorker(intervalMs = 10_000) {
   if (timer) return;
   timer = setInterval(() => void runOnce(), intervalMs);
   timer.unref();
-  void runOnce();
+  lease = keepLease("tattoo-waitlist", { onAcquired: () => void runOnce() });
 }
 
-/** Stop polling and wait for a pass in progress. */
+/** Stop polling, wait for a pass in progress, and give the lease back. */
 export async function stopTattooWaitlistWorker() {
   if (timer) clearInterval(timer);
   if (kicked) clearTimeout(kicked);
@@ -561,4 +569,6 @@ export async function stopTattooWaitlistWorker() {
   kicked = undefined;
   again = false;
   await running;
+  await lease?.stop();
+  lease = undefined;
 }

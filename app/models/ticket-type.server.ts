@@ -6,6 +6,7 @@ import { audit } from "~/utils/change.server";
 import type { CurrentUser } from "~/utils/auth.server";
 import { prisma } from "~/utils/db.server";
 import { dateTimeText, fieldsValid, optionalText, parseMoment, text } from "~/utils/validation";
+import { pickText } from "~/utils/i18n";
 import { FESTIVAL_LANGUAGES } from "./choices";
 import { parseJsonObject, refuseIfCancelled } from "./festival.server";
 
@@ -229,7 +230,7 @@ export function pickLanguage(json: string, locale: string): string {
 /** The text of a per-language value, as `apiText` gives it, in `locale`. */
 export function textIn(value: string | Record<string, string>, locale: string): string {
   if (typeof value === "string") return value;
-  return value[locale] ?? value["*"] ?? value.en ?? Object.values(value)[0] ?? "";
+  return pickText(value, locale)?.text ?? "";
 }
 
 /**

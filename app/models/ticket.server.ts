@@ -3,7 +3,7 @@
 // their private half is sealed with AES-256-GCM (DATA_ENCRYPTION_KEY).
 import type { InStatement } from "@libsql/client";
 import type { KeyObject } from "node:crypto";
-import { randomToken } from "~/utils/crypto.server";
+import { randomToken, ticketShortCode } from "~/utils/crypto.server";
 import { sqlClient, sqlDate } from "~/utils/db.server";
 import {
   generateFestivalKeyPair,
@@ -80,7 +80,7 @@ export async function issueTicketTokens(
 ) {
   const { privateKey } = await festivalSigner(festival.id);
   const notAfter = new Date(festival.endsAt.getTime() + VALID_AFTER_END_MS);
-  const tickets: { id: string; qrToken: string; ticketTypeId: string }[] = [];
+  const tickets: { id: string; qrToken: string; ticketTypeId: string; shortCode: string }[] = [];
   const statements: InStatement[] = [];
   for (const line of lines) {
     for (let i = 0; i < line.quantity; i++) {
@@ -95,10 +95,12 @@ export async function issueTicketTokens(
           notAfter,
         }),
       );
-      tickets.push({ id, qrToken, ticketTypeId: line.type.id });
+      // What door staff can type instead of scanning (unique per festival: decision 0049).
+      const shortCode = ticketShortCode();
+      tickets.push({ id, qrToken, ticketTypeId: line.type.id, shortCode });
       statements.push({
-        sql: `INSERT INTO Ticket (id, orderId, orderItemId, festivalId, ticketTypeId, status, amountDueMinor, qrToken, createdAt)
-              VALUES (?, ?, ?, ?, ?, 'valid', ?, ?, ?)`,
+        sql: `INSERT INTO Ticket (id, orderId, orderItemId, festivalId, ticketTypeId, status, amountDueMinor, qrToken, shortCode, createdAt)
+              VALUES (?, ?, ?, ?, ?, 'valid', ?, ?, ?, ?)`,
         args: [
           id,
           orderId,
@@ -107,6 +109,7 @@ export async function issueTicketTokens(
           line.type.id,
           payAtDoor ? line.unitPriceMinor : 0,
           qrToken,
+          shortCode,
           sqlDate(now),
         ],
       });

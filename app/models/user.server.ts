@@ -7,6 +7,7 @@ import { prisma } from "~/utils/db.server";
 import { kickEmailWorker } from "~/utils/email.server";
 import { DomainError } from "~/utils/domain-error";
 import { publicUrl } from "~/utils/env.server";
+import { enrolAtCreation, SecondFactorRequiredError } from "~/utils/two-factor.server";
 import { isLocale, translate, type Locale } from "~/utils/i18n";
 import {
   hashPassword,
@@ -67,13 +68,18 @@ function localeOf(value: string | null | undefined, fallback: Locale): Locale {
 
 /**
  * Create an account. With a password it is ready to use; without one an
- * invitation is emailed so the person sets their own.
+ * invitation is emailed so the person sets their own. `enrolSecondFactor`
+ * (the API): a treasurer or admin is created with a second factor enrolled and
+ * its base32 `totpSecret` is returned, once (decision 0035).
  */
 export async function createUser(
   actor: CurrentUser,
   input: z.output<typeof newUserInput>,
-  context: { locale: Locale },
-) {
+  context: { locale: Locale; enrolSecondFactor?: boolean },
+): Promise<{ id: string; totpSecret?: string }> {
+  const enrol = context.enrolSecondFactor === true && input.role !== "member";
+  // An admin with a second factor proves it before making another money role.
+  if (enrol && actor.totpEnrolled && !actor.secondFactor) throw new SecondFactorRequiredError();
   const existing = await prisma.user.findUnique({
     where: { email: input.email },
     select: { id: true },
@@ -92,7 +98,11 @@ export async function createUser(
         action: "user.create",
         targetType: "user",
         targetId: created.id,
-        details: { role: input.role, invited: !passwordHash },
+        details: {
+          role: input.role,
+          invited: !passwordHash,
+          ...(enrol ? { secondFactor: true } : {}),
+        },
       },
       tx,
     );
@@ -104,7 +114,8 @@ export async function createUser(
         locale: context.locale,
       });
     }
-    return created;
+    if (enrol) return { id: created.id, totpSecret: await enrolAtCreation(tx, created.id) };
+    return { id: created.id };
   });
   kickEmailWorker();
   return user;

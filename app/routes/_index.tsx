@@ -1,7 +1,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { FestivalPoster } from "~/components/festival-poster";
 import { groupByPlace, listPublicFestivals } from "~/models/festival.server";
-import { countryName, formatDateRange } from "~/utils/format";
+import { countryName, formatDate, formatDateRange } from "~/utils/format";
+import { rootShareData, shareMeta } from "~/utils/share-meta";
 import { publicPage } from "~/utils/headers";
 import { getTranslator } from "~/utils/i18n.server";
 import { useLocale, useT } from "~/utils/use-t";
@@ -9,9 +11,8 @@ import { useLocale, useT } from "~/utils/use-t";
 /** The same for every visitor: cacheable for visitors without a session (utils/headers.ts). */
 export const headers = publicPage;
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data?.title ?? "Festivals" },
-];
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) =>
+  shareMeta(rootShareData(matches), { title: data?.title ?? "Festivals", path: "/" });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { t } = await getTranslator(request);
@@ -22,20 +23,40 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 type Item = ReturnType<typeof useLoaderData<typeof loader>>["past"][number];
 
-function FestivalCard({ festival }: { festival: Item }) {
+function FestivalCard({ festival, ended }: { festival: Item; ended?: boolean }) {
   const t = useT();
   const locale = useLocale();
+  const zone = festival.timezone;
   return (
-    <li className="card">
+    <li className="card festival-card">
+      {festival.poster ? (
+        <FestivalPoster
+          poster={festival.poster}
+          festivalName={festival.name}
+          className="festival-card-poster"
+          sizes="(min-width: 60rem) 20rem, (min-width: 36rem) 45vw, 100vw"
+          lazy
+        />
+      ) : null}
+      <p className="eyebrow">
+        {festival.city}, {countryName(festival.country, locale)}
+      </p>
       <h4>
         <Link to={`/festivals/${festival.slug}`}>{festival.name}</Link>
       </h4>
       <p>
-        {formatDateRange(festival.startsAt, festival.endsAt, locale, festival.timezone)} ·{" "}
-        {festival.venueName}
+        {formatDateRange(festival.startsAt, festival.endsAt, locale, zone)} · {festival.venueName}
       </p>
       {festival.status === "cancelled" ? (
         <p className="badge danger">{t("festival.cancelled")}</p>
+      ) : ended ? (
+        <p className="badge ended">
+          {t("home.ended")}
+          <span className="sr-only">
+            {" "}
+            ({t("home.endedOn", { date: formatDate(festival.endsAt, locale, zone) })})
+          </span>
+        </p>
       ) : null}
     </li>
   );
@@ -57,25 +78,21 @@ export default function Index() {
         {grouped.map(({ country, cities }) => (
           <section key={country} className="country">
             <h3>{countryName(country, locale)}</h3>
-            {cities.map(({ city, festivals }) => (
-              <div key={city}>
-                <p className="city">{city}</p>
-                <ul className="cards">
-                  {festivals.map((f) => (
-                    <FestivalCard key={f.id} festival={f} />
-                  ))}
-                </ul>
-              </div>
-            ))}
+            {/* One grid per country (its cities in turn): columns on wide screens. */}
+            <ul className="cards festival-grid">
+              {cities.flatMap(({ festivals }) =>
+                festivals.map((f) => <FestivalCard key={f.id} festival={f} />),
+              )}
+            </ul>
           </section>
         ))}
       </section>
       {past.length > 0 ? (
         <section aria-labelledby="past">
           <h2 id="past">{t("home.past")}</h2>
-          <ul className="cards">
+          <ul className="cards festival-grid">
             {past.map((f) => (
-              <FestivalCard key={f.id} festival={f} />
+              <FestivalCard key={f.id} festival={f} ended />
             ))}
           </ul>
         </section>

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Field, FocusFirstError, NewPasswordField } from "~/components/field";
 import { PASSWORD_MAX_LENGTH } from "~/models/choices";
 import {
@@ -66,6 +66,9 @@ export default function Account() {
       <h1>{t("account.title")}</h1>
       <p>
         {email} · {t(`role.${role}`)}
+      </p>
+      <p>
+        <Link to="/account/security">{t("security.title")}</Link>
       </p>
       {result?.done ? (
         <p role="status" className="notice">

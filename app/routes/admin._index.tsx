@@ -45,9 +45,19 @@ export async function loader({ request }: LoaderFunctionArgs) {
         select: { id: true, name: true, city: true },
       })
     : [];
+  const moneyRole = user.role === "admin" || user.role === "treasurer";
   return {
+    // Money roles without a (proved) second factor see a prompt (decision 0035).
+    secondFactor: !moneyRole
+      ? null
+      : !user.totpEnrolled
+        ? ("enrol" as const)
+        : user.secondFactor
+          ? null
+          : ("verify" as const),
     name: user.name ?? user.email,
     canCreate: can(user, "festival:create"),
+    canOverview: can(user, "festivals:overview"),
     festivals: festivals.map((f) => ({
       ...f,
       startsAt: f.startsAt.toISOString(),
@@ -59,17 +69,29 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export default function Dashboard() {
-  const { name, canCreate, festivals, doors, corners } = useLoaderData<typeof loader>();
+  const { name, canCreate, canOverview, festivals, doors, corners, secondFactor } =
+    useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
   return (
     <section>
       <h1>{t("dashboard.title", { name })}</h1>
+      {secondFactor ? (
+        <p className="notice second-factor-prompt">
+          {t(secondFactor === "enrol" ? "security.bannerEnrol" : "security.bannerVerify")}{" "}
+          <Link to="/account/security?redirectTo=%2Fadmin">{t("security.bannerLink")}</Link>
+        </p>
+      ) : null}
       {canCreate ? (
         <p>
           <Link to="/admin/festivals/new" className="button primary">
             {t("dashboard.newFestival")}
           </Link>
+        </p>
+      ) : null}
+      {canOverview ? (
+        <p>
+          <Link to="/admin/overview">{t("overview.link")}</Link>
         </p>
       ) : null}
       {festivals.length === 0 && doors.length === 0 && corners.length === 0 ? (

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { prisma } from "~/utils/db.server";
+import { auditLog } from "~/models/audit-log.server";
+import { getLocale } from "~/utils/i18n.server";
 import { requireUserWith } from "~/utils/permissions.server";
 import { useT } from "~/utils/use-t";
 import { Table } from "~/components/table";
@@ -10,27 +11,10 @@ export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-messag
 
 export const meta: MetaFunction = () => [{ title: "Audit log" }];
 
+/** The newest audit rows, in names: app/models/audit-log.server.ts (batched look-ups). */
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUserWith(request, "audit:read");
-  const events = await prisma.auditEvent.findMany({ orderBy: { id: "desc" }, take: 200 });
-  const actorIds = [
-    ...new Set(events.map((e) => e.actorUserId).filter((x): x is string => Boolean(x))),
-  ];
-  const actors = await prisma.user.findMany({
-    where: { id: { in: actorIds } },
-    select: { id: true, email: true },
-  });
-  const emailOf = new Map(actors.map((a) => [a.id, a.email]));
-  return {
-    events: events.map((e) => ({
-      id: e.id,
-      at: e.at.toISOString(),
-      actor: e.actorUserId ? (emailOf.get(e.actorUserId) ?? e.actorUserId) : "system",
-      action: e.action,
-      target: [e.targetType, e.targetId].filter(Boolean).join(" "),
-      details: e.details === "{}" ? "" : e.details,
-    })),
-  };
+  return { events: await auditLog(await getLocale(request)) };
 }
 
 export default function Audit() {
@@ -45,6 +29,7 @@ export default function Audit() {
             <th>{t("audit.when")}</th>
             <th>{t("audit.who")}</th>
             <th>{t("audit.what")}</th>
+            <th>{t("audit.festival")}</th>
             <th>{t("audit.target")}</th>
             <th>{t("audit.details")}</th>
           </tr>
@@ -55,10 +40,20 @@ export default function Audit() {
               <td>
                 <time dateTime={e.at}>{e.at.replace("T", " ").slice(0, 19)} UTC</time>
               </td>
-              <td>{e.actor}</td>
+              <td>{e.actor === null ? t("audit.system") : e.actor || t("audit.deletedUser")}</td>
               <td>{e.action}</td>
-              <td className="mono">{e.target}</td>
-              <td className="mono">{e.details}</td>
+              <td>{e.festival}</td>
+              <td>
+                {e.targetType ? <span className="muted">{e.targetType}</span> : null}
+                {e.target ? <> {e.target}</> : null}
+              </td>
+              <td>
+                {e.details.map(([k, v]) => (
+                  <span key={k} className="audit-detail">
+                    {k}: {v}{" "}
+                  </span>
+                ))}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -12,6 +12,7 @@ import {
   festivalAsInput,
   festivalFormToInput,
   festivalInput,
+  festivalsNamedLike,
   FestivalStateError,
   getFestivalOrThrow,
   isCurrencyLocked,
@@ -27,8 +28,10 @@ import {
 import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { can, requireUserWith } from "~/utils/permissions.server";
+import { festivalFormChoices } from "~/utils/places.server";
 import { fieldErrors, toLocalInput } from "~/utils/validation";
 import { formatMoney } from "~/utils/money";
+import { formatDate } from "~/utils/format";
 import { useLocale, useT } from "~/utils/use-t";
 
 // Errors show inside the admin navigation (and the festival's tabs).
@@ -38,11 +41,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "festival:view", params.id);
   const festival = await getFestivalOrThrow(params.id);
   const input = festivalAsInput(festival);
+  const { locale } = await getTranslator(request);
   return {
     id: festival.id,
     status: festival.status,
     values: {
       ...input,
+      slug: festival.slug,
       startsAt: toLocalInput(festival.startsAt, festival.timezone),
       endsAt: toLocalInput(festival.endsAt, festival.timezone),
     },
@@ -54,7 +59,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       festival.status === "cancelled" && can(user, "festival:edit", festival.id)
         ? { ...(await festivalRefundsDue(festival.id)), currency: festival.currency }
         : null,
-    timeZones: Intl.supportedValuesOf("timeZone"),
+    choices: festivalFormChoices(locale, festival.timezone),
+    // Another festival with the same name: said, never refused (a yearly festival keeps its name).
+    sameName: await festivalsNamedLike(festival.name, festival.id),
+    canClone: can(user, "festival:edit", festival.id) && can(user, "festival:create"),
   };
 }
 
@@ -87,7 +95,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
           { status: 409 },
         );
       const failed = formFailure(e, t, cancelledReadOnly(t));
-      return data({ errors: failed.errors, values: null, saved: false }, { status: failed.status });
+      // A field refused (a taken slug, dates that leave programme items out): the input stays.
+      const keep = !failed.errors._form;
+      return data(
+        { errors: failed.errors, values: keep ? raw : null, saved: false },
+        { status: failed.status === 422 ? 400 : failed.status },
+      );
     }
     return { errors: {} as Record<string, string>, values: null, saved: true };
   }
@@ -116,8 +129,18 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function FestivalDetails() {
-  const { id, status, values, canEdit, canPublish, timeZones, currencyLocked, refundsDue } =
-    useLoaderData<typeof loader>();
+  const {
+    id,
+    status,
+    values,
+    canEdit,
+    canPublish,
+    choices,
+    currencyLocked,
+    refundsDue,
+    sameName,
+    canClone,
+  } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   const locale = useLocale();
@@ -137,6 +160,25 @@ export default function FestivalDetails() {
               amount: formatMoney(refundsDue.heldMinor, refundsDue.currency, locale),
             })}
           </Link>
+        </p>
+      ) : null}
+      {sameName.length > 0 ? (
+        <div className="notice" data-testid="same-name">
+          <p>{t("festivalAdmin.sameName", { count: sameName.length })}</p>
+          <ul>
+            {sameName.map((f) => (
+              <li key={f.id}>
+                <Link to={`/admin/festivals/${f.id}`}>
+                  {f.name} — {f.city}, {formatDate(f.startsAt, locale, values.timezone ?? "UTC")}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {canClone ? (
+        <p>
+          <Link to={`/admin/festivals/${id}/clone`}>{t("festivalClone.action")}</Link>
         </p>
       ) : null}
       {canPublish && status !== "cancelled" ? (
@@ -165,7 +207,7 @@ export default function FestivalDetails() {
         values={(result?.values as FestivalFormValues | null) ?? (values as FestivalFormValues)}
         errors={result?.errors}
         languages={FESTIVAL_LANGUAGES}
-        timeZones={timeZones}
+        choices={choices}
         submitLabel={t("festivalForm.save")}
         disabled={!canEdit || status === "cancelled"}
         currencyLocked={currencyLocked}

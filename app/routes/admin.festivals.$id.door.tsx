@@ -36,6 +36,7 @@ import { can, requireUserWith } from "~/utils/permissions.server";
 import { fieldErrors } from "~/utils/validation";
 import { useLocale, useT } from "~/utils/use-t";
 import { Table } from "~/components/table";
+import { ExportLinks } from "~/components/export-links";
 
 // Errors show inside the admin navigation (and the festival's tabs).
 export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
@@ -277,11 +278,7 @@ export default function DoorAdmin() {
           {t("orders.filter")}
         </button>
       </Form>
-      <p>
-        <a href={`/admin/festivals/${festivalId}/check-ins.csv`} download>
-          {t("door.csv")}
-        </a>
-      </p>
+      <ExportLinks festivalId={festivalId} kinds={["check-ins"]} />
       {checkIns.length === 0 ? <p className="muted">{t("door.noCheckIns")}</p> : null}
       {checkIns.length > 0 ? (
         <Table label={t("door.checkIns")}>

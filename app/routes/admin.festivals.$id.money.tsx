@@ -27,6 +27,8 @@ import type { MessageKey, Translate } from "~/utils/i18n";
 import { localizeMessage } from "~/utils/validation";
 import { formatMoney, toMajorInput } from "~/utils/money";
 import { can, requireUserWith } from "~/utils/permissions.server";
+import { ExportLinks } from "~/components/export-links";
+import { exportsFor } from "~/models/exports.server";
 import { useLocale, useT } from "~/utils/use-t";
 import { categoryFamily } from "~/models/tattoo-money";
 
@@ -55,6 +57,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     },
     userId: user.id,
     canRecord,
+    // The books as CSV: treasurers only.
+    exports: exportsFor(user, festival.id, ["ledger", "payouts"]),
     refundsDue,
     treasurers,
     ...money,
@@ -496,6 +500,7 @@ export default function FestivalMoney() {
     <>
       <h2>{t("money.title")}</h2>
       <p className="muted">{t("money.intro")}</p>
+      <ExportLinks festivalId={loaded.festival.id} kinds={loaded.exports} />
       {result?.done ? (
         <p role="status" className="notice">
           {t(result.done)}

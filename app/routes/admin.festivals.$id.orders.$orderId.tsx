@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
-import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ConfirmButton } from "~/components/confirm-button";
 import { FormError } from "~/components/field";
 import { OrderItems } from "~/components/order-items";
@@ -9,6 +9,11 @@ import { isCancellable, orderStatusKey } from "~/models/choices";
 import { getOrderView } from "~/models/order-view.server";
 import { cancelOrRefundOrder } from "~/models/payment.server";
 import { CASH_CHOICES, doorCashTaken, type CashChoice } from "~/models/cash.server";
+import { doorOrderDue, markDoorOrderPaid, markPaidInput } from "~/models/door.server";
+import { resendOrderTickets } from "~/models/order-emails.server";
+import { DomainError } from "~/utils/domain-error";
+import { RateLimitedError } from "~/utils/rate-limit.server";
+import { formatTicketCode } from "~/utils/ticket-code";
 import { orderNetIncome } from "~/models/ledger.server";
 import { sqlClient } from "~/utils/db.server";
 import { formatDateTime } from "~/utils/format";
@@ -43,7 +48,16 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     orderNetIncome(sqlClient(), order.id),
   ]);
   const cardMoney = order.paymentMethod === "stripe" ? await orderCardMoney(order.id) : null;
+  const canEdit = can(user, "festival:edit", order.festival.id);
   return {
+    // What a door order still owes, for "mark paid" (organisers only; null: nothing to mark).
+    markPaid:
+      canEdit && order.paymentMethod === "door" ? await doorOrderDue(sqlClient(), order.id) : null,
+    canResend:
+      canEdit &&
+      Boolean(order.email) &&
+      (order.status === "confirmed" || order.status === "paid") &&
+      order.tickets.some((x) => x.status === "valid"),
     order: { ...rest, tickets: order.tickets.map(({ qrToken: _q, ...t }) => t) },
     // A disputed card payment cannot be refunded (Stripe holds or took back the money).
     canRefund:
@@ -62,8 +76,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUserWith(request, "festival:edit", params.id);
   const order = await orderOfFestival(params.id, params.orderId, "en");
   const form = await readForm(request);
-  if (field(form, "intent") !== "cancel") throw errorResponse(400, "bad_intent", "Unknown action.");
+  const intent = field(form, "intent");
   const { t } = await getTranslator(request);
+  if (intent === "resend" || intent === "mark-paid")
+    return orderAction(user, order, intent, form, t, await getLocale(request));
+  if (intent !== "cancel") throw errorResponse(400, "bad_intent", "Unknown action.");
   const refused = confirmationError(form, t);
   if (refused) return data({ status: null, error: refused }, { status: 400 });
   // Door cash already taken: the organiser says whether it goes back or stays as a donation.
@@ -81,8 +98,55 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
+type ActionResult = { status: string | null; error: string | null; notice?: string };
+
+/** Send the tickets again, or mark a door order paid: the domain's refusals shown on the page. */
+async function orderAction(
+  user: Awaited<ReturnType<typeof requireUserWith>>,
+  order: Awaited<ReturnType<typeof orderOfFestival>>,
+  intent: "resend" | "mark-paid",
+  form: FormData,
+  t: Awaited<ReturnType<typeof getTranslator>>["t"],
+  locale: Awaited<ReturnType<typeof getLocale>>,
+) {
+  try {
+    if (intent === "resend") {
+      const { sentTo } = await resendOrderTickets(user, order.id);
+      return { status: null, error: null, notice: t("order.resent", { email: sentTo }) };
+    }
+    const refused = confirmationError(form, t);
+    if (refused) return data<ActionResult>({ status: null, error: refused }, { status: 400 });
+    const amount = field(form, "amountMinor") ?? "";
+    const parsed = markPaidInput.safeParse({
+      amountMinor: /^\d{1,9}$/.test(amount) ? Number(amount) : Number.NaN,
+      ...(field(form, "donation") ? { donation: field(form, "donation") } : {}),
+    });
+    if (!parsed.success)
+      return data<ActionResult>({ status: null, error: t("v.amount") }, { status: 422 });
+    const paid = await markDoorOrderPaid(user, order.id, parsed.data);
+    return {
+      status: null,
+      error: null,
+      notice: t("order.markedPaid", {
+        amount: formatMoney(paid.amountMinor, paid.currency, locale),
+      }),
+    };
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    const message =
+      error instanceof RateLimitedError
+        ? t("order.tooOften")
+        : error.code === "amount_changed"
+          ? t("order.markPaidChanged")
+          : error.code === "no_email"
+            ? t("order.resendNoEmail")
+            : t("order.actionRefused");
+    return data<ActionResult>({ status: null, error: message }, { status: error.status });
+  }
+}
+
 export default function OrderDetail() {
-  const { order, canRefund, cardMoney, receivedMinor, cashTakenMinor } =
+  const { order, canRefund, cardMoney, receivedMinor, cashTakenMinor, markPaid, canResend } =
     useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
@@ -98,6 +162,11 @@ export default function OrderDetail() {
       {result?.status ? (
         <p role="status" className="notice">
           {t(`order.status.${result.status as "refunded"}`)}
+        </p>
+      ) : null}
+      {result && "notice" in result && result.notice ? (
+        <p role="status" className="notice" data-testid="order-notice">
+          {result.notice}
         </p>
       ) : null}
       <p>
@@ -127,6 +196,7 @@ export default function OrderDetail() {
       <ul>
         {order.tickets.map((ticket) => (
           <li key={ticket.id} className="mono">
+            {ticket.shortCode ? `${formatTicketCode(ticket.shortCode)} — ` : ""}
             {ticket.id} — {ticket.typeName} —{" "}
             {ticket.status === "valid" ? t("orders.valid") : t("order.ticketRevoked")}
             {ticket.amountDueMinor > 0
@@ -137,6 +207,33 @@ export default function OrderDetail() {
       </ul>
       {cardMoney ? <CardMoney money={cardMoney} currency={order.currency} tz={tz} /> : null}
       <FormError error={result?.error} />
+      {canResend ? (
+        <Form method="post" className="inline-form">
+          <button type="submit" name="intent" value="resend">
+            {t("order.resend")}
+          </button>
+        </Form>
+      ) : null}
+      {markPaid ? (
+        <ConfirmButton
+          label={t("order.markPaid")}
+          warning={t("order.markPaidWarning", {
+            amount: formatMoney(
+              markPaid.ticketsMinor + markPaid.donationMinor,
+              order.currency,
+              locale,
+            ),
+          })}
+          confirmLabel={t("order.markPaidConfirm")}
+          intent="mark-paid"
+        >
+          <input
+            type="hidden"
+            name="amountMinor"
+            value={markPaid.ticketsMinor + markPaid.donationMinor}
+          />
+        </ConfirmButton>
+      ) : null}
       {canRefund ? (
         refund ? (
           <ConfirmButton

@@ -21,6 +21,7 @@ import { field, readForm } from "~/utils/forms.server";
 import { getLocale } from "~/utils/i18n.server";
 import { formatMoney } from "~/utils/money";
 import { requireUserWith } from "~/utils/permissions.server";
+import { ExportLinks } from "~/components/export-links";
 import { useLocale, useT } from "~/utils/use-t";
 import { Table } from "~/components/table";
 
@@ -168,11 +169,7 @@ export default function Orders() {
         </div>
         <button type="submit">{t("orders.filter")}</button>
       </Form>
-      <p>
-        <a href={`/admin/festivals/${festivalId}/orders.csv`} download>
-          {t("orders.csv")}
-        </a>
-      </p>
+      <ExportLinks festivalId={festivalId} kinds={["orders", "tickets"]} />
       {list.orders.length === 0 ? <p>{t("orders.none")}</p> : null}
       {list.orders.length > 0 ? (
         <Table label={t("orders.title")}>

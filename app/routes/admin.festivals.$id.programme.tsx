@@ -1,12 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { Field, FocusFirstError, FormError } from "~/components/field";
+import { Field, FocusFirstError, FormError, SelectField } from "~/components/field";
 import { PROGRAMME_KINDS } from "~/models/choices";
 import {
   addProgrammeItem,
   getFestivalOrThrow,
   removeProgrammeItem,
+  updateProgrammeItem,
 } from "~/models/festival.server";
 import { prisma } from "~/utils/db.server";
 import { formatDateTime } from "~/utils/format";
@@ -15,6 +16,7 @@ import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { can, requireUserWith } from "~/utils/permissions.server";
 import { useLocale, useT } from "~/utils/use-t";
+import { toLocalInput } from "~/utils/validation";
 
 // Errors show inside the admin navigation (and the festival's tabs).
 export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
@@ -28,11 +30,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   });
   return {
     timezone: festival.timezone,
+    startsAt: toLocalInput(festival.startsAt, festival.timezone),
+    endsAt: toLocalInput(festival.endsAt, festival.timezone),
     canEdit: can(user, "festival:edit", festival.id) && festival.status !== "cancelled",
     items: items.map((i) => ({
       ...i,
       startsAt: i.startsAt.toISOString(),
       endsAt: i.endsAt?.toISOString() ?? null,
+      localStartsAt: toLocalInput(i.startsAt, festival.timezone),
+      localEndsAt: i.endsAt ? toLocalInput(i.endsAt, festival.timezone) : "",
     })),
   };
 }
@@ -55,6 +61,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
       await removeProgrammeItem(user, festival.id, (field(form, "itemId") ?? "").slice(0, 64));
       return { errors: {} as Record<string, string>, values: null };
     }
+    if (intent === "update") {
+      const itemId = (field(form, "itemId") ?? "").slice(0, 64);
+      const result = await updateProgrammeItem(user, festival, itemId, raw, t);
+      if (!result.ok) return data({ errors: result.errors, values: raw, itemId }, { status: 400 });
+      return { errors: {} as Record<string, string>, values: null };
+    }
     if (intent !== "add") throw errorResponse(400, "bad_intent", "Unknown action.");
     const result = await addProgrammeItem(user, festival, raw, t);
     if (!result.ok) return data({ errors: result.errors, values: raw }, { status: 400 });
@@ -66,12 +78,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function Programme() {
-  const { items, timezone, canEdit } = useLoaderData<typeof loader>();
+  const { items, timezone, canEdit, startsAt, endsAt } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   const locale = useLocale();
-  const e = result?.errors ?? {};
-  const v = result?.values;
+  // An edit's errors show in that item's form; the new item's form shows the others.
+  const editing = result && "itemId" in result ? result.itemId : null;
+  const e = editing ? {} : (result?.errors ?? {});
+  const v = editing ? undefined : result?.values;
   return (
     <>
       <h2>{t("festivalAdmin.programme")}</h2>
@@ -94,62 +108,134 @@ export default function Programme() {
                 </button>
               </Form>
             ) : null}
+            {canEdit ? (
+              <details open={editing === item.id}>
+                <summary>{t("programme.edit")}</summary>
+                <ProgrammeItemForm
+                  intent="update"
+                  itemId={item.id}
+                  values={
+                    editing === item.id && result?.values
+                      ? result.values
+                      : {
+                          title: item.title,
+                          person: item.person ?? "",
+                          kind: item.kind,
+                          startsAt: item.localStartsAt,
+                          endsAt: item.localEndsAt,
+                        }
+                  }
+                  errors={editing === item.id ? result?.errors : undefined}
+                  submitLabel={t("programme.save")}
+                />
+              </details>
+            ) : null}
           </li>
         ))}
       </ol>
       {canEdit ? (
-        <Form method="post" noValidate className="card">
+        <div className="card">
           <h3>{t("programme.add")}</h3>
-          <FocusFirstError errors={e} />
-          <p className="hint">{t("programme.timeHint", { zone: timezone })}</p>
-          <Field
-            label={t("programme.titleField")}
-            name="title"
-            required
-            maxLength={200}
-            defaultValue={v?.title}
-            error={e.title}
+          <p className="hint">
+            {t("programme.timeHint", { zone: timezone })}{" "}
+            {t("programme.withinDates", {
+              from: startsAt.replace("T", " "),
+              to: endsAt.replace("T", " "),
+            })}
+          </p>
+          <ProgrammeItemForm
+            intent="add"
+            values={v ?? undefined}
+            errors={e}
+            submitLabel={t("programme.add")}
+            min={startsAt}
+            max={endsAt}
           />
-          <Field
-            label={t("programme.person")}
-            name="person"
-            maxLength={200}
-            defaultValue={v?.person}
-            error={e.person}
-          />
-          <div className="field">
-            <label htmlFor="kind">{t("programme.kindField")}</label>
-            <select id="kind" name="kind" defaultValue={v?.kind ?? "talk"}>
-              {PROGRAMME_KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {t(`programme.kind.${k}`)}
-                </option>
-              ))}
-            </select>
-            {e.kind ? <p className="field-error">{e.kind}</p> : null}
-          </div>
-          <div className="row">
-            <Field
-              label={t("field.startsAt")}
-              name="startsAt"
-              type="datetime-local"
-              required
-              defaultValue={v?.startsAt}
-              error={e.startsAt}
-            />
-            <Field
-              label={t("field.endsAt")}
-              name="endsAt"
-              type="datetime-local"
-              defaultValue={v?.endsAt}
-              error={e.endsAt}
-            />
-          </div>
-          <button type="submit" name="intent" value="add" className="primary">
-            {t("programme.add")}
-          </button>
-        </Form>
+        </div>
       ) : null}
     </>
+  );
+}
+
+type ItemValues = {
+  title?: string;
+  person?: string;
+  kind?: string;
+  startsAt?: string;
+  endsAt?: string;
+};
+
+/** One programme item's fields: the new one's, or an existing one's to change. */
+function ProgrammeItemForm({
+  intent,
+  itemId,
+  values,
+  errors,
+  submitLabel,
+  min,
+  max,
+}: {
+  intent: "add" | "update";
+  itemId?: string;
+  values?: ItemValues;
+  errors?: Record<string, string>;
+  submitLabel: string;
+  min?: string;
+  max?: string;
+}) {
+  const t = useT();
+  const e = errors ?? {};
+  return (
+    <Form method="post" noValidate>
+      <FocusFirstError errors={e} />
+      <FormError error={e._form} />
+      {itemId ? <input type="hidden" name="itemId" value={itemId} /> : null}
+      <Field
+        label={t("programme.titleField")}
+        name="title"
+        required
+        maxLength={200}
+        defaultValue={values?.title}
+        error={e.title}
+      />
+      <Field
+        label={t("programme.person")}
+        name="person"
+        maxLength={200}
+        defaultValue={values?.person}
+        error={e.person}
+      />
+      <SelectField
+        label={t("programme.kindField")}
+        name="kind"
+        defaultValue={values?.kind ?? "talk"}
+        error={e.kind}
+        options={PROGRAMME_KINDS.map((k) => ({ value: k, label: t(`programme.kind.${k}`) }))}
+      />
+      <div className="row">
+        <Field
+          label={t("field.startsAt")}
+          name="startsAt"
+          type="datetime-local"
+          required
+          min={min}
+          max={max}
+          defaultValue={values?.startsAt}
+          error={e.startsAt}
+        />
+        <Field
+          label={t("field.endsAt")}
+          name="endsAt"
+          type="datetime-local"
+          min={min}
+          max={max}
+          defaultValue={values?.endsAt}
+          error={e.endsAt}
+        />
+      </div>
+      <button type="submit" name="intent" value={intent} className="primary">
+        {submitLabel}
+      </button>
+    </Form>
   );
 }

@@ -16,6 +16,7 @@ import { languageName } from "~/utils/format";
 import { errorResponse } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { requireUserWith } from "~/utils/permissions.server";
+import { ExportLinks } from "~/components/export-links";
 import { useLocale, useT } from "~/utils/use-t";
 import { fieldErrors } from "~/utils/validation";
 
@@ -81,6 +82,7 @@ export default function ArtistList() {
     <>
       <h2>{t("tattoo.title")}</h2>
       <p className="hint">{t("tattoo.intro")}</p>
+      <ExportLinks festivalId={festivalId} kinds={["tattoo-schedule"]} />
       {artists.length === 0 ? <p>{t("tattoo.none")}</p> : null}
       {artists.length > 0 ? (
         <Table label={t("tattoo.artists")}>

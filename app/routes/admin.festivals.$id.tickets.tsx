@@ -31,6 +31,7 @@ import {
   readForm,
 } from "~/utils/forms.server";
 import { errorResponse } from "~/utils/http.server";
+import { LOCALES } from "~/utils/i18n";
 import { getTranslator } from "~/utils/i18n.server";
 import { formatMoney } from "~/utils/money";
 import { can, requireUserWith } from "~/utils/permissions.server";
@@ -134,10 +135,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
       return { intent, ok: true, errors: {} } satisfies Result;
     }
     if (intent === "add-type") {
-      const nameEn = field(form, "name.en")?.trim();
-      const nameRu = field(form, "name.ru")?.trim();
-      const descriptionEn = field(form, "description.en")?.trim();
-      const descriptionRu = field(form, "description.ru")?.trim();
+      // name.<lang> and description.<lang> for every language of the interface; empty ones left out.
+      const perLanguage = (prefix: "name" | "description") =>
+        Object.fromEntries(
+          LOCALES.map((l) => [l, field(form, `${prefix}.${l}`)?.trim() ?? ""] as const).filter(
+            ([, v]) => v !== "",
+          ),
+        );
       const payWhatYouWant = field(form, "payWhatYouWant") === "on";
       const visibility = field(form, "visibility") === "hidden" ? "hidden" : "public";
       // Amounts are typed in major units; an unreadable one is reported with the schema's errors.
@@ -149,11 +153,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return minor ?? undefined;
       };
       const parsed = ticketTypeInput.safeParse({
-        name: { ...(nameEn ? { en: nameEn } : {}), ...(nameRu ? { ru: nameRu } : {}) },
-        description: {
-          ...(descriptionEn ? { en: descriptionEn } : {}),
-          ...(descriptionRu ? { ru: descriptionRu } : {}),
-        },
+        name: perLanguage("name"),
+        description: perLanguage("description"),
         priceMinor: money("price", "priceMinor") ?? 0,
         payWhatYouWant,
         // The minimum and suggested prices belong to pay-what-you-want only: otherwise ignored.

@@ -25,6 +25,7 @@ import {
   readForm,
 } from "~/utils/forms.server";
 import { notFound } from "~/utils/http.server";
+import { LOCALES, type Locale } from "~/utils/i18n";
 import { getTranslator } from "~/utils/i18n.server";
 import { toMajorInput } from "~/utils/money";
 import { can, requireUserWith } from "~/utils/permissions.server";
@@ -34,11 +35,12 @@ import { useT } from "~/utils/use-t";
 // Errors show inside the admin navigation (and the festival's tabs).
 export { SectionErrorBoundary as ErrorBoundary } from "~/components/error-message";
 
+/** A name and a description in every language of the interface. */
+const LANGUAGE_FIELDS = LOCALES.flatMap(
+  (l) => [`name.${l}`, `description.${l}`] as [`name.${Locale}`, `description.${Locale}`],
+);
 const TEXT_FIELDS = [
-  "name.en",
-  "name.ru",
-  "description.en",
-  "description.ru",
+  ...LANGUAGE_FIELDS,
   "price",
   "minPrice",
   "suggestedPrice",
@@ -68,10 +70,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const currency = festival.currency;
   const tz = festival.timezone;
   const values: FormValues = {
-    "name.en": name.en ?? name["*"] ?? "",
-    "name.ru": name.ru ?? name["*"] ?? "",
-    "description.en": description.en ?? description["*"] ?? "",
-    "description.ru": description.ru ?? description["*"] ?? "",
+    ...Object.fromEntries(
+      LOCALES.flatMap((l) => [
+        [`name.${l}`, name[l] ?? name["*"] ?? ""],
+        [`description.${l}`, description[l] ?? description["*"] ?? ""],
+      ]),
+    ),
     price: toMajorInput(type.priceMinor, currency),
     payWhatYouWant: type.payWhatYouWant ? "on" : "",
     minPrice: type.minPriceMinor === null ? "" : toMajorInput(type.minPriceMinor, currency),
@@ -123,9 +127,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const integer = (name: "capacity" | "maxPerOrder") => integerField(form, name) ?? Number.NaN;
   const perLanguage = (prefix: "name" | "description") =>
     Object.fromEntries(
-      (["en", "ru"] as const)
-        .map((l) => [l, raw(`${prefix}.${l}`)] as const)
-        .filter(([, v]) => v !== ""),
+      LOCALES.map((l) => [l, raw(`${prefix}.${l}`)] as const).filter(([, v]) => v !== ""),
     );
   const payWhatYouWant = values.payWhatYouWant === "on";
   const visibility = raw("visibility") === "hidden" ? "hidden" : "public";

@@ -5,7 +5,7 @@ import { ErrorMessage } from "~/components/error-message";
 import { getFestivalOrThrow } from "~/models/festival.server";
 import { artistScope } from "~/models/tattoo-artist.server";
 import { requireSessionUser } from "~/utils/auth.server";
-import { can, requirePermission } from "~/utils/permissions.server";
+import { can, decide, requirePermission } from "~/utils/permissions.server";
 import { useT } from "~/utils/use-t";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -32,6 +32,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     canMoney: can(user, "festival:money", festival.id),
     canTattoo: can(user, "festival:tattoo", festival.id),
     canCorner: can(user, "tattoo:corner", festival.id),
+    // Treasurers without a proved second factor see the tab too: it leads them to prove it.
+    canCosts: ["allow", "second_factor"].includes(decide(user, "festival:costs", festival.id)),
+    canAllocation: can(user, "festival:allocation", festival.id),
   };
 }
 
@@ -40,7 +43,8 @@ function FestivalFrame({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("routes/admin.festivals.$id");
   const t = useT();
   if (!data) return <>{children}</>; // the festival itself could not be loaded
-  const { festival, canTeam, canMoney, canTattoo, canCorner, ownArtists } = data;
+  const { festival, canTeam, canMoney, canTattoo, canCorner, canCosts, canAllocation, ownArtists } =
+    data;
   return (
     <section>
       <p className="eyebrow">
@@ -71,6 +75,7 @@ function FestivalFrame({ children }: { children: ReactNode }) {
           <NavLink to={`/admin/festivals/${festival.id}`} end>
             {t("festivalAdmin.details")}
           </NavLink>
+          <NavLink to={`/admin/festivals/${festival.id}/dashboard`}>{t("dash.tab")}</NavLink>
           <NavLink to={`/admin/festivals/${festival.id}/programme`}>
             {t("festivalAdmin.programme")}
           </NavLink>
@@ -81,6 +86,7 @@ function FestivalFrame({ children }: { children: ReactNode }) {
             {t("festivalAdmin.orders")}
           </NavLink>
           <NavLink to={`/admin/festivals/${festival.id}/door`}>{t("festivalAdmin.door")}</NavLink>
+          <NavLink to={`/admin/festivals/${festival.id}/poster`}>{t("admin.poster.title")}</NavLink>
           {canTattoo ? (
             <NavLink to={`/admin/festivals/${festival.id}/tattoo`}>
               {t("festivalAdmin.tattoo")}
@@ -94,6 +100,16 @@ function FestivalFrame({ children }: { children: ReactNode }) {
           {canMoney ? (
             <NavLink to={`/admin/festivals/${festival.id}/money`}>
               {t("festivalAdmin.money")}
+            </NavLink>
+          ) : null}
+          {canCosts ? (
+            <NavLink to={`/admin/festivals/${festival.id}/costs`}>
+              {t("festivalAdmin.costs")}
+            </NavLink>
+          ) : null}
+          {canAllocation ? (
+            <NavLink to={`/admin/festivals/${festival.id}/allocation`}>
+              {t("allocation.tab")}
             </NavLink>
           ) : null}
           {canTeam ? (

@@ -3,7 +3,9 @@ import { data, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { FestivalForm } from "~/components/festival-form";
 import { FESTIVAL_LANGUAGES } from "~/models/choices";
-import { createFestival, festivalFormToInput, festivalInput } from "~/models/festival.server";
+import { createFestival, festivalFormToInput, newFestivalInput } from "~/models/festival.server";
+import { formFailure } from "~/utils/forms.server";
+import { festivalFormChoices } from "~/utils/places.server";
 import { readForm } from "~/utils/forms.server";
 import { getTranslator } from "~/utils/i18n.server";
 import { requireUserWith } from "~/utils/permissions.server";
@@ -17,23 +19,30 @@ export const meta: MetaFunction = () => [{ title: "New festival" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUserWith(request, "festival:create");
-  return { timeZones: Intl.supportedValuesOf("timeZone") };
+  const { locale } = await getTranslator(request);
+  return { choices: festivalFormChoices(locale) };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUserWith(request, "festival:create");
   const { t } = await getTranslator(request);
   const raw = festivalFormToInput(await readForm(request));
-  const parsed = festivalInput.safeParse(raw);
+  const parsed = newFestivalInput.safeParse(raw);
   if (!parsed.success) {
     return data({ errors: fieldErrors(parsed.error, t), values: raw }, { status: 400 });
   }
-  const festival = await createFestival(user, parsed.data);
-  return redirect(`/admin/festivals/${festival.id}`);
+  try {
+    const festival = await createFestival(user, parsed.data);
+    return redirect(`/admin/festivals/${festival.id}`);
+  } catch (error) {
+    // A slug someone else has: said beside the field, nothing written.
+    const failed = formFailure(error, t);
+    return data({ errors: failed.errors, values: raw }, { status: failed.status });
+  }
 }
 
 export default function NewFestival() {
-  const { timeZones } = useLoaderData<typeof loader>();
+  const { choices } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   return (
@@ -43,7 +52,7 @@ export default function NewFestival() {
         values={(result?.values as Record<string, never> | undefined) ?? {}}
         errors={result?.errors}
         languages={FESTIVAL_LANGUAGES}
-        timeZones={timeZones}
+        choices={choices}
         submitLabel={t("festivalForm.create")}
       />
     </section>

@@ -12,6 +12,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
     canManageUsers: can(user, "users:manage"),
     canReadAudit: can(user, "audit:read"),
     canCreate: can(user, "festival:create"),
+    canPreviewEmails: can(user, "emails:preview"),
+    canManagePrisoners: can(user, "prisoners:manage"),
+    // Money roles; the treasury asks for the second factor itself when it is not proved yet.
+    canTreasury: user.role === "admin" || user.role === "treasurer",
   };
 }
 
@@ -25,8 +29,13 @@ function AdminFrame({ children }: { children: ReactNode }) {
         <NavLink to="/admin" end>
           {t("admin.festivals")}
         </NavLink>
+        {data?.canManagePrisoners ? (
+          <NavLink to="/admin/prisoners">{t("admin.prisoners")}</NavLink>
+        ) : null}
         {data?.canManageUsers ? <NavLink to="/admin/users">{t("admin.users")}</NavLink> : null}
+        {data?.canTreasury ? <NavLink to="/admin/treasury">{t("treasury.nav")}</NavLink> : null}
         {data?.canReadAudit ? <NavLink to="/admin/audit">{t("admin.audit")}</NavLink> : null}
+        {data?.canPreviewEmails ? <NavLink to="/admin/emails">{t("emails.nav")}</NavLink> : null}
         {data?.canManageUsers ? <NavLink to="/admin/privacy">{t("admin.privacy")}</NavLink> : null}
       </nav>
       {children}

@@ -1,5 +1,10 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { createFestival, festivalApiInput, listPublicFestivals } from "~/models/festival.server";
+import {
+  createFestival,
+  festivalApiInput,
+  festivalsNamedLike,
+  listPublicFestivals,
+} from "~/models/festival.server";
 import { api, created, methodNotAllowed, parseOrThrow, readJsonBody } from "~/utils/api.server";
 import { requireApiUserWith } from "~/utils/permissions.server";
 
@@ -21,6 +26,14 @@ export async function action({ request }: ActionFunctionArgs) {
     const user = await requireApiUserWith(request, "festival:create");
     const input = parseOrThrow(festivalApiInput, await readJsonBody(request));
     const festival = await createFestival(user, input);
-    return created({ id: festival.id, slug: festival.slug });
+    // Another festival of the same name is allowed (a yearly festival), but said.
+    const sameName = await festivalsNamedLike(input.name, festival.id);
+    return created({
+      id: festival.id,
+      slug: festival.slug,
+      warnings: sameName.length
+        ? [{ code: "duplicate_name", festivals: sameName.map((f) => f.id) }]
+        : [],
+    });
   });
 }

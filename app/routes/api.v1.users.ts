@@ -8,7 +8,11 @@ export async function loader() {
   return methodNotAllowed(["POST"]);
 }
 
-/** Admin: create an account; without a password an invitation is emailed. */
+/**
+ * Admin: create an account; without a password an invitation is emailed. A
+ * treasurer or admin is enrolled in the second factor at once: the answer
+ * carries its base32 `totpSecret`, this one time.
+ */
 export async function action({ request }: ActionFunctionArgs) {
   return api(async () => {
     if (request.method !== "POST") return methodNotAllowed(["POST"]);
@@ -16,7 +20,8 @@ export async function action({ request }: ActionFunctionArgs) {
     const input = parseOrThrow(newUserInput, await readJsonBody(request, 64 * 1024));
     const createdUser = await createUser(user, input, {
       locale: await getLocale(request),
+      enrolSecondFactor: true,
     });
-    return created({ id: createdUser.id });
+    return created(createdUser);
   });
 }

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
+import { EmailFrame } from "~/components/email-frame";
 import { listDevMail } from "~/utils/dev-mail.server";
 import { getEnv } from "~/utils/env.server";
 import { notFound } from "~/utils/http.server";
@@ -26,6 +27,7 @@ export default function DevMail() {
             <a href={`/dev/mail?file=${encodeURIComponent(m.file)}`}>
               {m.date} — {m.to} — <strong>{m.subject}</strong>
             </a>
+            {m.html !== null ? <EmailFrame title={m.subject} html={m.html} /> : null}
             {m.text !== null ? <pre className="mail-body">{m.text}</pre> : null}
           </li>
         ))}

@@ -24,9 +24,12 @@ import {
   payOnline,
   payOrderOnline,
   queueLength,
+  scanCodeOffline,
+  scanCodeOnline,
   scanFoundTicket,
   scanOffline,
   scanOnline,
+  UnknownCodeError,
   syncQueue,
   undoAdmission,
   type Direction,
@@ -36,6 +39,7 @@ import {
 } from "~/utils/door-client";
 import type { DonationChoice } from "~/models/door-verdict";
 import { formatTime } from "~/utils/format";
+import { normalizeTicketCode } from "~/utils/ticket-code";
 import { DEFAULT_LOCALE, isLocale, translator } from "~/utils/i18n";
 import { useLocale, useT } from "~/utils/use-t";
 
@@ -210,10 +214,14 @@ export default function DoorScanner() {
       busyRef.current = true;
       setBusy(true);
       const dir = directionRef.current;
+      // Typed by hand: a ticket's short code (decision 0049), else a whole QR code's text.
+      const code = fromCamera ? null : normalizeTicketCode(text);
       try {
         let verdict: Shown;
         try {
-          verdict = { ...(await scanOnline(deviceToken, text, dir)), token: text };
+          verdict = code
+            ? await scanCodeOnline(deviceToken, code, dir)
+            : { ...(await scanOnline(deviceToken, text, dir)), token: text };
           setOnline(true);
           void refresh();
         } catch (e) {
@@ -221,9 +229,13 @@ export default function DoorScanner() {
             setRejected(true);
             return;
           }
-          if (e instanceof NetworkError) {
+          if (e instanceof UnknownCodeError) {
+            verdict = { result: "invalid", note: "door.codeUnknown" };
+          } else if (e instanceof NetworkError) {
             setOnline(false);
-            verdict = { ...(await scanOffline(text, dir, loadManifest())), token: text };
+            verdict = code
+              ? await scanCodeOffline(code, dir, loadManifest())
+              : { ...(await scanOffline(text, dir, loadManifest())), token: text };
             await refreshQueue();
           } else {
             verdict = { result: "invalid", token: text };
@@ -521,7 +533,7 @@ export default function DoorScanner() {
               autoComplete="off"
               autoCapitalize="off"
               spellCheck={false}
-              placeholder="T1.…"
+              placeholder="K7QM3-RZPXA"
               value={manualCode}
               onChange={(e) => setManualCode(e.target.value)}
               aria-label={t("door.manualLabel")}

@@ -1,18 +1,28 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type {
+  ActionFunctionArgs,
+  LinksFunction,
+  LoaderFunctionArgs,
+  MetaFunction,
+} from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import {
   Form,
+  Link,
   useActionData,
   useLoaderData,
   useNavigation,
   useSearchParams,
 } from "@remix-run/react";
+import { FestivalPoster } from "~/components/festival-poster";
 import { getPublicFestival } from "~/models/festival.server";
+import { posterForSharing } from "~/models/poster-view.server";
+import { rootShareData, shareMeta } from "~/utils/share-meta";
 import { checkoutSchema, placeOrder, readIdempotencyKey } from "~/models/order.server";
 import { cardCheckoutUrl } from "~/models/payment.server";
+import { supportedPrisonerCards } from "~/models/prisoner.server";
 import { shopFor } from "~/models/shop.server";
-import { tattooShopFor, tattooSoldOut } from "~/models/tattoo-shop.server";
-import { randomToken } from "~/utils/crypto.server";
+import { readDayChoice, tattooShopFor, tattooSoldOut } from "~/models/tattoo-shop.server";
+import { responseToken } from "~/utils/page-cache.server";
 import { field, formFailure, moneyField, moneyFieldError, readForm } from "~/utils/forms.server";
 import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import { clientAddress } from "~/utils/http.server";
@@ -23,6 +33,8 @@ import { stripeAvailable } from "~/utils/stripe.server";
 import { fieldErrors, localizeMessage } from "~/utils/validation";
 import { ErrorSummary, Field } from "~/components/field";
 import { TattooChoice } from "~/components/tattoo-shop";
+import { PrisonerCard } from "~/components/prisoner-card";
+import prisonerStyles from "~/styles/prisoners.css";
 import {
   countryName,
   formatDate,
@@ -33,30 +45,54 @@ import {
   zoneLabel,
 } from "~/utils/format";
 import { notFound } from "~/utils/http.server";
-import { getLocale } from "~/utils/i18n.server";
+import { pickText } from "~/utils/i18n";
 import { useLocale, useT } from "~/utils/use-t";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data ? `${data.festival.name} — ${data.festival.city}` : "Festival" },
-];
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: prisonerStyles }];
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) =>
+  shareMeta(rootShareData(matches), {
+    title: data ? `${data.festival.name} — ${data.festival.city}` : "Festival",
+    description: data?.shareDescription,
+    image: data?.sharingImage ? { ...data.sharingImage, alt: data.posterAlt } : null,
+    path: data ? `/festivals/${data.festival.slug}` : undefined,
+  });
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const festival = await getPublicFestival(params.slug ?? "");
   if (!festival) throw notFound("No such festival.");
-  const locale = await getLocale(request);
+  const { t, locale } = await getTranslator(request);
   // Description in the reader's language when the festival has it, else the first one it offers.
-  const description =
-    festival.description[locale] ??
-    festival.languages.map((l) => festival.description[l]).find(Boolean) ??
-    null;
-  const accessCode = new URL(request.url).searchParams.get("code")?.trim().slice(0, 40) || null;
+  const about = pickText(festival.description, locale, festival.languages);
+  const description = about?.text ?? null;
+  const descriptionLanguage = about?.language && about.language !== locale ? about.language : null;
+  const search = new URL(request.url).searchParams;
+  const accessCode = search.get("code")?.trim().slice(0, 40) || null;
+  const ended = new Date(festival.endsAt) < new Date();
   return {
     festival,
     description,
+    descriptionLanguage,
+    ended,
+    // The sharing tags: the description (or the place and dates), the poster.
+    shareDescription:
+      description ??
+      t("festival.shareDescription", {
+        name: festival.name,
+        city: festival.city,
+        dates: formatDateRange(festival.startsAt, festival.endsAt, locale, festival.timezone),
+        venue: festival.venueName,
+      }),
+    sharingImage: posterForSharing(festival.poster),
+    posterAlt: t("festival.posterAlt", { name: festival.name }),
     shop: await shopFor(festival, locale, accessCode),
-    tattoos: await tattooShopFor(festival, locale),
-    // Made at each render: the checkout form sends it, so a double submit is one order.
-    idempotencyKey: randomToken(18),
+    tattoos: await tattooShopFor(festival, locale, readDayChoice(search)),
+    // The prisoners its proceeds support, with what has been raised and paid out for each.
+    prisoners: await supportedPrisonerCards(festival.id, locale),
+    // New for each response (the page cache puts a fresh one in each copy it
+    // sends: utils/page-cache.server.ts): the checkout form sends it, so a
+    // double submit is one order.
+    idempotencyKey: responseToken(context),
   };
 }
 
@@ -216,6 +252,12 @@ function Shop() {
   const t = useT();
   const locale = useLocale();
   const e: Record<string, string> = result?.errors ?? {};
+  const dayLink = (artistId: string, day: string) => {
+    const next = new URLSearchParams(params);
+    next.set("artist", artistId);
+    next.set("day", day);
+    return `?${next.toString()}#tattoos`;
+  };
   const v: Record<string, string> = result?.values ?? {};
   const onSale = shop.types.filter((x) => x.onSale);
   // Tattoos are booked through the same form; shown while the shop is open.
@@ -353,6 +395,7 @@ function Shop() {
         </ul>
         {tattooShop ? (
           <TattooChoice
+            dayLink={dayLink}
             tattoos={tattooShop}
             currency={festival.currency}
             timezone={festival.timezone}
@@ -444,8 +487,29 @@ function Shop() {
   );
 }
 
+/** The prisoners the festival supports: photo, status, figures, a link to each profile. */
+function SupportedPrisoners() {
+  const { prisoners } = useLoaderData<typeof loader>();
+  const t = useT();
+  if (prisoners.length === 0) return null;
+  return (
+    <section aria-labelledby="prisoners">
+      <h2 id="prisoners">{t("prisoners.supported")}</h2>
+      <p className="hint">{t("prisoners.figuresNote")}</p>
+      <ul className="prisoner-cards">
+        {prisoners.map((p) => (
+          <PrisonerCard key={p.id} prisoner={p} headingLevel={3} />
+        ))}
+      </ul>
+      <p>
+        <Link to="/prisoners">{t("prisoners.all")}</Link>
+      </p>
+    </section>
+  );
+}
+
 export default function FestivalPage() {
-  const { festival, description } = useLoaderData<typeof loader>();
+  const { festival, description, descriptionLanguage, ended } = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
   const zone = festival.timezone;
@@ -465,6 +529,10 @@ export default function FestivalPage() {
           <p className="notice danger" role="status">
             {t("festival.cancelledNotice")}
           </p>
+        ) : ended ? (
+          <p className="notice" role="status">
+            {t("festival.endedNotice")}
+          </p>
         ) : null}
         <p className="when">
           {formatDateRange(festival.startsAt, festival.endsAt, locale, zone)},{" "}
@@ -473,6 +541,14 @@ export default function FestivalPage() {
             ({t("festival.localTime", { zone: zoneLabel(festival.startsAt, locale, zone) })})
           </span>
         </p>
+        {festival.poster ? (
+          <FestivalPoster
+            poster={festival.poster}
+            festivalName={festival.name}
+            className="festival-poster"
+            sizes="(min-width: 60rem) 40rem, 100vw"
+          />
+        ) : null}
       </header>
       <section aria-labelledby="venue">
         <h2 id="venue">{t("festival.venue")}</h2>
@@ -497,13 +573,14 @@ export default function FestivalPage() {
         <section aria-labelledby="about">
           <h2 id="about">{t("festival.about")}</h2>
           {description.split(/\n{2,}/).map((para, i) => (
-            <p key={i} className="prewrap">
+            <p key={i} className="prewrap" lang={descriptionLanguage ?? undefined}>
               {para}
             </p>
           ))}
         </section>
       ) : null}
       <Shop />
+      <SupportedPrisoners />
       <section aria-labelledby="programme">
         <h2 id="programme">{t("festival.programme")}</h2>
         {festival.programme.length === 0 ? <p>{t("festival.noProgramme")}</p> : null}

@@ -7,7 +7,9 @@ import { checkCredentials, getSessionUser } from "~/utils/auth.server";
 import { field, formFailure, rateLimitedMessage, readForm } from "~/utils/forms.server";
 import { clientAddress } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
+import { SECOND_FACTOR_PAGE } from "~/utils/permissions.server";
 import { safeRedirect, signIn } from "~/utils/session.server";
+import { hasSecondFactor } from "~/utils/two-factor.server";
 import { useT } from "~/utils/use-t";
 import { passActionHeaders } from "~/utils/headers";
 
@@ -32,6 +34,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     const userId = await checkCredentials(email, password, clientAddress(context));
     if (!userId) return data({ error: t("login.invalid"), email }, { status: 401 });
+    // With a second factor: signed in, then its second step (decision 0035). Until
+    // it is done the session works, but money pages send it back there.
+    if (await hasSecondFactor(userId))
+      return signIn(
+        request,
+        userId,
+        `${SECOND_FACTOR_PAGE}?${new URLSearchParams({ redirectTo, signin: "1" })}`,
+      );
     return signIn(request, userId, redirectTo);
   } catch (e) {
     const failed = formFailure(e, t, rateLimitedMessage(t));

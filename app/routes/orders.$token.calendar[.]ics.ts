@@ -1,4 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
+import { orderCalendarEvent } from "~/models/order-calendar";
 import { getOrderView } from "~/models/order-view.server";
 import { publicUrl } from "~/utils/env.server";
 import { notFound } from "~/utils/http.server";
@@ -11,14 +12,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!order) throw notFound();
   const f = order.festival;
   const file = calendarFile([
-    {
-      uid: `${order.id}@solidarity-festivals`,
-      startsAt: f.startsAt,
-      endsAt: f.endsAt,
-      summary: f.name,
-      location: `${f.venueName}, ${f.venueAddress}`,
-      url: `${publicUrl()}/festivals/${f.slug}`,
-    },
+    orderCalendarEvent({
+      orderId: order.id,
+      festival: f,
+      festivalUrl: `${publicUrl()}/festivals/${f.slug}`,
+    }),
   ]);
   return new Response(file, {
     headers: {

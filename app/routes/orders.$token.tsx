@@ -24,6 +24,7 @@ import { notFound } from "~/utils/http.server";
 import { getLocale } from "~/utils/i18n.server";
 import { formatMoney } from "~/utils/money";
 import { useLocale, useT } from "~/utils/use-t";
+import { formatTicketCode } from "~/utils/ticket-code";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.order.code} — ${data.order.festival.name}` : "Order" },
@@ -151,6 +152,14 @@ export default function OrderPage() {
                 ) : (
                   <p className="badge danger">{t("order.ticketRevoked")}</p>
                 )}
+                {ticket.status === "valid" && ticket.shortCode ? (
+                  <p className="ticket-code">
+                    {t("order.ticketCode")}{" "}
+                    <strong className="mono" data-testid="ticket-code">
+                      {formatTicketCode(ticket.shortCode)}
+                    </strong>
+                  </p>
+                ) : null}
               </li>
             ))}
           </ol>

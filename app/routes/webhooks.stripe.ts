@@ -2,6 +2,8 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { applyStripeEvent } from "~/models/payment.server";
 import { errorResponse } from "~/utils/http.server";
 import { stripeAvailable, verifyWebhook } from "~/utils/stripe.server";
+import { logger } from "~/utils/logger.server";
+import { observeWebhookLag } from "~/utils/metrics.server";
 
 const MAX_WEBHOOK_BYTES = 512 * 1024;
 
@@ -31,12 +33,10 @@ export async function action({ request }: ActionFunctionArgs) {
   }
   try {
     const outcome = await applyStripeEvent(event);
+    if (outcome !== "duplicate") observeWebhookLag(event.created);
     return Response.json({ received: true, outcome });
   } catch (error) {
-    console.error(
-      `Stripe event ${event.id} (${event.type}) failed:`,
-      error instanceof Error ? error.message : error,
-    );
+    logger.error({ err: error, eventId: event.id, type: event.type }, "Stripe event failed");
     return errorResponse(500, "retry_later", "The event could not be applied; please retry.");
   }
 }

@@ -4,7 +4,9 @@ import { z } from "zod";
 import { DomainError } from "./domain-error";
 import { errorResponse, errorResponseOf, readBodyLimited } from "./http.server";
 import { translator } from "./i18n";
+import { storageFaultOf } from "./storage-faults.server";
 import { fieldErrors, fieldPath, localizeMessage, LONE_SURROGATE } from "./validation";
+import { logger } from "./logger.server";
 
 export const MAX_JSON_BYTES = 2 * 1024 * 1024;
 
@@ -135,7 +137,13 @@ export async function api(fn: () => Promise<Response>): Promise<Response> {
     if (error instanceof z.ZodError) return validationError(error);
     // Every domain error, one translation (app/utils/domain-error.ts).
     if (error instanceof DomainError) return errorResponseOf(error);
-    console.error("API error:", error instanceof Error ? error.stack : error);
+    // The database locked or the disk full: a 503 with Retry-After, not a bug's 500.
+    const fault = storageFaultOf(error);
+    if (fault) {
+      logger.warn({ err: error, fault: fault.kind }, "API storage fault");
+      return errorResponseOf(fault);
+    }
+    logger.error({ err: error }, "API error");
     return errorResponse(500, "internal_error", "Something went wrong on our side.");
   }
 }

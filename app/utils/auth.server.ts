@@ -18,6 +18,10 @@ export type CurrentUser = {
   role: GlobalRole;
   locale: string | null;
   memberships: { festivalId: string; role: FestivalRole }[];
+  /** The account has a second factor (TOTP) enrolled. */
+  totpEnrolled?: boolean;
+  /** This session or token proved the second factor (money roles need it: permission "treasury"). */
+  secondFactor?: boolean;
 };
 
 export const API_TOKEN_TTL_MS = 90 * 24 * 60 * 60 * 1000;
@@ -29,6 +33,7 @@ const userSelect = {
   role: true,
   locale: true,
   disabledAt: true,
+  totpEnabledAt: true,
   memberships: { select: { festivalId: true, role: true } },
 } as const;
 
@@ -39,10 +44,14 @@ type UserRow = {
   role: string;
   locale: string | null;
   disabledAt: Date | null;
+  totpEnabledAt: Date | null;
   memberships: { festivalId: string; role: string }[];
 };
 
-function toCurrentUser(row: UserRow | null | undefined): CurrentUser | null {
+function toCurrentUser(
+  row: UserRow | null | undefined,
+  secondFactorAt: Date | null = null,
+): CurrentUser | null {
   if (!row || row.disabledAt) return null;
   return {
     id: row.id,
@@ -54,6 +63,12 @@ function toCurrentUser(row: UserRow | null | undefined): CurrentUser | null {
       festivalId: m.festivalId,
       role: m.role as FestivalRole,
     })),
+    totpEnrolled: row.totpEnabledAt !== null,
+    // Proved with the factor enrolled now (a factor reset makes older proofs worthless).
+    secondFactor:
+      row.totpEnabledAt !== null &&
+      secondFactorAt !== null &&
+      secondFactorAt.getTime() >= row.totpEnabledAt.getTime(),
   };
 }
 
@@ -63,10 +78,10 @@ export async function getSessionUser(request: Request): Promise<CurrentUser | nu
   if (!sessionId) return null;
   const session = await prisma.session.findUnique({
     where: { id: sessionId },
-    select: { expiresAt: true, user: { select: userSelect } },
+    select: { expiresAt: true, secondFactorAt: true, user: { select: userSelect } },
   });
   if (!session || session.expiresAt < new Date()) return null;
-  return toCurrentUser(session.user);
+  return toCurrentUser(session.user, session.secondFactorAt);
 }
 
 /** The signed-in user, or a redirect to the sign-in page that comes back here. */
@@ -89,12 +104,13 @@ export async function requireApiUser(request: Request): Promise<CurrentUser> {
       expiresAt: true,
       revokedAt: true,
       lastUsedAt: true,
+      secondFactorAt: true,
       user: { select: userSelect },
     },
   });
   if (!token || token.revokedAt || token.expiresAt < new Date())
     throw unauthorized("Invalid or expired token");
-  const user = toCurrentUser(token.user);
+  const user = toCurrentUser(token.user, token.secondFactorAt);
   if (!user) throw unauthorized("Invalid or expired token");
   // Record use at most once a minute (cheap, and good enough for "last used").
   if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
@@ -123,14 +139,18 @@ export async function checkCredentials(email: string, password: string, address:
   return user.id;
 }
 
-/** Issue a bearer token. Only its hash is stored; the token itself is returned once. */
-export async function createApiToken(userId: string, name?: string) {
+/**
+ * Issue a bearer token. Only its hash is stored; the token itself is returned
+ * once. `secondFactor`: the caller checked a one-time code with the password.
+ */
+export async function createApiToken(userId: string, name?: string, secondFactor = false) {
   const token = randomToken(32);
   await prisma.apiToken.create({
     data: {
       userId,
       tokenHash: sha256(token),
       name: name ?? null,
+      secondFactorAt: secondFactor ? new Date() : null,
       expiresAt: new Date(Date.now() + API_TOKEN_TTL_MS),
     },
   });

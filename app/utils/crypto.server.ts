@@ -19,3 +19,10 @@ export function humanCode(length = 8): string {
   for (let i = 0; i < length; i++) out += CROCKFORD[crypto.randomInt(0, 32)];
   return `${out.slice(0, 4)}-${out.slice(4)}`;
 }
+
+/** A ticket's short code: ten Crockford base32 characters, stored without a hyphen (decision 0049). */
+export function ticketShortCode(): string {
+  let out = "";
+  for (let i = 0; i < 10; i++) out += CROCKFORD[crypto.randomInt(0, 32)];
+  return out;
+}

@@ -9,8 +9,8 @@ import { getEnv } from "./env.server";
 import { PreparedClient } from "./sqlite-connections.server";
 
 /** Applied to every SQLite connection when it opens (decision 0022). */
+// (busy_timeout is PreparedClient's: a short one per try, retried asynchronously up to 5 s.)
 const CONNECTION_PRAGMAS = [
-  "PRAGMA busy_timeout = 5000",
   "PRAGMA synchronous = NORMAL",
   "PRAGMA foreign_keys = ON",
   // Erased personal data is overwritten in the file, not left in free space (privacy.server.ts).

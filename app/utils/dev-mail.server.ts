@@ -2,6 +2,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { simpleParser } from "mailparser";
+import { previewDocument } from "./email-preview.server";
 import { mailFolder } from "./email.server";
 
 export async function listDevMail(selected: string | null, limit = 50) {
@@ -25,6 +26,11 @@ export async function listDevMail(selected: string | null, limit = 50) {
         subject: parsed.subject ?? "",
         date: parsed.date?.toISOString() ?? "",
         text: file === open ? (parsed.text ?? "") : null,
+        // The HTML part with its inline images, for a sandboxed frame (email-preview.server.ts).
+        html:
+          file === open && typeof parsed.html === "string"
+            ? previewDocument(parsed.html, parsed.attachments)
+            : null,
       };
     }),
   );

@@ -10,6 +10,7 @@ import {
   type ScanResult,
   type Verdict,
 } from "~/models/door-verdict";
+import { normalizeTicketCode, ticketCodeDigest } from "~/utils/ticket-code";
 import { parseTicketToken, verifyTicketToken, ed25519Verifier } from "~/utils/ticket-token";
 
 export type DoorResult = ScanResult;
@@ -37,13 +38,21 @@ export type DoorManifest = {
   /** …and of those, the ones that went out since (they may come back in). */
   outside?: string[];
   paymentDue: Record<string, number>;
+  /**
+   * Typed short codes, offline: the salted digest of each ticket's code
+   * (app/utils/ticket-code.ts) → [ticket id, ticket type id]. Never the codes
+   * themselves (absent in manifests of older servers).
+   */
+  codes?: Record<string, [string, string]>;
   counters: { sold: number; checkedIn: number; inside: number };
   /** The server's ETag for this content (kept on the phone to ask "changed since?"). */
   etag?: string;
 };
 
+/** A scan made offline, to upload: of a QR code (`token`) or a typed short code (`code`). */
 export type QueuedScan = {
-  token: string;
+  token?: string;
+  code?: string;
   nonce: string;
   scannedAt: string;
   direction: Direction;
@@ -290,6 +299,8 @@ export class RateLimitedError extends NetworkError {
 }
 /** The server does not know this device (revoked or never set up). */
 export class DeviceRejectedError extends Error {}
+/** The server knows no ticket of this festival with the typed code (a typo, or another festival's). */
+export class UnknownCodeError extends Error {}
 /** What is due changed between the verdict and the cash (another door was quicker): scan again. */
 export class AmountChangedError extends Error {}
 
@@ -327,6 +338,8 @@ async function send(
   if (res.status === 429)
     throw new RateLimitedError(Math.max(1, Number(res.headers.get("Retry-After")) || 60));
   if (res.status >= 500) throw new NetworkError(`HTTP ${res.status}`);
+  if (res.status === 404 && path === "/api/v1/door/scans")
+    throw new UnknownCodeError("unknown code");
   if (res.status === 409 && path === "/api/v1/door/payments")
     throw new AmountChangedError("amount changed");
   if (!res.ok && res.status !== 304) throw new Error(`HTTP ${res.status}`);
@@ -412,6 +425,20 @@ export async function scanOnline(
 ): Promise<DoorVerdict> {
   if ((await queueLength().catch(() => 0)) > 0) await syncQueue(deviceToken);
   return postVerdict(deviceToken, "/api/v1/door/scans", { token, direction }, direction);
+}
+
+/**
+ * A short code typed by staff (already normalised: normalizeTicketCode), asked
+ * of the server like a scan — the queue goes first, as for scans. Unknown to
+ * the server: UnknownCodeError.
+ */
+export async function scanCodeOnline(
+  deviceToken: string,
+  code: string,
+  direction: Direction,
+): Promise<DoorVerdict> {
+  if ((await queueLength().catch(() => 0)) > 0) await syncQueue(deviceToken);
+  return postVerdict(deviceToken, "/api/v1/door/scans", { code, direction }, direction);
 }
 
 /** Admit (or let out) a ticket found by search; online only. */
@@ -585,19 +612,54 @@ export async function scanOffline(
       offline: true,
     };
   }
-  const ticketId = payload.t;
+  return decideOffline({ token }, payload.t, payload.y, direction, manifest, now);
+}
+
+/**
+ * A typed short code without the network: the manifest's digest of it names
+ * the ticket, which is then decided exactly as a scan of its QR code. A code
+ * that cannot be one, or that the manifest does not know, is invalid (nothing
+ * to upload).
+ */
+export async function scanCodeOffline(
+  typed: string,
+  direction: Direction,
+  manifest: DoorManifest | null,
+  now = new Date(),
+): Promise<DoorVerdict & { offline: true; noManifest?: boolean }> {
+  if (!manifest) return { result: "invalid", offline: true, noManifest: true };
+  const code = normalizeTicketCode(typed);
+  if (!code) return { result: "invalid", offline: true };
+  const found = manifest.codes?.[await ticketCodeDigest(manifest.festival.id, code)];
+  if (!found) return { result: "invalid", offline: true };
+  return decideOffline({ code }, found[0], found[1], direction, manifest, now);
+}
+
+/**
+ * The offline verdict for a ticket of this festival (its code's signature or
+ * its typed code checked): cancelled festival, revoked, payment due, inside
+ * or not — queued for upload as what was scanned or typed.
+ */
+async function decideOffline(
+  what: { token: string } | { code: string },
+  ticketId: string,
+  ticketTypeId: string,
+  direction: Direction,
+  manifest: DoorManifest,
+  now: Date,
+): Promise<DoorVerdict & { offline: true }> {
   const nonce = newNonce();
   const base = {
     ticketId,
     nonce,
-    ticketType: manifest.ticketTypes.find((t) => t.id === payload.y)?.name,
+    ticketType: manifest.ticketTypes.find((t) => t.id === ticketTypeId)?.name,
     offline: true as const,
   };
   // Strictly increasing scan times on this phone, so the queue keeps the order of scans.
   lastScanMs = Math.max(now.getTime(), lastScanMs + 1);
   const scannedAt = new Date(lastScanMs).toISOString();
   const queue = (offlineResult: QueuedScan["offlineResult"]) =>
-    enqueueScan({ token, nonce, scannedAt, direction, offlineResult });
+    enqueueScan({ ...what, nonce, scannedAt, direction, offlineResult });
 
   if (manifest.festival.cancelled) {
     await queue("invalid");

@@ -21,8 +21,21 @@ const schema = z.object({
   STRIPE_API_URL: z.string().url().optional(),
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   DATA_ENCRYPTION_KEY: z.string().optional(),
+  // How many treasurers other than the proposer approve a payout, cost or fund transfer.
+  PAYOUT_APPROVALS: z.coerce.number().int().min(1).max(10).default(1),
   // Days after a festival's end before its attendees' names and emails are erased.
   PERSONAL_DATA_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  // Seconds a background worker's lease lasts without renewal (decision 0038): how long
+  // a killed process's work waits before another process takes it over.
+  WORKER_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(30),
+  // Test hook (app/utils/fault-points.server.ts): comma-separated pause points; refused in production.
+  FAULT_POINTS: z.string().optional(),
+  // Structured logs (app/utils/logger.server.ts): the lowest level written, and a
+  // file to append JSON lines to instead of standard output.
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_FILE: z.string().optional(),
+  // Bearer token for GET /metrics (Prometheus); unset, /metrics answers 404.
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters long").optional(),
 });
 
 export type Env = z.infer<typeof schema> & { sessionSecrets: string[] };

@@ -5,7 +5,9 @@
 import type { ServerBuild } from "@remix-run/node";
 import { DomainError } from "./domain-error";
 import { translator } from "./i18n";
+import { storageFaultOf } from "./storage-faults.server";
 import { localizeMessage } from "./validation";
+import { logger } from "./logger.server";
 
 export type FieldErrors = Record<string, string>;
 
@@ -56,7 +58,8 @@ export function errorResponseOf(error: DomainError): Response {
 /**
  * The server build with every route's loader and action answering a domain
  * error it lets through with `errorResponseOf` (pages show it in their error
- * boundary, as any thrown response); server/index.ts serves this build.
+ * boundary, as any thrown response), and a storage fault as its 503
+ * (app/utils/storage-faults.server.ts); server/index.ts serves this build.
  */
 export function withDomainErrors(build: ServerBuild): ServerBuild {
   const translated =
@@ -65,7 +68,14 @@ export function withDomainErrors(build: ServerBuild): ServerBuild {
       try {
         return await fn(...args);
       } catch (error) {
-        throw error instanceof DomainError ? errorResponseOf(error) : error;
+        if (error instanceof DomainError) throw errorResponseOf(error);
+        // The database locked or the disk full: a 503 page or answer with Retry-After.
+        const fault = storageFaultOf(error);
+        if (fault) {
+          logger.warn({ err: error, fault: fault.kind }, "storage fault");
+          throw errorResponseOf(fault);
+        }
+        throw error;
       }
     };
   const routes: ServerBuild["routes"] = {};

@@ -6,11 +6,13 @@
 // shipped prebuilt inside its npm package).
 import fs from "node:fs/promises";
 import path from "node:path";
-import sharp, { type Metadata } from "sharp";
+import type SharpModule from "sharp";
+import type { Metadata, Sharp } from "sharp";
 import { randomToken } from "./crypto.server";
 import { DomainError } from "./domain-error";
 import { getEnv } from "./env.server";
 import { errorResponse } from "./http.server";
+import { logger } from "./logger.server";
 
 /** The largest picture accepted, in bytes (a phone photo is 2–8 MB). */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
@@ -25,7 +27,16 @@ export const THUMB_LONG_SIDE = 400;
 const MAX_UPLOAD_FIELDS = 30;
 
 /** A stored file's name: random, WebP, nothing else (the media route accepts only this). */
-export const MEDIA_FILE = /^[A-Za-z0-9_-]{22}(?:-t)?\.webp$/;
+export const MEDIA_FILE = /^[A-Za-z0-9_-]{22}(?:-t|-w\d{3,4})?\.webp$/;
+
+/** The widths a festival poster is stored at (a srcset); none wider than the upload. */
+export const POSTER_WIDTHS = [480, 960, 1600] as const;
+
+/** A stored poster: files `<name>-w<width>.webp` for each of `widths`; the largest's size. */
+export type StoredPoster = { name: string; widths: number[]; width: number; height: number };
+
+/** A poster's file of one width. */
+export const posterFile = (name: string, width: number) => `${name}-w${width}.webp`;
 
 export type StoredImage = {
   file: string;
@@ -78,7 +89,24 @@ export function sniffImage(bytes: Uint8Array): "jpeg" | "png" | "webp" | null {
   return null;
 }
 
-function decoder(bytes: Buffer) {
+let sharpModule: Promise<{ default: typeof SharpModule }> | undefined;
+
+/**
+ * sharp (libvips, some 20 MiB resident) is loaded on the first upload, not at start
+ * (decision 0042, the memory budget), with libvips' operation cache off (each picture
+ * is decoded once) and one libvips thread per pipeline.
+ */
+function loadSharp() {
+  sharpModule ??= import("sharp").then((module) => {
+    module.default.cache(false);
+    module.default.concurrency(1);
+    return module;
+  });
+  return sharpModule;
+}
+
+async function decoder(bytes: Buffer): Promise<Sharp> {
+  const { default: sharp } = await loadSharp();
   // failOn "warning": a truncated or corrupt file is refused rather than half-decoded.
   return sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: "warning", pages: 1 });
 }
@@ -89,32 +117,38 @@ function sharpFailure(error: unknown): ImageRejectedError {
   return unreadable();
 }
 
-/**
- * Check and re-encode a picture: its content must be JPEG, PNG or WebP (the
- * magic bytes and the decoder agree), within the pixel limit, and decode
- * without error. The result is turned upright by its EXIF orientation, scaled
- * down to IMAGE_LONG_SIDE (and a THUMB_LONG_SIDE thumbnail) and written as WebP
- * with no metadata (sharp keeps none unless asked; converted to sRGB).
- */
-export async function reencodeImage(bytes: Buffer) {
+/** The checks of `reencodeImage`: size, content (magic bytes and decoder agree), pixels. */
+async function checkImage(bytes: Buffer): Promise<{ width: number; height: number }> {
   if (bytes.length > MAX_IMAGE_BYTES) throw imageTooBig();
   const sniffed = sniffImage(bytes);
   if (!sniffed) throw notAnImage();
   let meta: Metadata;
   try {
-    meta = await decoder(bytes).metadata();
+    meta = await (await decoder(bytes)).metadata();
   } catch (error) {
     throw sharpFailure(error);
   }
   if (meta.format !== sniffed) throw notAnImage();
   if (!meta.width || !meta.height) throw unreadable();
   if (meta.width * meta.height > MAX_INPUT_PIXELS) throw tooManyPixels();
+  return { width: meta.width, height: meta.height };
+}
+
+/**
+ * Check and re-encode a picture: its content must be JPEG, PNG or WebP (the
+ * magic bytes and the decoder agree), within the pixel limit, and decode
+ * without error. The result is turned upright by its EXIF orientation, scaled
+ * down to `longSide` (default IMAGE_LONG_SIDE; and a THUMB_LONG_SIDE thumbnail) and written as WebP
+ * with no metadata (sharp keeps none unless asked; converted to sRGB).
+ */
+export async function reencodeImage(bytes: Buffer, longSide = IMAGE_LONG_SIDE) {
+  await checkImage(bytes);
   try {
-    const upright = decoder(bytes).rotate();
+    const upright = (await decoder(bytes)).rotate();
     const [main, thumb] = await Promise.all([
       upright
         .clone()
-        .resize(IMAGE_LONG_SIDE, IMAGE_LONG_SIDE, { fit: "inside", withoutEnlargement: true })
+        .resize(longSide, longSide, { fit: "inside", withoutEnlargement: true })
         .webp({ quality: 82 })
         .toBuffer({ resolveWithObject: true }),
       upright
@@ -130,7 +164,7 @@ export async function reencodeImage(bytes: Buffer) {
 }
 
 /** Write a file whole or not at all (a temporary name, then a rename). */
-async function writeAtomically(file: string, data: Buffer) {
+export async function writeAtomically(file: string, data: Buffer) {
   const temp = `${file}.${randomToken(6)}.tmp`;
   await fs.writeFile(temp, data, { mode: 0o644 });
   await fs.rename(temp, file);
@@ -163,6 +197,53 @@ export async function storeImage(bytes: Buffer): Promise<StoredImage> {
   };
 }
 
+/**
+ * Check and re-encode a poster like any picture (WebP, no metadata, upright) at
+ * each of POSTER_WIDTHS up to its own width (and at its own width when it is
+ * narrower than all), and store the files under one random name.
+ */
+export async function storePoster(bytes: Buffer): Promise<StoredPoster> {
+  const { width } = await checkImage(bytes);
+  const widths: number[] = POSTER_WIDTHS.filter((w) => w <= width);
+  if (widths.length === 0) widths.push(width);
+  let encoded: { width: number; data: Buffer; height: number }[];
+  try {
+    const upright = (await decoder(bytes)).rotate();
+    encoded = await Promise.all(
+      widths.map(async (w) => {
+        const out = await upright
+          .clone()
+          .resize({ width: w, withoutEnlargement: true })
+          .webp({ quality: 80 })
+          .toBuffer({ resolveWithObject: true });
+        // Its real width (an EXIF-rotated picture may be narrower than asked).
+        return { width: out.info.width, data: out.data, height: out.info.height };
+      }),
+    );
+    encoded = encoded.filter((e, i) => encoded.findIndex((x) => x.width === e.width) === i);
+  } catch (error) {
+    throw sharpFailure(error);
+  }
+  const dir = mediaDir();
+  await fs.mkdir(dir, { recursive: true });
+  const name = randomToken(16);
+  const files = encoded.map((e) => posterFile(name, e.width));
+  try {
+    for (const e of encoded)
+      await writeAtomically(path.join(dir, posterFile(name, e.width)), e.data);
+  } catch (error) {
+    await removeImageFiles(files);
+    throw error;
+  }
+  const largest = encoded[encoded.length - 1]!;
+  return {
+    name,
+    widths: encoded.map((e) => e.width),
+    width: largest.width,
+    height: largest.height,
+  };
+}
+
 /** Delete stored files (after the rows naming them are gone); missing files are fine. */
 export async function removeImageFiles(files: string[]) {
   const dir = mediaDir();
@@ -171,7 +252,7 @@ export async function removeImageFiles(files: string[]) {
       .filter((f) => MEDIA_FILE.test(f))
       .map((f) =>
         fs.rm(path.join(dir, f), { force: true }).catch((error: unknown) => {
-          console.error("Could not remove a media file:", f, error);
+          logger.error({ err: error, file: f }, "could not remove a media file");
         }),
       ),
   );

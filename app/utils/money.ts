@@ -1,11 +1,18 @@
 // Money is an integer number of minor units plus an ISO 4217 currency. Never floats.
+import { numberFormat } from "./intl";
+
+const digitsByCurrency = new Map<string, number>();
 
 /** Digits after the decimal point for a currency (EUR 2, JPY 0, ...). */
 export function minorUnitDigits(currency: string): number {
-  return (
-    new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
-      .maximumFractionDigits ?? 2
-  );
+  let digits = digitsByCurrency.get(currency);
+  if (digits === undefined) {
+    const options = numberFormat("en", { style: "currency", currency }).resolvedOptions();
+    digits = options.maximumFractionDigits ?? 2;
+    // Bounded by the currencies Intl knows (an unknown code has thrown above).
+    digitsByCurrency.set(currency, digits);
+  }
+  return digits;
 }
 
 export function formatMoney(amountMinor: number, currency: string, locale: string): string {
@@ -16,7 +23,7 @@ export function formatMoney(amountMinor: number, currency: string, locale: strin
   const abs = String(Math.abs(amountMinor)).padStart(digits + 1, "0");
   const decimal =
     digits === 0 ? abs : `${abs.slice(0, abs.length - digits)}.${abs.slice(abs.length - digits)}`;
-  const formatter = new Intl.NumberFormat(locale, { style: "currency", currency });
+  const formatter = numberFormat(locale, { style: "currency", currency });
   return formatter.format(`${negative ? "-" : ""}${decimal}` as unknown as number); // Intl takes decimal strings (ES2023)
 }
 
@@ -46,4 +53,11 @@ export function toMajorInput(amountMinor: number, currency: string): string {
   if (digits === 0) return String(amountMinor);
   const s = String(amountMinor).padStart(digits + 1, "0");
   return `${s.slice(0, -digits)}.${s.slice(-digits)}`;
+}
+
+/** Minor units as an exact major-unit decimal, sign included ("-1550" EUR → "-15.50"; JPY "-500"). */
+export function toMajorDecimal(amountMinor: number, currency: string): string {
+  if (!Number.isSafeInteger(amountMinor)) throw new RangeError("amount must be an integer");
+  const sign = amountMinor < 0 ? "-" : "";
+  return sign + toMajorInput(Math.abs(amountMinor), currency);
 }

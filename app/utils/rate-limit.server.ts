@@ -1,7 +1,8 @@
-// Rate limits. In-memory (one process serves one collective); see docs/decisions/0005.
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+// Rate limits, shared by every app process on the database (decision 0039;
+// the limits themselves: decisions 0005, 0015, 0016).
 import { getEnv } from "./env.server";
 import { DomainError } from "./domain-error";
+import { SharedLimiter, type LimitWindow } from "./rate-limit-store.server";
 
 const WINDOW_SECONDS = 15 * 60;
 
@@ -17,37 +18,25 @@ const WINDOW_SECONDS = 15 * 60;
 export const SIGN_IN_FREE_FAILURES = 5;
 const SIGN_IN_MAX_DELAY_SECONDS = 15 * 60;
 const SIGN_IN_ACCOUNT_CEILING = 50;
-/** Two weeks: memory timers cannot go much further (setTimeout holds at most 24.8 days). */
+/** Two weeks. */
 const KNOWN_ADDRESS_SECONDS = 14 * 24 * 60 * 60;
 
 /** Failures of an (account, address) pair in a day (cleared by a success). */
-const signInPairFailures = new RateLimiterMemory({
-  keyPrefix: "signin-pair-fails",
-  points: Number.MAX_SAFE_INTEGER,
-  duration: 24 * 60 * 60,
-});
+const signInPairFailures = new SharedLimiter(
+  "signin-pair-fails",
+  Number.MAX_SAFE_INTEGER,
+  24 * 60 * 60,
+);
 /** The pair's current wait, set with block(). */
-const signInPairDelay = new RateLimiterMemory({
-  keyPrefix: "signin-pair-delay",
-  points: 1,
-  duration: 1,
-});
-const signInPerAddress = new RateLimiterMemory({
-  keyPrefix: "signin-ip",
-  points: 60,
-  duration: WINDOW_SECONDS,
-});
-const signInAccountFailures = new RateLimiterMemory({
-  keyPrefix: "signin-acct",
-  points: SIGN_IN_ACCOUNT_CEILING,
-  duration: WINDOW_SECONDS,
-});
+const signInPairDelay = new SharedLimiter("signin-pair-delay", 1, 1);
+const signInPerAddress = new SharedLimiter("signin-ip", 60, WINDOW_SECONDS);
+const signInAccountFailures = new SharedLimiter(
+  "signin-acct",
+  SIGN_IN_ACCOUNT_CEILING,
+  WINDOW_SECONDS,
+);
 /** Pairs that proved the account is theirs (a sign-in or a password reset) in the last two weeks. */
-const knownPairs = new RateLimiterMemory({
-  keyPrefix: "signin-known",
-  points: 1,
-  duration: KNOWN_ADDRESS_SECONDS,
-});
+const knownPairs = new SharedLimiter("signin-known", 1, KNOWN_ADDRESS_SECONDS);
 
 /**
  * Password reset: requests per address and per (account, address) pair are
@@ -57,21 +46,13 @@ const knownPairs = new RateLimiterMemory({
  * cannot be guessed, and nobody else's traffic can spend the owner's budget.
  */
 const RESET_EMAILS_PER_ACCOUNT = 5;
-const resetPerAddress = new RateLimiterMemory({
-  keyPrefix: "reset-ip",
-  points: 30,
-  duration: WINDOW_SECONDS,
-});
-const resetPerPair = new RateLimiterMemory({
-  keyPrefix: "reset-pair",
-  points: 5,
-  duration: WINDOW_SECONDS,
-});
-const resetEmailsPerAccount = new RateLimiterMemory({
-  keyPrefix: "reset-acct",
-  points: RESET_EMAILS_PER_ACCOUNT,
-  duration: WINDOW_SECONDS,
-});
+const resetPerAddress = new SharedLimiter("reset-ip", 30, WINDOW_SECONDS);
+const resetPerPair = new SharedLimiter("reset-pair", 5, WINDOW_SECONDS);
+const resetEmailsPerAccount = new SharedLimiter(
+  "reset-acct",
+  RESET_EMAILS_PER_ACCOUNT,
+  WINDOW_SECONDS,
+);
 
 /** An (account, address) key; addresses contain no newline, so it is unambiguous. */
 const pair = (email: string, address: string) => `${address}\n${email}`;
@@ -83,21 +64,34 @@ const pair = (email: string, address: string) => `${address}\n${email}`;
  */
 const DOOR_SEARCHES_PER_MINUTE = 20;
 const DOOR_SEARCHES_PER_HOUR = 120;
-const doorSearchPerMinute = new RateLimiterMemory({
-  keyPrefix: "door-search-min",
-  points: DOOR_SEARCHES_PER_MINUTE,
-  duration: 60,
-});
-const doorSearchPerHour = new RateLimiterMemory({
-  keyPrefix: "door-search-hour",
-  points: DOOR_SEARCHES_PER_HOUR,
-  duration: 60 * 60,
-});
+const doorSearchPerMinute = new SharedLimiter("door-search-min", DOOR_SEARCHES_PER_MINUTE, 60);
+const doorSearchPerHour = new SharedLimiter("door-search-hour", DOOR_SEARCHES_PER_HOUR, 60 * 60);
+
+/**
+ * Short codes typed at the door, per device (decision 0049): a burst per
+ * minute and a ceiling per hour. Never disabled — like searches, it stops a
+ * stolen phone from guessing codes, not load.
+ */
+export const DOOR_CODES_PER_MINUTE = 30;
+const DOOR_CODES_PER_HOUR = 300;
+const doorCodePerMinute = new SharedLimiter("door-code-min", DOOR_CODES_PER_MINUTE, 60);
+const doorCodePerHour = new SharedLimiter("door-code-hour", DOOR_CODES_PER_HOUR, 60 * 60);
+
+/**
+ * Organisers' emails on demand (decision 0049): an order's tickets sent again
+ * (per order, and per organiser over all orders), and a template's test sent
+ * to oneself. Never disabled: each one is an email to a real mailbox.
+ */
+export const ORDER_RESENDS_PER_HOUR = 3;
+const orderResendPerOrder = new SharedLimiter("resend-order", ORDER_RESENDS_PER_HOUR, 60 * 60);
+const orderResendPerUser = new SharedLimiter("resend-user", 30, 60 * 60);
+export const TEST_EMAILS_PER_HOUR = 10;
+const testEmailPerUser = new SharedLimiter("test-email-user", TEST_EMAILS_PER_HOUR, 60 * 60);
 
 /** A venue's doors share one address: its budget for door-device writes is this many devices' worth. */
 const DOORS_PER_ADDRESS = 10;
 
-let apiWrites: { perKey: RateLimiterMemory; doorsPerAddress: RateLimiterMemory } | null | undefined;
+let apiWrites: { perKey: SharedLimiter; doorsPerAddress: SharedLimiter } | null | undefined;
 function apiWriteLimiters() {
   if (apiWrites === undefined) {
     const perMinute = getEnv().RATE_LIMIT_PER_MINUTE;
@@ -105,16 +99,8 @@ function apiWriteLimiters() {
       perMinute === 0
         ? null
         : {
-            perKey: new RateLimiterMemory({
-              keyPrefix: "api-write",
-              points: perMinute,
-              duration: 60,
-            }),
-            doorsPerAddress: new RateLimiterMemory({
-              keyPrefix: "door-address",
-              points: perMinute * DOORS_PER_ADDRESS,
-              duration: 60,
-            }),
+            perKey: new SharedLimiter("api-write", perMinute, 60),
+            doorsPerAddress: new SharedLimiter("door-address", perMinute * DOORS_PER_ADDRESS, 60),
           };
   }
   return apiWrites;
@@ -129,20 +115,18 @@ export class RateLimitedError extends DomainError {
   }
 }
 
-const secondsOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+const secondsOf = (window: LimitWindow) => Math.max(1, Math.ceil(window.msBeforeNext / 1000));
 
-async function take(limiter: RateLimiterMemory, key: string) {
-  try {
-    await limiter.consume(key);
-  } catch (e) {
-    if (e instanceof RateLimiterRes) throw new RateLimitedError(secondsOf(e));
-    throw e;
-  }
+/** Spend a point; refused (the point still counts) past the limit. */
+async function take(limiter: SharedLimiter, key: string) {
+  const window = await limiter.add(key);
+  if (window.consumedPoints > limiter.points) throw new RateLimitedError(secondsOf(window));
 }
 
-async function check(limiter: RateLimiterMemory, key: string) {
-  const res = await limiter.get(key);
-  if (res && res.remainingPoints <= 0) throw new RateLimitedError(secondsOf(res));
+/** Refuse while the key's budget is spent, without spending. */
+async function check(limiter: SharedLimiter, key: string) {
+  const window = await limiter.get(key);
+  if (window && window.remainingPoints <= 0) throw new RateLimitedError(secondsOf(window));
 }
 
 export const rateLimits = {
@@ -156,8 +140,8 @@ export const rateLimits = {
   },
   async signInFailed(email: string, address: string) {
     const key = pair(email, address);
-    const failures = (await signInPairFailures.penalty(key)).consumedPoints;
-    await signInAccountFailures.penalty(email);
+    const failures = (await signInPairFailures.add(key)).consumedPoints;
+    await signInAccountFailures.add(email);
     if (failures > SIGN_IN_FREE_FAILURES)
       await signInPairDelay.block(
         key,
@@ -178,7 +162,7 @@ export const rateLimits = {
   async passwordResetRequest(email: string, address: string): Promise<boolean> {
     await take(resetPerAddress, address);
     await take(resetPerPair, pair(email, address));
-    const sent = await resetEmailsPerAccount.penalty(email);
+    const sent = await resetEmailsPerAccount.add(email);
     return sent.consumedPoints <= RESET_EMAILS_PER_ACCOUNT;
   },
   /** Opening or submitting a reset link. */
@@ -194,6 +178,20 @@ export const rateLimits = {
   async doorSearch(deviceId: string) {
     await take(doorSearchPerHour, deviceId);
     await take(doorSearchPerMinute, deviceId);
+  },
+  /** A short code typed at the door (online, or an unknown one in an offline upload). */
+  async doorCode(deviceId: string) {
+    await take(doorCodePerHour, deviceId);
+    await take(doorCodePerMinute, deviceId);
+  },
+  /** An organiser sends an order's tickets again. */
+  async orderResend(userId: string, orderId: string) {
+    await take(orderResendPerUser, userId);
+    await take(orderResendPerOrder, orderId);
+  },
+  /** An organiser sends themselves a template's test email. */
+  async testEmail(userId: string) {
+    await take(testEmailPerUser, userId);
   },
   /**
    * A door device's write: RATE_LIMIT_PER_MINUTE per device, because all the

@@ -22,8 +22,37 @@ import {
   type Transaction,
   type TransactionMode,
 } from "@libsql/client";
+import { storageFaultOf } from "./storage-faults.server";
 
 type Member = { client: Client; heldByTransaction: boolean };
+
+/**
+ * Whether a failure may have left its connection unusable: a BEGIN that met
+ * another writer's lock past busy_timeout stays an open statement on its
+ * connection, and every later transaction there fails with "cannot commit
+ * transaction - SQL statements in progress" (tests/db/busy-connection.test.ts);
+ * an I/O error (a full disk) is no better. Such a connection is closed and
+ * replaced rather than handed out again.
+ */
+function poisons(error: unknown) {
+  return storageFaultOf(error) !== null;
+}
+
+/**
+ * How long SQLite itself may wait for a lock, per try. Its busy handler sleeps
+ * on the calling thread — the event loop, the driver being synchronous — so a
+ * lock held by another process would freeze every request for busy_timeout.
+ * Instead each connection waits at most this long, and writes that can be
+ * tried again whole (a statement on its own, a batch, the BEGIN of a
+ * transaction) are retried asynchronously until `busyTimeoutMs` has passed.
+ */
+export const BUSY_SLICE_MS = 10;
+
+function isBusy(error: unknown) {
+  return storageFaultOf(error)?.kind === "database_busy";
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Longest wait for the write gate before giving up like SQLite would (SQLITE_BUSY). */
 const GATE_TIMEOUT_MS = 15_000;
@@ -85,7 +114,10 @@ export type PreparedClientOptions = {
   pragmas: readonly string[];
   /** Most connections open at once (transactions beyond that wait for one). */
   connections: number;
-  /** Milliseconds SQLite waits for a lock before SQLITE_BUSY. */
+  /**
+   * Milliseconds a write waits for another process's lock before SQLITE_BUSY
+   * (asynchronously, in tries of BUSY_SLICE_MS: see above).
+   */
   busyTimeoutMs: number;
 };
 
@@ -110,9 +142,10 @@ export class PreparedClient implements Client {
       const client = createClient({
         url: this.#options.url,
         concurrency: 1,
-        timeout: this.#options.busyTimeoutMs,
+        timeout: BUSY_SLICE_MS,
       });
       for (const sql of this.#options.pragmas) await client.execute(sql);
+      await client.execute(`PRAGMA busy_timeout = ${BUSY_SLICE_MS}`);
       const member = { client, heldByTransaction };
       this.#members.push(member);
       return member;
@@ -154,16 +187,57 @@ export class PreparedClient implements Client {
     }
   }
 
-  /** Run a write alone: through the write gate, on a client held meanwhile. */
-  async #exclusively<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-    const leave = await this.#gate.enter();
+  /** Close a connection a failure may have broken; a waiter for one gets a new one. */
+  #retire(member: Member) {
+    this.#members = this.#members.filter((m) => m !== member);
     try {
+      member.client.close();
+    } catch {
+      // Already unusable: dropping it is all that is left to do.
+    }
+    const waiter = this.#waiters.shift();
+    if (waiter && !this.closed)
+      void this.#open(waiter.exclusive).then(waiter.resolve, () => this.#waiters.unshift(waiter));
+  }
+
+  /**
+   * Try `run` again while it fails with SQLITE_BUSY (another process holds the
+   * write lock), with growing pauses, until `deadline`: busyTimeoutMs after
+   * the write was asked for, its wait at the write gate included — writes queued
+   * behind one that waits for a lock held elsewhere do not each wait the whole
+   * time again. Tried at least once. Only for operations that fail whole:
+   * nothing of them was written.
+   */
+  async #retryWhileBusy<T>(run: () => Promise<T>, deadline: number): Promise<T> {
+    for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
+      try {
+        return await run();
+      } catch (error) {
+        if (!isBusy(error) || Date.now() + pause >= deadline) throw error;
+        await sleep(pause);
+      }
+    }
+  }
+
+  /** Run a write alone: through the write gate, on a client held meanwhile. */
+  async #exclusively<T>(fn: (client: Client) => Promise<T>, retry = true): Promise<T> {
+    const deadline = Date.now() + this.#options.busyTimeoutMs;
+    const leave = await this.#gate.enter();
+    const once = async () => {
       const member = await this.#acquire(true);
+      let broken = false;
       try {
         return await fn(member.client);
+      } catch (error) {
+        broken = poisons(error);
+        throw error;
       } finally {
-        this.#release(member);
+        if (broken) this.#retire(member);
+        else this.#release(member);
       }
+    };
+    try {
+      return await (retry ? this.#retryWhileBusy(once, deadline) : once());
     } finally {
       leave();
     }
@@ -193,7 +267,34 @@ export class PreparedClient implements Client {
         this.#release(member);
       }
     }
-    return this.#exclusively((client) => client.batch(stmts, mode));
+    const deadline = Date.now() + this.#options.busyTimeoutMs;
+    const leave = await this.#gate.enter();
+    // All or nothing (the driver rolls a failed batch back), so a batch that met
+    // another process's lock is tried again whole until the deadline.
+    const once = async () => {
+      const member = await this.#acquire(true);
+      try {
+        const results = await member.client.batch(stmts, mode);
+        this.#release(member);
+        return results;
+      } catch (error) {
+        // A statement refused (a trigger, a constraint) is reported with its index
+        // and leaves the connection clean; a refused COMMIT (no index) leaves it
+        // unusable for writes, as in a transaction's commit() below: retired.
+        if (
+          typeof (error as { statementIndex?: unknown }).statementIndex === "number" &&
+          !poisons(error)
+        )
+          this.#release(member);
+        else this.#retire(member);
+        throw error;
+      }
+    };
+    try {
+      return await this.#retryWhileBusy(once, deadline);
+    } finally {
+      leave();
+    }
   }
 
   async migrate(stmts: InStatement[]): Promise<ResultSet[]> {
@@ -201,47 +302,84 @@ export class PreparedClient implements Client {
   }
 
   async executeMultiple(sql: string): Promise<void> {
-    return this.#exclusively((client) => client.executeMultiple(sql));
+    // Statement by statement, not all or nothing: not tried again.
+    return this.#exclusively((client) => client.executeMultiple(sql), false);
   }
 
   async transaction(mode?: TransactionMode): Promise<Transaction> {
-    // A deferred transaction may write (Prisma's always are deferred): gate it too.
+    // A deferred transaction may write (Prisma's always are deferred): gate it
+    // too, and begin it as a write (BEGIN IMMEDIATE), so that the only wait for
+    // another process's lock is at its start, where it can be tried again —
+    // never in the middle, where SQLite would fail it or wait on the event loop.
+    const deadline = Date.now() + this.#options.busyTimeoutMs;
     const leave = mode === "read" ? () => undefined : await this.#gate.enter();
-    let member: Member;
-    let tx: Transaction;
+    const begin: TransactionMode = mode === "read" ? "read" : "write";
+    let member!: Member;
+    let tx!: Transaction;
     try {
-      member = await this.#acquire(true);
-      try {
-        tx = await member.client.transaction(mode);
-      } catch (error) {
-        this.#release(member);
-        throw error;
-      }
+      await this.#retryWhileBusy(async () => {
+        member = await this.#acquire(true);
+        try {
+          tx = await member.client.transaction(begin);
+        } catch (error) {
+          if (poisons(error)) this.#retire(member);
+          else this.#release(member);
+          throw error;
+        }
+      }, deadline);
     } catch (error) {
       leave();
       throw error;
     }
     let settled = false;
+    let broken = false;
     const settle = () => {
       if (settled) return;
       settled = true;
-      this.#release(member);
+      if (broken) this.#retire(member);
+      else this.#release(member);
       leave();
     };
+    /** Note a failure that may have broken the connection (it is replaced when the transaction settles). */
+    const watch = async <T>(run: () => Promise<T>): Promise<T> => {
+      try {
+        return await run();
+      } catch (error) {
+        if (poisons(error)) broken = true;
+        throw error;
+      }
+    };
     return {
-      execute: (stmt) => tx.execute(stmt),
-      batch: (stmts) => tx.batch(stmts),
-      executeMultiple: (sql) => tx.executeMultiple(sql),
-      async commit() {
+      execute: (stmt) => watch(() => tx.execute(stmt)),
+      batch: (stmts) => watch(() => tx.batch(stmts)),
+      executeMultiple: (sql) => watch(() => tx.executeMultiple(sql)),
+      // COMMIT as a statement of the transaction, not `tx.commit()`: when SQLite
+      // refuses it (a deferred foreign key, SQLITE_BUSY, a full disk) the
+      // transaction stays open, and libSQL would hand its connection back to the
+      // pool still holding the write lock — every later writer, here and in other
+      // processes, would wait for it until SQLITE_BUSY. It is rolled back, and the
+      // connection retired: the refused COMMIT statement is never reset and keeps
+      // an old read snapshot, so that connection could not write again (the next
+      // BEGIN IMMEDIATE answers SQLITE_BUSY_SNAPSHOT once anyone else has written).
+      commit: async () => {
         try {
-          await tx.commit();
+          await tx.execute("COMMIT");
+        } catch (error) {
+          await tx.rollback().catch(() => undefined);
+          broken = true;
+          settle();
+          throw error;
+        }
+        // Committed: close() only gives the connection back.
+        try {
+          tx.close();
         } finally {
           settle();
         }
       },
       async rollback() {
         try {
-          await tx.rollback();
+          await watch(() => tx.rollback());
         } finally {
           settle();
         }

@@ -104,6 +104,15 @@ export const timeZone = z
   .transform((s) => s.trim())
   .refine(isTimeZone, { error: "v.timezone" });
 
+/** Cash as staff count it, in minor units: a whole number from `min` up to 1,000,000.00. */
+export function cashAmountMinor(min: 0 | 1) {
+  return z
+    .number({ error: "v.amount" })
+    .int({ error: "v.amount" })
+    .min(min, { error: "v.amount" })
+    .max(100_000_000, { error: "v.amount" });
+}
+
 export const currency = z
   .string({ error: "v.currency" })
   .max(3, { error: "v.currency" })

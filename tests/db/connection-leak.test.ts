@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as DbServer from "~/utils/db.server";
+import { BUSY_SLICE_MS } from "~/utils/sqlite-connections.server";
 import { freshTestEnv } from "../helpers/env";
 
 let db: typeof DbServer;
@@ -74,7 +75,9 @@ describe("database connections", () => {
       ),
     );
     // 1 = NORMAL (the default in SQLite is FULL: an fsync per commit).
-    for (const s of seen) expect(s).toEqual({ synchronous: 1, foreignKeys: 1, busyTimeout: 5000 });
+    // busy_timeout: SQLite's own wait per try; longer waits are asynchronous (sqlite-connections.server.ts).
+    for (const s of seen)
+      expect(s).toEqual({ synchronous: 1, foreignKeys: 1, busyTimeout: BUSY_SLICE_MS });
     // Plain statements while transactions are open use the other connections.
     const shared = await Promise.all(
       Array.from({ length: 20 }, () => db.sqlClient().execute("PRAGMA synchronous")),

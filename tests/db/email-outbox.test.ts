@@ -90,8 +90,8 @@ describe("email outbox", () => {
     expect((await db.prisma.outboxEmail.findFirstOrThrow()).status).toBe("sent");
   });
 
-  it("gives up after the maximum number of attempts and keeps the row for inspection", async () => {
-    mail.failNext(outbox.MAX_ATTEMPTS);
+  it("gives up a permanent failure after the maximum number of attempts and keeps the row for inspection", async () => {
+    mail.failNext(outbox.MAX_ATTEMPTS, 550);
     await enqueue({
       to: "never@example.test",
       template: "password-reset",
@@ -112,6 +112,29 @@ describe("email outbox", () => {
     });
   });
 
+  it("retries a temporary failure past the maximum attempts until the email is days old", async () => {
+    mail.failNext(1000);
+    const start = new Date(Date.now() + 1);
+    await change.writeChange(
+      db.sqlClient(),
+      { emails: { to: "patient@example.test", template: "password-reset", locale: "en", data } },
+      start,
+    );
+    let now = start;
+    let row = await db.prisma.outboxEmail.findFirstOrThrow();
+    for (let i = 0; i < outbox.MAX_ATTEMPTS + 4; i++) {
+      await outbox.deliverDueEmails(now);
+      row = await db.prisma.outboxEmail.findFirstOrThrow();
+      now = new Date(row.nextAttemptAt.getTime() + 1);
+    }
+    expect(row).toMatchObject({ status: "pending", attempts: outbox.MAX_ATTEMPTS + 4 });
+    // Once it is older than GIVE_UP_AFTER_MS, the next temporary failure gives it up.
+    await outbox.deliverDueEmails(new Date(start.getTime() + outbox.GIVE_UP_AFTER_MS));
+    row = await db.prisma.outboxEmail.findFirstOrThrow();
+    expect(row.status).toBe("failed");
+    mail.failNext(0);
+  });
+
   it("does not send a row twice when two workers race for it", async () => {
     await enqueue({
       to: "once@example.test",
@@ -124,6 +147,73 @@ describe("email outbox", () => {
     expect(a.sent + b.sent).toBe(1);
     await new Promise((r) => setTimeout(r, 200));
     expect(mail.messages.length).toBe(before + 1);
+  });
+
+  it("a resend after a crash between sending and recording is the same message (Message-ID)", async () => {
+    await enqueue({ to: "crash@example.test", template: "password-reset", locale: "en", data });
+    expect(await outbox.deliverDueEmails()).toEqual({ sent: 1, failed: 0 });
+    const row = await db.prisma.outboxEmail.findFirstOrThrow();
+    expect(row.messageId).toBe(outbox.outboxMessageId(row.id));
+    // What a crash after the SMTP server took it, before the row was marked, leaves behind.
+    await db.prisma.outboxEmail.update({
+      where: { id: row.id },
+      data: { status: "pending", sentAt: null, messageId: null },
+    });
+    expect(await outbox.deliverDueEmails(new Date(row.nextAttemptAt.getTime() + 1))).toEqual({
+      sent: 1,
+      failed: 0,
+    });
+    const copies = mail.messages.filter((m) => recipients(m).includes("crash@example.test"));
+    expect(copies).toHaveLength(2);
+    expect(copies.map((m) => m.messageId)).toEqual([
+      outbox.outboxMessageId(row.id),
+      outbox.outboxMessageId(row.id),
+    ]);
+  });
+
+  it("sends a person's mail in order: a later email waits while an earlier one is retried", async () => {
+    const to = "order@example.test";
+    const reminder = "reminder-later";
+    const start = new Date(Date.now() + 1000);
+    // Scheduled for tomorrow: holds nothing back before its time.
+    await change.writeChange(
+      db.sqlClient(),
+      {
+        emails: {
+          id: reminder,
+          to,
+          template: "password-reset",
+          locale: "en",
+          data,
+          sendAt: new Date(start.getTime() + 86_400_000),
+        },
+      },
+      start,
+    );
+    for (const id of ["first", "second"])
+      await change.writeChange(
+        db.sqlClient(),
+        { emails: { id, to, template: "password-reset", locale: "en", data } },
+        start,
+      );
+    await change.writeChange(
+      db.sqlClient(),
+      { emails: { to: "other@example.test", template: "password-reset", locale: "en", data } },
+      start,
+    );
+    mail.failNext(1);
+    // The first fails; the second must not overtake it; someone else's mail is not held up.
+    expect(await outbox.deliverDueEmails(start)).toEqual({ sent: 1, failed: 1 });
+    expect(await outbox.deliverDueEmails(start)).toEqual({ sent: 0, failed: 0 });
+    const first = await db.prisma.outboxEmail.findUniqueOrThrow({ where: { id: "first" } });
+    const later = new Date(first.nextAttemptAt.getTime() + 1);
+    // Then both, in order, in one pass.
+    expect(await outbox.deliverDueEmails(later)).toEqual({ sent: 2, failed: 0 });
+    const ids = mail.messages
+      .filter((m) => recipients(m).includes(to))
+      .map((m) => m.headers.get("x-outbox-id"));
+    expect(ids).toEqual(["first", "second"]);
+    expect(await outbox.hasSendableEmails(later)).toBe(false);
   });
 
   it("an email enqueued in a transaction that rolls back never exists", async () => {

@@ -1420,7 +1420,13 @@ async function checkInvariants(model: Model, world: World) {
   expect(nonZero(summary?.net), "festival income by category").toEqual(byCategory);
   expect(nonZero(summary?.earmarked), "festival earmarks").toEqual(earmarked);
   expect(summary?.processingFees ?? 0, "festival fees").toBe(festivalFees);
-  expect(summary?.unallocated ?? 0, "unallocated").toBe(total(festivalNet) - festivalFees);
+  // Earmarked money is in its prisoner's fund as soon as it is paid (decision 0033); nothing
+  // is paid out of funds here, so each fund holds exactly what is earmarked for it.
+  expect(nonZero(summary?.funds), "funds hold the earmarks").toEqual(earmarked);
+  expect(nonZero(summary?.allocatedTo), "allocated: the earmarks").toEqual(earmarked);
+  expect(summary?.unallocated ?? 0, "unallocated").toBe(
+    total(festivalNet) - festivalFees - total(earmarked),
+  );
   // Money at Stripe is what Stripe holds for the festival's payments: charged, minus its fees
   // (dispute fees too), minus refunds and lost disputes.
   let atStripe = 0;

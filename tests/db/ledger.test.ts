@@ -559,7 +559,8 @@ describe("orderEntries, festivalBalances and summarize", () => {
     });
     const entries = await ledger.orderEntries(orderId);
     expect(entries.map((e) => [e.id, e.kind, e.postings.length])).toEqual([
-      [`order:${orderId}:payment`, "payment", 3],
+      // asset, two income parts, and the earmark's mirror: allocated:p=P3 / fund:p=P3
+      [`order:${orderId}:payment`, "payment", 5],
       [`order:${orderId}:fee`, "processing_fee", 2],
     ]);
     expect(entries[1]?.postings.every((p) => p.currency === "USD")).toBe(true);
@@ -567,6 +568,9 @@ describe("orderEntries, festivalBalances and summarize", () => {
     expect(summary.USD?.processingFees).toBeGreaterThanOrEqual(110);
     expect(summary.USD?.net).toEqual({});
     expect(summary.EUR?.earmarked.P3).toBe(2000);
+    // Earmarked money is in P3's fund as soon as it is paid, so it is not unallocated.
+    expect(summary.EUR?.allocatedTo.P3).toBe(2000);
+    expect(summary.EUR?.funds.P3).toBe(2000);
   });
 });
 
@@ -682,6 +686,6 @@ describe("checkLedger", () => {
     const { rows } = await raw.execute(
       "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'Ledger%'",
     );
-    expect(Number(rows[0]?.n)).toBe(9);
+    expect(Number(rows[0]?.n)).toBe(10);
   });
 });

@@ -159,7 +159,11 @@ async function refused(promise: Promise<unknown>) {
 
 describe("the day's board", () => {
   it("lists the artist's slots in order with their state, design or custom, due and the booker's name", async () => {
-    const day = new Date(minute() + 3 * DAY);
+    // 08:00 UTC, three days ahead: the three slots stay on one local day whenever the suite runs.
+    const today = new Date();
+    const day = new Date(
+      Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), 8) + 3 * DAY,
+    );
     const [a, b, c] = await tattoo.createSlotRows(festivalId, artistId, day, 3);
     const design = await tattoo.createFlashRow(festivalId, artistId, { title: "Swallow" });
     const booked = await book(a!.id, {
@@ -321,6 +325,14 @@ describe("collecting the donation at the corner", () => {
         prisonerId,
         amountMinor: -2500,
       }),
+      // Earmarked: in the prisoner's fund as soon as it is paid (decision 0033).
+      expect.objectContaining({
+        entry: "cash",
+        account: "allocated",
+        prisonerId,
+        amountMinor: 2500,
+      }),
+      expect.objectContaining({ entry: "cash", account: "fund", prisonerId, amountMinor: -2500 }),
     ]);
     // The ticket's price is still due at the door.
     expect(await orderStatus(order.id)).toBe("confirmed");
@@ -371,7 +383,8 @@ describe("collecting the donation at the corner", () => {
     await corner.collectDonation(doorStaff, bookingId, 2700);
     const again = await corner.collectDonation(doorStaff, bookingId, 2700);
     expect(again.dueMinor).toBe(0);
-    expect(await books.ledgerOf(order.id)).toHaveLength(2);
+    // door cash and income, and the earmark's mirror (allocated / fund)
+    expect(await books.ledgerOf(order.id)).toHaveLength(4);
     expect(await books.incomeOf(order.id)).toEqual({ [`tattoo.${artistId}:${prisonerId}`]: 2700 });
     expect(await refused(corner.collectDonation(doorStaff, bookingId, 100))).toMatchObject({
       status: 409,

@@ -517,9 +517,13 @@ class BookerCancel implements TattooCommand {
     if (result) throw result;
     l.cancelled = true;
     const left = o.lines.filter((x) => !x.cancelled);
-    // (Nothing left: the card order is refunded, the door order cancelled; a free order stays paid.)
+    // (Nothing left: the card order is refunded, the door order cancelled; a free order stays
+    // paid. A door order whose standing bookings owe nothing is paid: nothing is due at the corner.)
     if (o.method === "stripe" && left.length === 0) o.status = "refunded";
-    if (o.method === "door" && left.length === 0) o.status = "cancelled";
+    // (A door order already paid — money taken at the corner, or nothing was due — stays paid.)
+    if (o.method === "door" && left.length === 0)
+      o.status = o.status === "paid" ? "paid" : "cancelled";
+    else if (o.method === "door" && left.every((x) => x.donationMinor === 0)) o.status = "paid";
     tally(`booker cancel: ${o.method}, order ${o.status}`);
   }
   toString() {
@@ -977,6 +981,42 @@ describe("fixed cases: issues the properties found", () => {
       new PayCard(0),
       new BookerCancel(0),
     ]);
+  });
+
+  // Found by the property in CI (seed 29357936): a door order of a free slot and a €20 slot;
+  // the booker cancels the €20 booking, and the order owes nothing at the corner any more.
+  // The door's one rule made it 'paid' (right: nothing is due, its free booking stands); the
+  // model still said 'confirmed'. The model now follows the rule.
+  it("a door order whose only owing booking is cancelled is paid: its free booking stands, nothing is due", async () => {
+    await runCommands(
+      [
+        new Book(false, 0, false, [
+          { slot: 0, design: 0, offset: 0, earmark: false },
+          { slot: 3, design: 0, offset: 0, earmark: false },
+        ]),
+        new Book(false, 1, false, [{ slot: 1, design: 0, offset: 0, earmark: false }]),
+        new BookerCancel(16),
+      ],
+      1,
+    );
+  });
+  // Found by the property (seed 201832802): a door order of two free slots beside another
+  // order; the booker cancels one booking (nothing is due: the order is paid), then the other.
+  // The app keeps the paid order paid, as it keeps a free order paid; the model had made it
+  // 'cancelled'. The model now follows the app.
+  it("a door order paid because nothing was due stays paid when its last booking is cancelled", async () => {
+    await runCommands(
+      [
+        new Book(false, 1, false, [{ slot: 0, design: 0, offset: 0, earmark: false }]),
+        new Book(false, 0, false, [
+          { slot: 1, design: 0, offset: 0, earmark: false },
+          { slot: 3, design: 0, offset: 0, earmark: false },
+        ]),
+        new BookerCancel(2),
+        new BookerCancel(10),
+      ],
+      1,
+    );
   });
 });
 

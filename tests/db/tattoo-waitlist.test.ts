@@ -24,7 +24,16 @@ let festivalId: string;
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-const base = Math.floor(Date.now() / MINUTE) * MINUTE;
+/**
+ * 08:00 UTC today: slots (days ahead, a few hours apart) stay within one day of the
+ * festival's time zone whenever the suite runs. (From the time of day of the run, a
+ * run in the evening put a test's later slots past local midnight, on another day
+ * of the artist's, and the offers the test expects were not made.)
+ */
+const base = (() => {
+  const now = new Date();
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 8);
+})();
 let dayOffset = 2;
 /** A slot start on a day of its own (each test its own artist's day). */
 const nextDay = () => new Date(base + dayOffset++ * DAY);

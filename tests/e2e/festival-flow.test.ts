@@ -40,11 +40,11 @@ describe("organiser creates and publishes a festival, attendee finds it in Russi
     await page.waitForURL((u) => u.pathname === "/admin/festivals/new");
     await page.getByLabel("Festival name").fill(name);
     await page.getByLabel("City", { exact: true }).fill("Riga");
-    await page.getByLabel("Country code").fill("LV");
+    await page.getByLabel("Country", { exact: true }).selectOption("LV");
     await page.getByLabel("Venue", { exact: true }).fill("Kaņepes Kultūras centrs");
     await page.getByLabel("Venue address").fill("Skolas iela 15, Rīga");
-    await page.getByLabel("Time zone").fill("Europe/Riga");
-    await page.getByLabel("Currency").fill("EUR");
+    await page.getByLabel("Time zone").selectOption("Europe/Riga");
+    await page.getByLabel("Currency").selectOption("EUR");
     await page.getByLabel("Starts").fill(localInput(60, "15:00"));
     await page.getByLabel("Ends").fill(localInput(60, "23:00"));
     await page.getByRole("checkbox", { name: "English" }).check();

@@ -27,7 +27,7 @@ describe("a form with errors", () => {
     await browser().open("/admin/festivals/new");
     // Everything left empty but the city: the first invalid field is the name.
     await page.getByLabel("City", { exact: true }).fill("Riga");
-    await page.getByLabel("Time zone").fill("");
+    await page.getByLabel("Time zone").selectOption("");
     await page.getByRole("button", { name: "Create the festival" }).click();
     await page.locator(".error-summary").waitFor();
     await expect
@@ -39,7 +39,7 @@ describe("a form with errors", () => {
 
     // Fix the name: the next submit focuses the next invalid field, scrolled into view.
     await page.getByLabel("Festival name").fill("Focus festival");
-    await page.getByLabel("Country code").fill("LV");
+    await page.getByLabel("Country", { exact: true }).selectOption("LV");
     await page.getByLabel("Venue", { exact: true }).fill("Hall");
     await page.getByLabel("Venue address").fill("Street 1");
     await page.getByRole("button", { name: "Create the festival" }).click();

@@ -8,15 +8,17 @@ export type Mailbox = {
   messages: ParsedMail[];
   /** Wait for a message matching `match` (default: any new one). */
   waitFor: (match?: (m: ParsedMail) => boolean, timeoutMs?: number) => Promise<ParsedMail>;
-  /** Make the next `n` deliveries fail with a temporary SMTP error. */
-  failNext: (n: number) => void;
+  /** Make the next `n` deliveries fail with a temporary SMTP error (451), or `code`. */
+  failNext: (n: number, code?: number) => void;
   close: () => Promise<void>;
 };
 
-export async function startSmtpServer(): Promise<Mailbox> {
+/** `port`: listen there (a server brought back after an outage keeps its address); default any free one. */
+export async function startSmtpServer(options: { port?: number } = {}): Promise<Mailbox> {
   const messages: ParsedMail[] = [];
   const waiters: { match: (m: ParsedMail) => boolean; resolve: (m: ParsedMail) => void }[] = [];
   let failures = 0;
+  let failureCode = 451;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
@@ -27,8 +29,10 @@ export async function startSmtpServer(): Promise<Mailbox> {
       stream.on("end", () => {
         if (failures > 0) {
           failures--;
-          const err = new Error("Temporary failure, try later") as Error & { responseCode: number };
-          err.responseCode = 451;
+          const err = new Error(
+            failureCode < 500 ? "Temporary failure, try later" : "Mailbox unavailable",
+          ) as Error & { responseCode: number };
+          err.responseCode = failureCode;
           return callback(err);
         }
         simpleParser(Buffer.concat(chunks))
@@ -46,13 +50,14 @@ export async function startSmtpServer(): Promise<Mailbox> {
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
-    failNext(n) {
+    failNext(n, code = 451) {
       failures = n;
+      failureCode = code;
     },
     waitFor(match = () => true, timeoutMs = 15_000) {
       const found = messages.find(match);

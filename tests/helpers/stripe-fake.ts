@@ -24,7 +24,7 @@
 // metadata limits (50 keys, 40-char keys, 500-char values).
 //
 // Things tests drive directly (plain methods, not HTTP): `completeSession`,
-// `expireSession`, `setDown`, `setSettlement` (the currency and rate Stripe
+// `expireSession`, `setDown` (or `failRequests` for one kind of request), `setSettlement` (the currency and rate Stripe
 // settles charges in), `dashboardRefund`, `openDispute`/`closeDispute`, the
 // event builders `chargeRefundedEvent`/`disputeEvent`, and the `requests` log
 // plus the stores. Every charge, refund and dispute has its balance
@@ -48,6 +48,21 @@ export type FormValue = string | FormValue[] | { [key: string]: FormValue };
 export type FormObject = { [key: string]: FormValue };
 
 export type DownMode = false | "503" | "refuse" | "hang";
+
+/**
+ * A fault for some requests only (`failRequests`): the outage modes of `setDown`,
+ * plus "429" (Stripe's rate limit) and "lost" (the request is carried out — a
+ * session opened, a refund made — but its answer never arrives: a timeout after
+ * Stripe acted).
+ */
+export type RequestFault = {
+  method?: string;
+  /** The path (`/v1/refunds`) or a pattern for it. */
+  path: string | RegExp;
+  mode: Exclude<DownMode, false> | "429" | "lost";
+  /** How many matching requests fail (default: every one until `clearFaults`). */
+  times?: number;
+};
 
 export type LoggedRequest = {
   method: string;
@@ -327,6 +342,10 @@ export type StripeFake = {
   /** Simulate an outage of `/v1/*`: 503 JSON errors, connection resets, or requests that are never answered. */
   setDown: (mode: DownMode) => void;
   readonly down: DownMode;
+  /** Fail only the requests matching `fault` (its method and path), `times` of them. */
+  failRequests: (fault: RequestFault) => void;
+  /** Forget every `failRequests` fault. */
+  clearFaults: () => void;
   /** Build a Stripe event envelope (a deep copy of `object`) and make it retrievable at `GET /v1/events/:id`. */
   event: <T>(type: string, object: T, opts?: EventOptions<T>) => FakeEvent<T>;
   signedWebhook: (event: FakeEvent, secret: string, opts?: { timestamp?: number }) => SignedWebhook;
@@ -1773,6 +1792,18 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   // --- HTTP plumbing ------------------------------------------------------------
 
   const hanging = new Set<http.ServerResponse>();
+  let faults: RequestFault[] = [];
+  const matchFault = (method: string, path: string): RequestFault["mode"] | null => {
+    const i = faults.findIndex(
+      (f) =>
+        (!f.method || f.method === method) &&
+        (typeof f.path === "string" ? f.path === path : f.path.test(path)),
+    );
+    const fault = faults[i];
+    if (!fault) return null;
+    if (fault.times !== undefined && --fault.times <= 0) faults.splice(i, 1);
+    return fault.mode;
+  };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -1815,16 +1846,36 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         );
         return;
       }
-      if (down === "refuse") {
+      const fault = matchFault(method, path);
+      const mode = fault ?? down;
+      if (mode === "refuse") {
         req.socket.resetAndDestroy();
         return;
       }
-      if (down === "hang") {
+      if (mode === "hang" || mode === "lost") {
+        // "lost": Stripe acts on the request; only the answer goes missing.
+        if (mode === "lost") {
+          try {
+            handleApi(method, path, parts, query, rawBody, req.headers);
+          } catch {
+            // refused by Stripe: nothing happened, and nobody hears of it either
+          }
+        }
         hanging.add(res);
         res.on("close", () => hanging.delete(res));
         return;
       }
-      if (down === "503") {
+      if (mode === "429") {
+        entry.status = sendJson(res, 429, {
+          error: {
+            type: "invalid_request_error",
+            code: "rate_limit",
+            message: "Too many requests hit the API too quickly (simulated in the test fake).",
+          },
+        });
+        return;
+      }
+      if (mode === "503") {
         entry.status = sendJson(res, 503, {
           error: {
             type: "api_error",
@@ -1891,6 +1942,12 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     },
     get down() {
       return down;
+    },
+    failRequests(fault) {
+      faults.push({ ...fault });
+    },
+    clearFaults() {
+      faults = [];
     },
     event,
     signedWebhook,

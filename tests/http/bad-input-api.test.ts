@@ -197,7 +197,12 @@ const festivalCases: Case[] = [
   ["paymentMethods: too many", ["door", "door", "door", "door"], "paymentMethods", msg.tooBig],
   ["unknown key", "x", "extra", msg.unknown],
   ["unknown key `status`", "published", "status", msg.unknown],
-  ["unknown key `slug`", "my-slug", "slug", msg.unknown],
+  // The slug may be chosen (issue 13), within its rules.
+  ["slug: script", SCRIPT, "slug", t("v.slug")],
+  ["slug: a path", "../../admin", "slug", t("v.slug")],
+  ["slug: upper case and spaces", "My Festival", "slug", t("v.slug")],
+  ["slug: too long", "a".repeat(81), "slug", t("v.slug")],
+  ["slug: a number", 42, "slug", t("v.slug")],
 ];
 
 /** Build a festival body with one field replaced (or removed, or an extra key added). */
@@ -413,7 +418,7 @@ describe("PATCH /api/v1/festivals/:id", () => {
     ],
     ["unknown key", { colour: "red" }, "colour", msg.unknown],
     ["read-only key `id`", { id: "other" }, "id", msg.unknown],
-    ["read-only key `slug`", { slug: "hijack" }, "slug", msg.unknown],
+    ["slug: hostile", { slug: "<b>hijack</b>" }, "slug", t("v.slug")],
     ["read-only key `status`", { status: "published" }, "status", msg.unknown],
     ["read-only key `createdById`", { createdById: "x" }, "createdById", msg.unknown],
     [

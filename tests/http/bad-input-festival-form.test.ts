@@ -117,8 +117,9 @@ const cases: Case[] = [
   ["country: not assigned", { country: "XX" }, "country", t("v.country")],
   ["country: 1 MB", { country: MB }, "country", t("v.country")],
   ["country: script", { country: SCRIPT }, "country", t("v.country")],
-  ["currency: missing", { currency: null }, "currency", t("v.currency")],
-  ["currency: empty", { currency: "" }, "currency", t("v.currency")],
+  // Left empty, the currency is the country's usual one (issue 13): without a country, none.
+  ["currency: missing", { currency: null, country: null }, "currency", t("v.currency")],
+  ["currency: empty", { currency: "", country: "" }, "currency", t("v.currency")],
   ["currency: four letters", { currency: "EURO" }, "currency", t("v.currency")],
   ["currency: not a currency", { currency: "ABC" }, "currency", t("v.currency")],
   ["currency: 1 MB", { currency: MB }, "currency", t("v.currency")],

@@ -72,8 +72,8 @@ describe("orders.csv", () => {
     const [row] = csvRecords(res.text);
     expect(row, label(c)).toMatchObject({ name: `'${name}`, email: `'${email}` });
     expect(row!.tickets).toBe(`1 × ${typeName}`);
-    // System-written numbers stay numbers.
-    expect(row!.total_minor).toBe("1500");
+    // System-written numbers stay numbers: amounts in major units.
+    expect(row!.total).toBe("15.00");
   });
 });
 

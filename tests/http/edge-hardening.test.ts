@@ -3,6 +3,7 @@
 // the webhook's exact path only; a Permissions-Policy on every response (the
 // camera for the door scanner only); invisible format characters refused in
 // names with a clear message.
+import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { prisma } from "~/utils/db.server";
 import { translator } from "~/utils/i18n";
@@ -66,10 +67,27 @@ async function logDuring(act: () => Promise<void>) {
       return true;
     }),
   ];
+  // The app's own log (JSON lines in LOG_FILE, tests/setup/log-file.ts): its warnings
+  // and errors written meanwhile count too (each request's access line does not).
+  const file = process.env.LOG_FILE;
+  const size = () => (file && fs.existsSync(file) ? fs.statSync(file).size : 0);
+  const start = size();
   try {
     await act();
+    // The access line is written as the answer finishes: give the log a moment.
+    await new Promise((r) => setTimeout(r, 50));
   } finally {
     for (const s of spies) s.mockRestore();
+  }
+  if (file && size() > start) {
+    const fd = fs.openSync(file, "r");
+    const added = Buffer.alloc(size() - start);
+    fs.readSync(fd, added, 0, added.length, start);
+    fs.closeSync(fd);
+    for (const line of added.toString().split("\n").filter(Boolean)) {
+      const entry = JSON.parse(line) as { level?: number };
+      if ((entry.level ?? 50) >= 40) lines.push(line);
+    }
   }
   return lines;
 }

@@ -201,9 +201,14 @@ describe("the currency lock", () => {
     const f = await festivalWithSale();
     const page = await browser.get(`/admin/festivals/${f.id}`);
     expect(page.status).toBe(200);
-    const input = /<input[^>]*name="currency"[^>]*>/.exec(page.text)?.[0] ?? "";
-    expect(input).toContain('readonly=""');
-    expect(input).toContain('value="EUR"');
+    // The currency is shown read-only (no picker), and the form sends it unchanged.
+    const shown = /<input[^>]*name="currencyShown"[^>]*>/.exec(page.text)?.[0] ?? "";
+    expect(shown).toContain('readonly=""');
+    expect(shown).toContain('value="EUR"');
+    const sent = /<input[^>]*name="currency"[^>]*>/.exec(page.text)?.[0] ?? "";
+    expect(sent).toContain('type="hidden"');
+    expect(sent).toContain('value="EUR"');
+    expect(page.text).not.toMatch(/<select[^>]*name="currency"/);
     expect(page.text).toContain(escapeHtml(en["festivalAdmin.currencyLocked"]));
 
     const res = await browser.postForm(`/admin/festivals/${f.id}?index`, {
@@ -223,7 +228,8 @@ describe("the currency lock", () => {
       "description.ru": "",
       paymentMethods: ["door"],
     });
-    expectFormError(res, 409, "currency", en["festivalAdmin.currencyLocked"]);
+    // Shown beside the read-only currency the reader sees.
+    expectFormError(res, 409, "currencyShown", en["festivalAdmin.currencyLocked"]);
     expect((await prisma.festival.findUniqueOrThrow({ where: { id: f.id } })).currency).toBe("EUR");
   });
 });

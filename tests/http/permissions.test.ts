@@ -104,7 +104,7 @@ type Ctx = {
  */
 type Kind = "page" | "data" | "download" | "api";
 type FestivalPermission =
-  "view" | "edit" | "publish" | "team" | "door" | "money" | "tattoo" | "corner";
+  "view" | "edit" | "publish" | "team" | "door" | "money" | "tattoo" | "corner" | "allocation";
 type Access =
   /** Same answer whatever the account; `status` says which. */
   | { type: "public"; status: (actor: ActorName) => number }
@@ -115,7 +115,9 @@ type Access =
   /** ledger:check — treasurers and admins (the whole ledger, every festival). */
   | { type: "treasurer" }
   | { type: "festival"; permission: FestivalPermission }
-  | { type: "dev-only" };
+  | { type: "dev-only" }
+  /** treasury — money roles with a proved second factor (nobody here has proved one). */
+  | { type: "money" };
 
 type Call = {
   label: string;
@@ -144,7 +146,15 @@ type Category =
   | "admin-only"
   | "treasurer-only"
   | "festival-scoped"
-  | "dev-only";
+  | "dev-only"
+  | "money-only"
+  /**
+   * Money routes (festival costs): treasury, or festival:costs, which a
+   * treasurer holds only with a proved second factor. The actors here prove
+   * none, so their calls are refused to the treasurer (and treasury to the
+   * admin too); the allowed side is tested in tests/http/costs.test.ts.
+   */
+  | "money";
 type RouteRow = { category: Category; calls: Call[] };
 
 const pub = (status: number | ((actor: ActorName) => number)): Access => ({
@@ -166,8 +176,9 @@ function festivalForm(name: string): Record<string, string | string[]> {
     mapUrl: "",
     timezone: "Europe/Vilnius",
     currency: "EUR",
-    startsAt: "2031-03-01T15:00",
-    endsAt: "2031-03-01T23:00",
+    // The festivals' own day: their programme items must stay within the dates (issue 13).
+    startsAt: "2030-01-26T15:00",
+    endsAt: "2030-01-26T23:00",
     languages: ["en"],
     "description.en": "Changed.",
     paymentMethods: ["door"],
@@ -377,6 +388,19 @@ const ROUTES: Record<string, RouteRow> = {
         method: "GET",
         path: () => "/healthz",
         access: pub(200),
+      },
+    ],
+  },
+  // Prometheus metrics: without METRICS_TOKEN (as here) the route is not there for anyone.
+  "routes/metrics": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /metrics (no METRICS_TOKEN)",
+        kind: "api",
+        method: "GET",
+        path: () => "/metrics",
+        access: pub(404),
       },
     ],
   },
@@ -633,6 +657,35 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  // Email previews and a test to oneself (decision 0049): the same people as festival:create.
+  "routes/admin.emails": {
+    category: "festival-create",
+    calls: [
+      {
+        label: "GET /admin/emails",
+        kind: "page",
+        method: "GET",
+        path: () => "/admin/emails?template=order-confirmation&lang=en",
+        access: { type: "create" },
+      },
+      {
+        label: "GET /admin/emails.data",
+        kind: "data",
+        method: "GET",
+        path: () => data("/admin/emails", "routes/admin.emails"),
+        access: { type: "create" },
+      },
+      {
+        // Queues a test to the caller's own address, with its audit row.
+        label: "POST /admin/emails intent=test",
+        kind: "page",
+        method: "POST",
+        path: () => "/admin/emails",
+        form: () => ({ intent: "test", template: "password-reset", lang: "en" }),
+        access: { type: "create" },
+      },
+    ],
+  },
   // ---------------------------------------------------------------- admin only
   "routes/admin.users": {
     category: "admin-only",
@@ -694,6 +747,25 @@ const ROUTES: Record<string, RouteRow> = {
         kind: "data",
         method: "GET",
         path: () => data("/admin/audit", "routes/admin.audit"),
+        access: { type: "admin" },
+      },
+    ],
+  },
+  "routes/admin.overview": {
+    category: "admin-only",
+    calls: [
+      {
+        label: "GET /admin/overview",
+        kind: "page",
+        method: "GET",
+        path: () => "/admin/overview",
+        access: { type: "admin" },
+      },
+      {
+        label: "GET /admin/overview.data",
+        kind: "data",
+        method: "GET",
+        path: () => data("/admin/overview", "routes/admin.overview"),
         access: { type: "admin" },
       },
     ],
@@ -891,6 +963,34 @@ const ROUTES: Record<string, RouteRow> = {
         path: (t) => `/admin/festivals/${t.id}/programme`,
         form: (t) => ({ intent: "remove", itemId: t.itemId }),
         access: fest("edit"),
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.clone": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/clone",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/clone`,
+        access: fest("edit"),
+      },
+      {
+        label: "POST /admin/festivals/:id/clone",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/clone`,
+        form: () => ({
+          name: "Cloned festival",
+          city: "Kaunas",
+          country: "LT",
+          timezone: "Europe/Vilnius",
+          startsAt: "2031-04-01T15:00",
+          endsAt: "2031-04-01T23:00",
+        }),
+        access: fest("edit"),
+        okStatus: 302,
       },
     ],
   },
@@ -1109,6 +1209,15 @@ const ROUTES: Record<string, RouteRow> = {
         access: fest("edit"),
       },
       {
+        // Queues the ticket email again, with its audit row (decision 0049).
+        label: "POST order intent=resend",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/orders/${t.orderId}`,
+        form: () => ({ intent: "resend" }),
+        access: fest("edit"),
+      },
+      {
         label: "POST order intent=(unknown)",
         kind: "page",
         method: "POST",
@@ -1240,6 +1349,77 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  // The other festival exports (app/models/exports.server.ts): each with its page's permission.
+  "routes/admin.festivals.$id.tickets[.]csv": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/tickets.csv",
+        kind: "download",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/tickets.csv`,
+        access: fest("view"),
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.tattoo-schedule[.]csv": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/tattoo-schedule.csv",
+        kind: "download",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/tattoo-schedule.csv`,
+        access: fest("tattoo"),
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.costs[.]csv": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/costs.csv",
+        kind: "download",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/costs.csv`,
+        access: fest("money"),
+        only: notTreasurer(),
+      },
+      {
+        label: "GET /admin/festivals/:id/costs.csv (treasurer without a second factor)",
+        kind: "download",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/costs.csv`,
+        access: pub(302),
+        only: ["treasurer"],
+      },
+    ],
+  },
+  // The books: treasurers (and admins) with a proved second factor only.
+  "routes/admin.festivals.$id.ledger[.]csv": {
+    category: "money-only",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/ledger.csv",
+        kind: "download",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/ledger.csv`,
+        access: { type: "money" },
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.payouts[.]csv": {
+    category: "money-only",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/payouts.csv",
+        kind: "download",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/payouts.csv`,
+        access: { type: "money" },
+      },
+    ],
+  },
   // ---------------------------------------------------------------- one festival's API
   "routes/api.v1.festivals.$id._index": {
     category: "festival-scoped",
@@ -1265,6 +1445,34 @@ const ROUTES: Record<string, RouteRow> = {
         method: "DELETE",
         path: (t) => `/api/v1/festivals/${t.id}`,
         access: pub(405),
+      },
+    ],
+  },
+  "routes/api.v1.festivals.$id.clone": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/clone",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/clone`,
+        access: pub(405),
+      },
+      {
+        label: "POST /api/v1/festivals/:id/clone",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/clone`,
+        json: () => ({
+          name: "Cloned festival",
+          city: "Kaunas",
+          country: "LT",
+          timezone: "Europe/Vilnius",
+          startsAt: "2031-04-01T15:00",
+          endsAt: "2031-04-01T23:00",
+        }),
+        access: fest("edit"),
+        okStatus: 201,
       },
     ],
   },
@@ -1425,6 +1633,38 @@ const ROUTES: Record<string, RouteRow> = {
         kind: "api",
         method: "GET",
         path: (t) => `/api/v1/festivals/${t.id}/stats`,
+        access: fest("view"),
+      },
+    ],
+  },
+  "routes/api.v1.festivals.$id.dashboard": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/dashboard",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/dashboard`,
+        access: fest("view"),
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.dashboard": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/dashboard",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/dashboard`,
+        access: fest("view"),
+      },
+      {
+        label: "GET /admin/festivals/:id/dashboard.data",
+        kind: "data",
+        method: "GET",
+        path: (t) =>
+          data(`/admin/festivals/${t.id}/dashboard`, "routes/admin.festivals.$id.dashboard"),
         access: fest("view"),
       },
     ],
@@ -2671,7 +2911,871 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  // --- reports: public transparency reports (no login; drafts are 404 for everyone)
+  "routes/transparency._index": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /transparency",
+        kind: "page",
+        method: "GET",
+        path: () => "/transparency",
+        access: pub(200),
+      },
+    ],
+  },
+  // ---- public pages (issue 13): robots, sitemap, the festival poster
+  "routes/robots[.]txt": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /robots.txt",
+        kind: "api",
+        method: "GET",
+        path: () => "/robots.txt",
+        access: pub(200),
+      },
+    ],
+  },
+  "routes/sitemap[.]xml": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /sitemap.xml",
+        kind: "api",
+        method: "GET",
+        path: () => "/sitemap.xml",
+        access: pub(200),
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.poster": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/poster",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/poster`,
+        access: fest("view"),
+      },
+      {
+        label: "POST /admin/festivals/:id/poster intent=upload (multipart)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/poster`,
+        multipart: () => pictureForm({ intent: "upload" }),
+        access: fest("edit"),
+      },
+    ],
+  },
+  "routes/api.v1.festivals.$id.poster": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/poster",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/poster`,
+        access: pub(405),
+      },
+      {
+        label: "PUT /api/v1/festivals/:id/poster (multipart)",
+        kind: "api",
+        method: "PUT",
+        path: (t) => `/api/v1/festivals/${t.id}/poster`,
+        multipart: () => pictureForm(),
+        access: fest("edit"),
+      },
+      {
+        label: "DELETE /api/v1/festivals/:id/poster",
+        kind: "api",
+        method: "DELETE",
+        path: (t) => `/api/v1/festivals/${t.id}/poster`,
+        access: fest("edit"),
+        okStatus: 204,
+        // A fresh festival has no poster to remove: allowed, and nothing changes.
+        changes: false,
+      },
+    ],
+  },
+  "routes/transparency.festivals.$slug": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /transparency/festivals/:slug (published A)",
+        kind: "page",
+        method: "GET",
+        path: (_t, c) => `/transparency/festivals/${c.A.slug}`,
+        access: pub(200),
+      },
+      {
+        label: "GET /transparency/festivals/:slug (draft B)",
+        kind: "page",
+        method: "GET",
+        path: (_t, c) => `/transparency/festivals/${c.B.slug}`,
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/transparency.festivals.$slug[.]csv": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /transparency/festivals/:slug.csv (published A)",
+        kind: "download",
+        method: "GET",
+        path: (_t, c) => `/transparency/festivals/${c.A.slug}.csv`,
+        access: pub(200),
+      },
+      {
+        label: "GET /transparency/festivals/:slug.csv (draft B)",
+        kind: "download",
+        method: "GET",
+        path: (_t, c) => `/transparency/festivals/${c.B.slug}.csv`,
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/transparency.$month": {
+    category: "public",
+    calls: [
+      { label: "GET /transparency/:month", kind: "page", method: "GET", path: () => "/transparency/2026-12", access: pub(200) }, // prettier-ignore
+      { label: "GET /transparency/:month (not a month)", kind: "page", method: "GET", path: () => "/transparency/2026-13", access: pub(404) }, // prettier-ignore
+    ],
+  },
+  "routes/transparency.$month[.]csv": {
+    category: "public",
+    calls: [
+      { label: "GET /transparency/:month.csv", kind: "download", method: "GET", path: () => "/transparency/2026-12.csv", access: pub(200) }, // prettier-ignore
+    ],
+  },
+  "routes/api.v1.reports.festivals.$id": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /api/v1/reports/festivals/:id (published A)",
+        kind: "api",
+        method: "GET",
+        path: (_t, c) => `/api/v1/reports/festivals/${c.A.id}`,
+        access: pub(200),
+      },
+      {
+        label: "GET /api/v1/reports/festivals/:id (draft B)",
+        kind: "api",
+        method: "GET",
+        path: (_t, c) => `/api/v1/reports/festivals/${c.B.id}`,
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/api.v1.reports.months.$month": {
+    category: "public",
+    calls: [
+      { label: "GET /api/v1/reports/months/:month", kind: "api", method: "GET", path: () => "/api/v1/reports/months/2026-12", access: pub(200) }, // prettier-ignore
+      { label: "GET /api/v1/reports/months/:month (not a month)", kind: "api", method: "GET", path: () => "/api/v1/reports/months/2026-1", access: pub(400) }, // prettier-ignore
+    ],
+  },
+  // ---------------------------------------------------------------- prisoner registry (issue 11)
+  "routes/prisoners._index": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /prisoners",
+        kind: "page",
+        method: "GET",
+        path: () => "/prisoners",
+        access: pub(200),
+      },
+    ],
+  },
+  "routes/prisoners.$slug": {
+    category: "public",
+    calls: [
+      {
+        label: "GET /prisoners/:slug",
+        kind: "page",
+        method: "GET",
+        path: () => "/prisoners/permissions-test-prisoner",
+        access: pub(200),
+      },
+      {
+        label: "GET /prisoners/:slug (unknown)",
+        kind: "page",
+        method: "GET",
+        path: () => "/prisoners/no-such-prisoner",
+        access: pub(404),
+      },
+    ],
+  },
+  "routes/admin.prisoners._index": {
+    category: "treasurer-only",
+    calls: [
+      {
+        label: "GET /admin/prisoners",
+        kind: "page",
+        method: "GET",
+        path: () => "/admin/prisoners",
+        access: { type: "treasurer" },
+      },
+    ],
+  },
+  "routes/admin.prisoners.new": {
+    category: "treasurer-only",
+    calls: [
+      {
+        label: "GET /admin/prisoners/new",
+        kind: "page",
+        method: "GET",
+        path: () => "/admin/prisoners/new",
+        access: { type: "treasurer" },
+      },
+      {
+        label: "POST /admin/prisoners/new",
+        kind: "page",
+        method: "POST",
+        path: () => "/admin/prisoners/new",
+        form: () => ({ "name.en": "Permission Page Prisoner", status: "detained" }),
+        access: { type: "treasurer" },
+        okStatus: 302,
+      },
+    ],
+  },
+  "routes/admin.prisoners.$id": {
+    category: "treasurer-only",
+    calls: [
+      {
+        label: "GET /admin/prisoners/:id",
+        kind: "page",
+        method: "GET",
+        path: (_t, c) => `/admin/prisoners/${c.prisonerId}`,
+        access: { type: "treasurer" },
+      },
+      {
+        label: "POST /admin/prisoners/:id intent=save",
+        kind: "page",
+        method: "POST",
+        path: (_t, c) => `/admin/prisoners/${c.prisonerId}`,
+        form: () => ({
+          intent: "save",
+          "name.en": "Test Prisoner",
+          "heldAt.en": "Permission test colony",
+          status: "detained",
+        }),
+        access: { type: "treasurer" },
+      },
+      {
+        label: "POST /admin/prisoners/:id intent=upload-photo (multipart)",
+        kind: "page",
+        method: "POST",
+        path: (_t, c) => `/admin/prisoners/${c.prisonerId}`,
+        multipart: () => pictureForm({ intent: "upload-photo" }),
+        access: { type: "treasurer" },
+      },
+      {
+        // The treasurer, second, would find no photo left to remove (nothing changes).
+        label: "POST /admin/prisoners/:id intent=remove-photo",
+        kind: "page",
+        method: "POST",
+        path: (_t, c) => `/admin/prisoners/${c.prisonerId}`,
+        form: () => ({ intent: "remove-photo", confirm: "yes" }),
+        access: { type: "treasurer" },
+        only: ["admin", "organiserA", "organiserB", "doorA", "member", "anonymous"],
+      },
+      {
+        label: "POST /admin/prisoners/:id intent=(unknown)",
+        kind: "page",
+        method: "POST",
+        path: (_t, c) => `/admin/prisoners/${c.prisonerId}`,
+        form: () => ({ intent: "make-me-admin" }),
+        access: { type: "treasurer" },
+        okStatus: 400,
+        changes: false,
+      },
+    ],
+  },
+  "routes/api.v1.prisoners._index": {
+    category: "treasurer-only",
+    calls: [
+      {
+        label: "GET /api/v1/prisoners",
+        kind: "api",
+        method: "GET",
+        path: () => "/api/v1/prisoners",
+        access: pub(200),
+      },
+      {
+        label: "POST /api/v1/prisoners",
+        kind: "api",
+        method: "POST",
+        path: () => "/api/v1/prisoners",
+        json: () => ({ name: { en: "Permission Api Prisoner" } }),
+        access: { type: "treasurer" },
+        okStatus: 201,
+      },
+    ],
+  },
+  "routes/api.v1.prisoners.$id._index": {
+    category: "treasurer-only",
+    calls: [
+      {
+        label: "GET /api/v1/prisoners/:id",
+        kind: "api",
+        method: "GET",
+        path: (_t, c) => `/api/v1/prisoners/${c.prisonerId}`,
+        access: pub(200),
+      },
+      {
+        label: "PATCH /api/v1/prisoners/:id",
+        kind: "api",
+        method: "PATCH",
+        path: (_t, c) => `/api/v1/prisoners/${c.prisonerId}`,
+        json: () => ({ sentence: "Permission test sentence" }),
+        access: { type: "treasurer" },
+      },
+    ],
+  },
+  "routes/api.v1.prisoners.$id.photo": {
+    category: "treasurer-only",
+    calls: [
+      {
+        label: "GET /api/v1/prisoners/:id/photo",
+        kind: "api",
+        method: "GET",
+        path: (_t, c) => `/api/v1/prisoners/${c.prisonerId}/photo`,
+        access: pub(405),
+      },
+      {
+        label: "PUT /api/v1/prisoners/:id/photo (multipart)",
+        kind: "api",
+        method: "PUT",
+        path: (_t, c) => `/api/v1/prisoners/${c.prisonerId}/photo`,
+        multipart: () => pictureForm(),
+        access: { type: "treasurer" },
+      },
+      {
+        // The treasurer, second, would find no photo left to remove (nothing changes).
+        label: "DELETE /api/v1/prisoners/:id/photo",
+        kind: "api",
+        method: "DELETE",
+        path: (_t, c) => `/api/v1/prisoners/${c.prisonerId}/photo`,
+        access: { type: "treasurer" },
+        okStatus: 204,
+        only: ["admin", "organiserA", "organiserB", "doorA", "member", "anonymous"],
+      },
+    ],
+  },
+  // ---------------------------------------------------------------- festival costs
+  // festival:costs is festival:money's reach for organisers and admins; a treasurer
+  // needs a proved second factor, which the actors here lack: refused apart.
+  "routes/admin.festivals.$id.costs": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/costs",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/costs`,
+        access: fest("money"),
+        only: notTreasurer(),
+      },
+      {
+        label: "GET /admin/festivals/:id/costs (treasurer without a second factor: to enrol)",
+        kind: "page",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/costs`,
+        access: pub(302),
+        only: ["treasurer"],
+      },
+      {
+        label: "POST costs intent=submit",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/costs`,
+        form: () => ({
+          intent: "submit",
+          category: "venue",
+          description: "Permissions test hall",
+          amount: "10",
+        }),
+        access: fest("money"),
+        only: notTreasurer(),
+      },
+      {
+        label: "POST costs intent=submit (treasurer without a second factor)",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/costs`,
+        form: () => ({ intent: "submit", category: "venue", description: "x", amount: "10" }),
+        access: pub(302),
+        only: ["treasurer"],
+      },
+      {
+        // Approving is treasury: organisers 403, money roles without a second factor to enrol.
+        label: "POST costs intent=approve",
+        kind: "page",
+        method: "POST",
+        path: (t) => `/admin/festivals/${t.id}/costs`,
+        form: (t) => ({ intent: "approve", costId: costOf(t).id }),
+        access: pub((a) =>
+          a === "anonymous" || a === "admin" || a === "treasurer"
+            ? 302
+            : a === "organiserB"
+              ? 403
+              : 404,
+        ),
+      },
+    ],
+  },
+  "routes/admin.festivals.$id.costs.$costId.receipt": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /admin/festivals/:id/costs/:costId/receipt",
+        kind: "download",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/costs/${costOf(t).id}/receipt`,
+        access: fest("money"),
+        only: notTreasurer(),
+      },
+      {
+        label: "GET /admin/festivals/:id/costs/:costId/receipt (treasurer without a second factor)",
+        kind: "download",
+        method: "GET",
+        path: (t) => `/admin/festivals/${t.id}/costs/${costOf(t).id}/receipt`,
+        access: pub(302),
+        only: ["treasurer"],
+      },
+      {
+        // A's cost under B's address: nobody gets it.
+        label: "GET B's address with A's cost",
+        kind: "download",
+        method: "GET",
+        path: (_t, c) => `/admin/festivals/${c.B.id}/costs/${costOf(c.A).id}/receipt`,
+        access: pub((a) => (a === "anonymous" || a === "treasurer" ? 302 : 404)),
+      },
+    ],
+  },
+  "routes/api.v1.festivals.$id.costs": {
+    category: "festival-scoped",
+    calls: [
+      {
+        label: "GET /api/v1/festivals/:id/costs",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/costs`,
+        access: fest("money"),
+        only: notTreasurer(),
+      },
+      {
+        label: "GET /api/v1/festivals/:id/costs (treasurer without a second factor)",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/festivals/${t.id}/costs`,
+        access: pub(403),
+        only: ["treasurer"],
+      },
+      {
+        label: "POST /api/v1/festivals/:id/costs",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/costs`,
+        json: () => ({
+          category: "venue",
+          description: "Permissions test hall",
+          amountMinor: 1000,
+        }),
+        access: fest("money"),
+        okStatus: 201,
+        only: notTreasurer(),
+      },
+      {
+        label: "POST /api/v1/festivals/:id/costs (treasurer without a second factor)",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/festivals/${t.id}/costs`,
+        json: () => ({ category: "venue", description: "x", amountMinor: 1000 }),
+        access: pub(403),
+        only: ["treasurer"],
+      },
+    ],
+  },
+  "routes/api.v1.costs.$id.$action": {
+    category: "money",
+    calls: [
+      ...(["approve", "reject", "paid"] as const).map((action): Call => ({
+        // treasury: organisers and door staff 403; admins and treasurers without a second factor 403.
+        label: `POST /api/v1/costs/:id/${action}`,
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/costs/${costOf(t).id}/${action}`,
+        json: () =>
+          action === "reject" ? { note: "no" } : action === "paid" ? { reference: "x" } : {},
+        access: pub((a) => (a === "anonymous" ? 401 : 403)),
+      })),
+      {
+        // The submitter's (none of the actors): 404 without a tie to the festival, else 403.
+        label: "POST /api/v1/costs/:id/cancel",
+        kind: "api",
+        method: "POST",
+        path: (t) => `/api/v1/costs/${costOf(t).id}/cancel`,
+        json: () => ({}),
+        access: pub((a) =>
+          a === "anonymous"
+            ? 401
+            : a === "admin" || a === "treasurer" || a === "organiserB"
+              ? 403
+              : 404,
+        ),
+      },
+      {
+        label: "GET /api/v1/costs/:id/approve",
+        kind: "api",
+        method: "GET",
+        path: (t) => `/api/v1/costs/${costOf(t).id}/approve`,
+        access: pub(405),
+      },
+    ],
+  },
+  // ---------------------------------------------------------------- twofactor (decision 0035)
+  "routes/account_.security": {
+    category: "signed-in",
+    calls: [
+      {
+        label: "GET /account/security",
+        kind: "page",
+        method: "GET",
+        path: () => "/account/security",
+        access: { type: "signed-in" },
+      },
+      {
+        label: "GET /account/security.data",
+        kind: "data",
+        method: "GET",
+        path: () => data("/account/security", "routes/account_.security"),
+        access: { type: "signed-in" },
+      },
+      {
+        // One's own account only: the form names no other.
+        label: "POST /account/security intent=start",
+        kind: "page",
+        method: "POST",
+        path: () => "/account/security",
+        form: () => ({ intent: "start" }),
+        access: { type: "signed-in" },
+        okStatus: 302,
+        // It writes only the account's own pending secret, which the snapshot does not cover.
+        changes: false,
+      },
+      {
+        label: "POST /account/security intent=verify (wrong code)",
+        kind: "page",
+        method: "POST",
+        path: () => "/account/security",
+        form: () => ({ intent: "verify", code: "000000" }),
+        access: { type: "signed-in" },
+        okStatus: 401,
+        changes: false,
+      },
+      {
+        label: "POST /account/security intent=(unknown)",
+        kind: "page",
+        method: "POST",
+        path: () => "/account/security",
+        form: () => ({ intent: "disable-for", userId: "someone" }),
+        access: { type: "signed-in" },
+        okStatus: 400,
+        changes: false,
+      },
+    ],
+  },
+  "routes/api.v1.users_.$id.second-factor": {
+    category: "admin-only",
+    calls: [
+      {
+        label: "GET /api/v1/users/:id/second-factor",
+        kind: "api",
+        method: "GET",
+        path: (_t, c) => `/api/v1/users/${c.treasurerId}/second-factor`,
+        access: pub(405),
+      },
+      {
+        // Resetting a real account also needs the admin's own second factor (tests/http/two-factor.test.ts).
+        label: "DELETE /api/v1/users/:id/second-factor (unknown account)",
+        kind: "api",
+        method: "DELETE",
+        path: () => "/api/v1/users/nobody/second-factor",
+        access: { type: "admin" },
+        okStatus: 404,
+        changes: false,
+      },
+    ],
+  },
+  // ---------------------------------------------------------------- prisoner registry (issue 11)
+  ...payoutApiRows(),
+  // ---------------------------------------------------------------- funds API (issue 11, H1)
+  ...fundsApiRows(),
+  // ---------------------------------------------------------------- treasury (issue 11, pages)
+  ...treasuryPageRows(),
 };
+
+/** The treasury's pages: GET and every form intent (the bodies are refused before they matter). */
+function treasuryPageRows(): Record<string, RouteRow> {
+  const money: Access = { type: "money" };
+  const page = (path: string, intents: [string, Record<string, string>][]): RouteRow => ({
+    category: "money-only",
+    calls: [
+      { label: `GET ${path}`, kind: "page", method: "GET", path: () => path, access: money },
+      ...intents.map(([intent, form]): Call => ({
+        label: `POST ${path} intent=${intent}`,
+        kind: "page",
+        method: "POST",
+        // The overview is an index route: its forms post to `?index`.
+        path: () => (path === "/admin/treasury" ? "/admin/treasury?index" : path),
+        form: () => ({ ...(intent ? { intent } : {}), ...form }),
+        access: money,
+      })),
+    ],
+  });
+  return {
+    "routes/admin.treasury": page("/admin/treasury", []),
+    "routes/admin.treasury._index": page("/admin/treasury", [
+      ["allocate", { festivalId: "x", confirm: "yes" }],
+    ]),
+    "routes/admin.treasury.recipients._index": page("/admin/treasury/recipients", [
+      ["", { prisonerId: "x", kind: "lawyer", displayName: "Someone", details: "Account" }],
+    ]),
+    "routes/admin.treasury.recipients.$id": page("/admin/treasury/recipients/c000000000000nope", [
+      ["archive", { confirm: "yes" }],
+    ]),
+    "routes/admin.treasury.payouts": page("/admin/treasury/payouts", [
+      [
+        "propose",
+        { prisonerId: "x", recipientId: "x", category: "lawyer", amount: "1", currency: "EUR" },
+      ],
+      ["approve", { payoutId: "x" }],
+      ["reject", { payoutId: "x", confirm: "yes" }],
+      ["cancel", { payoutId: "x", confirm: "yes" }],
+      ["paid", { payoutId: "x", reference: "r", paidAt: "2026-12-01" }],
+    ]),
+    "routes/admin.treasury.plan": page("/admin/treasury/plan", [
+      ["accept", { prisonerId: "x", recipientId: "x", category: "lawyer", confirm: "yes" }],
+    ]),
+    "routes/admin.treasury.transfers": page("/admin/treasury/transfers", [
+      ["propose", { from: "general", to: "x", amount: "1", currency: "EUR", reason: "r" }],
+      ["approve", { transferId: "x" }],
+    ]),
+    "routes/admin.treasury.exchanges": page("/admin/treasury/exchanges", [
+      [
+        "",
+        {
+          fund: "general",
+          fromAmount: "1",
+          fromCurrency: "EUR",
+          toCurrency: "RUB",
+          rate: "90",
+          ratedOn: "2026-12-01",
+        },
+      ],
+    ]),
+    "routes/admin.festivals.$id.allocation": {
+      category: "festival-scoped",
+      calls: [
+        {
+          label: "GET /admin/festivals/:id/allocation",
+          kind: "page",
+          method: "GET",
+          path: (t) => `/admin/festivals/${t.id}/allocation`,
+          access: fest("allocation"),
+        },
+        {
+          label: "POST /admin/festivals/:id/allocation (all to the general fund)",
+          kind: "page",
+          method: "POST",
+          path: (t) => `/admin/festivals/${t.id}/allocation`,
+          form: () => ({ mode: "shares", generalPercent: "100" }),
+          access: fest("allocation"),
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * Funds, allocation, exchanges and transfers. Treasury calls need a proved
+ * second factor, which no actor here has (403 second_factor_required for
+ * admin and treasurer, 403 for everyone else); the allocation rule is a
+ * festival permission (organisers and treasurers).
+ */
+function fundsApiRows(): Record<string, RouteRow> {
+  const money: Access = { type: "money" };
+  const call = (
+    method: Call["method"],
+    path: string,
+    json?: (t: Target, ctx: Ctx) => unknown,
+    access: Access = money,
+  ): Call => ({
+    label: `${method} ${path}`,
+    kind: "api",
+    method,
+    path: () => path,
+    ...(json ? { json } : {}),
+    access,
+  });
+  const row = (...calls: Call[]): RouteRow => ({ category: "money-only", calls });
+  return {
+    "routes/api.v1.festivals.$id.allocation": {
+      category: "festival-scoped",
+      calls: [
+        {
+          label: "GET /api/v1/festivals/:id/allocation",
+          kind: "api",
+          method: "GET",
+          path: (t) => `/api/v1/festivals/${t.id}/allocation`,
+          access: fest("allocation"),
+        },
+        {
+          label: "PUT /api/v1/festivals/:id/allocation (all to the general fund)",
+          kind: "api",
+          method: "PUT",
+          path: (t) => `/api/v1/festivals/${t.id}/allocation`,
+          json: () => ({ shares: [], generalPercent: 100 }),
+          access: fest("allocation"),
+        },
+      ],
+    },
+    "routes/api.v1.festivals.$id.allocate": {
+      category: "money-only",
+      calls: [
+        {
+          label: "POST /api/v1/festivals/:id/allocate",
+          kind: "api",
+          method: "POST",
+          path: (t) => `/api/v1/festivals/${t.id}/allocate`,
+          access: money,
+        },
+        {
+          label: "GET /api/v1/festivals/:id/allocate",
+          kind: "api",
+          method: "GET",
+          path: (t) => `/api/v1/festivals/${t.id}/allocate`,
+          access: pub(405),
+        },
+      ],
+    },
+    "routes/api.v1.prisoners.$id.fund": row(
+      {
+        label: "GET /api/v1/prisoners/:id/fund",
+        kind: "api",
+        method: "GET",
+        path: (_t, c) => `/api/v1/prisoners/${c.prisonerId}/fund`,
+        access: money,
+      },
+      call("POST", "/api/v1/prisoners/c000000000000nope/fund", () => ({}), pub(405)),
+    ),
+    "routes/api.v1.funds.general": row(
+      call("GET", "/api/v1/funds/general"),
+      call("POST", "/api/v1/funds/general", () => ({}), pub(405)),
+    ),
+    "routes/api.v1.exchanges": row(
+      call("GET", "/api/v1/exchanges"),
+      call("POST", "/api/v1/exchanges", () => ({
+        prisonerId: null,
+        fromCurrency: "EUR",
+        toCurrency: "RUB",
+        amountMinor: 100,
+        rate: "95.25",
+        ratedOn: "2026-12-01",
+      })),
+    ),
+    "routes/api.v1.transfers._index": row(
+      call("GET", "/api/v1/transfers"),
+      call("POST", "/api/v1/transfers", (_t, c) => ({
+        fromPrisonerId: null,
+        toPrisonerId: c.prisonerId,
+        currency: "EUR",
+        amountMinor: 100,
+        reason: "permissions test",
+      })),
+    ),
+    "routes/api.v1.transfers.$id.$action": row(
+      call("GET", "/api/v1/transfers/c000000000000nope/approve", undefined, pub(405)),
+      call("POST", "/api/v1/transfers/c000000000000nope/approve"),
+      call("POST", "/api/v1/transfers/c000000000000nope/reject"),
+      call("POST", "/api/v1/transfers/c000000000000nope/cancel"),
+    ),
+  };
+}
+
+/** Recipients and payouts: the treasury permission, which no actor here holds (no second factor). */
+function payoutApiRows(): Record<string, RouteRow> {
+  const money: Access = { type: "money" };
+  const call = (
+    method: Call["method"],
+    path: string,
+    json?: (t: Target, ctx: Ctx) => unknown,
+    access: Access = money,
+  ): Call => ({
+    label: `${method} ${path}`,
+    kind: "api",
+    method,
+    path: () => path,
+    ...(json ? { json } : {}),
+    access,
+  });
+  const row = (...calls: Call[]): RouteRow => ({ category: "money-only", calls });
+  return {
+    "routes/api.v1.recipients._index": row(
+      call("GET", "/api/v1/recipients"),
+      call("POST", "/api/v1/recipients", (_t, c) => ({
+        prisonerId: c.prisonerId,
+        kind: "lawyer",
+        displayName: "Permission Test Recipient",
+        details: "Account 0000",
+      })),
+    ),
+    "routes/api.v1.recipients.$id._index": row(
+      call("GET", "/api/v1/recipients/c000000000000nope"),
+      call("PATCH", "/api/v1/recipients/c000000000000nope", () => ({ details: "changed" })),
+    ),
+    "routes/api.v1.recipients.$id.archive": row(
+      call("GET", "/api/v1/recipients/c000000000000nope/archive", undefined, pub(405)),
+      call("POST", "/api/v1/recipients/c000000000000nope/archive"),
+    ),
+    "routes/api.v1.payouts._index": row(
+      call("GET", "/api/v1/payouts"),
+      call("POST", "/api/v1/payouts", (_t, c) => ({
+        prisonerId: c.prisonerId,
+        recipientId: "c000000000000nope",
+        category: "lawyer",
+        amountMinor: 100,
+        currency: "EUR",
+      })),
+    ),
+    "routes/api.v1.payouts.$id._index": row(
+      call("GET", "/api/v1/payouts/c000000000000nope"),
+      call("POST", "/api/v1/payouts/c000000000000nope", undefined, pub(405)),
+    ),
+    "routes/api.v1.payouts.$id.$action": row(
+      call("GET", "/api/v1/payouts/c000000000000nope/approve", undefined, pub(405)),
+      call("POST", "/api/v1/payouts/c000000000000nope/approve"),
+      call("POST", "/api/v1/payouts/c000000000000nope/reject", () => ({ reason: "no" })),
+      call("POST", "/api/v1/payouts/c000000000000nope/cancel", () => ({})),
+      call("POST", "/api/v1/payouts/c000000000000nope/paid", () => ({
+        reference: "r",
+        paidAt: "2026-12-01T10:00:00Z",
+      })),
+    ),
+    "routes/api.v1.payouts.plan": row(
+      call("GET", "/api/v1/payouts/plan?prisonerId=x&recipientId=y"),
+      call("POST", "/api/v1/payouts/plan", (_t, c) => ({
+        prisonerId: c.prisonerId,
+        recipientId: "c000000000000nope",
+        category: "lawyer",
+      })),
+    ),
+  };
+}
 
 // ------------------------------------------------------------------ expected outcomes
 
@@ -2744,6 +3848,19 @@ function cases(call: Call): Case[] {
         ...(["organiserA", "organiserB", "doorA", "member"] as const).map((x) => deny(x, 403)),
       ];
       break;
+    case "money":
+      // Nobody here proved a second factor: pages send money roles to prove it,
+      // the API refuses them (403 second_factor_required); everyone else is refused.
+      list = [
+        signIn(),
+        ...(["admin", "treasurer"] as const).map((actor): Case => ({
+          actor,
+          target: "B",
+          outcome: { type: "status", status: call.kind === "api" ? 403 : 302 },
+        })),
+        ...(["organiserA", "organiserB", "doorA", "member"] as const).map((x) => deny(x, 403)),
+      ];
+      break;
     case "festival": {
       // Allowed writes run against a fresh festival so that B stays as it was.
       const allowedTarget = isWrite(call) ? "fresh" : "B";
@@ -2757,7 +3874,9 @@ function cases(call: Call): Case[] {
           : deny("doorA", 403, "A"),
         a.permission === "view" || a.permission === "money"
           ? ok("treasurer")
-          : deny("treasurer", 403),
+          : a.permission === "allocation"
+            ? ok("treasurer", allowedTarget)
+            : deny("treasurer", 403),
         ok("organiserB", allowedTarget),
         ok("admin", allowedTarget),
         ...(isWrite(call) ? [] : [ok("organiserA", "A")]),
@@ -3102,6 +4221,8 @@ async function snapshot() {
     orders,
     tickets,
     supported,
+    allocationRules,
+    fundMoves,
     doorDevices,
     tattooBookings,
     tattooSlots,
@@ -3169,6 +4290,12 @@ async function snapshot() {
       select: { festivalId: true, prisonerId: true },
       orderBy: [{ festivalId: "asc" }, { prisonerId: "asc" }],
     }),
+    prisma.$queryRawUnsafe(
+      `SELECT festivalId, version, equal, generalPercent, shares FROM AllocationRule ORDER BY festivalId, version`,
+    ),
+    prisma.$queryRawUnsafe(
+      `SELECT (SELECT COUNT(*) FROM FundTransfer) AS transfers, (SELECT COUNT(*) FROM FundExchange) AS exchanges, (SELECT COUNT(*) FROM LedgerEntry) AS entries`,
+    ),
     prisma.doorDevice.findMany({
       select: { id: true, festivalId: true, revokedAt: true },
       orderBy: { id: "asc" },
@@ -3202,12 +4329,20 @@ async function snapshot() {
     orders,
     tickets,
     supported,
+    allocationRules,
+    fundMoves,
     doorDevices,
     tattooBookings,
     tattooSlots,
     artists,
     images,
     flash,
+    ...(await costsSnapshot()),
+    // The prisoner registry (issue 11).
+    prisoners: await prisma.prisoner.findMany({
+      select: { id: true, slug: true, name: true, status: true, photoFile: true, updatedAt: true },
+      orderBy: { id: "asc" },
+    }),
   };
 }
 
@@ -3478,6 +4613,11 @@ describe("route table", () => {
           row.calls.some((c) => c.access.type === "treasurer"),
           id,
         ).toBe(true);
+      if (row.category === "money-only")
+        expect(
+          row.calls.some((c) => c.access.type === "money"),
+          id,
+        ).toBe(true);
       if (row.category === "festival-create")
         expect(
           row.calls.some((c) => c.access.type === "create"),
@@ -3628,4 +4768,54 @@ describe("cross-festival references through one's own festival", () => {
     expectNoSecrets(res, secretsOf(ctx.B), "A's checkout with B's ticket type");
     expect(await snapshot()).toEqual(before);
   });
+});
+
+// ------------------------------------------------------------------ festival costs (setup)
+
+/** Every actor but the treasurer (who has no second factor here: refused apart). */
+function notTreasurer(): ActorName[] {
+  return ACTORS.filter((a) => a !== "treasurer");
+}
+/** Each festival's cost (submitted by someone outside the actors, with a receipt naming the festival). */
+const festivalCosts = new Map<string, { id: string }>();
+const costOf = (t: Target) => festivalCosts.get(t.id) ?? { id: "c0000000000000000000nope" };
+
+async function costsSnapshot() {
+  const [costs, approvals] = await Promise.all([
+    prisma.festivalCost.findMany({
+      select: { id: true, festivalId: true, status: true, amountMinor: true, receiptFile: true },
+      orderBy: { id: "asc" },
+    }),
+    prisma.approval.count(),
+  ]);
+  return { costs, approvals };
+}
+
+beforeAll(async () => {
+  const { storeReceipt } = await import("~/utils/receipts.server");
+  const submitter = await createUserRow({ email: uniqueEmail("cost-submitter") });
+  for (const t of [ctx.A, ctx.B]) {
+    // The receipt names its festival, so an allowed download shows something of it.
+    const receipt = await storeReceipt(
+      Buffer.from(
+        `%PDF-1.4\n1 0 obj << /Title (${t.name} invoice) >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`,
+      ),
+    );
+    const cost = await prisma.festivalCost.create({
+      data: {
+        id: `cost${t.label}${randomBytes(6).toString("hex")}`,
+        festivalId: t.id,
+        category: "venue",
+        // Named after its festival, so an allowed costs.csv shows something of it.
+        description: `Hall rent for ${t.name}`,
+        amountMinor: 1000,
+        currency: "EUR",
+        receiptFile: receipt.file,
+        receiptType: receipt.type,
+        receiptBytes: receipt.bytes,
+        submittedById: submitter.id,
+      },
+    });
+    festivalCosts.set(t.id, { id: cost.id });
+  }
 });

@@ -174,6 +174,13 @@ function paymentLines(tickets: number, donation?: Donation): LedgerLine[] {
             category: "donation",
             prisonerId: donation.prisonerId,
           }),
+          // Earmarked: in the prisoner's fund as soon as it is paid (decision 0033).
+          line("payment", "payment", "allocated", donation.amountMinor, {
+            prisonerId: donation.prisonerId,
+          }),
+          line("payment", "payment", "fund", -donation.amountMinor, {
+            prisonerId: donation.prisonerId,
+          }),
         ]
       : []),
   ];
@@ -200,6 +207,17 @@ function refundLines(refundId: string, tickets: number, donation?: Donation): Le
         ]
       : []),
     line(refundId, "refund", "stripe_balance", -(tickets + (donation?.amountMinor ?? 0))),
+    // The earmark given back leaves the prisoner's fund (which holds it: nothing was paid out).
+    ...(donation
+      ? [
+          line(refundId, "refund", "allocated", -donation.amountMinor, {
+            prisonerId: donation.prisonerId,
+          }),
+          line(refundId, "refund", "fund", donation.amountMinor, {
+            prisonerId: donation.prisonerId,
+          }),
+        ]
+      : []),
   ];
 }
 

@@ -103,7 +103,12 @@ function paymentLines(tickets: number, donation = 0): LedgerLine[] {
     line("payment", "payment", "stripe_balance", tickets + donation),
     line("payment", "payment", "income", -tickets, { category: "ticket" }),
     ...(donation
-      ? [line("payment", "payment", "income", -donation, { category: "donation", prisoner: true })]
+      ? [
+          line("payment", "payment", "income", -donation, { category: "donation", prisoner: true }),
+          // Earmarked: in the prisoner's fund as soon as it is paid (decision 0033).
+          line("payment", "payment", "allocated", donation, { prisoner: true }),
+          line("payment", "payment", "fund", -donation, { prisoner: true }),
+        ]
       : []),
   ];
 }
@@ -129,6 +134,13 @@ function outLines(
       ? [line(entry, kind, code, donation, { category: "donation", prisoner: true })]
       : []),
     line(entry, kind, from, -(tickets + donation)),
+    // The earmark given back leaves the prisoner's fund (which holds it: nothing was paid out).
+    ...(donation
+      ? [
+          line(entry, kind, "allocated", -donation, { prisoner: true }),
+          line(entry, kind, "fund", donation, { prisoner: true }),
+        ]
+      : []),
   ];
 }
 

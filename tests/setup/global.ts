@@ -1,13 +1,27 @@
 // Once per `npm test`: build the app if sources changed (HTTP tests serve the
 // real production build) and migrate one template database that every test
-// file copies (migrations run once, not per file).
+// file copies (migrations run once, not per file). Every test file's app logs
+// go to a file in this run's log folder (tests/setup/log-file.ts); when the run
+// ends, all of them are searched for emails, full IP addresses and tokens, and
+// any found fail the run (decision 0043).
 import fs from "node:fs";
 import path from "node:path";
+import type { TestProject } from "vitest/node";
 import { buildIfNeeded, migrate } from "../../scripts/lib.js";
-import { templateDatabasePath, TMP } from "./paths";
+import { scanLogFolder } from "./log-scan";
+import { LOGS, templateDatabasePath, TMP } from "./paths";
 
-export default function setup() {
+declare module "vitest" {
+  export interface ProvidedContext {
+    logDir: string;
+  }
+}
+
+export default function setup(project: TestProject) {
   fs.mkdirSync(TMP, { recursive: true });
+  const logDir = path.join(LOGS, `run-${Date.now()}-${process.pid}`);
+  fs.mkdirSync(logDir, { recursive: true });
+  project.provide("logDir", logDir);
   buildIfNeeded();
   const template = templateDatabasePath();
   if (!fs.existsSync(template)) {
@@ -22,4 +36,21 @@ export default function setup() {
     if (f.startsWith("run-") && Date.now() - fs.statSync(p).mtimeMs > 3_600_000)
       fs.rmSync(p, { recursive: true, force: true });
   }
+  for (const f of fs.readdirSync(LOGS)) {
+    const p = path.join(LOGS, f);
+    if (p !== logDir && Date.now() - fs.statSync(p).mtimeMs > 3_600_000)
+      fs.rmSync(p, { recursive: true, force: true });
+  }
+
+  return function teardown() {
+    const { files, lines, leaks } = scanLogFolder(logDir);
+    console.log(`\nlogs: ${lines} lines in ${files} files searched, ${leaks.length} leaks`);
+    if (leaks.length > 0) {
+      for (const leak of leaks.slice(0, 50))
+        console.error(`  ${leak.file}:${leak.line}: ${leak.kind} ${leak.excerpt}`);
+      throw new Error(
+        `${leaks.length} email addresses, IP addresses or tokens in the captured logs (${logDir}).`,
+      );
+    }
+  };
 }

@@ -4,6 +4,8 @@ import path from "node:path";
 import { root } from "../../scripts/lib.js";
 
 export const TMP = path.join(root, "tests", ".tmp");
+/** Where each test run's captured app logs go (a folder per run). */
+export const LOGS = path.join(TMP, "logs");
 
 /** The migrated template database for the current migrations. */
 export function templateDatabasePath() {

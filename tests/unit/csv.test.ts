@@ -1,6 +1,7 @@
 // The one CSV writer (app/utils/csv.server.ts), called directly.
 import { describe, expect, it } from "vitest";
-import { neutraliseCell, toCsv } from "~/utils/csv.server";
+import { csvAmount, neutraliseCell, toCsv } from "~/utils/csv.server";
+import { toMajorDecimal } from "~/utils/money";
 import { csvRecords, FORMULA_START, parseCsv } from "../helpers/csv";
 
 describe("toCsv", () => {
@@ -28,5 +29,28 @@ describe("toCsv", () => {
 
   it("refuses a non-finite number instead of writing NaN", () => {
     expect(() => toCsv(["n"], [{ n: Number.NaN }])).toThrow();
+  });
+});
+
+describe("csvAmount", () => {
+  it("writes minor units as an exact major-unit decimal, unquoted, negative ones too", () => {
+    const csv = toCsv(
+      ["amount", "refund", "yen", "note"],
+      [
+        {
+          amount: csvAmount(1550, "EUR"),
+          refund: csvAmount(-5, "EUR"),
+          yen: csvAmount(-500, "JPY"),
+          note: "-15.50",
+        },
+      ],
+    );
+    expect(csv.split("\n")[1]).toBe(`15.50,-0.05,-500,"'-15.50"`);
+    expect(toMajorDecimal(123_456_789_012, "EUR")).toBe("1234567890.12");
+  });
+
+  it("refuses a decimal cell that is not a number", () => {
+    expect(() => toCsv(["a"], [{ a: { decimal: "=1+1" } }])).toThrow();
+    expect(() => csvAmount(1.5, "EUR")).toThrow();
   });
 });

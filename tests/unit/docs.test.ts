@@ -26,9 +26,15 @@ function variablesRead() {
   const envServer = read("app/utils/env.server.ts");
   const schema = envServer.slice(envServer.indexOf("z.object({"), envServer.indexOf("});"));
   for (const m of schema.matchAll(/^\s+([A-Z_]+):/gm)) names.add(m[1]!);
-  for (const file of ["app/utils/startup.server.ts", "scripts/start.js"])
+  for (const file of [
+    "app/utils/startup.server.ts",
+    "scripts/start.js",
+    "scripts/backup.js",
+    "scripts/restore.js",
+  ])
     for (const m of read(file).matchAll(/process\.env\.([A-Z_]+)/g)) names.add(m[1]!);
   names.delete("LOG_STARTUP_TIME"); // a test switch, not configuration
+  names.delete("INIT_CWD"); // set by `npm run` (the caller's folder), not configuration
   return [...names];
 }
 

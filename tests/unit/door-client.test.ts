@@ -5,7 +5,6 @@
 // whole file: door-client caches its open database), a switchable `navigator.onLine`, and a
 // `fetch` adapter that only resolves relative URLs against the test app's address.
 import net from "node:net";
-import { IDBFactory } from "fake-indexeddb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   adoptDeviceTokenFromHash,
@@ -40,6 +39,7 @@ import {
 import { prisma } from "~/utils/db.server";
 import { parseTicketToken } from "~/utils/ticket-token";
 import { Client, startTestApp, type TestApp } from "../helpers/app";
+import { MemoryStorage, phoneStandIn } from "../helpers/door-browser";
 import {
   apiToken,
   buyDoorTicket,
@@ -51,43 +51,7 @@ import {
 
 // ---------------------------------------------------------------- browser stand-ins
 
-/** The Web Storage interface over a Map (what a phone's localStorage holds). */
-class MemoryStorage {
-  readonly map = new Map<string, string>();
-  get length() {
-    return this.map.size;
-  }
-  clear() {
-    this.map.clear();
-  }
-  getItem(key: string) {
-    return this.map.get(String(key)) ?? null;
-  }
-  key(index: number) {
-    return [...this.map.keys()][index] ?? null;
-  }
-  removeItem(key: string) {
-    this.map.delete(String(key));
-  }
-  setItem(key: string, value: string) {
-    this.map.set(String(key), String(value));
-  }
-}
-
-const browser = {
-  localStorage: new MemoryStorage(),
-  indexedDB: new IDBFactory(),
-  location: { hash: "", pathname: "/door", search: "" },
-  history: {
-    state: null as unknown,
-    replaced: [] as string[],
-    replaceState(state: unknown, _title: string, url: string) {
-      this.state = state;
-      this.replaced.push(url);
-    },
-  },
-};
-const nav = { onLine: true };
+const { browser, nav } = phoneStandIn();
 const realFetch = globalThis.fetch;
 let fetchBase = "";
 let fetchCalls = 0;

@@ -64,10 +64,19 @@ function sums(postings: Posting[]) {
   return out;
 }
 
-/** The postings an entry's statements write: [accountId, amount, currency] per LedgerPosting insert. */
+/**
+ * The postings an entry's statements write: [accountId, amount, currency] per
+ * LedgerPosting insert (its one multi-row VALUES insert; the capped reversal of
+ * earmarked money given back is computed in SQL and is not among them).
+ */
 function writtenPostings(entry: Entry) {
   return entryStatements(entry)
-    .filter((s) => typeof s !== "string" && s.sql.startsWith("INSERT INTO LedgerPosting"))
+    .filter(
+      (s) =>
+        typeof s !== "string" &&
+        s.sql.startsWith("INSERT INTO LedgerPosting") &&
+        !s.sql.includes("SELECT"),
+    )
     .flatMap((s) => {
       // One multi-row INSERT: four values per posting.
       const args = (s as { args: unknown[] }).args;
@@ -77,6 +86,37 @@ function writtenPostings(entry: Entry) {
         currency: String(args[4 * i + 3]),
       }));
     });
+}
+
+/**
+ * What entryStatements adds for earmarked money (decision 0033): per festival,
+ * currency and prisoner, money taken in net is mirrored into the prisoner's fund
+ * (Dr allocated, Cr fund); money given back net is moved back in SQL (counted).
+ */
+function earmarks(postings: Posting[]) {
+  const nets = new Map<string, { account: Account; net: number }>();
+  for (const p of postings) {
+    const { festivalId, currency, code, prisonerId } = p.account;
+    if (!prisonerId || !["income", "refunds", "chargebacks"].includes(code)) continue;
+    const key = `${festivalId}|${currency}|${prisonerId}`;
+    const seen = nets.get(key) ?? {
+      account: { festivalId, currency, code: "fund", prisonerId },
+      net: 0,
+    };
+    seen.net -= p.amountMinor;
+    nets.set(key, seen);
+  }
+  const mirrors: Posting[] = [];
+  let reversals = 0;
+  for (const { account, net } of nets.values()) {
+    if (net > 0)
+      mirrors.push(
+        { account: { ...account, code: "allocated" }, amountMinor: net },
+        { account, amountMinor: -net },
+      );
+    else if (net < 0) reversals++;
+  }
+  return { mirrors, reversals };
 }
 
 function entry(postings: Posting[], entryId = "test:entry"): Entry {
@@ -174,17 +214,24 @@ describe("entryStatements", () => {
           perCurrency[p.currency] = (perCurrency[p.currency] ?? 0) + p.amountMinor;
         }
         expect(Object.values(perCurrency).every((s) => s === 0)).toBe(true);
-        // What each account gets is what the postings gave it, summed.
-        const expected: Record<string, number> = {};
+        // What each account gets is what the postings gave it, summed, with the earmarks'
+        // mirrors when the entry writes anything at all.
+        const { mirrors, reversals } = earmarks(postings);
+        const own: Record<string, number> = {};
         for (const p of postings)
+          own[accountId(p.account)] = (own[accountId(p.account)] ?? 0) + p.amountMinor;
+        const writes = Object.values(own).some((v) => v !== 0);
+        const expected: Record<string, number> = {};
+        for (const p of writes ? [...postings, ...mirrors] : postings)
           expected[accountId(p.account)] = (expected[accountId(p.account)] ?? 0) + p.amountMinor;
         for (const [k, v] of Object.entries(expected)) if (v === 0) delete expected[k];
         expect(Object.fromEntries(written.map((p) => [p.accountId, p.amountMinor]))).toEqual(
           expected,
         );
         const statements = entryStatements(entry(postings));
-        // The accounts, the postings, then the entry row last (its trigger checks the sum).
-        expect(statements.length).toBe(written.length ? 3 : 0);
+        // The accounts, the postings, (earmarks given back: two statements,) then the entry
+        // row last (its trigger checks the sum).
+        expect(statements.length).toBe(written.length ? 3 + (reversals ? 2 : 0) : 0);
       }),
     );
   });

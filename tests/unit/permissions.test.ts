@@ -54,6 +54,7 @@ const GLOBAL_PERMISSIONS = [
   "users:manage",
   "audit:read",
   "ledger:check",
+  "festivals:overview",
 ] as const satisfies readonly Permission[];
 
 type D = "allow" | "forbidden" | "not_found";
@@ -94,54 +95,63 @@ const globalMatrix: Record<Actor, Record<(typeof GLOBAL_PERMISSIONS)[number], D>
     "users:manage": "allow",
     "audit:read": "allow",
     "ledger:check": "allow",
+    "festivals:overview": "allow",
   },
   treasurer: {
     "festival:create": "forbidden",
     "users:manage": "forbidden",
     "audit:read": "forbidden",
     "ledger:check": "allow",
+    "festivals:overview": "forbidden",
   },
   organiserA: {
     "festival:create": "allow",
     "users:manage": "forbidden",
     "audit:read": "forbidden",
     "ledger:check": "forbidden",
+    "festivals:overview": "forbidden",
   },
   doorA: {
     "festival:create": "forbidden",
     "users:manage": "forbidden",
     "audit:read": "forbidden",
     "ledger:check": "forbidden",
+    "festivals:overview": "forbidden",
   },
   member: {
     "festival:create": "forbidden",
     "users:manage": "forbidden",
     "audit:read": "forbidden",
     "ledger:check": "forbidden",
+    "festivals:overview": "forbidden",
   },
   organiserAdoorB: {
     "festival:create": "allow",
     "users:manage": "forbidden",
     "audit:read": "forbidden",
     "ledger:check": "forbidden",
+    "festivals:overview": "forbidden",
   },
   treasurerOrganiserA: {
     "festival:create": "allow",
     "users:manage": "forbidden",
     "audit:read": "forbidden",
     "ledger:check": "allow",
+    "festivals:overview": "forbidden",
   },
   treasurerDoorA: {
     "festival:create": "forbidden",
     "users:manage": "forbidden",
     "audit:read": "forbidden",
     "ledger:check": "allow",
+    "festivals:overview": "forbidden",
   },
   adminDoorA: {
     "festival:create": "allow",
     "users:manage": "allow",
     "audit:read": "allow",
     "ledger:check": "allow",
+    "festivals:overview": "allow",
   },
 };
 

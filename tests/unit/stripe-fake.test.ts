@@ -512,6 +512,28 @@ describe("authentication and outages", () => {
   });
 });
 
+describe("faults for one kind of request (failRequests)", () => {
+  it("fail only the matching requests, `times` of them; 429 is Stripe's rate limit", async () => {
+    fake.failRequests({ method: "POST", path: "/v1/checkout/sessions", mode: "429", times: 1 });
+    const err = await stripeError(stripe.checkout.sessions.create(sessionParams()));
+    expect(err.statusCode).toBe(429);
+    // Another path is untouched, and the fault was used up.
+    const session = await stripe.checkout.sessions.create(sessionParams());
+    expect((await stripe.checkout.sessions.retrieve(session.id)).id).toBe(session.id);
+  });
+
+  it('"lost" carries the request out and never answers; clearFaults ends it', async () => {
+    const mark = fake.sessions.size;
+    fake.failRequests({ path: /^\/v1\/checkout\/sessions$/, mode: "lost" });
+    const err = await stripeError(stripe.checkout.sessions.create(sessionParams()));
+    expect(err).toBeInstanceOf(Stripe.errors.StripeConnectionError);
+    expect(fake.sessions.size).toBe(mark + 1);
+    fake.clearFaults();
+    await stripe.checkout.sessions.create(sessionParams());
+    expect(fake.sessions.size).toBe(mark + 2);
+  });
+});
+
 describe("webhooks", () => {
   let receiver: http.Server;
   let receiverUrl = "";

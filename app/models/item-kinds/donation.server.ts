@@ -3,6 +3,7 @@
 // money goes to donation income under its earmark (decision 0024).
 import { z } from "zod";
 import { randomToken } from "~/utils/crypto.server";
+import { csvAmount } from "~/utils/csv.server";
 import { sqlClient } from "~/utils/db.server";
 import { FieldRulesError } from "~/utils/domain-error";
 import { translate } from "~/utils/i18n";
@@ -57,6 +58,15 @@ export const donationKind: ItemKind = {
   stripeLineItems: (lines, { festival }) =>
     oneAmountLineItems(lines, festival, () => translate("en", "order.donation")),
   csvColumns: {
-    donation_minor: (lines) => lines.reduce((s, l) => s + l.amountMinor, 0),
+    donation: (lines, { currency }) =>
+      csvAmount(
+        lines.reduce((s, l) => s + l.amountMinor, 0),
+        currency,
+      ),
+    // The earmark: the prisoners' public names, "" for the general fund.
+    donation_earmark: (lines, { prisonerName }) =>
+      [...new Set(lines.flatMap((l) => (l.prisonerId ? [prisonerName(l.prisonerId)] : [])))].join(
+        "; ",
+      ),
   },
 };

@@ -4,6 +4,7 @@
 import type { InStatement } from "@libsql/client";
 import type Stripe from "stripe";
 import type { z } from "zod";
+import type { CsvCell } from "~/utils/csv.server";
 import type { DomainError } from "~/utils/domain-error";
 import type { Locale } from "~/utils/i18n";
 import type { IncomePart } from "../ledger.server";
@@ -109,11 +110,22 @@ export type ItemKind = {
     lines: PricedItem[],
     ctx: { festival: FestivalForItems; locale: string },
   ) => Stripe.Checkout.SessionCreateParams.LineItem[];
-  /** Columns this kind adds to the orders CSV: header → value from the order's lines of this kind. */
-  csvColumns: Record<
-    string,
-    (lines: (OrderLine & { label: string | null })[], locale: string) => string | number
-  >;
+  /**
+   * Columns this kind adds to the orders export (app/models/exports.server.ts):
+   * header → value from the order's lines of this kind; amounts with `csvAmount`
+   * in the order's currency.
+   */
+  csvColumns: Record<string, (lines: CsvLine[], ctx: CsvContext) => CsvCell>;
+};
+
+/** An order line as the orders export reads it: its ticket type's name JSON as `label`. */
+export type CsvLine = OrderLine & { label: string | null };
+
+/** What an export column knows besides the lines: the language, the order's currency, prisoners' public names. */
+export type CsvContext = {
+  locale: string;
+  currency: string;
+  prisonerName: (prisonerId: string) => string;
 };
 
 /** The entries of the request's `items` list that are of one kind, with their indexes. */

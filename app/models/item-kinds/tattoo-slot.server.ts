@@ -10,6 +10,7 @@ import type { InStatement } from "@libsql/client";
 import { z } from "zod";
 import { randomToken, sha256 } from "~/utils/crypto.server";
 import { changeStatements } from "~/utils/change.server";
+import { csvAmount } from "~/utils/csv.server";
 import { dateFromSql, sqlClient, sqlDate, type SqlExecutor } from "~/utils/db.server";
 import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import { translate } from "~/utils/i18n";
@@ -488,6 +489,10 @@ export const tattooSlotKind: ItemKind = {
       translate("en", "tattoo.stripeLine", { artist: (l as PricedItem).label }),
     ),
   csvColumns: {
-    tattoo_minor: (lines) => lines.reduce((s, l) => s + l.amountMinor, 0),
+    tattoo: (lines, { currency }) =>
+      csvAmount(
+        lines.reduce((s, l) => s + l.amountMinor, 0),
+        currency,
+      ),
   },
 };

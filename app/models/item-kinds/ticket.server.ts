@@ -231,7 +231,7 @@ export const ticketKind: ItemKind = {
       },
     })),
   csvColumns: {
-    tickets: (lines, locale) =>
+    tickets: (lines, { locale }) =>
       lines.map((l) => `${l.quantity} × ${pickLanguage(l.label ?? "{}", locale)}`).join("; "),
   },
 };
