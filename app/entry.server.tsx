@@ -1,10 +1,10 @@
 // Server rendering with a per-request CSP nonce (set by server/index.ts).
-import { PassThrough } from "node:stream";
 import type { AppLoadContext, EntryContext } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { reactHtmlStream } from "./utils/html-stream.server";
 import { NonceProvider } from "./utils/nonce";
 import { retryAfterOfRouteErrors } from "./utils/storage-faults.server";
 import { logger } from "./utils/logger.server";
@@ -34,7 +34,7 @@ export default function handleRequest(
         nonce,
         [waitForAll ? "onAllReady" : "onShellReady"]() {
           shellRendered = true;
-          const body = new PassThrough();
+          const body = reactHtmlStream();
           responseHeaders.set("Content-Type", "text/html; charset=utf-8");
           resolve(
             new Response(createReadableStreamFromReadable(body), {
