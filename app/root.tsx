@@ -1,4 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useEffect } from "react";
 import {
   Form,
   Link,
@@ -15,11 +16,16 @@ import {
 } from "@remix-run/react";
 import { ErrorMessage } from "~/components/error-message";
 import { PendingFeedback } from "~/components/pending";
+import { pageShellData } from "~/utils/page-shell.server";
 import stylesheet from "~/styles/app.css";
-import { getSessionUser } from "~/utils/auth.server";
-import { DEFAULT_LOCALE, isLocale, LOCALES, translator } from "~/utils/i18n";
-import { getLocale } from "~/utils/i18n.server";
-import { publicUrl } from "~/utils/env.server";
+import {
+  DEFAULT_LOCALE,
+  hasCatalog,
+  isLocale,
+  LOCALES,
+  ownLanguageName,
+  translator,
+} from "~/utils/i18n";
 import { rootShareData, shareMeta } from "~/utils/share-meta";
 import { useNonce } from "~/utils/nonce";
 import { useT } from "~/utils/use-t";
@@ -32,32 +38,10 @@ export const links: LinksFunction = () => [
 export const meta: MetaFunction<typeof loader> = ({ data, matches }) =>
   shareMeta(rootShareData(matches), { title: data?.siteName ?? "Solidarity festivals" });
 
-/**
- * Pages a phone keeps for offline use (the door scanner's service worker caches
- * /door): their HTML must not carry whoever happened to be signed in, so the
- * root leaves the user out and the header shows no account links there.
- */
-const DEVICE_SHELL_PATHS = new Set(["/door"]);
+export const loader = ({ request }: LoaderFunctionArgs) => pageShellData(request);
 
+/** A route whose page a phone keeps offline (the door scanner) says so: the header then shows no account links. */
 type ShellHandle = { deviceShell?: boolean } | undefined;
-
-export async function loader({ request }: LoaderFunctionArgs) {
-  const shell = DEVICE_SHELL_PATHS.has(new URL(request.url).pathname);
-  const [locale, user] = await Promise.all([
-    getLocale(request),
-    shell ? null : getSessionUser(request),
-  ]);
-  const t = translator(locale);
-  return {
-    locale,
-    // For the pages' sharing tags (utils/share-meta.ts): the configured address, never the Host header.
-    origin: publicUrl(),
-    siteName: t("site.name"),
-    description: t("site.description"),
-    user: user ? { name: user.name ?? user.email, role: user.role } : null,
-    isDevelopment: process.env.NODE_ENV !== "production" && process.env.NODE_ENV !== "test",
-  };
-}
 
 function LanguageSwitcher() {
   const t = useT();
@@ -65,11 +49,12 @@ function LanguageSwitcher() {
   const data = useRouteLoaderData<typeof loader>("root");
   const current = data?.locale ?? DEFAULT_LOCALE;
   return (
-    <Form method="post" action="/set-language" className="lang-switch">
+    // A whole new document: the page then fetches the new language's catalog.
+    <Form method="post" action="/set-language" className="lang-switch" reloadDocument>
       <input type="hidden" name="redirectTo" value={location.pathname + location.search} />
       {LOCALES.filter((l) => l !== current).map((l) => (
         <button key={l} type="submit" name="lang" value={l} lang={l}>
-          {translator(l)("nav.languageName")}
+          {ownLanguageName(l)}
         </button>
       ))}
       <span className="sr-only">{t("nav.language")}</span>
@@ -83,6 +68,11 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const deviceShell = useMatches().some((m) => (m.handle as ShellHandle)?.deviceShell);
   const locale = isLocale(data?.locale) ? data.locale : DEFAULT_LOCALE;
   const t = translator(locale);
+  // The language changed without a new document (signing in with another
+  // preferred language): this page has only the old one's catalog, so reload.
+  useEffect(() => {
+    if (!hasCatalog(locale)) window.location.reload();
+  }, [locale]);
   return (
     <html lang={locale}>
       <head>
@@ -90,6 +80,15 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <Meta />
         <Links />
+        {data?.catalogHref ? (
+          <link
+            rel="preload"
+            as="fetch"
+            crossOrigin="anonymous"
+            href={data.catalogHref}
+            data-catalog={locale}
+          />
+        ) : null}
       </head>
       <body>
         <PendingFeedback />

@@ -5,10 +5,14 @@
 const CACHE = "door-shell-v1";
 const SHELL = ["/door", "/door.webmanifest", "/door-icon.svg", "/favicon.svg"];
 
-/** Assets the page loads: /build/… scripts, modulepreloads and stylesheets named in its HTML. */
+/**
+ * Assets the page loads: /build/… scripts, modulepreloads and stylesheets named in
+ * its HTML, and its language's message catalog (/i18n/<lang>?v=…, preloaded).
+ */
 function assetsIn(html) {
   const found = new Set();
   for (const m of html.matchAll(/(?:href|src)="(\/build\/[^"]+)"/g)) found.add(m[1]);
+  for (const m of html.matchAll(/href="(\/i18n\/[^"]+)"/g)) found.add(m[1].replaceAll("&amp;", "&"));
   for (const m of html.matchAll(/import\s*\(?\s*"(\/build\/[^"]+)"/g)) found.add(m[1]);
   for (const m of html.matchAll(/"(\/build\/[^"]+\.(?:js|css))"/g)) found.add(m[1]);
   return [...found];
@@ -78,8 +82,8 @@ self.addEventListener("fetch", (event) => {
     return;
   }
 
-  // Build assets have content hashes in their names: cache first, forever.
-  if (url.pathname.startsWith("/build/")) {
+  // Build assets have content hashes in their names, catalogs in their ?v=: cache first, forever.
+  if (url.pathname.startsWith("/build/") || url.pathname.startsWith("/i18n/")) {
     event.respondWith(
       caches.match(request).then(
         (hit) =>

@@ -11,7 +11,6 @@ export const en = {
   "nav.signIn": "Sign in",
   "nav.signOut": "Sign out",
   "nav.language": "Language",
-  "nav.languageName": "English",
   "nav.devMail": "Development mail",
 
   "home.title": "Solidarity festivals",

@@ -14,7 +14,6 @@ export const pl: Record<MessageKey, string> = {
   "nav.signIn": "Zaloguj się",
   "nav.signOut": "Wyloguj się",
   "nav.language": "Język",
-  "nav.languageName": "Polski",
   "nav.devMail": "Poczta deweloperska",
 
   "home.title": "Festiwale solidarności",

@@ -12,7 +12,6 @@ export const ru: Record<MessageKey, string> = {
   "nav.signIn": "Войти",
   "nav.signOut": "Выйти",
   "nav.language": "Язык",
-  "nav.languageName": "Русский",
   "nav.devMail": "Почта разработки",
 
   "home.title": "Фестивали солидарности",

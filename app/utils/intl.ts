@@ -45,6 +45,13 @@ export function numberFormat(locale: string, options: Intl.NumberFormatOptions):
   return memo(numberFormats, keyOf(locale, options), () => new Intl.NumberFormat(locale, options));
 }
 
+const pluralRuleSets = new Map<string, Intl.PluralRules>();
+
+/** `new Intl.PluralRules(locale, options)` (the messages' plurals), one per locale and options. */
+export function pluralRules(locale: string, options: Intl.PluralRulesOptions): Intl.PluralRules {
+  return memo(pluralRuleSets, keyOf(locale, options), () => new Intl.PluralRules(locale, options));
+}
+
 const displayNameSets = new Map<string, Intl.DisplayNames>();
 
 /** `new Intl.DisplayNames([locale], options)` (country and language names), one per locale and type. */
@@ -57,10 +64,16 @@ export function displayNames(locale: string, options: Intl.DisplayNamesOptions):
 }
 
 /** How many formatters are kept (for tests). */
-export function intlCacheSize(): { dateTime: number; number: number; displayNames: number } {
+export function intlCacheSize(): {
+  dateTime: number;
+  number: number;
+  pluralRules: number;
+  displayNames: number;
+} {
   return {
     dateTime: dateTimeFormats.size,
     number: numberFormats.size,
+    pluralRules: pluralRuleSets.size,
     displayNames: displayNameSets.size,
   };
 }

@@ -2,9 +2,19 @@ import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { IntlMessageFormat } from "intl-messageformat";
 import { describe, expect, it } from "vitest";
-import { catalogs } from "~/i18n/catalogs";
+import { browserCatalog, catalogs, compileMessage } from "~/i18n/catalogs.server";
 import { en, type MessageKey } from "~/i18n/en";
-import { DEFAULT_LOCALE, isLocale, LOCALES, pickText, translate } from "~/utils/i18n";
+import { LANGUAGES } from "~/i18n/languages";
+import {
+  DEFAULT_LOCALE,
+  formatMessage,
+  isLocale,
+  LOCALES,
+  ownLanguageName,
+  pickText,
+  translate,
+  type BrowserCatalog,
+} from "~/utils/i18n";
 import { formatMoney, minorUnitDigits } from "~/utils/money";
 import { formatDateTime } from "~/utils/format";
 
@@ -48,9 +58,10 @@ describe("message catalogs", () => {
   it("are all registered, English first: a catalog file is a language", () => {
     const dir = fileURLToPath(new URL("../../app/i18n/", import.meta.url));
     const files = readdirSync(dir)
-      .filter((f) => f.endsWith(".ts") && f !== "catalogs.ts")
+      .filter((f) => f.endsWith(".ts") && !["catalogs.server.ts", "languages.ts"].includes(f))
       .map((f) => f.slice(0, -3));
     expect([...LOCALES].sort()).toEqual(files.sort());
+    expect(Object.keys(catalogs).sort()).toEqual(files.sort());
     expect(LOCALES[0]).toBe(DEFAULT_LOCALE);
     expect(LOCALES).toContain("pl");
     for (const l of LOCALES) expect(isLocale(l)).toBe(true);
@@ -88,8 +99,9 @@ describe("message catalogs", () => {
       });
       it("names itself in its own language, and says something in it", () => {
         const others = languages.filter(([l]) => l !== locale);
+        expect(ownLanguageName(locale)).toBe(LANGUAGES[locale]);
+        expect(new Set(Object.values(LANGUAGES)).size).toBe(LOCALES.length);
         for (const [, other] of others) {
-          expect(catalog["nav.languageName"]).not.toBe(other["nav.languageName"]);
           // A catalog copied from another and left untranslated is not a language.
           const same = keys.filter((k) => catalog[k as MessageKey] === other[k as MessageKey]);
           expect(same.length, same.slice(0, 20).join(", ")).toBeLessThan(keys.length / 20);
@@ -117,6 +129,57 @@ describe("message catalogs", () => {
     expect(orders(3)).toBe("3 zamówienia");
     expect(orders(13)).toBe("13 zamówień");
     expect(translate("pl", "v.maxLength", { n: 120 })).toBe("Użyj najwyżej 120 znaków.");
+  });
+});
+
+// The browser formats from the compiled catalog it fetched as JSON (decision
+// 0052): the same text as the server's for every message, with arguments.
+describe("the catalog a page fetches", () => {
+  /** Values for every argument a message takes: plurals get a number, the rest a word. */
+  function sampleValues(key: MessageKey, n: number) {
+    const values: Record<string, string | number> = {};
+    const source = en[key];
+    for (const m of source.matchAll(/\{\s*([a-zA-Z0-9_]+)\s*(,\s*(plural|selectordinal|select))?/g))
+      values[m[1]!] = m[3] === "plural" || m[3] === "selectordinal" ? n : m[3] ? "other" : `«${m[1]}»`;
+    return values;
+  }
+
+  for (const locale of LOCALES) {
+    it(`${locale}: formats every message as intl-messageformat does, after a trip through JSON`, () => {
+      const { json, version } = browserCatalog(locale);
+      expect(version).toMatch(/^[0-9a-f]{16}$/);
+      const fetched = JSON.parse(json) as BrowserCatalog;
+      for (const key of Object.keys(en) as MessageKey[]) {
+        if (key.startsWith("email.")) {
+          expect(fetched[key], `${key}: emails' messages stay on the server`).toBeUndefined();
+          continue;
+        }
+        for (const n of [0, 1, 2, 5, 22, 1.5]) {
+          const values = sampleValues(key, n);
+          const expected = String(new IntlMessageFormat(catalogs[locale][key], locale).format(values));
+          expect(translate(locale, key, values), key).toBe(expected);
+          expect(formatMessage(fetched[key]!, locale, values), key).toBe(expected);
+        }
+      }
+    });
+  }
+
+  it("changes its version with its content, and not otherwise", () => {
+    expect(browserCatalog("ru").version).toBe(browserCatalog("ru").version);
+    expect(browserCatalog("ru").version).not.toBe(browserCatalog("pl").version);
+  });
+
+  it("compiles a message without arguments to its text, ICU escapes applied", () => {
+    expect(compileMessage("It''s '{'literal'}'", "en")).toBe("It's {literal}");
+    expect(compileMessage("Hi {name}", "en")).not.toBeTypeOf("string");
+    expect(formatMessage(compileMessage("Hi {name}", "en"), "en", { name: "Ana" })).toBe("Hi Ana");
+  });
+
+  it("refuses what the formatter does not format: number, date, time and tag elements", () => {
+    expect(() => compileMessage("{n, number}", "en")).toThrow(/number element/);
+    expect(() => compileMessage("{n, plural, other {{d, date, short}}}", "en")).toThrow(/date element/);
+    expect(() => compileMessage("{t, time}", "en")).toThrow(/time element/);
+    expect(() => formatMessage(compileMessage("Hi {name}", "en"), "en", {})).toThrow(/"name"/);
   });
 });
 
