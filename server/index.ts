@@ -28,6 +28,9 @@ import { carriesCredentials, decideCacheControl } from "~/utils/cache-policy.ser
 import { pageCache, pageTarget, type RenderedPage } from "~/utils/page-cache.server";
 import { festivalListVersion, festivalPageVersion } from "~/models/public-page-versions.server";
 import { getLocale } from "~/utils/i18n.server";
+import { isLocale } from "~/utils/i18n";
+import { browserCatalog } from "~/i18n/catalogs.server";
+import { EMAIL_PREVIEW_PATHS, PREVIEW_POLICY } from "~/utils/email-preview.server";
 import { randomToken } from "~/utils/crypto.server";
 import { rateLimits, RateLimitedError } from "~/utils/rate-limit.server";
 import { runStartupTasks } from "~/utils/startup.server";
@@ -430,6 +433,27 @@ function observeRequests(req: express.Request, res: express.Response, next: expr
   runWithRequestId(requestId, next);
 }
 
+/**
+ * A language's compiled messages, which a page fetches before it hydrates
+ * (app/i18n/catalogs.server.ts, decision 0052). The same for everyone and named
+ * by its content (`?v=`), so kept for a year like /build/; another `v` (a page
+ * from before a deploy) gets today's catalog, revalidated each time.
+ */
+function serveBrowserCatalog(req: express.Request, res: express.Response) {
+  const locale = req.params.locale;
+  if (!isLocale(locale)) {
+    res.status(404).json({ error: "not_found", message: "No such language." });
+    return;
+  }
+  const { json, version } = browserCatalog(locale);
+  res.set("Content-Type", "application/json; charset=utf-8");
+  res.set(
+    "Cache-Control",
+    req.query.v === version ? "public, max-age=31536000, immutable" : "no-cache",
+  );
+  res.send(json);
+}
+
 export function createApp() {
   const env = getEnv();
   const app = express();
@@ -444,38 +468,51 @@ export function createApp() {
     next();
   });
   const secure = Boolean(env.PUBLIC_URL?.startsWith("https://"));
-  app.use(
+  const headersFor = (
+    directives: Record<string, Iterable<string | ((req: unknown, res: unknown) => string)>>,
+    framing: "deny" | "sameorigin",
+  ) =>
     helmet({
       contentSecurityPolicy: {
         useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: [
-            "'self'",
-            (_req, res) => `'nonce-${(res as express.Response).locals.cspNonce as string}'`,
-          ],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", "data:", "blob:"],
-          mediaSrc: ["'self'", "blob:"],
-          connectSrc: ["'self'"],
-          fontSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          baseUri: ["'self'"],
-          objectSrc: ["'none'"],
-          workerSrc: ["'self'"],
-          manifestSrc: ["'self'"],
-          ...(secure ? { upgradeInsecureRequests: [] } : {}),
-        },
+        directives: { ...directives, ...(secure ? { upgradeInsecureRequests: [] } : {}) },
       },
+      xFrameOptions: { action: framing },
       strictTransportSecurity: secure ? { maxAge: 31536000 } : false,
       crossOriginEmbedderPolicy: false,
       referrerPolicy: { policy: "same-origin" },
-    }),
+    });
+  const pageHeaders = headersFor(
+    {
+      defaultSrc: ["'self'"],
+      scriptSrc: [
+        "'self'",
+        (_req, res) => `'nonce-${(res as express.Response).locals.cspNonce as string}'`,
+      ],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", "data:", "blob:"],
+      mediaSrc: ["'self'", "blob:"],
+      connectSrc: ["'self'"],
+      fontSrc: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'self'"],
+      objectSrc: ["'none'"],
+      workerSrc: ["'self'"],
+      manifestSrc: ["'self'"],
+    },
+    "deny",
+  );
+  // An email preview is a document of its own, shown in a frame of this site:
+  // inline styles (every email's), images from data: only, nothing else.
+  const previewHeaders = headersFor(PREVIEW_POLICY, "sameorigin");
+  app.use((req, res, next) =>
+    (EMAIL_PREVIEW_PATHS.has(req.path) ? previewHeaders : pageHeaders)(req, res, next),
   );
 
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
   app.use(express.static("public", { maxAge: "1h" }));
+  app.get("/i18n/:locale", serveBrowserCatalog);
 
   app.use(cachePolicy);
   app.use(refuseMalformedUrl);

@@ -3,11 +3,16 @@
 // through the outbox (app/utils/change.server.ts) with their audit row in the
 // same write, and both are rate-limited (app/utils/rate-limit.server.ts).
 import { PREVIEWED_TEMPLATES, type TemplateName } from "../../emails/index";
+import { sampleData } from "../../emails/samples";
 import type { CurrentUser } from "~/utils/auth.server";
 import { changeStatements } from "~/utils/change.server";
 import { sqlClient } from "~/utils/db.server";
 import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import { kickEmailWorker } from "~/utils/email.server";
+import { previewDocument } from "~/utils/email-preview.server";
+import { renderInThread } from "~/utils/email-render.server";
+import { publicUrl } from "~/utils/env.server";
+import { notFound } from "~/utils/http.server";
 import { isLocale, type Locale } from "~/utils/i18n";
 import { rateLimits } from "~/utils/rate-limit.server";
 
@@ -60,6 +65,25 @@ export async function resendOrderTickets(actor: CurrentUser, orderId: string, no
 
 export function isPreviewedTemplate(name: string): name is TemplateName {
   return (PREVIEWED_TEMPLATES as string[]).includes(name);
+}
+
+/**
+ * A template rendered with its sample data (emails/samples.ts: nobody's real
+ * order) in a language, for the organisers' previews: its subject, text part,
+ * attachments, and its HTML as a preview document (images inlined, its own
+ * strict policy). An unknown template or language is a 404, not a guess.
+ */
+export async function emailPreview(template: string, lang: string) {
+  if (!isPreviewedTemplate(template) || !isLocale(lang)) throw notFound();
+  const email = await renderInThread(template, lang, sampleData(template, lang, publicUrl()));
+  return {
+    template,
+    lang,
+    subject: email.subject,
+    text: email.text,
+    attachments: email.attachments.map((a) => ({ filename: a.filename, type: a.contentType })),
+    document: previewDocument(email.html, email.attachments),
+  };
 }
 
 /**

@@ -1,21 +1,17 @@
 // Organisers preview every email template in every language with sample data
-// (emails/samples.ts: nobody's real order), and send themselves a test of one
+// (emails/samples.ts: nobody's real order; the HTML part in a frame from
+// admin.emails.preview.ts), and send themselves a test of one
 // through the outbox (to their own address only, rate-limited, audited).
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { PREVIEWED_TEMPLATES, type TemplateName } from "../../emails/index";
-import { sampleData } from "../../emails/samples";
+import { PREVIEWED_TEMPLATES } from "../../emails/index";
 import { EmailFrame } from "~/components/email-frame";
 import { FormError } from "~/components/field";
-import { isPreviewedTemplate, sendTestEmail } from "~/models/order-emails.server";
+import { emailPreview, sendTestEmail } from "~/models/order-emails.server";
 import { DomainError } from "~/utils/domain-error";
-import { renderInThread } from "~/utils/email-render.server";
-import { previewDocument } from "~/utils/email-preview.server";
-import { publicUrl } from "~/utils/env.server";
 import { field, readForm } from "~/utils/forms.server";
-import { notFound } from "~/utils/http.server";
-import { isLocale, LOCALES, type Locale } from "~/utils/i18n";
+import { LOCALES } from "~/utils/i18n";
 import { getLocale, getTranslator } from "~/utils/i18n.server";
 import { requireUserWith } from "~/utils/permissions.server";
 import { RateLimitedError } from "~/utils/rate-limit.server";
@@ -28,22 +24,16 @@ export const meta: MetaFunction = () => [{ title: "Emails" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWith(request, "emails:preview");
   const params = new URL(request.url).searchParams;
-  const asked = params.get("template") ?? "order-confirmation";
-  const askedLang = params.get("lang") ?? (await getLocale(request));
-  // An unknown template or language is a 404, not a guess.
-  if (!isPreviewedTemplate(asked) || !isLocale(askedLang)) throw notFound();
-  const template: TemplateName = asked;
-  const lang: Locale = askedLang;
-  const email = await renderInThread(template, lang, sampleData(template, lang, publicUrl()));
+  const { document: _html, ...email } = await emailPreview(
+    params.get("template") ?? "order-confirmation",
+    params.get("lang") ?? (await getLocale(request)),
+  );
   return {
     templates: PREVIEWED_TEMPLATES,
     languages: LOCALES,
-    template,
-    lang,
-    subject: email.subject,
-    html: previewDocument(email.html, email.attachments),
-    text: email.text,
-    attachments: email.attachments.map((a) => ({ filename: a.filename, type: a.contentType })),
+    ...email,
+    // The HTML part, shown in a frame from its own address (admin.emails.preview.ts).
+    frameSrc: `/admin/emails/preview?${new URLSearchParams({ template: email.template, lang: email.lang }).toString()}`,
     ownEmail: user.email,
   };
 }
@@ -106,7 +96,7 @@ export default function EmailPreviews() {
           {t("emails.attachments")} {page.attachments.map((a) => a.filename).join(", ")}
         </p>
       ) : null}
-      <EmailFrame title={page.subject} html={page.html} />
+      <EmailFrame title={page.subject} src={page.frameSrc} />
       <details>
         <summary>{t("emails.textPart")}</summary>
         <pre className="mail-body">{page.text}</pre>
@@ -117,7 +107,7 @@ export default function EmailPreviews() {
         </p>
       ) : null}
       <FormError error={result?.error} />
-      <Form method="post">
+      <Form method="post" className="email-test">
         <input type="hidden" name="template" value={page.template} />
         <input type="hidden" name="lang" value={page.lang} />
         <button type="submit" name="intent" value="test">

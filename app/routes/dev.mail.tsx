@@ -27,7 +27,12 @@ export default function DevMail() {
             <a href={`/dev/mail?file=${encodeURIComponent(m.file)}`}>
               {m.date} — {m.to} — <strong>{m.subject}</strong>
             </a>
-            {m.html !== null ? <EmailFrame title={m.subject} html={m.html} /> : null}
+            {m.hasHtml ? (
+              <EmailFrame
+                title={m.subject}
+                src={`/dev/mail/preview?file=${encodeURIComponent(m.file)}`}
+              />
+            ) : null}
             {m.text !== null ? <pre className="mail-body">{m.text}</pre> : null}
           </li>
         ))}

@@ -26,12 +26,21 @@ export async function listDevMail(selected: string | null, limit = 50) {
         subject: parsed.subject ?? "",
         date: parsed.date?.toISOString() ?? "",
         text: file === open ? (parsed.text ?? "") : null,
-        // The HTML part with its inline images, for a sandboxed frame (email-preview.server.ts).
-        html:
-          file === open && typeof parsed.html === "string"
-            ? previewDocument(parsed.html, parsed.attachments)
-            : null,
+        // The HTML part is shown in a frame from /dev/mail/preview (devMailPreview).
+        hasHtml: file === open && typeof parsed.html === "string",
       };
     }),
   );
+}
+
+/**
+ * The HTML part of one file of the folder, with its inline images, as a preview
+ * document (email-preview.server.ts); null for a file that is not there (only
+ * names listed in the folder are read) or has no HTML part.
+ */
+export async function devMailPreview(file: string | null): Promise<string | null> {
+  const files = await fs.readdir(mailFolder()).catch(() => [] as string[]);
+  if (!file || !file.endsWith(".eml") || !files.includes(file)) return null;
+  const parsed = await simpleParser(await fs.readFile(path.join(mailFolder(), file)));
+  return typeof parsed.html === "string" ? previewDocument(parsed.html, parsed.attachments) : null;
 }

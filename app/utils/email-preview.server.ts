@@ -2,8 +2,11 @@
 // organisers' preview of every template (admin.emails.tsx) and the development
 // mailbox (/dev/mail). Inline images (`cid:`) become data: URIs of their
 // attachments, and the document gets a strict Content-Security-Policy of its
-// own (no scripts, no network: images from data: only) before it is shown in
-// a sandboxed iframe's `srcdoc` (components/email-frame.tsx).
+// own (no scripts, no network: images from data: only). It is served as a
+// document of its own (admin.emails.preview.ts, dev.mail.preview.ts) under that
+// policy, framed only by this site, in a sandboxed iframe
+// (components/email-frame.tsx): a `srcdoc` frame would inherit the page's
+// policy, which refuses the inline styles every email is made of.
 
 /** What an attachment needs to be inlined (Buffers from the renderer, or mailparser's). */
 export type InlineAttachment = {
@@ -15,6 +18,26 @@ export type InlineAttachment = {
 
 const PREVIEW_CSP =
   "default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'";
+
+/** Paths that serve an email preview document (server/index.ts gives them PREVIEW_POLICY). */
+export const EMAIL_PREVIEW_PATHS = new Set(["/admin/emails/preview", "/dev/mail/preview"]);
+
+/** The preview documents' own policy, as helmet directives: the strict one, framed by this site only. */
+export const PREVIEW_POLICY = {
+  defaultSrc: ["'none'"],
+  imgSrc: ["data:"],
+  styleSrc: ["'unsafe-inline'"],
+  formAction: ["'none'"],
+  baseUri: ["'none'"],
+  frameAncestors: ["'self'"],
+};
+
+/** An email preview as the answer of its own route: HTML, never cached, never sniffed. */
+export function previewResponse(document: string): Response {
+  return new Response(document, {
+    headers: { "Content-Type": "text/html; charset=utf-8", "X-Robots-Tag": "noindex" },
+  });
+}
 
 /** Only images are inlined; the attachment's content type is checked, never trusted as markup. */
 const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
@@ -33,7 +56,7 @@ export function inlineCidImages(html: string, attachments: InlineAttachment[]) {
   });
 }
 
-/** The document for the iframe's srcdoc: its own CSP first in <head>, images inlined. */
+/** The preview document: its own CSP first in <head> (as well as in its headers), images inlined. */
 export function previewDocument(html: string, attachments: InlineAttachment[]) {
   const inlined = inlineCidImages(html, attachments);
   const meta = `<meta http-equiv="Content-Security-Policy" content="${PREVIEW_CSP}">`;

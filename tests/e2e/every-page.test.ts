@@ -133,6 +133,7 @@ const PAGES: PageSpec[] = [
   { route: "account", path: () => "/account", as: STAFF },
   { route: "admin._index", path: () => "/admin", as: STAFF },
   { route: "admin.festivals.new", path: () => "/admin/festivals/new", as: STAFF },
+  { route: "admin.emails", path: () => "/admin/emails?template=order-confirmation&lang=ru", as: STAFF, ready: "iframe.email-frame" }, // prettier-ignore
   { route: "admin.festivals.$id._index", path: festivalAdmin, as: STAFF },
   { route: "admin.festivals.$id.programme", path: (s) => `${festivalAdmin(s)}/programme`, as: STAFF }, // prettier-ignore
   { route: "admin.festivals.$id.clone", path: (s) => `${festivalAdmin(s)}/clone`, as: STAFF },
@@ -210,11 +211,6 @@ const NOT_PAGES: Record<string, string> = {
   "admin.festivals.$id": "one festival's admin layout: its pages above render inside it",
   "admin.treasury": "the treasury's layout: its pages above render inside it",
   "dev.mail": "development only (404 in tests and in production)",
-  // A known defect, left open (closing note of 2026-12-02): the preview frame's email HTML
-  // has inline styles the page's CSP refuses (console errors), and the "send me a test"
-  // button is wider than a 360 px phone in Russian. Put it back in PAGES once both are fixed.
-  "admin.emails":
-    "KNOWN DEFECT, not yet phone-clean: CSP errors from the preview, too wide at 360 px",
   "orders.$token.tattoo.$itemId":
     "the order page's tattoo cancel/move forms post here; it renders only a refused change, inside orders.$token",
 };

@@ -537,6 +537,18 @@ const ROUTES: Record<string, RouteRow> = {
       },
     ],
   },
+  "routes/dev.mail.preview": {
+    category: "dev-only",
+    calls: [
+      {
+        label: "GET /dev/mail/preview",
+        kind: "download",
+        method: "GET",
+        path: () => "/dev/mail/preview?file=none.eml",
+        access: { type: "dev-only" },
+      },
+    ],
+  },
   // ---------------------------------------------------------------- any signed-in account
   "routes/admin": {
     category: "signed-in",
@@ -682,6 +694,18 @@ const ROUTES: Record<string, RouteRow> = {
         method: "POST",
         path: () => "/admin/emails",
         form: () => ({ intent: "test", template: "password-reset", lang: "en" }),
+        access: { type: "create" },
+      },
+    ],
+  },
+  "routes/admin.emails.preview": {
+    category: "festival-create",
+    calls: [
+      {
+        label: "GET /admin/emails/preview",
+        kind: "download",
+        method: "GET",
+        path: () => "/admin/emails/preview?template=order-confirmation&lang=en",
         access: { type: "create" },
       },
     ],

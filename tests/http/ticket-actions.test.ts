@@ -263,18 +263,54 @@ describe("marking a door order paid from the admin", () => {
 describe("email previews and a test to oneself", () => {
   it("renders every template in every language with sample data", async () => {
     for (const template of PREVIEWED_TEMPLATES)
-      for (const lang of ["en", "ru"]) {
+      for (const lang of ["en", "ru", "pl"]) {
         const res = await browser.get(`/admin/emails?template=${template}&lang=${lang}`);
         expect(res.status, `${template} ${lang}: ${res.text.slice(0, 200)}`).toBe(200);
-        expect(res.text).toContain("<iframe");
         expect(res.text).toContain('sandbox=""');
+        expect(res.text).toContain(
+          `src="/admin/emails/preview?template=${template}&amp;lang=${lang}"`,
+        );
+        const frame = await browser.get(`/admin/emails/preview?template=${template}&lang=${lang}`);
+        expect(frame.status, `${template} ${lang}`).toBe(200);
+        expect(frame.headers.get("content-type")).toBe("text/html; charset=utf-8");
+        expect(frame.text).toMatch(/^<!doctype html>/i);
       }
     const ticket = await browser.get("/admin/emails?template=order-confirmation&lang=en");
-    // The sample's QR codes are inlined (no cid: left), under the frame's own strict policy.
-    expect(ticket.text).toContain("data:image/png;base64,");
-    expect(ticket.text).not.toContain("cid:ticket-");
-    expect(ticket.text).toContain("default-src &#x27;none&#x27;");
     expect(ticket.text).toContain("7:00 PM–11:00 PM (Europe/Warsaw, UTC+1)");
+    expect(ticket.text).not.toContain("cid:");
+  });
+
+  it("serves the preview document under its own strict policy, framed by this site only", async () => {
+    const frame = await browser.get("/admin/emails/preview?template=order-confirmation&lang=en");
+    // The sample's QR codes are inlined (no cid: left).
+    expect(frame.text).toContain("data:image/png;base64,");
+    expect(frame.text).not.toContain("cid:ticket-");
+    expect(frame.text).toContain("7:00 PM–11:00 PM (Europe/Warsaw, UTC+1)");
+    const policy = frame.headers.get("content-security-policy") ?? "";
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toContain("style-src 'unsafe-inline'");
+    expect(policy).toContain("img-src data:");
+    expect(policy).toContain("frame-ancestors 'self'");
+    expect(policy).not.toContain("script-src");
+    expect(frame.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+    expect(frame.headers.get("cache-control")).toBe("no-store");
+    // Every other page keeps the site's policy: no inline styles, framed by nobody.
+    const page = await browser.get("/admin/emails");
+    expect(page.headers.get("content-security-policy")).toContain("style-src 'self'");
+    expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+  });
+
+  it("refuses previews of unknown templates and languages, and to people who organise nothing", async () => {
+    for (const query of ["template=nope&lang=en", "template=test-email&lang=en", "template=invitation&lang=xx", "", "template=../etc/passwd&lang=en"]) // prettier-ignore
+      expect((await browser.get(`/admin/emails/preview?${query}`)).status, query).toBe(404);
+    const member = await signedInClient(app.url, (await createUserRow()).email);
+    expect((await member.get("/admin/emails/preview?template=invitation&lang=en")).status).toBe(
+      403,
+    );
+    expect(
+      (await new Client(app.url).get("/admin/emails/preview?template=invitation&lang=en")).status,
+    ).toBe(302);
   });
 
   it("refuses unknown templates and languages, and people who organise nothing", async () => {
