@@ -72,11 +72,11 @@ function workerFile() {
 function startThread() {
   const thread = new Worker(workerFile(), {
     workerData: { nice: threadNice() },
-    // The thread inherits Node's flags, but not one that only applies to code given
-    // on the command line: `node --input-type=module -e …` (how tests and scripts may
-    // start the server) made every render fail with "--input-type can only be used
-    // with string input".
-    execArgv: process.execArgv.filter((flag) => !flag.startsWith("--input-type")),
+    // None of the process's Node flags: the thread runs one self-contained bundle
+    // and its heap is set by resourceLimits. Inherited, `npm start`'s V8 heap flags
+    // (decision 0042) made Node refuse to start the thread ("invalid execArgv
+    // flags"), so no email was ever sent; `--input-type` (node -e) did the same.
+    execArgv: [],
     resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB, maxYoungGenerationSizeMb: 8 },
   });
   thread.on("message", (reply: RenderReply) => settle(thread, reply));

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { root } from "../../scripts/lib.js";
+import { root, startNodeEnv, startNodeFlags } from "../../scripts/lib.js";
 
 export type AppProcess = {
   url: string;
@@ -52,16 +52,20 @@ process.on("SIGTERM", async () => {
 /** Start the app in its own process and wait until it listens. */
 export async function spawnApp(options: SpawnOptions = {}): Promise<AppProcess> {
   const port = options.port ?? 0;
-  const args =
-    options.entry === "start"
+  // Node's flags and environment as `npm start` sets them (the heap limits of
+  // decision 0042), so the process is the production one.
+  const args = [
+    ...startNodeFlags(),
+    ...(options.entry === "start"
       ? [path.join(root, "scripts", "start.js")]
-      : ["--input-type=module", "-e", ENTRY(port)];
+      : ["--input-type=module", "-e", ENTRY(port)]),
+  ];
   // The process logs to its standard output (read here for "running at"); each
   // complete line is also appended to the test file's log, which the run searches.
   const logFile = process.env.LOG_FILE;
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, PORT: String(port), LOG_FILE: "", ...options.env },
+    env: { ...process.env, ...startNodeEnv(), PORT: String(port), LOG_FILE: "", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
