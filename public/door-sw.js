@@ -12,7 +12,8 @@ const SHELL = ["/door", "/door.webmanifest", "/door-icon.svg", "/favicon.svg"];
 function assetsIn(html) {
   const found = new Set();
   for (const m of html.matchAll(/(?:href|src)="(\/build\/[^"]+)"/g)) found.add(m[1]);
-  for (const m of html.matchAll(/href="(\/i18n\/[^"]+)"/g)) found.add(m[1].replaceAll("&amp;", "&"));
+  for (const m of html.matchAll(/href="(\/i18n\/[^"]+)"/g))
+    found.add(m[1].replaceAll("&amp;", "&"));
   for (const m of html.matchAll(/import\s*\(?\s*"(\/build\/[^"]+)"/g)) found.add(m[1]);
   for (const m of html.matchAll(/"(\/build\/[^"]+\.(?:js|css))"/g)) found.add(m[1]);
   return [...found];

@@ -33,7 +33,8 @@ function checkElements(elements: MessageFormatElement[], source: string) {
       throw new Error(
         `"${source}": a ${TYPE[e.type]} element; messages use arguments, plurals and selects (format numbers and dates before passing them)`,
       );
-    if ("options" in e) for (const option of Object.values(e.options)) checkElements(option.value, source);
+    if ("options" in e)
+      for (const option of Object.values(e.options)) checkElements(option.value, source);
   }
 }
 

@@ -60,15 +60,17 @@ describe("a cloned festival", () => {
 
     await page.getByRole("button", { name: "Publish" }).click();
     await expect
-      .poll(async () => (await prisma.festival.findUniqueOrThrow({ where: { id: clone.id } })).status) // prettier-ignore
+      .poll(
+        async () => (await prisma.festival.findUniqueOrThrow({ where: { id: clone.id } })).status,
+      ) // prettier-ignore
       .toBe("published");
 
     // The attendee: nobody signed in.
     await session.context.clearCookies();
     await session.open(`/festivals/${slug}`);
-    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe(
-      "Solidarity Festival Berlin",
-    );
+    await expect
+      .poll(() => page.getByRole("heading", { level: 1 }).textContent())
+      .toBe("Solidarity Festival Berlin");
     const onSale = clone.ticketTypes.find((t) => t.visibility !== "hidden" && t.capacity > 0);
     expect(onSale, "a ticket type for everyone").toBeTruthy();
     await page.locator(`select[name="qty.${onSale!.id}"]`).selectOption("1");

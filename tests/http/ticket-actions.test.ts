@@ -302,7 +302,14 @@ describe("email previews and a test to oneself", () => {
   });
 
   it("refuses previews of unknown templates and languages, and to people who organise nothing", async () => {
-    for (const query of ["template=nope&lang=en", "template=test-email&lang=en", "template=invitation&lang=xx", "", "template=../etc/passwd&lang=en"]) // prettier-ignore
+    for (const query of [
+      "template=nope&lang=en",
+      "template=test-email&lang=en",
+      "template=invitation&lang=xx",
+      "",
+      "template=../etc/passwd&lang=en",
+    ])
+      // prettier-ignore
       expect((await browser.get(`/admin/emails/preview?${query}`)).status, query).toBe(404);
     const member = await signedInClient(app.url, (await createUserRow()).email);
     expect((await member.get("/admin/emails/preview?template=invitation&lang=en")).status).toBe(

@@ -140,7 +140,8 @@ describe("the catalog a page fetches", () => {
     const values: Record<string, string | number> = {};
     const source = en[key];
     for (const m of source.matchAll(/\{\s*([a-zA-Z0-9_]+)\s*(,\s*(plural|selectordinal|select))?/g))
-      values[m[1]!] = m[3] === "plural" || m[3] === "selectordinal" ? n : m[3] ? "other" : `«${m[1]}»`;
+      values[m[1]!] =
+        m[3] === "plural" || m[3] === "selectordinal" ? n : m[3] ? "other" : `«${m[1]}»`;
     return values;
   }
 
@@ -156,7 +157,9 @@ describe("the catalog a page fetches", () => {
         }
         for (const n of [0, 1, 2, 5, 22, 1.5]) {
           const values = sampleValues(key, n);
-          const expected = String(new IntlMessageFormat(catalogs[locale][key], locale).format(values));
+          const expected = String(
+            new IntlMessageFormat(catalogs[locale][key], locale).format(values),
+          );
           expect(translate(locale, key, values), key).toBe(expected);
           expect(formatMessage(fetched[key]!, locale, values), key).toBe(expected);
         }
@@ -177,7 +180,9 @@ describe("the catalog a page fetches", () => {
 
   it("refuses what the formatter does not format: number, date, time and tag elements", () => {
     expect(() => compileMessage("{n, number}", "en")).toThrow(/number element/);
-    expect(() => compileMessage("{n, plural, other {{d, date, short}}}", "en")).toThrow(/date element/);
+    expect(() => compileMessage("{n, plural, other {{d, date, short}}}", "en")).toThrow(
+      /date element/,
+    );
     expect(() => compileMessage("{t, time}", "en")).toThrow(/time element/);
     expect(() => formatMessage(compileMessage("Hi {name}", "en"), "en", {})).toThrow(/"name"/);
   });
