@@ -13,7 +13,14 @@ import { shopFor } from "~/models/shop.server";
 import { readDayChoice, tattooShopFor, tattooSoldOut } from "~/models/tattoo-shop.server";
 import { DomainError, FieldRulesError } from "~/utils/domain-error";
 import { formatDateRange } from "~/utils/format";
-import { field, formFailure, moneyField, moneyFieldError, readForm } from "~/utils/forms.server";
+import {
+  field,
+  formFailure,
+  moneyField,
+  moneyFieldError,
+  readForm,
+  typedValues,
+} from "~/utils/forms.server";
 import { clientAddress, notFound } from "~/utils/http.server";
 import { pickText } from "~/utils/i18n";
 import { getTranslator } from "~/utils/i18n.server";
@@ -68,11 +75,7 @@ export async function checkoutFromForm({ request, params, context }: ActionFunct
   if (!festival) throw notFound("No such festival.");
   const { t, locale } = await getTranslator(request);
   const form = await readForm(request);
-  const values = Object.fromEntries(
-    [...form.entries()]
-      .filter((e): e is [string, string] => typeof e[1] === "string")
-      .map(([k, v]) => [k, v.slice(0, 300)]),
-  );
+  const values = typedValues(form);
   const fail = (errors: Record<string, string>, status = 400) =>
     data<CheckoutResult>({ errors, values }, { status });
   try {

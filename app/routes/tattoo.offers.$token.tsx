@@ -11,7 +11,14 @@ import { cardCheckoutUrl } from "~/models/payment.server";
 import { offerByToken, type OfferView } from "~/models/tattoo-waitlist.server";
 import { randomToken } from "~/utils/crypto.server";
 import { FieldRulesError } from "~/utils/domain-error";
-import { field, formFailure, moneyField, moneyFieldError, readForm } from "~/utils/forms.server";
+import {
+  field,
+  formFailure,
+  moneyField,
+  moneyFieldError,
+  readForm,
+  typedValues,
+} from "~/utils/forms.server";
 import { formatDateTime, formatTime } from "~/utils/format";
 import { clientAddress, notFound } from "~/utils/http.server";
 import { getTranslator } from "~/utils/i18n.server";
@@ -62,11 +69,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!offer) throw deadLink();
   const { t, locale } = await getTranslator(request);
   const form = await readForm(request);
-  const values = Object.fromEntries(
-    [...form.entries()]
-      .filter((e): e is [string, string] => typeof e[1] === "string")
-      .map(([k, v]) => [k, v.slice(0, 300)]),
-  );
+  const values = typedValues(form);
   const fail = (errors: Record<string, string>, status = 400) =>
     data<Result>({ errors, values }, { status });
   if (offer.state !== "open") return fail({ _form: t("tattooWaitlist.gone") }, 410);

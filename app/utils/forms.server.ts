@@ -58,6 +58,15 @@ export function fields(form: FormData, name: string): string[] {
  * An amount a person typed in major units ("15", "15,50"): undefined when left
  * empty, null when unreadable or above the largest amount (say `moneyFieldError`).
  */
+/** What was typed in a form's text fields (each cut to 300 characters), to show it back beside its errors. */
+export function typedValues(form: FormData): Record<string, string> {
+  return Object.fromEntries(
+    [...form.entries()]
+      .filter((e): e is [string, string] => typeof e[1] === "string")
+      .map(([k, v]) => [k, v.slice(0, 300)]),
+  );
+}
+
 export function moneyField(
   form: FormData,
   name: string,
