@@ -12,7 +12,6 @@ import { kickEmailWorker } from "~/utils/email.server";
 import { previewDocument } from "~/utils/email-preview.server";
 import { renderInThread } from "~/utils/email-render.server";
 import { publicUrl } from "~/utils/env.server";
-import { notFound } from "~/utils/http.server";
 import { isLocale, type Locale } from "~/utils/i18n";
 import { rateLimits } from "~/utils/rate-limit.server";
 
@@ -74,7 +73,8 @@ export function isPreviewedTemplate(name: string): name is TemplateName {
  * strict policy). An unknown template or language is a 404, not a guess.
  */
 export async function emailPreview(template: string, lang: string) {
-  if (!isPreviewedTemplate(template) || !isLocale(lang)) throw notFound();
+  if (!isPreviewedTemplate(template) || !isLocale(lang))
+    throw new DomainError(404, "not_found", "No such email template or language.");
   const email = await renderInThread(template, lang, sampleData(template, lang, publicUrl()));
   return {
     template,

@@ -13,7 +13,7 @@ import {
   useSearchParams,
 } from "@remix-run/react";
 import { FestivalPoster } from "~/components/festival-poster";
-import { checkoutFromForm, festivalPage } from "~/models/festival-page.server";
+import { checkoutFromForm, festivalPage } from "~/utils/festival-page.server";
 import { rootShareData, shareMeta } from "~/utils/share-meta";
 import { formatMoney, toMajorInput } from "~/utils/money";
 import { ErrorSummary, Field } from "~/components/field";
