@@ -48,9 +48,16 @@ export default function setup(project: TestProject) {
     if (leaks.length > 0) {
       for (const leak of leaks.slice(0, 50))
         console.error(`  ${leak.file}:${leak.line}: ${leak.kind} ${leak.excerpt}`);
-      throw new Error(
-        `${leaks.length} email addresses, IP addresses or tokens in the captured logs (${logDir}).`,
-      );
+      const message = `${leaks.length} email addresses, IP addresses or tokens in the captured logs (${logDir}).`;
+      // Also at the end of CI's log (.ci/run prints CI_FAILURES last), with the first leak.
+      if (process.env.CI_FAILURES) {
+        const first = leaks[0];
+        fs.appendFileSync(
+          process.env.CI_FAILURES,
+          `FAILED log scan: ${message} First: ${first ? `${first.file}:${first.line}: ${first.kind}` : ""}\n`,
+        );
+      }
+      throw new Error(message);
     }
   };
 }
