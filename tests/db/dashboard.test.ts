@@ -130,6 +130,27 @@ async function payAndAdmit(device: DoorServer.Device, qrToken: string) {
   return door.payAtDoor(device, { token: qrToken, nonce: nonce(), amountMinor: due });
 }
 
+/**
+ * Take all a door order owes and let its holders in: each ticket's price with its scan, then
+ * a donation still pledged (beside free tickets a scan asks nothing) by the order, as door
+ * staff do from the search. Returns the cash taken, in minor units.
+ */
+async function collectAtDoor(device: DoorServer.Device, order: OrderServer.PlacedOrder) {
+  let takenMinor = 0;
+  for (const ticket of order.tickets) {
+    const verdict = await door.scanTicket(device, {
+      token: ticket.qrToken,
+      nonce: nonce(),
+      direction: "in",
+    });
+    if (verdict.result !== "payment_due") continue;
+    const due = (verdict.amountDueMinor ?? 0) + (verdict.donationDueMinor ?? 0);
+    await door.payAtDoor(device, { token: ticket.qrToken, nonce: nonce(), amountMinor: due });
+    takenMinor += due;
+  }
+  return takenMinor + (await door.payOrderAtDoor(device, { orderId: order.id })).amountMinor;
+}
+
 async function newDevice(festivalId: string) {
   const d = await db.prisma.doorDevice.create({
     data: {
@@ -457,8 +478,7 @@ describe("under random sales", () => {
                   cashTaken.has(order.id) ? { cash: "return" } : {},
                 );
               if (cmd.kind === "pay" && status === "confirmed" && order.totalMinor > 0) {
-                for (const ticket of order.tickets) await payAndAdmit(device, ticket.qrToken);
-                cashTaken.add(order.id);
+                if ((await collectAtDoor(device, order)) > 0) cashTaken.add(order.id);
               }
             }
           }
@@ -497,7 +517,24 @@ describe("under random sales", () => {
           );
         },
       ),
-      { numRuns: 12 },
+      {
+        numRuns: 12,
+        examples: [
+          // Found by CI: a free ticket with a pledged donation, paid at the door and cancelled.
+          [
+            {
+              quota: 1,
+              caps: [1, 1, 1],
+              commands: [
+                { kind: "buy", type: 1, quantity: 1, card: false, donation: 700 },
+                { kind: "pay", order: 0 },
+                { kind: "cancel", order: 0 },
+                { kind: "buy", type: 0, quantity: 1, card: false, donation: 0 },
+              ],
+            },
+          ],
+        ],
+      },
     );
   });
 });
