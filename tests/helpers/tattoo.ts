@@ -16,8 +16,11 @@ export async function createArtistRow(
   const id = randomToken(12);
   const now = sqlDate(new Date());
   await sqlClient().execute({
-    sql: `INSERT INTO TattooArtist (id, festivalId, name, bio, userId, prisonerId, createdAt, updatedAt)
-          VALUES (?, ?, ?, '{}', ?, ?, ?, ?)`,
+    // Placed after the festival's other artists, as adding one in the app does: the festival
+    // page lists them by position (two artists made in the same millisecond would otherwise
+    // come in the order of their random ids).
+    sql: `INSERT INTO TattooArtist (id, festivalId, name, bio, userId, prisonerId, position, createdAt, updatedAt)
+          VALUES (?, ?2, ?, '{}', ?, ?, (SELECT count(*) FROM TattooArtist WHERE festivalId = ?2), ?, ?)`,
     args: [
       id,
       festivalId,
