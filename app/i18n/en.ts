@@ -607,6 +607,7 @@ export const en = {
     "{at}: Stripe reported a payment of {received}, but the order is for {expected}. Nothing was issued for it; the money is booked as unmatched until it is refunded in Stripe.",
   // Door cash, the festival money page and cash custody (issue 9).
   "door.ticketPlusDonation": "{ticket} ticket + {donation} pledged donation",
+  "door.freeTicketDonation": "Free ticket + {donation} pledged donation",
   "door.cashReceivedAmount": "Cash received: {amount}",
   "door.donationDeclined": "Buyer declines the donation: {amount} received",
   "door.amountChanged":

@@ -625,6 +625,7 @@ export const pl: Record<MessageKey, string> = {
     "{at}: Stripe zgłosił płatność {received}, ale zamówienie opiewa na {expected}. Nic za nią nie wydano; pieniądze są zaksięgowane jako niedopasowane, dopóki nie zostaną zwrócone w Stripe.",
   // Door cash, the festival money page and cash custody (issue 9).
   "door.ticketPlusDonation": "bilet {ticket} + zadeklarowany datek {donation}",
+  "door.freeTicketDonation": "bilet bezpłatny + zadeklarowany datek {donation}",
   "door.cashReceivedAmount": "Przyjęto gotówkę: {amount}",
   "door.donationDeclined": "Kupujący rezygnuje z datku: przyjęto {amount}",
   "door.amountChanged":

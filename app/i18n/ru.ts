@@ -619,6 +619,7 @@ export const ru: Record<MessageKey, string> = {
     "{at}: Stripe сообщил об оплате {received}, а заказ на {expected}. По ней ничего не выдано; деньги учтены как несопоставленные, пока их не вернут в Stripe.",
   // Door cash, the festival money page and cash custody (issue 9).
   "door.ticketPlusDonation": "билет {ticket} + обещанный донат {donation}",
+  "door.freeTicketDonation": "бесплатный билет + обещанный донат {donation}",
   "door.cashReceivedAmount": "Наличные получены: {amount}",
   "door.donationDeclined": "Покупатель отказался от доната: получено {amount}",
   "door.amountChanged":

@@ -560,8 +560,11 @@ export async function scanTicket(
         // A cancelled festival admits no one, whatever the ticket (online scans and uploads alike).
         if (ticket.festivalCancelled) v = { ...base, result: "festival_cancelled" };
         else if (ticket.status !== "valid") v = { ...base, result: "revoked" };
-        else if (ticket.amountDueMinor > 0) {
-          const donation = sumMinor(await donationDue(tx, ticket.orderId));
+        else if (
+          ticket.amountDueMinor > 0 ||
+          (input.direction === "in" && !input.offline && (await pledgedOn(tx, ticket)) > 0)
+        ) {
+          const donation = await pledgedOn(tx, ticket);
           v = {
             ...base,
             result: "payment_due",
@@ -644,7 +647,9 @@ async function admitInOneBatch(
     ticket.festivalId !== device.festivalId ||
     ticket.festivalCancelled ||
     ticket.status !== "valid" ||
-    ticket.amountDueMinor > 0
+    ticket.amountDueMinor > 0 ||
+    // A donation pledged beside free tickets is asked by an online scan (the slow path).
+    (!input.offline && (await donationDue(sqlClient(), ticket.orderId)).length > 0)
   )
     return null;
   const key = nonceKey(device, input.nonce);
@@ -726,6 +731,11 @@ export async function donationDue(
   }));
 }
 
+/** The donation a ticket's order still owes at the door (0 for any but a confirmed door order). */
+async function pledgedOn(db: SqlExecutor, ticket: { orderId: string }) {
+  return sumMinor(await donationDue(db, ticket.orderId));
+}
+
 function sumMinor(parts: { amountMinor: number }[]) {
   return parts.reduce((sum, p) => sum + p.amountMinor, 0);
 }
@@ -790,9 +800,11 @@ function donationStatements(
       },
       now,
     ),
-    // A donation-only order whose donation was declined holds nothing any more.
+    // A donation-only order whose donation was declined holds nothing any more (one with free
+    // tickets still holds them: it is settled, and paid, like any free order).
     {
-      sql: `UPDATE "Order" SET status = 'cancelled', cancelledAt = ? WHERE id = ? AND status = 'confirmed' AND totalMinor = 0`,
+      sql: `UPDATE "Order" SET status = 'cancelled', cancelledAt = ? WHERE id = ?2 AND status = 'confirmed' AND totalMinor = 0
+              AND NOT EXISTS (SELECT 1 FROM Ticket WHERE orderId = ?2 AND status = 'valid')`,
       args: [sqlDate(now), order.id],
     },
   ];
@@ -864,7 +876,7 @@ function ticketCashStatements(
  */
 export function markPaidWhenSettled(orderId: string, now: Date): InStatement {
   return {
-    sql: `UPDATE "Order" SET status = 'paid', paidAt = ? WHERE id = ? AND status = 'confirmed' AND totalMinor > 0
+    sql: `UPDATE "Order" SET status = 'paid', paidAt = ? WHERE id = ? AND status = 'confirmed'
           AND NOT EXISTS (SELECT 1 FROM Ticket WHERE orderId = ? AND status = 'valid' AND amountDueMinor > 0)
           AND (NOT EXISTS (SELECT 1 FROM OrderItem WHERE orderId = ? AND kind = 'donation' AND amountMinor > 0)
                OR EXISTS (SELECT 1 FROM LedgerEntry WHERE id = ?))
@@ -929,32 +941,40 @@ export async function payAtDoor(
     if (cancelled.rows.length > 0) return;
     const { rows } = await tx.execute({
       sql: `SELECT t.amountDueMinor, t.orderId, o.currency, o.festivalId FROM Ticket t JOIN "Order" o ON o.id = t.orderId
-            WHERE t.id = ? AND t.status = 'valid' AND t.amountDueMinor > 0 AND o.festivalId = ?`,
+            WHERE t.id = ? AND t.status = 'valid' AND o.festivalId = ?`,
       args: [ticketId, device.festivalId],
     });
-    const r = rows[0];
+    // Due: the ticket's price, or (a free ticket) the donation pledged with its order.
+    const found = rows[0];
+    const pledged = found ? await donationDue(tx, String(found.orderId)) : [];
+    const r = found && (Number(found.amountDueMinor) > 0 || pledged.length > 0) ? found : undefined;
     if (!r) {
       if (input.amountMinor === undefined || input.amountMinor === 0) return;
       // Nothing due: fine if this device's own payment of the ticket went through (a retry
       // whose answer was lost before the admission was recorded), else staff took too much.
       const own = await tx.execute({
         sql: `SELECT 1 FROM LedgerPosting p JOIN LedgerAccount a ON a.id = p.accountId
-              WHERE p.entryId = ? AND a.code = 'door_cash' AND a.holderType = 'device' AND a.holderId = ?`,
-        args: [`door:${ticketId}:payment`, device.id],
+              WHERE p.entryId IN (?, ?) AND a.code = 'door_cash' AND a.holderType = 'device' AND a.holderId = ?`,
+        args: [
+          `door:${ticketId}:payment`,
+          found ? doorDonationKey(String(found.orderId)) : "",
+          device.id,
+        ],
       });
       if (own.rows.length === 0) throw amountChanged(0);
       return;
     }
     const order = { id: String(r.orderId), currency: String(r.currency) };
     const ticketMinor = Number(r.amountDueMinor);
-    const pledged = await donationDue(tx, order.id);
     const choice = input.donation ?? "collect";
     const takenMinor = ticketMinor + (choice === "collect" ? sumMinor(pledged) : 0);
     if (input.amountMinor !== undefined && input.amountMinor !== takenMinor)
       throw amountChanged(takenMinor);
     const statements: InStatement[] = [
       // The cash is in this device's hands until it is handed over (cash custody).
-      ...ticketCashStatements(deviceTaker(device), ticketId, order, ticketMinor, now),
+      ...(ticketMinor > 0
+        ? ticketCashStatements(deviceTaker(device), ticketId, order, ticketMinor, now)
+        : []),
       ...donationStatements(deviceTaker(device), order, pledged, choice, now),
       markPaidWhenSettled(order.id, now),
     ];

@@ -131,9 +131,10 @@ async function payAndAdmit(device: DoorServer.Device, qrToken: string) {
 }
 
 /**
- * Take all a door order owes and let its holders in: each ticket's price with its scan, then
- * a donation still pledged (beside free tickets a scan asks nothing) by the order, as door
- * staff do from the search. Returns the cash taken, in minor units.
+ * Take all a door order owes and let its holders in, as door staff do: each ticket's scan
+ * asks its price and, with the first, the pledged donation (a free ticket's too); anything
+ * the scans left (nothing, unless a ticket was let in offline) is collected by the order.
+ * Returns the cash taken, in minor units.
  */
 async function collectAtDoor(device: DoorServer.Device, order: OrderServer.PlacedOrder) {
   let takenMinor = 0;

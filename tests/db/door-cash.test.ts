@@ -25,6 +25,7 @@ let payments: typeof PaymentServer;
 let books: typeof LedgerHelpers;
 let festivalId: string;
 let typeId: string;
+let freeTypeId: string;
 let prisonerId: string;
 let organiser: CurrentUser;
 let treasurer: CurrentUser;
@@ -45,11 +46,12 @@ async function newDevice(name = `Door ${++n}`) {
 async function doorOrder(
   quantity: number,
   donation?: { amountMinor: number; prisonerId?: string },
+  ticketTypeId = typeId,
 ) {
   const placed = await orders.placeOrder(
     festivalId,
     orders.checkoutSchema().parse({
-      items: quantity ? [{ ticketTypeId: typeId, quantity }] : [],
+      items: quantity ? [{ ticketTypeId, quantity }] : [],
       email: `buyer-${++n}@example.test`,
       name: `Buyer ${n}`,
       paymentMethod: "door",
@@ -80,6 +82,7 @@ beforeAll(async () => {
   });
   festivalId = festival.id;
   typeId = (await createTicketTypeRow(festivalId, 1200, 1000)).id;
+  freeTypeId = (await createTicketTypeRow(festivalId, 0, 1000, { "*": "Free" })).id;
   prisonerId = (await createPrisonerRow(`p-${Date.now()}`, { en: "A. Prisoner" }, [festivalId])).id;
   organiser = asUser(await createUserRow({ role: "admin", name: "Org" }));
   treasurer = asUser(await createUserRow({ role: "treasurer", name: "Tess" }));
@@ -255,6 +258,93 @@ describe("a door order's pledged donation", () => {
       await door.payOrderAtDoor(device, { orderId: order.id, donation: "decline", amountMinor: 0 }),
     ).toMatchObject({ result: "donation_declined", orderStatus: "cancelled" });
     expect(await books.ledgerOf(order.id)).toEqual([]);
+  });
+});
+
+describe("a donation pledged beside free tickets", () => {
+  const admittedAt = async (ticketId: string) =>
+    (await db.prisma.ticket.findUniqueOrThrow({ where: { id: ticketId } })).admittedAt;
+
+  it("is asked by the first ticket's scan, and the ticket is let in once it is paid", async () => {
+    const device = await newDevice();
+    const order = await doorOrder(2, { amountMinor: 700, prisonerId }, freeTypeId);
+    const [first, second] = order.tickets;
+    const asked = await door.scanTicket(device, {
+      token: first!.qrToken,
+      nonce: nonce(),
+      direction: "in",
+    });
+    expect(asked).toMatchObject({
+      result: "payment_due",
+      amountDueMinor: 0,
+      donationDueMinor: 700,
+      currency: "EUR",
+    });
+    // Asked, not admitted: the buyer has not paid what they pledged yet.
+    expect(await admittedAt(first!.id)).toBeNull();
+    const key = nonce();
+    const paid = await door.payAtDoor(device, {
+      ticketId: first!.id,
+      nonce: key,
+      amountMinor: 700,
+    });
+    expect(paid.result).toBe("admitted");
+    expect(
+      await door.payAtDoor(device, { ticketId: first!.id, nonce: key, amountMinor: 700 }),
+    ).toEqual(paid);
+    expect(await orderRow(order.id)).toMatchObject({ status: "paid", totalMinor: 700 });
+    expect(await books.incomeOf(order.id)).toEqual({ [`donation:${prisonerId}`]: 700 });
+    // Asked once per order: the second free ticket walks in.
+    expect(
+      (await door.scanTicket(device, { token: second!.qrToken, nonce: nonce(), direction: "in" }))
+        .result,
+    ).toBe("admitted");
+    // Cancelling it now needs the organiser's choice about the cash taken.
+    await expect(payments.cancelOrRefundOrder(organiser, order.id)).rejects.toMatchObject({
+      status: 422,
+      code: "cash_choice_required",
+    });
+  });
+
+  it("a wrong amount is refused with nothing written; declined, the ticket is let in and nothing is booked", async () => {
+    const device = await newDevice();
+    const order = await doorOrder(1, { amountMinor: 900 }, freeTypeId);
+    const ticketId = order.tickets[0]!.id;
+    await expect(
+      door.payAtDoor(device, { ticketId, nonce: nonce(), amountMinor: 500 }),
+    ).rejects.toMatchObject({ status: 409 });
+    expect(await admittedAt(ticketId)).toBeNull();
+    expect(await books.ledgerOf(order.id)).toEqual([]);
+    const declined = await door.payAtDoor(device, {
+      ticketId,
+      nonce: nonce(),
+      donation: "decline",
+      amountMinor: 0,
+    });
+    expect(declined.result).toBe("admitted");
+    expect(await orderRow(order.id)).toMatchObject({ status: "paid", totalMinor: 0 });
+    expect(await books.ledgerOf(order.id)).toEqual([]);
+  });
+
+  it("a phone that let the ticket in offline is believed; the donation stays due for the search", async () => {
+    const device = await newDevice();
+    const order = await doorOrder(1, { amountMinor: 400 }, freeTypeId);
+    const ticket = order.tickets[0]!;
+    const uploaded = await door.scanTicket(device, {
+      token: ticket.qrToken,
+      nonce: nonce(),
+      direction: "in",
+      offline: true,
+      offlineResult: "admitted",
+      scannedAt: new Date(Date.now() - 60_000),
+    });
+    expect(uploaded.result).toBe("admitted");
+    expect((await door.searchTickets(device, order.code)).donations).toEqual([
+      expect.objectContaining({ orderId: order.id, donationDueMinor: 400, tickets: 1 }),
+    ]);
+    expect(
+      await door.payOrderAtDoor(device, { orderId: order.id, amountMinor: 400 }),
+    ).toMatchObject({ result: "donation_collected", orderStatus: "paid" });
   });
 });
 

@@ -7,7 +7,7 @@
 // a treasurer with a shortfall, and the treasurer confirms receiving it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "~/utils/db.server";
-import { createUserRow, PASSWORD } from "../helpers/fixtures";
+import { createTicketTypeRow, createUserRow, PASSWORD } from "../helpers/fixtures";
 import { incomeOf } from "../helpers/ledger";
 import { browserPerTest, PHONE } from "./browser";
 import { fakeCameraArgs, newDevice, startDoorFestival, type DoorFestival } from "./door-fixtures";
@@ -22,9 +22,14 @@ afterAll(async () => {
   await door?.app.close();
 });
 
-async function order(quantity: number, donationMinor: number, name: string) {
+async function order(
+  quantity: number,
+  donationMinor: number,
+  name: string,
+  ticketTypeId = door.typeId,
+) {
   const res = await door.client.api("POST", `/api/v1/festivals/${door.festivalId}/orders`, {
-    items: quantity ? [{ ticketTypeId: door.typeId, quantity }] : [],
+    items: quantity ? [{ ticketTypeId, quantity }] : [],
     email: `${name.toLowerCase().replace(/\W+/g, "-")}@example.test`,
     name,
     paymentMethod: "door",
@@ -39,6 +44,8 @@ describe("the pledged donation at the door", () => {
     const withDonation = await order(1, 2000, "Pledging Buyer");
     const declining = await order(1, 500, "Declining Buyer");
     const donationOnly = await order(0, 2500, "Donorov Onlyson");
+    const freeType = await createTicketTypeRow(door.festivalId, 0, 50, { "*": "Free entry" });
+    const freeWithDonation = await order(1, 800, "Free Pledger", freeType.id);
     const device = await newDevice(door, "Donation door");
     const session = await browsers.launch(door.app.url, {
       viewport: PHONE,
@@ -87,7 +94,19 @@ describe("the pledged donation at the door", () => {
     );
     await dismiss();
 
-    // 3. A donation-only order: no ticket to scan, found by name, collected from its row.
+    // 3. A free ticket with a pledged donation: the scan asks the donation before letting in.
+    await enterCode(freeWithDonation.tickets[0]!.qrToken);
+    await expect.poll(result).toBe("payment_due");
+    expect(await verdict.textContent()).toContain("Payment due: €8.00");
+    expect(await page.getByTestId("door-donation-line").textContent()).toBe(
+      "Free ticket + €8.00 pledged donation",
+    );
+    await page.getByRole("button", { name: "Cash received: €8.00" }).click();
+    await expect.poll(result).toBe("admitted");
+    expect(await incomeOf(freeWithDonation.id)).toEqual({ donation: 800 });
+    await dismiss();
+
+    // 4. A donation-only order: no ticket to scan, found by name, collected from its row.
     await page.locator(".door-search-open").click();
     await page.getByRole("searchbox", { name: "Name or order code" }).fill("Donorov");
     await page.getByRole("button", { name: "Search", exact: true }).click();

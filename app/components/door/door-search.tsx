@@ -181,7 +181,7 @@ export function DoorSearch({
                 <span>
                   {f.status !== "valid"
                     ? t("door.result.revoked")
-                    : f.amountDueMinor > 0
+                    : f.amountDueMinor + (f.donationDueMinor ?? 0) > 0
                       ? t("door.result.payment_due", {
                           amount: formatMoney(
                             f.amountDueMinor + (f.donationDueMinor ?? 0),

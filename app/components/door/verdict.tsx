@@ -77,10 +77,12 @@ export function Verdict({
       {shown.ticketType ? <p className="door-verdict-type">{shown.ticketType}</p> : null}
       {pledged > 0 ? (
         <p className="door-verdict-detail" data-testid="door-donation-line">
-          {t("door.ticketPlusDonation", {
-            ticket: money(shown.amountDueMinor ?? 0),
-            donation: money(pledged),
-          })}
+          {(shown.amountDueMinor ?? 0) > 0
+            ? t("door.ticketPlusDonation", {
+                ticket: money(shown.amountDueMinor ?? 0),
+                donation: money(pledged),
+              })
+            : t("door.freeTicketDonation", { donation: money(pledged) })}
         </p>
       ) : null}
       {shown.admittedAt && shown.result !== "admitted" ? (
