@@ -1,5 +1,5 @@
 // Browser tests: `npm run test:e2e`. Same global setup as `npm test` (builds the
-// app if sources changed, migrates the template database); Debian's Chromium
+// app if sources changed, migrates the template database, searches the logs); Debian's Chromium
 // is driven by playwright-core (tests/e2e/browser.ts).
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +16,8 @@ export default defineConfig({
     exclude: ["node_modules/**"],
     reporters: ["default", "./tests/setup/summary-reporter.ts"],
     globalSetup: ["tests/setup/global.ts"],
+    // The app's logs of each browser test go to this run's log folder, searched for leaks at the end.
+    setupFiles: ["tests/setup/log-file.ts"],
     pool: "forks",
     // One Chromium per file; on 2 cores more than one at a time only slows both down.
     fileParallelism: false,
