@@ -405,6 +405,16 @@ function isNonceClash(error: unknown) {
   );
 }
 
+/**
+ * What the order `o` (an SQL alias) still owes of its pledged donation at the door, in one
+ * number: its donation items while it is a confirmed door order and the collection entry
+ * `door:<orderId>:donation` does not exist (`donationDue` below gives the same, part by part).
+ */
+const PLEDGED_DUE = `CASE WHEN o.paymentMethod = 'door' AND o.status = 'confirmed'
+      AND NOT EXISTS (SELECT 1 FROM LedgerEntry e WHERE e.id = 'door:' || o.id || ':donation')
+    THEN (SELECT COALESCE(SUM(i.amountMinor), 0) FROM OrderItem i WHERE i.orderId = o.id AND i.kind = 'donation')
+    ELSE 0 END`;
+
 type TicketRow = {
   id: string;
   orderId: string;
@@ -418,12 +428,14 @@ type TicketRow = {
   currency: string;
   /** Its festival was cancelled: the ticket admits no one any more. */
   festivalCancelled: boolean;
+  /** The donation its order pledged and still owes at the door (0 unless a confirmed door order). */
+  donationDueMinor: number;
 };
 
 async function readTicket(tx: SqlExecutor, id: string): Promise<TicketRow | null> {
   const { rows } = await tx.execute({
     sql: `SELECT t.id, t.orderId, t.festivalId, t.status, t.amountDueMinor, t.admittedAt, t.admittedBy, t.inside, tt.name AS typeName, o.currency,
-                 f.status = 'cancelled' AS festivalCancelled
+                 f.status = 'cancelled' AS festivalCancelled, ${PLEDGED_DUE} AS donationDue
           FROM Ticket t JOIN TicketType tt ON tt.id = t.ticketTypeId JOIN "Order" o ON o.id = t.orderId
           JOIN Festival f ON f.id = t.festivalId WHERE t.id = ?`,
     args: [id],
@@ -442,6 +454,7 @@ async function readTicket(tx: SqlExecutor, id: string): Promise<TicketRow | null
     typeName: String(r.typeName),
     currency: String(r.currency),
     festivalCancelled: Boolean(Number(r.festivalCancelled)),
+    donationDueMinor: Number(r.donationDue),
   };
 }
 
@@ -562,9 +575,9 @@ export async function scanTicket(
         else if (ticket.status !== "valid") v = { ...base, result: "revoked" };
         else if (
           ticket.amountDueMinor > 0 ||
-          (input.direction === "in" && !input.offline && (await pledgedOn(tx, ticket)) > 0)
+          (input.direction === "in" && !input.offline && ticket.donationDueMinor > 0)
         ) {
-          const donation = await pledgedOn(tx, ticket);
+          const donation = ticket.donationDueMinor;
           v = {
             ...base,
             result: "payment_due",
@@ -649,7 +662,7 @@ async function admitInOneBatch(
     ticket.status !== "valid" ||
     ticket.amountDueMinor > 0 ||
     // A donation pledged beside free tickets is asked by an online scan (the slow path).
-    (!input.offline && (await donationDue(sqlClient(), ticket.orderId)).length > 0)
+    (!input.offline && ticket.donationDueMinor > 0)
   )
     return null;
   const key = nonceKey(device, input.nonce);
@@ -729,11 +742,6 @@ export async function donationDue(
     amountMinor: Number(r.amountMinor),
     prisonerId: r.prisonerId === null ? null : String(r.prisonerId),
   }));
-}
-
-/** The donation a ticket's order still owes at the door (0 for any but a confirmed door order). */
-async function pledgedOn(db: SqlExecutor, ticket: { orderId: string }) {
-  return sumMinor(await donationDue(db, ticket.orderId));
 }
 
 function sumMinor(parts: { amountMinor: number }[]) {
@@ -945,21 +953,16 @@ export async function payAtDoor(
       args: [ticketId, device.festivalId],
     });
     // Due: the ticket's price, or (a free ticket) the donation pledged with its order.
-    const found = rows[0];
-    const pledged = found ? await donationDue(tx, String(found.orderId)) : [];
-    const r = found && (Number(found.amountDueMinor) > 0 || pledged.length > 0) ? found : undefined;
-    if (!r) {
+    const r = rows[0];
+    const pledged = r ? await donationDue(tx, String(r.orderId)) : [];
+    if (!r || (Number(r.amountDueMinor) === 0 && pledged.length === 0)) {
       if (input.amountMinor === undefined || input.amountMinor === 0) return;
       // Nothing due: fine if this device's own payment of the ticket went through (a retry
       // whose answer was lost before the admission was recorded), else staff took too much.
       const own = await tx.execute({
         sql: `SELECT 1 FROM LedgerPosting p JOIN LedgerAccount a ON a.id = p.accountId
               WHERE p.entryId IN (?, ?) AND a.code = 'door_cash' AND a.holderType = 'device' AND a.holderId = ?`,
-        args: [
-          `door:${ticketId}:payment`,
-          found ? doorDonationKey(String(found.orderId)) : "",
-          device.id,
-        ],
+        args: [`door:${ticketId}:payment`, r ? doorDonationKey(String(r.orderId)) : "", device.id],
       });
       if (own.rows.length === 0) throw amountChanged(0);
       return;
@@ -1261,15 +1264,10 @@ export async function searchTickets(
     throw new FieldRulesError({ q: `v.minLength|${SEARCH_MIN_LENGTH}` });
   await rateLimits.doorSearch(device.id);
   const like = likeContains(q);
-  // A door order's pledged donation still due: its items, unless its collection entry exists.
-  const pledged = `CASE WHEN o.paymentMethod = 'door' AND o.status = 'confirmed'
-      AND NOT EXISTS (SELECT 1 FROM LedgerEntry e WHERE e.id = 'door:' || o.id || ':donation')
-    THEN (SELECT COALESCE(SUM(i.amountMinor), 0) FROM OrderItem i WHERE i.orderId = o.id AND i.kind = 'donation')
-    ELSE 0 END`;
   const [tickets, donations] = await Promise.all([
     sqlClient().execute({
       sql: `SELECT t.id, t.status, t.amountDueMinor, t.admittedAt, tt.name AS typeName, o.code, o.name, o.currency,
-                   ${pledged} AS donationDue
+                   ${PLEDGED_DUE} AS donationDue
             FROM Ticket t JOIN "Order" o ON o.id = t.orderId JOIN TicketType tt ON tt.id = t.ticketTypeId
             WHERE t.festivalId = ? AND (o.code LIKE ? ESCAPE '\\' OR o.name LIKE ? ESCAPE '\\')
             ORDER BY o.code LIMIT ?`,
@@ -1277,7 +1275,7 @@ export async function searchTickets(
     }),
     // Orders whose donation is still due (a donation-only order has no ticket to find).
     sqlClient().execute({
-      sql: `SELECT o.id, o.code, o.name, o.currency, ${pledged} AS donationDue,
+      sql: `SELECT o.id, o.code, o.name, o.currency, ${PLEDGED_DUE} AS donationDue,
                    (SELECT COUNT(*) FROM Ticket t WHERE t.orderId = o.id AND t.status = 'valid') AS tickets
             FROM "Order" o
             WHERE o.festivalId = ? AND o.paymentMethod = 'door' AND o.status = 'confirmed'

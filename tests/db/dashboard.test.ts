@@ -118,16 +118,24 @@ async function buy(
   return placed.order;
 }
 
-/** Pay a ticket at the door (its price and any pledged donation) and let its holder in. */
+/**
+ * Pay a ticket at the door (its price and any pledged donation) and let its holder in:
+ * the last verdict, and the cash taken (minor units).
+ */
 async function payAndAdmit(device: DoorServer.Device, qrToken: string) {
-  const verdict = await door.scanTicket(device, {
+  const scanned = await door.scanTicket(device, {
     token: qrToken,
     nonce: nonce(),
     direction: "in",
   });
-  if (verdict.result !== "payment_due") return verdict;
-  const due = (verdict.amountDueMinor ?? 0) + (verdict.donationDueMinor ?? 0);
-  return door.payAtDoor(device, { token: qrToken, nonce: nonce(), amountMinor: due });
+  if (scanned.result !== "payment_due") return { verdict: scanned, takenMinor: 0 };
+  const due = (scanned.amountDueMinor ?? 0) + (scanned.donationDueMinor ?? 0);
+  const verdict = await door.payAtDoor(device, {
+    token: qrToken,
+    nonce: nonce(),
+    amountMinor: due,
+  });
+  return { verdict, takenMinor: due };
 }
 
 /**
@@ -138,17 +146,8 @@ async function payAndAdmit(device: DoorServer.Device, qrToken: string) {
  */
 async function collectAtDoor(device: DoorServer.Device, order: OrderServer.PlacedOrder) {
   let takenMinor = 0;
-  for (const ticket of order.tickets) {
-    const verdict = await door.scanTicket(device, {
-      token: ticket.qrToken,
-      nonce: nonce(),
-      direction: "in",
-    });
-    if (verdict.result !== "payment_due") continue;
-    const due = (verdict.amountDueMinor ?? 0) + (verdict.donationDueMinor ?? 0);
-    await door.payAtDoor(device, { token: ticket.qrToken, nonce: nonce(), amountMinor: due });
-    takenMinor += due;
-  }
+  for (const ticket of order.tickets)
+    takenMinor += (await payAndAdmit(device, ticket.qrToken)).takenMinor;
   return takenMinor + (await door.payOrderAtDoor(device, { orderId: order.id })).amountMinor;
 }
 
@@ -224,7 +223,7 @@ describe("one festival's dashboard", () => {
     await payments.cancelOrRefundOrder(organiser, cancelled.id);
 
     const device = await newDevice(festival.id);
-    expect((await payAndAdmit(device, first.tickets[0]!.qrToken)).result).toBe("admitted");
+    expect((await payAndAdmit(device, first.tickets[0]!.qrToken)).verdict.result).toBe("admitted");
     // Card money in another currency, booked straight in the ledger.
     await db.sqlClient().batch(
       ledger.entryStatements({

@@ -62,6 +62,10 @@ async function doorOrder(
   return placed.order;
 }
 
+/** An online scan of a ticket at the entrance. */
+const scanIn = (device: DoorServer.Device, token: string) =>
+  door.scanTicket(device, { token, nonce: nonce(), direction: "in" });
+
 const orderRow = (id: string) => db.prisma.order.findUniqueOrThrow({ where: { id } });
 
 beforeAll(async () => {
@@ -100,11 +104,7 @@ describe("a door order's pledged donation", () => {
     const order = await doorOrder(2, { amountMinor: 2000, prisonerId });
     const [first, second] = order.tickets;
     // The verdict asks for the ticket and, on its own line, the donation.
-    const verdict = await door.scanTicket(device, {
-      token: first!.qrToken,
-      nonce: nonce(),
-      direction: "in",
-    });
+    const verdict = await scanIn(device, first!.qrToken);
     expect(verdict).toMatchObject({
       result: "payment_due",
       amountDueMinor: 1200,
@@ -119,13 +119,11 @@ describe("a door order's pledged donation", () => {
     expect(paid.result).toBe("admitted");
     // Only one ticket paid: the order is not "paid" yet, and the donation is not asked twice.
     expect((await orderRow(order.id)).status).toBe("confirmed");
-    expect(
-      await door.scanTicket(device, { token: second!.qrToken, nonce: nonce(), direction: "in" }),
-    ).toMatchObject({ result: "payment_due", amountDueMinor: 1200 });
-    expect(
-      (await door.scanTicket(device, { token: second!.qrToken, nonce: nonce(), direction: "in" }))
-        .donationDueMinor,
-    ).toBeUndefined();
+    expect(await scanIn(device, second!.qrToken)).toMatchObject({
+      result: "payment_due",
+      amountDueMinor: 1200,
+    });
+    expect((await scanIn(device, second!.qrToken)).donationDueMinor).toBeUndefined();
     await door.payAtDoor(device, { ticketId: second!.id, nonce: nonce(), amountMinor: 1200 });
     expect((await orderRow(order.id)).status).toBe("paid");
     expect(await books.incomeOf(order.id)).toEqual({
@@ -269,11 +267,7 @@ describe("a donation pledged beside free tickets", () => {
     const device = await newDevice();
     const order = await doorOrder(2, { amountMinor: 700, prisonerId }, freeTypeId);
     const [first, second] = order.tickets;
-    const asked = await door.scanTicket(device, {
-      token: first!.qrToken,
-      nonce: nonce(),
-      direction: "in",
-    });
+    const asked = await scanIn(device, first!.qrToken);
     expect(asked).toMatchObject({
       result: "payment_due",
       amountDueMinor: 0,
@@ -295,10 +289,7 @@ describe("a donation pledged beside free tickets", () => {
     expect(await orderRow(order.id)).toMatchObject({ status: "paid", totalMinor: 700 });
     expect(await books.incomeOf(order.id)).toEqual({ [`donation:${prisonerId}`]: 700 });
     // Asked once per order: the second free ticket walks in.
-    expect(
-      (await door.scanTicket(device, { token: second!.qrToken, nonce: nonce(), direction: "in" }))
-        .result,
-    ).toBe("admitted");
+    expect((await scanIn(device, second!.qrToken)).result).toBe("admitted");
     // Cancelling it now needs the organiser's choice about the cash taken.
     await expect(payments.cancelOrRefundOrder(organiser, order.id)).rejects.toMatchObject({
       status: 422,
